@@ -1,0 +1,61 @@
+{#- Macros of the metrics-server chart. Import with
+    {% import "metrics-server/templates/_helpers.tpl" as metrics %} -#}
+
+{#- labels(cluster, images): the kkpgen label set, one `key: value` per line, without a trailing
+    newline; app.kubernetes.io/version is the metrics-server image tag.
+    Usage:    {{ metrics.labels(cluster, images) | indent(4) }} -#}
+{% macro labels(cluster, images) -%}
+app.kubernetes.io/name: metrics-server
+app.kubernetes.io/instance: {{ cluster.name }}
+app.kubernetes.io/component: metrics-api
+app.kubernetes.io/version: {{ images.metrics_server.rsplit(":", 1)[1] | quote }}
+app.kubernetes.io/managed-by: kkpgen
+app.kubernetes.io/part-of: kkp-network
+{%- endmacro %}
+
+{#- args(values, kubeconfig, address_types): metrics-server's flags as a list. `kubeconfig` is
+    the mounted kubeconfig path the seed-side server talks to the user cluster with ("" in the
+    user cluster, where it uses its ServiceAccount); `address_types` its preferred kubelet
+    address types. Usage: {% set args = metrics.args(values, "", "InternalIP").split("\n") %} -#}
+{% macro args(values, kubeconfig, address_types) -%}
+{% if kubeconfig %}
+--kubeconfig
+{{ kubeconfig }}
+--authentication-kubeconfig
+{{ kubeconfig }}
+--authorization-kubeconfig
+{{ kubeconfig }}
+{% endif %}
+--kubelet-insecure-tls
+--kubelet-use-node-status-port
+--metric-resolution
+{{ values.metricResolution }}
+--kubelet-preferred-address-types
+{{ address_types }}
+--v
+{{ values.logLevel }}
+--tls-cert-file
+/etc/serving-cert/serving.crt
+--tls-private-key-file
+/etc/serving-cert/serving.key
+{%- endmacro %}
+
+{#- probes(): readiness and liveness of the metrics-server container (its https port 443),
+    without a trailing newline. Usage:    {{ metrics.probes() | indent(10) }} -#}
+{% macro probes() -%}
+readinessProbe:
+  httpGet:
+    path: /readyz
+    port: https
+    scheme: HTTPS
+  initialDelaySeconds: 20
+  periodSeconds: 10
+  failureThreshold: 3
+livenessProbe:
+  httpGet:
+    path: /livez
+    port: https
+    scheme: HTTPS
+  periodSeconds: 10
+  failureThreshold: 3
+{%- endmacro %}

@@ -1,0 +1,57 @@
+{#- Macros of the nodelocal-dns chart. Import with
+    {% import "nodelocal-dns/templates/_helpers.tpl" as nodelocaldns %} -#}
+
+{#- labels(cluster, images): the standard kkpgen labels of every nodelocal-dns object, one
+    per line, not indented; the version is the node-cache image tag.
+    Usage: `labels:{{ nodelocaldns.labels(cluster, images) | nindent(4) }}` -#}
+{% macro labels(cluster, images) -%}
+app.kubernetes.io/name: node-local-dns
+app.kubernetes.io/instance: {{ cluster.name }}
+app.kubernetes.io/component: dns-cache
+app.kubernetes.io/version: {{ images.nodelocal_dns.rpartition(":")[2] | quote }}
+app.kubernetes.io/managed-by: kkpgen
+app.kubernetes.io/part-of: kkp-network
+{%- endmacro %}
+
+{#- selector_labels(): the DaemonSet selector KKP's user-cluster-controller-manager sets
+    (resources.BaseAppLabels; immutable, kept so that Argo CD adopts the running DaemonSet).
+    labels() already holds app.kubernetes.io/name, so object and pod labels add only `app`.
+    Usage: `{{ nodelocaldns.selector_labels() | nindent(6) }}` -#}
+{% macro selector_labels() -%}
+app: node-local-dns
+app.kubernetes.io/name: node-local-dns
+{%- endmacro %}
+
+{#- server_block(zone, upstream, cluster, values, cluster_zone=false): one CoreDNS server
+    block of the Corefile, listening on the link-local address only. Cache misses go to
+    `upstream` (the kube-dns ClusterIP over TCP, or the node's /etc/resolv.conf). The
+    cluster-domain block (`cluster_zone`) caches more and longer and serves the health
+    endpoint (CoreDNS allows one per process).
+    Usage: `{{ nodelocaldns.server_block("in-addr.arpa", cluster.network.dns_service_ip, cluster, values) | indent(4) }}` -#}
+{% macro server_block(zone, upstream, cluster, values, cluster_zone=false) -%}
+{{ zone }}:53 {
+    errors
+{% if cluster_zone %}
+    cache {
+        success 9984 30
+        denial 9984 5
+    }
+{% else %}
+    cache 30
+{% endif %}
+    reload
+    loop
+    bind {{ cluster.network.node_local_dns_ip }}
+{% if upstream == "/etc/resolv.conf" %}
+    forward . {{ upstream }}
+{% else %}
+    forward . {{ upstream }} {
+        force_tcp
+    }
+{% endif %}
+    prometheus :{{ values.metricsPort }}
+{% if cluster_zone %}
+    health {{ cluster.network.node_local_dns_ip }}:{{ values.healthPort }}
+{% endif %}
+}
+{%- endmacro %}

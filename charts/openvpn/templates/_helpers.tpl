@@ -1,0 +1,46 @@
+{#- Macros of the openvpn chart. Import with
+    {% import "openvpn/templates/_helpers.tpl" as openvpn %} -#}
+
+{#- labels(cluster, component, image): the kkpgen label set, one `key: value` per line, without
+    a trailing newline. `image` is the running image; its tag becomes app.kubernetes.io/version.
+    Usage:    {{ openvpn.labels(cluster, "client", images.openvpn) | indent(4) }} -#}
+{% macro labels(cluster, component, image) -%}
+app.kubernetes.io/name: openvpn
+app.kubernetes.io/instance: {{ cluster.name }}
+app.kubernetes.io/component: {{ component }}
+app.kubernetes.io/version: {{ image.rsplit(":", 1)[1] | quote }}
+app.kubernetes.io/managed-by: kkpgen
+app.kubernetes.io/part-of: kkp-network
+{%- endmacro %}
+
+{#- network_ip(cidr): the network address of an IPv4 CIDR, host bits cleared.
+    Usage: {{ openvpn.network_ip("172.25.3.0/16") }} -> 172.25.0.0 -#}
+{% macro network_ip(cidr) -%}
+{%- set prefix = cidr.split("/")[1] | int -%}
+{%- set octets = cidr.split("/")[0].split(".") -%}
+{%- for i in range(4) -%}
+{%- set step = 2 ** (8 - ([[prefix - 8 * i, 0] | max, 8] | min)) -%}
+{{ (octets[i] | int) // step * step }}{{ "" if loop.last else "." }}
+{%- endfor -%}
+{%- endmacro %}
+
+{#- netmask(cidr): the dotted netmask of an IPv4 CIDR.
+    Usage: {{ openvpn.netmask("10.240.16.0/20") }} -> 255.255.240.0 -#}
+{% macro netmask(cidr) -%}
+{%- set prefix = cidr.split("/")[1] | int -%}
+{%- for i in range(4) -%}
+{{ 256 - 2 ** (8 - ([[prefix - 8 * i, 0] | max, 8] | min)) }}{{ "" if loop.last else "." }}
+{%- endfor -%}
+{%- endmacro %}
+
+{#- route(cidr): "<network> <netmask>", the form OpenVPN's route/iroute options take.
+    Usage: {{ openvpn.route(cluster.network.pods_cidr) }} -> 172.25.0.0 255.255.0.0 -#}
+{% macro route(cidr) -%}
+{{ network_ip(cidr) }} {{ netmask(cidr) }}
+{%- endmacro %}
+
+{#- network(cidr): the CIDR with host bits cleared, as iptables expects it.
+    Usage: {{ openvpn.network("172.25.3.0/16") }} -> 172.25.0.0/16 -#}
+{% macro network(cidr) -%}
+{{ network_ip(cidr) }}/{{ cidr.split("/")[1] | int }}
+{%- endmacro %}

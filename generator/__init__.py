@@ -1,0 +1,1 @@
+"""kkpgen: render and check the network layer of a fleet of KKP user clusters."""

@@ -1,0 +1,5 @@
+"""python -m generator: the kkpgen command line."""
+
+from generator.cli import main
+
+main()

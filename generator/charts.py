@@ -1,0 +1,62 @@
+"""Chart: Chart.yaml, values.yaml and template names of one chart folder, loaded once per run."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from generator.diagnostics import Diagnostic, ExitCode, KkpgenError, Location
+
+CHARTS_DIR = Path(__file__).resolve().parent.parent / "charts"
+SEED_TEMPLATES = "seed/"  # templates below templates/seed/ render into the seed
+
+
+@dataclass(frozen=True, slots=True)
+class Chart:
+    name: str
+    version: str
+    app_version: str
+    description: str
+    values: Mapping[str, object]
+    templates: tuple[str, ...]  # paths relative to templates/, sorted; no helpers
+
+    def template_path(self, template: str) -> str:
+        """The loader name of a template: charts/ is the root."""
+        return f"{self.name}/templates/{template}"
+
+
+def _chart_error(path: Path, message: str) -> KkpgenError:
+    return KkpgenError(
+        [Diagnostic("chart.invalid", Location(str(path)), "", message, "fix the chart")],
+        exit_code=ExitCode.INTERNAL,
+    )
+
+
+def load_chart(folder: Path) -> Chart:
+    meta = yaml.safe_load((folder / "Chart.yaml").read_text(encoding="utf-8"))
+    values_file = folder / "values.yaml"
+    values = yaml.safe_load(values_file.read_text(encoding="utf-8")) if values_file.exists() else {}
+    if not isinstance(meta, dict) or meta.get("name") != folder.name:
+        raise _chart_error(folder / "Chart.yaml", "Chart.yaml name must equal the folder name")
+    templates_dir = folder / "templates"
+    templates = sorted(
+        p.relative_to(templates_dir).as_posix()
+        for p in templates_dir.rglob("*.yaml")
+        if not p.name.startswith("_")
+    )
+    return Chart(
+        name=str(meta["name"]), version=str(meta["version"]),
+        app_version=str(meta.get("appVersion", "")), description=str(meta.get("description", "")),
+        values=values or {}, templates=tuple(templates),
+    )
+
+
+def load_charts(root: Path = CHARTS_DIR) -> dict[str, Chart]:
+    return {
+        folder.name: load_chart(folder)
+        for folder in sorted(root.iterdir())
+        if (folder / "Chart.yaml").is_file()
+    }

@@ -1,0 +1,186 @@
+"""The kkpgen command line: parse flags, call the pipeline, print diagnostics, choose the exit code."""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TypeVar
+
+import click
+
+from generator import pipeline
+from generator.catalog import load_catalog
+from generator.diagnostics import Diagnostic, ExitCode, KkpgenError, format_diagnostic
+from generator.manifests import dump_yaml
+
+T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., object])
+
+
+def _emit_text(diagnostics: Sequence[Diagnostic]) -> None:
+    for diagnostic in diagnostics:
+        click.echo(format_diagnostic(diagnostic), err=True)
+
+
+def _emit_github(diagnostics: Sequence[Diagnostic]) -> None:
+    levels = {"error": "error", "warning": "warning", "notice": "notice"}
+    for d in diagnostics:
+        loc = d.location
+        props = [f"file={loc.file}"] + ([f"line={loc.line}"] if loc.line else []) + (
+            [f"col={loc.column}"] if loc.column else []) + [f"title={d.code}"]
+        text = f"{d.field + ': ' if d.field else ''}{d.message}. Hint: {d.hint}".replace("\n", " ")
+        click.echo(f"::{levels[d.severity]} {','.join(props)}::{text}")
+
+
+def _as_json(d: Diagnostic) -> dict[str, object]:
+    return {"code": d.code, "cluster": d.cluster, "file": d.location.file,
+            "line": d.location.line, "column": d.location.column, "field": d.field,
+            "message": d.message, "hint": d.hint, "severity": d.severity}
+
+
+def _emit(diagnostics: Sequence[Diagnostic], fmt: str) -> None:
+    ordered = sorted(diagnostics, key=Diagnostic.sort_key)
+    if fmt == "json":
+        payload = {
+            "errors": [_as_json(d) for d in ordered if d.severity == "error"],
+            "warnings": [_as_json(d) for d in ordered if d.severity != "error"],
+        }
+        click.echo(json.dumps(payload, indent=2))
+    elif fmt == "github":
+        _emit_github(ordered)
+    else:
+        _emit_text(ordered)
+
+
+def _run(action: Callable[[], T], *, fmt: str = "text") -> T:
+    """Known failures print diagnostics and exit with their code; bugs print one line (or --debug)."""
+    try:
+        return action()
+    except KkpgenError as error:
+        _emit(error.diagnostics, fmt)
+        sys.exit(int(error.exit_code))
+    except Exception as error:  # noqa: BLE001  the one place that turns bugs into exit 70
+        if click.get_current_context().find_root().params.get("debug"):
+            traceback.print_exc()
+        else:
+            click.echo(f"kkpgen: internal error: {type(error).__name__}: {error}", err=True)
+            click.echo("re-run with --debug for the traceback", err=True)
+        sys.exit(int(ExitCode.INTERNAL))
+
+
+def source_options(command: F) -> F:
+    options = [
+        click.option("--repo", type=click.Path(path_type=Path, file_okay=False), default=Path(),
+                     show_default=True, help="The GitOps repository (or a folder in it)."),
+        click.option("--ref", default=None, help="Read committed files at this git ref "
+                     "(default: the work tree)."),
+        click.option("--base", default=None, help="The previous state (e.g. origin/main): "
+                     "clusters absent there are new, and changes are checked."),
+        click.option("--kkp-version", default=None, help="Override the KKP version of "
+                     "kubermatic.yaml (annotation kkpgen/kkp-version)."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _source(repo: Path, ref: str | None, base: str | None, kkp_version: str | None) -> pipeline.SourceOptions:
+    return pipeline.SourceOptions(repo=repo, ref=ref, base=base, kkp_version=kkp_version)
+
+
+@click.group()
+@click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
+@click.version_option(package_name="kkpgen")
+def main(debug: bool) -> None:
+    """Render and check the network layer of a fleet of KKP user clusters."""
+
+
+@main.command()
+@source_options
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text")
+def check(repo: Path, ref: str | None, base: str | None, kkp_version: str | None, fmt: str) -> None:
+    """Check every cluster spec against KKP's CNI and cluster-network rules."""
+    checked = _run(lambda: pipeline.check_fleet(_source(repo, ref, base, kkp_version)), fmt=fmt)
+    _emit(checked.diagnostics, fmt)
+    if fmt == "text":
+        click.echo(f"{len(checked.resolved)} clusters ok (KKP {checked.release.version})", err=True)
+
+
+@main.command()
+@click.argument("name")
+@source_options
+@click.option("--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml")
+def resolve(name: str, repo: Path, ref: str | None, base: str | None,
+            kkp_version: str | None, fmt: str) -> None:
+    """Print the Cluster NAME with every default filled in."""
+    document = _run(lambda: pipeline.resolved_document(_source(repo, ref, base, kkp_version), name))
+    click.echo(json.dumps(document, indent=2) if fmt == "json" else dump_yaml(document), nl=fmt == "json")
+
+
+@main.command()
+@click.option("--kkp-version", default=None, help="Only this KKP release.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def versions(kkp_version: str | None, fmt: str) -> None:
+    """Print the CNI support matrix per KKP release (deprecated versions marked)."""
+    catalog = load_catalog()
+    releases = sorted(catalog.releases.values(), key=lambda r: [int(p) for p in r.version[1:].split(".")],
+                      reverse=True)
+    if kkp_version:
+        wanted = catalog.release(kkp_version)
+        releases = [wanted] if wanted else []
+        if not releases:
+            raise click.BadParameter(f"unknown KKP version; known: {', '.join(sorted(catalog.releases))}",
+                                     param_hint="--kkp-version")
+    table = {r.version: {cni: {"default": s.default, "supported": list(s.supported),
+                               "deprecated": dict(s.deprecated)}
+                         for cni, s in r.cni.items() if cni != "none"} for r in releases}
+    if fmt == "json":
+        click.echo(json.dumps(table, indent=2))
+        return
+    for version, cnis in table.items():
+        cells = []
+        for cni, s in cnis.items():
+            listed = [f"{v}{' (default)' if v == s['default'] else ''}" for v in s["supported"]]
+            listed += [f"{v} (deprecated: {why})" for v, why in s["deprecated"].items()]
+            cells.append(f"{cni}: {', '.join(listed)}")
+        click.echo(f"KKP {version}.x  " + "; ".join(cells))
+
+
+@main.command()
+@click.argument("name")
+@source_options
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def upgrades(name: str, repo: Path, ref: str | None, base: str | None,
+             kkp_version: str | None, fmt: str) -> None:
+    """List the CNI versions cluster NAME may move to now (KKP's upgrade dialog)."""
+    cluster, targets = _run(lambda: pipeline.upgrade_targets(_source(repo, ref, base, kkp_version), name))
+    if fmt == "json":
+        click.echo(json.dumps({"cluster": name, "cni": cluster.cni.type,
+                               "current": cluster.cni.version, "upgrades": list(targets)}))
+    elif not targets:
+        click.echo(f"{name}: {cluster.cni.type} {cluster.cni.version}: no upgrade available")
+    else:
+        click.echo(f"{name}: {cluster.cni.type} {cluster.cni.version} -> {', '.join(targets)}")
+
+
+@main.command()
+@source_options
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="Output folder.")
+@click.option("--cluster", "only", multiple=True, help="Render only this cluster (repeatable).")
+@click.option("--validate/--no-validate", default=False, help="Validate before swapping in.")
+@click.option("--backend", type=click.Choice(["auto", "kubeconform", "builtin"]), default="auto")
+@click.option("--kubeconform", default=None, help="Path of the kubeconform executable.")
+@click.option("--schema-cache", type=click.Path(path_type=Path), default=None)
+def render(repo: Path, ref: str | None, base: str | None, kkp_version: str | None, out: Path,
+           only: tuple[str, ...], validate: bool, backend: str, kubeconform: str | None,
+           schema_cache: Path | None) -> None:
+    """Render every cluster into OUT (atomically: OUT changes only if all of it succeeds)."""
+    options = pipeline.RenderOptions(out=out, only=only, validate=validate, backend=backend,
+                                     kubeconform=kubeconform, schema_cache=schema_cache)
+    result = _run(lambda: pipeline.render_fleet(_source(repo, ref, base, kkp_version), options))
+    _emit(result.notices, "text")
+    click.echo(f"rendered {len(result.checked.resolved)} clusters, {result.files} files into {out}",
+               err=True)

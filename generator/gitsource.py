@@ -1,0 +1,148 @@
+"""SourceTree at a ref: committed files via one ls-tree and one cat-file --batch, or the work tree."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from generator.diagnostics import Diagnostic, ExitCode, KkpgenError, Location
+
+CONFIG_FILE = "kubermatic.yaml"
+CLUSTERS_DIR = "clusters"
+_SPEC_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    path: str  # POSIX path relative to the repository folder kkpgen reads
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class SourceTree:
+    ref: str | None  # None: the work tree
+    files: tuple[SourceFile, ...]  # sorted by path
+
+
+def is_spec_path(path: str) -> bool:
+    """kkpgen reads kubermatic.yaml and every YAML file below clusters/."""
+    if path == CONFIG_FILE:
+        return True
+    return path.startswith(f"{CLUSTERS_DIR}/") and path.endswith(_SPEC_SUFFIXES)
+
+
+def _git_env() -> dict[str, str]:
+    # A GIT_DIR or GIT_INDEX_FILE inherited from a hook would point git at another
+    # repository (pre-commit's no_git_env does the same).
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env["GIT_CONFIG_NOSYSTEM"] = "1"
+    env["LC_ALL"] = "C"
+    return env
+
+
+def _env_error(repo: Path, message: str, hint: str, code: str = "git.failed") -> KkpgenError:
+    diagnostic = Diagnostic(code, Location(str(repo)), "", message, hint)
+    return KkpgenError([diagnostic], exit_code=ExitCode.ENVIRONMENT)
+
+
+def _git(repo: Path, args: Sequence[str], stdin: bytes | None = None) -> bytes:
+    try:
+        result = subprocess.run(
+            ["git", "-C", str(repo), *args], input=stdin, capture_output=True,
+            env=_git_env(), check=False,
+        )
+    except FileNotFoundError:
+        raise _env_error(repo, "git is not installed", "install git and re-run") from None
+    if result.returncode != 0:
+        stderr = result.stderr.decode("utf-8", "replace").strip()
+        raise _env_error(repo, f"git {args[0]} failed: {stderr}", "check --repo and the ref")
+    return result.stdout
+
+
+def _resolve_ref(repo: Path, ref: str) -> str:
+    try:
+        return _git(repo, ["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"]).decode().strip()
+    except KkpgenError:
+        shallow = (repo / ".git" / "shallow").exists() or _is_shallow(repo)
+        hint = (
+            f"ref {ref!r} is not in this clone; it is shallow: fetch the history with "
+            "`git fetch --unshallow` (or actions/checkout with fetch-depth: 0)"
+            if shallow
+            else f"ref {ref!r} not found; fetch it (`git fetch origin {ref}`) or check the name"
+        )
+        raise _env_error(repo, f"unknown git ref {ref!r}", hint, "git.ref-not-found") from None
+
+
+def _is_shallow(repo: Path) -> bool:
+    try:
+        return _git(repo, ["rev-parse", "--is-shallow-repository"]).strip() == b"true"
+    except KkpgenError:
+        return False
+
+
+def _read_committed(repo: Path, ref: str) -> SourceTree:
+    commit = _resolve_ref(repo, ref)
+    listing = _git(repo, ["ls-tree", "-r", "-z", commit])  # paths relative to --repo
+    wanted: list[tuple[str, str]] = []
+    for entry in listing.split(b"\0"):
+        if not entry:
+            continue
+        meta, _, raw_path = entry.partition(b"\t")
+        mode, kind, oid = meta.decode().split()
+        path = raw_path.decode("utf-8", "surrogateescape")
+        if kind != "blob" or not is_spec_path(path):
+            continue
+        if mode == "120000":
+            raise KkpgenError([Diagnostic(
+                "source.symlink", Location(path, None, None, ref), "",
+                "spec files may not be symbolic links in git",
+                "commit the file itself instead of a link",
+            )])
+        wanted.append((path, oid))
+    blobs = _cat_blobs(repo, [oid for _, oid in wanted])
+    files = tuple(SourceFile(path, blob) for (path, _), blob in zip(wanted, blobs, strict=True))
+    return SourceTree(ref, tuple(sorted(files, key=lambda f: f.path)))
+
+
+def _cat_blobs(repo: Path, oids: Sequence[str]) -> list[bytes]:
+    if not oids:
+        return []
+    out = _git(repo, ["cat-file", "--batch"], stdin="".join(f"{o}\n" for o in oids).encode())
+    blobs: list[bytes] = []
+    position = 0
+    for _ in oids:
+        header_end = out.index(b"\n", position)
+        size = int(out[position:header_end].split()[2])
+        start = header_end + 1
+        blobs.append(out[start : start + size])
+        position = start + size + 1  # the blob is followed by a newline
+    return blobs
+
+
+def _read_work_tree(repo: Path) -> SourceTree:
+    root = repo.resolve()
+    if not root.is_dir():
+        raise _env_error(repo, f"{repo} is not a folder", "pass --repo the GitOps repository")
+    files: list[SourceFile] = []
+    candidates = [root / CONFIG_FILE] if (root / CONFIG_FILE).exists() else []
+    if (root / CLUSTERS_DIR).is_dir():
+        candidates.extend(p for p in (root / CLUSTERS_DIR).rglob("*") if p.suffix in _SPEC_SUFFIXES)
+    for path in candidates:
+        relative = PurePosixPath(path.relative_to(root)).as_posix()
+        if path.is_symlink() and not path.resolve().is_relative_to(root):
+            raise KkpgenError([Diagnostic(
+                "source.symlink", Location(relative), "",
+                "symbolic link points outside the repository",
+                "replace the link with the file itself",
+            )])
+        if path.is_file():
+            files.append(SourceFile(relative, path.read_bytes()))
+    return SourceTree(None, tuple(sorted(files, key=lambda f: f.path)))
+
+
+def read_tree(repo: Path, ref: str | None) -> SourceTree:
+    """The spec files of `repo` at `ref` (committed), or in the work tree when ref is None."""
+    return _read_work_tree(repo) if ref is None else _read_committed(repo, ref)

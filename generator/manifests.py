@@ -1,0 +1,51 @@
+"""Manifest: one rendered Kubernetes object, its canonical text and its place in the output tree."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import yaml
+
+try:
+    from yaml import CSafeDumper as _Dumper
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeDumper as _Dumper  # type: ignore[assignment]
+
+Destination = Literal["user-cluster", "seed"]
+SYNC_WAVE = "argocd.argoproj.io/sync-wave"
+# CRDs first, so Argo CD can apply the custom objects that need them in the same sync.
+CRD_SYNC_WAVE = "-10"
+
+
+@dataclass(frozen=True, slots=True)
+class Manifest:
+    cluster: str
+    destination: Destination
+    chart: str
+    template: str  # path below the chart's templates/
+    kind: str
+    name: str
+    namespace: str | None
+    text: str  # canonical YAML, first line "# Source: <chart>/templates/<file>"
+
+    @property
+    def path(self) -> str:
+        """`<cluster>/<destination>/<chart>/<kind>-<name>.yaml`, lowercase (the output contract)."""
+        return f"{self.cluster}/{self.destination}/{self.chart}/{self.file_name}"
+
+    @property
+    def file_name(self) -> str:
+        return f"{self.kind}-{self.name}.yaml".lower().replace(":", "-")
+
+
+def dump_yaml(data: object) -> str:
+    """Canonical YAML: block style, key order as written, no line wrapping, LF."""
+    return yaml.dump(
+        data, Dumper=_Dumper, sort_keys=False, default_flow_style=False,
+        allow_unicode=True, width=1_000_000,
+    )
+
+
+def canonical_text(obj: dict[str, object], *, source: str) -> str:
+    return f"# Source: {source}\n{dump_yaml(obj)}"

@@ -1,0 +1,92 @@
+"""ResolvedCluster: a Cluster with every default applied; what rules, plan and templates read."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+CNIType = Literal["canal", "cilium", "none"]
+ProxyMode = Literal["ipvs", "iptables", "ebpf"]
+
+# NodeLocal DNS cache listens on this link-local address on every node (KKP
+# resources.NodeLocalDNSCacheAddress).
+NODE_LOCAL_DNS_IP = "169.254.20.10"
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedCNI:
+    type: CNIType
+    version: str  # as KKP spells it: "v3.22", "v1.11"; "" for none
+    capabilities: frozenset[str] = frozenset()  # catalog flags templates branch on
+    deprecated: bool = False
+    forced_from: str | None = None  # set when KKP's forced upgrade replaced the spec's version
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedNetwork:
+    proxy_mode: ProxyMode
+    pods_cidr_blocks: tuple[str, ...]
+    services_cidr_blocks: tuple[str, ...]
+    dns_domain: str
+    ipvs_strict_arp: bool
+    node_local_dns_cache_enabled: bool
+    konnectivity_enabled: bool
+    dns_service_ip: str  # the 10th address of the services CIDR (KKP's kube-dns ClusterIP)
+    node_local_dns_ip: str = NODE_LOCAL_DNS_IP
+
+    @property
+    def pods_cidr(self) -> str:
+        return self.pods_cidr_blocks[0]
+
+    @property
+    def services_cidr(self) -> str:
+        return self.services_cidr_blocks[0]
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedAddress:
+    """The apiserver's external address, as nodes reach it (KKP Cluster.address.url)."""
+
+    url: str  # "https://abcd.kkp.example.com:6443"; "" when unknown
+    host: str
+    port: int
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedAddon:
+    name: str
+    file: str
+    variables: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedCluster:
+    name: str  # metadata.name, a DNS-1123 label
+    file: str  # repo-relative path of the spec file
+    kkp_version: str  # "v2.20"
+    kubernetes_version: str  # "1.23.5"
+    cloud_provider: str  # the key set under spec.cloud: "aws", "kubevirt", ...
+    cni: ResolvedCNI
+    network: ResolvedNetwork
+    address: ResolvedAddress
+    labels: Mapping[str, str]
+    addons: tuple[ResolvedAddon, ...]
+    is_new: bool  # absent at the base ref (or no base ref given)
+
+    @property
+    def kubernetes_minor(self) -> str:
+        major, minor = self.kubernetes_version.split(".")[:2]
+        return f"{major}.{minor}"
+
+    @property
+    def kubevirt(self) -> bool:
+        return self.cloud_provider == "kubevirt"
+
+    @property
+    def seed_namespace(self) -> str:
+        """KKP runs a user cluster's control plane in namespace `cluster-<name>` of its seed."""
+        return f"cluster-{self.name}"
+
+    def has_addon(self, name: str) -> bool:
+        return any(addon.name == name for addon in self.addons)

@@ -1,0 +1,223 @@
+"""run_*: wire the stages load -> resolve -> rules -> plan -> render -> write -> validate; no logic."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from generator import argocd, defaults, rules, transitions
+from generator.catalog import Catalog, KKPRelease, kkp_minor, load_catalog
+from generator.charts import Chart, load_charts
+from generator.diagnostics import Diagnostic, KkpgenError, Location, errors_of
+from generator.gitsource import read_tree
+from generator.loader import Fleet, LoadedCluster, load_fleet, locate_violation
+from generator.manifests import Manifest, dump_yaml
+from generator.models.kubermatic import (
+    APISERVER_URL_ANNOTATION,
+    ARGOCD_PATH_ANNOTATION,
+    ARGOCD_REPO_ANNOTATION,
+    ARGOCD_REVISION_ANNOTATION,
+    KKP_VERSION_ANNOTATION,
+    SEED_DESTINATION_ANNOTATION,
+)
+from generator.models.resolved import ResolvedCluster
+from generator.plan import check_addon_variables, plan_releases
+from generator.render import build_environment, render_release
+from generator.writer import check_owned, commit, discard, output_lock, stage_tree
+
+
+@dataclass(frozen=True, slots=True)
+class SourceOptions:
+    repo: Path = Path()
+    ref: str | None = None  # None: the work tree
+    base: str | None = None  # None: every cluster counts as existing
+    kkp_version: str | None = None  # overrides the KubermaticConfiguration annotation
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedFleet:
+    fleet: Fleet
+    release: KKPRelease
+    resolved: tuple[ResolvedCluster, ...]
+    diagnostics: tuple[Diagnostic, ...]  # warnings and notices (errors are raised)
+
+
+@dataclass(frozen=True, slots=True)
+class RenderResult:
+    checked: CheckedFleet
+    files: int
+    notices: tuple[Diagnostic, ...] = field(default_factory=tuple)
+
+
+def _release(fleet: Fleet, opts: SourceOptions, catalog: Catalog) -> KKPRelease:
+    annotated = fleet.config.metadata.annotations.get(KKP_VERSION_ANNOTATION)
+    wanted = opts.kkp_version or annotated or catalog.default_kkp_version
+    release = catalog.release(wanted)
+    if release is not None:
+        return release
+    where = (fleet.config_source.locate(("metadata", "annotations", KKP_VERSION_ANNOTATION))
+             if fleet.config_source and not opts.kkp_version else Location("--kkp-version"))
+    raise KkpgenError([Diagnostic(
+        "kkp.version.unsupported", where, KKP_VERSION_ANNOTATION,
+        f"KKP version {wanted!r} ({kkp_minor(wanted)}) is not in kkpgen's catalog",
+        f"use one of {', '.join(sorted(catalog.releases))}",
+    )])
+
+
+def _resolve_all(
+    fleet: Fleet, *, base: Fleet | None, release: KKPRelease, catalog: Catalog
+) -> Iterator[tuple[LoadedCluster, ResolvedCluster, LoadedCluster | None]]:
+    for loaded in fleet.clusters:
+        previous = base.cluster(loaded.name) if base else None
+        is_new = base is not None and previous is None
+        resolved = defaults.resolve_cluster(
+            loaded, catalog=catalog, release=release, is_new=is_new,
+            apiserver_url_template=fleet.config.metadata.annotations.get(APISERVER_URL_ANNOTATION))
+        yield loaded, resolved, previous
+
+
+def check_fleet(opts: SourceOptions, *, only: Sequence[str] = ()) -> CheckedFleet:
+    """Load and check every cluster (or those named); raise KkpgenError with all errors found."""
+    catalog = load_catalog()
+    fleet = load_fleet(read_tree(opts.repo, opts.ref))
+    release = _release(fleet, opts, catalog)
+    base = load_fleet(read_tree(opts.repo, opts.base)) if opts.base else None
+    ctx = rules.RuleContext(catalog, release, fleet.config)
+    found: list[Diagnostic] = []
+    resolved_all: list[ResolvedCluster] = []
+    for loaded, resolved, previous in _resolve_all(fleet, base=base, release=release, catalog=catalog):
+        if only and loaded.name not in only:
+            continue
+        violations = list(rules.check(rules.Subject(loaded, resolved), ctx))
+        if previous is not None:
+            before = defaults.resolve_cluster(previous, catalog=catalog, release=release,
+                                              is_new=False)
+            violations += transitions.check(
+                before, resolved, specs=(previous.cluster.spec, loaded.cluster.spec),
+                catalog=catalog, release=release)
+        found.extend(locate_violation(v, loaded) for v in violations)
+        resolved_all.append(resolved)
+    _raise_unknown(only, fleet)
+    charts = load_charts()
+    found += [d for loaded in fleet.clusters if not only or loaded.name in only
+              for d in check_addon_variables(loaded, charts)]
+    if errors_of(found):
+        raise KkpgenError(found)
+    return CheckedFleet(fleet, release, tuple(resolved_all), tuple(sorted(found, key=Diagnostic.sort_key)))
+
+
+def _raise_unknown(only: Sequence[str], fleet: Fleet) -> None:
+    missing = [name for name in only if fleet.cluster(name) is None]
+    if missing:
+        names = ", ".join(c.name for c in fleet.clusters) or "(none)"
+        raise KkpgenError([Diagnostic(
+            "cluster.unknown", Location("clusters/"), "", f"no cluster named {missing[0]!r}",
+            f"known clusters: {names}")])
+
+
+def resolved_document(opts: SourceOptions, name: str) -> dict[str, object]:
+    checked = check_fleet(opts, only=(name,))
+    loaded = checked.fleet.cluster(name)
+    assert loaded is not None  # noqa: S101  check_fleet raised for unknown names
+    return defaults.resolved_document(loaded, checked.resolved[0])
+
+
+def upgrade_targets(opts: SourceOptions, name: str) -> tuple[ResolvedCluster, tuple[str, ...]]:
+    checked = check_fleet(opts, only=(name,))
+    cluster = checked.resolved[0]
+    return cluster, transitions.upgrade_targets(cluster, catalog=load_catalog(), release=checked.release)
+
+
+def _render_cluster(
+    cluster: ResolvedCluster, *, charts: dict[str, Chart], env: object, catalog: Catalog
+) -> list[Manifest]:
+    images = catalog.images_for(cni=cluster.cni.type, cni_version=cluster.cni.version,
+                                kubernetes_version=cluster.kubernetes_version)
+    manifests: list[Manifest] = []
+    for release in plan_releases(cluster):
+        manifests.extend(render_release(release, chart=charts[release.chart], env=env,  # type: ignore[arg-type]
+                                        images=images))
+    seen: dict[str, Manifest] = {}
+    for manifest in manifests:
+        if manifest.path in seen:
+            raise KkpgenError([Diagnostic(
+                "render.duplicate-object", Location(f"charts/{manifest.chart}/templates/{manifest.template}"),
+                "", f"two objects render to {manifest.path}",
+                "give each object of a chart a distinct kind and name")])
+        seen[manifest.path] = manifest
+    return manifests
+
+
+def _argo_settings(fleet: Fleet) -> argocd.ArgoSettings | None:
+    annotations = fleet.config.metadata.annotations
+    repo_url = annotations.get(ARGOCD_REPO_ANNOTATION)
+    if not repo_url:
+        return None
+    return argocd.ArgoSettings(
+        repo_url=repo_url,
+        revision=annotations.get(ARGOCD_REVISION_ANNOTATION, "HEAD"),
+        path=annotations.get(ARGOCD_PATH_ANNOTATION, "rendered"),
+        seed_destination=annotations.get(SEED_DESTINATION_ANNOTATION, "in-cluster"),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class RenderOptions:
+    out: Path
+    only: tuple[str, ...] = ()  # render these clusters; keep the others' folders as they are
+    validate: bool = False
+    backend: str = "auto"
+    kubeconform: str | None = None
+    schema_cache: Path | None = None
+
+
+def _output_files(
+    checked: CheckedFleet, *, only: Sequence[str], kept: Sequence[argocd.ArgoTarget]
+) -> Iterator[tuple[str, bytes]]:
+    catalog = load_catalog()
+    charts = load_charts()
+    env = build_environment()
+    targets: list[argocd.ArgoTarget] = list(kept)
+    by_name = {c.name: c for c in checked.fleet.clusters}
+    for cluster in checked.resolved:
+        if only and cluster.name not in only:
+            continue
+        for manifest in _render_cluster(cluster, charts=charts, env=env, catalog=catalog):
+            targets.append(argocd.ArgoTarget(cluster.name, manifest.destination))
+            yield manifest.path, manifest.text.encode()
+        document = defaults.resolved_document(by_name[cluster.name], cluster)
+        yield f"{cluster.name}/resolved.yaml", dump_yaml(document).encode()
+    settings = _argo_settings(checked.fleet)
+    if settings is not None:
+        for path, text in argocd.application_files(targets, settings):
+            yield path, text.encode()
+
+
+def render_fleet(opts: SourceOptions, render: RenderOptions) -> RenderResult:
+    """Check, render, stage beside <out>, validate the staged tree, then swap it in."""
+    checked = check_fleet(opts)
+    with output_lock(render.out):
+        check_owned(render.out)
+        keep = [c.name for c in checked.resolved
+                if render.only and c.name not in render.only and (render.out / c.name).is_dir()]
+        kept = [argocd.ArgoTarget(name, destination) for name in keep
+                for destination in ("user-cluster", "seed")
+                if (render.out / name / destination).is_dir()]
+        files = list(_output_files(checked, only=render.only, kept=kept))
+        staged = stage_tree(files, out=render.out, keep=keep)
+        try:
+            if render.validate:
+                _validate_staged(staged.root, render)
+            commit(staged)
+        except BaseException:
+            discard(staged)
+            raise
+    return RenderResult(checked, len(files), checked.diagnostics)
+
+
+def _validate_staged(root: Path, render: RenderOptions) -> None:
+    from generator.validate import run_validation  # noqa: PLC0415  heavy; only when asked
+
+    run_validation(root, backend=render.backend, kubeconform=render.kubeconform,
+                   cache_dir=render.schema_cache)

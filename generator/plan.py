@@ -1,0 +1,77 @@
+"""ResolvedCluster -> ChartReleases: which charts a cluster gets, and the Addon values they take."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from generator.charts import Chart
+from generator.diagnostics import Diagnostic
+from generator.loader import LoadedCluster
+from generator.models.resolved import ResolvedCluster
+
+HUBBLE = "hubble"
+
+
+@dataclass(frozen=True, slots=True)
+class ChartRelease:
+    chart: str
+    cluster: ResolvedCluster
+    overrides: Mapping[str, object] = field(default_factory=dict)  # Addon spec.variables
+    overrides_file: str | None = None  # the Addon file the overrides came from
+
+
+def _chart_names(cluster: ResolvedCluster) -> list[str]:
+    """Seed + KKP: the CNI addon, Hubble, Konnectivity or OpenVPN, metrics-server, kube-proxy, DNS."""
+    names = []
+    if cluster.cni.type != "none":
+        names.append(cluster.cni.type)  # "canal" or "cilium": chart names equal the CNI type
+    names.append("konnectivity" if cluster.network.konnectivity_enabled else "openvpn")
+    names.append("metrics-server")
+    if cluster.network.proxy_mode != "ebpf":  # Cilium replaces kube-proxy in ebpf mode
+        names.append("kube-proxy")
+    if cluster.network.node_local_dns_cache_enabled:
+        names.append("nodelocal-dns")
+    return names
+
+
+def plan_releases(cluster: ResolvedCluster) -> tuple[ChartRelease, ...]:
+    releases = [ChartRelease(name, cluster) for name in _chart_names(cluster)]
+    for addon in cluster.addons:
+        if addon.name == HUBBLE:
+            releases.append(ChartRelease(HUBBLE, cluster, addon.variables, addon.file))
+    return tuple(sorted(releases, key=lambda r: r.chart))
+
+
+def _unknown_keys(
+    variables: Mapping[str, object], values: Mapping[str, object], prefix: tuple[str, ...]
+) -> list[tuple[str, ...]]:
+    unknown: list[tuple[str, ...]] = []
+    for key, value in variables.items():
+        if key not in values:
+            unknown.append(prefix + (key,))
+        elif isinstance(value, Mapping) and isinstance(values[key], Mapping):
+            unknown += _unknown_keys(value, values[key], prefix + (key,))  # type: ignore[arg-type]
+    return unknown
+
+
+def check_addon_variables(loaded: LoadedCluster, charts: Mapping[str, Chart]) -> list[Diagnostic]:
+    """Addon spec.variables may only set keys the chart's values.yaml documents."""
+    problems = []
+    for addon in loaded.addons:
+        chart = charts.get(addon.addon.spec.name)
+        if chart is None:
+            problems.append(Diagnostic(
+                "addon.unknown", addon.source.locate(("spec", "name")), "spec.name",
+                f"addon {addon.addon.spec.name!r} is not part of the network layer; kkpgen "
+                "does not render it", f"kkpgen renders the addons: {HUBBLE}",
+                severity="notice", cluster=loaded.name))
+            continue
+        for path in _unknown_keys(addon.addon.spec.variables or {}, chart.values, ()):
+            field_path = ("spec", "variables", *path)
+            problems.append(Diagnostic(
+                "addon.variables.unknown", addon.source.locate(field_path),
+                ".".join(field_path), f"unknown variable {'.'.join(path)!r} for the "
+                f"{chart.name} addon", f"known keys: {', '.join(sorted(chart.values))}",
+                cluster=loaded.name))
+    return problems

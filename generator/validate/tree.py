@@ -1,0 +1,106 @@
+"""The output tree as schema checks see it: which files, which Kubernetes version, which CRDs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from generator.validate.crd import CustomResourceDefinition, parse_crd
+from generator.validate.finding import Finding
+
+# Our own rendered output, parsed only to check it: no source positions are needed, so this
+# is plain PyYAML (C loader when built with libyaml: ~10x faster on a large tree).
+_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+ARGOCD_DIR = "argocd"
+RESOLVED = "resolved.yaml"  # the resolved KKP Cluster: not a manifest, never validated
+
+
+@dataclass(frozen=True, slots=True)
+class FileGroup:
+    """Files validated against one schema folder: one cluster's, or the Argo CD objects."""
+
+    files: tuple[Path, ...]
+    kubernetes_version: str | None  # None: the newest bundled schemas
+    crds: tuple[CustomResourceDefinition, ...]
+
+
+def read_documents(path: Path) -> list[object]:
+    """The YAML documents of `path`, empty ones dropped; raises yaml.YAMLError/OSError."""
+    with path.open("rb") as stream:
+        return [d for d in yaml.load_all(stream, Loader=_LOADER) if d is not None]
+
+
+def plan_groups(
+    root: Path, *, kubernetes_version: str | None
+) -> tuple[list[FileGroup], list[Finding]]:
+    groups: list[FileGroup] = []
+    findings: list[Finding] = []
+    for directory in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        files = tuple(sorted(_manifests(directory, root=root)))
+        if not files:
+            continue
+        version = kubernetes_version
+        if version is None and directory.name != ARGOCD_DIR:
+            version, problem = _cluster_version(directory / RESOLVED, root=root)
+            findings.extend(problem)
+        groups.append(FileGroup(files=files, kubernetes_version=version, crds=_crds(files, root)))
+    return groups, findings
+
+
+def relative(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _manifests(directory: Path, *, root: Path) -> Iterator[Path]:
+    for path in directory.rglob("*"):
+        if path.suffix in {".yaml", ".yml"} and path.is_file():
+            if path.name == RESOLVED and path.parent.parent == root:
+                continue
+            yield path
+
+
+def _cluster_version(resolved: Path, *, root: Path) -> tuple[str | None, list[Finding]]:
+    """spec.version of the resolved Cluster ("1.23.5"); a Finding if it cannot be read."""
+    try:
+        documents = read_documents(resolved)
+        spec = documents[0].get("spec") if documents and isinstance(documents[0], dict) else None
+        version = spec.get("version") if isinstance(spec, dict) else None
+        if isinstance(version, str):
+            return version, []
+        problem = "spec.version is missing or not a string"
+    except (OSError, yaml.YAMLError) as error:
+        problem = f"cannot read it: {error}"
+    finding = Finding(
+        file=relative(resolved, root),
+        kind="Cluster",
+        name=resolved.parent.name,
+        message=f"{problem}; validated against the newest bundled Kubernetes schemas",
+        field="spec.version",
+        backend="",
+    )
+    return None, [finding]
+
+
+def _crds(files: tuple[Path, ...], root: Path) -> tuple[CustomResourceDefinition, ...]:
+    found: list[CustomResourceDefinition] = []
+    for path in files:
+        try:
+            text = path.read_text(encoding="utf-8")
+            if "CustomResourceDefinition" not in text:  # cheap filter before parsing
+                continue
+            documents = list(yaml.load_all(text, Loader=_LOADER))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            continue  # the backend reports the unreadable file itself
+        for document in documents:
+            if isinstance(document, dict) and document.get("kind") == "CustomResourceDefinition":
+                crd = parse_crd(relative(path, root), document)
+                if crd is not None:
+                    found.append(crd)
+    return tuple(found)

@@ -1,0 +1,148 @@
+"""YAML text -> (data, SourceMap): the only place YAML input is parsed; positions kept per field."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from generator.diagnostics import Diagnostic, KkpgenError, Location
+
+try:  # the C composer is several times faster; fall back where libyaml is missing
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+MAX_FILE_BYTES = 1024 * 1024  # a spec file is a few KB; refuse what could exhaust memory
+FieldPath = tuple[str | int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SourceMap:
+    """Where each field of one YAML document was written (1-based line and column)."""
+
+    file: str
+    ref: str | None
+    positions: Mapping[FieldPath, tuple[int, int]]
+
+    def locate(self, path: FieldPath) -> Location:
+        """The location of `path`, or of its nearest ancestor that was written."""
+        for end in range(len(path), -1, -1):
+            found = self.positions.get(path[:end])
+            if found is not None:
+                return Location(self.file, found[0], found[1], self.ref)
+        return Location(self.file, None, None, self.ref)
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    data: Any
+    source: SourceMap
+
+
+def format_field(path: FieldPath) -> str:
+    """("spec", "pods", "cidrBlocks", 0) -> "spec.pods.cidrBlocks[0]"."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+    return text
+
+
+def _fail(code: str, location: Location, message: str, hint: str) -> KkpgenError:
+    return KkpgenError([Diagnostic(code, location, "", message, hint)])
+
+
+class _Builder:
+    """Turns composed YAML nodes into plain data while recording field positions."""
+
+    def __init__(self, file: str, ref: str | None) -> None:
+        self.file = file
+        self.ref = ref
+        self.positions: dict[FieldPath, tuple[int, int]] = {}
+        self._scalars = yaml.constructor.SafeConstructor()
+
+    def build(self, node: yaml.Node, path: FieldPath) -> Any:
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, path)
+        if isinstance(node, yaml.SequenceNode):
+            items = []
+            for index, item in enumerate(node.value):
+                self._mark(path + (index,), item)
+                items.append(self.build(item, path + (index,)))
+            return items
+        if node.tag == "tag:yaml.org,2002:timestamp":  # keep dates as the text written
+            return node.value
+        return self._scalars.construct_object(node, deep=True)
+
+    def _mapping(self, node: yaml.MappingNode, path: FieldPath) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            location = self._location(key_node)
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise _fail("yaml.merge-key", location, "merge keys (<<) are not allowed",
+                            "write the fields out in full")
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise _fail("yaml.key-type", location, "a mapping key must be a plain string",
+                            "use a plain string key")
+            key = str(key_node.value)
+            if key in result:
+                raise _fail("yaml.duplicate-key", location, f"duplicate key {key!r}",
+                            "remove one of the two entries; YAML keeps only the last one")
+            self._mark(path + (key,), key_node)
+            result[key] = self.build(value_node, path + (key,))
+        return result
+
+    def _mark(self, path: FieldPath, node: yaml.Node) -> None:
+        self.positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+
+    def _location(self, node: yaml.Node) -> Location:
+        return Location(self.file, node.start_mark.line + 1, node.start_mark.column + 1, self.ref)
+
+
+def _check_no_aliases(text: str, file: str, ref: str | None) -> None:
+    # Anchors/aliases are refused outright: spec files do not need them and they enable
+    # "billion laughs" expansion.
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.AliasEvent):
+            mark = event.start_mark
+            location = Location(file, mark.line + 1, mark.column + 1, ref)
+            raise _fail("yaml.alias", location, "YAML anchors and aliases are not allowed",
+                        "write the repeated value out in full")
+
+
+def _decode(raw: bytes, file: str, ref: str | None) -> str:
+    if len(raw) > MAX_FILE_BYTES:
+        raise _fail("yaml.too-large", Location(file, None, None, ref),
+                    f"file is {len(raw)} bytes, more than the {MAX_FILE_BYTES} allowed",
+                    "split the file; one cluster spec is a few kilobytes")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise _fail("yaml.encoding", Location(file, line, None, ref),
+                    f"not valid UTF-8 (byte {raw[error.start]:#04x})",
+                    "save the file as UTF-8") from None
+
+
+def load_documents(raw: bytes, *, file: str, ref: str | None = None) -> Iterator[Document]:
+    """Parse every non-empty document of a multi-document YAML file."""
+    text = _decode(raw, file, ref)
+    try:
+        if "&" in text or "*" in text:
+            _check_no_aliases(text, file, ref)
+        for node in yaml.compose_all(text, Loader=_Loader):
+            if node is None:
+                continue
+            builder = _Builder(file, ref)
+            data = builder.build(node, ())
+            yield Document(data, SourceMap(file, ref, builder.positions))
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark else None
+        column = mark.column + 1 if mark else None
+        problem = error.problem or error.context or "invalid YAML"
+        hint = "indent with spaces, not tabs" if "\\t" in repr(problem) or "tab" in problem \
+            else "fix the YAML syntax at this position"
+        raise _fail("yaml.syntax", Location(file, line, column, ref), problem, hint) from None
