@@ -14,7 +14,7 @@ from jsonschema.validators import validator_for
 
 from generator.validate.finding import Finding, environment_error, json_path
 from generator.validate.schemas import schema_file_name
-from generator.validate.tree import read_documents, relative
+from generator.validate.tree import read_documents, relative, yaml_problem
 
 _MAX_MESSAGE = 240  # jsonschema quotes the whole offending value; keep the line readable
 
@@ -38,8 +38,11 @@ class BuiltinBackend:
         file = relative(path, root)
         try:
             documents = read_documents(path)
-        except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
-            yield Finding(file, "", "", f"cannot parse YAML: {error}", "", self.name)
+        except yaml.YAMLError as error:
+            yield Finding(file, "", "", f"cannot parse YAML: {yaml_problem(error)}", "", self.name)
+            return
+        except (OSError, UnicodeDecodeError) as error:
+            yield Finding(file, "", "", f"cannot read file: {error}", "", self.name)
             return
         for document in documents:
             yield from self._check_object(document, file=file, schema_dir=schema_dir)

@@ -34,6 +34,13 @@ def read_documents(path: Path) -> list[object]:
         return [d for d in yaml.load_all(stream, Loader=_LOADER) if d is not None]
 
 
+def yaml_problem(error: yaml.YAMLError) -> str:
+    """The problem and line, without the absolute path PyYAML puts in str(error)."""
+    if isinstance(error, yaml.MarkedYAMLError) and error.problem_mark is not None:
+        return f"{error.problem} (line {error.problem_mark.line + 1})"
+    return str(error)
+
+
 def plan_groups(
     root: Path, *, kubernetes_version: str | None
 ) -> tuple[list[FileGroup], list[Finding]]:
@@ -75,8 +82,10 @@ def _cluster_version(resolved: Path, *, root: Path) -> tuple[str | None, list[Fi
         if isinstance(version, str):
             return version, []
         problem = "spec.version is missing or not a string"
-    except (OSError, yaml.YAMLError) as error:
-        problem = f"cannot read it: {error}"
+    except yaml.YAMLError as error:
+        problem = f"cannot parse it: {yaml_problem(error)}"
+    except OSError as error:
+        problem = f"cannot read it: {error.strerror}"
     finding = Finding(
         file=relative(resolved, root),
         kind="Cluster",

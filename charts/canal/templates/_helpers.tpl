@@ -74,7 +74,7 @@ properties:
       serviceClusterIPs: {{ _cidr_list() }}
       serviceExternalIPs: {{ _cidr_list() }}
       serviceLoadBalancerIPs: {{ _cidr_list() }}
-{% elif kind == "BGPPeer" %}
+{%- elif kind == "BGPPeer" %}
   spec:
     type: object
     description: A BGP peer of all nodes, of the nodes matching nodeSelector, or of one node.
@@ -97,7 +97,7 @@ properties:
       peerIP: {type: string}
       peerSelector: {type: string}
       sourceAddress: {type: string}
-{% elif kind == "BlockAffinity" %}
+{%- elif kind == "BlockAffinity" %}
   spec:
     type: object
     description: Claims an IPAM block for a node (Calico IPAM).
@@ -107,7 +107,7 @@ properties:
       deleted: {type: string}
       node: {type: string}
       state: {type: string}
-{% elif kind == "CalicoNodeStatus" %}
+{%- elif kind == "CalicoNodeStatus" %}
   spec:
     type: object
     description: Which status classes calico-node reports for a node, and how often.
@@ -139,7 +139,7 @@ properties:
         properties:
           routesV4: {{ _route_status_list() }}
           routesV6: {{ _route_status_list() }}
-{% elif kind == "ClusterInformation" %}
+{%- elif kind == "ClusterInformation" %}
   spec:
     type: object
     description: Cluster-wide facts calico-node records (name `default`).
@@ -149,7 +149,7 @@ properties:
       clusterType: {type: string}
       datastoreReady: {type: boolean}
       variant: {type: string}
-{% elif kind == "FelixConfiguration" %}
+{%- elif kind == "FelixConfiguration" %}
   spec:
     type: object
     description: Felix settings, cluster-wide (name `default`) or per node (`node.<name>`).
@@ -254,7 +254,7 @@ properties:
       wireguardRoutingRulePriority: {type: integer}
       xdpEnabled: {type: boolean}
       xdpRefreshInterval: {type: string}
-{% elif kind == "GlobalNetworkPolicy" or kind == "NetworkPolicy" %}
+{%- elif kind == "GlobalNetworkPolicy" or kind == "NetworkPolicy" %}
   spec:
     type: object
     description: Ordered ingress/egress rules for the endpoints that selector matches.
@@ -281,13 +281,13 @@ properties:
       selector: {type: string}
       serviceAccountSelector: {type: string}
       types: {type: array, items: {type: string}}
-{% elif kind == "GlobalNetworkSet" or kind == "NetworkSet" %}
+{%- elif kind == "GlobalNetworkSet" or kind == "NetworkSet" %}
   spec:
     type: object
     description: A set of IP networks that policy selectors can match by this object's labels.
     properties:
       nets: {type: array, items: {type: string}}
-{% elif kind == "HostEndpoint" %}
+{%- elif kind == "HostEndpoint" %}
   spec:
     type: object
     description: A host interface (or the whole host) that policy applies to.
@@ -305,7 +305,7 @@ properties:
             port: {type: integer}
             protocol: {{ _int_or_string() }}
       profiles: {type: array, items: {type: string}}
-{% elif kind == "IPAMBlock" %}
+{%- elif kind == "IPAMBlock" %}
   spec:
     type: object
     description: An IPAM block and its per-address allocations (Calico IPAM).
@@ -324,7 +324,7 @@ properties:
       deleted: {type: boolean}
       strictAffinity: {type: boolean}
       unallocated: {type: array, items: {type: integer}}
-{% elif kind == "IPAMConfig" %}
+{%- elif kind == "IPAMConfig" %}
   spec:
     type: object
     description: Cluster-wide Calico IPAM settings (name `default`).
@@ -333,7 +333,7 @@ properties:
       autoAllocateBlocks: {type: boolean}
       maxBlocksPerHost: {type: integer}
       strictAffinity: {type: boolean}
-{% elif kind == "IPAMHandle" %}
+{%- elif kind == "IPAMHandle" %}
   spec:
     type: object
     description: The addresses one allocation handle holds, counted per block.
@@ -342,7 +342,7 @@ properties:
       block: {type: object, additionalProperties: {type: integer}}
       deleted: {type: boolean}
       handleID: {type: string}
-{% elif kind == "IPPool" %}
+{%- elif kind == "IPPool" %}
   spec:
     type: object
     description: A pool of pod addresses and its encapsulation and NAT settings.
@@ -364,13 +364,13 @@ properties:
       natOutgoing: {type: boolean}
       nodeSelector: {type: string}
       vxlanMode: {type: string}
-{% elif kind == "IPReservation" %}
+{%- elif kind == "IPReservation" %}
   spec:
     type: object
     description: Addresses Calico IPAM must never hand out.
     properties:
       reservedCIDRs: {type: array, items: {type: string}}
-{% elif kind == "KubeControllersConfiguration" %}
+{%- elif kind == "KubeControllersConfiguration" %}
   spec:
     {{ _kube_controllers_config() | indent(4) }}
   status:
@@ -379,9 +379,9 @@ properties:
       environmentVars: {type: object, additionalProperties: {type: string}}
       runningConfig:
         {{ _kube_controllers_config() | indent(8) }}
-{% else %}
+{%- else %}
 {{ none | required("canal: no CRD schema for kind " ~ kind) }}
-{% endif %}
+{%- endif %}
 {%- endmacro %}
 
 {#- Private building blocks of crd_schema (not exported). -#}

@@ -44,3 +44,30 @@ app.kubernetes.io/part-of: kkp-network
 {% macro network(cidr) -%}
 {{ network_ip(cidr) }}/{{ cidr.split("/")[1] | int }}
 {%- endmacro %}
+
+{#- server_host(cluster, values): the host openvpn-client dials: values.serverHost, else the
+    cluster's external host (NodePort and LoadBalancer strategies). With Tunneling KKP dials the
+    tunneling agent IP, which only values.serverHost can give.
+    Usage: remote {{ openvpn.server_host(cluster, values) }} {{ openvpn.server_port(values) }} -#}
+{% macro server_host(cluster, values) -%}
+{% if values.serverHost %}
+{{ values.serverHost }}
+{%- elif values.exposeStrategy == "Tunneling" %}
+{{ "" | required("openvpn: values.serverHost is required with Tunneling (the tunneling agent IP)") }}
+{%- else %}
+{{ cluster.address.host | required("openvpn: the cluster's external address is unknown; set values.serverHost") }}
+{%- endif %}
+{%- endmacro %}
+
+{#- server_port(values): the port openvpn-client dials: values.serverPort, else 1194 with
+    Tunneling. With NodePort and LoadBalancer it is the openvpn-server Service's NodePort, which
+    only values.serverPort can give. Usage: see server_host. -#}
+{% macro server_port(values) -%}
+{% if values.serverPort %}
+{{ values.serverPort }}
+{%- elif values.exposeStrategy == "Tunneling" %}
+1194
+{%- else %}
+{{ "" | required("openvpn: values.serverPort is required (the openvpn-server NodePort the client dials)") }}
+{%- endif %}
+{%- endmacro %}

@@ -1,0 +1,110 @@
+"""Shared fixtures: temporary GitOps repositories (with base/head commits) and a CLI runner."""
+
+from __future__ import annotations
+
+import subprocess
+import textwrap
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from generator.cli import main
+
+CONFIG = """\
+apiVersion: kubermatic.k8c.io/v1
+kind: KubermaticConfiguration
+metadata:
+  name: kubermatic
+  annotations:
+    kkpgen/kkp-version: "v2.20"
+    kkpgen/apiserver-url: "https://{name}.kkp.example.com:6443"
+spec:
+  featureGates:
+    KonnectivityService: true
+  api:
+    accessibleAddons: [hubble]
+"""
+
+
+def cluster_yaml(name: str = "c1", *, version: str = '"1.23.6"', cloud: str = "aws: {}",
+                 extra: str = "", labels: str = "") -> str:
+    """A minimal valid Cluster; `extra` is YAML appended under spec (indented by 2)."""
+    label_block = f"  labels:\n{textwrap.indent(textwrap.dedent(labels), '    ')}" if labels else ""
+    body = f"""\
+apiVersion: kubermatic.k8c.io/v1
+kind: Cluster
+metadata:
+  name: {name}
+{label_block}spec:
+  version: {version}
+  cloud:
+    {cloud}
+"""
+    return body + textwrap.indent(textwrap.dedent(extra), "  ")
+
+
+def git(repo: Path, *args: str) -> str:
+    result = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True,
+                            check=True)
+    return result.stdout
+
+
+@dataclass
+class Repo:
+    path: Path
+
+    def write(self, files: Mapping[str, str | None]) -> None:
+        for name, text in files.items():
+            target = self.path / name
+            if text is None:
+                target.unlink(missing_ok=True)
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(textwrap.dedent(text))
+
+    def commit(self, files: Mapping[str, str | None], message: str) -> str:
+        self.write(files)
+        git(self.path, "add", "-A")
+        git(self.path, "commit", "-q", "--allow-empty", "-m", message)
+        return git(self.path, "rev-parse", "HEAD").strip()
+
+
+@pytest.fixture
+def make_repo(tmp_path: Path) -> Callable[..., Repo]:
+    """make_repo(base={...}, head={...}): commit `base` (tagged "base"), then `head` (HEAD)."""
+
+    def build(base: Mapping[str, str | None] | None = None,
+              head: Mapping[str, str | None] | None = None, config: str | None = CONFIG) -> Repo:
+        path = tmp_path / "repo"
+        path.mkdir()
+        git(path, "init", "-q", "-b", "main")
+        git(path, "config", "user.email", "t@example.com")
+        git(path, "config", "user.name", "t")
+        repo = Repo(path)
+        files: dict[str, str | None] = {"kubermatic.yaml": config} if config else {}
+        repo.commit({**files, **(base or {})}, "base")
+        git(path, "tag", "base")
+        if head is not None:
+            repo.commit(head, "head")
+        return repo
+
+    return build
+
+
+@pytest.fixture
+def run_cli() -> Callable[..., Result]:
+    """Run kkpgen in-process; the failure message shows stdout and stderr."""
+
+    def run(args: Sequence[str], expect: int | None = 0) -> Result:
+        result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+        if expect is not None:
+            assert result.exit_code == expect, (
+                f"exit {result.exit_code}, expected {expect}\n"
+                f"--- stdout\n{result.stdout}\n--- stderr\n{result.stderr}"
+            )
+        return result
+
+    return run

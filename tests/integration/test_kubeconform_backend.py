@@ -1,0 +1,270 @@
+"""The kubeconform backend, run against a stand-in executable written into tmp_path."""
+
+from __future__ import annotations
+
+import json
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from generator.diagnostics import ExitCode, KkpgenError
+from generator.validate import (
+    BuiltinBackend,
+    Finding,
+    KubeconformBackend,
+    select_backend,
+    validate_tree,
+)
+
+# Imitates kubeconform -output json with python-jsonschema on the same schema files, using
+# kubeconform 0.7's wording (santhosh-tekuri/jsonschema v6). CANNED replaces the validation.
+STAND_IN = """\
+import json, os, sys
+from pathlib import Path
+
+import yaml
+from jsonschema import Draft202012Validator
+
+HERE = Path(__file__).parent
+(HERE / "argv.json").write_text(json.dumps(sys.argv[1:]))
+canned = HERE / "canned.json"
+if canned.exists():
+    spec = json.loads(canned.read_text())
+    sys.stdout.write(spec["stdout"])
+    sys.stderr.write(spec.get("stderr", ""))
+    sys.exit(spec["exit"])
+
+args = sys.argv[1:]
+at = args.index("-schema-location")
+location, files = args[at + 1], args[at + 2:]
+
+
+def message(error):
+    if error.validator == "additionalProperties":
+        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        return "additional properties " + ", ".join(repr(k) for k in extra) + " not allowed"
+    if error.validator == "required":
+        missing = [k for k in error.validator_value if k not in error.instance]
+        return "missing property " + ", ".join(repr(k) for k in missing)
+    return error.message
+
+
+results = []
+for name in files:
+    for doc in yaml.safe_load_all(Path(name).read_text()):
+        group_version = doc["apiVersion"].split("/")
+        suffix = "-" + group_version[0].split(".")[0].lower()
+        suffix += "-" + group_version[1].lower() if len(group_version) > 1 else ""
+        path = location.replace("{{ .ResourceKind }}", doc["kind"].lower())
+        path = path.replace("{{ .KindSuffix }}", suffix)
+        base = {"filename": name, "kind": doc["kind"], "name": doc["metadata"]["name"],
+                "version": doc["apiVersion"]}
+        if not os.path.exists(path):
+            msg = "could not find schema for " + doc["kind"]
+            results.append({**base, "status": "statusError", "msg": msg})
+            continue
+        validator = Draft202012Validator(json.loads(Path(path).read_text()))
+        errors = [{"path": "".join("/" + str(p) for p in e.absolute_path), "msg": message(e)}
+                  for e in validator.iter_errors(doc)]
+        if errors:
+            results.append({**base, "status": "statusInvalid", "msg": "invalid",
+                            "validationErrors": errors})
+print(json.dumps({"resources": results}, indent=2))
+sys.exit(1 if results else 0)
+"""
+
+RESOLVED = 'apiVersion: kubermatic.k8c.io/v1\nkind: Cluster\nmetadata:\n  name: eu-1\nspec:\n  version: "1.30.2"\n'
+CONFIGMAP = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\n  namespace: kube-system\ndata:\n  a: b\n"
+SERVICE = """\
+apiVersion: v1
+kind: Service
+metadata:
+  name: hubble-peer
+  namespace: kube-system
+spec:
+  selector:
+    k8s-app: cilium
+  ports:
+    - port: 443
+      targetPort: 4244
+      protocol: TCP
+"""
+
+
+def stand_in(tmp_path: Path, *, canned: dict[str, object] | None = None) -> Path:
+    folder = tmp_path / "bin"
+    folder.mkdir(exist_ok=True)
+    script = folder / "kubeconform"
+    script.write_text(f"#!{sys.executable}\n{STAND_IN}", encoding="utf-8")
+    script.chmod(0o755)
+    if canned is not None:
+        (folder / "canned.json").write_text(json.dumps(canned), encoding="utf-8")
+    return script
+
+
+def make_tree(root: Path, files: dict[str, str]) -> Path:
+    for name, text in {"eu-1/resolved.yaml": RESOLVED, **files}.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"# Source: cilium/templates/{path.name}\n{text}", encoding="utf-8")
+    return root
+
+
+VALID_TREE = {
+    "eu-1/user-cluster/cilium/configmap-cfg.yaml": CONFIGMAP,
+    "eu-1/user-cluster/cilium/service-hubble-peer.yaml": SERVICE,
+}
+INVALID_TREE = {
+    "eu-1/user-cluster/cilium/configmap-cfg.yaml": CONFIGMAP.replace("a: b", "a: 1"),
+    "eu-1/user-cluster/cilium/service-hubble-peer.yaml": SERVICE.replace("port: 443", "prot: 443"),
+    "eu-1/seed/cilium/widget-w.yaml": "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\n",
+}
+
+
+def test_kubeconform_is_run_strict_offline_on_the_cache(tmp_path: Path) -> None:
+    script = stand_in(tmp_path)
+    root = make_tree(tmp_path / "out", VALID_TREE)
+    backend = KubeconformBackend(executable=str(script))
+    cache = tmp_path / "cache"
+    assert validate_tree(root, backend=backend, cache_dir=cache) == []
+    argv = json.loads((script.parent / "argv.json").read_text())
+    assert argv[:4] == ["-strict", "-summary=false", "-output", "json"]
+    location = argv[argv.index("-schema-location") + 1]
+    assert location.startswith(str(cache.resolve()) + "/v1.30.0-")
+    assert location.endswith("/{{ .ResourceKind }}{{ .KindSuffix }}.json")
+    assert not any("http" in arg for arg in argv)
+    assert "-ignore-missing-schemas" not in argv
+    assert argv[argv.index("-schema-location") + 2 :] == [
+        str(root / name) for name in sorted(VALID_TREE)
+    ]
+
+
+def test_invalid_output_becomes_findings(tmp_path: Path) -> None:
+    output = {
+        "resources": [
+            {
+                "filename": str(tmp_path / "out/eu-1/user-cluster/c/service-s.yaml"),
+                "kind": "Service",
+                "name": "s",
+                "version": "v1",
+                "status": "statusInvalid",
+                "msg": "problem validating schema",
+                "validationErrors": [
+                    {"path": "/spec/ports/0", "msg": "additional properties 'prot' not allowed"},
+                    {"path": "/spec/ports/0", "msg": "missing property 'port'"},
+                    {
+                        "path": "/metadata/labels/app.kubernetes.io~1name",
+                        "msg": "got number, want string",
+                    },
+                ],
+            },
+            {
+                "filename": str(tmp_path / "out/eu-1/seed/c/widget-w.yaml"),
+                "kind": "Widget",
+                "name": "w",
+                "version": "example.com/v1",
+                "status": "statusError",
+                "msg": "could not find schema for Widget",
+            },
+            {
+                "filename": "x",
+                "kind": "ConfigMap",
+                "name": "c",
+                "version": "v1",
+                "status": "statusValid",
+                "msg": "",
+            },
+        ]
+    }
+    script = stand_in(tmp_path, canned={"stdout": json.dumps(output), "exit": 1})
+    files = [
+        tmp_path / "out/eu-1/user-cluster/c/service-s.yaml",
+        tmp_path / "out/eu-1/seed/c/widget-w.yaml",
+    ]
+    findings = KubeconformBackend(executable=str(script)).validate(
+        files, root=tmp_path / "out", schema_dir=tmp_path
+    )
+    service = "eu-1/user-cluster/c/service-s.yaml"
+    assert findings == [
+        Finding(service, "Service", "s", "unknown field 'prot'", "spec.ports[0].prot", "kubeconform"),
+        Finding(service, "Service", "s", "missing required field 'port'", "spec.ports[0].port", "kubeconform"),
+        Finding(
+            service, "Service", "s", "got number, want string",
+            'metadata.labels["app.kubernetes.io/name"]', "kubeconform",
+        ),
+        Finding(
+            "eu-1/seed/c/widget-w.yaml", "Widget", "w", "no schema for example.com/v1/Widget", "",
+            "kubeconform",
+        ),
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "canned",
+    [
+        {
+            "stdout": "",
+            "stderr": "failed parsing command line: flag provided but not defined",
+            "exit": 1,
+        },
+        {"stdout": "not json", "exit": 1},
+        {"stdout": '{"resources": []}', "exit": 1},
+        {"stdout": '{"resources": []}', "exit": 2},
+        {"stdout": "", "stderr": "panic: runtime error", "exit": 139},
+    ],
+    ids=["bad-flag", "garbage", "exit-1-without-findings", "exit-2", "crash"],
+)
+def test_unusable_kubeconform_is_an_environment_error(
+    tmp_path: Path, canned: dict[str, object]
+) -> None:
+    script = stand_in(tmp_path, canned=canned)
+    root = make_tree(tmp_path / "out", VALID_TREE)
+    with pytest.raises(KkpgenError) as caught:
+        validate_tree(
+            root, backend=KubeconformBackend(executable=str(script)), cache_dir=tmp_path / "c"
+        )
+    assert caught.value.exit_code == ExitCode.ENVIRONMENT
+    assert caught.value.diagnostics[0].code == "validate.kubeconform.failed"
+    assert "--validator builtin" in caught.value.diagnostics[0].hint
+
+
+def test_kubeconform_asked_for_but_missing_is_an_environment_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(KkpgenError) as caught:
+        select_backend("kubeconform", kubeconform_path=None)
+    assert caught.value.exit_code == ExitCode.ENVIRONMENT
+    assert "--kubeconform PATH" in caught.value.diagnostics[0].hint
+    with pytest.raises(KkpgenError):
+        select_backend("auto", kubeconform_path=str(tmp_path / "nope"))
+
+
+def test_auto_prefers_kubeconform_on_path_else_builtin(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert select_backend("auto", kubeconform_path=None).name == "builtin"
+    script = stand_in(tmp_path)
+    monkeypatch.setenv("PATH", str(script.parent))
+    backend = select_backend("auto", kubeconform_path=None)
+    assert isinstance(backend, KubeconformBackend)
+    assert backend.executable == str(script)
+
+
+@pytest.mark.parametrize("tree", [VALID_TREE, INVALID_TREE], ids=["valid", "invalid"])
+def test_both_backends_agree(tmp_path: Path, tree: dict[str, str]) -> None:
+    root = make_tree(tmp_path / "out", tree)
+    cache = tmp_path / "cache"
+    kubeconform = KubeconformBackend(executable=str(stand_in(tmp_path)))
+    results = [
+        [
+            (f.file, f.kind, f.name, f.field, f.message)
+            for f in validate_tree(root, backend=b, cache_dir=cache)
+        ]
+        for b in (kubeconform, BuiltinBackend())
+    ]
+    assert results[0] == results[1]
+    assert bool(results[0]) == (tree is INVALID_TREE)
