@@ -20,8 +20,12 @@ def main(counts: list[int]) -> None:
             best = float("inf")
             for _ in range(3):
                 start = time.perf_counter()
-                result = subprocess.run([str(kkpgen), "check", "--repo", str(repo), "--ref", "HEAD"],
-                                        capture_output=True, text=True, check=False)
+                result = subprocess.run(
+                    [str(kkpgen), "check", "--repo", str(repo), "--ref", "HEAD"],
+                    capture_output=True,
+                    text=True,
+                    check=False,
+                )
                 best = min(best, time.perf_counter() - start)
                 if result.returncode != 0:
                     sys.exit(f"check failed:\n{result.stderr[-2000:]}")

@@ -27,8 +27,11 @@ def cluster_text(index: int, rng: random.Random) -> str:
     cilium = rng.random() < 0.3
     konnectivity = cilium or rng.random() < 0.5
     proxy = "ebpf" if cilium and rng.random() < 0.5 else rng.choice(["ipvs", "iptables"])
-    cni = "cilium\n    version: v1.11" if cilium else (
-        f"canal\n    version: {rng.choice(['v3.21', 'v3.22'])}")
+    cni = (
+        "cilium\n    version: v1.11"
+        if cilium
+        else (f"canal\n    version: {rng.choice(['v3.21', 'v3.22'])}")
+    )
     cloud = rng.choice(["aws: {}", "kubevirt: {}", "openstack: {}", "hetzner: {}"])
     text = f"""\
 apiVersion: kubermatic.k8c.io/v1
@@ -71,8 +74,11 @@ def make_fleet(repo: Path, count: int, seed: int = 7) -> Path:
     (repo / "kubermatic.yaml").write_text(CONFIG)
     for index in range(count):
         (repo / "clusters" / f"c{index:05d}.yaml").write_text(cluster_text(index, rng))
-    for args in (["init", "-q", "-b", "main"], ["add", "-A"],
-                 ["-c", "user.name=b", "-c", "user.email=b@example.com", "commit", "-qm", "fleet"]):
+    for args in (
+        ["init", "-q", "-b", "main"],
+        ["add", "-A"],
+        ["-c", "user.name=b", "-c", "user.email=b@example.com", "commit", "-qm", "fleet"],
+    ):
         subprocess.run(["git", "-C", str(repo), *args], check=True)
     return repo
 

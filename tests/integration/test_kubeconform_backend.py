@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -12,7 +11,6 @@ import pytest
 from generator.diagnostics import ExitCode, KkpgenError
 from generator.validate import (
     BuiltinBackend,
-    Finding,
     KubeconformBackend,
     select_backend,
     validate_tree,
@@ -75,8 +73,24 @@ print(json.dumps({"resources": results}, indent=2))
 sys.exit(1 if results else 0)
 """
 
-RESOLVED = 'apiVersion: kubermatic.k8c.io/v1\nkind: Cluster\nmetadata:\n  name: eu-1\nspec:\n  version: "1.30.2"\n'
-CONFIGMAP = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\n  namespace: kube-system\ndata:\n  a: b\n"
+RESOLVED = """\
+apiVersion: kubermatic.k8c.io/v1
+kind: Cluster
+metadata:
+  name: eu-1
+spec:
+  version: "1.30.2"
+"""
+CONFIGMAP = """\
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: cfg
+  namespace: kube-system
+data:
+  a: b
+"""
+WIDGET = "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\n"
 SERVICE = """\
 apiVersion: v1
 kind: Service
@@ -119,7 +133,7 @@ VALID_TREE = {
 INVALID_TREE = {
     "eu-1/user-cluster/cilium/configmap-cfg.yaml": CONFIGMAP.replace("a: b", "a: 1"),
     "eu-1/user-cluster/cilium/service-hubble-peer.yaml": SERVICE.replace("port: 443", "prot: 443"),
-    "eu-1/seed/cilium/widget-w.yaml": "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\n",
+    "eu-1/seed/cilium/widget-w.yaml": WIDGET,
 }
 
 
@@ -186,19 +200,20 @@ def test_invalid_output_becomes_findings(tmp_path: Path) -> None:
     findings = KubeconformBackend(executable=str(script)).validate(
         files, root=tmp_path / "out", schema_dir=tmp_path
     )
-    service = "eu-1/user-cluster/c/service-s.yaml"
-    assert findings == [
-        Finding(service, "Service", "s", "unknown field 'prot'", "spec.ports[0].prot", "kubeconform"),
-        Finding(service, "Service", "s", "missing required field 'port'", "spec.ports[0].port", "kubeconform"),
-        Finding(
-            service, "Service", "s", "got number, want string",
-            'metadata.labels["app.kubernetes.io/name"]', "kubeconform",
+    service, widget = "eu-1/user-cluster/c/service-s.yaml", "eu-1/seed/c/widget-w.yaml"
+    assert {f.backend for f in findings} == {"kubeconform"}
+    assert [(f.file, f.kind, f.name, f.field, f.message) for f in findings] == [
+        (service, "Service", "s", "spec.ports[0].prot", "unknown field 'prot'"),
+        (service, "Service", "s", "spec.ports[0].port", "missing required field 'port'"),
+        (
+            service,
+            "Service",
+            "s",
+            'metadata.labels["app.kubernetes.io/name"]',
+            "got number, want string",
         ),
-        Finding(
-            "eu-1/seed/c/widget-w.yaml", "Widget", "w", "no schema for example.com/v1/Widget", "",
-            "kubeconform",
-        ),
-    ]  # fmt: skip
+        (widget, "Widget", "w", "", "no schema for example.com/v1/Widget"),
+    ]
 
 
 @pytest.mark.parametrize(

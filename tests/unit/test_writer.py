@@ -1,0 +1,69 @@
+"""The output tree is replaced all at once, only when kkpgen owns it, and one run at a time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from generator.diagnostics import ExitCode, KkpgenError
+from generator.writer import OWNER_MARKER, check_owned, commit, discard, output_lock, stage_tree
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_commit_swaps_the_staged_tree_in_and_removes_what_is_gone(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    commit(stage_tree([("a/x.yaml", b"1\n"), ("b/y.yaml", b"2\n")], out=out))
+    commit(stage_tree([("a/x.yaml", b"3\n")], out=out))
+    assert _tree(out) == {"a/x.yaml": b"3\n", OWNER_MARKER: _tree(out)[OWNER_MARKER]}
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".out")) == []
+
+
+def test_files_are_written_with_mode_644(tmp_path: Path) -> None:
+    commit(stage_tree([("a/x.yaml", b"1\n")], out=tmp_path / "out"))
+    assert (tmp_path / "out/a/x.yaml").stat().st_mode & 0o777 == 0o644
+
+
+def test_discarded_stage_leaves_out_untouched(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    commit(stage_tree([("a/x.yaml", b"1\n")], out=out))
+    before = _tree(out)
+    staged = stage_tree([("a/x.yaml", b"changed\n")], out=out)
+    discard(staged)
+    assert _tree(out) == before
+    assert not staged.root.exists()
+
+
+def test_keep_copies_folders_of_the_previous_tree(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    commit(stage_tree([("a/x.yaml", b"1\n"), ("b/y.yaml", b"2\n")], out=out))
+    commit(stage_tree([("a/x.yaml", b"9\n")], out=out, keep=["b"]))
+    assert (out / "b/y.yaml").read_bytes() == b"2\n"
+    assert (out / "a/x.yaml").read_bytes() == b"9\n"
+
+
+def test_a_folder_kkpgen_did_not_write_is_refused(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "precious.txt").write_text("mine")
+    with pytest.raises(KkpgenError) as caught:
+        check_owned(out)
+    assert caught.value.exit_code == ExitCode.ENVIRONMENT
+    assert caught.value.diagnostics[0].code == "output.refused"
+
+
+def test_writing_outside_the_tree_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(KkpgenError):
+        stage_tree([("../escape.yaml", b"x")], out=tmp_path / "out")
+    assert not (tmp_path / "escape.yaml").exists()
+    assert [p for p in tmp_path.iterdir() if p.name.startswith(".out.tmp")] == []
+
+
+def test_a_second_run_on_the_same_out_is_refused_while_the_first_holds_the_lock(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    with output_lock(out), pytest.raises(KkpgenError) as caught, output_lock(out):
+        pass
+    assert "another kkpgen run" in caught.value.diagnostics[0].message
