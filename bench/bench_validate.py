@@ -129,6 +129,10 @@ def _cluster(root: Path, name: str, version: str) -> None:
         "metadata": _meta("canal", f"cluster-{name}"),
     }
     _write(root, f"{name}/seed/canal/serviceaccount-canal.yaml", sa)
+    _application(root, name, user)
+
+
+def _application(root: Path, name: str, path: str) -> None:
     app = {
         "apiVersion": "argoproj.io/v1alpha1",
         "kind": "Application",
@@ -137,7 +141,7 @@ def _cluster(root: Path, name: str, version: str) -> None:
             "project": "fleet",
             "source": {
                 "repoURL": "https://git.example.com/fleet.git",
-                "path": user,
+                "path": path,
                 "targetRevision": "main",
             },
             "destination": {"name": name, "namespace": "kube-system"},

@@ -36,10 +36,15 @@ def _chart_names(cluster: ResolvedCluster) -> list[str]:
 
 
 def plan_releases(cluster: ResolvedCluster) -> tuple[ChartRelease, ...]:
-    releases = [ChartRelease(name, cluster) for name in _chart_names(cluster)]
-    for addon in cluster.addons:
-        if addon.name == HUBBLE:
-            releases.append(ChartRelease(HUBBLE, cluster, addon.variables, addon.file))
+    """An Addon named like a chart sets that chart's values for this cluster; the hubble Addon
+    also switches the Hubble chart on (the other charts follow the spec)."""
+    names = _chart_names(cluster) + ([HUBBLE] if cluster.has_addon(HUBBLE) else [])
+    addons = {addon.name: addon for addon in cluster.addons}
+    releases = []
+    for name in names:
+        addon = addons.get(name)
+        releases.append(ChartRelease(name, cluster, addon.variables if addon else {},
+                                     addon.file if addon else None))
     return tuple(sorted(releases, key=lambda r: r.chart))
 
 
@@ -64,7 +69,7 @@ def check_addon_variables(loaded: LoadedCluster, charts: Mapping[str, Chart]) ->
             problems.append(Diagnostic(
                 "addon.unknown", addon.source.locate(("spec", "name")), "spec.name",
                 f"addon {addon.addon.spec.name!r} is not part of the network layer; kkpgen "
-                "does not render it", f"kkpgen renders the addons: {HUBBLE}",
+                "does not render it", f"kkpgen charts: {', '.join(sorted(charts))}",
                 severity="notice", cluster=loaded.name))
             continue
         for path in _unknown_keys(addon.addon.spec.variables or {}, chart.values, ()):

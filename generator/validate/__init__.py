@@ -6,8 +6,9 @@ import os
 import shutil
 from collections import defaultdict
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
+from generator.diagnostics import Diagnostic, ExitCode, KkpgenError, Location
 from generator.validate.builtin import BuiltinBackend
 from generator.validate.finding import Backend, Finding, environment_error
 from generator.validate.kubeconform import KubeconformBackend
@@ -15,7 +16,7 @@ from generator.validate.schemas import build_schema_dir
 from generator.validate.tree import plan_groups
 
 __all__ = ["Backend", "BuiltinBackend", "Finding", "KubeconformBackend", "select_backend"]
-__all__ += ["validate_tree"]
+__all__ += ["default_cache_dir", "run_validation", "validate_tree"]
 
 BackendName = Literal["auto", "kubeconform", "builtin"]
 _INSTALL = "install kubeconform (github.com/yannh/kubeconform/releases) and put it on PATH"
@@ -68,3 +69,36 @@ def validate_tree(
     for schema_dir, files in sorted(by_schema_dir.items()):
         findings.extend(backend.validate(sorted(files), root=root, schema_dir=schema_dir))
     return sorted(findings, key=Finding.sort_key)
+
+
+def default_cache_dir() -> Path:
+    """$XDG_CACHE_HOME/kkpgen/schemas, else ~/.cache/kkpgen/schemas (XDG base directories)."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "kkpgen" / "schemas"
+
+
+def run_validation(
+    root: Path,
+    *,
+    backend: str,
+    kubeconform: str | None,
+    cache_dir: Path | None,
+    display_root: str = "",
+) -> None:
+    """What pipeline.py calls: validate `root`; raise KkpgenError (exit 3) on any Finding.
+    `display_root` is how file names are shown (the final `out/`, not the staging folder)."""
+    names: dict[str, BackendName] = {name: name for name in get_args(BackendName)}
+    if backend not in names:
+        diagnostic = Diagnostic(
+            code="validate.backend.unknown",
+            location=Location(file=""),
+            field="",
+            message=f"unknown validation backend {backend!r}",
+            hint=f"use one of {', '.join(names)}",
+        )
+        raise KkpgenError([diagnostic], exit_code=ExitCode.USAGE)
+    chosen = select_backend(names[backend], kubeconform_path=kubeconform)
+    findings = validate_tree(root, backend=chosen, cache_dir=cache_dir or default_cache_dir())
+    if findings:
+        diagnostics = [f.to_diagnostic(prefix=display_root) for f in findings]
+        raise KkpgenError(diagnostics, exit_code=ExitCode.VALIDATION_FAILED)

@@ -19,6 +19,7 @@ _UNKNOWN = re.compile(r"^additional ?propert(?:y|ies) (.+) not allowed$", re.IGN
 _MISSING = re.compile(r"^missing propert(?:y|ies):? (.+)$", re.IGNORECASE)
 _NO_SCHEMA = re.compile(r"^could not find schema for (.+)$")
 _QUOTED = re.compile(r"'([^']*)'")
+_CHUNK = 2000  # files per kubeconform run
 _TIMEOUT = 600  # seconds; a hung binary must not hang CI forever
 _HINT = "install kubeconform >= 0.7 (github.com/yannh/kubeconform/releases), or --validator builtin"
 
@@ -31,7 +32,9 @@ class KubeconformBackend:
     def validate(self, files: Sequence[Path], *, root: Path, schema_dir: Path) -> list[Finding]:
         if not files:
             return []
-        output = self._run(files, schema_dir=schema_dir)
+        output: list[Mapping[str, object]] = []
+        for start in range(0, len(files), _CHUNK):  # stay far below the OS argv size limit
+            output.extend(self._run(files[start : start + _CHUNK], schema_dir=schema_dir))
         # kubeconform echoes each file name as it was given on the command line
         names = {str(path): relative(path, root) for path in files}
         findings: list[Finding] = []

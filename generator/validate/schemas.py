@@ -65,7 +65,8 @@ def bundled_versions(root: Path) -> tuple[tuple[int, int, int], ...]:
 
 
 def pick_bundle(kubernetes_version: str | None, available: Sequence[tuple[int, int, int]]) -> str:
-    """The newest bundle not newer than the cluster's minor; the oldest if none is (see above)."""
+    """The newest bundle not newer than the cluster's minor; the oldest if none is (see
+    above); the newest when `kubernetes_version` is None or not a version."""
     if not available:
         raise environment_error(
             "validate.schemas.missing",

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.validate import BuiltinBackend, Finding, validate_tree
+from generator.diagnostics import ExitCode, KkpgenError
+from generator.validate import BuiltinBackend, Finding, run_validation, validate_tree
 
 RESOLVED = """\
 apiVersion: kubermatic.k8c.io/v1
@@ -291,3 +292,24 @@ def test_findings_are_sorted_by_file(tmp_path: Path) -> None:
         "eu-1/seed/aa/deployment-b.yaml",
         "eu-1/user-cluster/zz/deployment-a.yaml",
     ]
+
+
+def test_run_validation_raises_validation_failed_with_display_paths(tmp_path: Path) -> None:
+    file = "eu-1/user-cluster/canal/deployment-calico-kube-controllers.yaml"
+    root = make_tree(
+        tmp_path / ".out.tmp-1", {file: DEPLOYMENT.replace("replicas: 1", "replicas: x")}
+    )
+    with pytest.raises(KkpgenError) as caught:
+        run_validation(
+            root, backend="builtin", kubeconform=None, cache_dir=tmp_path / "c", display_root="out"
+        )
+    assert caught.value.exit_code == ExitCode.VALIDATION_FAILED
+    [diagnostic] = caught.value.diagnostics
+    assert (diagnostic.code, diagnostic.location.file, diagnostic.field) == (
+        "validate.schema",
+        f"out/{file}",
+        "spec.replicas",
+    )
+    assert diagnostic.message == (
+        "Deployment/calico-kube-controllers: 'x' is not of type 'integer', 'null'"
+    )

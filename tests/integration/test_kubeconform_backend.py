@@ -15,6 +15,7 @@ from generator.validate import (
     select_backend,
     validate_tree,
 )
+from generator.validate.kubeconform import describe
 
 # Imitates kubeconform -output json with python-jsonschema on the same schema files, using
 # kubeconform 0.7's wording (santhosh-tekuri/jsonschema v6). CANNED replaces the validation.
@@ -155,11 +156,12 @@ def test_kubeconform_is_run_strict_offline_on_the_cache(tmp_path: Path) -> None:
     ]
 
 
-def test_invalid_output_becomes_findings(tmp_path: Path) -> None:
-    output = {
+def kubeconform_output(out: Path) -> dict[str, object]:
+    """kubeconform 0.7 -output json for an invalid Service and a kind without schema."""
+    return {
         "resources": [
             {
-                "filename": str(tmp_path / "out/eu-1/user-cluster/c/service-s.yaml"),
+                "filename": str(out / "eu-1/user-cluster/c/service-s.yaml"),
                 "kind": "Service",
                 "name": "s",
                 "version": "v1",
@@ -175,7 +177,7 @@ def test_invalid_output_becomes_findings(tmp_path: Path) -> None:
                 ],
             },
             {
-                "filename": str(tmp_path / "out/eu-1/seed/c/widget-w.yaml"),
+                "filename": str(out / "eu-1/seed/c/widget-w.yaml"),
                 "kind": "Widget",
                 "name": "w",
                 "version": "example.com/v1",
@@ -192,7 +194,12 @@ def test_invalid_output_becomes_findings(tmp_path: Path) -> None:
             },
         ]
     }
-    script = stand_in(tmp_path, canned={"stdout": json.dumps(output), "exit": 1})
+
+
+def test_invalid_output_becomes_findings(tmp_path: Path) -> None:
+    script = stand_in(
+        tmp_path, canned={"stdout": json.dumps(kubeconform_output(tmp_path / "out")), "exit": 1}
+    )
     files = [
         tmp_path / "out/eu-1/user-cluster/c/service-s.yaml",
         tmp_path / "out/eu-1/seed/c/widget-w.yaml",
@@ -283,3 +290,23 @@ def test_both_backends_agree(tmp_path: Path, tree: dict[str, str]) -> None:
     ]
     assert results[0] == results[1]
     assert bool(results[0]) == (tree is INVALID_TREE)
+
+
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        (
+            {"path": "/spec", "msg": "additionalProperties 'replica', 'x' not allowed"},
+            [("spec.replica", "unknown field 'replica'"), ("spec.x", "unknown field 'x'")],
+        ),
+        (
+            {"path": "", "msg": "missing properties: 'spec'"},
+            [("spec", "missing required field 'spec'")],
+        ),
+    ],
+    ids=["v0.6-unknown-fields", "v0.6-missing-at-root"],
+)
+def test_older_kubeconform_wording_is_understood(
+    error: dict[str, object], expected: list[tuple[str, str]]
+) -> None:
+    assert list(describe(error)) == expected

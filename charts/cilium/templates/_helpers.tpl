@@ -26,9 +26,9 @@ app.kubernetes.io/part-of: kkp-network
     cluster's external address. Call it only for "ebpf".
     Usage (inside an `env:` list):
       {% if cluster.network.proxy_mode == "ebpf" %}
-        {{ cilium.apiserver_env(values) | indent(8) }}
+        {{ cilium.apiserver_env(cluster) | indent(8) }}
       {% endif %} -#}
-{% macro apiserver_env(values) -%}
+{% macro apiserver_env(cluster) -%}
 - name: KUBERNETES_SERVICE_HOST
   value: {{ cluster.address.host | required("Cilium without kube-proxy needs the apiserver host (Cluster address.url)") | quote }}
 - name: KUBERNETES_SERVICE_PORT

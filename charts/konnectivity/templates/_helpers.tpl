@@ -14,27 +14,28 @@ app.kubernetes.io/part-of: kkp-network
 {%- endmacro %}
 
 {#- server_host(cluster, values): the host the agents dial (KKP's -konnectivity-server-host):
-    values.serverHost, else the cluster's external host, prefixed "konnectivity-server." with
-    the Tunneling strategy. Fails when neither is known.
-    Usage: --proxy-server-host={{ konnectivity.server_host(cluster, values) }} -#}
+    values.serverHost, else the host of the cluster's external address, prefixed
+    "konnectivity-server." with the Tunneling strategy; "" when neither is known.
+    Usage: {% set host = konnectivity.server_host(cluster, values) %} -#}
 {% macro server_host(cluster, values) -%}
 {% if values.serverHost %}
 {{ values.serverHost }}
-{%- else %}
-{{ ((("konnectivity-server." if values.exposeStrategy == "Tunneling" else "") ~ cluster.address.host) if cluster.address.host else "") | required("konnectivity: the cluster's external address is unknown; set values.serverHost") }}
+{%- elif cluster.address.host %}
+{{ "konnectivity-server." if values.exposeStrategy == "Tunneling" else "" }}{{ cluster.address.host }}
 {%- endif %}
 {%- endmacro %}
 
 {#- server_port(cluster, values): the port the agents dial (KKP's -konnectivity-server-port):
-    values.serverPort, else the apiserver port with Tunneling. With NodePort and LoadBalancer it
-    is the konnectivity-server Service's NodePort, which only values.serverPort can give.
-    Usage: --proxy-server-port={{ konnectivity.server_port(cluster, values) }} -#}
+    values.serverPort (set it per cluster with a `konnectivity` Addon document; it also pins the
+    seed Service's NodePort), else the port of the cluster's external address with Tunneling,
+    else 6443, the default of KKP's user-cluster-controller-manager flag.
+    Usage: {% set port = konnectivity.server_port(cluster, values) %} -#}
 {% macro server_port(cluster, values) -%}
 {% if values.serverPort %}
 {{ values.serverPort }}
-{%- elif values.exposeStrategy == "Tunneling" %}
-{{ cluster.address.port | required("konnectivity: the cluster's apiserver port is unknown; set values.serverPort") }}
+{%- elif values.exposeStrategy == "Tunneling" and cluster.address.port %}
+{{ cluster.address.port }}
 {%- else %}
-{{ "" | required("konnectivity: values.serverPort is required (the konnectivity-server NodePort the agents dial)") }}
+6443
 {%- endif %}
 {%- endmacro %}

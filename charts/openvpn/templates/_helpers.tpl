@@ -46,28 +46,25 @@ app.kubernetes.io/part-of: kkp-network
 {%- endmacro %}
 
 {#- server_host(cluster, values): the host openvpn-client dials: values.serverHost, else the
-    cluster's external host (NodePort and LoadBalancer strategies). With Tunneling KKP dials the
-    tunneling agent IP, which only values.serverHost can give.
-    Usage: remote {{ openvpn.server_host(cluster, values) }} {{ openvpn.server_port(values) }} -#}
+    host of the cluster's external address (NodePort and LoadBalancer strategies); "" when
+    unknown. With Tunneling KKP dials the tunneling agent IP, which only values.serverHost gives.
+    Usage: {% set host = openvpn.server_host(cluster, values) %} -#}
 {% macro server_host(cluster, values) -%}
 {% if values.serverHost %}
 {{ values.serverHost }}
-{%- elif values.exposeStrategy == "Tunneling" %}
-{{ "" | required("openvpn: values.serverHost is required with Tunneling (the tunneling agent IP)") }}
-{%- else %}
-{{ cluster.address.host | required("openvpn: the cluster's external address is unknown; set values.serverHost") }}
+{%- elif values.exposeStrategy != "Tunneling" %}
+{{ cluster.address.host }}
 {%- endif %}
 {%- endmacro %}
 
-{#- server_port(values): the port openvpn-client dials: values.serverPort, else 1194 with
-    Tunneling. With NodePort and LoadBalancer it is the openvpn-server Service's NodePort, which
-    only values.serverPort can give. Usage: see server_host. -#}
+{#- server_port(values): the port openvpn-client dials: values.serverPort (set it per cluster
+    with an `openvpn` Addon document; it also pins the seed Service's NodePort), else 1194, the
+    OpenVPN port of KKP's openvpn-server Service.
+    Usage: {% set port = openvpn.server_port(values) %} -#}
 {% macro server_port(values) -%}
 {% if values.serverPort %}
 {{ values.serverPort }}
-{%- elif values.exposeStrategy == "Tunneling" %}
-1194
 {%- else %}
-{{ "" | required("openvpn: values.serverPort is required (the openvpn-server NodePort the client dials)") }}
+1194
 {%- endif %}
 {%- endmacro %}
