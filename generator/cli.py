@@ -184,3 +184,17 @@ def render(repo: Path, ref: str | None, base: str | None, kkp_version: str | Non
     _emit(result.notices, "text")
     click.echo(f"rendered {len(result.checked.resolved)} clusters, {result.files} files into {out}",
                err=True)
+
+
+@main.command()
+@click.argument("out", type=click.Path(path_type=Path))
+@click.option("--backend", type=click.Choice(["auto", "kubeconform", "builtin"]), default="auto",
+              help="auto: kubeconform when found (PATH or --kubeconform), else built-in.")
+@click.option("--kubeconform", default=None, help="Path of the kubeconform executable.")
+@click.option("--schema-cache", type=click.Path(path_type=Path), default=None,
+              help="Where offline schemas are built once and reused.")
+def validate(out: Path, backend: str, kubeconform: str | None, schema_cache: Path | None) -> None:
+    """Validate a rendered tree OUT against offline Kubernetes, CRD and Argo CD schemas (strict)."""
+    _run(lambda: pipeline.validate_output(out, backend=backend, kubeconform=kubeconform,
+                                          cache_dir=schema_cache))
+    click.echo(f"{out}: all manifests valid", err=True)

@@ -47,14 +47,16 @@ def forced_version(
     *, cni: str, version: str, kubernetes_version: str, catalog: Catalog, release: KKPRelease
 ) -> str | None:
     """The version KKP moves this CNI to with this Kubernetes version (seed: Forced CNI Upgrade)."""
+    support = release.cni.get(cni)
+    if support is None or version not in support.allowed():
+        return None  # an unknown version is reported, not upgraded
     current = version
     for rule in catalog.forced_upgrades:
         if rule.cni != cni or not _matches(current, rule.from_version):
             continue
         if not _matches(kubernetes_version, rule.kubernetes):
             continue
-        support = release.cni.get(cni)
-        current = support.latest() if rule.to == "latest" and support else rule.to
+        current = support.latest() if rule.to == "latest" else rule.to
     return None if current == version else current
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from generator import argocd, defaults, rules, transitions
 from generator.catalog import Catalog, KKPRelease, kkp_minor, load_catalog
 from generator.charts import Chart, load_charts
-from generator.diagnostics import Diagnostic, KkpgenError, Location, errors_of
+from generator.diagnostics import Diagnostic, ExitCode, KkpgenError, Location, errors_of
 from generator.gitsource import read_tree
 from generator.loader import Fleet, LoadedCluster, load_fleet, locate_violation
 from generator.manifests import Manifest, dump_yaml
@@ -24,6 +24,7 @@ from generator.models.kubermatic import (
 from generator.models.resolved import ResolvedCluster
 from generator.plan import check_addon_variables, plan_releases
 from generator.render import build_environment, render_release
+from generator.validate import run_validation
 from generator.writer import check_owned, commit, discard, output_lock, stage_tree
 
 
@@ -217,7 +218,16 @@ def render_fleet(opts: SourceOptions, render: RenderOptions) -> RenderResult:
 
 
 def _validate_staged(root: Path, render: RenderOptions) -> None:
-    from generator.validate import run_validation  # noqa: PLC0415  heavy; only when asked
-
     run_validation(root, backend=render.backend, kubeconform=render.kubeconform,
-                   cache_dir=render.schema_cache)
+                   cache_dir=render.schema_cache, display_root=str(render.out))
+
+
+def validate_output(out: Path, *, backend: str, kubeconform: str | None,
+                    cache_dir: Path | None) -> None:
+    """Schema-check a rendered tree; raise KkpgenError (exit 3) with every finding."""
+    if not out.is_dir():
+        raise KkpgenError([Diagnostic("validate.no-tree", Location(str(out)), "",
+                                      f"{out} is not a folder", "render first: kkpgen render --out DIR")],
+                          exit_code=ExitCode.USAGE)
+    run_validation(out, backend=backend, kubeconform=kubeconform, cache_dir=cache_dir,
+                   display_root=str(out))

@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
+import yaml
 from click.testing import Result
 
 from tests.conftest import Repo, cluster_yaml
@@ -101,7 +101,7 @@ def test_check_reports_file_line_column_code_and_hint(
     repo = make_repo(base={"clusters/c1.yaml": spec})
     result = run_cli(["check", "--repo", str(repo.path)], expect=1)
     assert result.stderr.splitlines()[:2] == [
-        "clusters/c1.yaml:10:3: error[network.proxy-mode.ebpf-requires-cilium]: "
+        "clusters/c1.yaml:10:5: error[network.proxy-mode.ebpf-requires-cilium]: "
         "spec.clusterNetwork.proxyMode: ebpf proxy mode is valid only for Cilium CNI, not 'canal'",
         "  hint: use proxyMode ipvs or iptables, or the cilium CNI",
     ]
@@ -191,4 +191,5 @@ def test_render_with_cluster_keeps_the_other_clusters_output(
     repo.write({"clusters/c1.yaml": cluster_yaml("c1", extra="clusterNetwork: {proxyMode: iptables}\n")})
     run_cli(["render", "--repo", str(repo.path), "--out", str(out), "--cluster", "c1"])
     assert _tree(out / "c2") == before
-    assert "mode: iptables" in (out / "c1/user-cluster/kube-proxy/configmap-kube-proxy.yaml").read_text()
+    configmap = yaml.safe_load((out / "c1/user-cluster/kube-proxy/configmap-kube-proxy.yaml").read_text())
+    assert yaml.safe_load(configmap["data"]["config.conf"])["mode"] == "iptables"
