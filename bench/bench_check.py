@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.fleet import make_fleet  # noqa: E402
+from bench.fleet import make_fleet
 
 
 def main(counts: list[int]) -> None:

@@ -69,7 +69,7 @@ spec:
 
 def make_fleet(repo: Path, count: int, seed: int = 7) -> Path:
     """Write `count` clusters into a new git repository at `repo` and commit them."""
-    rng = random.Random(seed)  # noqa: S311  reproducible test data, not cryptography
+    rng = random.Random(seed)
     (repo / "clusters").mkdir(parents=True, exist_ok=True)
     (repo / "kubermatic.yaml").write_text(CONFIG)
     for index in range(count):

@@ -57,8 +57,10 @@ def _application(target: ArgoTarget, settings: ArgoSettings) -> dict[str, object
                 "automated": {"prune": True, "selfHeal": True},
                 # Calico CRDs exceed the 256 KiB last-applied annotation of client-side apply.
                 "syncOptions": ["ServerSideApply=true", "CreateNamespace=false"],
-                "retry": {"limit": 5, "backoff": {"duration": "10s", "factor": 2,
-                                                   "maxDuration": "3m"}},
+                "retry": {
+                    "limit": 5,
+                    "backoff": {"duration": "10s", "factor": 2, "maxDuration": "3m"},
+                },
             },
         },
     }

@@ -142,13 +142,18 @@ def _release(version: str, raw: Mapping[str, object]) -> KKPRelease:
     return KKPRelease(version, str(raw["defaultCni"]), cni)
 
 
+def _strings(value: object) -> tuple[str, ...]:
+    assert isinstance(value, list)  # noqa: S101  shape of our own data file
+    return tuple(str(item) for item in value)
+
+
 def _network(raw: Mapping[str, object]) -> NetworkDefaults:
     kubevirt = raw["kubevirt"]
     assert isinstance(kubevirt, dict)  # noqa: S101  shape of our own data file
     return NetworkDefaults(
         proxy_mode=str(raw["proxyMode"]),
-        pods_cidr_blocks=tuple(raw["podsCidrBlocks"]),  # type: ignore[call-overload]
-        services_cidr_blocks=tuple(raw["servicesCidrBlocks"]),  # type: ignore[call-overload]
+        pods_cidr_blocks=_strings(raw["podsCidrBlocks"]),
+        services_cidr_blocks=_strings(raw["servicesCidrBlocks"]),
         kubevirt_pods_cidr_blocks=tuple(kubevirt["podsCidrBlocks"]),
         kubevirt_services_cidr_blocks=tuple(kubevirt["servicesCidrBlocks"]),
         dns_domain=str(raw["dnsDomain"]),

@@ -48,9 +48,12 @@ def load_chart(folder: Path) -> Chart:
         if not p.name.startswith("_")
     )
     return Chart(
-        name=str(meta["name"]), version=str(meta["version"]),
-        app_version=str(meta.get("appVersion", "")), description=str(meta.get("description", "")),
-        values=values or {}, templates=tuple(templates),
+        name=str(meta["name"]),
+        version=str(meta["version"]),
+        app_version=str(meta.get("appVersion", "")),
+        description=str(meta.get("description", "")),
+        values=values or {},
+        templates=tuple(templates),
     )
 
 

@@ -1,4 +1,4 @@
-"""The kkpgen command line: parse flags, call the pipeline, print diagnostics, choose the exit code."""
+"""The kkpgen command line: parse flags, call the pipeline, print diagnostics, exit."""
 
 from __future__ import annotations
 
@@ -29,16 +29,28 @@ def _emit_github(diagnostics: Sequence[Diagnostic]) -> None:
     levels = {"error": "error", "warning": "warning", "notice": "notice"}
     for d in diagnostics:
         loc = d.location
-        props = [f"file={loc.file}"] + ([f"line={loc.line}"] if loc.line else []) + (
-            [f"col={loc.column}"] if loc.column else []) + [f"title={d.code}"]
+        props = (
+            [f"file={loc.file}"]
+            + ([f"line={loc.line}"] if loc.line else [])
+            + ([f"col={loc.column}"] if loc.column else [])
+            + [f"title={d.code}"]
+        )
         text = f"{d.field + ': ' if d.field else ''}{d.message}. Hint: {d.hint}".replace("\n", " ")
         click.echo(f"::{levels[d.severity]} {','.join(props)}::{text}")
 
 
 def _as_json(d: Diagnostic) -> dict[str, object]:
-    return {"code": d.code, "cluster": d.cluster, "file": d.location.file,
-            "line": d.location.line, "column": d.location.column, "field": d.field,
-            "message": d.message, "hint": d.hint, "severity": d.severity}
+    return {
+        "code": d.code,
+        "cluster": d.cluster,
+        "file": d.location.file,
+        "line": d.location.line,
+        "column": d.location.column,
+        "field": d.field,
+        "message": d.message,
+        "hint": d.hint,
+        "severity": d.severity,
+    }
 
 
 def _emit(diagnostics: Sequence[Diagnostic], fmt: str) -> None:
@@ -56,7 +68,7 @@ def _emit(diagnostics: Sequence[Diagnostic], fmt: str) -> None:
 
 
 def _run(action: Callable[[], T], *, fmt: str = "text") -> T:
-    """Known failures print diagnostics and exit with their code; bugs print one line (or --debug)."""
+    """Known failures print diagnostics and exit with their code; bugs print one line."""
     try:
         return action()
     except KkpgenError as error:
@@ -73,21 +85,38 @@ def _run(action: Callable[[], T], *, fmt: str = "text") -> T:
 
 def source_options(command: F) -> F:
     options = [
-        click.option("--repo", type=click.Path(path_type=Path, file_okay=False), default=Path(),
-                     show_default=True, help="The GitOps repository (or a folder in it)."),
-        click.option("--ref", default=None, help="Read committed files at this git ref "
-                     "(default: the work tree)."),
-        click.option("--base", default=None, help="The previous state (e.g. origin/main): "
-                     "clusters absent there are new, and changes are checked."),
-        click.option("--kkp-version", default=None, help="Override the KKP version of "
-                     "kubermatic.yaml (annotation kkpgen/kkp-version)."),
+        click.option(
+            "--repo",
+            type=click.Path(path_type=Path, file_okay=False),
+            default=Path(),
+            show_default=True,
+            help="The GitOps repository (or a folder in it).",
+        ),
+        click.option(
+            "--ref",
+            default=None,
+            help="Read committed files at this git ref (default: the work tree).",
+        ),
+        click.option(
+            "--base",
+            default=None,
+            help="The previous state (e.g. origin/main): "
+            "clusters absent there are new, and changes are checked.",
+        ),
+        click.option(
+            "--kkp-version",
+            default=None,
+            help="Override the KKP version of kubermatic.yaml (annotation kkpgen/kkp-version).",
+        ),
     ]
     for option in reversed(options):
         command = option(command)
     return command
 
 
-def _source(repo: Path, ref: str | None, base: str | None, kkp_version: str | None) -> pipeline.SourceOptions:
+def _source(
+    repo: Path, ref: str | None, base: str | None, kkp_version: str | None
+) -> pipeline.SourceOptions:
     return pipeline.SourceOptions(repo=repo, ref=ref, base=base, kkp_version=kkp_version)
 
 
@@ -113,11 +142,14 @@ def check(repo: Path, ref: str | None, base: str | None, kkp_version: str | None
 @click.argument("name")
 @source_options
 @click.option("--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml")
-def resolve(name: str, repo: Path, ref: str | None, base: str | None,
-            kkp_version: str | None, fmt: str) -> None:
+def resolve(
+    name: str, repo: Path, ref: str | None, base: str | None, kkp_version: str | None, fmt: str
+) -> None:
     """Print the Cluster NAME with every default filled in."""
     document = _run(lambda: pipeline.resolved_document(_source(repo, ref, base, kkp_version), name))
-    click.echo(json.dumps(document, indent=2) if fmt == "json" else dump_yaml(document), nl=fmt == "json")
+    click.echo(
+        json.dumps(document, indent=2) if fmt == "json" else dump_yaml(document), nl=fmt == "json"
+    )
 
 
 @main.command()
@@ -126,40 +158,69 @@ def resolve(name: str, repo: Path, ref: str | None, base: str | None,
 def versions(kkp_version: str | None, fmt: str) -> None:
     """Print the CNI support matrix per KKP release (deprecated versions marked)."""
     catalog = load_catalog()
-    releases = sorted(catalog.releases.values(), key=lambda r: [int(p) for p in r.version[1:].split(".")],
-                      reverse=True)
+    releases = sorted(
+        catalog.releases.values(),
+        key=lambda r: [int(p) for p in r.version[1:].split(".")],
+        reverse=True,
+    )
     if kkp_version:
         wanted = catalog.release(kkp_version)
         releases = [wanted] if wanted else []
         if not releases:
-            raise click.BadParameter(f"unknown KKP version; known: {', '.join(sorted(catalog.releases))}",
-                                     param_hint="--kkp-version")
-    table = {r.version: {cni: {"default": s.default, "supported": list(s.supported),
-                               "deprecated": dict(s.deprecated)}
-                         for cni, s in r.cni.items() if cni != "none"} for r in releases}
+            raise click.BadParameter(
+                f"unknown KKP version; known: {', '.join(sorted(catalog.releases))}",
+                param_hint="--kkp-version",
+            )
     if fmt == "json":
+        table = {
+            r.version: {
+                cni: {
+                    "default": s.default,
+                    "supported": list(s.supported),
+                    "deprecated": dict(s.deprecated),
+                }
+                for cni, s in r.cni.items()
+                if cni != "none"
+            }
+            for r in releases
+        }
         click.echo(json.dumps(table, indent=2))
         return
-    for version, cnis in table.items():
+    for release in releases:
         cells = []
-        for cni, s in cnis.items():
-            listed = [f"{v}{' (default)' if v == s['default'] else ''}" for v in s["supported"]]
-            listed += [f"{v} (deprecated: {why})" for v, why in s["deprecated"].items()]
+        for cni, support in release.cni.items():
+            if cni == "none":
+                continue
+            listed = [
+                f"{v}{' (default)' if v == support.default else ''}" for v in support.supported
+            ]
+            listed += [f"{v} (deprecated: {why})" for v, why in support.deprecated.items()]
             cells.append(f"{cni}: {', '.join(listed)}")
-        click.echo(f"KKP {version}.x  " + "; ".join(cells))
+        click.echo(f"KKP {release.version}.x  " + "; ".join(cells))
 
 
 @main.command()
 @click.argument("name")
 @source_options
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
-def upgrades(name: str, repo: Path, ref: str | None, base: str | None,
-             kkp_version: str | None, fmt: str) -> None:
+def upgrades(
+    name: str, repo: Path, ref: str | None, base: str | None, kkp_version: str | None, fmt: str
+) -> None:
     """List the CNI versions cluster NAME may move to now (KKP's upgrade dialog)."""
-    cluster, targets = _run(lambda: pipeline.upgrade_targets(_source(repo, ref, base, kkp_version), name))
+    cluster, targets = _run(
+        lambda: pipeline.upgrade_targets(_source(repo, ref, base, kkp_version), name)
+    )
     if fmt == "json":
-        click.echo(json.dumps({"cluster": name, "cni": cluster.cni.type,
-                               "current": cluster.cni.version, "upgrades": list(targets)}))
+        click.echo(
+            json.dumps(
+                {
+                    "cluster": name,
+                    "cni": cluster.cni.type,
+                    "current": cluster.cni.version,
+                    "upgrades": list(targets),
+                }
+            )
+        )
     elif not targets:
         click.echo(f"{name}: {cluster.cni.type} {cluster.cni.version}: no upgrade available")
     else:
@@ -174,27 +235,55 @@ def upgrades(name: str, repo: Path, ref: str | None, base: str | None,
 @click.option("--backend", type=click.Choice(["auto", "kubeconform", "builtin"]), default="auto")
 @click.option("--kubeconform", default=None, help="Path of the kubeconform executable.")
 @click.option("--schema-cache", type=click.Path(path_type=Path), default=None)
-def render(repo: Path, ref: str | None, base: str | None, kkp_version: str | None, out: Path,
-           only: tuple[str, ...], validate: bool, backend: str, kubeconform: str | None,
-           schema_cache: Path | None) -> None:
+def render(
+    repo: Path,
+    ref: str | None,
+    base: str | None,
+    kkp_version: str | None,
+    out: Path,
+    only: tuple[str, ...],
+    validate: bool,
+    backend: str,
+    kubeconform: str | None,
+    schema_cache: Path | None,
+) -> None:
     """Render every cluster into OUT (atomically: OUT changes only if all of it succeeds)."""
-    options = pipeline.RenderOptions(out=out, only=only, validate=validate, backend=backend,
-                                     kubeconform=kubeconform, schema_cache=schema_cache)
+    options = pipeline.RenderOptions(
+        out=out,
+        only=only,
+        validate=validate,
+        backend=backend,
+        kubeconform=kubeconform,
+        schema_cache=schema_cache,
+    )
     result = _run(lambda: pipeline.render_fleet(_source(repo, ref, base, kkp_version), options))
     _emit(result.notices, "text")
-    click.echo(f"rendered {len(result.checked.resolved)} clusters, {result.files} files into {out}",
-               err=True)
+    click.echo(
+        f"rendered {len(result.checked.resolved)} clusters, {result.files} files into {out}",
+        err=True,
+    )
 
 
 @main.command()
 @click.argument("out", type=click.Path(path_type=Path))
-@click.option("--backend", type=click.Choice(["auto", "kubeconform", "builtin"]), default="auto",
-              help="auto: kubeconform when found (PATH or --kubeconform), else built-in.")
+@click.option(
+    "--backend",
+    type=click.Choice(["auto", "kubeconform", "builtin"]),
+    default="auto",
+    help="auto: kubeconform when found (PATH or --kubeconform), else built-in.",
+)
 @click.option("--kubeconform", default=None, help="Path of the kubeconform executable.")
-@click.option("--schema-cache", type=click.Path(path_type=Path), default=None,
-              help="Where offline schemas are built once and reused.")
+@click.option(
+    "--schema-cache",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Where offline schemas are built once and reused.",
+)
 def validate(out: Path, backend: str, kubeconform: str | None, schema_cache: Path | None) -> None:
     """Validate a rendered tree OUT against offline Kubernetes, CRD and Argo CD schemas (strict)."""
-    _run(lambda: pipeline.validate_output(out, backend=backend, kubeconform=kubeconform,
-                                          cache_dir=schema_cache))
+    _run(
+        lambda: pipeline.validate_output(
+            out, backend=backend, kubeconform=kubeconform, cache_dir=schema_cache
+        )
+    )
     click.echo(f"{out}: all manifests valid", err=True)

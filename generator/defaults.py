@@ -1,4 +1,4 @@
-"""Pure defaulting: (spec, catalog) -> ResolvedCluster, as KKP's DefaultClusterSpec and mutation webhook."""
+"""Pure defaulting: (spec, catalog) -> ResolvedCluster, as KKP's defaulting and mutation."""
 
 from __future__ import annotations
 
@@ -70,8 +70,11 @@ def _matches(version: str, constraint: str) -> bool:
 def _resolve_cni(spec: ClusterSpec, *, catalog: Catalog, release: KKPRelease) -> ResolvedCNI:
     cni_type, version = _spec_cni(spec, release)
     forced = forced_version(
-        cni=cni_type, version=version, kubernetes_version=spec.version,
-        catalog=catalog, release=release,
+        cni=cni_type,
+        version=version,
+        kubernetes_version=spec.version,
+        catalog=catalog,
+        release=release,
     )
     effective = forced or version
     support = release.cni.get(cni_type)
@@ -84,28 +87,41 @@ def _resolve_cni(spec: ClusterSpec, *, catalog: Catalog, release: KKPRelease) ->
     )
 
 
-def _resolve_network(net: ClusterNetworkingConfig, *, kubevirt: bool, catalog: Catalog) -> ResolvedNetwork:
+def _resolve_network(
+    net: ClusterNetworkingConfig, *, kubevirt: bool, catalog: Catalog
+) -> ResolvedNetwork:
     defaults = catalog.network
-    pods = net.pods.cidr_blocks if net.pods and net.pods.cidr_blocks else (
-        defaults.kubevirt_pods_cidr_blocks if kubevirt else defaults.pods_cidr_blocks)
-    services = net.services.cidr_blocks if net.services and net.services.cidr_blocks else (
-        defaults.kubevirt_services_cidr_blocks if kubevirt else defaults.services_cidr_blocks)
+    pods = (
+        net.pods.cidr_blocks
+        if net.pods and net.pods.cidr_blocks
+        else (defaults.kubevirt_pods_cidr_blocks if kubevirt else defaults.pods_cidr_blocks)
+    )
+    services = (
+        net.services.cidr_blocks
+        if net.services and net.services.cidr_blocks
+        else (defaults.kubevirt_services_cidr_blocks if kubevirt else defaults.services_cidr_blocks)
+    )
     proxy_mode: ProxyMode = net.proxy_mode or (
-        "iptables" if defaults.proxy_mode == "iptables" else "ipvs")
+        "iptables" if defaults.proxy_mode == "iptables" else "ipvs"
+    )
     strict_arp = net.ipvs.strict_arp if net.ipvs and net.ipvs.strict_arp is not None else None
     return ResolvedNetwork(
         proxy_mode=proxy_mode,
         pods_cidr_blocks=pods,
         services_cidr_blocks=services,
         dns_domain=net.dns_domain or defaults.dns_domain,
-        # seed: "true for ipvs proxyMode, false otherwise"
+        # The seed's table: strictArp is "true for ipvs proxyMode, false otherwise".
         ipvs_strict_arp=(proxy_mode == "ipvs") if strict_arp is None else strict_arp,
         node_local_dns_cache_enabled=(
             defaults.node_local_dns_cache_enabled
-            if net.node_local_dns_cache_enabled is None else net.node_local_dns_cache_enabled),
+            if net.node_local_dns_cache_enabled is None
+            else net.node_local_dns_cache_enabled
+        ),
         konnectivity_enabled=(
             defaults.konnectivity_enabled
-            if net.konnectivity_enabled is None else net.konnectivity_enabled),
+            if net.konnectivity_enabled is None
+            else net.konnectivity_enabled
+        ),
         dns_service_ip=dns_service_ip(services[0]),
     )
 
@@ -123,7 +139,11 @@ def resolve_address(loaded: LoadedCluster, url_template: str | None) -> Resolved
 
 
 def resolve_cluster(
-    loaded: LoadedCluster, *, catalog: Catalog, release: KKPRelease, is_new: bool,
+    loaded: LoadedCluster,
+    *,
+    catalog: Catalog,
+    release: KKPRelease,
+    is_new: bool,
     apiserver_url_template: str | None = None,
 ) -> ResolvedCluster:
     spec = loaded.cluster.spec
@@ -136,7 +156,9 @@ def resolve_cluster(
         kubernetes_version=spec.version.removeprefix("v"),
         cloud_provider=provider,
         cni=_resolve_cni(spec, catalog=catalog, release=release),
-        network=_resolve_network(spec.cluster_network, kubevirt=provider == "kubevirt", catalog=catalog),
+        network=_resolve_network(
+            spec.cluster_network, kubevirt=provider == "kubevirt", catalog=catalog
+        ),
         address=resolve_address(loaded, apiserver_url_template),
         labels=dict(loaded.cluster.metadata.labels),
         addons=tuple(
@@ -156,8 +178,10 @@ def resolved_document(loaded: LoadedCluster, resolved: ResolvedCluster) -> dict[
     assert isinstance(spec, dict)  # noqa: S101  model_dump of ClusterSpec
     network = resolved.network
     address = document.get("address")
-    document["address"] = {**(address if isinstance(address, dict) else {}),
-                           "url": resolved.address.url}
+    document["address"] = {
+        **(address if isinstance(address, dict) else {}),
+        "url": resolved.address.url,
+    }
     spec["version"] = resolved.kubernetes_version
     spec["cniPlugin"] = {"type": resolved.cni.type, "version": resolved.cni.version}
     spec["clusterNetwork"] = {

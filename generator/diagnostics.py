@@ -84,7 +84,7 @@ def format_diagnostic(diagnostic: Diagnostic) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Violation:
-    """A rule's finding before it has a place: the loader's SourceMap turns `path` into a Location."""
+    """A rule's finding before it has a place: the loader turns `path` into a Location."""
 
     code: str
     path: tuple[str | int, ...]  # ("spec", "cniPlugin", "version")

@@ -1,4 +1,4 @@
-"""SourceTree at a ref: committed files via one ls-tree and one cat-file --batch, or the work tree."""
+"""SourceTree at a ref (one ls-tree, one cat-file --batch), or from the work tree."""
 
 from __future__ import annotations
 
@@ -51,8 +51,11 @@ def _env_error(repo: Path, message: str, hint: str, code: str = "git.failed") ->
 def _git(repo: Path, args: Sequence[str], stdin: bytes | None = None) -> bytes:
     try:
         result = subprocess.run(
-            ["git", "-C", str(repo), *args], input=stdin, capture_output=True,
-            env=_git_env(), check=False,
+            ["git", "-C", str(repo), *args],
+            input=stdin,
+            capture_output=True,
+            env=_git_env(),
+            check=False,
         )
     except FileNotFoundError:
         raise _env_error(repo, "git is not installed", "install git and re-run") from None
@@ -64,7 +67,9 @@ def _git(repo: Path, args: Sequence[str], stdin: bytes | None = None) -> bytes:
 
 def _resolve_ref(repo: Path, ref: str) -> str:
     try:
-        return _git(repo, ["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"]).decode().strip()
+        return (
+            _git(repo, ["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"]).decode().strip()
+        )
     except KkpgenError:
         shallow = (repo / ".git" / "shallow").exists() or _is_shallow(repo)
         hint = (
@@ -96,11 +101,17 @@ def _read_committed(repo: Path, ref: str) -> SourceTree:
         if kind != "blob" or not is_spec_path(path):
             continue
         if mode == "120000":
-            raise KkpgenError([Diagnostic(
-                "source.symlink", Location(path, None, None, ref), "",
-                "spec files may not be symbolic links in git",
-                "commit the file itself instead of a link",
-            )])
+            raise KkpgenError(
+                [
+                    Diagnostic(
+                        "source.symlink",
+                        Location(path, None, None, ref),
+                        "",
+                        "spec files may not be symbolic links in git",
+                        "commit the file itself instead of a link",
+                    )
+                ]
+            )
         wanted.append((path, oid))
     blobs = _cat_blobs(repo, [oid for _, oid in wanted])
     files = tuple(SourceFile(path, blob) for (path, _), blob in zip(wanted, blobs, strict=True))
@@ -133,11 +144,17 @@ def _read_work_tree(repo: Path) -> SourceTree:
     for path in candidates:
         relative = PurePosixPath(path.relative_to(root)).as_posix()
         if path.is_symlink() and not path.resolve().is_relative_to(root):
-            raise KkpgenError([Diagnostic(
-                "source.symlink", Location(relative), "",
-                "symbolic link points outside the repository",
-                "replace the link with the file itself",
-            )])
+            raise KkpgenError(
+                [
+                    Diagnostic(
+                        "source.symlink",
+                        Location(relative),
+                        "",
+                        "symbolic link points outside the repository",
+                        "replace the link with the file itself",
+                    )
+                ]
+            )
         if path.is_file():
             files.append(SourceFile(relative, path.read_bytes()))
     return SourceTree(None, tuple(sorted(files, key=lambda f: f.path)))

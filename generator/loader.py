@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -56,8 +56,11 @@ class Fleet:
 
 
 _DEFAULT_CONFIG = KubermaticConfiguration.model_validate(
-    {"apiVersion": "kubermatic.k8c.io/v1", "kind": "KubermaticConfiguration",
-     "metadata": {"name": "kubermatic"}}
+    {
+        "apiVersion": "kubermatic.k8c.io/v1",
+        "kind": "KubermaticConfiguration",
+        "metadata": {"name": "kubermatic"},
+    }
 )
 
 
@@ -70,8 +73,11 @@ def _known_fields(model: type[BaseModel], loc: tuple[str | int, ...]) -> list[st
         field = next((f for n, f in current.model_fields.items() if (f.alias or n) == part), None)
         annotation = getattr(field, "annotation", None) if field else None
         current = next(
-            (a for a in getattr(annotation, "__args__", (annotation,))
-             if isinstance(a, type) and issubclass(a, BaseModel)),
+            (
+                a
+                for a in getattr(annotation, "__args__", (annotation,))
+                if isinstance(a, type) and issubclass(a, BaseModel)
+            ),
             None,
         )
     return [] if current is None else [f.alias or n for n, f in current.model_fields.items()]
@@ -93,16 +99,21 @@ def _hint_for(error: ErrorDetails, model: type[BaseModel]) -> str:
     return "fix the value's type"
 
 
-def _diagnostics(error: ValidationError, model: type[BaseModel], doc: Document) -> Iterator[Diagnostic]:
+def _diagnostics(
+    error: ValidationError, model: type[BaseModel], doc: Document
+) -> Iterator[Diagnostic]:
     for detail in error.errors():
-        loc = tuple(p for p in detail["loc"] if isinstance(p, str | int))
+        loc = tuple(detail["loc"])
         shown = "" if detail["type"] == "missing" else f" (got {detail.get('input')!r})"
         message = detail["msg"] + (shown if detail["type"] != "extra_forbidden" else "")
         if detail["type"] == "extra_forbidden":
             message = f"unknown field {loc[-1]!r}"
         yield Diagnostic(
-            f"schema.{detail['type'].replace('_', '-')}", doc.source.locate(loc),
-            format_field(loc), message, _hint_for(detail, model),
+            f"schema.{detail['type'].replace('_', '-')}",
+            doc.source.locate(loc),
+            format_field(loc),
+            message,
+            _hint_for(detail, model),
         )
 
 
@@ -114,18 +125,25 @@ def _parse(model: type[M], doc: Document, problems: list[Diagnostic]) -> M | Non
         return None
 
 
-def _kind_of(doc: Document, problems: list[Diagnostic], allowed: Iterable[str]) -> str | None:
+def _kind_of(doc: Document, problems: list[Diagnostic], allowed: Sequence[str]) -> str | None:
     kind = doc.data.get("kind") if isinstance(doc.data, dict) else None
-    if kind in allowed:
-        return str(kind)
-    problems.append(Diagnostic(
-        "source.kind", doc.source.locate(("kind",)), "kind",
-        f"unexpected document kind {kind!r}", f"a file here holds: {', '.join(allowed)}",
-    ))
+    if isinstance(kind, str) and kind in allowed:
+        return kind
+    problems.append(
+        Diagnostic(
+            "source.kind",
+            doc.source.locate(("kind",)),
+            "kind",
+            f"unexpected document kind {kind!r}",
+            f"a file here holds: {', '.join(allowed)}",
+        )
+    )
     return None
 
 
-def _load_config(tree: SourceTree, problems: list[Diagnostic]) -> tuple[KubermaticConfiguration, SourceMap | None]:
+def _load_config(
+    tree: SourceTree, problems: list[Diagnostic]
+) -> tuple[KubermaticConfiguration, SourceMap | None]:
     source = next((f for f in tree.files if f.path == CONFIG_FILE), None)
     if source is None:
         return _DEFAULT_CONFIG, None
@@ -141,15 +159,21 @@ def _check_name(cluster: Cluster, source: SourceMap, problems: list[Diagnostic])
     name = cluster.metadata.name
     if DNS1123_LABEL.match(name):
         return True
-    problems.append(Diagnostic(
-        "cluster.name.invalid", source.locate(("metadata", "name")), "metadata.name",
-        f"cluster name {name!r} is not a DNS-1123 label",
-        "use lowercase letters, digits and '-', at most 63 characters, e.g. 'prod-eu-1'",
-    ))
+    problems.append(
+        Diagnostic(
+            "cluster.name.invalid",
+            source.locate(("metadata", "name")),
+            "metadata.name",
+            f"cluster name {name!r} is not a DNS-1123 label",
+            "use lowercase letters, digits and '-', at most 63 characters, e.g. 'prod-eu-1'",
+        )
+    )
     return False
 
 
-def _load_cluster_file(docs: list[Document], problems: list[Diagnostic]) -> tuple[list[tuple[Cluster, SourceMap]], list[LoadedAddon]]:
+def _load_cluster_file(
+    docs: list[Document], problems: list[Diagnostic]
+) -> tuple[list[tuple[Cluster, SourceMap]], list[LoadedAddon]]:
     clusters: list[tuple[Cluster, SourceMap]] = []
     addons: list[LoadedAddon] = []
     for doc in docs:
@@ -166,7 +190,8 @@ def _load_cluster_file(docs: list[Document], problems: list[Diagnostic]) -> tupl
 
 
 def _attach_addons(
-    clusters: Mapping[str, tuple[Cluster, SourceMap]], addons: list[LoadedAddon],
+    clusters: Mapping[str, tuple[Cluster, SourceMap]],
+    addons: list[LoadedAddon],
     problems: list[Diagnostic],
 ) -> dict[str, list[LoadedAddon]]:
     by_cluster: dict[str, list[LoadedAddon]] = {name: [] for name in clusters}
@@ -175,11 +200,15 @@ def _attach_addons(
         if target in by_cluster:
             by_cluster[target].append(loaded)
             continue
-        problems.append(Diagnostic(
-            "addon.cluster.unknown", loaded.source.locate(("spec", "cluster", "name")),
-            "spec.cluster.name", f"addon {loaded.addon.spec.name!r} names unknown cluster {target!r}",
-            f"use one of the clusters defined: {', '.join(sorted(clusters)) or '(none)'}",
-        ))
+        problems.append(
+            Diagnostic(
+                "addon.cluster.unknown",
+                loaded.source.locate(("spec", "cluster", "name")),
+                "spec.cluster.name",
+                f"addon {loaded.addon.spec.name!r} names unknown cluster {target!r}",
+                f"use one of the clusters defined: {', '.join(sorted(clusters)) or '(none)'}",
+            )
+        )
     return by_cluster
 
 
@@ -199,11 +228,15 @@ def load_fleet(tree: SourceTree) -> Fleet:
         for cluster, smap in found:
             name = cluster.metadata.name
             if name in clusters:
-                problems.append(Diagnostic(
-                    "cluster.name.duplicate", smap.locate(("metadata", "name")), "metadata.name",
-                    f"cluster {name!r} is already defined in {clusters[name][1].file}",
-                    "give each cluster its own name; one file per cluster",
-                ))
+                problems.append(
+                    Diagnostic(
+                        "cluster.name.duplicate",
+                        smap.locate(("metadata", "name")),
+                        "metadata.name",
+                        f"cluster {name!r} is already defined in {clusters[name][1].file}",
+                        "give each cluster its own name; one file per cluster",
+                    )
+                )
                 continue
             clusters[name] = (cluster, smap)
     by_cluster = _attach_addons(clusters, addons, problems)
@@ -217,11 +250,16 @@ def load_fleet(tree: SourceTree) -> Fleet:
 
 
 def locate_violation(violation: Violation, loaded: LoadedCluster) -> Diagnostic:
-    """Attach the file, line and column of the field a rule names (addons live in their own docs)."""
+    """Attach the file, line and column of the field a rule names (addons: their own doc)."""
     path, source = violation.path, loaded.source
     if len(path) >= 2 and path[0] == "addon" and isinstance(path[1], int):
         source, path = loaded.addons[path[1]].source, path[2:]
     return Diagnostic(
-        violation.code, source.locate(path), format_field(path), violation.message,
-        violation.hint, violation.severity, loaded.name,
+        violation.code,
+        source.locate(path),
+        format_field(path),
+        violation.message,
+        violation.hint,
+        violation.severity,
+        loaded.name,
     )

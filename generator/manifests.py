@@ -42,8 +42,12 @@ class Manifest:
 def dump_yaml(data: object) -> str:
     """Canonical YAML: block style, key order as written, no line wrapping, LF."""
     return yaml.dump(
-        data, Dumper=_Dumper, sort_keys=False, default_flow_style=False,
-        allow_unicode=True, width=1_000_000,
+        data,
+        Dumper=_Dumper,
+        sort_keys=False,
+        default_flow_style=False,
+        allow_unicode=True,
+        width=1_000_000,
     )
 
 

@@ -1,4 +1,4 @@
-"""run_*: wire the stages load -> resolve -> rules -> plan -> render -> write -> validate; no logic."""
+"""Wires the stages load -> resolve -> rules -> plan -> render -> write -> validate."""
 
 from __future__ import annotations
 
@@ -57,13 +57,22 @@ def _release(fleet: Fleet, opts: SourceOptions, catalog: Catalog) -> KKPRelease:
     release = catalog.release(wanted)
     if release is not None:
         return release
-    where = (fleet.config_source.locate(("metadata", "annotations", KKP_VERSION_ANNOTATION))
-             if fleet.config_source and not opts.kkp_version else Location("--kkp-version"))
-    raise KkpgenError([Diagnostic(
-        "kkp.version.unsupported", where, KKP_VERSION_ANNOTATION,
-        f"KKP version {wanted!r} ({kkp_minor(wanted)}) is not in kkpgen's catalog",
-        f"use one of {', '.join(sorted(catalog.releases))}",
-    )])
+    where = (
+        fleet.config_source.locate(("metadata", "annotations", KKP_VERSION_ANNOTATION))
+        if fleet.config_source and not opts.kkp_version
+        else Location("--kkp-version")
+    )
+    raise KkpgenError(
+        [
+            Diagnostic(
+                "kkp.version.unsupported",
+                where,
+                KKP_VERSION_ANNOTATION,
+                f"KKP version {wanted!r} ({kkp_minor(wanted)}) is not in kkpgen's catalog",
+                f"use one of {', '.join(sorted(catalog.releases))}",
+            )
+        ]
+    )
 
 
 def _resolve_all(
@@ -73,8 +82,12 @@ def _resolve_all(
         previous = base.cluster(loaded.name) if base else None
         is_new = base is not None and previous is None
         resolved = defaults.resolve_cluster(
-            loaded, catalog=catalog, release=release, is_new=is_new,
-            apiserver_url_template=fleet.config.metadata.annotations.get(APISERVER_URL_ANNOTATION))
+            loaded,
+            catalog=catalog,
+            release=release,
+            is_new=is_new,
+            apiserver_url_template=fleet.config.metadata.annotations.get(APISERVER_URL_ANNOTATION),
+        )
         yield loaded, resolved, previous
 
 
@@ -87,34 +100,55 @@ def check_fleet(opts: SourceOptions, *, only: Sequence[str] = ()) -> CheckedFlee
     ctx = rules.RuleContext(catalog, release, fleet.config)
     found: list[Diagnostic] = []
     resolved_all: list[ResolvedCluster] = []
-    for loaded, resolved, previous in _resolve_all(fleet, base=base, release=release, catalog=catalog):
+    for loaded, resolved, previous in _resolve_all(
+        fleet, base=base, release=release, catalog=catalog
+    ):
         if only and loaded.name not in only:
             continue
         violations = list(rules.check(rules.Subject(loaded, resolved), ctx))
         if previous is not None:
-            before = defaults.resolve_cluster(previous, catalog=catalog, release=release,
-                                              is_new=False)
+            before = defaults.resolve_cluster(
+                previous, catalog=catalog, release=release, is_new=False
+            )
             violations += transitions.check(
-                before, resolved, specs=(previous.cluster.spec, loaded.cluster.spec),
-                catalog=catalog, release=release)
+                before,
+                resolved,
+                specs=(previous.cluster.spec, loaded.cluster.spec),
+                catalog=catalog,
+                release=release,
+            )
         found.extend(locate_violation(v, loaded) for v in violations)
         resolved_all.append(resolved)
     _raise_unknown(only, fleet)
     charts = load_charts()
-    found += [d for loaded in fleet.clusters if not only or loaded.name in only
-              for d in check_addon_variables(loaded, charts)]
+    found += [
+        d
+        for loaded in fleet.clusters
+        if not only or loaded.name in only
+        for d in check_addon_variables(loaded, charts)
+    ]
     if errors_of(found):
         raise KkpgenError(found)
-    return CheckedFleet(fleet, release, tuple(resolved_all), tuple(sorted(found, key=Diagnostic.sort_key)))
+    return CheckedFleet(
+        fleet, release, tuple(resolved_all), tuple(sorted(found, key=Diagnostic.sort_key))
+    )
 
 
 def _raise_unknown(only: Sequence[str], fleet: Fleet) -> None:
     missing = [name for name in only if fleet.cluster(name) is None]
     if missing:
         names = ", ".join(c.name for c in fleet.clusters) or "(none)"
-        raise KkpgenError([Diagnostic(
-            "cluster.unknown", Location("clusters/"), "", f"no cluster named {missing[0]!r}",
-            f"known clusters: {names}")])
+        raise KkpgenError(
+            [
+                Diagnostic(
+                    "cluster.unknown",
+                    Location("clusters/"),
+                    "",
+                    f"no cluster named {missing[0]!r}",
+                    f"known clusters: {names}",
+                )
+            ]
+        )
 
 
 def resolved_document(opts: SourceOptions, name: str) -> dict[str, object]:
@@ -127,25 +161,43 @@ def resolved_document(opts: SourceOptions, name: str) -> dict[str, object]:
 def upgrade_targets(opts: SourceOptions, name: str) -> tuple[ResolvedCluster, tuple[str, ...]]:
     checked = check_fleet(opts, only=(name,))
     cluster = checked.resolved[0]
-    return cluster, transitions.upgrade_targets(cluster, catalog=load_catalog(), release=checked.release)
+    return cluster, transitions.upgrade_targets(
+        cluster, catalog=load_catalog(), release=checked.release
+    )
 
 
 def _render_cluster(
     cluster: ResolvedCluster, *, charts: dict[str, Chart], env: object, catalog: Catalog
 ) -> list[Manifest]:
-    images = catalog.images_for(cni=cluster.cni.type, cni_version=cluster.cni.version,
-                                kubernetes_version=cluster.kubernetes_version)
+    images = catalog.images_for(
+        cni=cluster.cni.type,
+        cni_version=cluster.cni.version,
+        kubernetes_version=cluster.kubernetes_version,
+    )
     manifests: list[Manifest] = []
     for release in plan_releases(cluster):
-        manifests.extend(render_release(release, chart=charts[release.chart], env=env,  # type: ignore[arg-type]
-                                        images=images))
+        manifests.extend(
+            render_release(
+                release,
+                chart=charts[release.chart],
+                env=env,  # type: ignore[arg-type]
+                images=images,
+            )
+        )
     seen: dict[str, Manifest] = {}
     for manifest in manifests:
         if manifest.path in seen:
-            raise KkpgenError([Diagnostic(
-                "render.duplicate-object", Location(f"charts/{manifest.chart}/templates/{manifest.template}"),
-                "", f"two objects render to {manifest.path}",
-                "give each object of a chart a distinct kind and name")])
+            raise KkpgenError(
+                [
+                    Diagnostic(
+                        "render.duplicate-object",
+                        Location(f"charts/{manifest.chart}/templates/{manifest.template}"),
+                        "",
+                        f"two objects render to {manifest.path}",
+                        "give each object of a chart a distinct kind and name",
+                    )
+                ]
+            )
         seen[manifest.path] = manifest
     return manifests
 
@@ -200,11 +252,17 @@ def render_fleet(opts: SourceOptions, render: RenderOptions) -> RenderResult:
     checked = check_fleet(opts)
     with output_lock(render.out):
         check_owned(render.out)
-        keep = [c.name for c in checked.resolved
-                if render.only and c.name not in render.only and (render.out / c.name).is_dir()]
-        kept = [argocd.ArgoTarget(name, destination) for name in keep
-                for destination in ("user-cluster", "seed")
-                if (render.out / name / destination).is_dir()]
+        keep = [
+            c.name
+            for c in checked.resolved
+            if render.only and c.name not in render.only and (render.out / c.name).is_dir()
+        ]
+        kept = [
+            argocd.ArgoTarget(name, destination)
+            for name in keep
+            for destination in ("user-cluster", "seed")
+            if (render.out / name / destination).is_dir()
+        ]
         files = list(_output_files(checked, only=render.only, kept=kept))
         staged = stage_tree(files, out=render.out, keep=keep)
         try:
@@ -218,16 +276,32 @@ def render_fleet(opts: SourceOptions, render: RenderOptions) -> RenderResult:
 
 
 def _validate_staged(root: Path, render: RenderOptions) -> None:
-    run_validation(root, backend=render.backend, kubeconform=render.kubeconform,
-                   cache_dir=render.schema_cache, display_root=str(render.out))
+    run_validation(
+        root,
+        backend=render.backend,
+        kubeconform=render.kubeconform,
+        cache_dir=render.schema_cache,
+        display_root=str(render.out),
+    )
 
 
-def validate_output(out: Path, *, backend: str, kubeconform: str | None,
-                    cache_dir: Path | None) -> None:
+def validate_output(
+    out: Path, *, backend: str, kubeconform: str | None, cache_dir: Path | None
+) -> None:
     """Schema-check a rendered tree; raise KkpgenError (exit 3) with every finding."""
     if not out.is_dir():
-        raise KkpgenError([Diagnostic("validate.no-tree", Location(str(out)), "",
-                                      f"{out} is not a folder", "render first: kkpgen render --out DIR")],
-                          exit_code=ExitCode.USAGE)
-    run_validation(out, backend=backend, kubeconform=kubeconform, cache_dir=cache_dir,
-                   display_root=str(out))
+        raise KkpgenError(
+            [
+                Diagnostic(
+                    "validate.no-tree",
+                    Location(str(out)),
+                    "",
+                    f"{out} is not a folder",
+                    "render first: kkpgen render --out DIR",
+                )
+            ],
+            exit_code=ExitCode.USAGE,
+        )
+    run_validation(
+        out, backend=backend, kubeconform=kubeconform, cache_dir=cache_dir, display_root=str(out)
+    )

@@ -22,8 +22,8 @@ class ChartRelease:
 
 
 def _chart_names(cluster: ResolvedCluster) -> list[str]:
-    """Seed + KKP: the CNI addon, Hubble, Konnectivity or OpenVPN, metrics-server, kube-proxy, DNS."""
-    names = []
+    """Seed + KKP: CNI, Konnectivity or OpenVPN, metrics-server, kube-proxy, NodeLocal DNS."""
+    names: list[str] = []
     if cluster.cni.type != "none":
         names.append(cluster.cni.type)  # "canal" or "cilium": chart names equal the CNI type
     names.append("konnectivity" if cluster.network.konnectivity_enabled else "openvpn")
@@ -43,8 +43,11 @@ def plan_releases(cluster: ResolvedCluster) -> tuple[ChartRelease, ...]:
     releases = []
     for name in names:
         addon = addons.get(name)
-        releases.append(ChartRelease(name, cluster, addon.variables if addon else {},
-                                     addon.file if addon else None))
+        releases.append(
+            ChartRelease(
+                name, cluster, addon.variables if addon else {}, addon.file if addon else None
+            )
+        )
     return tuple(sorted(releases, key=lambda r: r.chart))
 
 
@@ -54,9 +57,9 @@ def _unknown_keys(
     unknown: list[tuple[str, ...]] = []
     for key, value in variables.items():
         if key not in values:
-            unknown.append(prefix + (key,))
+            unknown.append((*prefix, key))
         elif isinstance(value, Mapping) and isinstance(values[key], Mapping):
-            unknown += _unknown_keys(value, values[key], prefix + (key,))  # type: ignore[arg-type]
+            unknown += _unknown_keys(value, values[key], (*prefix, key))  # type: ignore[arg-type]
     return unknown
 
 
@@ -66,17 +69,29 @@ def check_addon_variables(loaded: LoadedCluster, charts: Mapping[str, Chart]) ->
     for addon in loaded.addons:
         chart = charts.get(addon.addon.spec.name)
         if chart is None:
-            problems.append(Diagnostic(
-                "addon.unknown", addon.source.locate(("spec", "name")), "spec.name",
-                f"addon {addon.addon.spec.name!r} is not part of the network layer; kkpgen "
-                "does not render it", f"kkpgen charts: {', '.join(sorted(charts))}",
-                severity="notice", cluster=loaded.name))
+            problems.append(
+                Diagnostic(
+                    "addon.unknown",
+                    addon.source.locate(("spec", "name")),
+                    "spec.name",
+                    f"addon {addon.addon.spec.name!r} is not part of the network layer; kkpgen "
+                    "does not render it",
+                    f"kkpgen charts: {', '.join(sorted(charts))}",
+                    severity="notice",
+                    cluster=loaded.name,
+                )
+            )
             continue
         for path in _unknown_keys(addon.addon.spec.variables or {}, chart.values, ()):
             field_path = ("spec", "variables", *path)
-            problems.append(Diagnostic(
-                "addon.variables.unknown", addon.source.locate(field_path),
-                ".".join(field_path), f"unknown variable {'.'.join(path)!r} for the "
-                f"{chart.name} addon", f"known keys: {', '.join(sorted(chart.values))}",
-                cluster=loaded.name))
+            problems.append(
+                Diagnostic(
+                    "addon.variables.unknown",
+                    addon.source.locate(field_path),
+                    ".".join(field_path),
+                    f"unknown variable {'.'.join(path)!r} for the {chart.name} addon",
+                    f"known keys: {', '.join(sorted(chart.values))}",
+                    cluster=loaded.name,
+                )
+            )
     return problems

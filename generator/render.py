@@ -1,4 +1,4 @@
-"""Rendering: the one Jinja2 environment and ChartRelease -> Manifests (template errors as Diagnostics)."""
+"""The one Jinja2 environment, and ChartRelease -> Manifests (template errors as Diagnostics)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,14 @@ import yaml
 
 from generator.charts import CHARTS_DIR, SEED_TEMPLATES, Chart
 from generator.diagnostics import Diagnostic, KkpgenError, Location
-from generator.manifests import CRD_SYNC_WAVE, SYNC_WAVE, Destination, Manifest, canonical_text, dump_yaml
+from generator.manifests import (
+    CRD_SYNC_WAVE,
+    SYNC_WAVE,
+    Destination,
+    Manifest,
+    canonical_text,
+    dump_yaml,
+)
 from generator.plan import ChartRelease
 
 
@@ -46,12 +53,17 @@ def _b64enc(value: object) -> str:
 def build_environment(root: Path = CHARTS_DIR) -> jinja2.Environment:
     """The one environment of a run: templates compile once and are reused for every cluster."""
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(root)), undefined=jinja2.StrictUndefined,
-        autoescape=False, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+        loader=jinja2.FileSystemLoader(str(root)),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,  # noqa: S701  manifests are YAML, not HTML
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
         auto_reload=False,
-    )  # noqa: S701  manifests are YAML, not HTML
-    env.filters.update(toyaml=_toyaml, nindent=_nindent, quote=_quote, required=_required,
-                       b64enc=_b64enc)
+    )
+    env.filters.update(
+        toyaml=_toyaml, nindent=_nindent, quote=_quote, required=_required, b64enc=_b64enc
+    )
     return env
 
 
@@ -73,13 +85,22 @@ def _template_line(error: BaseException, name: str) -> int | None:
     return frames[-1].lineno if frames else None
 
 
-def _failure(release: ChartRelease, template: str, error: BaseException, message: str) -> KkpgenError:
+def _failure(
+    release: ChartRelease, template: str, error: BaseException, message: str
+) -> KkpgenError:
     path = f"charts/{release.chart}/templates/{template}"
-    return KkpgenError([Diagnostic(
-        "render.template", Location(path, _template_line(error, template)), "",
-        f"rendering {release.chart} for cluster {release.cluster.name!r} failed: {message}",
-        "fix the template, or the value it reads", cluster=release.cluster.name,
-    )])
+    return KkpgenError(
+        [
+            Diagnostic(
+                "render.template",
+                Location(path, _template_line(error, template)),
+                "",
+                f"rendering {release.chart} for cluster {release.cluster.name!r} failed: {message}",
+                "fix the template, or the value it reads",
+                cluster=release.cluster.name,
+            )
+        ]
+    )
 
 
 def _documents(text: str) -> Iterator[dict[str, object]]:
@@ -101,9 +122,16 @@ def _to_manifest(doc: dict[str, object], release: ChartRelease, template: str) -
     destination: Destination = "seed" if template.startswith(SEED_TEMPLATES) else "user-cluster"
     source = f"{release.chart}/templates/{template}"
     namespace = meta.get("namespace")
-    return Manifest(release.cluster.name, destination, release.chart, template, kind, name,
-                    None if namespace is None else str(namespace),
-                    canonical_text(doc, source=source))
+    return Manifest(
+        release.cluster.name,
+        destination,
+        release.chart,
+        template,
+        kind,
+        name,
+        None if namespace is None else str(namespace),
+        canonical_text(doc, source=source),
+    )
 
 
 def render_release(
@@ -126,5 +154,7 @@ def render_release(
         try:
             manifests.extend(_to_manifest(doc, release, template) for doc in _documents(text))
         except (yaml.YAMLError, ValueError) as error:
-            raise _failure(release, template, error, f"output is not a valid object: {error}") from None
+            raise _failure(
+                release, template, error, f"output is not a valid object: {error}"
+            ) from None
     return tuple(manifests)

@@ -45,22 +45,28 @@ def kubernetes_version_is_semver(subject: Subject, _: RuleContext) -> Iterator[V
     """KKP: "version is required" and must parse as a semantic version."""
     version = subject.loaded.cluster.spec.version
     if parse_version(version) is None or version.count(".") != 2:
-        yield Violation("cluster.version.invalid", ("spec", "version"),
-                        f"Kubernetes version {version!r} is not a version like 1.23.5",
-                        'write the full version, quoted: "1.23.5"')
+        yield Violation(
+            "cluster.version.invalid",
+            ("spec", "version"),
+            f"Kubernetes version {version!r} is not a version like 1.23.5",
+            'write the full version, quoted: "1.23.5"',
+        )
 
 
 def cni_type_supported(subject: Subject, ctx: RuleContext) -> Iterator[Violation]:
     """Seed: the CNI types KKP supports depend on the KKP version (Cilium from v2.19)."""
     cni = subject.resolved.cni.type
     if cni not in ctx.release.cni:
-        yield Violation("cni.type.unsupported", _CNI + ("type",),
-                        f"CNI {cni!r} is not supported by KKP {ctx.release.version}",
-                        f"use one of: {', '.join(sorted(ctx.release.cni))}")
+        yield Violation(
+            "cni.type.unsupported",
+            (*_CNI, "type"),
+            f"CNI {cni!r} is not supported by KKP {ctx.release.version}",
+            f"use one of: {', '.join(sorted(ctx.release.cni))}",
+        )
 
 
 def cni_version_supported(subject: Subject, ctx: RuleContext) -> Iterator[Violation]:
-    """Seed: "Available CNI versions depend on the KKP version"; deprecated ones only for existing clusters."""
+    """Seed: "Available CNI versions depend on the KKP version"; deprecated: existing only."""
     resolved = subject.resolved
     support = ctx.release.cni.get(resolved.cni.type)
     if support is None or resolved.cni.type == "none":
@@ -68,41 +74,58 @@ def cni_version_supported(subject: Subject, ctx: RuleContext) -> Iterator[Violat
     version = resolved.cni.forced_from or resolved.cni.version
     label = f"{resolved.cni.type.capitalize()} {version!r}"
     if version not in support.allowed():
-        yield Violation("cni.version.unsupported", _CNI + ("version",),
-                        f"{label} is not supported by KKP {ctx.release.version}",
-                        f"use one of {_versions(support.supported)}, or remove the field to get "
-                        f"the default {support.default}")
+        yield Violation(
+            "cni.version.unsupported",
+            (*_CNI, "version"),
+            f"{label} is not supported by KKP {ctx.release.version}",
+            f"use one of {_versions(support.supported)}, or remove the field to get "
+            f"the default {support.default}",
+        )
     elif version in support.deprecated and resolved.is_new:
-        yield Violation("cni.version.deprecated", _CNI + ("version",),
-                        f"{label} is deprecated and cannot be used for new clusters "
-                        f"({support.deprecated[version]})",
-                        f"use one of {_versions(support.supported)}")
+        yield Violation(
+            "cni.version.deprecated",
+            (*_CNI, "version"),
+            f"{label} is deprecated and cannot be used for new clusters "
+            f"({support.deprecated[version]})",
+            f"use one of {_versions(support.supported)}",
+        )
     elif version in support.deprecated:
-        yield Violation("cni.version.deprecated", _CNI + ("version",),
-                        f"{label} is deprecated ({support.deprecated[version]})",
-                        f"upgrade to {support.latest()} soon; any higher version is allowed "
-                        "from a deprecated one", severity="warning")
+        yield Violation(
+            "cni.version.deprecated",
+            (*_CNI, "version"),
+            f"{label} is deprecated ({support.deprecated[version]})",
+            f"upgrade to {support.latest()} soon; any higher version is allowed "
+            "from a deprecated one",
+            severity="warning",
+        )
 
 
 def cni_forced_upgrade(subject: Subject, _: RuleContext) -> Iterator[Violation]:
     """Seed: Forced CNI Upgrade together with the Kubernetes upgrade."""
     cni = subject.resolved.cni
     if cni.forced_from is not None:
-        yield Violation("cni.version.forced-upgrade", _CNI + ("version",),
-                        f"KKP upgrades {cni.type.capitalize()} {cni.forced_from} to {cni.version} "
-                        f"with Kubernetes {subject.resolved.kubernetes_version}; kkpgen renders "
-                        f"{cni.version}",
-                        f'set spec.cniPlugin.version: "{cni.version}" so the spec says what runs',
-                        severity="warning")
+        yield Violation(
+            "cni.version.forced-upgrade",
+            (*_CNI, "version"),
+            f"KKP upgrades {cni.type.capitalize()} {cni.forced_from} to {cni.version} "
+            f"with Kubernetes {subject.resolved.kubernetes_version}; kkpgen renders "
+            f"{cni.version}",
+            f'set spec.cniPlugin.version: "{cni.version}" so the spec says what runs',
+            severity="warning",
+        )
 
 
 def cni_none_notice(subject: Subject, _: RuleContext) -> Iterator[Violation]:
     """Seed: "None" CNI installs nothing; the cluster admin must install one."""
     if subject.resolved.cni.type == "none":
-        yield Violation("cni.none", _CNI + ("type",),
-                        "CNI 'none': kkpgen renders no CNI and the cluster will not work until "
-                        "the admin installs one", "install a CNI yourself (Helm or a custom addon)",
-                        severity="notice")
+        yield Violation(
+            "cni.none",
+            (*_CNI, "type"),
+            "CNI 'none': kkpgen renders no CNI and the cluster will not work until "
+            "the admin installs one",
+            "install a CNI yourself (Helm or a custom addon)",
+            severity="notice",
+        )
 
 
 def ebpf_needs_cilium_and_konnectivity(subject: Subject, _: RuleContext) -> Iterator[Violation]:
@@ -111,23 +134,33 @@ def ebpf_needs_cilium_and_konnectivity(subject: Subject, _: RuleContext) -> Iter
     if network.proxy_mode != "ebpf":
         return
     if subject.resolved.cni.type != "cilium":
-        yield Violation("network.proxy-mode.ebpf-requires-cilium", _NET + ("proxyMode",),
-                        f"ebpf proxy mode is valid only for Cilium CNI, not "
-                        f"{subject.resolved.cni.type!r}",
-                        "use proxyMode ipvs or iptables, or the cilium CNI")
+        yield Violation(
+            "network.proxy-mode.ebpf-requires-cilium",
+            (*_NET, "proxyMode"),
+            f"ebpf proxy mode is valid only for Cilium CNI, not {subject.resolved.cni.type!r}",
+            "use proxyMode ipvs or iptables, or the cilium CNI",
+        )
     if not network.konnectivity_enabled:
-        yield Violation("network.proxy-mode.ebpf-requires-konnectivity", _NET + ("proxyMode",),
-                        "ebpf proxy mode can be used only when Konnectivity is enabled",
-                        "set spec.clusterNetwork.konnectivityEnabled: true, or use ipvs/iptables")
+        yield Violation(
+            "network.proxy-mode.ebpf-requires-konnectivity",
+            (*_NET, "proxyMode"),
+            "ebpf proxy mode can be used only when Konnectivity is enabled",
+            "set spec.clusterNetwork.konnectivityEnabled: true, or use ipvs/iptables",
+        )
 
 
 def konnectivity_needs_feature_gate(subject: Subject, ctx: RuleContext) -> Iterator[Violation]:
-    """Seed: Konnectivity "Requires KonnectivityService feature gate in the KubermaticConfiguration"."""
-    if subject.resolved.network.konnectivity_enabled and not ctx.config.feature_enabled(KONNECTIVITY_GATE):
-        yield Violation("network.konnectivity.feature-gate", _NET + ("konnectivityEnabled",),
-                        "Konnectivity is enabled but the KonnectivityService feature gate is not",
-                        "set spec.featureGates.KonnectivityService: true in kubermatic.yaml, "
-                        "or konnectivityEnabled: false to keep OpenVPN")
+    """Seed: Konnectivity "Requires KonnectivityService feature gate" in KKP's configuration."""
+    if subject.resolved.network.konnectivity_enabled and not ctx.config.feature_enabled(
+        KONNECTIVITY_GATE
+    ):
+        yield Violation(
+            "network.konnectivity.feature-gate",
+            (*_NET, "konnectivityEnabled"),
+            "Konnectivity is enabled but the KonnectivityService feature gate is not",
+            "set spec.featureGates.KonnectivityService: true in kubermatic.yaml, "
+            "or konnectivityEnabled: false to keep OpenVPN",
+        )
 
 
 def _cidr_problem(text: str) -> str | None:
@@ -145,18 +178,27 @@ def _cidr_problem(text: str) -> str | None:
 def cidrs_valid(subject: Subject, _: RuleContext) -> Iterator[Violation]:
     """KKP ValidateClusterNetworkConfig: one well-formed CIDR each for pods and services."""
     network = subject.resolved.network
-    for name, blocks in (("pods", network.pods_cidr_blocks), ("services", network.services_cidr_blocks)):
-        path = _NET + (name, "cidrBlocks")
+    for name, blocks in (
+        ("pods", network.pods_cidr_blocks),
+        ("services", network.services_cidr_blocks),
+    ):
+        path = (*_NET, name, "cidrBlocks")
         if len(blocks) > 1:
-            yield Violation("network.cidr.too-many", path,
-                            f"{len(blocks)} {name} CIDR blocks given; KKP uses exactly one",
-                            "keep a single CIDR block")
+            yield Violation(
+                "network.cidr.too-many",
+                path,
+                f"{len(blocks)} {name} CIDR blocks given; KKP uses exactly one",
+                "keep a single CIDR block",
+            )
         for index, block in enumerate(blocks):
             problem = _cidr_problem(block)
             if problem:
-                yield Violation("network.cidr.invalid", path + (index,),
-                                f"{name} CIDR {block!r}: {problem}",
-                                "write an IPv4 network such as 172.25.0.0/16")
+                yield Violation(
+                    "network.cidr.invalid",
+                    (*path, index),
+                    f"{name} CIDR {block!r}: {problem}",
+                    "write an IPv4 network such as 172.25.0.0/16",
+                )
 
 
 def cidrs_disjoint(subject: Subject, _: RuleContext) -> Iterator[Violation]:
@@ -167,61 +209,89 @@ def cidrs_disjoint(subject: Subject, _: RuleContext) -> Iterator[Violation]:
     for pods in network.pods_cidr_blocks:
         for services in network.services_cidr_blocks:
             if netaddr.IPSet([pods]) & netaddr.IPSet([services]):
-                yield Violation("network.cidr.overlap", _NET + ("services", "cidrBlocks"),
-                                f"services CIDR {services} overlaps pods CIDR {pods}",
-                                "choose disjoint ranges, e.g. pods 172.25.0.0/16 and "
-                                "services 10.240.16.0/20")
+                yield Violation(
+                    "network.cidr.overlap",
+                    (*_NET, "services", "cidrBlocks"),
+                    f"services CIDR {services} overlaps pods CIDR {pods}",
+                    "choose disjoint ranges, e.g. pods 172.25.0.0/16 and services 10.240.16.0/20",
+                )
 
 
 def dns_domain_valid(subject: Subject, ctx: RuleContext) -> Iterator[Violation]:
     """KKP v2.17-v2.20: "dnsDomain must be 'cluster.local'"; any value must be a DNS name."""
     domain = subject.resolved.network.dns_domain
-    path = _NET + ("dnsDomain",)
+    path = (*_NET, "dnsDomain")
     if len(domain) > 253 or not _DNS_SUBDOMAIN.match(domain):
-        yield Violation("network.dns-domain.invalid", path,
-                        f"dnsDomain {domain!r} is not a valid DNS name",
-                        "use lowercase labels separated by dots, e.g. cluster.local")
+        yield Violation(
+            "network.dns-domain.invalid",
+            path,
+            f"dnsDomain {domain!r} is not a valid DNS name",
+            "use lowercase labels separated by dots, e.g. cluster.local",
+        )
     elif ctx.catalog.allowed_dns_domains and domain not in ctx.catalog.allowed_dns_domains:
-        yield Violation("network.dns-domain.unsupported", path,
-                        f"dnsDomain {domain!r} is not accepted by KKP {ctx.release.version}",
-                        f"use {', '.join(ctx.catalog.allowed_dns_domains)} or remove the field")
+        yield Violation(
+            "network.dns-domain.unsupported",
+            path,
+            f"dnsDomain {domain!r} is not accepted by KKP {ctx.release.version}",
+            f"use {', '.join(ctx.catalog.allowed_dns_domains)} or remove the field",
+        )
 
 
 def hubble_addon_allowed(subject: Subject, ctx: RuleContext) -> Iterator[Violation]:
-    """Seed: Hubble is for Cilium clusters and must be an accessible addon of the KKP installation."""
+    """Seed: Hubble is for Cilium clusters and must be an accessible addon of KKP."""
     for index, addon in enumerate(subject.loaded.addons):
         if addon.addon.spec.name != HUBBLE_ADDON:
             continue
         if subject.resolved.cni.type != "cilium":
-            yield Violation("addon.hubble.requires-cilium", ("addon", index, "spec", "name"),
-                            f"the hubble addon needs Cilium CNI; cluster "
-                            f"{subject.resolved.name!r} runs {subject.resolved.cni.type!r}",
-                            "remove the Addon, or use the cilium CNI")
+            yield Violation(
+                "addon.hubble.requires-cilium",
+                ("addon", index, "spec", "name"),
+                f"the hubble addon needs Cilium CNI; cluster "
+                f"{subject.resolved.name!r} runs {subject.resolved.cni.type!r}",
+                "remove the Addon, or use the cilium CNI",
+            )
         if HUBBLE_ADDON not in ctx.config.spec.api.accessible_addons:
-            yield Violation("addon.hubble.not-accessible", ("addon", index, "spec", "name"),
-                            "the hubble addon is not an accessible addon of this KKP installation",
-                            "add hubble to spec.api.accessibleAddons in kubermatic.yaml")
+            yield Violation(
+                "addon.hubble.not-accessible",
+                ("addon", index, "spec", "name"),
+                "the hubble addon is not an accessible addon of this KKP installation",
+                "add hubble to spec.api.accessibleAddons in kubermatic.yaml",
+            )
 
 
 def apiserver_address_known(subject: Subject, _: RuleContext) -> Iterator[Violation]:
-    """Nodes (kube-proxy, Cilium without kube-proxy, the tunnel agents) dial the apiserver's address."""
+    """Nodes (kube-proxy, Cilium without kube-proxy, tunnel agents) dial the apiserver."""
     address = subject.resolved.address
     if not address.url:
-        yield Violation("cluster.address.missing", ("address", "url"),
-                        "the apiserver address of the cluster is not known",
-                        "set address.url (as KKP shows it, e.g. https://<name>.<seed-domain>:6443)"
-                        ", or the kkpgen/apiserver-url annotation in kubermatic.yaml")
+        yield Violation(
+            "cluster.address.missing",
+            ("address", "url"),
+            "the apiserver address of the cluster is not known",
+            "set address.url (as KKP shows it, e.g. https://<name>.<seed-domain>:6443)"
+            ", or the kkpgen/apiserver-url annotation in kubermatic.yaml",
+        )
     elif not address.host or not address.url.startswith("https://"):
-        yield Violation("cluster.address.invalid", ("address", "url"),
-                        f"address.url {address.url!r} is not an https URL",
-                        "write it as https://<host>:<port>")
+        yield Violation(
+            "cluster.address.invalid",
+            ("address", "url"),
+            f"address.url {address.url!r} is not an https URL",
+            "write it as https://<host>:<port>",
+        )
 
 
 RULES: tuple[Rule, ...] = (
     apiserver_address_known,
-    kubernetes_version_is_semver, cni_type_supported, cni_version_supported, cni_forced_upgrade,
-    cni_none_notice, ebpf_needs_cilium_and_konnectivity, konnectivity_needs_feature_gate,
-    cidrs_valid, cidrs_disjoint, dns_domain_valid, hubble_addon_allowed,
+    kubernetes_version_is_semver,
+    cni_type_supported,
+    cni_version_supported,
+    cni_forced_upgrade,
+    cni_none_notice,
+    ebpf_needs_cilium_and_konnectivity,
+    konnectivity_needs_feature_gate,
+    cidrs_valid,
+    cidrs_disjoint,
+    dns_domain_valid,
+    hubble_addon_allowed,
 )
 
 

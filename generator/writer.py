@@ -1,4 +1,4 @@
-"""Output tree: stage files beside <out>, then swap the staged tree in with renames (all or nothing)."""
+"""Output tree: stage files beside <out>, then swap them in with renames (all or nothing)."""
 
 from __future__ import annotations
 
@@ -24,8 +24,10 @@ class StagedTree:
 
 
 def _refuse(out: Path, message: str, hint: str) -> KkpgenError:
-    return KkpgenError([Diagnostic("output.refused", Location(str(out)), "", message, hint)],
-                       exit_code=ExitCode.ENVIRONMENT)
+    return KkpgenError(
+        [Diagnostic("output.refused", Location(str(out)), "", message, hint)],
+        exit_code=ExitCode.ENVIRONMENT,
+    )
 
 
 def check_owned(out: Path) -> None:
@@ -33,8 +35,11 @@ def check_owned(out: Path) -> None:
     if out.exists() and not out.is_dir():
         raise _refuse(out, f"{out} exists and is not a folder", "choose another --out")
     if out.is_dir() and any(out.iterdir()) and not (out / OWNER_MARKER).is_file():
-        raise _refuse(out, f"{out} holds files kkpgen did not write",
-                      f"choose an empty or new --out folder (kkpgen marks its own with {OWNER_MARKER})")
+        raise _refuse(
+            out,
+            f"{out} holds files kkpgen did not write",
+            f"choose an empty or new --out folder (kkpgen marks its own with {OWNER_MARKER})",
+        )
 
 
 @contextlib.contextmanager
@@ -46,22 +51,28 @@ def output_lock(out: Path) -> Iterator[None]:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise _refuse(out, f"another kkpgen run is writing {out}",
-                          "wait for it to finish, then re-run") from None
+            raise _refuse(
+                out, f"another kkpgen run is writing {out}", "wait for it to finish, then re-run"
+            ) from None
         yield
 
 
 def _write(root: Path, relative: str, data: bytes) -> None:
     target = root / relative
     if not target.resolve().is_relative_to(root.resolve()):
-        raise _refuse(root, f"refusing to write outside the output tree: {relative}",
-                      "cluster and object names must be DNS-1123 names")
+        raise _refuse(
+            root,
+            f"refusing to write outside the output tree: {relative}",
+            "cluster and object names must be DNS-1123 names",
+        )
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(data)
     target.chmod(0o644)
 
 
-def stage_tree(files: Iterable[tuple[str, bytes]], *, out: Path, keep: Iterable[str] = ()) -> StagedTree:
+def stage_tree(
+    files: Iterable[tuple[str, bytes]], *, out: Path, keep: Iterable[str] = ()
+) -> StagedTree:
     """Write `files` (sorted) into a new sibling folder of `out`; copy the `keep` folders of out."""
     out = out.absolute()
     out.parent.mkdir(parents=True, exist_ok=True)

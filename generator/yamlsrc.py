@@ -69,8 +69,8 @@ class _Builder:
         if isinstance(node, yaml.SequenceNode):
             items = []
             for index, item in enumerate(node.value):
-                self._mark(path + (index,), item)
-                items.append(self.build(item, path + (index,)))
+                self._mark((*path, index), item)
+                items.append(self.build(item, (*path, index)))
             return items
         if node.tag == "tag:yaml.org,2002:timestamp":  # keep dates as the text written
             return node.value
@@ -81,17 +81,29 @@ class _Builder:
         for key_node, value_node in node.value:
             location = self._location(key_node)
             if key_node.tag == "tag:yaml.org,2002:merge":
-                raise _fail("yaml.merge-key", location, "merge keys (<<) are not allowed",
-                            "write the fields out in full")
+                raise _fail(
+                    "yaml.merge-key",
+                    location,
+                    "merge keys (<<) are not allowed",
+                    "write the fields out in full",
+                )
             if not isinstance(key_node, yaml.ScalarNode):
-                raise _fail("yaml.key-type", location, "a mapping key must be a plain string",
-                            "use a plain string key")
+                raise _fail(
+                    "yaml.key-type",
+                    location,
+                    "a mapping key must be a plain string",
+                    "use a plain string key",
+                )
             key = str(key_node.value)
             if key in result:
-                raise _fail("yaml.duplicate-key", location, f"duplicate key {key!r}",
-                            "remove one of the two entries; YAML keeps only the last one")
-            self._mark(path + (key,), key_node)
-            result[key] = self.build(value_node, path + (key,))
+                raise _fail(
+                    "yaml.duplicate-key",
+                    location,
+                    f"duplicate key {key!r}",
+                    "remove one of the two entries; YAML keeps only the last one",
+                )
+            self._mark((*path, key), key_node)
+            result[key] = self.build(value_node, (*path, key))
         return result
 
     def _mark(self, path: FieldPath, node: yaml.Node) -> None:
@@ -107,23 +119,34 @@ def _check_no_aliases(text: str, file: str, ref: str | None) -> None:
     for event in yaml.parse(text, Loader=_Loader):
         if isinstance(event, yaml.AliasEvent):
             mark = event.start_mark
-            location = Location(file, mark.line + 1, mark.column + 1, ref)
-            raise _fail("yaml.alias", location, "YAML anchors and aliases are not allowed",
-                        "write the repeated value out in full")
+            line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
+            location = Location(file, line, column, ref)
+            raise _fail(
+                "yaml.alias",
+                location,
+                "YAML anchors and aliases are not allowed",
+                "write the repeated value out in full",
+            )
 
 
 def _decode(raw: bytes, file: str, ref: str | None) -> str:
     if len(raw) > MAX_FILE_BYTES:
-        raise _fail("yaml.too-large", Location(file, None, None, ref),
-                    f"file is {len(raw)} bytes, more than the {MAX_FILE_BYTES} allowed",
-                    "split the file; one cluster spec is a few kilobytes")
+        raise _fail(
+            "yaml.too-large",
+            Location(file, None, None, ref),
+            f"file is {len(raw)} bytes, more than the {MAX_FILE_BYTES} allowed",
+            "split the file; one cluster spec is a few kilobytes",
+        )
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
-        raise _fail("yaml.encoding", Location(file, line, None, ref),
-                    f"not valid UTF-8 (byte {raw[error.start]:#04x})",
-                    "save the file as UTF-8") from None
+        raise _fail(
+            "yaml.encoding",
+            Location(file, line, None, ref),
+            f"not valid UTF-8 (byte {raw[error.start]:#04x})",
+            "save the file as UTF-8",
+        ) from None
 
 
 def load_documents(raw: bytes, *, file: str, ref: str | None = None) -> Iterator[Document]:
@@ -133,8 +156,6 @@ def load_documents(raw: bytes, *, file: str, ref: str | None = None) -> Iterator
         if "&" in text or "*" in text:
             _check_no_aliases(text, file, ref)
         for node in yaml.compose_all(text, Loader=_Loader):
-            if node is None:
-                continue
             builder = _Builder(file, ref)
             data = builder.build(node, ())
             yield Document(data, SourceMap(file, ref, builder.positions))
@@ -143,6 +164,9 @@ def load_documents(raw: bytes, *, file: str, ref: str | None = None) -> Iterator
         line = mark.line + 1 if mark else None
         column = mark.column + 1 if mark else None
         problem = error.problem or error.context or "invalid YAML"
-        hint = "indent with spaces, not tabs" if "\\t" in repr(problem) or "tab" in problem \
+        hint = (
+            "indent with spaces, not tabs"
+            if "\\t" in repr(problem) or "tab" in problem
             else "fix the YAML syntax at this position"
+        )
         raise _fail("yaml.syntax", Location(file, line, column, ref), problem, hint) from None

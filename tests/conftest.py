@@ -29,8 +29,14 @@ spec:
 """
 
 
-def cluster_yaml(name: str = "c1", *, version: str = '"1.23.6"', cloud: str = "aws: {}",
-                 extra: str = "", labels: str = "") -> str:
+def cluster_yaml(
+    name: str = "c1",
+    *,
+    version: str = '"1.23.6"',
+    cloud: str = "aws: {}",
+    extra: str = "",
+    labels: str = "",
+) -> str:
     """A minimal valid Cluster; `extra` is YAML appended under spec (indented by 2)."""
     label_block = f"  labels:\n{textwrap.indent(textwrap.dedent(labels), '    ')}" if labels else ""
     body = f"""\
@@ -47,8 +53,9 @@ metadata:
 
 
 def git(repo: Path, *args: str) -> str:
-    result = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True,
-                            check=True)
+    result = subprocess.run(
+        ["git", "-C", str(repo), *args], capture_output=True, text=True, check=True
+    )
     return result.stdout
 
 
@@ -76,8 +83,11 @@ class Repo:
 def make_repo(tmp_path: Path) -> Callable[..., Repo]:
     """make_repo(base={...}, head={...}): commit `base` (tagged "base"), then `head` (HEAD)."""
 
-    def build(base: Mapping[str, str | None] | None = None,
-              head: Mapping[str, str | None] | None = None, config: str | None = CONFIG) -> Repo:
+    def build(
+        base: Mapping[str, str | None] | None = None,
+        head: Mapping[str, str | None] | None = None,
+        config: str | None = CONFIG,
+    ) -> Repo:
         path = tmp_path / "repo"
         path.mkdir()
         git(path, "init", "-q", "-b", "main")

@@ -1,4 +1,4 @@
-"""Cluster, ClusterSpec, CNIPluginSettings, ClusterNetworkingConfig: KKP's kubermatic.k8c.io/v1 types."""
+"""Cluster, ClusterSpec, CNIPluginSettings, ClusterNetworkingConfig (kubermatic.k8c.io/v1)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,24 @@ from pydantic import Field, JsonValue, StrictBool
 
 from generator.models.base import KKPModel, ObjectMeta
 
-CLOUD_PROVIDERS = frozenset({
-    "fake", "digitalocean", "bringyourown", "aws", "azure", "openstack", "packet", "hetzner",
-    "vsphere", "gcp", "kubevirt", "alibaba", "anexia", "nutanix",
-})  # KKP v2.20 CloudSpec
+CLOUD_PROVIDERS = frozenset(
+    {
+        "fake",
+        "digitalocean",
+        "bringyourown",
+        "aws",
+        "azure",
+        "openstack",
+        "packet",
+        "hetzner",
+        "vsphere",
+        "gcp",
+        "kubevirt",
+        "alibaba",
+        "anexia",
+        "nutanix",
+    }
+)  # KKP v2.20 CloudSpec
 
 
 class CNIPluginSettings(KKPModel):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import JsonValue, StrictBool
+from pydantic import Field, JsonValue, StrictBool
 
 from generator.models.base import KKPModel, ObjectMeta
 
@@ -28,7 +28,7 @@ class KubermaticAPIConfiguration(KKPModel):
 
 
 class KubermaticConfigurationSpec(KKPModel):
-    feature_gates: dict[str, StrictBool] = {}
+    feature_gates: dict[str, StrictBool] = Field(default_factory=dict)
     api: KubermaticAPIConfiguration = KubermaticAPIConfiguration()
     # The rest of KKP v2.20's KubermaticConfigurationSpec, not interpreted by kkpgen.
     ca_bundle: JsonValue = None

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -21,20 +20,41 @@ KKPGEN = Path(sys.executable).parent / "kkpgen"
 
 
 def _tree(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
-def _kkpgen(args: list[str], *, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(KKPGEN), *args], cwd=cwd, capture_output=True, text=True,
-                          env={**os.environ, **(env or {})}, check=False)
+def _kkpgen(
+    args: list[str], *, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(KKPGEN), *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        check=False,
+    )
 
 
 def test_readme_render_command_renders_the_example_fleet(tmp_path: Path) -> None:
-    result = _kkpgen(["render", "--repo", str(FIXTURES), "--out", str(tmp_path / "rendered")], cwd=tmp_path)
+    result = _kkpgen(
+        ["render", "--repo", str(FIXTURES), "--out", str(tmp_path / "rendered")], cwd=tmp_path
+    )
     assert result.returncode == 0, result.stderr
     clusters = sorted(p.name for p in (tmp_path / "rendered").iterdir() if p.is_dir())
-    assert clusters == ["argocd", "byo-none", "edge-cilium", "forced-canal", "lab-kubevirt",
-                        "legacy-canal", "prod-canal"]
+    assert clusters == [
+        "argocd",
+        "byo-none",
+        "edge-cilium",
+        "forced-canal",
+        "lab-kubevirt",
+        "legacy-canal",
+        "prod-canal",
+    ]
     assert "Traceback" not in result.stderr
 
 
@@ -48,10 +68,16 @@ def test_the_readme_starts_with_the_two_setup_commands() -> None:
 def test_render_is_byte_identical_across_cwd_tz_and_hash_seed(tmp_path: Path) -> None:
     first, second = tmp_path / "one", tmp_path / "two"
     (tmp_path / "elsewhere").mkdir()
-    a = _kkpgen(["render", "--repo", str(FIXTURES), "--out", str(first)], cwd=ROOT,
-                env={"TZ": "UTC", "PYTHONHASHSEED": "1"})
-    b = _kkpgen(["render", "--repo", str(FIXTURES), "--out", str(second)], cwd=tmp_path / "elsewhere",
-                env={"TZ": "Asia/Tokyo", "PYTHONHASHSEED": "4242", "LC_ALL": "C"})
+    a = _kkpgen(
+        ["render", "--repo", str(FIXTURES), "--out", str(first)],
+        cwd=ROOT,
+        env={"TZ": "UTC", "PYTHONHASHSEED": "1"},
+    )
+    b = _kkpgen(
+        ["render", "--repo", str(FIXTURES), "--out", str(second)],
+        cwd=tmp_path / "elsewhere",
+        env={"TZ": "Asia/Tokyo", "PYTHONHASHSEED": "4242", "LC_ALL": "C"},
+    )
     assert a.returncode == b.returncode == 0, a.stderr + b.stderr
     assert _tree(first) == _tree(second)
 
@@ -63,7 +89,9 @@ def test_a_failed_render_leaves_out_byte_identical(
     out = tmp_path / "out"
     run_cli(["render", "--repo", str(repo.path), "--out", str(out)])
     before = _tree(out)
-    repo.write({"clusters/c1.yaml": cluster_yaml("c1", extra="cniPlugin: {type: cilium, version: v9.9}\n")})
+    repo.write(
+        {"clusters/c1.yaml": cluster_yaml("c1", extra="cniPlugin: {type: cilium, version: v9.9}\n")}
+    )
     result = run_cli(["render", "--repo", str(repo.path), "--out", str(out)], expect=1)
     assert "cni.version.unsupported" in result.stderr
     assert _tree(out) == before
@@ -72,7 +100,9 @@ def test_a_failed_render_leaves_out_byte_identical(
 def test_a_deleted_cluster_loses_its_output_folder(
     make_repo: Callable[..., Repo], run_cli: Callable[..., Result], tmp_path: Path
 ) -> None:
-    repo = make_repo(base={"clusters/c1.yaml": cluster_yaml("c1"), "clusters/c2.yaml": cluster_yaml("c2")})
+    repo = make_repo(
+        base={"clusters/c1.yaml": cluster_yaml("c1"), "clusters/c2.yaml": cluster_yaml("c2")}
+    )
     out = tmp_path / "out"
     run_cli(["render", "--repo", str(repo.path), "--out", str(out)])
     assert (out / "c2").is_dir()
@@ -116,14 +146,24 @@ def test_check_json_format_lists_errors_with_their_location(
     payload = json.loads(result.stdout)
     error = payload["errors"][0]
     assert (error["code"], error["file"], error["line"], error["field"]) == (
-        "schema.string-type", "clusters/c1.yaml", 6, "spec.version")
+        "schema.string-type",
+        "clusters/c1.yaml",
+        6,
+        "spec.version",
+    )
     assert 'quote the value: "1.3"' in error["hint"]
 
 
 def test_check_github_format_prints_workflow_annotations(
     make_repo: Callable[..., Repo], run_cli: Callable[..., Result]
 ) -> None:
-    repo = make_repo(base={"clusters/c1.yaml": cluster_yaml("c1", extra="cniPlugin: {type: canal, version: v3.1}\n")})
+    repo = make_repo(
+        base={
+            "clusters/c1.yaml": cluster_yaml(
+                "c1", extra="cniPlugin: {type: canal, version: v3.1}\n"
+            )
+        }
+    )
     result = run_cli(["check", "--repo", str(repo.path), "--format", "github"], expect=1)
     assert result.stdout.startswith("::error file=clusters/c1.yaml,line=9,col=")
     assert "title=cni.version.unsupported" in result.stdout
@@ -154,28 +194,41 @@ def test_resolve_prints_the_cluster_with_every_default(
     result = run_cli(["resolve", "c1", "--repo", str(repo.path), "--format", "json"])
     network = json.loads(result.stdout)["spec"]["clusterNetwork"]
     assert network == {
-        "services": {"cidrBlocks": ["10.241.0.0/20"]}, "pods": {"cidrBlocks": ["172.26.0.0/16"]},
-        "dnsDomain": "cluster.local", "proxyMode": "ipvs", "ipvs": {"strictArp": True},
-        "nodeLocalDNSCacheEnabled": True, "konnectivityEnabled": False,
+        "services": {"cidrBlocks": ["10.241.0.0/20"]},
+        "pods": {"cidrBlocks": ["172.26.0.0/16"]},
+        "dnsDomain": "cluster.local",
+        "proxyMode": "ipvs",
+        "ipvs": {"strictArp": True},
+        "nodeLocalDNSCacheEnabled": True,
+        "konnectivityEnabled": False,
     }
 
 
 def test_versions_marks_deprecated_versions(run_cli: Callable[..., Result]) -> None:
     result = run_cli(["versions", "--kkp-version", "v2.19"])
-    assert result.stdout.startswith("KKP v2.19.x  canal: v3.19, v3.20, v3.21 (default), v3.8 (deprecated:")
+    assert result.stdout.startswith(
+        "KKP v2.19.x  canal: v3.19, v3.20, v3.21 (default), v3.8 (deprecated:"
+    )
     assert "cilium: v1.11 (default)" in result.stdout
 
 
 def test_upgrades_lists_one_minor_step(
     make_repo: Callable[..., Repo], run_cli: Callable[..., Result]
 ) -> None:
-    repo = make_repo(base={"clusters/c1.yaml": cluster_yaml(
-        "c1", version='"1.22.9"', extra="cniPlugin: {type: canal, version: v3.20}\n")})
+    repo = make_repo(
+        base={
+            "clusters/c1.yaml": cluster_yaml(
+                "c1", version='"1.22.9"', extra="cniPlugin: {type: canal, version: v3.20}\n"
+            )
+        }
+    )
     result = run_cli(["upgrades", "c1", "--repo", str(repo.path)])
     assert result.stdout == "c1: canal v3.20 -> v3.21\n"
 
 
-def test_an_unknown_cluster_name_is_reported(make_repo: Callable[..., Repo], run_cli: Callable[..., Result]) -> None:
+def test_an_unknown_cluster_name_is_reported(
+    make_repo: Callable[..., Repo], run_cli: Callable[..., Result]
+) -> None:
     repo = make_repo(base={"clusters/c1.yaml": cluster_yaml("c1")})
     result = run_cli(["resolve", "nope", "--repo", str(repo.path)], expect=1)
     assert "no cluster named 'nope'" in result.stderr
@@ -184,12 +237,18 @@ def test_an_unknown_cluster_name_is_reported(make_repo: Callable[..., Repo], run
 def test_render_with_cluster_keeps_the_other_clusters_output(
     make_repo: Callable[..., Repo], run_cli: Callable[..., Result], tmp_path: Path
 ) -> None:
-    repo = make_repo(base={"clusters/c1.yaml": cluster_yaml("c1"), "clusters/c2.yaml": cluster_yaml("c2")})
+    repo = make_repo(
+        base={"clusters/c1.yaml": cluster_yaml("c1"), "clusters/c2.yaml": cluster_yaml("c2")}
+    )
     out = tmp_path / "out"
     run_cli(["render", "--repo", str(repo.path), "--out", str(out)])
     before = _tree(out / "c2")
-    repo.write({"clusters/c1.yaml": cluster_yaml("c1", extra="clusterNetwork: {proxyMode: iptables}\n")})
+    repo.write(
+        {"clusters/c1.yaml": cluster_yaml("c1", extra="clusterNetwork: {proxyMode: iptables}\n")}
+    )
     run_cli(["render", "--repo", str(repo.path), "--out", str(out), "--cluster", "c1"])
     assert _tree(out / "c2") == before
-    configmap = yaml.safe_load((out / "c1/user-cluster/kube-proxy/configmap-kube-proxy.yaml").read_text())
+    configmap = yaml.safe_load(
+        (out / "c1/user-cluster/kube-proxy/configmap-kube-proxy.yaml").read_text()
+    )
     assert yaml.safe_load(configmap["data"]["config.conf"])["mode"] == "iptables"

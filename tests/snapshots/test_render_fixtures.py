@@ -1,4 +1,4 @@
-"""Snapshots of every manifest the example fleet renders: a readable diff for every output change."""
+"""Snapshots of every manifest the example fleet renders: a readable diff per change."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Every chart follows the house layout: Chart.yaml fields, documented values, helpers only in _*.tpl."""
+"""Every chart follows the house layout: Chart.yaml fields, documented values, helpers."""
 
 from __future__ import annotations
 
@@ -20,8 +20,10 @@ def test_chart_yaml_has_the_required_fields(folder: Path) -> None:
     assert meta["apiVersion"] == "v2"
     assert meta["name"] == folder.name
     assert re.fullmatch(r"\d+\.\d+\.\d+", meta["version"])
-    assert isinstance(meta["appVersion"], str) and meta["appVersion"]
-    assert meta["description"] and meta["kubeVersion"]
+    assert isinstance(meta["appVersion"], str)
+    assert meta["appVersion"]
+    assert meta["description"]
+    assert meta["kubeVersion"]
     assert (folder / "README.md").is_file()
 
 

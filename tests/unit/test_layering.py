@@ -1,4 +1,4 @@
-"""The stages import only earlier stages: load -> resolve -> rules -> plan -> render -> write -> validate."""
+"""Stages import only earlier stages: load -> resolve -> rules -> plan -> render -> write."""
 
 from __future__ import annotations
 
@@ -11,10 +11,26 @@ PACKAGE = Path(__file__).resolve().parents[2] / "generator"
 
 # Rank of each module in the one-way flow; a module may import only modules of lower rank.
 RANKS = {
-    "diagnostics": 0, "models": 1, "yamlsrc": 1, "gitsource": 1, "catalog": 2, "loader": 3,
-    "defaults": 4, "rules": 5, "transitions": 5, "charts": 6, "plan": 7, "manifests": 7,
-    "render": 8, "argocd": 8, "writer": 9, "validate": 10, "pipeline": 11, "cli": 12,
-    "__main__": 13, "__init__": 0,
+    "diagnostics": 0,
+    "models": 1,
+    "yamlsrc": 1,
+    "gitsource": 1,
+    "catalog": 2,
+    "loader": 3,
+    "defaults": 4,
+    "rules": 5,
+    "transitions": 5,
+    "charts": 6,
+    "plan": 7,
+    "manifests": 7,
+    "render": 8,
+    "argocd": 8,
+    "writer": 9,
+    "validate": 10,
+    "pipeline": 11,
+    "cli": 12,
+    "__main__": 13,
+    "__init__": 0,
 }
 
 
@@ -33,7 +49,9 @@ def _imports(path: Path) -> set[str]:
             else:  # from generator import x, y
                 found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.Import):
-            found.update(a.name.split(".")[1] for a in node.names if a.name.startswith("generator."))
+            found.update(
+                a.name.split(".")[1] for a in node.names if a.name.startswith("generator.")
+            )
     return found
 
 
@@ -51,9 +69,12 @@ def test_modules_import_only_earlier_stages(path: Path) -> None:
 
 def test_only_the_cli_prints() -> None:
     offenders = [
-        p.name for p in SOURCES
-        if _module_of(p) != "cli" and any(
+        p.name
+        for p in SOURCES
+        if _module_of(p) != "cli"
+        and any(
             isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "print"
-            for n in ast.walk(ast.parse(p.read_text())))
+            for n in ast.walk(ast.parse(p.read_text()))
+        )
     ]
     assert offenders == []

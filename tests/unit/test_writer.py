@@ -11,7 +11,11 @@ from generator.writer import OWNER_MARKER, check_owned, commit, discard, output_
 
 
 def _tree(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_commit_swaps_the_staged_tree_in_and_removes_what_is_gone(tmp_path: Path) -> None:
@@ -62,7 +66,9 @@ def test_writing_outside_the_tree_is_refused(tmp_path: Path) -> None:
     assert [p for p in tmp_path.iterdir() if p.name.startswith(".out.tmp")] == []
 
 
-def test_a_second_run_on_the_same_out_is_refused_while_the_first_holds_the_lock(tmp_path: Path) -> None:
+def test_a_second_run_on_the_same_out_is_refused_while_the_first_holds_the_lock(
+    tmp_path: Path,
+) -> None:
     out = tmp_path / "out"
     with output_lock(out), pytest.raises(KkpgenError) as caught, output_lock(out):
         pass
