@@ -87,6 +87,15 @@ def _cni_changes(
         )
 
 
+def _shown(value: object) -> str:
+    """A value as YAML spells it, so the hint can be pasted back: [10.0.0.0/16], true, 'ipvs'."""
+    if isinstance(value, tuple):
+        return f"[{', '.join(str(item) for item in value)}]"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return repr(value)
+
+
 def _network_changes(base: ResolvedCluster, head: ResolvedCluster) -> Iterator[Violation]:
     """KKP validateClusterNetworkingConfigUpdateImmutability."""
     old, new = base.network, head.network
@@ -113,8 +122,9 @@ def _network_changes(base: ResolvedCluster, head: ResolvedCluster) -> Iterator[V
             yield Violation(
                 f"network.{code}.immutable",
                 _NET + path,
-                f"{name} cannot change on an existing cluster ({before!r} -> {after!r})",
-                f"restore {before!r}; create a new cluster for a different network",
+                f"{name} cannot change on an existing cluster "
+                f"({_shown(before)} -> {_shown(after)})",
+                f"restore {_shown(before)}; create a new cluster for a different network",
             )
 
 

@@ -16,6 +16,7 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
 MAX_FILE_BYTES = 1024 * 1024  # a spec file is a few KB; refuse what could exhaust memory
+MAX_DEPTH = 64  # a Cluster nests ~6 deep; deeper input would exhaust Python's recursion limit
 FieldPath = tuple[str | int, ...]
 
 
@@ -64,6 +65,13 @@ class _Builder:
         self._scalars = yaml.constructor.SafeConstructor()
 
     def build(self, node: yaml.Node, path: FieldPath) -> Any:
+        if len(path) > MAX_DEPTH:
+            raise _fail(
+                "yaml.too-deep",
+                self._location(node),
+                f"values nest more than {MAX_DEPTH} levels deep",
+                "flatten the value; no KKP field nests this deep",
+            )
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
@@ -117,7 +125,7 @@ def _check_no_aliases(text: str, file: str, ref: str | None) -> None:
     # Anchors/aliases are refused outright: spec files do not need them and they enable
     # "billion laughs" expansion.
     for event in yaml.parse(text, Loader=_Loader):
-        if isinstance(event, yaml.AliasEvent):
+        if isinstance(event, yaml.NodeEvent) and event.anchor is not None:
             mark = event.start_mark
             line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
             location = Location(file, line, column, ref)
@@ -149,6 +157,14 @@ def _decode(raw: bytes, file: str, ref: str | None) -> str:
         ) from None
 
 
+def _tab_at(text: str, mark: yaml.Mark | None) -> bool:
+    """Whether the line of a syntax error has a tab up to the error's column."""
+    lines = text.splitlines()
+    return (
+        mark is not None and mark.line < len(lines) and "\t" in lines[mark.line][: mark.column + 1]
+    )
+
+
 def load_documents(raw: bytes, *, file: str, ref: str | None = None) -> Iterator[Document]:
     """Parse every non-empty document of a multi-document YAML file."""
     text = _decode(raw, file, ref)
@@ -156,7 +172,10 @@ def load_documents(raw: bytes, *, file: str, ref: str | None = None) -> Iterator
         if "&" in text or "*" in text:
             _check_no_aliases(text, file, ref)
         for node in yaml.compose_all(text, Loader=_Loader):
+            if node.tag == "tag:yaml.org,2002:null" and node.value == "":
+                continue  # an empty document, e.g. after a trailing `---`
             builder = _Builder(file, ref)
+            builder._mark((), node)  # a missing top-level field is reported at its document
             data = builder.build(node, ())
             yield Document(data, SourceMap(file, ref, builder.positions))
     except yaml.MarkedYAMLError as error:
@@ -166,7 +185,16 @@ def load_documents(raw: bytes, *, file: str, ref: str | None = None) -> Iterator
         problem = error.problem or error.context or "invalid YAML"
         hint = (
             "indent with spaces, not tabs"
-            if "\\t" in repr(problem) or "tab" in problem
+            if "\\t" in repr(problem) or "tab" in problem or _tab_at(text, mark)
             else "fix the YAML syntax at this position"
         )
         raise _fail("yaml.syntax", Location(file, line, column, ref), problem, hint) from None
+    except yaml.reader.ReaderError as error:  # not a MarkedYAMLError: it has only a position
+        line = text[: error.position].count("\n") + 1
+        char = error.character if isinstance(error.character, int) else ord(error.character)
+        raise _fail(
+            "yaml.syntax",
+            Location(file, line, None, ref),
+            f"character U+{char:04X} is not allowed in YAML: {error.reason}",
+            "remove the control character (or write it as an escape in a quoted string)",
+        ) from None

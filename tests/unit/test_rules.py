@@ -902,7 +902,7 @@ def test_bad_cluster_name_message_gives_an_example(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("address", "url", "found"),
     [
-        ("", False, [("cluster.address.missing", "address.url", None)]),
+        ("", False, [("cluster.address.missing", "address.url", 1)]),
         ("address: {port: 6443}\n", False, [("cluster.address.missing", "address.url", 8)]),
         (
             "address:\n  url: http://c1.example.com:6443\n",
@@ -956,7 +956,7 @@ def test_missing_apiserver_address_message_names_both_ways_out(tmp_path: Path) -
         _config(url=False),
     )
     assert [format_diagnostic(d) for d in diagnostics] == [
-        "clusters/c1.yaml: error[cluster.address.missing]: address.url: "
+        "clusters/c1.yaml:1:1: error[cluster.address.missing]: address.url: "
         "the apiserver address of the cluster is not known\n"
         "  hint: set address.url (as KKP shows it, e.g. https://<name>.<seed-domain>:6443), "
         "or the kkpgen/apiserver-url annotation in kubermatic.yaml"
