@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import traceback
 from collections.abc import Callable, Sequence
@@ -11,9 +12,15 @@ from typing import TypeVar
 
 import click
 
-from generator import pipeline
+from generator import cmp, diffreport, pipeline, refdiff, scaffold, specschema
 from generator.catalog import load_catalog
-from generator.diagnostics import Diagnostic, ExitCode, KkpgenError, format_diagnostic
+from generator.diagnostics import (
+    Diagnostic,
+    ExitCode,
+    KkpgenError,
+    format_diagnostic,
+    printable,
+)
 from generator.manifests import dump_yaml
 
 T = TypeVar("T")
@@ -35,7 +42,7 @@ def _emit_github(diagnostics: Sequence[Diagnostic]) -> None:
             + ([f"col={loc.column}"] if loc.column else [])
             + [f"title={d.code}"]
         )
-        text = f"{d.field + ': ' if d.field else ''}{d.message}. Hint: {d.hint}".replace("\n", " ")
+        text = printable(f"{d.field + ': ' if d.field else ''}{d.message}. Hint: {d.hint}")
         click.echo(f"::{levels[d.severity]} {','.join(props)}::{text}")
 
 
@@ -287,3 +294,58 @@ def validate(out: Path, backend: str, kubeconform: str | None, schema_cache: Pat
         )
     )
     click.echo(f"{out}: all manifests valid", err=True)
+
+
+@main.command()
+@source_options
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text")
+def diff(repo: Path, ref: str | None, base: str | None, kkp_version: str | None, fmt: str) -> None:
+    """Show what the rendered manifests change from --base to --ref, and how disruptive it is."""
+    if base is None:
+        raise click.UsageError("diff needs --base REF (the state to compare with)")
+    result = _run(lambda: refdiff.diff_refs(_source(repo, ref, None, kkp_version), base=base))
+    click.echo(diffreport.format_report(result, fmt), nl=False)
+
+
+@main.group("argocd")
+def argocd_group() -> None:
+    """Argo CD integration (Config Management Plugin mode: see docs/argocd-cmp.md)."""
+
+
+@argocd_group.command("generate")
+@click.option("--cluster", default=None, help=f"Default: ${cmp.CLUSTER_ENV}.")
+@click.option(
+    "--destination",
+    type=click.Choice(cmp.DESTINATIONS),
+    default=None,
+    help=f"Default: ${cmp.DESTINATION_ENV}, else the suffix of ${cmp.APP_NAME_ENV}.",
+)
+@click.option("--repo", type=click.Path(path_type=Path, file_okay=False), default=Path())
+@click.option("--kkp-version", default=None, help="Override the KKP version of kubermatic.yaml.")
+def argocd_generate(
+    cluster: str | None, destination: str | None, repo: Path, kkp_version: str | None
+) -> None:
+    """Print one cluster's manifests for one destination as a YAML stream (the CMP contract)."""
+    target = _run(
+        lambda: cmp.plugin_target(cluster=cluster, destination=destination, env=os.environ)
+    )
+    opts = _source(repo, None, None, kkp_version)
+    checked, files = _run(lambda: pipeline.rendered_files(opts, only=(target.cluster,)))
+    _emit(checked.diagnostics, "text")
+    click.echo(cmp.manifest_stream(files, target), nl=False)
+
+
+@main.command()
+def schema() -> None:
+    """Print the JSON Schema (draft 2020-12) of the spec files, for editors and CI."""
+    click.echo(json.dumps(specschema.spec_schema(), indent=2))
+
+
+@main.command("init")
+@click.argument("directory", type=click.Path(path_type=Path))
+def init_repo(directory: Path) -> None:
+    """Create a new GitOps repository in DIRECTORY (which must be new or empty)."""
+    written = _run(lambda: scaffold.init_repo(directory))
+    for relative in written:
+        click.echo(f"created {directory / relative}", err=True)
+    click.echo(f"next: cd {directory} && git init && kkpgen check", err=True)

@@ -8,7 +8,8 @@ import netaddr
 
 from generator.catalog import Catalog, KKPRelease, satisfies
 from generator.loader import LoadedCluster
-from generator.models.cluster import ClusterNetworkingConfig, ClusterSpec
+from generator.models.base import KKPModel
+from generator.models.cluster import Cluster, ClusterNetworkingConfig, ClusterSpec
 from generator.models.resolved import (
     CNIType,
     ProxyMode,
@@ -193,4 +194,12 @@ def resolved_document(loaded: LoadedCluster, resolved: ResolvedCluster) -> dict[
         "nodeLocalDNSCacheEnabled": network.node_local_dns_cache_enabled,
         "konnectivityEnabled": network.konnectivity_enabled,
     }
-    return document
+    # Keys in the models' field order, whichever the spec omitted: resolving the output
+    # of resolve must print it unchanged (issue 7, idempotence).
+    document["spec"] = _in_field_order(spec, ClusterSpec)
+    return _in_field_order(document, Cluster)
+
+
+def _in_field_order(mapping: dict[str, object], model: type[KKPModel]) -> dict[str, object]:
+    order = [field.alias or name for name, field in model.model_fields.items()]
+    return {key: mapping[key] for key in sorted(mapping, key=order.index)}

@@ -71,14 +71,20 @@ def format_location(location: Location) -> str:
     return ":".join(parts)
 
 
+def printable(text: str) -> str:
+    """Escape control characters: a spec key or value holding "\\r" or "\\n" must not forge
+    output lines that editors and CI read as diagnostics (issue 7)."""
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
+
+
 def format_diagnostic(diagnostic: Diagnostic) -> str:
     """Compiler-style text: `file:line:col: error[code]: field: message` and an indented hint."""
-    head = (
+    head = printable(
         f"{format_location(diagnostic.location)}: {diagnostic.severity}[{diagnostic.code}]: "
         f"{diagnostic.field + ': ' if diagnostic.field else ''}{diagnostic.message}"
     )
     if diagnostic.hint:
-        return f"{head}\n  hint: {diagnostic.hint}"
+        return f"{head}\n  hint: {printable(diagnostic.hint)}"
     return head
 
 

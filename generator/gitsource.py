@@ -143,14 +143,18 @@ def _read_work_tree(repo: Path) -> SourceTree:
         candidates.extend(p for p in (root / CLUSTERS_DIR).rglob("*") if p.suffix in _SPEC_SUFFIXES)
     for path in candidates:
         relative = PurePosixPath(path.relative_to(root)).as_posix()
-        if path.is_symlink() and not path.resolve().is_relative_to(root):
+        try:  # a link to a file, or to a folder on the way to it (clusters/ itself)
+            inside = path.resolve(strict=True).is_relative_to(root)
+        except (OSError, RuntimeError):  # a dangling link or a link loop
+            inside = False
+        if not inside:
             raise KkpgenError(
                 [
                     Diagnostic(
                         "source.symlink",
                         Location(relative),
                         "",
-                        "symbolic link points outside the repository",
+                        "symbolic link points outside the repository, or nowhere",
                         "replace the link with the file itself",
                     )
                 ]

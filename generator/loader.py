@@ -249,6 +249,23 @@ def load_fleet(tree: SourceTree) -> Fleet:
     return Fleet(tree.ref, config, config_source, loaded)
 
 
+def require_clusters(fleet: Fleet) -> None:
+    """No cluster at head: a wrong --repo or a wiped folder; rendering it would empty <out>."""
+    if fleet.clusters:
+        return
+    raise KkpgenError(
+        [
+            Diagnostic(
+                "source.no-clusters",
+                Location("clusters/", None, None, fleet.ref),
+                "",
+                "no Cluster found below clusters/",
+                "point --repo at the GitOps repository; it holds clusters/<name>.yaml",
+            )
+        ]
+    )
+
+
 def locate_violation(violation: Violation, loaded: LoadedCluster) -> Diagnostic:
     """Attach the file, line and column of the field a rule names (addons: their own doc)."""
     path, source = violation.path, loaded.source

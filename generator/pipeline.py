@@ -11,7 +11,7 @@ from generator.catalog import Catalog, KKPRelease, kkp_minor, load_catalog
 from generator.charts import Chart, load_charts
 from generator.diagnostics import Diagnostic, ExitCode, KkpgenError, Location, errors_of
 from generator.gitsource import read_tree
-from generator.loader import Fleet, LoadedCluster, load_fleet, locate_violation
+from generator.loader import Fleet, LoadedCluster, load_fleet, locate_violation, require_clusters
 from generator.manifests import Manifest, dump_yaml
 from generator.models.kubermatic import (
     APISERVER_URL_ANNOTATION,
@@ -23,7 +23,7 @@ from generator.models.kubermatic import (
 )
 from generator.models.resolved import ResolvedCluster
 from generator.plan import check_addon_variables, plan_releases
-from generator.render import build_environment, render_release
+from generator.render import Renderer, build_environment, render_release
 from generator.validate import run_validation
 from generator.writer import check_owned, commit, discard, output_lock, stage_tree
 
@@ -95,6 +95,7 @@ def check_fleet(opts: SourceOptions, *, only: Sequence[str] = ()) -> CheckedFlee
     """Load and check every cluster (or those named); raise KkpgenError with all errors found."""
     catalog = load_catalog()
     fleet = load_fleet(read_tree(opts.repo, opts.ref))
+    require_clusters(fleet)
     release = _release(fleet, opts, catalog)
     base = load_fleet(read_tree(opts.repo, opts.base)) if opts.base else None
     ctx = rules.RuleContext(catalog, release, fleet.config)
@@ -167,7 +168,7 @@ def upgrade_targets(opts: SourceOptions, name: str) -> tuple[ResolvedCluster, tu
 
 
 def _render_cluster(
-    cluster: ResolvedCluster, *, charts: dict[str, Chart], env: object, catalog: Catalog
+    cluster: ResolvedCluster, *, charts: dict[str, Chart], renderer: Renderer, catalog: Catalog
 ) -> list[Manifest]:
     images = catalog.images_for(
         cni=cluster.cni.type,
@@ -180,7 +181,7 @@ def _render_cluster(
             render_release(
                 release,
                 chart=charts[release.chart],
-                env=env,  # type: ignore[arg-type]
+                renderer=renderer,
                 images=images,
             )
         )
@@ -230,13 +231,13 @@ def _output_files(
 ) -> Iterator[tuple[str, bytes]]:
     catalog = load_catalog()
     charts = load_charts()
-    env = build_environment()
+    renderer = Renderer(build_environment())
     targets: list[argocd.ArgoTarget] = list(kept)
     by_name = {c.name: c for c in checked.fleet.clusters}
     for cluster in checked.resolved:
         if only and cluster.name not in only:
             continue
-        for manifest in _render_cluster(cluster, charts=charts, env=env, catalog=catalog):
+        for manifest in _render_cluster(cluster, charts=charts, renderer=renderer, catalog=catalog):
             targets.append(argocd.ArgoTarget(cluster.name, manifest.destination))
             yield manifest.path, manifest.text.encode()
         document = defaults.resolved_document(by_name[cluster.name], cluster)
@@ -247,9 +248,18 @@ def _output_files(
             yield path, text.encode()
 
 
+def rendered_files(
+    opts: SourceOptions, *, only: Sequence[str] = ()
+) -> tuple[CheckedFleet, tuple[tuple[str, bytes], ...]]:
+    """Check and render in memory: the (path, bytes) `render` writes, nothing written."""
+    checked = check_fleet(opts, only=only)
+    return checked, tuple(_output_files(checked, only=only, kept=()))
+
+
 def render_fleet(opts: SourceOptions, render: RenderOptions) -> RenderResult:
     """Check, render, stage beside <out>, validate the staged tree, then swap it in."""
     checked = check_fleet(opts)
+    _raise_unknown(render.only, checked.fleet)  # --cluster typo: not a silent no-op
     with output_lock(render.out):
         check_owned(render.out)
         keep = [

@@ -6,6 +6,7 @@ import base64
 import json
 import traceback
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
@@ -21,7 +22,13 @@ from generator.manifests import (
     canonical_text,
     dump_yaml,
 )
+from generator.memo import Recording, TemplateMemo, TrackingEnvironment, memoizable, root_paths
 from generator.plan import ChartRelease
+
+try:  # libyaml parses the rendered output about ten times faster
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
 
 class TemplateFailure(Exception):
@@ -50,12 +57,12 @@ def _b64enc(value: object) -> str:
     return base64.b64encode(str(value).encode()).decode()
 
 
-def build_environment(root: Path = CHARTS_DIR) -> jinja2.Environment:
+def build_environment(root: Path = CHARTS_DIR) -> TrackingEnvironment:
     """The one environment of a run: templates compile once and are reused for every cluster."""
-    env = jinja2.Environment(
+    env = TrackingEnvironment(
         loader=jinja2.FileSystemLoader(str(root)),
         undefined=jinja2.StrictUndefined,
-        autoescape=False,  # noqa: S701  manifests are YAML, not HTML
+        autoescape=False,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
@@ -104,14 +111,24 @@ def _failure(
 
 
 def _documents(text: str) -> Iterator[dict[str, object]]:
-    for doc in yaml.safe_load_all(text):
+    for doc in yaml.load_all(text, Loader=_Loader):
         if doc is not None:
             if not isinstance(doc, dict):
                 raise ValueError(f"a document is a {type(doc).__name__}, not an object")
             yield doc
 
 
-def _to_manifest(doc: dict[str, object], release: ChartRelease, template: str) -> Manifest:
+@dataclass(frozen=True, slots=True)
+class CanonicalObject:
+    """One parsed and re-dumped object of a template's output; independent of the cluster."""
+
+    kind: str
+    name: str
+    namespace: str | None
+    text: str
+
+
+def _canonical(doc: dict[str, object], source: str) -> CanonicalObject:
     meta = doc.get("metadata")
     if not isinstance(meta, dict) or not doc.get("kind") or not meta.get("name"):
         raise ValueError("every object needs kind and metadata.name")
@@ -119,14 +136,8 @@ def _to_manifest(doc: dict[str, object], release: ChartRelease, template: str) -
     if kind == "CustomResourceDefinition":
         annotations = meta.setdefault("annotations", {})
         annotations.setdefault(SYNC_WAVE, CRD_SYNC_WAVE)
-    destination: Destination = "seed" if template.startswith(SEED_TEMPLATES) else "user-cluster"
-    source = f"{release.chart}/templates/{template}"
     namespace = meta.get("namespace")
-    return Manifest(
-        release.cluster.name,
-        destination,
-        release.chart,
-        template,
+    return CanonicalObject(
         kind,
         name,
         None if namespace is None else str(namespace),
@@ -134,8 +145,68 @@ def _to_manifest(doc: dict[str, object], release: ChartRelease, template: str) -
     )
 
 
+def _chart_memoizable(env: jinja2.Environment, chart: str) -> bool:
+    """Every template and helper of the chart reads the context only through lookups."""
+    assert isinstance(env.loader, jinja2.FileSystemLoader)  # noqa: S101  build_environment's
+    folder = Path(env.loader.searchpath[0]) / chart / "templates"
+    return all(
+        memoizable(path.read_text(encoding="utf-8"), env)
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    )
+
+
+@dataclass
+class Renderer:
+    """The run's one environment, plus what it has rendered so far.
+
+    Clusters on the same versions render many identical texts (CRDs, RBAC): each template
+    renders once per distinct set of values it reads (`memo`), and each distinct text is
+    parsed and dumped once (`canonical`). `memoize=False` renders everything (tests).
+    """
+
+    env: TrackingEnvironment
+    memoize: bool = True
+    canonical: dict[tuple[str, str], tuple[CanonicalObject, ...]] = field(default_factory=dict)
+    memos: dict[str, TemplateMemo | None] = field(default_factory=dict)
+    memoizable_charts: dict[str, bool] = field(default_factory=dict)
+
+    def render(self, name: str, context: Mapping[str, object]) -> str:
+        memo = self._memo(name) if self.memoize else None
+        if memo is not None:
+            found = memo.lookup(self.env, context)
+            if found is not None:
+                return found
+        template = self.env.get_template(name)
+        if memo is None:
+            return template.render(context)
+        self.env.recording = Recording(root_paths(context))
+        try:
+            text = template.render(context)
+            memo.store(self.env.recording, text)
+        finally:
+            self.env.recording = None
+        return text
+
+    def _memo(self, name: str) -> TemplateMemo | None:
+        if name not in self.memos:
+            chart = name.split("/")[0]
+            if chart not in self.memoizable_charts:
+                self.memoizable_charts[chart] = _chart_memoizable(self.env, chart)
+            self.memos[name] = TemplateMemo() if self.memoizable_charts[chart] else None
+        return self.memos[name]
+
+    def objects(self, source: str, text: str) -> tuple[CanonicalObject, ...]:
+        key = (source, text)
+        found = self.canonical.get(key)
+        if found is None:
+            found = tuple(_canonical(doc, source) for doc in _documents(text))
+            self.canonical[key] = found
+        return found
+
+
 def render_release(
-    release: ChartRelease, *, chart: Chart, env: jinja2.Environment, images: Mapping[str, str]
+    release: ChartRelease, *, chart: Chart, renderer: Renderer, images: Mapping[str, str]
 ) -> tuple[Manifest, ...]:
     context = {
         "cluster": release.cluster,
@@ -146,15 +217,30 @@ def render_release(
     manifests: list[Manifest] = []
     for template in chart.templates:
         try:
-            text = env.get_template(chart.template_path(template)).render(context)
+            text = renderer.render(chart.template_path(template), context)
         except jinja2.TemplateError as error:
             raise _failure(release, template, error, str(error)) from None
         except TemplateFailure as error:
             raise _failure(release, template, error, str(error)) from None
+        source = f"{release.chart}/templates/{template}"
         try:
-            manifests.extend(_to_manifest(doc, release, template) for doc in _documents(text))
+            objects = renderer.objects(source, text)
         except (yaml.YAMLError, ValueError) as error:
             raise _failure(
                 release, template, error, f"output is not a valid object: {error}"
             ) from None
+        destination: Destination = "seed" if template.startswith(SEED_TEMPLATES) else "user-cluster"
+        manifests.extend(
+            Manifest(
+                release.cluster.name,
+                destination,
+                release.chart,
+                template,
+                o.kind,
+                o.name,
+                o.namespace,
+                o.text,
+            )
+            for o in objects
+        )
     return tuple(manifests)

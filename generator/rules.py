@@ -170,8 +170,18 @@ def _cidr_problem(text: str) -> str | None:
         return f"not a CIDR: {error}"
     if "/" not in text:
         return "a CIDR needs a prefix length, e.g. 10.0.0.0/16"
+    if network.version != 4:  # dual-stack arrived in KKP v2.21; v2.17-v2.20 are IPv4-only
+        return "IPv6 is not supported by KKP v2.17-v2.20"
     if network.ip != network.network:
         return f"host bits set; the network is {network.cidr}"
+    return None
+
+
+def _too_small(name: str, block: str) -> str | None:
+    # kube-dns takes the 10th address of the services range (KKP UserClusterDNSResolverIP);
+    # a smaller range rendered an empty DNS address into the manifests.
+    if name == "services" and netaddr.IPNetwork(block).size <= 10:
+        return "too small: kube-dns takes its 10th address; use a /28 or larger"
     return None
 
 
@@ -191,7 +201,7 @@ def cidrs_valid(subject: Subject, _: RuleContext) -> Iterator[Violation]:
                 "keep a single CIDR block",
             )
         for index, block in enumerate(blocks):
-            problem = _cidr_problem(block)
+            problem = _cidr_problem(block) or _too_small(name, block)
             if problem:
                 yield Violation(
                     "network.cidr.invalid",

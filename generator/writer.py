@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import errno
 import fcntl
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from generator.diagnostics import Diagnostic, ExitCode, KkpgenError, Location
 
@@ -45,9 +48,13 @@ def check_owned(out: Path) -> None:
 @contextlib.contextmanager
 def output_lock(out: Path) -> Iterator[None]:
     """Serialise runs on one <out>: a second run waits for none and refuses at once."""
-    out.parent.mkdir(parents=True, exist_ok=True)
     lock_path = out.parent / f".{out.name}.kkpgen.lock"
-    with lock_path.open("a") as handle:
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        handle = lock_path.open("a")
+    except OSError as error:
+        raise _unwritable(out, error) from None
+    with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -57,17 +64,40 @@ def output_lock(out: Path) -> Iterator[None]:
         yield
 
 
-def _write(root: Path, relative: str, data: bytes) -> None:
-    target = root / relative
-    if not target.resolve().is_relative_to(root.resolve()):
+def _unwritable(out: Path, error: OSError) -> KkpgenError:
+    return _refuse(
+        out,
+        f"cannot write beside {out}: {error.strerror or error}",
+        "make the parent folder of --out writable (and check free disk space)",
+    )
+
+
+def _is_inside(relative: str) -> bool:
+    path = PurePosixPath(relative)
+    return bool(path.parts) and not path.is_absolute() and ".." not in path.parts
+
+
+def _write(root: Path, relative: str, data: bytes, made: set[str]) -> None:
+    # A path check instead of resolve(): the staging tree is ours and holds no links, and
+    # resolving 50,000 paths costs seconds (issue: fleet-scale speed).
+    if not _is_inside(relative):
         raise _refuse(
             root,
             f"refusing to write outside the output tree: {relative}",
             "cluster and object names must be DNS-1123 names",
         )
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(data)
-    target.chmod(0o644)
+    folder = relative.rpartition("/")[0]
+    if folder and folder not in made:
+        (root / folder).mkdir(parents=True, exist_ok=True)
+        made.add(folder)
+    fd = os.open(root / relative, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    try:
+        os.fchmod(fd, 0o644)  # whatever the umask
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+    finally:
+        os.close(fd)
 
 
 def stage_tree(
@@ -75,15 +105,22 @@ def stage_tree(
 ) -> StagedTree:
     """Write `files` (sorted) into a new sibling folder of `out`; copy the `keep` folders of out."""
     out = out.absolute()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    root = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        root = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    except OSError as error:
+        raise _unwritable(out, error) from None
     try:
         for folder in sorted(keep):
             shutil.copytree(out / folder, root / folder)
+        made: set[str] = set()
         for relative, data in sorted(files):
-            _write(root, relative, data)
-        _write(root, OWNER_MARKER, _MARKER_TEXT.encode())
+            _write(root, relative, data, made)
+        _write(root, OWNER_MARKER, _MARKER_TEXT.encode(), made)
         root.chmod(0o755)
+    except OSError as error:  # a full disk or a read-only file system: exit 4, not a bug
+        shutil.rmtree(root, ignore_errors=True)
+        raise _unwritable(out, error) from None
     except BaseException:
         shutil.rmtree(root, ignore_errors=True)
         raise
@@ -94,9 +131,33 @@ def discard(staged: StagedTree) -> None:
     shutil.rmtree(staged.root, ignore_errors=True)
 
 
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2  # linux/fs.h
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two folders in one step (renameat2 RENAME_EXCHANGE); False where unsupported."""
+    # Two renames leave a moment without <out>: a SIGKILL there would lose it (issue 7).
+    if not sys.platform.startswith("linux"):
+        return False
+    renameat2 = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)
+    if renameat2 is None:
+        return False
+    paths = (os.fsencode(a), os.fsencode(b))
+    if renameat2(_AT_FDCWD, paths[0], _AT_FDCWD, paths[1], _RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
+        return False
+    raise OSError(code, os.strerror(code), str(b))
+
+
 def commit(staged: StagedTree) -> None:
-    """Swap the staged tree in: rename(out -> backup), rename(staged -> out), remove backup."""
+    """Swap the staged tree in atomically, else rename(out -> backup), rename(staged -> out)."""
     out = staged.out
+    if out.is_dir() and not out.is_symlink() and _exchange(staged.root, out):
+        discard(staged)  # the staging folder now holds the old tree
+        return
     backup = None
     if out.exists():
         backup = out.parent / f".{out.name}.old-{os.getpid()}"

@@ -23,13 +23,20 @@ RANKS = {
     "charts": 6,
     "plan": 7,
     "manifests": 7,
+    "memo": 7,
     "render": 8,
     "argocd": 8,
     "writer": 9,
     "validate": 10,
     "pipeline": 11,
-    "cli": 12,
-    "__main__": 13,
+    "specschema": 2,  # spec models -> JSON Schema, for editors (kkpgen schema)
+    "cmp": 9,  # Argo CD plugin contract over rendered files
+    "diffing": 9,  # two rendered trees -> object changes and disruption warnings
+    "diffreport": 10,
+    "scaffold": 9,  # kkpgen init writes a new repository
+    "refdiff": 12,  # renders base and head through the pipeline
+    "cli": 13,
+    "__main__": 14,
     "__init__": 0,
 }
 

@@ -6,7 +6,6 @@
     The standard kkpgen labels of every object (and pod template) of this chart. -#}
 {% macro labels(cluster, component) -%}
 app.kubernetes.io/name: canal
-app.kubernetes.io/instance: {{ cluster.name | quote }}
 app.kubernetes.io/component: {{ component | quote }}
 app.kubernetes.io/version: {{ cluster.cni.version | quote }}
 app.kubernetes.io/managed-by: kkpgen

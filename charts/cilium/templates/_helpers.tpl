@@ -14,7 +14,6 @@
         {{ cilium.labels(cluster, chart, "agent", images.cilium_agent) | indent(4) }} -#}
 {% macro labels(cluster, chart, component, image) -%}
 app.kubernetes.io/name: {{ chart.name }}
-app.kubernetes.io/instance: {{ cluster.name }}
 app.kubernetes.io/component: {{ component }}
 app.kubernetes.io/version: {{ tag(image) | quote }}
 app.kubernetes.io/managed-by: kkpgen

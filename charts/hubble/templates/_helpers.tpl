@@ -14,7 +14,6 @@
         {{ hubble.labels(cluster, chart, "relay", images.hubble_relay) | indent(4) }} -#}
 {% macro labels(cluster, chart, component, image) -%}
 app.kubernetes.io/name: {{ chart.name }}
-app.kubernetes.io/instance: {{ cluster.name }}
 app.kubernetes.io/component: {{ component }}
 app.kubernetes.io/version: {{ tag(image) | quote }}
 app.kubernetes.io/managed-by: kkpgen

@@ -5,7 +5,6 @@
     not indented. Usage: `labels:{{ kubeproxy.labels(cluster) | nindent(4) }}` -#}
 {% macro labels(cluster) -%}
 app.kubernetes.io/name: kube-proxy
-app.kubernetes.io/instance: {{ cluster.name }}
 app.kubernetes.io/component: proxy
 app.kubernetes.io/version: {{ ("v" ~ cluster.kubernetes_version) | quote }}
 app.kubernetes.io/managed-by: kkpgen

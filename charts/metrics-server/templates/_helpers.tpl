@@ -6,7 +6,6 @@
     Usage:    {{ metrics.labels(cluster, images) | indent(4) }} -#}
 {% macro labels(cluster, images) -%}
 app.kubernetes.io/name: metrics-server
-app.kubernetes.io/instance: {{ cluster.name }}
 app.kubernetes.io/component: metrics-api
 app.kubernetes.io/version: {{ images.metrics_server.rsplit(":", 1)[1] | quote }}
 app.kubernetes.io/managed-by: kkpgen

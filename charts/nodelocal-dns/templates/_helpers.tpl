@@ -6,7 +6,6 @@
     Usage: `labels:{{ nodelocaldns.labels(cluster, images) | nindent(4) }}` -#}
 {% macro labels(cluster, images) -%}
 app.kubernetes.io/name: node-local-dns
-app.kubernetes.io/instance: {{ cluster.name }}
 app.kubernetes.io/component: dns-cache
 app.kubernetes.io/version: {{ images.nodelocal_dns.rpartition(":")[2] | quote }}
 app.kubernetes.io/managed-by: kkpgen

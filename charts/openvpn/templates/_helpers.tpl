@@ -6,7 +6,6 @@
     Usage:    {{ openvpn.labels(cluster, "client", images.openvpn) | indent(4) }} -#}
 {% macro labels(cluster, component, image) -%}
 app.kubernetes.io/name: openvpn
-app.kubernetes.io/instance: {{ cluster.name }}
 app.kubernetes.io/component: {{ component }}
 app.kubernetes.io/version: {{ image.rsplit(":", 1)[1] | quote }}
 app.kubernetes.io/managed-by: kkpgen

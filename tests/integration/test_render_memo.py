@@ -1,0 +1,44 @@
+"""Memoized and plain renders are byte-identical; whole-name reads are never memoized."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bench.fleet import make_fleet
+from generator import pipeline
+from generator.memo import freeze, memoizable
+from generator.render import Renderer, build_environment
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+
+
+def _files(repo: Path, *, memoize: bool, monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
+    monkeypatch.setattr(Renderer, "memoize", memoize)
+    checked = pipeline.check_fleet(pipeline.SourceOptions(repo=repo))
+    return dict(pipeline._output_files(checked, only=(), kept=[]))
+
+
+@pytest.mark.parametrize("fleet", ["fixtures", "synthetic-40"])
+def test_memoized_render_is_byte_identical_to_a_plain_render(
+    fleet: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = FIXTURES if fleet == "fixtures" else make_fleet(tmp_path / "fleet", 40, seed=3)
+    plain = _files(repo, memoize=False, monkeypatch=monkeypatch)
+    memoized = _files(repo, memoize=True, monkeypatch=monkeypatch)
+    assert memoized.keys() == plain.keys()
+    assert [p for p in plain if plain[p] != memoized[p]] == []
+
+
+def test_a_template_reading_a_whole_name_is_not_memoizable() -> None:
+    env = build_environment()
+    assert memoizable("{{ values.a | toyaml }}{{ x.y(cluster) }}", env)
+    assert not memoizable("{{ values | toyaml }}", env)
+    assert not memoizable("{% for k in cluster %}{{ k }}{% endfor %}", env)
+
+
+def test_frozen_values_keep_types_apart() -> None:
+    assert freeze(1) != freeze(True)
+    assert freeze({"a": [1]}) == freeze({"a": [1]})
+    assert freeze(("x",)) != freeze("x")
