@@ -83,13 +83,14 @@ def _known_fields(model: type[BaseModel], loc: tuple[str | int, ...]) -> list[st
     return [] if current is None else [f.alias or n for n, f in current.model_fields.items()]
 
 
-def _hint_for(error: ErrorDetails, model: type[BaseModel]) -> str:
+def _hint_for(error: ErrorDetails, model: type[BaseModel], doc: Document) -> str:
     kind, loc = error["type"], error["loc"]
     if kind == "extra_forbidden":
         close = difflib.get_close_matches(str(loc[-1]), _known_fields(model, loc), n=1)
         return f"did you mean {close[0]!r}?" if close else "remove the field; KKP does not know it"
     if kind == "string_type" and isinstance(error.get("input"), int | float):
-        return f'quote the value: "{error["input"]}" (YAML reads 1.30 as the number 1.3)'
+        written = doc.source.numbers.get(tuple(error["loc"]), str(error["input"]))
+        return f'quote the value: "{written}" (YAML reads 1.30 as the number 1.3)'
     if kind == "missing":
         return f"add the field {loc[-1]!r}"
     if kind == "literal_error":
@@ -113,7 +114,7 @@ def _diagnostics(
             doc.source.locate(loc),
             format_field(loc),
             message,
-            _hint_for(detail, model),
+            _hint_for(detail, model, doc),
         )
 
 

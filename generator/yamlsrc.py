@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
@@ -15,6 +15,7 @@ try:  # the C composer is several times faster; fall back where libyaml is missi
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
+_NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
 MAX_FILE_BYTES = 1024 * 1024  # a spec file is a few KB; refuse what could exhaust memory
 MAX_DEPTH = 64  # a Cluster nests ~6 deep; deeper input would exhaust Python's recursion limit
 FieldPath = tuple[str | int, ...]
@@ -27,6 +28,8 @@ class SourceMap:
     file: str
     ref: str | None
     positions: Mapping[FieldPath, tuple[int, int]]
+    # The text of numeric scalars as written: `1.30` loads as 1.3, and a hint must say "1.30".
+    numbers: Mapping[FieldPath, str] = field(default_factory=dict)
 
     def locate(self, path: FieldPath) -> Location:
         """The location of `path`, or of its nearest ancestor that was written."""
@@ -63,6 +66,7 @@ class _Builder:
         self.ref = ref
         self.positions: dict[FieldPath, tuple[int, int]] = {}
         self._scalars = yaml.constructor.SafeConstructor()
+        self.numbers: dict[FieldPath, str] = {}
 
     def build(self, node: yaml.Node, path: FieldPath) -> Any:
         if len(path) > MAX_DEPTH:
@@ -82,6 +86,8 @@ class _Builder:
             return items
         if node.tag == "tag:yaml.org,2002:timestamp":  # keep dates as the text written
             return node.value
+        if node.tag in _NUMBER_TAGS:
+            self.numbers[path] = str(node.value)
         return self._scalars.construct_object(node, deep=True)
 
     def _mapping(self, node: yaml.MappingNode, path: FieldPath) -> dict[str, Any]:
@@ -177,7 +183,7 @@ def load_documents(raw: bytes, *, file: str, ref: str | None = None) -> Iterator
             builder = _Builder(file, ref)
             builder._mark((), node)  # a missing top-level field is reported at its document
             data = builder.build(node, ())
-            yield Document(data, SourceMap(file, ref, builder.positions))
+            yield Document(data, SourceMap(file, ref, builder.positions, builder.numbers))
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else None

@@ -151,7 +151,7 @@ def test_check_json_format_lists_errors_with_their_location(
         6,
         "spec.version",
     )
-    assert 'quote the value: "1.3"' in error["hint"]
+    assert 'quote the value: "1.30"' in error["hint"]
 
 
 def test_check_github_format_prints_workflow_annotations(

@@ -1,0 +1,175 @@
+"""What each cluster gets, read from the rendered objects (not from snapshots)."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from generator import pipeline
+from generator.validate import run_validation
+from tests.conftest import CONFIG, cluster_yaml
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+HUBBLE = """\
+---
+apiVersion: kubermatic.k8c.io/v1
+kind: Addon
+metadata: {name: hubble, namespace: cluster-c1}
+spec: {name: hubble, cluster: {name: c1}}
+"""
+
+
+def _render(tmp_path: Path, spec: str) -> dict[str, Any]:
+    """Render one cluster `c1` and return {path: object} of everything written."""
+    (tmp_path / "clusters").mkdir(parents=True, exist_ok=True)
+    (tmp_path / "kubermatic.yaml").write_text(CONFIG)
+    (tmp_path / "clusters" / "c1.yaml").write_text(spec)
+    out = tmp_path / "out"
+    pipeline.render_fleet(pipeline.SourceOptions(repo=tmp_path), pipeline.RenderOptions(out=out))
+    return {
+        p.relative_to(out).as_posix(): yaml.safe_load(p.read_text())
+        for p in sorted(out.rglob("*.yaml"))
+    }
+
+
+def _spec(cni: str, proxy: str, konnectivity: bool, *, cloud: str = "aws: {}") -> str:
+    version = {"canal": "v3.22", "cilium": "v1.11", "none": '""'}[cni]
+    return cluster_yaml(
+        "c1",
+        cloud=cloud,
+        extra=f"""\
+        cniPlugin: {{type: {cni}, version: {version}}}
+        clusterNetwork:
+          proxyMode: {proxy}
+          konnectivityEnabled: {str(konnectivity).lower()}
+        """,
+    )
+
+
+def _charts(objects: Mapping[str, Any], destination: str) -> set[str]:
+    return {p.split("/")[2] for p in objects if p.startswith(f"c1/{destination}/")}
+
+
+COMBINATIONS = [
+    (cni, proxy, konn)
+    for cni, proxy, konn in itertools.product(
+        ["canal", "cilium", "none"], ["ipvs", "iptables", "ebpf"], [True, False]
+    )
+    if proxy != "ebpf" or (cni == "cilium" and konn)  # the rules refuse the others
+]
+
+
+@pytest.mark.parametrize(
+    ("cni", "proxy", "konnectivity"),
+    COMBINATIONS,
+    ids=[f"{c}-{p}-{'konnectivity' if k else 'openvpn'}" for c, p, k in COMBINATIONS],
+)
+def test_each_combination_gets_exactly_its_components(
+    cni: str, proxy: str, konnectivity: bool, tmp_path: Path
+) -> None:
+    objects = _render(tmp_path, _spec(cni, proxy, konnectivity))
+    expected = {"metrics-server", "nodelocal-dns", "konnectivity" if konnectivity else "openvpn"}
+    expected |= {cni} if cni != "none" else set()
+    expected |= {"kube-proxy"} if proxy != "ebpf" else set()
+    assert _charts(objects, "user-cluster") == expected
+    seed = {"konnectivity"} if konnectivity else {"openvpn", "metrics-server"}
+    assert _charts(objects, "seed") == seed
+    for path, obj in objects.items():
+        if "/seed/" in path and obj.get("metadata", {}).get("namespace") is not None:
+            assert obj["metadata"]["namespace"] == "cluster-c1", path
+
+
+def test_kube_proxy_mode_and_strict_arp_follow_the_spec(tmp_path: Path) -> None:
+    objects = _render(tmp_path, _spec("canal", "iptables", False))
+    config = yaml.safe_load(
+        objects["c1/user-cluster/kube-proxy/configmap-kube-proxy.yaml"]["data"]["config.conf"]
+    )
+    assert (config["mode"], config["ipvs"]["strictARP"]) == ("iptables", False)
+    assert config["clusterCIDR"] == "172.25.0.0/16"
+
+
+def test_cilium_replaces_kube_proxy_with_ebpf(tmp_path: Path) -> None:
+    objects = _render(tmp_path, _spec("cilium", "ebpf", True))
+    config = objects["c1/user-cluster/cilium/configmap-cilium-config.yaml"]["data"]
+    assert config["kube-proxy-replacement"] == "strict"
+    assert config["cluster-pool-ipv4-cidr"] == "172.25.0.0/16"
+    env = objects["c1/user-cluster/cilium/daemonset-cilium.yaml"]["spec"]["template"]["spec"][
+        "containers"
+    ][0]["env"]
+    assert {"name": "KUBERNETES_SERVICE_HOST", "value": "c1.kkp.example.com"} in env
+
+
+def test_cilium_without_ebpf_keeps_kube_proxy_replacement_off(tmp_path: Path) -> None:
+    objects = _render(tmp_path, _spec("cilium", "ipvs", False))
+    config = objects["c1/user-cluster/cilium/configmap-cilium-config.yaml"]["data"]
+    assert config["kube-proxy-replacement"] == "disabled"
+
+
+def test_konnectivity_agent_and_metrics_server_run_two_replicas_in_the_user_cluster(
+    tmp_path: Path,
+) -> None:
+    objects = _render(tmp_path, _spec("canal", "ipvs", True))
+    agent = objects["c1/user-cluster/konnectivity/deployment-konnectivity-agent.yaml"]
+    metrics = objects["c1/user-cluster/metrics-server/deployment-metrics-server.yaml"]
+    assert (agent["spec"]["replicas"], metrics["spec"]["replicas"]) == (2, 2)
+    assert agent["metadata"]["namespace"] == metrics["metadata"]["namespace"] == "kube-system"
+
+
+def test_openvpn_puts_the_server_and_metrics_server_in_the_seed(tmp_path: Path) -> None:
+    objects = _render(tmp_path, _spec("canal", "ipvs", False))
+    assert "c1/seed/openvpn/deployment-openvpn-server.yaml" in objects
+    assert "c1/user-cluster/openvpn/deployment-openvpn-client.yaml" in objects
+    assert "c1/seed/metrics-server/deployment-metrics-server.yaml" in objects
+    assert "c1/user-cluster/metrics-server/deployment-metrics-server.yaml" not in objects
+
+
+def test_hubble_ui_service_listens_on_port_80_in_kube_system(tmp_path: Path) -> None:
+    objects = _render(tmp_path, _spec("cilium", "ebpf", True) + HUBBLE)
+    service = objects["c1/user-cluster/hubble/service-hubble-ui.yaml"]
+    assert service["metadata"]["namespace"] == "kube-system"
+    assert [p["port"] for p in service["spec"]["ports"]] == [80]
+    assert "c1/user-cluster/hubble/deployment-hubble-relay.yaml" in objects
+
+
+def test_kubevirt_pod_cidr_reaches_canal(tmp_path: Path) -> None:
+    objects = _render(tmp_path, _spec("canal", "ipvs", False, cloud="kubevirt: {}"))
+    config = objects["c1/user-cluster/canal/configmap-canal-config.yaml"]["data"]
+    assert '"Network": "172.26.0.0/16"' in config["net-conf.json"]
+
+
+def test_services_cidr_and_dns_domain_reach_nodelocal_dns(tmp_path: Path) -> None:
+    spec = cluster_yaml("c1", extra="clusterNetwork:\n  services: {cidrBlocks: [10.96.0.0/12]}\n")
+    objects = _render(tmp_path, spec)
+    corefile = objects["c1/user-cluster/nodelocal-dns/configmap-node-local-dns.yaml"]["data"][
+        "Corefile"
+    ]
+    assert "cluster.local:53" in corefile
+    assert "10.96.0.10" in corefile
+
+
+def test_nodelocal_dns_is_absent_when_disabled(tmp_path: Path) -> None:
+    spec = cluster_yaml("c1", extra="clusterNetwork: {nodeLocalDNSCacheEnabled: false}\n")
+    assert "nodelocal-dns" not in _charts(_render(tmp_path, spec), "user-cluster")
+
+
+def test_every_object_has_images_from_the_catalog_and_probes_on_workloads(
+    tmp_path: Path,
+) -> None:
+    objects = _render(tmp_path, _spec("canal", "ipvs", False))
+    workloads = [o for o in objects.values() if o.get("kind") in {"Deployment", "DaemonSet"}]
+    assert workloads
+    for workload in workloads:
+        for container in workload["spec"]["template"]["spec"]["containers"]:
+            assert ":" in container["image"]
+            assert not container["image"].endswith(":latest")
+
+
+def test_the_example_fleet_validates_clean_under_strict_schemas(tmp_path: Path) -> None:
+    out = tmp_path / "rendered"
+    pipeline.render_fleet(pipeline.SourceOptions(repo=FIXTURES), pipeline.RenderOptions(out=out))
+    run_validation(out, backend="builtin", kubeconform=None, cache_dir=tmp_path / "schemas")
