@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
@@ -58,6 +58,8 @@ class KKPRelease:
     version: str  # "v2.20"
     default_cni: str
     cni: Mapping[str, CNISupport]
+    konnectivity: bool = True  # KKP v2.18 introduced the KonnectivityService feature gate
+    component_images: Mapping[str, str] = field(default_factory=dict)  # overrides
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,10 +114,13 @@ class Catalog:
         minor = kkp_minor(kkp_version)
         return None if minor is None else self.releases.get(minor)
 
-    def images_for(self, *, cni: str, cni_version: str, kubernetes_version: str) -> dict[str, str]:
+    def images_for(
+        self, *, release: KKPRelease | None, cni: str, cni_version: str, kubernetes_version: str
+    ) -> dict[str, str]:
+        shared = {**self.component_images, **(release.component_images if release else {})}
         images = {
             name: ref.replace("{kubernetes_version}", kubernetes_version)
-            for name, ref in self.component_images.items()
+            for name, ref in shared.items()
         }
         facts = self.cni_versions.get(cni, {}).get(cni_version)
         if facts is not None:
@@ -139,7 +144,15 @@ def _release(version: str, raw: Mapping[str, object]) -> KKPRelease:
         for name, entry in cni_raw.items()
     }
     cni["none"] = CNISupport(default="", supported=("",), deprecated={})
-    return KKPRelease(version, str(raw["defaultCni"]), cni)
+    overrides = raw.get("componentImages") or {}
+    assert isinstance(overrides, dict)  # noqa: S101  shape of our own data file
+    return KKPRelease(
+        version,
+        str(raw["defaultCni"]),
+        cni,
+        konnectivity=bool(raw.get("konnectivity", True)),
+        component_images={str(k): str(v) for k, v in overrides.items()},
+    )
 
 
 def _strings(value: object) -> tuple[str, ...]:

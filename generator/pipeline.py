@@ -171,6 +171,7 @@ def _render_cluster(
     cluster: ResolvedCluster, *, charts: dict[str, Chart], renderer: Renderer, catalog: Catalog
 ) -> list[Manifest]:
     images = catalog.images_for(
+        release=catalog.release(cluster.kkp_version),
         cni=cluster.cni.type,
         cni_version=cluster.cni.version,
         kubernetes_version=cluster.kubernetes_version,

@@ -149,6 +149,17 @@ def ebpf_needs_cilium_and_konnectivity(subject: Subject, _: RuleContext) -> Iter
         )
 
 
+def konnectivity_exists_in_the_release(subject: Subject, ctx: RuleContext) -> Iterator[Violation]:
+    """KKP v2.17 has no Konnectivity (the KonnectivityService gate arrived in v2.18)."""
+    if subject.resolved.network.konnectivity_enabled and not ctx.release.konnectivity:
+        yield Violation(
+            "network.konnectivity.unsupported",
+            (*_NET, "konnectivityEnabled"),
+            f"KKP {ctx.release.version} has no Konnectivity",
+            "set konnectivityEnabled: false (OpenVPN), or upgrade KKP to v2.18 or newer",
+        )
+
+
 def konnectivity_needs_feature_gate(subject: Subject, ctx: RuleContext) -> Iterator[Violation]:
     """Seed: Konnectivity "Requires KonnectivityService feature gate" in KKP's configuration."""
     if subject.resolved.network.konnectivity_enabled and not ctx.config.feature_enabled(
@@ -297,6 +308,7 @@ RULES: tuple[Rule, ...] = (
     cni_forced_upgrade,
     cni_none_notice,
     ebpf_needs_cilium_and_konnectivity,
+    konnectivity_exists_in_the_release,
     konnectivity_needs_feature_gate,
     cidrs_valid,
     cidrs_disjoint,

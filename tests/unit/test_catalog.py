@@ -201,6 +201,11 @@ def test_latest_canal_is_the_highest_supported_version(version: str, latest: str
 
 
 def test_images_for_fill_in_the_kubernetes_version() -> None:
-    images = CATALOG.images_for(cni="canal", cni_version="v3.22", kubernetes_version="1.23.6")
+    images = CATALOG.images_for(
+        release=CATALOG.release("v2.20"),
+        cni="canal",
+        cni_version="v3.22",
+        kubernetes_version="1.23.6",
+    )
     assert images["kube_proxy"] == "k8s.gcr.io/kube-proxy:v1.23.6"
     assert images["calico_node"] == "docker.io/calico/node:v3.22.1"
