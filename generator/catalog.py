@@ -7,11 +7,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
+from pathlib import Path
 
 import semver
 import yaml
 
 CATALOG_RESOURCE = "data/catalog.yaml"
+CATALOG_PATH = Path(__file__).resolve().parent / CATALOG_RESOURCE
 _VERSION = re.compile(r"^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:[-+].*)?$")
 _CONSTRAINT = re.compile(r"^(>=|<=|==|>|<)\s*(.+)$")
 

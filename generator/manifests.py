@@ -13,6 +13,7 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import SafeDumper as _Dumper  # type: ignore[assignment]
 
 Destination = Literal["user-cluster", "seed"]
+DESTINATIONS: tuple[Destination, ...] = ("user-cluster", "seed")
 SYNC_WAVE = "argocd.argoproj.io/sync-wave"
 # CRDs first, so Argo CD can apply the custom objects that need them in the same sync.
 CRD_SYNC_WAVE = "-10"

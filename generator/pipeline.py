@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator import argocd, defaults, rules, transitions
-from generator.catalog import Catalog, KKPRelease, kkp_minor, load_catalog
-from generator.charts import Chart, load_charts
+from generator.catalog import CATALOG_PATH, Catalog, KKPRelease, kkp_minor, load_catalog
+from generator.charts import CHARTS_DIR, Chart, load_charts
 from generator.diagnostics import Diagnostic, ExitCode, KkpgenError, Location, errors_of
 from generator.gitsource import read_tree
+from generator.incremental import (
+    INPUTS_FILE,
+    ChangePlan,
+    OutputInputs,
+    cluster_digest,
+    digest_files,
+    plan_changes,
+    read_inputs,
+    run_digest,
+)
 from generator.loader import Fleet, LoadedCluster, load_fleet, locate_violation, require_clusters
-from generator.manifests import Manifest, dump_yaml
+from generator.manifests import DESTINATIONS, Manifest, dump_yaml
 from generator.models.kubermatic import (
     APISERVER_URL_ANNOTATION,
     ARGOCD_PATH_ANNOTATION,
@@ -25,7 +35,7 @@ from generator.models.resolved import ResolvedCluster
 from generator.plan import check_addon_variables, plan_releases
 from generator.render import Renderer, build_environment, render_release
 from generator.validate import run_validation
-from generator.writer import check_owned, commit, discard, output_lock, stage_tree
+from generator.writer import Stager, check_owned, commit, discard, output_lock, replace_folder
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,26 +237,52 @@ class RenderOptions:
     schema_cache: Path | None = None
 
 
-def _output_files(
-    checked: CheckedFleet, *, only: Sequence[str], kept: Sequence[argocd.ArgoTarget]
+def _cluster_files(
+    checked: CheckedFleet, *, names: Sequence[str], renderer: Renderer
 ) -> Iterator[tuple[str, bytes]]:
+    """(path, bytes) of every named cluster, one cluster at a time (memory stays flat)."""
     catalog = load_catalog()
     charts = load_charts()
-    renderer = Renderer(build_environment())
-    targets: list[argocd.ArgoTarget] = list(kept)
+    wanted = set(names)
     by_name = {c.name: c for c in checked.fleet.clusters}
     for cluster in checked.resolved:
-        if only and cluster.name not in only:
+        if cluster.name not in wanted:
             continue
-        for manifest in _render_cluster(cluster, charts=charts, renderer=renderer, catalog=catalog):
-            targets.append(argocd.ArgoTarget(cluster.name, manifest.destination))
+        manifests = _render_cluster(cluster, charts=charts, renderer=renderer, catalog=catalog)
+        for manifest in sorted(manifests, key=lambda m: m.path):
             yield manifest.path, manifest.text.encode()
         document = defaults.resolved_document(by_name[cluster.name], cluster)
         yield f"{cluster.name}/resolved.yaml", dump_yaml(document).encode()
+
+
+def _argocd_files(
+    checked: CheckedFleet, *, present: Callable[[str, str], bool]
+) -> Iterator[tuple[str, bytes]]:
     settings = _argo_settings(checked.fleet)
-    if settings is not None:
-        for path, text in argocd.application_files(targets, settings):
-            yield path, text.encode()
+    if settings is None:
+        return
+    targets = [
+        argocd.ArgoTarget(cluster.name, destination)
+        for cluster in checked.resolved
+        for destination in DESTINATIONS
+        if present(cluster.name, destination)
+    ]
+    for path, text in argocd.application_files(targets, settings):
+        yield path, text.encode()
+
+
+def _output_files(
+    checked: CheckedFleet, *, only: Sequence[str], kept: Sequence[argocd.ArgoTarget]
+) -> Iterator[tuple[str, bytes]]:
+    """Everything `render` writes for these clusters, in memory (diff, the Argo CD plugin)."""
+    names = [c.name for c in checked.resolved if not only or c.name in only]
+    files = dict(_cluster_files(checked, names=names, renderer=Renderer(build_environment())))
+    written = {tuple(path.split("/")[:2]) for path in files}
+    kept_targets = {(t.cluster, t.destination) for t in kept}
+    yield from files.items()
+    yield from _argocd_files(
+        checked, present=lambda c, d: (c, d) in written or (c, d) in kept_targets
+    )
 
 
 def rendered_files(
@@ -257,33 +293,97 @@ def rendered_files(
     return checked, tuple(_output_files(checked, only=only, kept=()))
 
 
+def _fleet_inputs(checked: CheckedFleet) -> OutputInputs:
+    settings = _argo_settings(checked.fleet)
+    run = run_digest(digest_files(CATALOG_PATH.parent), digest_files(CHARTS_DIR), repr(settings))
+    by_name = {c.name: c for c in checked.fleet.clusters}
+    clusters = {
+        cluster.name: cluster_digest(
+            defaults.resolved_document(by_name[cluster.name], cluster),
+            [(a.name, a.variables) for a in cluster.addons],
+        )
+        for cluster in checked.resolved
+    }
+    return OutputInputs(run, clusters)
+
+
 def render_fleet(opts: SourceOptions, render: RenderOptions) -> RenderResult:
-    """Check, render, stage beside <out>, validate the staged tree, then swap it in."""
+    """Check, render what changed, stage beside <out>, validate, then swap it in."""
     checked = check_fleet(opts)
     _raise_unknown(render.only, checked.fleet)  # --cluster typo: not a silent no-op
     with output_lock(render.out):
         check_owned(render.out)
-        keep = [
-            c.name
-            for c in checked.resolved
-            if render.only and c.name not in render.only and (render.out / c.name).is_dir()
-        ]
-        kept = [
-            argocd.ArgoTarget(name, destination)
-            for name in keep
-            for destination in ("user-cluster", "seed")
-            if (render.out / name / destination).is_dir()
-        ]
-        files = list(_output_files(checked, only=render.only, kept=kept))
-        staged = stage_tree(files, out=render.out, keep=keep)
-        try:
-            if render.validate:
-                _validate_staged(staged.root, render)
-            commit(staged)
-        except BaseException:
+        inputs = _fleet_inputs(checked)
+        old = read_inputs(render.out) if render.out.is_dir() else None
+        plan = plan_changes(old, inputs, out=render.out, only=render.only)
+        renderer = Renderer(build_environment())
+        if not plan.render and not plan.removed and old == inputs and not render.validate:
+            return RenderResult(checked, 0, checked.diagnostics)  # <out> is already this tree
+        if _one_folder_changes(plan, old):
+            count = _replace_one(checked, plan.render[0], render, inputs=inputs, renderer=renderer)
+        else:
+            count = _replace_all(checked, plan, render, inputs=inputs, renderer=renderer)
+    return RenderResult(checked, count, checked.diagnostics)
+
+
+def _one_folder_changes(plan: ChangePlan, old: OutputInputs | None) -> bool:
+    """One existing cluster changed and nothing else: swap just its folder (atomic)."""
+    return (
+        len(plan.render) == 1
+        and not plan.removed
+        and old is not None
+        and (plan.render[0] in old.clusters)
+    )
+
+
+def _replace_one(
+    checked: CheckedFleet,
+    name: str,
+    render: RenderOptions,
+    *,
+    inputs: OutputInputs,
+    renderer: Renderer,
+) -> int:
+    with Stager(render.out) as stager:
+        for path, data in _cluster_files(checked, names=[name], renderer=renderer):
+            stager.write(path, data)
+        staged = stager.finish()
+        same_shape = {p.name for p in (staged.root / name).iterdir() if p.is_dir()} == {
+            p.name for p in (render.out / name).iterdir() if p.is_dir()
+        }
+        if not same_shape:  # destinations changed: the Argo CD folder changes too
             discard(staged)
-            raise
-    return RenderResult(checked, len(files), checked.diagnostics)
+            plan = ChangePlan((name,), tuple(sorted(set(inputs.clusters) - {name})), ())
+            return _replace_all(checked, plan, render, inputs=inputs, renderer=renderer)
+        if render.validate:
+            _validate_staged(staged.root, render)
+        replace_folder(staged, name, record=(INPUTS_FILE, inputs.to_bytes()))
+        return stager.count
+
+
+def _replace_all(
+    checked: CheckedFleet,
+    plan: ChangePlan,
+    render: RenderOptions,
+    *,
+    inputs: OutputInputs,
+    renderer: Renderer,
+) -> int:
+    with Stager(render.out) as stager:
+        for name in plan.keep:
+            stager.link_folder(name)
+        for path, data in _cluster_files(checked, names=plan.render, renderer=renderer):
+            stager.write(path, data)
+        for path, data in _argocd_files(
+            checked, present=lambda c, d: (stager.root / c / d).is_dir()
+        ):
+            stager.write(path, data)
+        stager.write(INPUTS_FILE, inputs.to_bytes())
+        staged = stager.finish()
+        if render.validate:
+            _validate_staged(staged.root, render)
+        commit(staged)
+        return stager.count
 
 
 def _validate_staged(root: Path, render: RenderOptions) -> None:

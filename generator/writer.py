@@ -100,31 +100,71 @@ def _write(root: Path, relative: str, data: bytes, made: set[str]) -> None:
         os.close(fd)
 
 
+class Stager:
+    """Builds a staging folder beside `out`: written files, and folders hard-linked from out.
+
+    Use as a context manager: leaving it by an exception removes the staging folder.
+    """
+
+    def __init__(self, out: Path) -> None:
+        self.out = out.absolute()
+        try:
+            self.out.parent.mkdir(parents=True, exist_ok=True)
+            self.root = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.tmp-", dir=self.out.parent))
+        except OSError as error:
+            raise _unwritable(self.out, error) from None
+        self.made: set[str] = set()
+        self.count = 0
+
+    def __enter__(self) -> Stager:
+        return self
+
+    def __exit__(self, kind: object, error: object, trace: object) -> None:
+        if error is not None:
+            shutil.rmtree(self.root, ignore_errors=True)
+        if isinstance(error, OSError):  # a full disk or a read-only file system: exit 4
+            raise _unwritable(self.out, error) from None
+
+    def write(self, relative: str, data: bytes) -> None:
+        _write(self.root, relative, data, self.made)
+        self.count += 1
+
+    def link_folder(self, name: str) -> None:
+        """Reuse out/<name> unchanged: hard links cost a fraction of writing the bytes again."""
+        shutil.copytree(self.out / name, self.root / name, copy_function=os.link)
+
+    def finish(self) -> StagedTree:
+        _write(self.root, OWNER_MARKER, _MARKER_TEXT.encode(), self.made)
+        self.root.chmod(0o755)
+        return StagedTree(self.root, self.out)
+
+
 def stage_tree(
     files: Iterable[tuple[str, bytes]], *, out: Path, keep: Iterable[str] = ()
 ) -> StagedTree:
-    """Write `files` (sorted) into a new sibling folder of `out`; copy the `keep` folders of out."""
-    out = out.absolute()
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        root = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-    except OSError as error:
-        raise _unwritable(out, error) from None
-    try:
+    """Write `files` into a new sibling folder of `out`; reuse the `keep` folders of out."""
+    with Stager(out) as stager:
         for folder in sorted(keep):
-            shutil.copytree(out / folder, root / folder)
-        made: set[str] = set()
-        for relative, data in sorted(files):
-            _write(root, relative, data, made)
-        _write(root, OWNER_MARKER, _MARKER_TEXT.encode(), made)
-        root.chmod(0o755)
-    except OSError as error:  # a full disk or a read-only file system: exit 4, not a bug
-        shutil.rmtree(root, ignore_errors=True)
-        raise _unwritable(out, error) from None
-    except BaseException:
-        shutil.rmtree(root, ignore_errors=True)
-        raise
-    return StagedTree(root, out)
+            stager.link_folder(folder)
+        for relative, data in files:
+            stager.write(relative, data)
+        return stager.finish()
+
+
+def replace_folder(staged: StagedTree, name: str, *, record: tuple[str, bytes]) -> None:
+    """Swap one staged folder into out in one step, then update out's record file.
+
+    Used when a single cluster changed: one exchange is atomic, so <out> is the old or the
+    new tree at every instant. The record is written after the swap: a stale record only
+    makes the next run render that cluster again.
+    """
+    if not _exchange(staged.root / name, staged.out / name):
+        raise OSError(errno.ENOSYS, "renameat2 exchange is not available", str(staged.out))
+    temporary = staged.root / record[0]
+    temporary.write_bytes(record[1])
+    temporary.chmod(0o644)
+    temporary.replace(staged.out / record[0])
+    discard(staged)
 
 
 def discard(staged: StagedTree) -> None:

@@ -23,6 +23,7 @@ RANKS = {
     "charts": 6,
     "plan": 7,
     "manifests": 7,
+    "incremental": 9,
     "memo": 7,
     "render": 8,
     "argocd": 8,

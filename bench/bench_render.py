@@ -1,0 +1,65 @@
+"""Benchmark: cold render, one-cluster re-render, peak memory and check on synthetic fleets.
+
+Usage: python bench/bench_render.py [COUNT ...]   (default: 1000 10000)
+Each figure is one whole `kkpgen` process, measured from outside; the output goes to a
+folder beside the repository's working copy (the same file system a CI checkout uses).
+"""
+
+from __future__ import annotations
+
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.fleet import make_fleet
+
+KKPGEN = Path(sys.executable).parent / "kkpgen"
+
+
+def run(args: list[str]) -> tuple[float, float]:
+    """Seconds and peak resident MB of one kkpgen process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    result = subprocess.run([str(KKPGEN), *args], capture_output=True, text=True, check=False)
+    seconds = time.perf_counter() - start
+    if result.returncode != 0:
+        sys.exit(f"kkpgen {' '.join(args)} failed:\n{result.stderr[-3000:]}")
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return seconds, max(peak, before) / 1024
+
+
+def bench(count: int, work: Path) -> None:
+    repo = make_fleet(work / f"fleet-{count}", count)
+    out = work / f"out-{count}"
+    seconds, _ = run(["check", "--repo", str(repo), "--ref", "HEAD"])
+    print(f"{count:>6} clusters  check at a ref       {seconds:7.2f} s")
+    seconds, peak = run(["render", "--repo", str(repo), "--out", str(out)])
+    files = sum(1 for p in out.rglob("*") if p.is_file())
+    print(
+        f"{count:>6} clusters  cold render          {seconds:7.2f} s  peak {peak:.0f} MB  "
+        f"{files} files"
+    )
+    target = repo / "clusters" / f"c{count // 2:05d}.yaml"
+    target.write_text(target.read_text().replace('version: "1.23.', 'version: "1.22.', 1))
+    seconds, _ = run(["render", "--repo", str(repo), "--out", str(out)])
+    print(f"{count:>6} clusters  one cluster changed  {seconds:7.2f} s")
+    seconds, _ = run(["render", "--repo", str(repo), "--out", str(out)])
+    print(f"{count:>6} clusters  nothing changed      {seconds:7.2f} s")
+    shutil.rmtree(out)
+    shutil.rmtree(repo)
+
+
+def main(counts: list[int]) -> None:
+    root = Path(__file__).resolve().parent.parent.parent
+    with tempfile.TemporaryDirectory(prefix="kkpgen-bench-", dir=root) as tmp:
+        for count in counts:
+            bench(count, Path(tmp))
+
+
+if __name__ == "__main__":
+    main([int(a) for a in sys.argv[1:]] or [1000, 10000])

@@ -1,0 +1,87 @@
+"""Re-renders touch only what changed, and end byte-identical to a render from scratch."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bench.fleet import make_fleet
+from generator import pipeline
+from generator.incremental import INPUTS_FILE, read_inputs
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+def _render(repo: Path, out: Path, *, only: tuple[str, ...] = ()) -> pipeline.RenderResult:
+    return pipeline.render_fleet(
+        pipeline.SourceOptions(repo=repo), pipeline.RenderOptions(out=out, only=only)
+    )
+
+
+def _edit(repo: Path, name: str, old: str, new: str) -> None:
+    path = repo / "clusters" / f"{name}.yaml"
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+
+
+@pytest.fixture
+def fleet(tmp_path: Path) -> Path:
+    return make_fleet(tmp_path / "fleet", 12, seed=5)
+
+
+def test_one_changed_cluster_swaps_only_its_folder(fleet: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    _render(fleet, out)
+    untouched = out / "c00001" / "resolved.yaml"
+    inode = untouched.stat().st_ino
+    _edit(fleet, "c00003", 'version: "1.23.', 'version: "1.22.')
+    result = _render(fleet, out)
+    assert untouched.stat().st_ino == inode  # not rewritten, not even relinked
+    assert result.files < 80  # one cluster's files, not the fleet's
+    scratch = tmp_path / "scratch"
+    _render(fleet, scratch)
+    assert _tree(out) == _tree(scratch)
+
+
+def test_an_unchanged_fleet_renders_nothing_again(fleet: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    first = _render(fleet, out)
+    before = _tree(out)
+    second = _render(fleet, out)
+    assert second.files < first.files / 10
+    assert _tree(out) == before
+
+
+def test_added_and_removed_clusters_match_a_render_from_scratch(
+    fleet: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    _render(fleet, out)
+    (fleet / "clusters" / "c00002.yaml").unlink()
+    text = (fleet / "clusters" / "c00004.yaml").read_text().replace("c00004", "c99999")
+    (fleet / "clusters" / "c99999.yaml").write_text(text)
+    _render(fleet, out)
+    scratch = tmp_path / "scratch"
+    _render(fleet, scratch)
+    assert _tree(out) == _tree(scratch)
+    assert not (out / "c00002").exists()
+
+
+def test_a_changed_run_input_renders_everything(fleet: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    _render(fleet, out)
+    record = read_inputs(out)
+    assert record is not None
+    (out / INPUTS_FILE).write_text(
+        (out / INPUTS_FILE).read_text().replace(record.run, "0" * len(record.run))
+    )
+    result = _render(fleet, out)
+    assert result.files > 12 * 40  # every cluster again
