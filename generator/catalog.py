@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cache
 from importlib import resources
 from pathlib import Path
 
@@ -18,6 +18,7 @@ _VERSION = re.compile(r"^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:[-+].*)?$")
 _CONSTRAINT = re.compile(r"^(>=|<=|==|>|<)\s*(.+)$")
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_version(text: str) -> semver.Version | None:
     """Parse a version as KKP's semverlib does: `v3.31`, `3.22`, `1.19.4` are all versions."""
     match = _VERSION.match(text.strip())
@@ -27,6 +28,7 @@ def parse_version(text: str) -> semver.Version | None:
     return semver.Version(major, minor, patch)
 
 
+@functools.lru_cache(maxsize=4096)  # pure, and a fleet asks the same few questions
 def satisfies(version: str, constraint: str) -> bool:
     """`constraint` is one comparison such as `>=1.23`, `<3.22` or `==3.8`."""
     match = _CONSTRAINT.match(constraint.strip())
@@ -205,7 +207,7 @@ def parse_catalog(text: str) -> Catalog:
     )
 
 
-@cache
+@functools.cache
 def load_catalog() -> Catalog:
     """The catalog shipped with kkpgen (read once per process; it is immutable)."""
     text = resources.files("generator").joinpath(CATALOG_RESOURCE).read_text(encoding="utf-8")

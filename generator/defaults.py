@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from urllib.parse import urlsplit
 
 import netaddr
@@ -24,6 +25,7 @@ from generator.models.resolved import (
 _DNS_SERVICE_OFFSET = 10
 
 
+@functools.lru_cache(maxsize=4096)  # a fleet repeats a few ranges thousands of times
 def dns_service_ip(services_cidr: str) -> str:
     try:
         network = netaddr.IPNetwork(services_cidr)

@@ -21,6 +21,7 @@ Step = tuple[str, object]  # ("attr", name) or ("item", key)
 Path = tuple[Step, ...]
 _UNDEFINED = ("__undefined__",)
 _NAVIGABLE = (dict, list, tuple)
+_RETIRE_AFTER = 64  # misses before a template that rarely repeats stops being stored
 
 
 def freeze(value: object) -> object:
@@ -92,22 +93,35 @@ def _evaluate(env: jinja2.Environment, roots: Mapping[str, object], path: Path) 
 
 @dataclass
 class TemplateMemo:
-    """Stored outputs of one template, grouped by the set of paths a render read."""
+    """Stored results of one template, grouped by the set of paths a render read.
 
-    by_shape: dict[tuple[Path, ...], dict[tuple[object, ...], str]] = field(default_factory=dict)
+    A template whose output differs for nearly every cluster (it reads the cluster's name
+    or address) is retired after a while: storing those results would only cost memory.
+    """
 
-    def lookup(self, env: jinja2.Environment, roots: Mapping[str, object]) -> str | None:
+    by_shape: dict[tuple[Path, ...], dict[tuple[object, ...], object]] = field(default_factory=dict)
+    hits: int = 0
+    misses: int = 0
+    active: bool = True
+
+    def lookup(self, env: jinja2.Environment, roots: Mapping[str, object]) -> object | None:
         for shape, outputs in self.by_shape.items():
             key = tuple(_evaluate(env, roots, path) for path in shape)
             found = outputs.get(key)
             if found is not None:
+                self.hits += 1
                 return found
+        self.misses += 1
         return None
 
-    def store(self, recording: Recording, text: str) -> None:
+    def store(self, recording: Recording, result: object) -> None:
+        if self.misses >= _RETIRE_AFTER and self.hits < self.misses:
+            self.active = False
+            self.by_shape.clear()
+            return
         shape = tuple(sorted(recording.reads, key=repr))
         key = tuple(recording.reads[path] for path in shape)
-        self.by_shape.setdefault(shape, {})[key] = text
+        self.by_shape.setdefault(shape, {})[key] = result
 
 
 def root_paths(context: Mapping[str, object]) -> dict[int, Path]:

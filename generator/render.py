@@ -118,6 +118,10 @@ def _documents(text: str) -> Iterator[dict[str, object]]:
             yield doc
 
 
+def _canonical_objects(text: str, source: str) -> tuple[CanonicalObject, ...]:
+    return tuple(_canonical(doc, source) for doc in _documents(text))
+
+
 @dataclass(frozen=True, slots=True)
 class CanonicalObject:
     """One parsed and re-dumped object of a template's output; independent of the cluster."""
@@ -160,33 +164,36 @@ def _chart_memoizable(env: jinja2.Environment, chart: str) -> bool:
 class Renderer:
     """The run's one environment, plus what it has rendered so far.
 
-    Clusters on the same versions render many identical texts (CRDs, RBAC): each template
-    renders once per distinct set of values it reads (`memo`), and each distinct text is
-    parsed and dumped once (`canonical`). `memoize=False` renders everything (tests).
+    Clusters on the same versions share many objects (CRDs, RBAC): each template is
+    rendered, parsed and dumped once per distinct set of values it reads (generator/memo.py).
+    `memoize=False` renders everything (tests compare the two).
     """
 
     env: TrackingEnvironment
     memoize: bool = True
-    canonical: dict[tuple[str, str], tuple[CanonicalObject, ...]] = field(default_factory=dict)
     memos: dict[str, TemplateMemo | None] = field(default_factory=dict)
     memoizable_charts: dict[str, bool] = field(default_factory=dict)
 
-    def render(self, name: str, context: Mapping[str, object]) -> str:
+    def objects(
+        self, name: str, source: str, context: Mapping[str, object]
+    ) -> tuple[CanonicalObject, ...]:
+        """The canonical objects of template `name` for this context, rendered if need be."""
         memo = self._memo(name) if self.memoize else None
-        if memo is not None:
+        if memo is not None and memo.active:
             found = memo.lookup(self.env, context)
             if found is not None:
-                return found
+                return found  # type: ignore[return-value]  # stored by this method only
         template = self.env.get_template(name)
-        if memo is None:
-            return template.render(context)
+        if memo is None or not memo.active:
+            return _canonical_objects(template.render(context), source)
         self.env.recording = Recording(root_paths(context))
         try:
             text = template.render(context)
-            memo.store(self.env.recording, text)
         finally:
-            self.env.recording = None
-        return text
+            recording, self.env.recording = self.env.recording, None
+        objects = _canonical_objects(text, source)
+        memo.store(recording, objects)
+        return objects
 
     def _memo(self, name: str) -> TemplateMemo | None:
         if name not in self.memos:
@@ -195,14 +202,6 @@ class Renderer:
                 self.memoizable_charts[chart] = _chart_memoizable(self.env, chart)
             self.memos[name] = TemplateMemo() if self.memoizable_charts[chart] else None
         return self.memos[name]
-
-    def objects(self, source: str, text: str) -> tuple[CanonicalObject, ...]:
-        key = (source, text)
-        found = self.canonical.get(key)
-        if found is None:
-            found = tuple(_canonical(doc, source) for doc in _documents(text))
-            self.canonical[key] = found
-        return found
 
 
 def render_release(
@@ -216,15 +215,11 @@ def render_release(
     }
     manifests: list[Manifest] = []
     for template in chart.templates:
-        try:
-            text = renderer.render(chart.template_path(template), context)
-        except jinja2.TemplateError as error:
-            raise _failure(release, template, error, str(error)) from None
-        except TemplateFailure as error:
-            raise _failure(release, template, error, str(error)) from None
         source = f"{release.chart}/templates/{template}"
         try:
-            objects = renderer.objects(source, text)
+            objects = renderer.objects(chart.template_path(template), source, context)
+        except (jinja2.TemplateError, TemplateFailure) as error:
+            raise _failure(release, template, error, str(error)) from None
         except (yaml.YAMLError, ValueError) as error:
             raise _failure(
                 release, template, error, f"output is not a valid object: {error}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -174,6 +175,7 @@ def konnectivity_needs_feature_gate(subject: Subject, ctx: RuleContext) -> Itera
         )
 
 
+@functools.lru_cache(maxsize=4096)  # a fleet repeats a few ranges thousands of times
 def _cidr_problem(text: str) -> str | None:
     try:
         network = netaddr.IPNetwork(text)
@@ -188,10 +190,17 @@ def _cidr_problem(text: str) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=4096)
+def _cidr_range(text: str) -> tuple[int, int]:
+    network = netaddr.IPNetwork(text)
+    return network.first, network.last
+
+
 def _too_small(name: str, block: str) -> str | None:
     # kube-dns takes the 10th address of the services range (KKP UserClusterDNSResolverIP);
     # a smaller range rendered an empty DNS address into the manifests.
-    if name == "services" and netaddr.IPNetwork(block).size <= 10:
+    first, last = _cidr_range(block)
+    if name == "services" and last - first + 1 <= 10:
         return "too small: kube-dns takes its 10th address; use a /28 or larger"
     return None
 
@@ -229,7 +238,8 @@ def cidrs_disjoint(subject: Subject, _: RuleContext) -> Iterator[Violation]:
         return
     for pods in network.pods_cidr_blocks:
         for services in network.services_cidr_blocks:
-            if netaddr.IPSet([pods]) & netaddr.IPSet([services]):
+            (pods_first, pods_last), (first, last) = _cidr_range(pods), _cidr_range(services)
+            if pods_first <= last and first <= pods_last:
                 yield Violation(
                     "network.cidr.overlap",
                     (*_NET, "services", "cidrBlocks"),

@@ -93,18 +93,17 @@ class _Builder:
     def _mapping(self, node: yaml.MappingNode, path: FieldPath) -> dict[str, Any]:
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
-            location = self._location(key_node)
             if key_node.tag == "tag:yaml.org,2002:merge":
                 raise _fail(
                     "yaml.merge-key",
-                    location,
+                    self._location(key_node),
                     "merge keys (<<) are not allowed",
                     "write the fields out in full",
                 )
             if not isinstance(key_node, yaml.ScalarNode):
                 raise _fail(
                     "yaml.key-type",
-                    location,
+                    self._location(key_node),
                     "a mapping key must be a plain string",
                     "use a plain string key",
                 )
@@ -112,7 +111,7 @@ class _Builder:
             if key in result:
                 raise _fail(
                     "yaml.duplicate-key",
-                    location,
+                    self._location(key_node),
                     f"duplicate key {key!r}",
                     "remove one of the two entries; YAML keeps only the last one",
                 )

@@ -8,7 +8,7 @@ import pytest
 
 from bench.fleet import make_fleet
 from generator import pipeline
-from generator.memo import freeze, memoizable
+from generator.memo import Recording, TemplateMemo, freeze, memoizable, root_paths
 from generator.render import Renderer, build_environment
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
@@ -42,3 +42,16 @@ def test_frozen_values_keep_types_apart() -> None:
     assert freeze(1) != freeze(True)
     assert freeze({"a": [1]}) == freeze({"a": [1]})
     assert freeze(("x",)) != freeze("x")
+
+
+def test_a_template_that_never_repeats_is_retired_and_frees_its_results() -> None:
+    env = build_environment()
+    memo = TemplateMemo()
+    for index in range(100):
+        roots = {"cluster": {"name": f"c{index}"}}
+        assert memo.lookup(env, roots) is None
+        recording = Recording(root_paths(roots))
+        recording.record(roots["cluster"], ("attr", "name"), f"c{index}")
+        memo.store(recording, f"text {index}")
+    assert not memo.active
+    assert memo.by_shape == {}
