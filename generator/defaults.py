@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import netaddr
@@ -11,6 +12,12 @@ from generator.catalog import Catalog, KKPRelease, satisfies
 from generator.loader import LoadedCluster
 from generator.models.base import KKPModel
 from generator.models.cluster import Cluster, ClusterNetworkingConfig, ClusterSpec
+from generator.models.kubermatic import (
+    APISERVER_URL_ANNOTATION,
+    KONNECTIVITY_PORT_ANNOTATION,
+    OPENVPN_PORT_ANNOTATION,
+    KubermaticConfiguration,
+)
 from generator.models.resolved import (
     CNIType,
     ProxyMode,
@@ -129,6 +136,27 @@ def _resolve_network(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class PlatformSettings:
+    """What the KubermaticConfiguration decides for every cluster that does not say."""
+
+    apiserver_url_template: str | None = None  # annotation kkpgen/apiserver-url
+    expose_strategy: str = "NodePort"  # spec.exposeStrategy (KKP's default: NodePort)
+
+    @classmethod
+    def of(cls, config: KubermaticConfiguration) -> PlatformSettings:
+        strategy = config.spec.expose_strategy
+        return cls(
+            apiserver_url_template=config.metadata.annotations.get(APISERVER_URL_ANNOTATION),
+            expose_strategy=strategy if isinstance(strategy, str) and strategy else "NodePort",
+        )
+
+
+def _expose_strategy(written: object, default: str) -> str:
+    """KKP: the cluster's spec.exposeStrategy, else the KubermaticConfiguration's (NodePort)."""
+    return written if isinstance(written, str) and written else default
+
+
 def resolve_address(loaded: LoadedCluster, url_template: str | None) -> ResolvedAddress:
     """address.url as KKP sets it, else the platform's `kkpgen/apiserver-url` pattern."""
     written = loaded.cluster.address.url if loaded.cluster.address else None
@@ -138,7 +166,18 @@ def resolve_address(loaded: LoadedCluster, url_template: str | None) -> Resolved
         port = parsed.port or 443
     except ValueError:
         return ResolvedAddress(url, "", 0)  # the rules report it
-    return ResolvedAddress(url, parsed.hostname or "", port)
+    annotations = loaded.cluster.metadata.annotations
+    return ResolvedAddress(
+        url,
+        parsed.hostname or "",
+        port,
+        konnectivity_port=_port(annotations.get(KONNECTIVITY_PORT_ANNOTATION)),
+        openvpn_port=_port(annotations.get(OPENVPN_PORT_ANNOTATION)),
+    )
+
+
+def _port(text: str | None) -> int:
+    return int(text) if text and text.isdigit() and 0 < int(text) < 65536 else 0
 
 
 def resolve_cluster(
@@ -147,8 +186,9 @@ def resolve_cluster(
     catalog: Catalog,
     release: KKPRelease,
     is_new: bool,
-    apiserver_url_template: str | None = None,
+    platform: PlatformSettings | None = None,
 ) -> ResolvedCluster:
+    platform = platform or PlatformSettings()
     spec = loaded.cluster.spec
     providers = spec.cloud.providers()
     provider = providers[0] if providers else ""
@@ -162,7 +202,8 @@ def resolve_cluster(
         network=_resolve_network(
             spec.cluster_network, kubevirt=provider == "kubevirt", catalog=catalog
         ),
-        address=resolve_address(loaded, apiserver_url_template),
+        address=resolve_address(loaded, platform.apiserver_url_template),
+        expose_strategy=_expose_strategy(spec.expose_strategy, platform.expose_strategy),
         labels=dict(loaded.cluster.metadata.labels),
         addons=tuple(
             ResolvedAddon(a.addon.spec.name, a.source.file, dict(a.addon.spec.variables or {}))

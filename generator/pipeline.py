@@ -24,7 +24,6 @@ from generator.incremental import (
 from generator.loader import Fleet, LoadedCluster, load_fleet, locate_violation, require_clusters
 from generator.manifests import DESTINATIONS, Manifest, dump_yaml
 from generator.models.kubermatic import (
-    APISERVER_URL_ANNOTATION,
     ARGOCD_PATH_ANNOTATION,
     ARGOCD_REPO_ANNOTATION,
     ARGOCD_REVISION_ANNOTATION,
@@ -32,7 +31,7 @@ from generator.models.kubermatic import (
     SEED_DESTINATION_ANNOTATION,
 )
 from generator.models.resolved import ResolvedCluster
-from generator.plan import check_addon_variables, plan_releases
+from generator.plan import check_addon_variables, plan_releases, tunnel_port_notice
 from generator.render import Renderer, build_environment, render_release
 from generator.validate import run_validation
 from generator.writer import Stager, check_owned, commit, discard, output_lock, replace_folder
@@ -96,7 +95,7 @@ def _resolve_all(
             catalog=catalog,
             release=release,
             is_new=is_new,
-            apiserver_url_template=fleet.config.metadata.annotations.get(APISERVER_URL_ANNOTATION),
+            platform=defaults.PlatformSettings.of(fleet.config),
         )
         yield loaded, resolved, previous
 
@@ -119,7 +118,11 @@ def check_fleet(opts: SourceOptions, *, only: Sequence[str] = ()) -> CheckedFlee
         violations = list(rules.check(rules.Subject(loaded, resolved), ctx))
         if previous is not None:
             before = defaults.resolve_cluster(
-                previous, catalog=catalog, release=release, is_new=False
+                previous,
+                catalog=catalog,
+                release=release,
+                is_new=False,
+                platform=defaults.PlatformSettings.of(fleet.config),
             )
             violations += transitions.check(
                 before,
@@ -318,12 +321,21 @@ def render_fleet(opts: SourceOptions, render: RenderOptions) -> RenderResult:
         plan = plan_changes(old, inputs, out=render.out, only=render.only)
         renderer = Renderer(build_environment())
         if not plan.render and not plan.removed and old == inputs and not render.validate:
-            return RenderResult(checked, 0, checked.diagnostics)  # <out> is already this tree
+            return RenderResult(checked, 0, (*checked.diagnostics, *_render_notices(checked)))
         if _one_folder_changes(plan, old):
             count = _replace_one(checked, plan.render[0], render, inputs=inputs, renderer=renderer)
         else:
             count = _replace_all(checked, plan, render, inputs=inputs, renderer=renderer)
-    return RenderResult(checked, count, checked.diagnostics)
+    return RenderResult(checked, count, (*checked.diagnostics, *_render_notices(checked)))
+
+
+def _render_notices(checked: CheckedFleet) -> list[Diagnostic]:
+    by_name = {c.name: c for c in checked.fleet.clusters}
+    return [
+        locate_violation(violation, by_name[cluster.name])
+        for cluster in checked.resolved
+        for violation in tunnel_port_notice(by_name[cluster.name], cluster)
+    ]
 
 
 def _one_folder_changes(plan: ChangePlan, old: OutputInputs | None) -> bool:

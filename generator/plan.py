@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 from generator.charts import Chart
-from generator.diagnostics import Diagnostic
+from generator.diagnostics import Diagnostic, Violation
 from generator.loader import LoadedCluster
 from generator.models.resolved import ResolvedCluster
 
@@ -95,3 +95,34 @@ def check_addon_variables(loaded: LoadedCluster, charts: Mapping[str, Chart]) ->
                 )
             )
     return problems
+
+
+def tunnel_port_notice(loaded: LoadedCluster, resolved: ResolvedCluster) -> Iterator[Violation]:
+    """Tunnel agents dial the NodePort of the seed's tunnel Service; only the seed knows it."""
+    if resolved.expose_strategy == "Tunneling":
+        return
+    konnectivity = resolved.network.konnectivity_enabled
+    port = resolved.address.konnectivity_port if konnectivity else resolved.address.openvpn_port
+    if port == 0 and not _addon_sets_server_port(loaded, konnectivity):
+        name, what = (
+            ("konnectivity", "the konnectivity-agent Deployment")
+            if konnectivity
+            else ("openvpn", "the openvpn-client ConfigMap")
+        )
+        yield Violation(
+            "network.tunnel-port.unknown",
+            ("metadata", "annotations"),
+            f"the NodePort of the seed's {name}-server Service is not known, so {what} is not "
+            "rendered and KKP keeps managing it",
+            f"set annotation kkpgen/{name}-server-port to the NodePort of Service "
+            f"{name}-server in namespace {resolved.seed_namespace} of the seed",
+            severity="notice",
+        )
+
+
+def _addon_sets_server_port(loaded: LoadedCluster, konnectivity: bool) -> bool:
+    name = "konnectivity" if konnectivity else "openvpn"
+    return any(
+        a.addon.spec.name == name and (a.addon.spec.variables or {}).get("serverPort")
+        for a in loaded.addons
+    )

@@ -14,6 +14,10 @@ ARGOCD_REPO_ANNOTATION = "kkpgen/argocd-repo-url"
 ARGOCD_REVISION_ANNOTATION = "kkpgen/argocd-revision"
 ARGOCD_PATH_ANNOTATION = "kkpgen/argocd-path"
 SEED_DESTINATION_ANNOTATION = "kkpgen/seed-destination"
+# On a Cluster: the NodePorts Kubernetes gave the seed's konnectivity-server and
+# openvpn-server Services, which the agents in the user cluster dial.
+KONNECTIVITY_PORT_ANNOTATION = "kkpgen/konnectivity-server-port"
+OPENVPN_PORT_ANNOTATION = "kkpgen/openvpn-server-port"
 # Apiserver URL of clusters whose spec has no address.url yet, "{name}" = the cluster name.
 APISERVER_URL_ANNOTATION = "kkpgen/apiserver-url"
 

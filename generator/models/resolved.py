@@ -51,6 +51,10 @@ class ResolvedAddress:
     url: str  # "https://abcd.kkp.example.com:6443"; "" when unknown
     host: str
     port: int
+    # NodePorts of the seed's tunnel Services (annotations kkpgen/konnectivity-server-port
+    # and kkpgen/openvpn-server-port); 0 when unknown. Kubernetes allocates them in the seed.
+    konnectivity_port: int = 0
+    openvpn_port: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +74,7 @@ class ResolvedCluster:
     cni: ResolvedCNI
     network: ResolvedNetwork
     address: ResolvedAddress
+    expose_strategy: str  # KKP spec.exposeStrategy: "NodePort", "LoadBalancer", "Tunneling"
     labels: Mapping[str, str]
     addons: tuple[ResolvedAddon, ...]
     is_new: bool  # absent at the base ref (or no base ref given)

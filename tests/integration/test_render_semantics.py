@@ -42,6 +42,7 @@ def _spec(cni: str, proxy: str, konnectivity: bool, *, cloud: str = "aws: {}") -
     return cluster_yaml(
         "c1",
         cloud=cloud,
+        annotations='kkpgen/konnectivity-server-port: "31000"\nkkpgen/openvpn-server-port: "31001"\n',
         extra=f"""\
         cniPlugin: {{type: {cni}, version: {version}}}
         clusterNetwork:

@@ -7,7 +7,7 @@ import textwrap
 import pytest
 
 from generator.catalog import load_catalog
-from generator.defaults import dns_service_ip, resolve_address, resolve_cluster
+from generator.defaults import PlatformSettings, dns_service_ip, resolve_address, resolve_cluster
 from generator.gitsource import SourceFile, SourceTree
 from generator.loader import LoadedCluster, load_fleet
 from generator.models.resolved import ResolvedCluster
@@ -267,9 +267,10 @@ def test_resolve_cluster_uses_the_apiserver_url_pattern() -> None:
         catalog=CATALOG,
         release=CATALOG.releases["v2.20"],
         is_new=True,
-        apiserver_url_template="https://{name}.k.io:6443",
+        platform=PlatformSettings(apiserver_url_template="https://{name}.k.io:6443"),
     )
     assert resolved.address.url == "https://c1.k.io:6443"
+    assert resolved.expose_strategy == "NodePort"
     assert (resolved.is_new, resolved.kubernetes_version, resolved.kkp_version) == (
         True,
         "1.23.6",

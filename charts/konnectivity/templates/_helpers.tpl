@@ -20,21 +20,19 @@ app.kubernetes.io/part-of: kkp-network
 {% if values.serverHost %}
 {{ values.serverHost }}
 {%- elif cluster.address.host %}
-{{ "konnectivity-server." if values.exposeStrategy == "Tunneling" else "" }}{{ cluster.address.host }}
+{{ "konnectivity-server." if cluster.expose_strategy == "Tunneling" else "" }}{{ cluster.address.host }}
 {%- endif %}
 {%- endmacro %}
 
 {#- server_port(cluster, values): the port the agents dial (KKP's -konnectivity-server-port):
-    values.serverPort (set it per cluster with a `konnectivity` Addon document; it also pins the
-    seed Service's NodePort), else the port of the cluster's external address with Tunneling,
-    else 6443, the default of KKP's user-cluster-controller-manager flag.
+    with Tunneling the port of the cluster's external address; otherwise the NodePort of the
+    seed's konnectivity-server Service: values.serverPort, else the Cluster annotation
+    kkpgen/konnectivity-server-port (both also pin that NodePort). "" when unknown.
     Usage: {% set port = konnectivity.server_port(cluster, values) %} -#}
 {% macro server_port(cluster, values) -%}
-{% if values.serverPort %}
-{{ values.serverPort }}
-{%- elif values.exposeStrategy == "Tunneling" and cluster.address.port %}
+{% if cluster.expose_strategy == "Tunneling" and cluster.address.port %}
 {{ cluster.address.port }}
-{%- else %}
-6443
+{%- elif values.serverPort or cluster.address.konnectivity_port %}
+{{ values.serverPort or cluster.address.konnectivity_port }}
 {%- endif %}
 {%- endmacro %}

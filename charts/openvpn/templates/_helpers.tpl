@@ -51,19 +51,19 @@ app.kubernetes.io/part-of: kkp-network
 {% macro server_host(cluster, values) -%}
 {% if values.serverHost %}
 {{ values.serverHost }}
-{%- elif values.exposeStrategy != "Tunneling" %}
+{%- elif cluster.expose_strategy != "Tunneling" %}
 {{ cluster.address.host }}
 {%- endif %}
 {%- endmacro %}
 
-{#- server_port(values): the port openvpn-client dials: values.serverPort (set it per cluster
-    with an `openvpn` Addon document; it also pins the seed Service's NodePort), else 1194, the
-    OpenVPN port of KKP's openvpn-server Service.
-    Usage: {% set port = openvpn.server_port(values) %} -#}
-{% macro server_port(values) -%}
-{% if values.serverPort %}
-{{ values.serverPort }}
-{%- else %}
+{#- server_port(cluster, values): the port openvpn-client dials: 1194 with Tunneling;
+    otherwise the NodePort of the seed's openvpn-server Service: values.serverPort, else the
+    Cluster annotation kkpgen/openvpn-server-port (both also pin that NodePort). "" when unknown.
+    Usage: {% set port = openvpn.server_port(cluster, values) %} -#}
+{% macro server_port(cluster, values) -%}
+{% if cluster.expose_strategy == "Tunneling" %}
 1194
+{%- elif values.serverPort or cluster.address.openvpn_port %}
+{{ values.serverPort or cluster.address.openvpn_port }}
 {%- endif %}
 {%- endmacro %}
