@@ -12,7 +12,7 @@ from typing import TypeVar
 
 import click
 
-from generator import cmp, diffreport, pipeline, refdiff, scaffold, specschema
+from generator import cmp, diffreport, pipeline, refdiff, rendering, scaffold, specschema
 from generator.catalog import load_catalog
 from generator.diagnostics import (
     Diagnostic,
@@ -255,7 +255,7 @@ def render(
     schema_cache: Path | None,
 ) -> None:
     """Render every cluster into OUT (atomically: OUT changes only if all of it succeeds)."""
-    options = pipeline.RenderOptions(
+    options = rendering.RenderOptions(
         out=out,
         only=only,
         validate=validate,
@@ -263,7 +263,7 @@ def render(
         kubeconform=kubeconform,
         schema_cache=schema_cache,
     )
-    result = _run(lambda: pipeline.render_fleet(_source(repo, ref, base, kkp_version), options))
+    result = _run(lambda: rendering.render_fleet(_source(repo, ref, base, kkp_version), options))
     _emit(result.notices, "text")
     click.echo(
         f"rendered {len(result.checked.resolved)} clusters, {result.files} files into {out}",
@@ -330,7 +330,7 @@ def argocd_generate(
         lambda: cmp.plugin_target(cluster=cluster, destination=destination, env=os.environ)
     )
     opts = _source(repo, None, None, kkp_version)
-    checked, files = _run(lambda: pipeline.rendered_files(opts, only=(target.cluster,)))
+    checked, files = _run(lambda: rendering.rendered_files(opts, only=(target.cluster,)))
     _emit(checked.diagnostics, "text")
     click.echo(cmp.manifest_stream(files, target), nl=False)
 

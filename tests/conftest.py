@@ -36,12 +36,9 @@ def cluster_yaml(
     cloud: str = "aws: {}",
     extra: str = "",
     labels: str = "",
-    annotations: str = "",
 ) -> str:
     """A minimal valid Cluster; `extra` is YAML appended under spec (indented by 2)."""
     label_block = f"  labels:\n{textwrap.indent(textwrap.dedent(labels), '    ')}" if labels else ""
-    if annotations:
-        label_block += f"  annotations:\n{textwrap.indent(textwrap.dedent(annotations), '    ')}"
     body = f"""\
 apiVersion: kubermatic.k8c.io/v1
 kind: Cluster

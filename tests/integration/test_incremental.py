@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bench.fleet import make_fleet
-from generator import pipeline
+from generator import pipeline, rendering
 from generator.incremental import INPUTS_FILE, read_inputs
 
 
@@ -19,9 +19,9 @@ def _tree(root: Path) -> dict[str, bytes]:
     }
 
 
-def _render(repo: Path, out: Path, *, only: tuple[str, ...] = ()) -> pipeline.RenderResult:
-    return pipeline.render_fleet(
-        pipeline.SourceOptions(repo=repo), pipeline.RenderOptions(out=out, only=only)
+def _render(repo: Path, out: Path, *, only: tuple[str, ...] = ()) -> rendering.RenderResult:
+    return rendering.render_fleet(
+        pipeline.SourceOptions(repo=repo), rendering.RenderOptions(out=out, only=only)
     )
 
 

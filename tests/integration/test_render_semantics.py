@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from generator import pipeline
+from generator import pipeline, rendering
 from generator.validate import run_validation
 from tests.conftest import CONFIG, cluster_yaml
 
@@ -30,19 +30,25 @@ def _render(tmp_path: Path, spec: str) -> dict[str, Any]:
     (tmp_path / "kubermatic.yaml").write_text(CONFIG)
     (tmp_path / "clusters" / "c1.yaml").write_text(spec)
     out = tmp_path / "out"
-    pipeline.render_fleet(pipeline.SourceOptions(repo=tmp_path), pipeline.RenderOptions(out=out))
+    rendering.render_fleet(pipeline.SourceOptions(repo=tmp_path), rendering.RenderOptions(out=out))
     return {
         p.relative_to(out).as_posix(): yaml.safe_load(p.read_text())
         for p in sorted(out.rglob("*.yaml"))
     }
 
 
+PORTS = """\
+  annotations:
+    kkpgen/konnectivity-server-port: "31000"
+    kkpgen/openvpn-server-port: "31001"
+"""
+
+
 def _spec(cni: str, proxy: str, konnectivity: bool, *, cloud: str = "aws: {}") -> str:
     version = {"canal": "v3.22", "cilium": "v1.11", "none": '""'}[cni]
-    return cluster_yaml(
+    spec = cluster_yaml(
         "c1",
         cloud=cloud,
-        annotations='kkpgen/konnectivity-server-port: "31000"\nkkpgen/openvpn-server-port: "31001"\n',
         extra=f"""\
         cniPlugin: {{type: {cni}, version: {version}}}
         clusterNetwork:
@@ -50,6 +56,7 @@ def _spec(cni: str, proxy: str, konnectivity: bool, *, cloud: str = "aws: {}") -
           konnectivityEnabled: {str(konnectivity).lower()}
         """,
     )
+    return spec.replace("  name: c1\n", "  name: c1\n" + PORTS, 1)
 
 
 def _charts(objects: Mapping[str, Any], destination: str) -> set[str]:
@@ -172,5 +179,5 @@ def test_every_object_has_images_from_the_catalog_and_probes_on_workloads(
 
 def test_the_example_fleet_validates_clean_under_strict_schemas(tmp_path: Path) -> None:
     out = tmp_path / "rendered"
-    pipeline.render_fleet(pipeline.SourceOptions(repo=FIXTURES), pipeline.RenderOptions(out=out))
+    rendering.render_fleet(pipeline.SourceOptions(repo=FIXTURES), rendering.RenderOptions(out=out))
     run_validation(out, backend="builtin", kubeconform=None, cache_dir=tmp_path / "schemas")

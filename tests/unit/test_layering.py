@@ -30,6 +30,7 @@ RANKS = {
     "writer": 9,
     "validate": 10,
     "pipeline": 11,
+    "rendering": 11.5,
     "specschema": 2,  # spec models -> JSON Schema, for editors (kkpgen schema)
     "cmp": 9,  # Argo CD plugin contract over rendered files
     "diffing": 9,  # two rendered trees -> object changes and disruption warnings
