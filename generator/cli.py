@@ -127,6 +127,17 @@ def _source(
     return pipeline.SourceOptions(repo=repo, ref=ref, base=base, kkp_version=kkp_version)
 
 
+def _parse_shard(
+    _: click.Context, __: click.Parameter, value: str | None
+) -> tuple[int, int] | None:
+    if value is None:
+        return None
+    index, _slash, count = value.partition("/")
+    if not (index.isdigit() and count.isdigit() and 1 <= int(index) <= int(count)):
+        raise click.BadParameter("write K/N with 1 <= K <= N, e.g. 2/8")
+    return int(index), int(count)
+
+
 @click.group()
 @click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
 @click.version_option(package_name="kkpgen")
@@ -242,6 +253,13 @@ def upgrades(
 @click.option("--backend", type=click.Choice(["auto", "kubeconform", "builtin"]), default="auto")
 @click.option("--kubeconform", default=None, help="Path of the kubeconform executable.")
 @click.option("--schema-cache", type=click.Path(path_type=Path), default=None)
+@click.option(
+    "--shard",
+    callback=_parse_shard,
+    default=None,
+    metavar="K/N",
+    help="Render the K-th of N shards (by a hash of the cluster name), for CI matrices.",
+)
 def render(
     repo: Path,
     ref: str | None,
@@ -253,11 +271,13 @@ def render(
     backend: str,
     kubeconform: str | None,
     schema_cache: Path | None,
+    shard: tuple[int, int] | None,
 ) -> None:
     """Render every cluster into OUT (atomically: OUT changes only if all of it succeeds)."""
     options = rendering.RenderOptions(
         out=out,
         only=only,
+        shard=shard,
         validate=validate,
         backend=backend,
         kubeconform=kubeconform,

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from generator import argocd, defaults
@@ -97,6 +98,7 @@ def _argo_settings(fleet: Fleet) -> argocd.ArgoSettings | None:
 class RenderOptions:
     out: Path
     only: tuple[str, ...] = ()  # render these clusters; keep the others' folders as they are
+    shard: tuple[int, int] | None = None  # (k, n): render the k-th of n shards (1-based)
     validate: bool = False
     backend: str = "auto"
     kubeconform: str | None = None
@@ -173,10 +175,25 @@ def _fleet_inputs(checked: CheckedFleet) -> OutputInputs:
     return OutputInputs(run, clusters)
 
 
+def shard_names(names: Sequence[str], index: int, count: int) -> list[str]:
+    """The clusters of shard `index` of `count`: by a hash of the name, so adding or removing
+    a cluster never moves another one to a different CI machine."""
+    return [
+        name
+        for name in names
+        if int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big") % count == index - 1
+    ]
+
+
 def render_fleet(opts: SourceOptions, render: RenderOptions) -> RenderResult:
     """Check, render what changed, stage beside <out>, validate, then swap it in."""
     checked = check_fleet(opts)
     raise_unknown(render.only, checked.fleet)  # --cluster typo: not a silent no-op
+    if render.shard is not None:
+        names = shard_names([c.name for c in checked.resolved], *render.shard)
+        render = replace(
+            render, only=tuple(n for n in names if not render.only or n in render.only)
+        )
     with output_lock(render.out):
         check_owned(render.out)
         inputs = _fleet_inputs(checked)

@@ -85,3 +85,16 @@ def test_a_changed_run_input_renders_everything(fleet: Path, tmp_path: Path) -> 
     )
     result = _render(fleet, out)
     assert result.files > 12 * 40  # every cluster again
+
+
+def test_shards_split_the_fleet_without_overlap_and_stay_put(fleet: Path, tmp_path: Path) -> None:
+    names = [f"c{i:05d}" for i in range(12)]
+    shards = [rendering.shard_names(names, k, 3) for k in (1, 2, 3)]
+    assert sorted(name for shard in shards for name in shard) == names
+    assert rendering.shard_names([*names, "c99999"], 2, 3) in (shards[1], [*shards[1], "c99999"])
+    out = tmp_path / "out"
+    rendering.render_fleet(
+        pipeline.SourceOptions(repo=fleet), rendering.RenderOptions(out=out, shard=(2, 3))
+    )
+    rendered = sorted(p.name for p in out.iterdir() if p.is_dir() and p.name != "argocd")
+    assert rendered == shards[1]
