@@ -40,16 +40,49 @@ class Manifest:
         return f"{self.kind}-{self.name}.yaml".lower().replace(":", "-")
 
 
+_TAG = "tag:yaml.org,2002:"
+
+
+class _Unrepresentable(Exception):
+    """A value outside plain JSON-like data: PyYAML's own representer handles it."""
+
+
+def _node(value: object) -> yaml.Node:
+    # The nodes PyYAML's SafeRepresenter would build for JSON-like data, without its
+    # per-value alias and type-table bookkeeping, which is most of the cost of a dump.
+    if isinstance(value, str):
+        return yaml.ScalarNode(_TAG + "str", value)
+    if isinstance(value, bool):
+        return yaml.ScalarNode(_TAG + "bool", "true" if value else "false")
+    if isinstance(value, int):
+        return yaml.ScalarNode(_TAG + "int", str(value))
+    if value is None:
+        return yaml.ScalarNode(_TAG + "null", "null")
+    if isinstance(value, dict):
+        pairs = [(_node(k), _node(v)) for k, v in value.items()]
+        return yaml.MappingNode(_TAG + "map", pairs, flow_style=False)
+    if isinstance(value, list):
+        return yaml.SequenceNode(_TAG + "seq", [_node(v) for v in value], flow_style=False)
+    raise _Unrepresentable(type(value).__name__)
+
+
+_WIDTH = 1_000_000  # never wrap lines
+
+
 def dump_yaml(data: object) -> str:
     """Canonical YAML: block style, key order as written, no line wrapping, LF."""
-    return yaml.dump(
-        data,
-        Dumper=_Dumper,
-        sort_keys=False,
-        default_flow_style=False,
-        allow_unicode=True,
-        width=1_000_000,
-    )
+    try:
+        node = _node(data)
+    except _Unrepresentable:  # floats, dates: rare in manifests
+        return yaml.dump(
+            data,
+            Dumper=_Dumper,
+            sort_keys=False,
+            default_flow_style=False,
+            allow_unicode=True,
+            width=_WIDTH,
+        )
+    return yaml.serialize(node, Dumper=_Dumper, allow_unicode=True, width=_WIDTH)
 
 
 def canonical_text(obj: dict[str, object], *, source: str) -> str:

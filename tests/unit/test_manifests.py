@@ -1,0 +1,39 @@
+"""The canonical dump: the same bytes as PyYAML's own dump, however it gets there."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from generator.manifests import Manifest, dump_yaml
+
+CASES = {
+    "nested": {"a": {"b": [1, "two", None, True]}, "empty": {}, "list": []},
+    "needs-quotes": {"x": "yes", "y": "1.30", "z": "a: b", "multi": "line\nbreak", "e": ""},
+    "unicode": {"name": "grüße"},
+    "float-falls-back": {"ratio": 0.5},
+    "top-level-list": [{"k": "v"}],
+}
+
+
+@pytest.mark.parametrize("data", CASES.values(), ids=CASES.keys())
+def test_dump_yaml_matches_pyyaml(data: object) -> None:
+    expected = yaml.dump(
+        data, sort_keys=False, default_flow_style=False, allow_unicode=True, width=1_000_000
+    )
+    assert dump_yaml(data) == expected
+    assert yaml.safe_load(dump_yaml(data)) == data
+
+
+def test_manifest_paths_follow_the_output_contract() -> None:
+    manifest = Manifest(
+        "c1",
+        "seed",
+        "openvpn",
+        "seed/server-service.yaml",
+        "Service",
+        "openvpn-server",
+        "cluster-c1",
+        "",
+    )
+    assert manifest.path == "c1/seed/openvpn/service-openvpn-server.yaml"
