@@ -15,6 +15,7 @@ try:  # the C composer is several times faster; fall back where libyaml is missi
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
+_STR = "tag:yaml.org,2002:str"
 _NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
 MAX_FILE_BYTES = 1024 * 1024  # a spec file is a few KB; refuse what could exhaust memory
 MAX_DEPTH = 64  # a Cluster nests ~6 deep; deeper input would exhaust Python's recursion limit
@@ -84,9 +85,12 @@ class _Builder:
                 self._mark((*path, index), item)
                 items.append(self.build(item, (*path, index)))
             return items
-        if node.tag == "tag:yaml.org,2002:timestamp":  # keep dates as the text written
+        tag = node.tag
+        if tag == _STR:  # nearly every scalar of a spec: no constructor round trip
             return node.value
-        if node.tag in _NUMBER_TAGS:
+        if tag == "tag:yaml.org,2002:timestamp":  # keep dates as the text written
+            return node.value
+        if tag in _NUMBER_TAGS:
             self.numbers[path] = str(node.value)
         return self._scalars.construct_object(node, deep=True)
 
