@@ -39,10 +39,11 @@ class ChangePlan:
     removed: tuple[str, ...]  # folders of clusters no longer in the repository
 
 
-def digest_files(root: Path) -> str:
-    """Digest of every file below `root` (names and bytes), e.g. the charts."""
+def digest_files(root: Path, suffixes: tuple[str, ...] = (".yaml", ".tpl")) -> str:
+    """Digest of the files below `root` that shape the output (names and bytes): templates,
+    values and Chart.yaml of the charts, not their READMEs."""
     sha = hashlib.sha256()
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in suffixes):
         sha.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     return sha.hexdigest()
 
