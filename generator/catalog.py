@@ -10,7 +10,8 @@ from importlib import resources
 from pathlib import Path
 
 import semver
-import yaml
+
+from generator.yamlsrc import load_data
 
 CATALOG_RESOURCE = "data/catalog.yaml"
 CATALOG_PATH = Path(__file__).resolve().parent / CATALOG_RESOURCE
@@ -180,7 +181,7 @@ def _network(raw: Mapping[str, object]) -> NetworkDefaults:
 
 
 def parse_catalog(text: str) -> Catalog:
-    raw = yaml.safe_load(text)
+    raw = load_data(text)
     return Catalog(
         default_kkp_version=str(raw["defaultKkpVersion"]),
         releases={str(v): _release(str(v), r) for v, r in raw["kkpVersions"].items()},

@@ -6,9 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from generator.diagnostics import Diagnostic, ExitCode, KkpgenError, Location
+from generator.yamlsrc import load_data
 
 CHARTS_DIR = Path(__file__).resolve().parent.parent / "charts"
 SEED_TEMPLATES = "seed/"  # templates below templates/seed/ render into the seed
@@ -36,9 +35,9 @@ def _chart_error(path: Path, message: str) -> KkpgenError:
 
 
 def load_chart(folder: Path) -> Chart:
-    meta = yaml.safe_load((folder / "Chart.yaml").read_text(encoding="utf-8"))
+    meta = load_data((folder / "Chart.yaml").read_text(encoding="utf-8"))
     values_file = folder / "values.yaml"
-    values = yaml.safe_load(values_file.read_text(encoding="utf-8")) if values_file.exists() else {}
+    values = load_data(values_file.read_text(encoding="utf-8")) if values_file.exists() else {}
     if not isinstance(meta, dict) or meta.get("name") != folder.name:
         raise _chart_error(folder / "Chart.yaml", "Chart.yaml name must equal the folder name")
     templates_dir = folder / "templates"

@@ -207,3 +207,8 @@ def load_documents(raw: bytes, *, file: str, ref: str | None = None) -> Iterator
             f"character U+{char:04X} is not allowed in YAML: {error.reason}",
             "remove the control character (or write it as an escape in a quoted string)",
         ) from None
+
+
+def load_data(text: str) -> Any:
+    """kkpgen's own data files (catalog, charts): no positions needed, libyaml's speed."""
+    return yaml.load(text, Loader=_Loader)  # noqa: TID251  this module is where YAML is read
