@@ -46,8 +46,8 @@ def _application(target: ArgoTarget, settings: ArgoSettings) -> dict[str, object
             "source": {
                 "repoURL": settings.repo_url,
                 "targetRevision": settings.revision,
+                # kustomization.yaml in the folder: Argo CD builds it with Kustomize.
                 "path": f"{settings.path.strip('/')}/{target.cluster}/{target.destination}",
-                "directory": {"recurse": True},
             },
             "destination": {
                 "name": settings.seed_destination if seed else target.cluster,

@@ -7,7 +7,7 @@ from typing import get_args
 
 from generator.argocd import ArgoTarget
 from generator.diagnostics import Diagnostic, ExitCode, KkpgenError, Location
-from generator.manifests import Destination
+from generator.manifests import KUSTOMIZATION, Destination
 
 # Set by Argo CD for every CMP command: plugin env entries of the Application get the
 # ARGOCD_ENV_ prefix; ARGOCD_APP_NAME is a standard build environment variable.
@@ -59,5 +59,9 @@ def plugin_target(
 def manifest_stream(files: Iterable[tuple[str, bytes]], target: ArgoTarget) -> bytes:
     """The files `render` writes below <cluster>/<destination>/, by path, joined by `---`."""
     prefix = f"{target.cluster}/{target.destination}/"
-    chosen = sorted((path, data) for path, data in files if path.startswith(prefix))
+    chosen = sorted(
+        (path, data)
+        for path, data in files
+        if path.startswith(prefix) and not path.endswith(f"/{KUSTOMIZATION}")
+    )
     return DOCUMENT_SEPARATOR.join(data for _, data in chosen)

@@ -85,5 +85,18 @@ def dump_yaml(data: object) -> str:
     return yaml.serialize(node, Dumper=_Dumper, allow_unicode=True, width=_WIDTH)
 
 
+KUSTOMIZATION = "kustomization.yaml"
+
+
+def kustomization_text(resources: list[str]) -> str:
+    """`kubectl kustomize <folder>` (and Argo CD's Kustomize tool) take a destination as is."""
+    document = {
+        "apiVersion": "kustomize.config.k8s.io/v1beta1",
+        "kind": "Kustomization",
+        "resources": sorted(resources),
+    }
+    return f"# Source: kkpgen\n{dump_yaml(document)}"
+
+
 def canonical_text(obj: dict[str, object], *, source: str) -> str:
     return f"# Source: {source}\n{dump_yaml(obj)}"

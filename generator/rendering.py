@@ -22,7 +22,7 @@ from generator.incremental import (
     run_digest,
 )
 from generator.loader import Fleet, locate_violation
-from generator.manifests import DESTINATIONS, Manifest, dump_yaml
+from generator.manifests import DESTINATIONS, KUSTOMIZATION, Manifest, dump_yaml, kustomization_text
 from generator.models.kubermatic import (
     ARGOCD_PATH_ANNOTATION,
     ARGOCD_REPO_ANNOTATION,
@@ -119,6 +119,13 @@ def _cluster_files(
         manifests = _render_cluster(cluster, charts=charts, renderer=renderer, catalog=catalog)
         for manifest in sorted(manifests, key=lambda m: m.path):
             yield manifest.path, manifest.text.encode()
+        for destination in DESTINATIONS:
+            resources = [
+                f"{m.chart}/{m.file_name}" for m in manifests if m.destination == destination
+            ]
+            if resources:
+                path = f"{cluster.name}/{destination}/{KUSTOMIZATION}"
+                yield path, kustomization_text(resources).encode()
         document = defaults.resolved_document(by_name[cluster.name], cluster)
         yield f"{cluster.name}/resolved.yaml", dump_yaml(document).encode()
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import yaml
 
+from generator.manifests import KUSTOMIZATION
 from generator.validate.crd import CustomResourceDefinition, parse_crd
 from generator.validate.finding import Finding
 
@@ -69,6 +70,8 @@ def _manifests(directory: Path, *, root: Path) -> Iterator[Path]:
     for path in directory.rglob("*"):
         if path.suffix in {".yaml", ".yml"} and path.is_file():
             if path.name == RESOLVED and path.parent.parent == root:
+                continue
+            if path.name == KUSTOMIZATION:  # kustomize's build file, not an object
                 continue
             yield path
 

@@ -225,7 +225,12 @@ def test_diff_fails_when_the_head_fails_the_rules(make_repo: MakeRepo, run_cli: 
 
 
 def _rendered_stream(folder: Path) -> bytes:
-    files = sorted((p.relative_to(folder).as_posix(), p) for p in folder.rglob("*.yaml"))
+    """The objects of a rendered folder (its kustomization.yaml lists them; not an object)."""
+    files = sorted(
+        (p.relative_to(folder).as_posix(), p)
+        for p in folder.rglob("*.yaml")
+        if p.name != "kustomization.yaml"
+    )
     return b"---\n".join(p.read_bytes() for _, p in files)
 
 

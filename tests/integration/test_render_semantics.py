@@ -60,7 +60,11 @@ def _spec(cni: str, proxy: str, konnectivity: bool, *, cloud: str = "aws: {}") -
 
 
 def _charts(objects: Mapping[str, Any], destination: str) -> set[str]:
-    return {p.split("/")[2] for p in objects if p.startswith(f"c1/{destination}/")}
+    return {
+        p.split("/")[2]
+        for p in objects
+        if p.startswith(f"c1/{destination}/") and not p.endswith("/kustomization.yaml")
+    }
 
 
 COMBINATIONS = [
@@ -181,3 +185,21 @@ def test_the_example_fleet_validates_clean_under_strict_schemas(tmp_path: Path) 
     out = tmp_path / "rendered"
     rendering.render_fleet(pipeline.SourceOptions(repo=FIXTURES), rendering.RenderOptions(out=out))
     run_validation(out, backend="builtin", kubeconform=None, cache_dir=tmp_path / "schemas")
+
+
+def test_each_destination_folder_is_a_kustomization_of_exactly_its_objects(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "rendered"
+    rendering.render_fleet(pipeline.SourceOptions(repo=FIXTURES), rendering.RenderOptions(out=out))
+    folders = sorted(out.glob("*/user-cluster")) + sorted(out.glob("*/seed"))
+    assert len(folders) == 12
+    for folder in folders:
+        kustomization = yaml.safe_load((folder / "kustomization.yaml").read_text())
+        files = sorted(
+            p.relative_to(folder).as_posix()
+            for p in folder.rglob("*.yaml")
+            if p.name != "kustomization.yaml"
+        )
+        assert kustomization["kind"] == "Kustomization"
+        assert kustomization["resources"] == files
