@@ -44,6 +44,10 @@ def bench(count: int, work: Path) -> None:
         f"{count:>6} clusters  cold render          {seconds:7.2f} s  peak {peak:.0f} MB  "
         f"{files} files"
     )
+    parallel = work / f"out-{count}-jobs2"
+    seconds, peak = run(["render", "--repo", str(repo), "--out", str(parallel), "--jobs", "2"])
+    print(f"{count:>6} clusters  cold render --jobs 2 {seconds:7.2f} s  peak {peak:.0f} MB")
+    shutil.rmtree(parallel)
     target = repo / "clusters" / f"c{count // 2:05d}.yaml"
     target.write_text(target.read_text().replace('version: "1.23.', 'version: "1.22.', 1))
     seconds, _ = run(["render", "--repo", str(repo), "--out", str(out)])

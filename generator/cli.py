@@ -260,6 +260,13 @@ def upgrades(
     metavar="K/N",
     help="Render the K-th of N shards (by a hash of the cluster name), for CI matrices.",
 )
+@click.option(
+    "--jobs",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Worker processes for large renders (e.g. the number of cores).",
+)
 def render(
     repo: Path,
     ref: str | None,
@@ -272,12 +279,14 @@ def render(
     kubeconform: str | None,
     schema_cache: Path | None,
     shard: tuple[int, int] | None,
+    jobs: int,
 ) -> None:
     """Render every cluster into OUT (atomically: OUT changes only if all of it succeeds)."""
     options = rendering.RenderOptions(
         out=out,
         only=only,
         shard=shard,
+        jobs=jobs,
         validate=validate,
         backend=backend,
         kubeconform=kubeconform,

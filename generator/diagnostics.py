@@ -57,6 +57,10 @@ class KkpgenError(Exception):
         self.diagnostics = tuple(sorted(diagnostics, key=Diagnostic.sort_key))
         self.exit_code = exit_code
 
+    def __reduce__(self) -> tuple[type[KkpgenError], tuple[tuple[Diagnostic, ...], ExitCode]]:
+        # Render workers send their errors to the parent pickled; keep the diagnostics.
+        return (KkpgenError, (self.diagnostics, self.exit_code))
+
 
 def errors_of(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
     return [d for d in diagnostics if d.severity == "error"]

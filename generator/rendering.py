@@ -34,6 +34,7 @@ from generator.pipeline import CheckedFleet, SourceOptions, check_fleet, raise_u
 from generator.plan import plan_releases, tunnel_port_notice
 from generator.render import Renderer, build_environment, render_release
 from generator.validate import run_validation
+from generator.workers import write_in_workers
 from generator.writer import Stager, check_owned, commit, discard, output_lock, replace_folder
 
 
@@ -99,6 +100,7 @@ class RenderOptions:
     out: Path
     only: tuple[str, ...] = ()  # render these clusters; keep the others' folders as they are
     shard: tuple[int, int] | None = None  # (k, n): render the k-th of n shards (1-based)
+    jobs: int = 1  # worker processes for a large render
     validate: bool = False
     backend: str = "auto"
     kubeconform: str | None = None
@@ -271,8 +273,16 @@ def _replace_all(
     with Stager(render.out) as stager:
         for name in plan.keep:
             stager.link_folder(name)
-        for path, data in _cluster_files(checked, names=plan.render, renderer=renderer):
-            stager.write(path, data)
+        if render.jobs > 1 and len(plan.render) >= 2 * render.jobs:
+            stager.count += write_in_workers(
+                plan.render,
+                jobs=render.jobs,
+                files=lambda names: _cluster_files(checked, names=names, renderer=renderer),
+                write=stager.write,
+            )
+        else:
+            for path, data in _cluster_files(checked, names=plan.render, renderer=renderer):
+                stager.write(path, data)
         for path, data in _argocd_files(
             checked, present=lambda c, d: (stager.root / c / d).is_dir()
         ):

@@ -8,6 +8,7 @@ import pytest
 
 from bench.fleet import make_fleet
 from generator import pipeline, rendering
+from generator.diagnostics import Diagnostic, KkpgenError, Location
 from generator.incremental import INPUTS_FILE, read_inputs
 
 
@@ -98,3 +99,36 @@ def test_shards_split_the_fleet_without_overlap_and_stay_put(fleet: Path, tmp_pa
     )
     rendered = sorted(p.name for p in out.iterdir() if p.is_dir() and p.name != "argocd")
     assert rendered == shards[1]
+
+
+def test_a_render_in_worker_processes_is_byte_identical(fleet: Path, tmp_path: Path) -> None:
+    serial, parallel = tmp_path / "serial", tmp_path / "parallel"
+    _render(fleet, serial)
+    result = rendering.render_fleet(
+        pipeline.SourceOptions(repo=fleet), rendering.RenderOptions(out=parallel, jobs=3)
+    )
+    assert _tree(parallel) == _tree(serial)
+    assert result.files == len(_tree(serial)) - 1  # the ownership marker is not counted
+
+
+def test_an_error_in_a_worker_is_reported_and_out_is_untouched(
+    fleet: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    _render(fleet, out)
+    before = _tree(out)
+    failing = KkpgenError([Diagnostic("render.template", Location("charts/x"), "", "boom")])
+
+    def broken(*args: object, **kwargs: object) -> list[object]:
+        raise failing
+
+    monkeypatch.setattr(rendering, "_render_cluster", broken)
+    (out / INPUTS_FILE).unlink()  # force a full render
+    with pytest.raises(KkpgenError) as caught:
+        rendering.render_fleet(
+            pipeline.SourceOptions(repo=fleet), rendering.RenderOptions(out=out, jobs=2)
+        )
+    assert caught.value.diagnostics[0].message == "boom"
+    assert {k: v for k, v in _tree(out).items() if k != INPUTS_FILE} == {
+        k: v for k, v in before.items() if k != INPUTS_FILE
+    }
