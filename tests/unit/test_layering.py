@@ -28,6 +28,7 @@ RANKS = {
     "render": 8,
     "argocd": 8,
     "writer": 9,
+    "workers": 9,
     "validate": 10,
     "pipeline": 11,
     "rendering": 11.5,
