@@ -63,15 +63,13 @@ def _release(fleet: Fleet, opts: SourceOptions, catalog: Catalog) -> KKPRelease:
 def _resolve_all(
     fleet: Fleet, *, base: Fleet | None, release: KKPRelease, catalog: Catalog
 ) -> Iterator[tuple[LoadedCluster, ResolvedCluster, LoadedCluster | None]]:
+    platform = defaults.PlatformSettings.of(fleet.config)
+    before = {c.name: c for c in base.clusters} if base else {}  # not a scan per cluster
     for loaded in fleet.clusters:
-        previous = base.cluster(loaded.name) if base else None
+        previous = before.get(loaded.name)
         is_new = base is not None and previous is None
         resolved = defaults.resolve_cluster(
-            loaded,
-            catalog=catalog,
-            release=release,
-            is_new=is_new,
-            platform=defaults.PlatformSettings.of(fleet.config),
+            loaded, catalog=catalog, release=release, is_new=is_new, platform=platform
         )
         yield loaded, resolved, previous
 
