@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,7 +57,8 @@ def load_chart(folder: Path) -> Chart:
     )
 
 
-def load_charts(root: Path = CHARTS_DIR) -> dict[str, Chart]:
+@functools.cache  # the charts ship with kkpgen: read them once per process (check, render)
+def load_charts(root: Path = CHARTS_DIR) -> Mapping[str, Chart]:
     return {
         folder.name: load_chart(folder)
         for folder in sorted(root.iterdir())

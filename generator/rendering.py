@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -46,7 +46,7 @@ class RenderResult:
 
 
 def _render_cluster(
-    cluster: ResolvedCluster, *, charts: dict[str, Chart], renderer: Renderer, catalog: Catalog
+    cluster: ResolvedCluster, *, charts: Mapping[str, Chart], renderer: Renderer, catalog: Catalog
 ) -> list[Manifest]:
     images = catalog.images_for(
         release=catalog.release(cluster.kkp_version),
