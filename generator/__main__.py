@@ -1,5 +1,5 @@
 """python -m generator: the kkpgen command line."""
 
-from generator.cli import main
+from generator.cli import run
 
-main()
+run()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sys
@@ -378,3 +379,13 @@ def init_repo(directory: Path) -> None:
     for relative in written:
         click.echo(f"created {directory / relative}", err=True)
     click.echo(f"next: cd {directory} && git init && kkpgen check", err=True)
+
+
+def run() -> None:
+    """The `kkpgen` console script: tune the garbage collector, then run the command line."""
+    # A fleet run keeps millions of small objects alive to the end (specs, models, rendered
+    # text). With CPython's default thresholds the collector scans them again and again:
+    # a quarter of `check` on 10,000 clusters. kkpgen builds few reference cycles.
+    gc.freeze()
+    gc.set_threshold(10_000, 50, 50)
+    main()

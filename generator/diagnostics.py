@@ -78,6 +78,8 @@ def format_location(location: Location) -> str:
 def printable(text: str) -> str:
     """Escape control characters: a spec key or value holding "\\r" or "\\n" must not forge
     output lines that editors and CI read as diagnostics (issue 7)."""
+    if text.isprintable():  # nearly always: skip the per-character pass
+        return text
     return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
 
 

@@ -33,7 +33,6 @@ from generator.models.resolved import ResolvedCluster
 from generator.pipeline import CheckedFleet, SourceOptions, check_fleet, raise_unknown
 from generator.plan import plan_releases, tunnel_port_notice
 from generator.render import Renderer, build_environment, render_release
-from generator.validate import run_validation
 from generator.workers import write_in_workers
 from generator.writer import Stager, check_owned, commit, discard, output_lock, replace_folder
 
@@ -296,6 +295,9 @@ def _replace_all(
 
 
 def _validate_staged(root: Path, render: RenderOptions) -> None:
+    # Imported here: jsonschema adds 0.2 s to the start of every command that does not validate.
+    from generator.validate import run_validation
+
     run_validation(
         root,
         backend=render.backend,
