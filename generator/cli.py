@@ -13,7 +13,16 @@ from typing import TypeVar
 
 import click
 
-from generator import cmp, diffreport, pipeline, refdiff, rendering, scaffold, specschema
+from generator import (
+    cmp,
+    diffreport,
+    outputfiles,
+    pipeline,
+    refdiff,
+    rendering,
+    scaffold,
+    specschema,
+)
 from generator.catalog import load_catalog
 from generator.diagnostics import (
     Diagnostic,
@@ -296,7 +305,7 @@ def render(
     result = _run(lambda: rendering.render_fleet(_source(repo, ref, base, kkp_version), options))
     _emit(result.notices, "text")
     click.echo(
-        f"rendered {len(result.checked.resolved)} clusters, {result.files} files into {out}",
+        f"rendered {result.clusters} clusters, {result.files} files into {out}",
         err=True,
     )
 
@@ -360,7 +369,7 @@ def argocd_generate(
         lambda: cmp.plugin_target(cluster=cluster, destination=destination, env=os.environ)
     )
     opts = _source(repo, None, None, kkp_version)
-    checked, files = _run(lambda: rendering.rendered_files(opts, only=(target.cluster,)))
+    checked, files = _run(lambda: outputfiles.rendered_files(opts, only=(target.cluster,)))
     _emit(checked.diagnostics, "text")
     click.echo(cmp.manifest_stream(files, target), nl=False)
 

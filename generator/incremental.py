@@ -3,33 +3,84 @@
 A cluster's output depends only on its resolved document, its Addon variables, the
 catalog, the charts, the Argo CD settings and kkpgen itself. Their digest is stored in
 `<out>/.kkpgen-inputs.json`; a cluster whose digest is unchanged is not rendered again.
+The record also keeps, per spec file, the digest of its bytes and what checking it found,
+so that the next render checks only the files that changed (generator/recheck.py).
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
 
+from generator.catalog import CATALOG_PATH
+from generator.charts import CHARTS_DIR
+from generator.diagnostics import Diagnostic, Location
+
 INPUTS_FILE = ".kkpgen-inputs.json"
-_FORMAT = 1
+_FORMAT = 2
+
+
+@dataclass(frozen=True, slots=True)
+class SpecFileRecord:
+    """One spec file as last checked: its digest, its clusters and their diagnostics."""
+
+    digest: str
+    clusters: tuple[str, ...]
+    diagnostics: tuple[Diagnostic, ...]  # warnings and notices about its clusters
 
 
 @dataclass(frozen=True, slots=True)
 class OutputInputs:
     run: str  # digest of what every cluster shares: kkpgen, catalog, charts, settings
     clusters: Mapping[str, str]  # cluster name -> digest of its own inputs
+    sources: str = ""  # digest of what every spec file's check shares (see recheck.py)
+    files: Mapping[str, SpecFileRecord] = field(default_factory=dict)  # self-contained only
+    shared: tuple[Diagnostic, ...] = ()  # diagnostics about no single cluster
 
     def to_bytes(self) -> bytes:
         payload = {
             "format": _FORMAT,
             "run": self.run,
+            "sources": self.sources,
             "clusters": dict(sorted(self.clusters.items())),
+            "files": {
+                path: {
+                    "digest": record.digest,
+                    "clusters": list(record.clusters),
+                    "diagnostics": [_diagnostic_json(d) for d in record.diagnostics],
+                }
+                for path, record in sorted(self.files.items())
+            },
+            "shared": [_diagnostic_json(d) for d in self.shared],
         }
         return (json.dumps(payload, indent=1) + "\n").encode()
+
+
+def _diagnostic_json(diagnostic: Diagnostic) -> dict[str, object]:
+    return asdict(diagnostic)
+
+
+def _diagnostic(payload: dict[str, object]) -> Diagnostic:
+    location = payload["location"]
+    assert isinstance(location, dict)  # noqa: S101  written by _diagnostic_json
+    return Diagnostic(**{**payload, "location": Location(**location)})  # type: ignore[arg-type]
+
+
+def _file_record(payload: dict[str, object]) -> SpecFileRecord:
+    diagnostics = payload["diagnostics"]
+    clusters = payload["clusters"]
+    assert isinstance(diagnostics, list)  # noqa: S101  written by to_bytes
+    assert isinstance(clusters, list)  # noqa: S101
+    return SpecFileRecord(
+        str(payload["digest"]),
+        tuple(str(name) for name in clusters),
+        tuple(_diagnostic(d) for d in diagnostics),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +97,17 @@ def digest_files(root: Path, suffixes: tuple[str, ...] = (".yaml", ".tpl")) -> s
     for path in sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in suffixes):
         sha.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     return sha.hexdigest()
+
+
+@functools.cache
+def code_digest() -> str:
+    """kkpgen's code, catalog and charts: a changed kkpgen checks and renders everything again."""
+    parts = (
+        digest_files(Path(__file__).parent, (".py",)),
+        digest_files(CATALOG_PATH.parent),
+        digest_files(CHARTS_DIR),
+    )
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
 
 def run_digest(*parts: str) -> str:
@@ -65,8 +127,14 @@ def read_inputs(out: Path) -> OutputInputs | None:
         payload = json.loads((out / INPUTS_FILE).read_text(encoding="utf-8"))
         if payload.get("format") != _FORMAT:
             return None
-        return OutputInputs(str(payload["run"]), dict(payload["clusters"]))
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return OutputInputs(
+            str(payload["run"]),
+            dict(payload["clusters"]),
+            str(payload["sources"]),
+            {path: _file_record(record) for path, record in payload["files"].items()},
+            tuple(_diagnostic(d) for d in payload["shared"]),
+        )
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, AssertionError):
         return None  # no usable record: render everything
 
 

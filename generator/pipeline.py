@@ -10,7 +10,7 @@ from generator import defaults, rules, transitions
 from generator.catalog import Catalog, KKPRelease, kkp_minor, load_catalog
 from generator.charts import load_charts
 from generator.diagnostics import Diagnostic, ExitCode, KkpgenError, Location, errors_of
-from generator.gitsource import read_tree
+from generator.gitsource import SourceTree, read_tree
 from generator.loader import Fleet, LoadedCluster, load_fleet, locate_violation, require_clusters
 from generator.models.kubermatic import (
     KKP_VERSION_ANNOTATION,
@@ -73,10 +73,15 @@ def _resolve_all(
         yield loaded, resolved, previous
 
 
-def check_fleet(opts: SourceOptions, *, only: Sequence[str] = ()) -> CheckedFleet:
-    """Load and check every cluster (or those named); raise KkpgenError with all errors found."""
+def check_fleet(
+    opts: SourceOptions, *, only: Sequence[str] = (), tree: SourceTree | None = None
+) -> CheckedFleet:
+    """Load and check every cluster (or those named); raise KkpgenError with all errors found.
+
+    `tree`: the spec files, when the caller has read them already (default: read opts.ref).
+    """
     catalog = load_catalog()
-    fleet = load_fleet(read_tree(opts.repo, opts.ref))
+    fleet = load_fleet(tree if tree is not None else read_tree(opts.repo, opts.ref))
     require_clusters(fleet)
     release = _release(fleet, opts, catalog)
     base = load_fleet(read_tree(opts.repo, opts.base)) if opts.base else None

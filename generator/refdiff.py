@@ -1,11 +1,11 @@
-"""Render the base and head refs in memory (rendering.rendered_files) and diff them."""
+"""Render the base and head refs in memory (outputfiles.rendered_files) and diff them."""
 
 from __future__ import annotations
 
 import contextlib
 from dataclasses import replace
 
-from generator import pipeline, rendering
+from generator import outputfiles, pipeline
 from generator.diagnostics import ExitCode, KkpgenError
 from generator.diffing import FleetDiff, RenderedSide, diff_fleets
 from generator.gitsource import read_tree
@@ -36,7 +36,7 @@ def _cluster_names(opts: pipeline.SourceOptions) -> tuple[str, ...]:
 def _base_side(opts: pipeline.SourceOptions, ref: str) -> RenderedSide:
     """The base may fail the rules: render each cluster that passes, and say what failed."""
     try:
-        return _side(ref, [rendering.rendered_files(opts)])
+        return _side(ref, [outputfiles.rendered_files(opts)])
     except KkpgenError as error:
         if error.exit_code != ExitCode.INVALID_INPUT:
             raise  # git or environment trouble is not a property of the base
@@ -45,12 +45,12 @@ def _base_side(opts: pipeline.SourceOptions, ref: str) -> RenderedSide:
     parts = []
     for name in _cluster_names(opts):
         with contextlib.suppress(KkpgenError):
-            parts.append(rendering.rendered_files(opts, only=(name,)))
+            parts.append(outputfiles.rendered_files(opts, only=(name,)))
     return replace(_side(ref, parts), failures=failures)
 
 
 def diff_refs(opts: pipeline.SourceOptions, *, base: str) -> FleetDiff:
     """Both refs rendered as `render` renders them; base-to-head rules are `check --base`'s job."""
-    head = _side(opts.ref or WORK_TREE, [rendering.rendered_files(replace(opts, base=None))])
+    head = _side(opts.ref or WORK_TREE, [outputfiles.rendered_files(replace(opts, base=None))])
     base_side = _base_side(replace(opts, ref=base, base=None), base)
     return diff_fleets(base_side, head)

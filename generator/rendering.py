@@ -1,97 +1,46 @@
-"""The render half of the pipeline: rendered files in memory, and the render into <out>."""
+"""Render into <out>: check, render what changed, stage beside <out>, validate, swap it in."""
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from generator import argocd, defaults
-from generator.catalog import CATALOG_PATH, Catalog, load_catalog
-from generator.charts import CHARTS_DIR, Chart, load_charts
-from generator.diagnostics import Diagnostic, KkpgenError, Location
+from generator.diagnostics import Diagnostic
+from generator.gitsource import SourceTree, read_tree
 from generator.incremental import (
     INPUTS_FILE,
     ChangePlan,
     OutputInputs,
-    cluster_digest,
-    digest_files,
     plan_changes,
     read_inputs,
-    run_digest,
 )
-from generator.loader import Fleet, locate_violation
-from generator.manifests import DESTINATIONS, KUSTOMIZATION, Manifest, dump_yaml, kustomization_text
-from generator.models.kubermatic import (
-    ARGOCD_PATH_ANNOTATION,
-    ARGOCD_REPO_ANNOTATION,
-    ARGOCD_REVISION_ANNOTATION,
-    SEED_DESTINATION_ANNOTATION,
+from generator.outputfiles import (
+    argocd_files,
+    cluster_files,
+    fleet_inputs,
+    render_notices,
+    shard_names,
 )
-from generator.models.resolved import ResolvedCluster
 from generator.pipeline import CheckedFleet, SourceOptions, check_fleet, raise_unknown
-from generator.plan import plan_releases, tunnel_port_notice
-from generator.render import Renderer, build_environment, render_release
+from generator.recheck import Recheck, diagnostic_order, file_records, recheck, sources_digest
+from generator.render import Renderer, build_environment
 from generator.workers import write_in_workers
-from generator.writer import Stager, check_owned, commit, discard, output_lock, replace_folder
+from generator.writer import (
+    Stager,
+    check_owned,
+    commit,
+    discard,
+    output_lock,
+    replace_file,
+    replace_folder,
+)
 
 
 @dataclass(frozen=True, slots=True)
 class RenderResult:
-    checked: CheckedFleet
+    clusters: int
     files: int
     notices: tuple[Diagnostic, ...] = field(default_factory=tuple)
-
-
-def _render_cluster(
-    cluster: ResolvedCluster, *, charts: Mapping[str, Chart], renderer: Renderer, catalog: Catalog
-) -> list[Manifest]:
-    images = catalog.images_for(
-        release=catalog.release(cluster.kkp_version),
-        cni=cluster.cni.type,
-        cni_version=cluster.cni.version,
-        kubernetes_version=cluster.kubernetes_version,
-    )
-    manifests: list[Manifest] = []
-    for release in plan_releases(cluster):
-        manifests.extend(
-            render_release(
-                release,
-                chart=charts[release.chart],
-                renderer=renderer,
-                images=images,
-            )
-        )
-    seen: dict[str, Manifest] = {}
-    for manifest in manifests:
-        if manifest.path in seen:
-            raise KkpgenError(
-                [
-                    Diagnostic(
-                        "render.duplicate-object",
-                        Location(f"charts/{manifest.chart}/templates/{manifest.template}"),
-                        "",
-                        f"two objects render to {manifest.path}",
-                        "give each object of a chart a distinct kind and name",
-                    )
-                ]
-            )
-        seen[manifest.path] = manifest
-    return manifests
-
-
-def _argo_settings(fleet: Fleet) -> argocd.ArgoSettings | None:
-    annotations = fleet.config.metadata.annotations
-    repo_url = annotations.get(ARGOCD_REPO_ANNOTATION)
-    if not repo_url:
-        return None
-    return argocd.ArgoSettings(
-        repo_url=repo_url,
-        revision=annotations.get(ARGOCD_REVISION_ANNOTATION, "HEAD"),
-        path=annotations.get(ARGOCD_PATH_ANNOTATION, "rendered"),
-        seed_destination=annotations.get(SEED_DESTINATION_ANNOTATION, "in-cluster"),
-    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,124 +55,86 @@ class RenderOptions:
     schema_cache: Path | None = None
 
 
-def _cluster_files(
-    checked: CheckedFleet, *, names: Sequence[str], renderer: Renderer
-) -> Iterator[tuple[str, bytes]]:
-    """(path, bytes) of every named cluster, one cluster at a time (memory stays flat)."""
-    catalog = load_catalog()
-    charts = load_charts()
-    wanted = set(names)
-    by_name = {c.name: c for c in checked.fleet.clusters}
-    for cluster in checked.resolved:
-        if cluster.name not in wanted:
-            continue
-        manifests = _render_cluster(cluster, charts=charts, renderer=renderer, catalog=catalog)
-        for manifest in sorted(manifests, key=lambda m: m.path):
-            yield manifest.path, manifest.text.encode()
-        for destination in DESTINATIONS:
-            resources = [
-                f"{m.chart}/{m.file_name}" for m in manifests if m.destination == destination
-            ]
-            if resources:
-                path = f"{cluster.name}/{destination}/{KUSTOMIZATION}"
-                yield path, kustomization_text(resources).encode()
-        document = defaults.resolved_document(by_name[cluster.name], cluster)
-        yield f"{cluster.name}/resolved.yaml", dump_yaml(document).encode()
-
-
-def _argocd_files(
-    checked: CheckedFleet, *, present: Callable[[str, str], bool]
-) -> Iterator[tuple[str, bytes]]:
-    settings = _argo_settings(checked.fleet)
-    if settings is None:
-        return
-    targets = [
-        argocd.ArgoTarget(cluster.name, destination)
-        for cluster in checked.resolved
-        for destination in DESTINATIONS
-        if present(cluster.name, destination)
-    ]
-    for path, text in argocd.application_files(targets, settings):
-        yield path, text.encode()
-
-
-def _output_files(
-    checked: CheckedFleet, *, only: Sequence[str], kept: Sequence[argocd.ArgoTarget]
-) -> Iterator[tuple[str, bytes]]:
-    """Everything `render` writes for these clusters, in memory (diff, the Argo CD plugin)."""
-    names = [c.name for c in checked.resolved if not only or c.name in only]
-    files = dict(_cluster_files(checked, names=names, renderer=Renderer(build_environment())))
-    written = {tuple(path.split("/")[:2]) for path in files}
-    kept_targets = {(t.cluster, t.destination) for t in kept}
-    yield from files.items()
-    yield from _argocd_files(
-        checked, present=lambda c, d: (c, d) in written or (c, d) in kept_targets
-    )
-
-
-def rendered_files(
-    opts: SourceOptions, *, only: Sequence[str] = ()
-) -> tuple[CheckedFleet, tuple[tuple[str, bytes], ...]]:
-    """Check and render in memory: the (path, bytes) `render` writes, nothing written."""
-    checked = check_fleet(opts, only=only)
-    return checked, tuple(_output_files(checked, only=only, kept=()))
-
-
-def _fleet_inputs(checked: CheckedFleet) -> OutputInputs:
-    settings = _argo_settings(checked.fleet)
-    run = run_digest(digest_files(CATALOG_PATH.parent), digest_files(CHARTS_DIR), repr(settings))
-    by_name = {c.name: c for c in checked.fleet.clusters}
-    clusters = {
-        cluster.name: cluster_digest(
-            defaults.resolved_document(by_name[cluster.name], cluster),
-            [(a.name, a.variables) for a in cluster.addons],
-        )
-        for cluster in checked.resolved
-    }
-    return OutputInputs(run, clusters)
-
-
-def shard_names(names: Sequence[str], index: int, count: int) -> list[str]:
-    """The clusters of shard `index` of `count`: by a hash of the name, so adding or removing
-    a cluster never moves another one to a different CI machine."""
-    return [
-        name
-        for name in names
-        if int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big") % count == index - 1
-    ]
-
-
 def render_fleet(opts: SourceOptions, render: RenderOptions) -> RenderResult:
     """Check, render what changed, stage beside <out>, validate, then swap it in."""
-    checked = check_fleet(opts)
+    tree = read_tree(opts.repo, opts.ref)
+    old = read_inputs(render.out) if render.out.is_dir() else None
+    if not render.only and render.shard is None and not render.validate:
+        quick = recheck(opts, old, tree)
+        result = _render_rechecked(quick, old, render) if quick and old else None
+        if result is not None:
+            return result
+    return _render_checked(check_fleet(opts, tree=tree), tree, opts, render)
+
+
+def _render_checked(
+    checked: CheckedFleet, tree: SourceTree, opts: SourceOptions, render: RenderOptions
+) -> RenderResult:
     raise_unknown(render.only, checked.fleet)  # --cluster typo: not a silent no-op
     if render.shard is not None:
         names = shard_names([c.name for c in checked.resolved], *render.shard)
         render = replace(
             render, only=tuple(n for n in names if not render.only or n in render.only)
         )
+    diagnostics = sorted((*checked.diagnostics, *render_notices(checked)), key=diagnostic_order)
+    files, shared = file_records(checked, tree, diagnostics)
+    # Records made against --base hold transition findings: never reuse them (recheck.py).
+    inputs = fleet_inputs(checked)
+    sources = "" if opts.base is not None else sources_digest(tree, opts, inputs.run)
+    inputs = replace(inputs, sources=sources, files=files, shared=shared)
+    result = RenderResult(len(checked.resolved), 0, tuple(diagnostics))
     with output_lock(render.out):
         check_owned(render.out)
-        inputs = _fleet_inputs(checked)
         old = read_inputs(render.out) if render.out.is_dir() else None
         plan = plan_changes(old, inputs, out=render.out, only=render.only)
         renderer = Renderer(build_environment())
-        if not plan.render and not plan.removed and old == inputs and not render.validate:
-            return RenderResult(checked, 0, (*checked.diagnostics, *_render_notices(checked)))
+        if not plan.render and not plan.removed and old is not None and not render.validate:
+            if old != inputs:  # only the record changes (a comment in a spec file, say)
+                replace_file(render.out, INPUTS_FILE, inputs.to_bytes())
+            return result
+        count = None
         if _one_folder_changes(plan, old):
             count = _replace_one(checked, plan.render[0], render, inputs=inputs, renderer=renderer)
-        else:
+        if count is None:
             count = _replace_all(checked, plan, render, inputs=inputs, renderer=renderer)
-    return RenderResult(checked, count, (*checked.diagnostics, *_render_notices(checked)))
+    return replace(result, files=count)
 
 
-def _render_notices(checked: CheckedFleet) -> list[Diagnostic]:
-    by_name = {c.name: c for c in checked.fleet.clusters}
-    return [
-        locate_violation(violation, by_name[cluster.name])
-        for cluster in checked.resolved
-        for violation in tunnel_port_notice(by_name[cluster.name], cluster)
-    ]
+def _render_rechecked(
+    quick: Recheck, old: OutputInputs, render: RenderOptions
+) -> RenderResult | None:
+    """The common pull request: few spec files changed. None: take the full path."""
+    names = [name for record in quick.kept.values() for name in record.clusters]
+    if any(name not in old.clusters for name in names):
+        return None  # a record that does not add up: check everything
+    clusters = {name: old.clusters[name] for name in names}
+    found = [d for record in quick.kept.values() for d in record.diagnostics]
+    files, shared = dict(quick.kept), old.shared
+    checked = quick.checked
+    if checked is not None:
+        fresh = sorted((*checked.diagnostics, *render_notices(checked)), key=diagnostic_order)
+        records, shared = file_records(checked, quick.changed, fresh)
+        files.update(records)
+        clusters.update(fleet_inputs(checked).clusters)
+        found += fresh
+    else:
+        found += shared
+    inputs = OutputInputs(old.run, clusters, quick.sources, files, shared)
+    result = RenderResult(len(clusters), 0, tuple(sorted(found, key=diagnostic_order)))
+    with output_lock(render.out):
+        check_owned(render.out)
+        if read_inputs(render.out) != old:
+            return None  # another run rendered in between
+        plan = plan_changes(old, inputs, out=render.out, only=())
+        if not plan.render and not plan.removed:
+            if old != inputs:
+                replace_file(render.out, INPUTS_FILE, inputs.to_bytes())
+            return result
+        if checked is None or not _one_folder_changes(plan, old):
+            return None
+        renderer = Renderer(build_environment())
+        count = _replace_one(checked, plan.render[0], render, inputs=inputs, renderer=renderer)
+    return None if count is None else replace(result, files=count)
 
 
 def _one_folder_changes(plan: ChangePlan, old: OutputInputs | None) -> bool:
@@ -243,18 +154,19 @@ def _replace_one(
     *,
     inputs: OutputInputs,
     renderer: Renderer,
-) -> int:
+) -> int | None:
+    """Swap in the one changed folder; None (nothing written) when its destinations changed,
+    since the Argo CD folder then changes too."""
     with Stager(render.out) as stager:
-        for path, data in _cluster_files(checked, names=[name], renderer=renderer):
+        for path, data in cluster_files(checked, names=[name], renderer=renderer):
             stager.write(path, data)
         staged = stager.finish()
         same_shape = {p.name for p in (staged.root / name).iterdir() if p.is_dir()} == {
             p.name for p in (render.out / name).iterdir() if p.is_dir()
         }
-        if not same_shape:  # destinations changed: the Argo CD folder changes too
+        if not same_shape:
             discard(staged)
-            plan = ChangePlan((name,), tuple(sorted(set(inputs.clusters) - {name})), ())
-            return _replace_all(checked, plan, render, inputs=inputs, renderer=renderer)
+            return None
         if render.validate:
             _validate_staged(staged.root, render)
         replace_folder(staged, name, record=(INPUTS_FILE, inputs.to_bytes()))
@@ -276,13 +188,13 @@ def _replace_all(
             stager.count += write_in_workers(
                 plan.render,
                 jobs=render.jobs,
-                files=lambda names: _cluster_files(checked, names=names, renderer=renderer),
+                files=lambda names: cluster_files(checked, names=names, renderer=renderer),
                 write=stager.write,
             )
         else:
-            for path, data in _cluster_files(checked, names=plan.render, renderer=renderer):
+            for path, data in cluster_files(checked, names=plan.render, renderer=renderer):
                 stager.write(path, data)
-        for path, data in _argocd_files(
+        for path, data in argocd_files(
             checked, present=lambda c, d: (stager.root / c / d).is_dir()
         ):
             stager.write(path, data)

@@ -183,11 +183,20 @@ def replace_folder(staged: StagedTree, name: str, *, record: tuple[str, bytes]) 
     """
     if not _exchange(staged.root / name, staged.out / name):
         raise OSError(errno.ENOSYS, "renameat2 exchange is not available", str(staged.out))
-    temporary = staged.root / record[0]
-    temporary.write_bytes(record[1])
-    temporary.chmod(0o644)
-    temporary.replace(staged.out / record[0])
+    replace_file(staged.out, *record)
     discard(staged)
+
+
+def replace_file(out: Path, name: str, data: bytes) -> None:
+    """Replace one file of out atomically (a rename over it): the record, when nothing else
+    changes."""
+    temporary = out / f".{name}.tmp-{os.getpid()}"
+    try:
+        temporary.write_bytes(data)
+        temporary.chmod(0o644)
+        temporary.replace(out / name)
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 def discard(staged: StagedTree) -> None:

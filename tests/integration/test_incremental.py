@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bench.fleet import make_fleet
-from generator import pipeline, rendering
+from generator import outputfiles, pipeline, rendering
 from generator.diagnostics import Diagnostic, KkpgenError, Location
 from generator.incremental import INPUTS_FILE, read_inputs
 
@@ -90,9 +90,9 @@ def test_a_changed_run_input_renders_everything(fleet: Path, tmp_path: Path) -> 
 
 def test_shards_split_the_fleet_without_overlap_and_stay_put(fleet: Path, tmp_path: Path) -> None:
     names = [f"c{i:05d}" for i in range(12)]
-    shards = [rendering.shard_names(names, k, 3) for k in (1, 2, 3)]
+    shards = [outputfiles.shard_names(names, k, 3) for k in (1, 2, 3)]
     assert sorted(name for shard in shards for name in shard) == names
-    assert rendering.shard_names([*names, "c99999"], 2, 3) in (shards[1], [*shards[1], "c99999"])
+    assert outputfiles.shard_names([*names, "c99999"], 2, 3) in (shards[1], [*shards[1], "c99999"])
     out = tmp_path / "out"
     rendering.render_fleet(
         pipeline.SourceOptions(repo=fleet), rendering.RenderOptions(out=out, shard=(2, 3))
@@ -122,7 +122,7 @@ def test_an_error_in_a_worker_is_reported_and_out_is_untouched(
     def broken(*args: object, **kwargs: object) -> list[object]:
         raise failing
 
-    monkeypatch.setattr(rendering, "_render_cluster", broken)
+    monkeypatch.setattr(outputfiles, "render_cluster", broken)
     (out / INPUTS_FILE).unlink()  # force a full render
     with pytest.raises(KkpgenError) as caught:
         rendering.render_fleet(

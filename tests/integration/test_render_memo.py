@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bench.fleet import make_fleet
-from generator import pipeline, rendering
+from generator import outputfiles, pipeline
 from generator.memo import Recording, TemplateMemo, freeze, memoizable, root_paths
 from generator.render import Renderer, build_environment
 
@@ -17,7 +17,7 @@ FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 def _files(repo: Path, *, memoize: bool, monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
     monkeypatch.setattr(Renderer, "memoize", memoize)
     checked = pipeline.check_fleet(pipeline.SourceOptions(repo=repo))
-    return dict(rendering._output_files(checked, only=(), kept=[]))
+    return dict(outputfiles.output_files(checked, only=(), kept=[]))
 
 
 @pytest.mark.parametrize("fleet", ["fixtures", "synthetic-40"])

@@ -31,6 +31,8 @@ RANKS = {
     "workers": 9,
     "validate": 10,
     "pipeline": 11,
+    "recheck": 11.1,  # checks only the spec files changed since the last render
+    "outputfiles": 11.2,  # rendered files in memory
     "rendering": 11.5,
     "specschema": 2,  # spec models -> JSON Schema, for editors (kkpgen schema)
     "cmp": 9,  # Argo CD plugin contract over rendered files

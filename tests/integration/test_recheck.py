@@ -1,0 +1,144 @@
+"""A render after a small change checks only the changed spec files, and ends exactly where a
+render from scratch ends: the same tree, the same record and the same diagnostics."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from bench.fleet import make_fleet
+from generator import loader, pipeline, rendering
+from generator.diagnostics import KkpgenError
+from generator.incremental import INPUTS_FILE, read_inputs
+from generator.yamlsrc import Document
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+def _render(repo: Path, out: Path) -> rendering.RenderResult:
+    return rendering.render_fleet(pipeline.SourceOptions(repo=repo), rendering.RenderOptions(out))
+
+
+@pytest.fixture
+def fleet(tmp_path: Path) -> Path:
+    return make_fleet(tmp_path / "fleet", 12, seed=5)
+
+
+@pytest.fixture
+def parsed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The spec files the loader parses, in order."""
+    files: list[str] = []
+    original = loader.load_documents
+
+    def counting(text: bytes, *, file: str, ref: str | None) -> Iterator[Document]:
+        files.append(file)
+        return original(text, file=file, ref=ref)
+
+    monkeypatch.setattr(loader, "load_documents", counting)
+    return files
+
+
+def _edit(repo: Path, name: str, change: Callable[[str], str]) -> None:
+    path = repo / "clusters" / f"{name}.yaml"
+    path.write_text(change(path.read_text()))
+
+
+def _same_as_scratch(repo: Path, out: Path, result: rendering.RenderResult, tmp: Path) -> None:
+    scratch = tmp / "scratch"
+    fresh = _render(repo, scratch)
+    assert _tree(out) == _tree(scratch)
+    assert result.notices == fresh.notices
+    assert result.clusters == fresh.clusters
+
+
+def test_one_changed_file_is_the_only_one_parsed(
+    fleet: Path, tmp_path: Path, parsed: list[str]
+) -> None:
+    out = tmp_path / "out"
+    _render(fleet, out)
+    parsed.clear()
+    _edit(fleet, "c00003", lambda t: t.replace('version: "1.23.', 'version: "1.22.', 1))
+    result = _render(fleet, out)
+    assert parsed == ["kubermatic.yaml", "clusters/c00003.yaml"]
+    assert 0 < result.files < 80
+    _same_as_scratch(fleet, out, result, tmp_path)
+
+
+def test_nothing_changed_parses_no_spec_file(
+    fleet: Path, tmp_path: Path, parsed: list[str]
+) -> None:
+    out = tmp_path / "out"
+    first = _render(fleet, out)
+    parsed.clear()
+    again = _render(fleet, out)
+    assert parsed == []
+    assert again.files == 0
+    assert again.notices == first.notices
+    assert again.clusters == 12
+
+
+def test_a_comment_updates_the_record_and_nothing_else(fleet: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    _render(fleet, out)
+    before = _tree(out)
+    _edit(fleet, "c00004", lambda t: f"# owner: team-a\n{t}")
+    result = _render(fleet, out)
+    after = _tree(out)
+    assert result.files == 0
+    assert {p for p in after if after[p] != before.get(p)} == {INPUTS_FILE}
+    _same_as_scratch(fleet, out, result, tmp_path)
+
+
+def test_an_addon_in_another_file_is_checked_with_its_cluster(
+    fleet: Path, tmp_path: Path, parsed: list[str]
+) -> None:
+    addon = (
+        "apiVersion: kubermatic.k8c.io/v1\nkind: Addon\nmetadata:\n  name: dashboard\n"
+        "  namespace: cluster-c00001\nspec:\n  name: dashboard\n  cluster: {name: c00001}\n"
+    )
+    (fleet / "clusters" / "addons.yaml").write_text(addon)
+    out = tmp_path / "out"
+    _render(fleet, out)
+    record = read_inputs(out)
+    assert record is not None
+    assert "clusters/addons.yaml" not in record.files  # not self-contained: always re-checked
+    assert "clusters/c00001.yaml" not in record.files
+    parsed.clear()
+    _edit(fleet, "c00005", lambda t: t.replace('version: "1.23.', 'version: "1.22.', 1))
+    result = _render(fleet, out)
+    assert sorted(parsed) == sorted(
+        ["kubermatic.yaml", "clusters/addons.yaml", "clusters/c00001.yaml", "clusters/c00005.yaml"]
+    )
+    _same_as_scratch(fleet, out, result, tmp_path)
+
+
+def test_a_name_taken_by_an_unchanged_file_is_an_error(fleet: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    _render(fleet, out)
+    before = _tree(out)
+    _edit(fleet, "c00006", lambda t: t.replace("name: c00006", "name: c00002", 1))
+    with pytest.raises(KkpgenError) as caught:
+        _render(fleet, out)
+    assert [d.code for d in caught.value.diagnostics] == ["cluster.name.duplicate"]
+    assert _tree(out) == before
+
+
+def test_a_record_edited_by_hand_is_not_trusted(
+    fleet: Path, tmp_path: Path, parsed: list[str]
+) -> None:
+    out = tmp_path / "out"
+    _render(fleet, out)
+    record = out / INPUTS_FILE
+    record.write_text(record.read_text().replace('"clusters": [\n    "c00007"', '"clusters": ['))
+    parsed.clear()
+    result = _render(fleet, out)
+    assert len(parsed) == 13  # the whole fleet: c00007 would otherwise be lost
+    _same_as_scratch(fleet, out, result, tmp_path)
