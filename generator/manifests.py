@@ -7,6 +7,8 @@ from typing import Literal
 
 import yaml
 
+from generator import fastyaml
+
 try:
     from yaml import CSafeDumper as _Dumper
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
@@ -71,6 +73,9 @@ _WIDTH = 1_000_000  # never wrap lines
 
 def dump_yaml(data: object) -> str:
     """Canonical YAML: block style, key order as written, no line wrapping, LF."""
+    fast = fastyaml.dump(data)
+    if fast is not None:
+        return fast
     try:
         node = _node(data)
     except _Unrepresentable:  # floats, dates: rare in manifests

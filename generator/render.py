@@ -12,6 +12,7 @@ from pathlib import Path
 import jinja2
 import yaml
 
+from generator import fastyaml
 from generator.charts import CHARTS_DIR, SEED_TEMPLATES, Chart
 from generator.diagnostics import Diagnostic, KkpgenError, Location
 from generator.manifests import (
@@ -24,11 +25,6 @@ from generator.manifests import (
 )
 from generator.memo import Recording, TemplateMemo, TrackingEnvironment, memoizable, root_paths
 from generator.plan import ChartRelease
-
-try:  # libyaml parses the rendered output about ten times faster
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
 
 class TemplateFailure(Exception):
@@ -111,7 +107,7 @@ def _failure(
 
 
 def _documents(text: str) -> Iterator[dict[str, object]]:
-    for doc in yaml.load_all(text, Loader=_Loader):
+    for doc in fastyaml.load_all(text):
         if doc is not None:
             if not isinstance(doc, dict):
                 raise ValueError(f"a document is a {type(doc).__name__}, not an object")

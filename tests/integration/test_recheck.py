@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bench.fleet import make_fleet
-from generator import loader, pipeline, rendering
+from generator import loader, pipeline, rendering, yamlsrc
 from generator.diagnostics import KkpgenError
 from generator.incremental import INPUTS_FILE, read_inputs
 from generator.yamlsrc import Document
@@ -36,7 +36,7 @@ def fleet(tmp_path: Path) -> Path:
 def parsed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The spec files the loader parses, in order."""
     files: list[str] = []
-    original = loader.load_documents
+    original = yamlsrc.load_documents
 
     def counting(text: bytes, *, file: str, ref: str | None) -> Iterator[Document]:
         files.append(file)

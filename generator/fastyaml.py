@@ -1,0 +1,245 @@
+"""Fast paths for the canonical dump and for parsing rendered output: PyYAML's bytes and values."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import yaml
+from yaml.constructor import SafeConstructor
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+try:  # the emitter manifests.dump_yaml uses, with its settings: dump copies its bytes
+    from yaml import CSafeDumper as _Dumper
+    from yaml import CSafeLoader as _BaseLoader
+
+    _FAST_DUMP = True
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeDumper as _Dumper  # type: ignore[assignment]
+    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
+
+    _FAST_DUMP = False  # only the libyaml emitter's layout is checked against dump
+_WIDTH = 1_000_000
+
+_TAG = "tag:yaml.org,2002:"
+_STR, _INT, _BOOL, _NULL = _TAG + "str", _TAG + "int", _TAG + "bool", _TAG + "null"
+_MAP, _SEQ = _TAG + "map", _TAG + "seq"
+
+# A form this long could reach the emitter's width at a deep indent and wrap there.
+_MAX_FORM = 100_000
+# libyaml writes a key of over 128 bytes as an explicit "? key" entry, which the probe
+# shows; the limit on the form as well keeps to keys that are plainly simple.
+_MAX_KEY = 128
+# Memo of emitted forms, cleared when full so memory stays flat over a long run. A form
+# depends only on the string (the width never wraps), so it is computed once per string.
+_CACHE_LIMIT = 200_000
+_VALUES: dict[str, str] = {}
+_KEYS: dict[str, str] = {}
+_TAGS: dict[str, str] = {}
+
+
+class _Fallback(Exception):
+    """Data whose bytes the fast dump cannot promise: PyYAML's own path writes it."""
+
+
+class _Unusual(Exception):
+    """A node the fast constructor leaves to PyYAML's SafeConstructor."""
+
+
+def _pair_text(key: str, value: str) -> str:
+    pair = (ScalarNode(_STR, key), ScalarNode(_STR, value))
+    node = MappingNode(_MAP, [pair], flow_style=False)
+    return yaml.serialize(node, Dumper=_Dumper, allow_unicode=True, width=_WIDTH)
+
+
+def _one_line(text: str) -> bool:
+    # Not just "\n": in single quotes libyaml writes U+2028 and U+2029 as they are, as line
+    # breaks followed by the indent of the place, so such a form depends on where it sits.
+    return text.endswith("\n") and len(text.splitlines()) == 1
+
+
+def _value_form(value: str) -> str:
+    """How PyYAML writes `value` in block context: plain, 'single' or "double" quoted."""
+    text = _pair_text("k", value)
+    one_line = text.startswith("k: ") and _one_line(text)
+    form = text[3:-1] if one_line and len(text) < _MAX_FORM else ""  # "": PyYAML decides
+    if len(_VALUES) >= _CACHE_LIMIT:
+        _VALUES.clear()
+    _VALUES[value] = form
+    return form
+
+
+def _key_form(key: str) -> str:
+    text = _pair_text(key, "v")
+    one_line = text.endswith(": v\n") and _one_line(text)
+    form = text[:-4] if one_line and len(text) - 4 < _MAX_KEY else ""
+    if len(_KEYS) >= _CACHE_LIMIT:
+        _KEYS.clear()
+    _KEYS[key] = form
+    return form
+
+
+def _scalar(value: object) -> str:
+    if type(value) is str:
+        form = _VALUES.get(value)
+        if form is None:
+            form = _value_form(value)
+        if not form:
+            raise _Fallback
+        return form
+    if type(value) is bool:
+        return "true" if value else "false"
+    if type(value) is int:
+        return str(value)
+    if value is None:
+        return "null"
+    if type(value) is dict and not value:
+        return "{}"
+    if type(value) is list and not value:
+        return "[]"
+    raise _Fallback  # floats, subclasses, anything else: PyYAML decides
+
+
+def _mapping(data: dict[object, object], pad: str, out: list[str]) -> None:
+    """Entries of a block mapping; the first key goes where the cursor is, the rest at `pad`."""
+    lead, inner = "", pad + "  "
+    for key, value in data.items():
+        if type(key) is not str:
+            raise _Fallback
+        name = _KEYS.get(key)
+        if name is None:
+            name = _key_form(key)
+        if not name:
+            raise _Fallback
+        if type(value) is dict and value:
+            out.append(f"{lead}{name}:\n{inner}")
+            _mapping(value, inner, out)
+        elif type(value) is list and value:
+            # PyYAML indents no sequence that is a mapping value ("key:\n- item").
+            out.append(f"{lead}{name}:\n{pad}- ")
+            _sequence(value, pad, out)
+        else:
+            out.append(f"{lead}{name}: {_scalar(value)}\n")
+        lead = pad
+
+
+def _sequence(items: list[object], pad: str, out: list[str]) -> None:
+    """Items of a block sequence at `pad`; the first "- " is already written."""
+    lead, inner = "", pad + "  "
+    for value in items:
+        out.append(lead)
+        if type(value) is dict and value:
+            _mapping(value, inner, out)
+        elif type(value) is list and value:
+            out.append("- ")
+            _sequence(value, inner, out)
+        else:
+            out.append(f"{_scalar(value)}\n")
+        lead = pad + "- "
+
+
+def dump(data: object) -> str | None:
+    """`manifests.dump_yaml`'s bytes for JSON-like data, or None where only PyYAML can say."""
+    out: list[str] = []
+    try:
+        if not _FAST_DUMP or type(data) not in (dict, list):
+            return None  # a document that is one scalar: PyYAML may end it with "..."
+        if type(data) is dict and data:
+            _mapping(data, "", out)
+        elif type(data) is list and data:
+            out.append("- ")
+            _sequence(data, "", out)
+        else:
+            out.append(f"{_scalar(data)}\n")
+    except (_Fallback, RecursionError):
+        return None
+    return "".join(out)
+
+
+# Every case spelling PyYAML's resolver reads as a bool (YAML 1.1), with SafeConstructor's value.
+_BOOLS = {
+    spelling: SafeConstructor.bool_values[word]
+    for word in ("yes", "no", "true", "false", "on", "off")
+    for spelling in (word, word.capitalize(), word.upper())
+}
+
+
+class _Loader(_BaseLoader):
+    """The C parser with PyYAML's tags memoized: its resolver scans regexes for every scalar.
+
+    Exact while no path resolvers are registered (yaml.add_path_resolver; kkpgen adds none):
+    then a tag depends on the node's kind and, for a plain scalar, on its text alone.
+    """
+
+    def resolve(self, kind: type[Node], value: str, implicit: tuple[bool, bool]) -> str:
+        if kind is not ScalarNode:
+            return _SEQ if kind is SequenceNode else _MAP
+        if not implicit[0]:
+            return _STR  # quoted
+        tag = _TAGS.get(value)
+        if tag is None:
+            tag = _BaseLoader.resolve(self, kind, value, implicit)  # type: ignore[no-untyped-call]  # untyped stub
+            if len(_TAGS) >= _CACHE_LIMIT:
+                _TAGS.clear()
+            _TAGS[value] = tag
+        return tag
+
+
+def _integer(node: ScalarNode) -> int:
+    value: str = node.value
+    if value.isdigit() and value.isascii() and value[0] != "0" and len(value) < 19:
+        return int(value)
+    try:  # YAML 1.1 spellings: 0o17, 017, 0x1f, 1_000, +5, 1:30
+        return SafeConstructor().construct_yaml_int(node)
+    except (ValueError, IndexError):
+        raise _Unusual from None  # let PyYAML raise it, in its own order
+
+
+def _scalar_value(node: ScalarNode) -> object:
+    tag = node.tag
+    if tag == _STR:
+        return node.value
+    if tag == _INT:
+        return _integer(node)
+    if tag == _BOOL and node.value in _BOOLS:
+        return _BOOLS[node.value]
+    if tag == _NULL:
+        return None
+    raise _Unusual  # floats, timestamps, binary, custom tags
+
+
+def _construct(node: Node) -> object:
+    if type(node) is MappingNode:
+        if node.tag != _MAP:
+            raise _Unusual
+        data: dict[str, object] = {}
+        for key, value in node.value:
+            if type(key) is not ScalarNode or key.tag != _STR:
+                raise _Unusual  # "<<" merge keys, "=" value keys, non-string keys
+            data[key.value] = _construct(value)  # a repeated key: the later one wins
+        return data
+    if type(node) is SequenceNode:
+        if node.tag != _SEQ:
+            raise _Unusual
+        return [_construct(item) for item in node.value]
+    if type(node) is ScalarNode:
+        return _scalar_value(node)
+    raise _Unusual
+
+
+def _document(node: Node, *, shared: bool) -> object:
+    if not shared:  # anchors share one object between places; SafeConstructor keeps that
+        try:
+            return _construct(node)
+        except (_Unusual, RecursionError):
+            pass
+    return SafeConstructor().construct_document(node)
+
+
+def load_all(text: str) -> Iterator[object]:
+    """`yaml.load_all(text, Loader=CSafeLoader)`, building plain data without SafeConstructor.
+
+    Lazy like PyYAML's, so a syntax error in a later document is raised as late as before.
+    """
+    shared = "&" in text
+    for node in yaml.compose_all(text, Loader=_Loader):
+        yield _document(node, shared=shared)
