@@ -21,39 +21,51 @@ from bench.fleet import make_fleet
 KKPGEN = Path(sys.executable).parent / "kkpgen"
 
 
-def run(args: list[str]) -> tuple[float, float]:
-    """Seconds and peak resident MB of one kkpgen process."""
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run(args: list[str]) -> tuple[float, float, float]:
+    """Seconds and peak resident MB of one kkpgen process (CPU seconds go to stdout too:
+    on a shared machine they tell kkpgen's own cost from time spent waiting for a core)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    cpu = _cpu()
     start = time.perf_counter()
     result = subprocess.run([str(KKPGEN), *args], capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - start
     if result.returncode != 0:
         sys.exit(f"kkpgen {' '.join(args)} failed:\n{result.stderr[-3000:]}")
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return seconds, max(peak, before) / 1024
+    return seconds, max(peak, before) / 1024, _cpu() - cpu
+
+
+def report(count: int, what: str, figures: tuple[float, float, float], extra: str = "") -> None:
+    seconds, peak, cpu = figures
+    print(
+        f"{count:>6} clusters  {what:<22} {seconds:7.2f} s  (CPU {cpu:6.2f} s)  "
+        f"peak {peak:4.0f} MB{extra}"
+    )
 
 
 def bench(count: int, work: Path) -> None:
     repo = make_fleet(work / f"fleet-{count}", count)
     out = work / f"out-{count}"
-    seconds, _ = run(["check", "--repo", str(repo), "--ref", "HEAD"])
-    print(f"{count:>6} clusters  check at a ref       {seconds:7.2f} s")
-    seconds, peak = run(["render", "--repo", str(repo), "--out", str(out)])
+    report(count, "check at a ref", run(["check", "--repo", str(repo), "--ref", "HEAD"]))
+    figures = run(["render", "--repo", str(repo), "--out", str(out)])
     files = sum(1 for p in out.rglob("*") if p.is_file())
-    print(
-        f"{count:>6} clusters  cold render          {seconds:7.2f} s  peak {peak:.0f} MB  "
-        f"{files} files"
-    )
+    report(count, "cold render", figures, f"  {files} files")
     parallel = work / f"out-{count}-jobs2"
-    seconds, peak = run(["render", "--repo", str(repo), "--out", str(parallel), "--jobs", "2"])
-    print(f"{count:>6} clusters  cold render --jobs 2 {seconds:7.2f} s  peak {peak:.0f} MB")
+    report(
+        count,
+        "cold render --jobs 2",
+        run(["render", "--repo", str(repo), "--out", str(parallel), "--jobs", "2"]),
+    )
     shutil.rmtree(parallel)
     target = repo / "clusters" / f"c{count // 2:05d}.yaml"
     target.write_text(target.read_text().replace('version: "1.23.', 'version: "1.22.', 1))
-    seconds, _ = run(["render", "--repo", str(repo), "--out", str(out)])
-    print(f"{count:>6} clusters  one cluster changed  {seconds:7.2f} s")
-    seconds, _ = run(["render", "--repo", str(repo), "--out", str(out)])
-    print(f"{count:>6} clusters  nothing changed      {seconds:7.2f} s")
+    report(count, "one cluster changed", run(["render", "--repo", str(repo), "--out", str(out)]))
+    report(count, "nothing changed", run(["render", "--repo", str(repo), "--out", str(out)]))
     shutil.rmtree(out)
     shutil.rmtree(repo)
 

@@ -13,7 +13,7 @@ import sys
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from generator.diagnostics import Diagnostic, ExitCode, KkpgenError, Location
 
@@ -74,8 +74,8 @@ def _unwritable(out: Path, error: OSError) -> KkpgenError:
 
 
 def _is_inside(relative: str) -> bool:
-    path = PurePosixPath(relative)
-    return bool(path.parts) and not path.is_absolute() and ".." not in path.parts
+    # String tests, not PurePosixPath: this runs for each of 50,000 files per 1,000 clusters.
+    return bool(relative) and not relative.startswith("/") and ".." not in relative.split("/")
 
 
 def _place(root: Path, relative: str, made: set[str]) -> str:
