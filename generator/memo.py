@@ -20,12 +20,23 @@ ROOTS = ("cluster", "values", "chart", "images")
 Step = tuple[str, object]  # ("attr", name) or ("item", key)
 Path = tuple[Step, ...]
 _UNDEFINED = ("__undefined__",)
+_UNREAD = object()
 _NAVIGABLE = (dict, list, tuple)
 _RETIRE_AFTER = 64  # misses before a template that rarely repeats stops being stored
 
 
+_SCALARS = frozenset({str, int, bool, float, type(None)})
+
+
 def freeze(value: object) -> object:
     """A hashable stand-in with the value's equality; types kept apart (1 != True)."""
+    kind = type(value)
+    if kind in _SCALARS:  # most reads: before the slower isinstance tests against ABCs
+        return (kind.__name__, value)
+    return _freeze_other(value)
+
+
+def _freeze_other(value: object) -> object:
     if isinstance(value, jinja2.Undefined):
         return _UNDEFINED
     if isinstance(value, Mapping):
@@ -91,6 +102,15 @@ def _evaluate(env: jinja2.Environment, roots: Mapping[str, object], path: Path) 
     return freeze(value)
 
 
+def _value_at(
+    env: jinja2.Environment, roots: Mapping[str, object], path: Path, known: dict[Path, object]
+) -> object:
+    found = known.get(path, _UNREAD)
+    if found is _UNREAD:
+        found = known[path] = _evaluate(env, roots, path)
+    return found
+
+
 @dataclass
 class TemplateMemo:
     """Stored results of one template, grouped by the set of paths a render read.
@@ -104,9 +124,13 @@ class TemplateMemo:
     misses: int = 0
     active: bool = True
 
-    def lookup(self, env: jinja2.Environment, roots: Mapping[str, object]) -> object | None:
+    def lookup(
+        self, env: jinja2.Environment, roots: Mapping[str, object], known: dict[Path, object]
+    ) -> object | None:
+        """The stored result for these roots; `known` holds the values already read from
+        them (the templates of one chart read mostly the same paths)."""
         for shape, outputs in self.by_shape.items():
-            key = tuple(_evaluate(env, roots, path) for path in shape)
+            key = tuple(_value_at(env, roots, path, known) for path in shape)
             found = outputs.get(key)
             if found is not None:
                 self.hits += 1

@@ -23,7 +23,14 @@ from generator.manifests import (
     canonical_text,
     dump_yaml,
 )
-from generator.memo import Recording, TemplateMemo, TrackingEnvironment, memoizable, root_paths
+from generator.memo import Path as MemoPath
+from generator.memo import (
+    Recording,
+    TemplateMemo,
+    TrackingEnvironment,
+    memoizable,
+    root_paths,
+)
 from generator.plan import ChartRelease
 
 
@@ -63,6 +70,7 @@ def build_environment(root: Path = CHARTS_DIR) -> TrackingEnvironment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
         auto_reload=False,
+        cache_size=-1,  # a plain dict: the LRU's bookkeeping cost 1 s per 1,000 clusters
     )
     env.filters.update(
         toyaml=_toyaml, nindent=_nindent, quote=_quote, required=_required, b64enc=_b64enc
@@ -169,6 +177,9 @@ class Renderer:
     memoize: bool = True
     memos: dict[str, TemplateMemo | None] = field(default_factory=dict)
     memoizable_charts: dict[str, bool] = field(default_factory=dict)
+    # The values read from the current release's context (held, so its id is not reused).
+    _context: object = field(default=None, repr=False)
+    _known: dict[MemoPath, object] = field(default_factory=dict, repr=False)
 
     def objects(
         self, name: str, source: str, context: Mapping[str, object]
@@ -176,7 +187,9 @@ class Renderer:
         """The canonical objects of template `name` for this context, rendered if need be."""
         memo = self._memo(name) if self.memoize else None
         if memo is not None and memo.active:
-            found = memo.lookup(self.env, context)
+            if context is not self._context:  # a new release: nothing read from it yet
+                self._context, self._known = context, {}
+            found = memo.lookup(self.env, context, self._known)
             if found is not None:
                 return found  # type: ignore[return-value]  # stored by this method only
         template = self.env.get_template(name)

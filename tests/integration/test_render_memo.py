@@ -49,7 +49,7 @@ def test_a_template_that_never_repeats_is_retired_and_frees_its_results() -> Non
     memo = TemplateMemo()
     for index in range(100):
         roots = {"cluster": {"name": f"c{index}"}}
-        assert memo.lookup(env, roots) is None
+        assert memo.lookup(env, roots, {}) is None
         recording = Recording(root_paths(roots))
         recording.record(roots["cluster"], ("attr", "name"), f"c{index}")
         memo.store(recording, f"text {index}")
