@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import traceback
 from collections.abc import Iterator, Mapping
@@ -164,6 +165,9 @@ def _chart_memoizable(env: jinja2.Environment, chart: str) -> bool:
     )
 
 
+_TEXT_CACHE_SIZE = 4096  # distinct template outputs kept parsed: a few MB
+
+
 @dataclass
 class Renderer:
     """The run's one environment, plus what it has rendered so far.
@@ -180,6 +184,9 @@ class Renderer:
     # The values read from the current release's context (held, so its id is not reused).
     _context: object = field(default=None, repr=False)
     _known: dict[MemoPath, object] = field(default_factory=dict, repr=False)
+    _by_text: dict[tuple[str, bytes], tuple[CanonicalObject, ...]] = field(
+        default_factory=dict, repr=False
+    )
 
     def objects(
         self, name: str, source: str, context: Mapping[str, object]
@@ -194,15 +201,26 @@ class Renderer:
                 return found  # type: ignore[return-value]  # stored by this method only
         template = self.env.get_template(name)
         if memo is None or not memo.active:
-            return _canonical_objects(template.render(context), source)
+            return self._parsed(template.render(context), source)
         self.env.recording = Recording(root_paths(context))
         try:
             text = template.render(context)
         finally:
             recording, self.env.recording = self.env.recording, None
-        objects = _canonical_objects(text, source)
+        objects = self._parsed(text, source)
         memo.store(recording, objects)
         return objects
+
+    def _parsed(self, text: str, source: str) -> tuple[CanonicalObject, ...]:
+        """Parse and dump a template's output once per distinct text: values that differ
+        often render the same text (a patch version a template does not print)."""
+        key = (source, hashlib.blake2b(text.encode(), digest_size=16).digest())
+        found = self._by_text.get(key)
+        if found is None:
+            if len(self._by_text) >= _TEXT_CACHE_SIZE:  # memory stays flat over a large fleet
+                self._by_text.clear()
+            found = self._by_text[key] = _canonical_objects(text, source)
+        return found
 
     def _memo(self, name: str) -> TemplateMemo | None:
         if name not in self.memos:
