@@ -33,11 +33,16 @@ def cluster_text(index: int, rng: random.Random) -> str:
         else (f"canal\n    version: {rng.choice(['v3.21', 'v3.22'])}")
     )
     cloud = rng.choice(["aws: {}", "kubevirt: {}", "openstack: {}", "hetzner: {}"])
+    # The seed's tunnel NodePort, as a running fleet has it: the agents render with it.
+    tunnel = "konnectivity" if konnectivity else "openvpn"
+    port = random.Random(index).randint(30000, 32767)
     text = f"""\
 apiVersion: kubermatic.k8c.io/v1
 kind: Cluster
 metadata:
   name: {name}
+  annotations:
+    kkpgen/{tunnel}-server-port: "{port}"
 spec:
   version: "1.23.{rng.randint(1, 9)}"
   cloud:
