@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import yaml
@@ -30,9 +31,10 @@ _MAX_FORM = 100_000
 # shows; the limit on the form as well keeps to keys that are plainly simple.
 _MAX_KEY = 128
 # Memo of emitted forms, cleared when full so memory stays flat over a long run. A form
-# depends only on the string (the width never wraps), so it is computed once per string.
+# depends only on the string (the width never wraps), so it is computed once per string;
+# a multi-line form is kept as its lines, joined by the indent of the place it is written.
 _CACHE_LIMIT = 200_000
-_VALUES: dict[str, str] = {}
+_VALUES: dict[str, str | tuple[str, ...]] = {}
 _KEYS: dict[str, str] = {}
 _TAGS: dict[str, str] = {}
 
@@ -45,23 +47,42 @@ class _Unusual(Exception):
     """A node the fast constructor leaves to PyYAML's SafeConstructor."""
 
 
-def _pair_text(key: str, value: str) -> str:
-    pair = (ScalarNode(_STR, key), ScalarNode(_STR, value))
-    node = MappingNode(_MAP, [pair], flow_style=False)
+# libyaml's line breaks (IS_BREAK). In a single-quoted scalar it writes a run of them raw
+# (doubling a first "\n"), then pads to the scalar's indent before the next character,
+# which is never a space (break-space strings go double-quoted): a break then "  " at the
+# probe's indent of 2 is always that padding.
+_PADDING = re.compile(r"(?<=[\n\r\x85\u2028\u2029])  ")
+
+
+def _pair_text(key: str, value: str, *, depth: int = 1) -> str:
+    """`key: value` nested in `depth` mappings, so the value's indent is 2 * depth."""
+    node: Node = ScalarNode(_STR, value)
+    for _ in range(depth):
+        node = MappingNode(_MAP, [(ScalarNode(_STR, key), node)], flow_style=False)
     return yaml.serialize(node, Dumper=_Dumper, allow_unicode=True, width=_WIDTH)
 
 
 def _one_line(text: str) -> bool:
     # Not just "\n": in single quotes libyaml writes U+2028 and U+2029 as they are, as line
     # breaks followed by the indent of the place, so such a form depends on where it sits.
+    # Keys must be one line; values spanning lines are re-indented (_lines).
     return text.endswith("\n") and len(text.splitlines()) == 1
 
 
-def _value_form(value: str) -> str:
+def _lines(value: str, form: str) -> tuple[str, ...]:
+    """A multi-line form at indent 2, cut where the indent goes; () if a deeper one differs."""
+    lines = tuple(_PADDING.split(form))
+    # The rule read from libyaml's source, checked on this string at a second indent.
+    deeper = _pair_text("k", value, depth=2)
+    return lines if deeper == f"k:\n  k: {'    '.join(lines)}\n" else ()
+
+
+def _value_form(value: str) -> str | tuple[str, ...]:
     """How PyYAML writes `value` in block context: plain, 'single' or "double" quoted."""
     text = _pair_text("k", value)
-    one_line = text.startswith("k: ") and _one_line(text)
-    form = text[3:-1] if one_line and len(text) < _MAX_FORM else ""  # "": PyYAML decides
+    form: str | tuple[str, ...] = ""  # "" or (): PyYAML decides
+    if text.startswith("k: ") and text.endswith("\n") and len(text) < _MAX_FORM:
+        form = text[3:-1] if _one_line(text) else _lines(value, text[3:-1])
     if len(_VALUES) >= _CACHE_LIMIT:
         _VALUES.clear()
     _VALUES[value] = form
@@ -78,14 +99,15 @@ def _key_form(key: str) -> str:
     return form
 
 
-def _scalar(value: object) -> str:
+def _scalar(value: object, indent: str) -> str:
+    """`value` written where its continuation lines take `indent`: its parent's indent + 2."""
     if type(value) is str:
         form = _VALUES.get(value)
         if form is None:
             form = _value_form(value)
         if not form:
             raise _Fallback
-        return form
+        return form if isinstance(form, str) else indent.join(form)
     if type(value) is bool:
         return "true" if value else "false"
     if type(value) is int:
@@ -118,7 +140,7 @@ def _mapping(data: dict[object, object], pad: str, out: list[str]) -> None:
             out.append(f"{lead}{name}:\n{pad}- ")
             _sequence(value, pad, out)
         else:
-            out.append(f"{lead}{name}: {_scalar(value)}\n")
+            out.append(f"{lead}{name}: {_scalar(value, inner)}\n")
         lead = pad
 
 
@@ -133,7 +155,7 @@ def _sequence(items: list[object], pad: str, out: list[str]) -> None:
             out.append("- ")
             _sequence(value, inner, out)
         else:
-            out.append(f"{_scalar(value)}\n")
+            out.append(f"{_scalar(value, inner)}\n")
         lead = pad + "- "
 
 
@@ -149,7 +171,7 @@ def dump(data: object) -> str | None:
             out.append("- ")
             _sequence(data, "", out)
         else:
-            out.append(f"{_scalar(data)}\n")
+            out.append(f"{_scalar(data, '  ')}\n")
     except (_Fallback, RecursionError):
         return None
     return "".join(out)

@@ -83,6 +83,32 @@ def test_dump_writes_pyyamls_bytes_for_every_object_of_the_example_fleet(fleet: 
     assert fast > len(fleet.objects) * 0.8, "the fast path should cover most manifests"
 
 
+def spans_lines(text: str) -> bool:
+    return len(pyyaml_dump({"k": text}).splitlines()) > 1
+
+
+def multi_line_strings(data: object) -> Iterator[str]:
+    """The string values PyYAML writes single-quoted across lines (scripts, configs)."""
+    if isinstance(data, dict):
+        for value in data.values():
+            yield from multi_line_strings(value)
+    elif isinstance(data, list):
+        for item in data:
+            yield from multi_line_strings(item)
+    elif isinstance(data, str) and spans_lines(data):
+        yield data
+
+
+def test_dump_writes_the_example_fleets_multi_line_scripts_and_configs_itself(
+    fleet: Recorded,
+) -> None:
+    with_scripts = [data for data in fleet.objects if any(multi_line_strings(data))]
+    kinds = {data.get("kind") for data in with_scripts if isinstance(data, dict)}
+    assert {"ConfigMap", "DaemonSet", "Deployment"} <= kinds
+    for data in with_scripts:
+        assert fastyaml.dump(data) == pyyaml_dump(data)
+
+
 def test_load_all_returns_pyyamls_values_for_every_template_output(fleet: Recorded) -> None:
     assert len(fleet.texts) > 100
     for text in fleet.texts:
@@ -98,13 +124,29 @@ TRICKY = [
     *["\x00", "\x07", "\t", "a\tb", "\x85", "\u2028", "\ufeff", "\x7f", "\u00a0"],
     *["a\nb", "a\n\nb", "a\n b", "\n", "line\n", "x" * 200, "a " * 100, "k" * 127, "k" * 128],
 ]
+# Every line break libyaml knows, alone and in runs: blank lines, "\r\n", breaks written raw.
+LINE_BREAKS = ["\n", "\n\n", "\n\n\n", "\r\n", "\x85", "\u2028", "\u2029", "\n\u2028", "\u2029\n"]
+lines = st.one_of(
+    st.text(alphabet="ab'#:-ü", max_size=6),  # single-quoted across lines
+    st.text(alphabet=" \tab'", max_size=6),  # spaces next to breaks, tabs: double-quoted
+)
+multi_line = st.builds(
+    lambda head, tail: head + "".join(brk + line for brk, line in tail),
+    lines,
+    st.lists(st.tuples(st.sampled_from(LINE_BREAKS), lines), min_size=1, max_size=4),
+)
 strings = st.one_of(
     st.sampled_from(TRICKY),
     st.text(max_size=20),
     st.text(alphabet=" :#-'\"\n\t\\abc0ü", max_size=12),
+    multi_line,
 )
 scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(min_value=-(2**70), max_value=2**70), strings
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    strings,
+    multi_line,
 )
 data = st.recursive(
     scalars,
@@ -129,6 +171,29 @@ def test_dump_is_pyyamls_bytes_or_none_and_load_all_is_pyyamls_values(document: 
     assert outcome(fastyaml.load_all, expected) == outcome(pyyaml_load, expected)
 
 
+# Simple keys, so that nothing but the values could make dump fall back.
+plain_keys = st.text(alphabet="abcxyz", min_size=1, max_size=4)
+string_data = st.recursive(
+    st.one_of(strings, multi_line),
+    lambda inner: st.one_of(
+        st.lists(inner, min_size=1, max_size=3),
+        st.dictionaries(plain_keys, inner, min_size=1, max_size=3),
+    ),
+    max_leaves=12,
+)
+
+
+@SETTINGS
+@given(
+    st.one_of(
+        st.lists(string_data, min_size=1, max_size=3),
+        st.dictionaries(plain_keys, string_data, min_size=1, max_size=3),
+    )
+)
+def test_dump_writes_every_string_value_at_every_placement_itself(document: object) -> None:
+    assert fastyaml.dump(document) == pyyaml_dump(document)
+
+
 LAYOUTS = {
     "mapping-in-list": {"a": [{"x": 1, "y": 2}, {"z": None}]},
     "list-in-list": {"a": [["p", "q"], [[1, [2, 3]], {"m": {"n": [1]}}]]},
@@ -141,6 +206,11 @@ LAYOUTS = {
     "quoted-keys": {"": 1, "on": 2, "- a": 3, "a: b": 4, "#c": 5, "?x": 6, "1": 7},
     "one-line-double-quoted": {"json": '{\n  "a": 1\n}\n', "trailing": "a \nb"},
     "ints-and-bools": {"a": -5, "b": 10**30, "c": 0, "d": False, "e": True},
+    "multi-line-single-quoted": {"script": "set -e\nrun"},
+    "nested-multi-line": {"a": [{"b": "x\ny", "c": ["p\n\nq"]}]},
+    "line-separator": {"a": [["\u2028"]]},
+    "paragraph-separator": {"a": {"b": "x\u2029y"}},
+    "blank-lines-and-edge-breaks": ["\n", [" a\n\n\nb ", "\nx\n"], {"k": "it's\n"}],
 }
 
 
@@ -151,10 +221,8 @@ def test_dump_lays_out_blocks_as_pyyaml_does(document: object) -> None:
 
 FALLBACKS = {
     "float": {"ratio": 0.5},
-    "multi-line-single-quoted": {"script": "set -e\nrun"},
-    "nested-multi-line": {"a": [{"b": "x\ny"}]},
-    "line-separator": {"a": [["\u2028"]]},
-    "paragraph-separator": {"a": {"b": "x\u2029y"}},
+    "multi-line-key": {"a\nb": 1},
+    "line-separator-key": {"a": {"x\u2028y": 1}},
     "non-string-key": {1: "a"},
     "long-key": {"k" * 128: "v"},
     "wide-unicode-key": {"é" * 70: "v"},
@@ -169,9 +237,22 @@ def test_dump_leaves_what_it_cannot_promise_to_pyyaml(document: object) -> None:
     assert fastyaml.dump(document) is None
 
 
-def test_multi_line_single_quoted_scalars_span_lines_in_pyyaml() -> None:
-    # Why they fall back: the continuation lines' indent depends on where the scalar sits.
-    assert pyyaml_dump({"a": ["x\ny"]}) == "a:\n- 'x\n\n  y'\n"
+PLACES = {
+    "mapping-value": ({"a": "x\ny"}, "a: 'x\n\n  y'\n"),
+    "indentless-sequence-item": ({"a": ["x\ny"]}, "a:\n- 'x\n\n  y'\n"),
+    "nested-mapping-value": ({"a": {"b": "x\ny"}}, "a:\n  b: 'x\n\n    y'\n"),
+    "first-key-in-list-item": ([{"b": "x\ny"}], "- b: 'x\n\n    y'\n"),
+    "sequence-in-sequence": ([["x\u2028y"]], "- - 'x\u2028    y'\n"),
+}
+
+
+@pytest.mark.parametrize(("document", "expected"), PLACES.values(), ids=PLACES.keys())
+def test_multi_line_scalars_continue_at_the_indent_of_their_node(
+    document: object, expected: str
+) -> None:
+    # libyaml indents a continuation line to the scalar node's indent: its parent's + 2.
+    assert pyyaml_dump(document) == expected
+    assert fastyaml.dump(document) == expected
 
 
 def test_the_form_caches_stay_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
