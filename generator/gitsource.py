@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from generator.diagnostics import Diagnostic, ExitCode, KkpgenError, Location
 
@@ -133,21 +133,64 @@ def _cat_blobs(repo: Path, oids: Sequence[str]) -> list[bytes]:
     return blobs
 
 
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        return path.resolve(strict=True).is_relative_to(root)
+    except (OSError, RuntimeError):  # a dangling link or a link loop
+        return False
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    path: str  # absolute
+    link: bool
+    file: bool  # a regular file (a link is looked at once it is known to stay inside)
+
+
+def _candidate(entry: os.DirEntry[str]) -> _Candidate:
+    link = entry.is_symlink()
+    return _Candidate(entry.path, link, not link and entry.is_file(follow_symlinks=False))
+
+
+def _candidates(root: Path) -> Iterator[_Candidate]:
+    """kubermatic.yaml and the YAML paths below clusters/, not descending into linked
+    folders; by os.scandir, whose entries know their type without a stat call each."""
+    with os.scandir(root) as entries:
+        yield from (_candidate(e) for e in entries if e.name == CONFIG_FILE)
+    folders = [str(root / CLUSTERS_DIR)] if (root / CLUSTERS_DIR).is_dir() else []
+    while folders:
+        with os.scandir(folders.pop()) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append(entry.path)
+                elif entry.name.endswith(_SPEC_SUFFIXES):
+                    yield _candidate(entry)
+
+
+def _read_bytes(path: str) -> bytes:
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        chunks = []
+        while chunk := os.read(descriptor, 1 << 20):
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(descriptor)
+
+
 def _read_work_tree(repo: Path) -> SourceTree:
     root = repo.resolve()
     if not root.is_dir():
         raise _env_error(repo, f"{repo} is not a folder", "pass --repo the GitOps repository")
     files: list[SourceFile] = []
-    candidates = [root / CONFIG_FILE] if (root / CONFIG_FILE).exists() else []
-    if (root / CLUSTERS_DIR).is_dir():
-        candidates.extend(p for p in (root / CLUSTERS_DIR).rglob("*") if p.suffix in _SPEC_SUFFIXES)
-    for path in candidates:
-        relative = PurePosixPath(path.relative_to(root)).as_posix()
-        try:  # a link to a file, or to a folder on the way to it (clusters/ itself)
-            inside = path.resolve(strict=True).is_relative_to(root)
-        except (OSError, RuntimeError):  # a dangling link or a link loop
-            inside = False
-        if not inside:
+    prefix = len(str(root)) + 1
+    folders: dict[str, bool] = {}  # resolved once per folder, not per file: 10,000 files
+    for found in _candidates(root):
+        relative = found.path[prefix:]
+        folder = found.path[: found.path.rindex("/")]
+        if folder not in folders:  # a link to a folder on the way (clusters/ itself)
+            folders[folder] = _inside(Path(folder), root)
+        if not folders[folder] or (found.link and not _inside(Path(found.path), root)):
             raise KkpgenError(
                 [
                     Diagnostic(
@@ -159,8 +202,8 @@ def _read_work_tree(repo: Path) -> SourceTree:
                     )
                 ]
             )
-        if path.is_file():
-            files.append(SourceFile(relative, path.read_bytes()))
+        if found.file or (found.link and Path(found.path).is_file()):
+            files.append(SourceFile(relative, _read_bytes(found.path)))
     return SourceTree(None, tuple(sorted(files, key=lambda f: f.path)))
 
 

@@ -13,16 +13,17 @@ import functools
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 from generator.catalog import CATALOG_PATH
 from generator.charts import CHARTS_DIR
 from generator.diagnostics import Diagnostic, Location
 
 INPUTS_FILE = ".kkpgen-inputs.json"
-_FORMAT = 2
+_FORMAT = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,43 +44,51 @@ class OutputInputs:
     shared: tuple[Diagnostic, ...] = ()  # diagnostics about no single cluster
 
     def to_bytes(self) -> bytes:
-        payload = {
-            "format": _FORMAT,
-            "run": self.run,
-            "sources": self.sources,
-            "clusters": dict(sorted(self.clusters.items())),
-            "files": {
-                path: {
-                    "digest": record.digest,
-                    "clusters": list(record.clusters),
-                    "diagnostics": [_diagnostic_json(d) for d in record.diagnostics],
-                }
+        """JSON, one line per cluster and per spec file (a diff shows what changed); built
+        from json.dumps of the pieces, which stays on its C encoder (indent= does not)."""
+        head = {"format": _FORMAT, "run": self.run, "sources": self.sources}
+        lines = [json.dumps(head)[:-1] + ","]
+        lines.append(f'"shared":{json.dumps([_diagnostic_json(d) for d in self.shared])},')
+        lines.append('"clusters":{')
+        lines.append(
+            ",\n".join(f"{json.dumps(k)}:{json.dumps(v)}" for k, v in sorted(self.clusters.items()))
+        )
+        lines.append('},"files":{')
+        lines.append(
+            ",\n".join(
+                f"{json.dumps(path)}:{json.dumps(_record_json(record))}"
                 for path, record in sorted(self.files.items())
-            },
-            "shared": [_diagnostic_json(d) for d in self.shared],
-        }
-        return (json.dumps(payload, indent=1) + "\n").encode()
+            )
+        )
+        lines.append("}}")
+        return ("\n".join(lines) + "\n").encode()
 
 
-def _diagnostic_json(diagnostic: Diagnostic) -> dict[str, object]:
-    return asdict(diagnostic)
+def _record_json(record: SpecFileRecord) -> dict[str, object]:
+    return {
+        "digest": record.digest,
+        "clusters": list(record.clusters),
+        "diagnostics": [_diagnostic_json(d) for d in record.diagnostics],
+    }
 
 
-def _diagnostic(payload: dict[str, object]) -> Diagnostic:
-    location = payload["location"]
-    assert isinstance(location, dict)  # noqa: S101  written by _diagnostic_json
-    return Diagnostic(**{**payload, "location": Location(**location)})  # type: ignore[arg-type]
+def _diagnostic_json(d: Diagnostic) -> list[object]:
+    # A list, not an object: 10,000 clusters' warnings are read back on every render.
+    where: list[object] = [d.location.file, d.location.line, d.location.column, d.location.ref]
+    return [d.code, *where, d.field, d.message, d.hint, d.severity, d.cluster]
 
 
-def _file_record(payload: dict[str, object]) -> SpecFileRecord:
-    diagnostics = payload["diagnostics"]
-    clusters = payload["clusters"]
-    assert isinstance(diagnostics, list)  # noqa: S101  written by to_bytes
-    assert isinstance(clusters, list)  # noqa: S101
+def _diagnostic(item: list[Any]) -> Diagnostic:
+    code, file, line, column, ref, path, message, hint, severity, cluster = item
+    where = Location(file, line, column, ref)
+    return Diagnostic(code, where, path, message, hint, severity, cluster)
+
+
+def _file_record(payload: dict[str, Any]) -> SpecFileRecord:
     return SpecFileRecord(
         str(payload["digest"]),
-        tuple(str(name) for name in clusters),
-        tuple(_diagnostic(d) for d in diagnostics),
+        tuple(str(name) for name in payload["clusters"]),
+        tuple(_diagnostic(d) for d in payload["diagnostics"]),
     )
 
 
@@ -122,9 +131,19 @@ def cluster_digest(document: Mapping[str, object], addons: Sequence[object]) -> 
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def read_inputs(out: Path) -> OutputInputs | None:
+def record_bytes(out: Path) -> bytes | None:
     try:
-        payload = json.loads((out / INPUTS_FILE).read_text(encoding="utf-8"))
+        return (out / INPUTS_FILE).read_bytes()
+    except OSError:
+        return None
+
+
+def parse_inputs(raw: bytes | None) -> OutputInputs | None:
+    """The record of a previous render; None when there is none or it cannot be used."""
+    if raw is None:
+        return None
+    try:
+        payload = json.loads(raw)
         if payload.get("format") != _FORMAT:
             return None
         return OutputInputs(
@@ -134,8 +153,12 @@ def read_inputs(out: Path) -> OutputInputs | None:
             {path: _file_record(record) for path, record in payload["files"].items()},
             tuple(_diagnostic(d) for d in payload["shared"]),
         )
-    except (OSError, ValueError, KeyError, TypeError, AttributeError, AssertionError):
+    except (ValueError, KeyError, TypeError, AttributeError):
         return None  # no usable record: render everything
+
+
+def read_inputs(out: Path) -> OutputInputs | None:
+    return parse_inputs(record_bytes(out))
 
 
 def plan_changes(

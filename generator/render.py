@@ -165,7 +165,7 @@ def _chart_memoizable(env: jinja2.Environment, chart: str) -> bool:
     )
 
 
-_TEXT_CACHE_SIZE = 4096  # distinct template outputs kept parsed: a few MB
+_TEXT_CACHE_SIZE = 1024  # distinct template outputs kept parsed: a few MB
 
 
 @dataclass
@@ -184,6 +184,7 @@ class Renderer:
     # The values read from the current release's context (held, so its id is not reused).
     _context: object = field(default=None, repr=False)
     _known: dict[MemoPath, object] = field(default_factory=dict, repr=False)
+    _used: set[str] = field(default_factory=set, repr=False)
     _by_text: dict[tuple[str, bytes], tuple[CanonicalObject, ...]] = field(
         default_factory=dict, repr=False
     )
@@ -223,6 +224,9 @@ class Renderer:
         return found
 
     def _memo(self, name: str) -> TemplateMemo | None:
+        if name not in self.memos and name not in self._used:
+            self._used.add(name)  # used once so far: a memo would only cost parsing the chart
+            return None
         if name not in self.memos:
             chart = name.split("/")[0]
             if chart not in self.memoizable_charts:

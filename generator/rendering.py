@@ -11,8 +11,10 @@ from generator.incremental import (
     INPUTS_FILE,
     ChangePlan,
     OutputInputs,
+    parse_inputs,
     plan_changes,
     read_inputs,
+    record_bytes,
 )
 from generator.outputfiles import (
     argocd_files,
@@ -58,10 +60,11 @@ class RenderOptions:
 def render_fleet(opts: SourceOptions, render: RenderOptions) -> RenderResult:
     """Check, render what changed, stage beside <out>, validate, then swap it in."""
     tree = read_tree(opts.repo, opts.ref)
-    old = read_inputs(render.out) if render.out.is_dir() else None
+    raw = record_bytes(render.out)
+    old = parse_inputs(raw)
     if not render.only and render.shard is None and not render.validate:
         quick = recheck(opts, old, tree)
-        result = _render_rechecked(quick, old, render) if quick and old else None
+        result = _render_rechecked(quick, old, raw, render) if quick and old and raw else None
         if result is not None:
             return result
     return _render_checked(check_fleet(opts, tree=tree), tree, opts, render)
@@ -101,7 +104,7 @@ def _render_checked(
 
 
 def _render_rechecked(
-    quick: Recheck, old: OutputInputs, render: RenderOptions
+    quick: Recheck, old: OutputInputs, raw: bytes, render: RenderOptions
 ) -> RenderResult | None:
     """The common pull request: few spec files changed. None: take the full path."""
     names = [name for record in quick.kept.values() for name in record.clusters]
@@ -123,7 +126,7 @@ def _render_rechecked(
     result = RenderResult(len(clusters), 0, tuple(sorted(found, key=diagnostic_order)))
     with output_lock(render.out):
         check_owned(render.out)
-        if read_inputs(render.out) != old:
+        if record_bytes(render.out) != raw:
             return None  # another run rendered in between
         plan = plan_changes(old, inputs, out=render.out, only=())
         if not plan.render and not plan.removed:
