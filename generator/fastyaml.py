@@ -185,7 +185,7 @@ _BOOLS = {
 }
 
 
-class _Loader(_BaseLoader):
+class MemoLoader(_BaseLoader):
     """The C parser with PyYAML's tags memoized: its resolver scans regexes for every scalar.
 
     Exact while no path resolvers are registered (yaml.add_path_resolver; kkpgen adds none):
@@ -263,5 +263,5 @@ def load_all(text: str) -> Iterator[object]:
     Lazy like PyYAML's, so a syntax error in a later document is raised as late as before.
     """
     shared = "&" in text
-    for node in yaml.compose_all(text, Loader=_Loader):
+    for node in yaml.compose_all(text, Loader=MemoLoader):
         yield _document(node, shared=shared)

@@ -14,7 +14,7 @@ RANKS = {
     "diagnostics": 0,
     "models": 1,
     "yamlsrc": 1,
-    "fastyaml": 1,  # PyYAML's bytes and values, faster; used by manifests and render
+    "fastyaml": 0.5,  # PyYAML's bytes and values, faster; used by manifests and render
     "gitsource": 1,
     "catalog": 2,
     "loader": 3,
