@@ -7,7 +7,7 @@ folder beside the repository's working copy (the same file system a CI checkout 
 
 from __future__ import annotations
 
-import resource
+import os
 import shutil
 import subprocess
 import sys
@@ -21,23 +21,21 @@ from bench.fleet import make_fleet
 KKPGEN = Path(sys.executable).parent / "kkpgen"
 
 
-def _cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
 def run(args: list[str]) -> tuple[float, float, float]:
-    """Seconds and peak resident MB of one kkpgen process (CPU seconds go to stdout too:
-    on a shared machine they tell kkpgen's own cost from time spent waiting for a core)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    cpu = _cpu()
-    start = time.perf_counter()
-    result = subprocess.run([str(KKPGEN), *args], capture_output=True, text=True, check=False)
-    seconds = time.perf_counter() - start
-    if result.returncode != 0:
-        sys.exit(f"kkpgen {' '.join(args)} failed:\n{result.stderr[-3000:]}")
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return seconds, max(peak, before) / 1024, _cpu() - cpu
+    """Seconds, peak resident MB and CPU seconds of one kkpgen process (its workers included).
+
+    CPU seconds tell kkpgen's own cost from time spent waiting for a core on a shared machine.
+    """
+    with tempfile.TemporaryFile() as errors:
+        start = time.perf_counter()
+        process = subprocess.Popen([str(KKPGEN), *args], stdout=subprocess.DEVNULL, stderr=errors)
+        _, status, usage = os.wait4(process.pid, 0)  # this process's own peak, not the run's
+        seconds = time.perf_counter() - start
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode != 0:
+            errors.seek(0)
+            sys.exit(f"kkpgen {' '.join(args)} failed:\n{errors.read()[-3000:].decode()}")
+    return seconds, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
 def report(count: int, what: str, figures: tuple[float, float, float], extra: str = "") -> None:

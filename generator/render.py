@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
+import os
 import traceback
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -61,10 +63,32 @@ def _b64enc(value: object) -> str:
     return base64.b64encode(str(value).encode()).decode()
 
 
+class _CompiledTemplates(jinja2.FileSystemBytecodeCache):
+    """Compiled templates kept between runs in $XDG_CACHE_HOME/kkpgen/templates: compiling the
+    charts is most of a one-cluster render. Jinja checks each entry against the template's
+    source; a cache that cannot be read or written is simply not used."""
+
+    def __init__(self) -> None:
+        base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+        folder = Path(base) / "kkpgen" / "templates"
+        with contextlib.suppress(OSError):
+            folder.mkdir(parents=True, exist_ok=True)
+        super().__init__(str(folder))
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        with contextlib.suppress(OSError):
+            super().load_bytecode(bucket)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        with contextlib.suppress(OSError):
+            super().dump_bytecode(bucket)
+
+
 def build_environment(root: Path = CHARTS_DIR) -> TrackingEnvironment:
     """The one environment of a run: templates compile once and are reused for every cluster."""
     env = TrackingEnvironment(
         loader=jinja2.FileSystemLoader(str(root)),
+        bytecode_cache=_CompiledTemplates(),
         undefined=jinja2.StrictUndefined,
         autoescape=False,
         trim_blocks=True,
