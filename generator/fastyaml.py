@@ -33,7 +33,7 @@ _MAX_KEY = 128
 # Memo of emitted forms, cleared when full so memory stays flat over a long run. A form
 # depends only on the string (the width never wraps), so it is computed once per string;
 # a multi-line form is kept as its lines, joined by the indent of the place it is written.
-_CACHE_LIMIT = 32_768
+_CACHE_LIMIT = 16_384
 _VALUES: dict[str, str | tuple[str, ...]] = {}
 _KEYS: dict[str, str] = {}
 _TAGS: dict[str, str] = {}

@@ -199,8 +199,10 @@ def _cidr_range(text: str) -> tuple[int, int]:
 def _too_small(name: str, block: str) -> str | None:
     # kube-dns takes the 10th address of the services range (KKP UserClusterDNSResolverIP);
     # a smaller range rendered an empty DNS address into the manifests.
+    if name != "services":
+        return None
     first, last = _cidr_range(block)
-    if name == "services" and last - first + 1 <= 10:
+    if last - first + 1 <= 10:
         return "too small: kube-dns takes its 10th address; use a /28 or larger"
     return None
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from generator.diagnostics import Diagnostic, ExitCode, KkpgenError, Location
 
+_REMEMBERED = 32_768  # folders made and contents written that the stager keeps in mind
 OWNER_MARKER = ".kkpgen-output"  # kkpgen only ever replaces a folder that carries this file
 _MARKER_TEXT = "This folder is written by kkpgen; changes made by hand are lost.\n"
 
@@ -91,6 +92,8 @@ def _place(root: Path, relative: str, made: set[str]) -> str:
     folder = relative.rpartition("/")[0]
     if folder and folder not in made:
         (root / folder).mkdir(parents=True, exist_ok=True)
+        if len(made) >= _REMEMBERED:  # an extra mkdir costs less than 150,000 names held
+            made.clear()
         made.add(folder)
     return f"{root}/{relative}"
 
@@ -147,6 +150,8 @@ class Stager:
         first = self.contents.get(digest)
         if first is None:
             _write(self.root, relative, data, self.made)
+            if len(self.contents) >= _REMEMBERED:  # memory stays flat at 10,000 clusters:
+                self.contents.clear()  # a shared object is written once more, then linked
             self.contents[digest] = relative
         else:
             _link(self.root, first, relative, self.made)
