@@ -63,7 +63,10 @@ def cluster_parameters(resolved: dict[str, Any]) -> dict[str, str]:
     network = resolved["spec"]["clusterNetwork"]
     pods = network["pods"]["cidrBlocks"][0]
     services = network["services"]["cidrBlocks"][0]
-    return {
+    annotations = resolved["metadata"].get("annotations") or {}
+    # the seed's tunnel NodePort (konnectivity-server or openvpn-server), as kkpgen reads it
+    ports = [str(v) for k, v in annotations.items() if k.endswith("-server-port")]
+    return ({"tunnel_port": ports[0]} if ports else {}) | {
         "name": resolved["metadata"]["name"],
         "apiserver_url": resolved["address"]["url"],
         "version": str(resolved["spec"]["version"]),
