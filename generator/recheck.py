@@ -52,6 +52,9 @@ def file_records(
         if addon.source.file != c.source.file
         for path in (addon.source.file, c.source.file)
     }
+    names: dict[str, list[str]] = {}  # by file: one pass, not a scan of the fleet per file
+    for name, path in sorted(file_of.items()):
+        names.setdefault(path, []).append(name)
     grouped: dict[str, list[Diagnostic]] = {}
     shared: list[Diagnostic] = []
     for diagnostic in sorted(diagnostics, key=diagnostic_order):
@@ -62,7 +65,7 @@ def file_records(
     records = {
         source.path: SpecFileRecord(
             file_digest(source),
-            tuple(sorted(name for name, path in file_of.items() if path == source.path)),
+            tuple(names.get(source.path, ())),
             tuple(grouped.get(source.path, ())),
         )
         for source in tree.files

@@ -84,7 +84,7 @@ def _render_checked(
         render = replace(
             render, only=tuple(n for n in names if not render.only or n in render.only)
         )
-    diagnostics = sorted((*checked.diagnostics, *render_notices(checked)), key=diagnostic_order)
+    diagnostics = _ordered_diagnostics(checked)
     files, shared = file_records(checked, tree, diagnostics)
     # Records made against --base hold transition findings: never reuse them (recheck.py).
     inputs = fleet_inputs(checked)
@@ -120,7 +120,7 @@ def _render_rechecked(
     files, shared = dict(quick.kept), old.shared
     checked = quick.checked
     if checked is not None:
-        fresh = sorted((*checked.diagnostics, *render_notices(checked)), key=diagnostic_order)
+        fresh = _ordered_diagnostics(checked)
         records, shared = file_records(checked, quick.changed, fresh)
         files.update(records)
         clusters.update(fleet_inputs(checked).clusters)
@@ -143,6 +143,11 @@ def _render_rechecked(
         renderer = Renderer(build_environment())
         count = _replace_one(checked, plan.render[0], render, inputs=inputs, renderer=renderer)
     return None if count is None else replace(result, files=count)
+
+
+def _ordered_diagnostics(checked: CheckedFleet) -> list[Diagnostic]:
+    """The check's warnings and the render's notices, in the order both paths print them."""
+    return sorted((*checked.diagnostics, *render_notices(checked)), key=diagnostic_order)
 
 
 def _one_folder_changes(plan: ChangePlan, old: OutputInputs | None) -> bool:
