@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from generator.manifests import KUSTOMIZATION
+from generator.render.manifest import KUSTOMIZATION
 from generator.validate.crd import CustomResourceDefinition, parse_crd
 from generator.validate.finding import Finding
 

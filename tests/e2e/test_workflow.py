@@ -15,7 +15,7 @@ import yaml
 from click.testing import Result
 from jsonschema import Draft202012Validator
 
-from generator import diffreport
+from generator.gitops import report
 from tests.conftest import Repo, cluster_yaml, git
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -190,13 +190,13 @@ def test_diff_markdown_is_a_pr_comment_with_one_details_block_per_cluster(
     assert text.count("<details>") == text.count("</details>") == 2
     assert "<summary><b>c2 (removed)</b>" in text
     assert "```diff\n--- a/c1/" in text
-    assert len(text) < diffreport.MARKDOWN_LIMIT
+    assert len(text) < report.MARKDOWN_LIMIT
 
 
 def test_diff_markdown_leaves_out_the_diffs_when_they_do_not_fit(
     make_repo: MakeRepo, run_cli: RunCli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(diffreport, "MARKDOWN_LIMIT", 2000)
+    monkeypatch.setattr(report, "MARKDOWN_LIMIT", 2000)
     repo = make_repo(base={"clusters/c1.yaml": _canal("v3.21")})
     repo.write({"clusters/c1.yaml": _canal("v3.22")})
     args = ["diff", "--repo", str(repo.path), "--base", "base", "--format", "markdown"]

@@ -16,8 +16,8 @@ from click.testing import CliRunner
 
 from generator.cli import main
 from generator.diagnostics import KkpgenError
-from generator.render import build_environment
-from generator.writer import stage_tree
+from generator.output.staging import stage_tree
+from generator.render.engine import build_environment
 from tests.conftest import cluster_yaml
 from tests.hardening.conftest import GoodFleet, assert_out_untouched, assert_rejected
 

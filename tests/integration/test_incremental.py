@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 
 from bench.fleet import make_fleet
-from generator import outputfiles, pipeline, rendering
 from generator.diagnostics import Diagnostic, KkpgenError, Location
-from generator.incremental import INPUTS_FILE, read_inputs
+from generator.output import contents, update
+from generator.output.record import INPUTS_FILE, read_inputs
+from generator.spec.check import SourceOptions
 
 
 def _tree(root: Path) -> dict[str, bytes]:
@@ -20,10 +21,8 @@ def _tree(root: Path) -> dict[str, bytes]:
     }
 
 
-def _render(repo: Path, out: Path, *, only: tuple[str, ...] = ()) -> rendering.RenderResult:
-    return rendering.render_fleet(
-        pipeline.SourceOptions(repo=repo), rendering.RenderOptions(out=out, only=only)
-    )
+def _render(repo: Path, out: Path, *, only: tuple[str, ...] = ()) -> update.RenderResult:
+    return update.render_fleet(SourceOptions(repo=repo), update.RenderOptions(out=out, only=only))
 
 
 def _edit(repo: Path, name: str, old: str, new: str) -> None:
@@ -90,13 +89,11 @@ def test_a_changed_run_input_renders_everything(fleet: Path, tmp_path: Path) -> 
 
 def test_shards_split_the_fleet_without_overlap_and_stay_put(fleet: Path, tmp_path: Path) -> None:
     names = [f"c{i:05d}" for i in range(12)]
-    shards = [outputfiles.shard_names(names, k, 3) for k in (1, 2, 3)]
+    shards = [contents.shard_names(names, k, 3) for k in (1, 2, 3)]
     assert sorted(name for shard in shards for name in shard) == names
-    assert outputfiles.shard_names([*names, "c99999"], 2, 3) in (shards[1], [*shards[1], "c99999"])
+    assert contents.shard_names([*names, "c99999"], 2, 3) in (shards[1], [*shards[1], "c99999"])
     out = tmp_path / "out"
-    rendering.render_fleet(
-        pipeline.SourceOptions(repo=fleet), rendering.RenderOptions(out=out, shard=(2, 3))
-    )
+    update.render_fleet(SourceOptions(repo=fleet), update.RenderOptions(out=out, shard=(2, 3)))
     rendered = sorted(p.name for p in out.iterdir() if p.is_dir() and p.name != "argocd")
     assert rendered == shards[1]
 
@@ -104,8 +101,8 @@ def test_shards_split_the_fleet_without_overlap_and_stay_put(fleet: Path, tmp_pa
 def test_a_render_in_worker_processes_is_byte_identical(fleet: Path, tmp_path: Path) -> None:
     serial, parallel = tmp_path / "serial", tmp_path / "parallel"
     _render(fleet, serial)
-    result = rendering.render_fleet(
-        pipeline.SourceOptions(repo=fleet), rendering.RenderOptions(out=parallel, jobs=3)
+    result = update.render_fleet(
+        SourceOptions(repo=fleet), update.RenderOptions(out=parallel, jobs=3)
     )
     assert _tree(parallel) == _tree(serial)
     assert result.files == len(_tree(serial)) - 1  # the ownership marker is not counted
@@ -122,12 +119,10 @@ def test_an_error_in_a_worker_is_reported_and_out_is_untouched(
     def broken(*args: object, **kwargs: object) -> list[object]:
         raise failing
 
-    monkeypatch.setattr(outputfiles, "render_cluster", broken)
+    monkeypatch.setattr(contents, "render_cluster", broken)
     (out / INPUTS_FILE).unlink()  # force a full render
     with pytest.raises(KkpgenError) as caught:
-        rendering.render_fleet(
-            pipeline.SourceOptions(repo=fleet), rendering.RenderOptions(out=out, jobs=2)
-        )
+        update.render_fleet(SourceOptions(repo=fleet), update.RenderOptions(out=out, jobs=2))
     assert caught.value.diagnostics[0].message == "boom"
     assert {k: v for k, v in _tree(out).items() if k != INPUTS_FILE} == {
         k: v for k, v in before.items() if k != INPUTS_FILE

@@ -9,10 +9,13 @@ from pathlib import Path
 import pytest
 
 from bench.fleet import make_fleet
-from generator import loader, pipeline, rendering, yamlsrc
 from generator.diagnostics import KkpgenError
-from generator.incremental import INPUTS_FILE, read_inputs
-from generator.yamlsrc import Document
+from generator.output import update
+from generator.output.record import INPUTS_FILE, read_inputs
+from generator.source import fleet as fleet_loader
+from generator.source import sourcemap
+from generator.source.sourcemap import Document
+from generator.spec.check import SourceOptions
 
 
 def _tree(root: Path) -> dict[str, bytes]:
@@ -23,8 +26,8 @@ def _tree(root: Path) -> dict[str, bytes]:
     }
 
 
-def _render(repo: Path, out: Path) -> rendering.RenderResult:
-    return rendering.render_fleet(pipeline.SourceOptions(repo=repo), rendering.RenderOptions(out))
+def _render(repo: Path, out: Path) -> update.RenderResult:
+    return update.render_fleet(SourceOptions(repo=repo), update.RenderOptions(out))
 
 
 @pytest.fixture
@@ -36,13 +39,13 @@ def fleet(tmp_path: Path) -> Path:
 def parsed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The spec files the loader parses, in order."""
     files: list[str] = []
-    original = yamlsrc.load_documents
+    original = sourcemap.load_documents
 
     def counting(text: bytes, *, file: str, ref: str | None) -> Iterator[Document]:
         files.append(file)
         return original(text, file=file, ref=ref)
 
-    monkeypatch.setattr(loader, "load_documents", counting)
+    monkeypatch.setattr(fleet_loader, "load_documents", counting)
     return files
 
 
@@ -51,7 +54,7 @@ def _edit(repo: Path, name: str, change: Callable[[str], str]) -> None:
     path.write_text(change(path.read_text()))
 
 
-def _same_as_scratch(repo: Path, out: Path, result: rendering.RenderResult, tmp: Path) -> None:
+def _same_as_scratch(repo: Path, out: Path, result: update.RenderResult, tmp: Path) -> None:
     scratch = tmp / "scratch"
     fresh = _render(repo, scratch)
     assert _tree(out) == _tree(scratch)

@@ -7,17 +7,18 @@ from pathlib import Path
 import pytest
 
 from bench.fleet import make_fleet
-from generator import outputfiles, pipeline
-from generator.memo import Recording, TemplateMemo, freeze, memoizable, root_paths
-from generator.render import Renderer, build_environment
+from generator.output import contents
+from generator.render.engine import Renderer, build_environment
+from generator.render.memo import Recording, TemplateMemo, freeze, memoizable, root_paths
+from generator.spec.check import SourceOptions, check_fleet
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 
 
 def _files(repo: Path, *, memoize: bool, monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
     monkeypatch.setattr(Renderer, "memoize", memoize)
-    checked = pipeline.check_fleet(pipeline.SourceOptions(repo=repo))
-    return dict(outputfiles.output_files(checked, only=(), kept=[]))
+    checked = check_fleet(SourceOptions(repo=repo))
+    return dict(contents.output_files(checked, only=(), kept=[]))
 
 
 @pytest.mark.parametrize("fleet", ["fixtures", "synthetic-40"])

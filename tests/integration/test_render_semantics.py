@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 import yaml
 
-from generator import pipeline, rendering
+from generator.output import update
+from generator.spec.check import SourceOptions
 from generator.validate import run_validation
 from tests.conftest import CONFIG, cluster_yaml
 
@@ -30,7 +31,7 @@ def _render(tmp_path: Path, spec: str) -> dict[str, Any]:
     (tmp_path / "kubermatic.yaml").write_text(CONFIG)
     (tmp_path / "clusters" / "c1.yaml").write_text(spec)
     out = tmp_path / "out"
-    rendering.render_fleet(pipeline.SourceOptions(repo=tmp_path), rendering.RenderOptions(out=out))
+    update.render_fleet(SourceOptions(repo=tmp_path), update.RenderOptions(out=out))
     return {
         p.relative_to(out).as_posix(): yaml.safe_load(p.read_text())
         for p in sorted(out.rglob("*.yaml"))
@@ -183,7 +184,7 @@ def test_every_object_has_images_from_the_catalog_and_probes_on_workloads(
 
 def test_the_example_fleet_validates_clean_under_strict_schemas(tmp_path: Path) -> None:
     out = tmp_path / "rendered"
-    rendering.render_fleet(pipeline.SourceOptions(repo=FIXTURES), rendering.RenderOptions(out=out))
+    update.render_fleet(SourceOptions(repo=FIXTURES), update.RenderOptions(out=out))
     run_validation(out, backend="builtin", kubeconform=None, cache_dir=tmp_path / "schemas")
 
 
@@ -191,7 +192,7 @@ def test_each_destination_folder_is_a_kustomization_of_exactly_its_objects(
     tmp_path: Path,
 ) -> None:
     out = tmp_path / "rendered"
-    rendering.render_fleet(pipeline.SourceOptions(repo=FIXTURES), rendering.RenderOptions(out=out))
+    update.render_fleet(SourceOptions(repo=FIXTURES), update.RenderOptions(out=out))
     folders = sorted(out.glob("*/user-cluster")) + sorted(out.glob("*/seed"))
     assert len(folders) == 12
     for folder in folders:

@@ -8,7 +8,8 @@ import pytest
 from syrupy.assertion import SnapshotAssertion
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
-from generator import pipeline, rendering
+from generator.output import update
+from generator.spec.check import SourceOptions
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 CLUSTERS = sorted(p.stem for p in (FIXTURES / "clusters").glob("*.yaml"))
@@ -22,7 +23,7 @@ class YamlSnapshot(SingleFileSnapshotExtension):
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("snap") / "rendered"
-    rendering.render_fleet(pipeline.SourceOptions(repo=FIXTURES), rendering.RenderOptions(out=out))
+    update.render_fleet(SourceOptions(repo=FIXTURES), update.RenderOptions(out=out))
     return out
 
 

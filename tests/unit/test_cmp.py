@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from generator.argocd import ArgoTarget
-from generator.cmp import manifest_stream, plugin_target
 from generator.diagnostics import ExitCode, KkpgenError
+from generator.gitops.plugin import manifest_stream, plugin_target
+from generator.render.applications import ArgoTarget
 
 
 @pytest.mark.parametrize(

@@ -6,11 +6,16 @@ import textwrap
 
 import pytest
 
-from generator.catalog import load_catalog
-from generator.defaults import PlatformSettings, dns_service_ip, resolve_address, resolve_cluster
-from generator.gitsource import SourceFile, SourceTree
-from generator.loader import LoadedCluster, load_fleet
-from generator.models.resolved import ResolvedCluster
+from generator.source.fleet import LoadedCluster, load_fleet
+from generator.source.repository import SourceFile, SourceTree
+from generator.spec.catalog import load_catalog
+from generator.spec.defaults import (
+    PlatformSettings,
+    dns_service_ip,
+    resolve_address,
+    resolve_cluster,
+)
+from generator.spec.models.resolved import ResolvedCluster
 
 CATALOG = load_catalog()
 

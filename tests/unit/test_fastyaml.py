@@ -1,4 +1,4 @@
-"""fastyaml writes PyYAML's bytes and loads PyYAML's values, or leaves the case to PyYAML."""
+"""fastdump writes PyYAML's bytes and fastload loads its values, or leaves the case to PyYAML."""
 
 from __future__ import annotations
 
@@ -12,7 +12,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator import fastyaml, pipeline, rendering
+from generator.output import update
+from generator.render import fastdump
+from generator.source import fastload
+from generator.spec.check import SourceOptions
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -52,7 +55,7 @@ class Recorded:
 def fleet(tmp_path_factory: pytest.TempPathFactory) -> Recorded:
     """Render the example fleet, keeping every text parsed and every object dumped."""
     recorded = Recorded([], [])
-    load_all, dump = fastyaml.load_all, fastyaml.dump
+    load_all, dump = fastload.load_all, fastdump.dump
 
     def recording_load_all(text: str) -> Iterator[object]:
         recorded.texts.append(text)
@@ -64,11 +67,9 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Recorded:
 
     out = tmp_path_factory.mktemp("fleet") / "out"
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(fastyaml, "load_all", recording_load_all)
-        patch.setattr(fastyaml, "dump", recording_dump)
-        rendering.render_fleet(
-            pipeline.SourceOptions(repo=FIXTURES), rendering.RenderOptions(out=out)
-        )
+        patch.setattr(fastload, "load_all", recording_load_all)
+        patch.setattr(fastdump, "dump", recording_dump)
+        update.render_fleet(SourceOptions(repo=FIXTURES), update.RenderOptions(out=out))
     return recorded
 
 
@@ -76,7 +77,7 @@ def test_dump_writes_pyyamls_bytes_for_every_object_of_the_example_fleet(fleet: 
     assert len(fleet.objects) > 100
     fast = 0
     for data in fleet.objects:
-        dumped = fastyaml.dump(data)
+        dumped = fastdump.dump(data)
         if dumped is not None:
             assert dumped == pyyaml_dump(data)
             fast += 1
@@ -106,13 +107,13 @@ def test_dump_writes_the_example_fleets_multi_line_scripts_and_configs_itself(
     kinds = {data.get("kind") for data in with_scripts if isinstance(data, dict)}
     assert {"ConfigMap", "DaemonSet", "Deployment"} <= kinds
     for data in with_scripts:
-        assert fastyaml.dump(data) == pyyaml_dump(data)
+        assert fastdump.dump(data) == pyyaml_dump(data)
 
 
 def test_load_all_returns_pyyamls_values_for_every_template_output(fleet: Recorded) -> None:
     assert len(fleet.texts) > 100
     for text in fleet.texts:
-        assert outcome(fastyaml.load_all, text) == outcome(pyyaml_load, text)
+        assert outcome(fastload.load_all, text) == outcome(pyyaml_load, text)
 
 
 TRICKY = [
@@ -165,10 +166,10 @@ documents = st.one_of(
 @given(documents)
 def test_dump_is_pyyamls_bytes_or_none_and_load_all_is_pyyamls_values(document: object) -> None:
     expected = pyyaml_dump(document)
-    dumped = fastyaml.dump(document)
+    dumped = fastdump.dump(document)
     if dumped is not None:
         assert dumped == expected
-    assert outcome(fastyaml.load_all, expected) == outcome(pyyaml_load, expected)
+    assert outcome(fastload.load_all, expected) == outcome(pyyaml_load, expected)
 
 
 # Simple keys, so that nothing but the values could make dump fall back.
@@ -191,7 +192,7 @@ string_data = st.recursive(
     )
 )
 def test_dump_writes_every_string_value_at_every_placement_itself(document: object) -> None:
-    assert fastyaml.dump(document) == pyyaml_dump(document)
+    assert fastdump.dump(document) == pyyaml_dump(document)
 
 
 LAYOUTS = {
@@ -216,7 +217,7 @@ LAYOUTS = {
 
 @pytest.mark.parametrize("document", LAYOUTS.values(), ids=LAYOUTS.keys())
 def test_dump_lays_out_blocks_as_pyyaml_does(document: object) -> None:
-    assert fastyaml.dump(document) == pyyaml_dump(document)
+    assert fastdump.dump(document) == pyyaml_dump(document)
 
 
 FALLBACKS = {
@@ -234,7 +235,7 @@ FALLBACKS = {
 
 @pytest.mark.parametrize("document", FALLBACKS.values(), ids=FALLBACKS.keys())
 def test_dump_leaves_what_it_cannot_promise_to_pyyaml(document: object) -> None:
-    assert fastyaml.dump(document) is None
+    assert fastdump.dump(document) is None
 
 
 PLACES = {
@@ -252,17 +253,17 @@ def test_multi_line_scalars_continue_at_the_indent_of_their_node(
 ) -> None:
     # libyaml indents a continuation line to the scalar node's indent: its parent's + 2.
     assert pyyaml_dump(document) == expected
-    assert fastyaml.dump(document) == expected
+    assert fastdump.dump(document) == expected
 
 
 def test_the_form_caches_stay_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(fastyaml, "_CACHE_LIMIT", 10)
-    monkeypatch.setattr(fastyaml, "_VALUES", {})
-    monkeypatch.setattr(fastyaml, "_KEYS", {})
+    monkeypatch.setattr(fastdump, "_CACHE_LIMIT", 10)
+    monkeypatch.setattr(fastdump, "_VALUES", {})
+    monkeypatch.setattr(fastdump, "_KEYS", {})
     document = {f"key{i}": f"value {i}" for i in range(50)}
-    assert fastyaml.dump(document) == pyyaml_dump(document)
-    assert len(fastyaml._VALUES) <= 10
-    assert len(fastyaml._KEYS) <= 10
+    assert fastdump.dump(document) == pyyaml_dump(document)
+    assert len(fastdump._VALUES) <= 10
+    assert len(fastdump._KEYS) <= 10
 
 
 LOADS = {
@@ -284,11 +285,11 @@ LOADS = {
 
 @pytest.mark.parametrize("text", LOADS.values(), ids=LOADS.keys())
 def test_load_all_returns_pyyamls_values(text: str) -> None:
-    assert outcome(fastyaml.load_all, text) == outcome(pyyaml_load, text)
+    assert outcome(fastload.load_all, text) == outcome(pyyaml_load, text)
 
 
 def test_aliased_nodes_stay_one_shared_object() -> None:
-    (document,) = fastyaml.load_all("a: &x {k: [1]}\nb: *x\n")
+    (document,) = fastload.load_all("a: &x {k: [1]}\nb: *x\n")
     assert isinstance(document, dict)
     assert document["a"] is document["b"]
 
@@ -305,14 +306,14 @@ ERRORS = {
 
 @pytest.mark.parametrize("text", ERRORS.values(), ids=ERRORS.keys())
 def test_load_all_raises_pyyamls_errors(text: str) -> None:
-    result = outcome(fastyaml.load_all, text)
+    result = outcome(fastload.load_all, text)
     assert isinstance(result, tuple)
     assert result == outcome(pyyaml_load, text)
 
 
 def test_a_later_documents_syntax_error_comes_after_the_earlier_documents() -> None:
     # render reports a bad first object before a syntax error further down, as before.
-    documents = fastyaml.load_all("a: 1\n---\nb: [\n")
+    documents = fastload.load_all("a: 1\n---\nb: [\n")
     assert next(documents) == {"a": 1}
     with pytest.raises(yaml.YAMLError):
         next(documents)

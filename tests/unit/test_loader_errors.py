@@ -7,9 +7,9 @@ import textwrap
 import pytest
 
 from generator.diagnostics import Diagnostic, ExitCode, KkpgenError, format_diagnostic
-from generator.gitsource import SourceFile, SourceTree
-from generator.loader import Fleet, load_fleet
-from generator.yamlsrc import MAX_FILE_BYTES, load_documents
+from generator.source.fleet import Fleet, load_fleet
+from generator.source.repository import SourceFile, SourceTree
+from generator.source.sourcemap import MAX_FILE_BYTES, load_documents
 
 Found = tuple[str, int | None, int | None]  # code, line, column
 CLUSTER = textwrap.dedent("""\

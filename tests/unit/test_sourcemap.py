@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from generator.diagnostics import Location, Violation
-from generator.gitsource import SourceFile, SourceTree
-from generator.loader import load_fleet, locate_violation
-from generator.yamlsrc import FieldPath, SourceMap, format_field, load_documents
+from generator.source.fleet import load_fleet, locate_violation
+from generator.source.repository import SourceFile, SourceTree
+from generator.source.sourcemap import FieldPath, SourceMap, format_field, load_documents
 
 SPEC = b"""\
 apiVersion: kubermatic.k8c.io/v1

@@ -6,13 +6,13 @@ from collections.abc import Callable
 
 import pytest
 
-from generator.catalog import load_catalog
-from generator.defaults import resolve_cluster
 from generator.diagnostics import Diagnostic, KkpgenError, format_diagnostic
-from generator.gitsource import SourceFile, SourceTree
-from generator.loader import load_fleet
-from generator.pipeline import SourceOptions, check_fleet
-from generator.transitions import upgrade_targets
+from generator.source.fleet import load_fleet
+from generator.source.repository import SourceFile, SourceTree
+from generator.spec.catalog import load_catalog
+from generator.spec.check import SourceOptions, check_fleet
+from generator.spec.defaults import resolve_cluster
+from generator.spec.transitions import upgrade_targets
 from tests.conftest import Repo, cluster_yaml
 
 Found = tuple[str, str, int | None]  # code, field, line

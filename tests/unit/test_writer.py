@@ -7,7 +7,14 @@ from pathlib import Path
 import pytest
 
 from generator.diagnostics import ExitCode, KkpgenError
-from generator.writer import OWNER_MARKER, check_owned, commit, discard, output_lock, stage_tree
+from generator.output.staging import (
+    OWNER_MARKER,
+    check_owned,
+    commit,
+    discard,
+    output_lock,
+    stage_tree,
+)
 
 
 def _tree(root: Path) -> dict[str, bytes]:

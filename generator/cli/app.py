@@ -1,0 +1,41 @@
+"""The kkpgen command line: the command group, its commands, and the console script."""
+
+from __future__ import annotations
+
+import gc
+
+import click
+
+from generator.cli import gitops_commands, output_commands, spec_commands
+
+
+@click.group()
+@click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
+@click.version_option(package_name="kkpgen")
+def main(debug: bool) -> None:
+    """Render and check the network layer of a fleet of KKP user clusters."""
+
+
+for _command in (
+    spec_commands.check,
+    spec_commands.resolve,
+    spec_commands.versions,
+    spec_commands.upgrades,
+    spec_commands.schema,
+    output_commands.render,
+    output_commands.validate,
+    gitops_commands.diff,
+    gitops_commands.argocd_group,
+    gitops_commands.init_repo,
+):
+    main.add_command(_command)
+
+
+def run() -> None:
+    """The `kkpgen` console script: tune the garbage collector, then run the command line."""
+    # A fleet run keeps millions of small objects alive to the end (specs, models, rendered
+    # text). With CPython's default thresholds the collector scans them again and again:
+    # a quarter of `check` on 10,000 clusters. kkpgen builds few reference cycles.
+    gc.freeze()
+    gc.set_threshold(10_000, 50, 50)
+    main()

@@ -1,0 +1,62 @@
+"""Commands of the GitOps loop: diff, argocd generate, init."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from generator.cli.options import source, source_options
+from generator.cli.printing import emit, run_action
+from generator.gitops import compare, plugin, report, scaffold
+from generator.output import contents
+
+
+@click.command()
+@source_options
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text")
+def diff(repo: Path, ref: str | None, base: str | None, kkp_version: str | None, fmt: str) -> None:
+    """Show what the rendered manifests change from --base to --ref, and how disruptive it is."""
+    if base is None:
+        raise click.UsageError("diff needs --base REF (the state to compare with)")
+    result = run_action(lambda: compare.diff_refs(source(repo, ref, None, kkp_version), base=base))
+    click.echo(report.format_report(result, fmt), nl=False)
+
+
+@click.group("argocd")
+def argocd_group() -> None:
+    """Argo CD integration (Config Management Plugin mode: see docs/argocd-cmp.md)."""
+
+
+@argocd_group.command("generate")
+@click.option("--cluster", default=None, help=f"Default: ${plugin.CLUSTER_ENV}.")
+@click.option(
+    "--destination",
+    type=click.Choice(plugin.DESTINATIONS),
+    default=None,
+    help=f"Default: ${plugin.DESTINATION_ENV}, else the suffix of ${plugin.APP_NAME_ENV}.",
+)
+@click.option("--repo", type=click.Path(path_type=Path, file_okay=False), default=Path())
+@click.option("--kkp-version", default=None, help="Override the KKP version of kubermatic.yaml.")
+def argocd_generate(
+    cluster: str | None, destination: str | None, repo: Path, kkp_version: str | None
+) -> None:
+    """Print one cluster's manifests for one destination as a YAML stream (the CMP contract)."""
+    target = run_action(
+        lambda: plugin.plugin_target(cluster=cluster, destination=destination, env=os.environ)
+    )
+    opts = source(repo, None, None, kkp_version)
+    checked, files = run_action(lambda: contents.rendered_files(opts, only=(target.cluster,)))
+    emit(checked.diagnostics, "text")
+    click.echo(plugin.manifest_stream(files, target), nl=False)
+
+
+@click.command("init")
+@click.argument("directory", type=click.Path(path_type=Path))
+def init_repo(directory: Path) -> None:
+    """Create a new GitOps repository in DIRECTORY (which must be new or empty)."""
+    written = run_action(lambda: scaffold.init_repo(directory))
+    for relative in written:
+        click.echo(f"created {directory / relative}", err=True)
+    click.echo(f"next: cd {directory} && git init && kkpgen check", err=True)

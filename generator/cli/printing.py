@@ -1,0 +1,78 @@
+"""Diagnostics to the terminal (text, JSON, GitHub annotations) and the exit code of a failure."""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+import click
+
+from generator.diagnostics import Diagnostic, ExitCode, KkpgenError, format_diagnostic, printable
+
+T = TypeVar("T")
+
+
+def _emit_text(diagnostics: Sequence[Diagnostic]) -> None:
+    for diagnostic in diagnostics:
+        click.echo(format_diagnostic(diagnostic), err=True)
+
+
+def _emit_github(diagnostics: Sequence[Diagnostic]) -> None:
+    levels = {"error": "error", "warning": "warning", "notice": "notice"}
+    for d in diagnostics:
+        loc = d.location
+        props = (
+            [f"file={loc.file}"]
+            + ([f"line={loc.line}"] if loc.line else [])
+            + ([f"col={loc.column}"] if loc.column else [])
+            + [f"title={d.code}"]
+        )
+        text = printable(f"{d.field + ': ' if d.field else ''}{d.message}. Hint: {d.hint}")
+        click.echo(f"::{levels[d.severity]} {','.join(props)}::{text}")
+
+
+def _as_json(d: Diagnostic) -> dict[str, object]:
+    return {
+        "code": d.code,
+        "cluster": d.cluster,
+        "file": d.location.file,
+        "line": d.location.line,
+        "column": d.location.column,
+        "field": d.field,
+        "message": d.message,
+        "hint": d.hint,
+        "severity": d.severity,
+    }
+
+
+def emit(diagnostics: Sequence[Diagnostic], fmt: str) -> None:
+    ordered = sorted(diagnostics, key=Diagnostic.sort_key)
+    if fmt == "json":
+        payload = {
+            "errors": [_as_json(d) for d in ordered if d.severity == "error"],
+            "warnings": [_as_json(d) for d in ordered if d.severity != "error"],
+        }
+        click.echo(json.dumps(payload, indent=2))
+    elif fmt == "github":
+        _emit_github(ordered)
+    else:
+        _emit_text(ordered)
+
+
+def run_action(action: Callable[[], T], *, fmt: str = "text") -> T:
+    """Known failures print diagnostics and exit with their code; bugs print one line."""
+    try:
+        return action()
+    except KkpgenError as error:
+        emit(error.diagnostics, fmt)
+        sys.exit(int(error.exit_code))
+    except Exception as error:  # noqa: BLE001  the one place that turns bugs into exit 70
+        if click.get_current_context().find_root().params.get("debug"):
+            traceback.print_exc()
+        else:
+            click.echo(f"kkpgen: internal error: {type(error).__name__}: {error}", err=True)
+            click.echo("re-run with --debug for the traceback", err=True)
+        sys.exit(int(ExitCode.INTERNAL))

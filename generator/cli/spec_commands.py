@@ -1,0 +1,124 @@
+"""Commands about the specs: check, resolve, versions, upgrades, schema."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from generator import pipeline
+from generator.cli.options import source, source_options
+from generator.cli.printing import emit, run_action
+from generator.render.manifest import dump_yaml
+from generator.spec import editor_schema
+from generator.spec.catalog import load_catalog
+from generator.spec.check import check_fleet
+
+
+@click.command()
+@source_options
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text")
+def check(repo: Path, ref: str | None, base: str | None, kkp_version: str | None, fmt: str) -> None:
+    """Check every cluster spec against KKP's CNI and cluster-network rules."""
+    checked = run_action(lambda: check_fleet(source(repo, ref, base, kkp_version)), fmt=fmt)
+    emit(checked.diagnostics, fmt)
+    if fmt == "text":
+        click.echo(f"{len(checked.resolved)} clusters ok (KKP {checked.release.version})", err=True)
+
+
+@click.command()
+@click.argument("name")
+@source_options
+@click.option("--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml")
+def resolve(
+    name: str, repo: Path, ref: str | None, base: str | None, kkp_version: str | None, fmt: str
+) -> None:
+    """Print the Cluster NAME with every default filled in."""
+    document = run_action(
+        lambda: pipeline.resolved_document(source(repo, ref, base, kkp_version), name)
+    )
+    click.echo(
+        json.dumps(document, indent=2) if fmt == "json" else dump_yaml(document), nl=fmt == "json"
+    )
+
+
+@click.command()
+@click.option("--kkp-version", default=None, help="Only this KKP release.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def versions(kkp_version: str | None, fmt: str) -> None:
+    """Print the CNI support matrix per KKP release (deprecated versions marked)."""
+    catalog = load_catalog()
+    releases = sorted(
+        catalog.releases.values(),
+        key=lambda r: [int(p) for p in r.version[1:].split(".")],
+        reverse=True,
+    )
+    if kkp_version:
+        wanted = catalog.release(kkp_version)
+        releases = [wanted] if wanted else []
+        if not releases:
+            raise click.BadParameter(
+                f"unknown KKP version; known: {', '.join(sorted(catalog.releases))}",
+                param_hint="--kkp-version",
+            )
+    if fmt == "json":
+        table = {
+            r.version: {
+                cni: {
+                    "default": s.default,
+                    "supported": list(s.supported),
+                    "deprecated": dict(s.deprecated),
+                }
+                for cni, s in r.cni.items()
+                if cni != "none"
+            }
+            for r in releases
+        }
+        click.echo(json.dumps(table, indent=2))
+        return
+    for release in releases:
+        cells = []
+        for cni, support in release.cni.items():
+            if cni == "none":
+                continue
+            listed = [
+                f"{v}{' (default)' if v == support.default else ''}" for v in support.supported
+            ]
+            listed += [f"{v} (deprecated: {why})" for v, why in support.deprecated.items()]
+            cells.append(f"{cni}: {', '.join(listed)}")
+        click.echo(f"KKP {release.version}.x  " + "; ".join(cells))
+
+
+@click.command()
+@click.argument("name")
+@source_options
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def upgrades(
+    name: str, repo: Path, ref: str | None, base: str | None, kkp_version: str | None, fmt: str
+) -> None:
+    """List the CNI versions cluster NAME may move to now (KKP's upgrade dialog)."""
+    cluster, targets = run_action(
+        lambda: pipeline.upgrade_targets(source(repo, ref, base, kkp_version), name)
+    )
+    if fmt == "json":
+        click.echo(
+            json.dumps(
+                {
+                    "cluster": name,
+                    "cni": cluster.cni.type,
+                    "current": cluster.cni.version,
+                    "upgrades": list(targets),
+                }
+            )
+        )
+    elif not targets:
+        click.echo(f"{name}: {cluster.cni.type} {cluster.cni.version}: no upgrade available")
+    else:
+        click.echo(f"{name}: {cluster.cni.type} {cluster.cni.version} -> {', '.join(targets)}")
+
+
+@click.command()
+def schema() -> None:
+    """Print the JSON Schema (draft 2020-12) of the spec files, for editors and CI."""
+    click.echo(json.dumps(editor_schema.spec_schema(), indent=2))

@@ -1,0 +1,185 @@
+"""Two rendered trees -> per-cluster object changes (unified diffs) and disruption warnings."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+from generator.diagnostics import Diagnostic
+from generator.render.applications import ARGOCD_DIR
+from generator.spec.catalog import KKPRelease
+from generator.spec.models.resolved import ResolvedCluster
+
+ChangeKind = Literal["added", "removed", "changed"]
+ClusterStatus = Literal["added", "removed", "changed", "unchanged"]
+MAINTENANCE = "plan a maintenance window"
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedSide:
+    """One ref rendered in memory: what `render` would write, and the clusters behind it."""
+
+    ref: str  # as the user named it; "work tree" for the checkout
+    files: Mapping[str, bytes]
+    clusters: Mapping[str, ResolvedCluster]
+    release: KKPRelease | None = None
+    failures: tuple[Diagnostic, ...] = ()  # why this ref fails the rules (base side only)
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectChange:
+    path: str  # output path, "<cluster>/<destination>/<chart>/<kind>-<name>.yaml"
+    kind: ChangeKind
+    diff: str  # unified diff; added and removed objects diff against nothing
+
+
+@dataclass(frozen=True, slots=True)
+class Disruption:
+    code: str  # stable id: "disruption.cni-version"
+    message: str  # what happens to the running cluster, in plain language
+    action: str  # what to do about it: "plan a maintenance window", "upgrade soon"
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterDiff:
+    name: str  # the cluster, or "argocd" for the Argo CD Applications
+    status: ClusterStatus
+    objects: tuple[ObjectChange, ...]
+    disruptions: tuple[Disruption, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FleetDiff:
+    base_ref: str
+    head_ref: str
+    base_failures: tuple[Diagnostic, ...]  # the base fails the rules: its output is partial
+    clusters: tuple[ClusterDiff, ...]  # only those with changes or disruptions, sorted
+
+    @property
+    def changed(self) -> bool:
+        return any(c.objects for c in self.clusters)
+
+
+def _cni(cluster: ResolvedCluster) -> str:
+    return f"{cluster.cni.type.capitalize()} {cluster.cni.version}"
+
+
+def _cni_change(base: ResolvedCluster, head: ResolvedCluster) -> Iterator[Disruption]:
+    if base.cni.type != head.cni.type:
+        yield Disruption(
+            "disruption.cni-migration",
+            f"CNI migration {_cni(base)} -> {_cni(head)}: pod networking is down until every "
+            "node runs the new CNI and its pods are recreated",
+            MAINTENANCE,
+        )
+    elif base.cni.version != head.cni.version:
+        yield Disruption(
+            "disruption.cni-version",
+            f"CNI version change {_cni(base)} -> {head.cni.version}: the CNI pods restart on "
+            "every node and pod connectivity drops while they do",
+            MAINTENANCE,
+        )
+
+
+def _konnectivity_switch(base: ResolvedCluster, head: ResolvedCluster) -> Iterator[Disruption]:
+    before, after = base.network.konnectivity_enabled, head.network.konnectivity_enabled
+    if before != after:
+        names = ("Konnectivity", "OpenVPN") if before else ("OpenVPN", "Konnectivity")
+        yield Disruption(
+            "disruption.konnectivity-switch",
+            f"switching {names[0]} -> {names[1]} restarts most control-plane components "
+            "(apiserver, controller-manager, scheduler); kubectl logs/exec/port-forward and "
+            "webhooks fail until the new tunnel is up",
+            MAINTENANCE,
+        )
+
+
+def _forced_upgrade(base: ResolvedCluster, head: ResolvedCluster) -> Iterator[Disruption]:
+    forced = head.cni.forced_from is not None and base.cni.version != head.cni.version
+    if forced and base.kubernetes_version != head.kubernetes_version:
+        yield Disruption(
+            "disruption.forced-cni-upgrade",
+            f"the Kubernetes upgrade {base.kubernetes_version} -> {head.kubernetes_version} "
+            f"forces {_cni(base)} -> {head.cni.version}: KKP upgrades the CNI together with "
+            "Kubernetes, so both disruptions happen in one rollout",
+            f'{MAINTENANCE}; set spec.cniPlugin.version: "{head.cni.version}" so the spec '
+            "says what runs",
+        )
+
+
+def _deprecated(head: ResolvedCluster, release: KKPRelease | None) -> Iterator[Disruption]:
+    if not head.cni.deprecated:
+        return
+    support = release.cni.get(head.cni.type) if release else None
+    reason = support.deprecated.get(head.cni.version, "") if support else ""
+    latest = f" to {support.latest()}" if support else ""
+    yield Disruption(
+        "disruption.deprecated-version",
+        f"{_cni(head)} is deprecated{f' ({reason})' if reason else ''} and still in use",
+        f"upgrade soon{latest}",
+    )
+
+
+def disruptions(
+    base: ResolvedCluster | None, head: ResolvedCluster | None, *, release: KKPRelease | None
+) -> tuple[Disruption, ...]:
+    """What the change from base to head does to the running cluster, worst first."""
+    if head is None:
+        return ()
+    found: list[Disruption] = []
+    if base is not None:
+        found += _forced_upgrade(base, head)
+        found += _cni_change(base, head)
+        found += _konnectivity_switch(base, head)
+    found += _deprecated(head, release)
+    return tuple(found)
+
+
+def _unified(path: str, before: bytes | None, after: bytes | None) -> str:
+    old = before.decode().splitlines(keepends=True) if before is not None else []
+    new = after.decode().splitlines(keepends=True) if after is not None else []
+    lines = difflib.unified_diff(
+        old,
+        new,
+        fromfile=f"a/{path}" if before is not None else "/dev/null",
+        tofile=f"b/{path}" if after is not None else "/dev/null",
+    )
+    return "".join(line if line.endswith("\n") else f"{line}\n" for line in lines)
+
+
+def object_changes(base: Mapping[str, bytes], head: Mapping[str, bytes]) -> list[ObjectChange]:
+    """Every output file added, removed or changed between the two trees, sorted by path."""
+    changes: list[ObjectChange] = []
+    for path in sorted(set(base) | set(head)):
+        before, after = base.get(path), head.get(path)
+        if before == after:
+            continue
+        kind: ChangeKind = "added" if before is None else "removed" if after is None else "changed"
+        changes.append(ObjectChange(path, kind, _unified(path, before, after)))
+    return changes
+
+
+def _status(name: str, base: RenderedSide, head: RenderedSide) -> ClusterStatus:
+    if name == ARGOCD_DIR:
+        return "changed"
+    if name not in base.clusters:
+        return "added"
+    return "removed" if name not in head.clusters else "changed"
+
+
+def diff_fleets(base: RenderedSide, head: RenderedSide) -> FleetDiff:
+    """Group the object changes by cluster and add each cluster's disruption summary."""
+    by_group: dict[str, list[ObjectChange]] = {}
+    for change in object_changes(base.files, head.files):
+        by_group.setdefault(change.path.split("/", 1)[0], []).append(change)
+    clusters: list[ClusterDiff] = []
+    for name in sorted(set(by_group) | set(head.clusters)):
+        objects = tuple(by_group.get(name, ()))
+        found = disruptions(base.clusters.get(name), head.clusters.get(name), release=head.release)
+        if not objects and not found:
+            continue
+        status = _status(name, base, head) if objects else "unchanged"
+        clusters.append(ClusterDiff(name, status, objects, found))
+    return FleetDiff(base.ref, head.ref, base.failures, tuple(clusters))

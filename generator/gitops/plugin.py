@@ -1,0 +1,67 @@
+"""Argo CD Config Management Plugin contract: which folder to print, as one YAML stream."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import get_args
+
+from generator.diagnostics import Diagnostic, ExitCode, KkpgenError, Location
+from generator.render.applications import ArgoTarget
+from generator.render.manifest import KUSTOMIZATION, Destination
+
+# Set by Argo CD for every CMP command: plugin env entries of the Application get the
+# ARGOCD_ENV_ prefix; ARGOCD_APP_NAME is a standard build environment variable.
+CLUSTER_ENV = "ARGOCD_ENV_CLUSTER"
+DESTINATION_ENV = "ARGOCD_ENV_DESTINATION"
+APP_NAME_ENV = "ARGOCD_APP_NAME"
+DOCUMENT_SEPARATOR = b"---\n"
+DESTINATIONS: tuple[Destination, ...] = get_args(Destination)
+
+
+def _from_app_name(app_name: str) -> tuple[str, str] | None:
+    """`<cluster>-<destination>`, as kkpgen names its Applications."""
+    for destination in DESTINATIONS:
+        cluster = app_name.removesuffix(f"-{destination}")
+        if cluster != app_name and cluster:
+            return cluster, destination
+    return None
+
+
+def _usage(field: str, message: str, hint: str) -> KkpgenError:
+    diagnostic = Diagnostic("argocd.plugin.target", Location(f"${field}"), "", message, hint)
+    return KkpgenError([diagnostic], exit_code=ExitCode.USAGE)
+
+
+def plugin_target(
+    *, cluster: str | None, destination: str | None, env: Mapping[str, str]
+) -> ArgoTarget:
+    """Flags first, then ARGOCD_ENV_CLUSTER/DESTINATION, then ARGOCD_APP_NAME."""
+    from_name = _from_app_name(env.get(APP_NAME_ENV, ""))
+    cluster = cluster or env.get(CLUSTER_ENV) or (from_name[0] if from_name else None)
+    destination = destination or env.get(DESTINATION_ENV) or (from_name[1] if from_name else None)
+    if not cluster:
+        raise _usage(
+            CLUSTER_ENV,
+            "no cluster given",
+            f"pass --cluster, set {CLUSTER_ENV} (plugin env CLUSTER) or name the Application "
+            "<cluster>-<destination>",
+        )
+    for wanted in DESTINATIONS:
+        if destination == wanted:
+            return ArgoTarget(cluster, wanted)
+    raise _usage(
+        DESTINATION_ENV,
+        f"destination {destination!r} is not one of {', '.join(DESTINATIONS)}",
+        f"pass --destination or set {DESTINATION_ENV} (plugin env DESTINATION)",
+    )
+
+
+def manifest_stream(files: Iterable[tuple[str, bytes]], target: ArgoTarget) -> bytes:
+    """The files `render` writes below <cluster>/<destination>/, by path, joined by `---`."""
+    prefix = f"{target.cluster}/{target.destination}/"
+    chosen = sorted(
+        (path, data)
+        for path, data in files
+        if path.startswith(prefix) and not path.endswith(f"/{KUSTOMIZATION}")
+    )
+    return DOCUMENT_SEPARATOR.join(data for _, data in chosen)

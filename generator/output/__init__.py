@@ -1,0 +1,1 @@
+"""The output tree: staging and atomic swap, the incremental record, workers, orchestration."""

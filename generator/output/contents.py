@@ -1,0 +1,177 @@
+"""Rendered output in memory: each cluster's (path, bytes), the Argo CD files, their digests."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator, Mapping, Sequence
+
+from generator.diagnostics import Diagnostic, KkpgenError, Location
+from generator.output.record import OutputInputs, cluster_digest, code_digest, run_digest
+from generator.render import applications
+from generator.render.engine import Renderer, build_environment, render_release
+from generator.render.manifest import (
+    DESTINATIONS,
+    KUSTOMIZATION,
+    Manifest,
+    dump_yaml,
+    kustomization_text,
+)
+from generator.render.plan import plan_releases, tunnel_port_notice
+from generator.source.fleet import Fleet, locate_violation
+from generator.spec import defaults
+from generator.spec.catalog import Catalog, load_catalog
+from generator.spec.charts import Chart, load_charts
+from generator.spec.check import CheckedFleet, SourceOptions, check_fleet
+from generator.spec.models.kubermatic import (
+    ARGOCD_PATH_ANNOTATION,
+    ARGOCD_REPO_ANNOTATION,
+    ARGOCD_REVISION_ANNOTATION,
+    SEED_DESTINATION_ANNOTATION,
+)
+from generator.spec.models.resolved import ResolvedCluster
+
+
+def render_cluster(
+    cluster: ResolvedCluster, *, charts: Mapping[str, Chart], renderer: Renderer, catalog: Catalog
+) -> list[Manifest]:
+    images = catalog.images_for(
+        release=catalog.release(cluster.kkp_version),
+        cni=cluster.cni.type,
+        cni_version=cluster.cni.version,
+        kubernetes_version=cluster.kubernetes_version,
+    )
+    manifests: list[Manifest] = []
+    for release in plan_releases(cluster):
+        manifests.extend(
+            render_release(
+                release,
+                chart=charts[release.chart],
+                renderer=renderer,
+                images=images,
+            )
+        )
+    seen: dict[str, Manifest] = {}
+    for manifest in manifests:
+        if manifest.path in seen:
+            raise KkpgenError(
+                [
+                    Diagnostic(
+                        "render.duplicate-object",
+                        Location(f"charts/{manifest.chart}/templates/{manifest.template}"),
+                        "",
+                        f"two objects render to {manifest.path}",
+                        "give each object of a chart a distinct kind and name",
+                    )
+                ]
+            )
+        seen[manifest.path] = manifest
+    return manifests
+
+
+def argo_settings(fleet: Fleet) -> applications.ArgoSettings | None:
+    annotations = fleet.config.metadata.annotations
+    repo_url = annotations.get(ARGOCD_REPO_ANNOTATION)
+    if not repo_url:
+        return None
+    return applications.ArgoSettings(
+        repo_url=repo_url,
+        revision=annotations.get(ARGOCD_REVISION_ANNOTATION, "HEAD"),
+        path=annotations.get(ARGOCD_PATH_ANNOTATION, "rendered"),
+        seed_destination=annotations.get(SEED_DESTINATION_ANNOTATION, "in-cluster"),
+    )
+
+
+def cluster_files(
+    checked: CheckedFleet, *, names: Sequence[str], renderer: Renderer
+) -> Iterator[tuple[str, bytes]]:
+    """(path, bytes) of every named cluster, one cluster at a time (memory stays flat)."""
+    catalog = load_catalog()
+    charts = load_charts()
+    wanted = set(names)
+    by_name = {c.name: c for c in checked.fleet.clusters}
+    for cluster in checked.resolved:
+        if cluster.name not in wanted:
+            continue
+        manifests = render_cluster(cluster, charts=charts, renderer=renderer, catalog=catalog)
+        for manifest in sorted(manifests, key=lambda m: m.path):
+            yield manifest.path, manifest.text.encode()
+        for destination in DESTINATIONS:
+            resources = [
+                f"{m.chart}/{m.file_name}" for m in manifests if m.destination == destination
+            ]
+            if resources:
+                path = f"{cluster.name}/{destination}/{KUSTOMIZATION}"
+                yield path, kustomization_text(resources).encode()
+        document = defaults.resolved_document(by_name[cluster.name], cluster)
+        yield f"{cluster.name}/resolved.yaml", dump_yaml(document).encode()
+
+
+def argocd_files(
+    checked: CheckedFleet, *, present: Callable[[str, str], bool]
+) -> Iterator[tuple[str, bytes]]:
+    settings = argo_settings(checked.fleet)
+    if settings is None:
+        return
+    targets = [
+        applications.ArgoTarget(cluster.name, destination)
+        for cluster in checked.resolved
+        for destination in DESTINATIONS
+        if present(cluster.name, destination)
+    ]
+    for path, text in applications.application_files(targets, settings):
+        yield path, text.encode()
+
+
+def output_files(
+    checked: CheckedFleet, *, only: Sequence[str], kept: Sequence[applications.ArgoTarget]
+) -> Iterator[tuple[str, bytes]]:
+    """Everything `render` writes for these clusters, in memory (diff, the Argo CD plugin)."""
+    names = [c.name for c in checked.resolved if not only or c.name in only]
+    files = dict(cluster_files(checked, names=names, renderer=Renderer(build_environment())))
+    written = {tuple(path.split("/")[:2]) for path in files}
+    kept_targets = {(t.cluster, t.destination) for t in kept}
+    yield from files.items()
+    yield from argocd_files(
+        checked, present=lambda c, d: (c, d) in written or (c, d) in kept_targets
+    )
+
+
+def rendered_files(
+    opts: SourceOptions, *, only: Sequence[str] = ()
+) -> tuple[CheckedFleet, tuple[tuple[str, bytes], ...]]:
+    """Check and render in memory: the (path, bytes) `render` writes, nothing written."""
+    checked = check_fleet(opts, only=only)
+    return checked, tuple(output_files(checked, only=only, kept=()))
+
+
+def fleet_inputs(checked: CheckedFleet) -> OutputInputs:
+    settings = argo_settings(checked.fleet)
+    run = run_digest(code_digest(), repr(settings))
+    by_name = {c.name: c for c in checked.fleet.clusters}
+    clusters = {
+        cluster.name: cluster_digest(
+            defaults.resolved_document(by_name[cluster.name], cluster),
+            [(a.name, a.variables) for a in cluster.addons],
+        )
+        for cluster in checked.resolved
+    }
+    return OutputInputs(run, clusters)
+
+
+def shard_names(names: Sequence[str], index: int, count: int) -> list[str]:
+    """The clusters of shard `index` of `count`: by a hash of the name, so adding or removing
+    a cluster never moves another one to a different CI machine."""
+    return [
+        name
+        for name in names
+        if int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big") % count == index - 1
+    ]
+
+
+def render_notices(checked: CheckedFleet) -> list[Diagnostic]:
+    by_name = {c.name: c for c in checked.fleet.clusters}
+    return [
+        locate_violation(violation, by_name[cluster.name])
+        for cluster in checked.resolved
+        for violation in tunnel_port_notice(by_name[cluster.name], cluster)
+    ]

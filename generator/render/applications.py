@@ -1,0 +1,77 @@
+"""Argo CD Applications that sync each cluster's user-cluster and seed folders (render stage)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from generator.render.manifest import Destination, dump_yaml
+
+ARGOCD_NAMESPACE = "argocd"
+ARGOCD_DIR = "argocd"
+
+
+@dataclass(frozen=True, slots=True)
+class ArgoSettings:
+    repo_url: str
+    revision: str  # the branch Argo CD follows
+    path: str  # where the rendered tree lives inside repo_url
+    seed_destination: str  # Argo CD cluster name of the seed
+
+
+@dataclass(frozen=True, slots=True)
+class ArgoTarget:
+    cluster: str
+    destination: Destination
+
+
+def _application(target: ArgoTarget, settings: ArgoSettings) -> dict[str, object]:
+    seed = target.destination == "seed"
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Application",
+        "metadata": {
+            "name": f"{target.cluster}-{target.destination}",
+            "namespace": ARGOCD_NAMESPACE,
+            "labels": {
+                "app.kubernetes.io/managed-by": "kkpgen",
+                "kkpgen/cluster": target.cluster,
+                "kkpgen/destination": target.destination,
+            },
+            # Deleting the Application removes what it deployed.
+            "finalizers": ["resources-finalizer.argocd.argoproj.io"],
+        },
+        "spec": {
+            "project": "default",
+            "source": {
+                "repoURL": settings.repo_url,
+                "targetRevision": settings.revision,
+                # kustomization.yaml in the folder: Argo CD builds it with Kustomize.
+                "path": f"{settings.path.strip('/')}/{target.cluster}/{target.destination}",
+            },
+            "destination": {
+                "name": settings.seed_destination if seed else target.cluster,
+                "namespace": f"cluster-{target.cluster}" if seed else "kube-system",
+            },
+            "syncPolicy": {
+                "automated": {"prune": True, "selfHeal": True},
+                # Calico CRDs exceed the 256 KiB last-applied annotation of client-side apply.
+                "syncOptions": ["ServerSideApply=true", "CreateNamespace=false"],
+                "retry": {
+                    "limit": 5,
+                    "backoff": {"duration": "10s", "factor": 2, "maxDuration": "3m"},
+                },
+            },
+        },
+    }
+
+
+def application_files(
+    targets: Iterable[ArgoTarget], settings: ArgoSettings
+) -> list[tuple[str, str]]:
+    """(path, text) of one Application per cluster and destination, under argocd/."""
+    files = []
+    for target in sorted(set(targets), key=lambda t: (t.cluster, t.destination)):
+        text = f"# Source: kkpgen argocd\n{dump_yaml(_application(target, settings))}"
+        files.append((f"{ARGOCD_DIR}/application-{target.cluster}-{target.destination}.yaml", text))
+    return files

@@ -1,0 +1,296 @@
+"""The one Jinja2 environment, and ChartRelease -> Manifests (template errors as Diagnostics)."""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import hashlib
+import json
+import os
+import traceback
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+import yaml
+
+from generator.diagnostics import Diagnostic, KkpgenError, Location
+from generator.render.manifest import (
+    CRD_SYNC_WAVE,
+    SYNC_WAVE,
+    Destination,
+    Manifest,
+    canonical_text,
+    dump_yaml,
+)
+from generator.render.memo import Path as MemoPath
+from generator.render.memo import (
+    Recording,
+    TemplateMemo,
+    TrackingEnvironment,
+    memoizable,
+    root_paths,
+)
+from generator.render.plan import ChartRelease
+from generator.source import fastload
+from generator.spec.charts import CHARTS_DIR, SEED_TEMPLATES, Chart
+
+
+class TemplateFailure(Exception):
+    """Raised by the `required` filter, like Helm's `required`."""
+
+
+def _required(value: object, message: str = "a required value is missing") -> object:
+    if value is None or value == "" or isinstance(value, jinja2.Undefined):
+        raise TemplateFailure(message)
+    return value
+
+
+def _toyaml(value: object) -> str:
+    return dump_yaml(value).rstrip("\n")
+
+
+def _nindent(text: str, width: int) -> str:
+    return "\n" + jinja2.filters.do_indent(str(text), width, first=True)
+
+
+def _quote(value: object) -> str:
+    return json.dumps(str(value))  # a JSON string is a valid double-quoted YAML string
+
+
+def _b64enc(value: object) -> str:
+    return base64.b64encode(str(value).encode()).decode()
+
+
+class _CompiledTemplates(jinja2.FileSystemBytecodeCache):
+    """Compiled templates kept between runs in $XDG_CACHE_HOME/kkpgen/templates: compiling the
+    charts is most of a one-cluster render. Jinja checks each entry against the template's
+    source; a cache that cannot be read or written is simply not used."""
+
+    def __init__(self) -> None:
+        base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+        folder = Path(base) / "kkpgen" / "templates"
+        with contextlib.suppress(OSError):
+            folder.mkdir(parents=True, exist_ok=True)
+        super().__init__(str(folder))
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        with contextlib.suppress(OSError):
+            super().load_bytecode(bucket)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        with contextlib.suppress(OSError):
+            super().dump_bytecode(bucket)
+
+
+def build_environment(root: Path = CHARTS_DIR) -> TrackingEnvironment:
+    """The one environment of a run: templates compile once and are reused for every cluster."""
+    env = TrackingEnvironment(
+        loader=jinja2.FileSystemLoader(str(root)),
+        bytecode_cache=_CompiledTemplates(),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        auto_reload=False,
+        cache_size=-1,  # a plain dict: the LRU's bookkeeping cost 1 s per 1,000 clusters
+    )
+    env.filters.update(
+        toyaml=_toyaml, nindent=_nindent, quote=_quote, required=_required, b64enc=_b64enc
+    )
+    return env
+
+
+def merge_values(base: Mapping[str, object], overrides: Mapping[str, object]) -> dict[str, object]:
+    merged = dict(base)
+    for key, value in overrides.items():
+        current = merged.get(key)
+        if isinstance(current, Mapping) and isinstance(value, Mapping):
+            merged[key] = merge_values(current, value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _template_line(error: BaseException, name: str) -> int | None:
+    if isinstance(error, jinja2.TemplateSyntaxError):
+        return error.lineno
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename.endswith(name)]
+    return frames[-1].lineno if frames else None
+
+
+def _failure(
+    release: ChartRelease, template: str, error: BaseException, message: str
+) -> KkpgenError:
+    path = f"charts/{release.chart}/templates/{template}"
+    return KkpgenError(
+        [
+            Diagnostic(
+                "render.template",
+                Location(path, _template_line(error, template)),
+                "",
+                f"rendering {release.chart} for cluster {release.cluster.name!r} failed: {message}",
+                "fix the template, or the value it reads",
+                cluster=release.cluster.name,
+            )
+        ]
+    )
+
+
+def _documents(text: str) -> Iterator[dict[str, object]]:
+    for doc in fastload.load_all(text):
+        if doc is not None:
+            if not isinstance(doc, dict):
+                raise ValueError(f"a document is a {type(doc).__name__}, not an object")
+            yield doc
+
+
+def _canonical_objects(text: str, source: str) -> tuple[CanonicalObject, ...]:
+    return tuple(_canonical(doc, source) for doc in _documents(text))
+
+
+@dataclass(frozen=True, slots=True)
+class CanonicalObject:
+    """One parsed and re-dumped object of a template's output; independent of the cluster."""
+
+    kind: str
+    name: str
+    namespace: str | None
+    text: str
+
+
+def _canonical(doc: dict[str, object], source: str) -> CanonicalObject:
+    meta = doc.get("metadata")
+    if not isinstance(meta, dict) or not doc.get("kind") or not meta.get("name"):
+        raise ValueError("every object needs kind and metadata.name")
+    kind, name = str(doc["kind"]), str(meta["name"])
+    if kind == "CustomResourceDefinition":
+        annotations = meta.setdefault("annotations", {})
+        annotations.setdefault(SYNC_WAVE, CRD_SYNC_WAVE)
+    namespace = meta.get("namespace")
+    return CanonicalObject(
+        kind,
+        name,
+        None if namespace is None else str(namespace),
+        canonical_text(doc, source=source),
+    )
+
+
+def _chart_memoizable(env: jinja2.Environment, chart: str) -> bool:
+    """Every template and helper of the chart reads the context only through lookups."""
+    assert isinstance(env.loader, jinja2.FileSystemLoader)  # noqa: S101  build_environment's
+    folder = Path(env.loader.searchpath[0]) / chart / "templates"
+    return all(
+        memoizable(path.read_text(encoding="utf-8"), env)
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    )
+
+
+_TEXT_CACHE_SIZE = 1024  # distinct template outputs kept parsed: a few MB
+
+
+@dataclass
+class Renderer:
+    """The run's one environment, plus what it has rendered so far.
+
+    Clusters on the same versions share many objects (CRDs, RBAC): each template is
+    rendered, parsed and dumped once per distinct set of values it reads (generator/memo.py).
+    `memoize=False` renders everything (tests compare the two).
+    """
+
+    env: TrackingEnvironment
+    memoize: bool = True
+    memos: dict[str, TemplateMemo | None] = field(default_factory=dict)
+    memoizable_charts: dict[str, bool] = field(default_factory=dict)
+    # The values read from the current release's context (held, so its id is not reused).
+    _context: object = field(default=None, repr=False)
+    _known: dict[MemoPath, object] = field(default_factory=dict, repr=False)
+    _used: set[str] = field(default_factory=set, repr=False)
+    _by_text: dict[tuple[str, bytes], tuple[CanonicalObject, ...]] = field(
+        default_factory=dict, repr=False
+    )
+
+    def objects(
+        self, name: str, source: str, context: Mapping[str, object]
+    ) -> tuple[CanonicalObject, ...]:
+        """The canonical objects of template `name` for this context, rendered if need be."""
+        memo = self._memo(name) if self.memoize else None
+        if memo is not None and memo.active:
+            if context is not self._context:  # a new release: nothing read from it yet
+                self._context, self._known = context, {}
+            found = memo.lookup(self.env, context, self._known)
+            if found is not None:
+                return found  # type: ignore[return-value]  # stored by this method only
+        template = self.env.get_template(name)
+        if memo is None or not memo.active:
+            return self._parsed(template.render(context), source)
+        self.env.recording = Recording(root_paths(context))
+        try:
+            text = template.render(context)
+        finally:
+            recording, self.env.recording = self.env.recording, None
+        objects = self._parsed(text, source)
+        memo.store(recording, objects)
+        return objects
+
+    def _parsed(self, text: str, source: str) -> tuple[CanonicalObject, ...]:
+        """Parse and dump a template's output once per distinct text: values that differ
+        often render the same text (a patch version a template does not print)."""
+        key = (source, hashlib.blake2b(text.encode(), digest_size=16).digest())
+        found = self._by_text.get(key)
+        if found is None:
+            if len(self._by_text) >= _TEXT_CACHE_SIZE:  # memory stays flat over a large fleet
+                self._by_text.clear()
+            found = self._by_text[key] = _canonical_objects(text, source)
+        return found
+
+    def _memo(self, name: str) -> TemplateMemo | None:
+        if name not in self.memos and name not in self._used:
+            self._used.add(name)  # used once so far: a memo would only cost parsing the chart
+            return None
+        if name not in self.memos:
+            chart = name.split("/")[0]
+            if chart not in self.memoizable_charts:
+                self.memoizable_charts[chart] = _chart_memoizable(self.env, chart)
+            self.memos[name] = TemplateMemo() if self.memoizable_charts[chart] else None
+        return self.memos[name]
+
+
+def render_release(
+    release: ChartRelease, *, chart: Chart, renderer: Renderer, images: Mapping[str, str]
+) -> tuple[Manifest, ...]:
+    context = {
+        "cluster": release.cluster,
+        "values": merge_values(chart.values, release.overrides),
+        "chart": chart,
+        "images": images,
+    }
+    manifests: list[Manifest] = []
+    for template in chart.templates:
+        source = f"{release.chart}/templates/{template}"
+        try:
+            objects = renderer.objects(chart.template_path(template), source, context)
+        except (jinja2.TemplateError, TemplateFailure) as error:
+            raise _failure(release, template, error, str(error)) from None
+        except (yaml.YAMLError, ValueError) as error:
+            raise _failure(
+                release, template, error, f"output is not a valid object: {error}"
+            ) from None
+        destination: Destination = "seed" if template.startswith(SEED_TEMPLATES) else "user-cluster"
+        manifests.extend(
+            Manifest(
+                release.cluster.name,
+                destination,
+                release.chart,
+                template,
+                o.kind,
+                o.name,
+                o.namespace,
+                o.text,
+            )
+            for o in objects
+        )
+    return tuple(manifests)

@@ -1,0 +1,283 @@
+"""SourceTree -> Fleet: parse spec files into typed models; pydantic errors become Diagnostics."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TypeVar
+
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
+
+from generator.diagnostics import Diagnostic, KkpgenError, Location, Violation
+from generator.source.repository import CONFIG_FILE, SourceTree
+from generator.source.sourcemap import Document, FieldPath, SourceMap, format_field, load_documents
+from generator.spec.models.addon import Addon
+from generator.spec.models.cluster import Cluster
+from generator.spec.models.kubermatic import KubermaticConfiguration
+
+M = TypeVar("M", bound=BaseModel)
+
+# A cluster name becomes a folder name and a namespace suffix: DNS-1123 label only.
+DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedAddon:
+    addon: Addon
+    source: SourceMap
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedCluster:
+    cluster: Cluster
+    source: SourceMap
+    addons: tuple[LoadedAddon, ...] = ()
+
+    @property
+    def name(self) -> str:
+        return self.cluster.metadata.name
+
+    def locate(self, path: FieldPath) -> Location:
+        return self.source.locate(path)
+
+
+@dataclass(frozen=True, slots=True)
+class Fleet:
+    ref: str | None
+    config: KubermaticConfiguration
+    config_source: SourceMap | None
+    clusters: tuple[LoadedCluster, ...]  # sorted by name
+
+    def cluster(self, name: str) -> LoadedCluster | None:
+        return next((c for c in self.clusters if c.name == name), None)
+
+
+_DEFAULT_CONFIG = KubermaticConfiguration.model_validate(
+    {
+        "apiVersion": "kubermatic.k8c.io/v1",
+        "kind": "KubermaticConfiguration",
+        "metadata": {"name": "kubermatic"},
+    }
+)
+
+
+def _known_fields(model: type[BaseModel], loc: tuple[str | int, ...]) -> list[str]:
+    """The YAML names valid next to the unknown field at `loc` (for "did you mean")."""
+    current: type[BaseModel] | None = model
+    for part in loc[:-1]:
+        if current is None or isinstance(part, int):
+            continue
+        field = next((f for n, f in current.model_fields.items() if (f.alias or n) == part), None)
+        annotation = getattr(field, "annotation", None) if field else None
+        current = next(
+            (
+                a
+                for a in getattr(annotation, "__args__", (annotation,))
+                if isinstance(a, type) and issubclass(a, BaseModel)
+            ),
+            None,
+        )
+    return [] if current is None else [f.alias or n for n, f in current.model_fields.items()]
+
+
+def _hint_for(error: ErrorDetails, model: type[BaseModel], doc: Document) -> str:
+    kind, loc = error["type"], error["loc"]
+    if kind == "extra_forbidden":
+        close = difflib.get_close_matches(str(loc[-1]), _known_fields(model, loc), n=1)
+        return f"did you mean {close[0]!r}?" if close else "remove the field; KKP does not know it"
+    if kind == "string_type" and isinstance(error.get("input"), int | float):
+        written = doc.source.numbers.get(tuple(error["loc"]), str(error["input"]))
+        return f'quote the value: "{written}" (YAML reads 1.30 as the number 1.3)'
+    if kind == "missing":
+        return f"add the field {loc[-1]!r}"
+    if kind == "literal_error":
+        return f"use one of: {error.get('ctx', {}).get('expected', '')}"
+    if kind.startswith("bool"):
+        return "use true or false without quotes"
+    return "fix the value's type"
+
+
+def _diagnostics(
+    error: ValidationError, model: type[BaseModel], doc: Document
+) -> Iterator[Diagnostic]:
+    for detail in error.errors():
+        loc = tuple(detail["loc"])
+        shown = "" if detail["type"] == "missing" else f" (got {detail.get('input')!r})"
+        message = detail["msg"] + (shown if detail["type"] != "extra_forbidden" else "")
+        if detail["type"] == "extra_forbidden":
+            message = f"unknown field {loc[-1]!r}"
+        yield Diagnostic(
+            f"schema.{detail['type'].replace('_', '-')}",
+            doc.source.locate(loc),
+            format_field(loc),
+            message,
+            _hint_for(detail, model, doc),
+        )
+
+
+def _parse(model: type[M], doc: Document, problems: list[Diagnostic]) -> M | None:
+    try:
+        return model.model_validate(doc.data)
+    except ValidationError as error:
+        problems.extend(_diagnostics(error, model, doc))
+        return None
+
+
+def _kind_of(doc: Document, problems: list[Diagnostic], allowed: Sequence[str]) -> str | None:
+    kind = doc.data.get("kind") if isinstance(doc.data, dict) else None
+    if isinstance(kind, str) and kind in allowed:
+        return kind
+    problems.append(
+        Diagnostic(
+            "source.kind",
+            doc.source.locate(("kind",)),
+            "kind",
+            f"unexpected document kind {kind!r}",
+            f"a file here holds: {', '.join(allowed)}",
+        )
+    )
+    return None
+
+
+def _load_config(
+    tree: SourceTree, problems: list[Diagnostic]
+) -> tuple[KubermaticConfiguration, SourceMap | None]:
+    source = next((f for f in tree.files if f.path == CONFIG_FILE), None)
+    if source is None:
+        return _DEFAULT_CONFIG, None
+    docs = list(load_documents(source.data, file=source.path, ref=tree.ref))
+    for doc in docs:
+        if _kind_of(doc, problems, ["KubermaticConfiguration"]):
+            config = _parse(KubermaticConfiguration, doc, problems)
+            return (config or _DEFAULT_CONFIG), doc.source
+    return _DEFAULT_CONFIG, None
+
+
+def _check_name(cluster: Cluster, source: SourceMap, problems: list[Diagnostic]) -> bool:
+    name = cluster.metadata.name
+    if DNS1123_LABEL.match(name):
+        return True
+    problems.append(
+        Diagnostic(
+            "cluster.name.invalid",
+            source.locate(("metadata", "name")),
+            "metadata.name",
+            f"cluster name {name!r} is not a DNS-1123 label",
+            "use lowercase letters, digits and '-', at most 63 characters, e.g. 'prod-eu-1'",
+        )
+    )
+    return False
+
+
+def _load_cluster_file(
+    docs: list[Document], problems: list[Diagnostic]
+) -> tuple[list[tuple[Cluster, SourceMap]], list[LoadedAddon]]:
+    clusters: list[tuple[Cluster, SourceMap]] = []
+    addons: list[LoadedAddon] = []
+    for doc in docs:
+        kind = _kind_of(doc, problems, ["Cluster", "Addon"])
+        if kind == "Cluster":
+            cluster = _parse(Cluster, doc, problems)
+            if cluster is not None and _check_name(cluster, doc.source, problems):
+                clusters.append((cluster, doc.source))
+        elif kind == "Addon":
+            addon = _parse(Addon, doc, problems)
+            if addon is not None:
+                addons.append(LoadedAddon(addon, doc.source))
+    return clusters, addons
+
+
+def _attach_addons(
+    clusters: Mapping[str, tuple[Cluster, SourceMap]],
+    addons: list[LoadedAddon],
+    problems: list[Diagnostic],
+) -> dict[str, list[LoadedAddon]]:
+    by_cluster: dict[str, list[LoadedAddon]] = {name: [] for name in clusters}
+    for loaded in addons:
+        target = loaded.addon.spec.cluster.name
+        if target in by_cluster:
+            by_cluster[target].append(loaded)
+            continue
+        problems.append(
+            Diagnostic(
+                "addon.cluster.unknown",
+                loaded.source.locate(("spec", "cluster", "name")),
+                "spec.cluster.name",
+                f"addon {loaded.addon.spec.name!r} names unknown cluster {target!r}",
+                f"use one of the clusters defined: {', '.join(sorted(clusters)) or '(none)'}",
+            )
+        )
+    return by_cluster
+
+
+def load_fleet(tree: SourceTree) -> Fleet:
+    """Parse every spec file; raise one KkpgenError with all problems found."""
+    problems: list[Diagnostic] = []
+    config, config_source = _load_config(tree, problems)
+    clusters: dict[str, tuple[Cluster, SourceMap]] = {}
+    addons: list[LoadedAddon] = []
+    for source in tree.files:
+        if source.path == CONFIG_FILE:
+            continue
+        found, file_addons = _load_cluster_file(
+            list(load_documents(source.data, file=source.path, ref=tree.ref)), problems
+        )
+        addons.extend(file_addons)
+        for cluster, smap in found:
+            name = cluster.metadata.name
+            if name in clusters:
+                problems.append(
+                    Diagnostic(
+                        "cluster.name.duplicate",
+                        smap.locate(("metadata", "name")),
+                        "metadata.name",
+                        f"cluster {name!r} is already defined in {clusters[name][1].file}",
+                        "give each cluster its own name; one file per cluster",
+                    )
+                )
+                continue
+            clusters[name] = (cluster, smap)
+    by_cluster = _attach_addons(clusters, addons, problems)
+    if problems:
+        raise KkpgenError(problems)
+    loaded = tuple(
+        LoadedCluster(cluster, smap, tuple(by_cluster[name]))
+        for name, (cluster, smap) in sorted(clusters.items())
+    )
+    return Fleet(tree.ref, config, config_source, loaded)
+
+
+def require_clusters(fleet: Fleet) -> None:
+    """No cluster at head: a wrong --repo or a wiped folder; rendering it would empty <out>."""
+    if fleet.clusters:
+        return
+    raise KkpgenError(
+        [
+            Diagnostic(
+                "source.no-clusters",
+                Location("clusters/", None, None, fleet.ref),
+                "",
+                "no Cluster found below clusters/",
+                "point --repo at the GitOps repository; it holds clusters/<name>.yaml",
+            )
+        ]
+    )
+
+
+def locate_violation(violation: Violation, loaded: LoadedCluster) -> Diagnostic:
+    """Attach the file, line and column of the field a rule names (addons: their own doc)."""
+    path, source = violation.path, loaded.source
+    if len(path) >= 2 and path[0] == "addon" and isinstance(path[1], int):
+        source, path = loaded.addons[path[1]].source, path[2:]
+    return Diagnostic(
+        violation.code,
+        source.locate(path),
+        format_field(path),
+        violation.message,
+        violation.hint,
+        violation.severity,
+        loaded.name,
+    )

@@ -1,0 +1,215 @@
+"""The catalog: KKP's CNI version matrix, defaults, forced upgrades and images, loaded from data."""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import semver
+
+from generator.source.sourcemap import load_data
+
+CATALOG_RESOURCE = "data/catalog.yaml"
+CATALOG_PATH = Path(__file__).resolve().parent / CATALOG_RESOURCE
+_VERSION = re.compile(r"^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:[-+].*)?$")
+_CONSTRAINT = re.compile(r"^(>=|<=|==|>|<)\s*(.+)$")
+
+
+@functools.lru_cache(maxsize=4096)
+def parse_version(text: str) -> semver.Version | None:
+    """Parse a version as KKP's semverlib does: `v3.31`, `3.22`, `1.19.4` are all versions."""
+    match = _VERSION.match(text.strip())
+    if match is None:
+        return None
+    major, minor, patch = (int(part) if part else 0 for part in match.groups())
+    return semver.Version(major, minor, patch)
+
+
+@functools.lru_cache(maxsize=4096)  # pure, and a fleet asks the same few questions
+def satisfies(version: str, constraint: str) -> bool:
+    """`constraint` is one comparison such as `>=1.23`, `<3.22` or `==3.8`."""
+    match = _CONSTRAINT.match(constraint.strip())
+    parsed, bound = parse_version(version), parse_version(match.group(2) if match else "")
+    if match is None or parsed is None or bound is None:
+        raise ValueError(f"bad version constraint {constraint!r} for {version!r}")
+    return bool(parsed.match(f"{match.group(1)}{bound}"))
+
+
+def kkp_minor(version: str) -> str | None:
+    """`v2.20.3` -> `v2.20`: CNI support changes only with KKP minor releases."""
+    parsed = parse_version(version)
+    return None if parsed is None else f"v{parsed.major}.{parsed.minor}"
+
+
+@dataclass(frozen=True, slots=True)
+class CNISupport:
+    default: str
+    supported: tuple[str, ...]
+    deprecated: Mapping[str, str]  # version -> why
+
+    def allowed(self) -> tuple[str, ...]:
+        return self.supported + tuple(self.deprecated)
+
+    def latest(self) -> str:
+        return max(self.supported, key=lambda v: parse_version(v) or semver.Version(0))
+
+
+@dataclass(frozen=True, slots=True)
+class KKPRelease:
+    version: str  # "v2.20"
+    default_cni: str
+    cni: Mapping[str, CNISupport]
+    konnectivity: bool = True  # KKP v2.18 introduced the KonnectivityService feature gate
+    component_images: Mapping[str, str] = field(default_factory=dict)  # overrides
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkDefaults:
+    proxy_mode: str
+    pods_cidr_blocks: tuple[str, ...]
+    services_cidr_blocks: tuple[str, ...]
+    kubevirt_pods_cidr_blocks: tuple[str, ...]
+    kubevirt_services_cidr_blocks: tuple[str, ...]
+    dns_domain: str
+    node_local_dns_cache_enabled: bool
+    konnectivity_enabled: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ForcedUpgrade:
+    cni: str
+    kubernetes: str  # constraint on the cluster's Kubernetes version
+    from_version: str  # constraint on the CNI version
+    to: str  # a version, or "latest"
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class AllowedTransition:
+    """A CNI version change allowed beyond the one-minor rule (KKP allowedCNIVersionTransitions)."""
+
+    cni: str
+    kubernetes: str
+    from_version: str
+    to_version: str
+
+
+@dataclass(frozen=True, slots=True)
+class CNIVersionFacts:
+    capabilities: frozenset[str]
+    images: Mapping[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class Catalog:
+    default_kkp_version: str
+    releases: Mapping[str, KKPRelease]
+    network: NetworkDefaults
+    allowed_dns_domains: tuple[str, ...]
+    forced_upgrades: tuple[ForcedUpgrade, ...]
+    allowed_transitions: tuple[AllowedTransition, ...]
+    cni_versions: Mapping[str, Mapping[str, CNIVersionFacts]]
+    component_images: Mapping[str, str]
+
+    def release(self, kkp_version: str) -> KKPRelease | None:
+        minor = kkp_minor(kkp_version)
+        return None if minor is None else self.releases.get(minor)
+
+    def images_for(
+        self, *, release: KKPRelease | None, cni: str, cni_version: str, kubernetes_version: str
+    ) -> dict[str, str]:
+        shared = {**self.component_images, **(release.component_images if release else {})}
+        images = {
+            name: ref.replace("{kubernetes_version}", kubernetes_version)
+            for name, ref in shared.items()
+        }
+        facts = self.cni_versions.get(cni, {}).get(cni_version)
+        if facts is not None:
+            images.update(facts.images)
+        return images
+
+    def capabilities(self, cni: str, cni_version: str) -> frozenset[str]:
+        facts = self.cni_versions.get(cni, {}).get(cni_version)
+        return frozenset() if facts is None else facts.capabilities
+
+
+def _release(version: str, raw: Mapping[str, object]) -> KKPRelease:
+    cni_raw = raw["cni"]
+    assert isinstance(cni_raw, dict)  # noqa: S101  shape of our own data file
+    cni = {
+        name: CNISupport(
+            default=str(entry["default"]),
+            supported=tuple(str(v) for v in entry["supported"]),
+            deprecated={str(k): str(v) for k, v in (entry.get("deprecated") or {}).items()},
+        )
+        for name, entry in cni_raw.items()
+    }
+    cni["none"] = CNISupport(default="", supported=("",), deprecated={})
+    overrides = raw.get("componentImages") or {}
+    assert isinstance(overrides, dict)  # noqa: S101  shape of our own data file
+    return KKPRelease(
+        version,
+        str(raw["defaultCni"]),
+        cni,
+        konnectivity=bool(raw.get("konnectivity", True)),
+        component_images={str(k): str(v) for k, v in overrides.items()},
+    )
+
+
+def _strings(value: object) -> tuple[str, ...]:
+    assert isinstance(value, list)  # noqa: S101  shape of our own data file
+    return tuple(str(item) for item in value)
+
+
+def _network(raw: Mapping[str, object]) -> NetworkDefaults:
+    kubevirt = raw["kubevirt"]
+    assert isinstance(kubevirt, dict)  # noqa: S101  shape of our own data file
+    return NetworkDefaults(
+        proxy_mode=str(raw["proxyMode"]),
+        pods_cidr_blocks=_strings(raw["podsCidrBlocks"]),
+        services_cidr_blocks=_strings(raw["servicesCidrBlocks"]),
+        kubevirt_pods_cidr_blocks=tuple(kubevirt["podsCidrBlocks"]),
+        kubevirt_services_cidr_blocks=tuple(kubevirt["servicesCidrBlocks"]),
+        dns_domain=str(raw["dnsDomain"]),
+        node_local_dns_cache_enabled=bool(raw["nodeLocalDnsCacheEnabled"]),
+        konnectivity_enabled=bool(raw["konnectivityEnabled"]),
+    )
+
+
+def parse_catalog(text: str) -> Catalog:
+    raw = load_data(text)
+    return Catalog(
+        default_kkp_version=str(raw["defaultKkpVersion"]),
+        releases={str(v): _release(str(v), r) for v, r in raw["kkpVersions"].items()},
+        network=_network(raw["networkDefaults"]),
+        allowed_dns_domains=tuple(raw["allowedDnsDomains"]),
+        forced_upgrades=tuple(
+            ForcedUpgrade(f["cni"], f["kubernetes"], f["from"], str(f["to"]), f["reason"])
+            for f in raw["forcedUpgrades"]
+        ),
+        allowed_transitions=tuple(
+            AllowedTransition(t["cni"], t["kubernetes"], t["from"], t["to"])
+            for t in raw.get("allowedTransitions") or ()
+        ),
+        cni_versions={
+            cni: {
+                str(version): CNIVersionFacts(
+                    frozenset(facts.get("capabilities") or ()), dict(facts.get("images") or {})
+                )
+                for version, facts in versions.items()
+            }
+            for cni, versions in raw["cniVersions"].items()
+        },
+        component_images={str(k): str(v) for k, v in (raw["componentImages"] or {}).items()},
+    )
+
+
+@functools.cache
+def load_catalog() -> Catalog:
+    """The catalog shipped with kkpgen (read once per process; it is immutable)."""
+    text = resources.files("generator.spec").joinpath(CATALOG_RESOURCE).read_text(encoding="utf-8")
+    return parse_catalog(text)

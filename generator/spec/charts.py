@@ -1,0 +1,66 @@
+"""Chart: Chart.yaml, values.yaml and template names of one chart folder, loaded once per run."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from generator.diagnostics import Diagnostic, ExitCode, KkpgenError, Location
+from generator.source.sourcemap import load_data
+
+CHARTS_DIR = Path(__file__).resolve().parents[2] / "charts"
+SEED_TEMPLATES = "seed/"  # templates below templates/seed/ render into the seed
+
+
+@dataclass(frozen=True, slots=True)
+class Chart:
+    name: str
+    version: str
+    app_version: str
+    description: str
+    values: Mapping[str, object]
+    templates: tuple[str, ...]  # paths relative to templates/, sorted; no helpers
+
+    def template_path(self, template: str) -> str:
+        """The loader name of a template: charts/ is the root."""
+        return f"{self.name}/templates/{template}"
+
+
+def _chart_error(path: Path, message: str) -> KkpgenError:
+    return KkpgenError(
+        [Diagnostic("chart.invalid", Location(str(path)), "", message, "fix the chart")],
+        exit_code=ExitCode.INTERNAL,
+    )
+
+
+def load_chart(folder: Path) -> Chart:
+    meta = load_data((folder / "Chart.yaml").read_text(encoding="utf-8"))
+    values_file = folder / "values.yaml"
+    values = load_data(values_file.read_text(encoding="utf-8")) if values_file.exists() else {}
+    if not isinstance(meta, dict) or meta.get("name") != folder.name:
+        raise _chart_error(folder / "Chart.yaml", "Chart.yaml name must equal the folder name")
+    templates_dir = folder / "templates"
+    templates = sorted(
+        p.relative_to(templates_dir).as_posix()
+        for p in templates_dir.rglob("*.yaml")
+        if not p.name.startswith("_")
+    )
+    return Chart(
+        name=str(meta["name"]),
+        version=str(meta["version"]),
+        app_version=str(meta.get("appVersion", "")),
+        description=str(meta.get("description", "")),
+        values=values or {},
+        templates=tuple(templates),
+    )
+
+
+@functools.cache  # the charts ship with kkpgen: read them once per process (check, render)
+def load_charts(root: Path = CHARTS_DIR) -> Mapping[str, Chart]:
+    return {
+        folder.name: load_chart(folder)
+        for folder in sorted(root.iterdir())
+        if (folder / "Chart.yaml").is_file()
+    }

@@ -1,0 +1,248 @@
+"""Pure defaulting: (spec, catalog) -> ResolvedCluster, as KKP's defaulting and mutation."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import netaddr
+
+from generator.source.fleet import LoadedCluster
+from generator.spec.catalog import Catalog, KKPRelease, satisfies
+from generator.spec.models.base import KKPModel
+from generator.spec.models.cluster import Cluster, ClusterNetworkingConfig, ClusterSpec
+from generator.spec.models.kubermatic import (
+    APISERVER_URL_ANNOTATION,
+    KONNECTIVITY_PORT_ANNOTATION,
+    OPENVPN_PORT_ANNOTATION,
+    KubermaticConfiguration,
+)
+from generator.spec.models.resolved import (
+    CNIType,
+    ProxyMode,
+    ResolvedAddon,
+    ResolvedAddress,
+    ResolvedCluster,
+    ResolvedCNI,
+    ResolvedNetwork,
+)
+
+# KKP gives kube-dns the 10th address of the services range (resources.UserClusterDNSResolverIP).
+_DNS_SERVICE_OFFSET = 10
+
+
+@functools.lru_cache(maxsize=4096)  # a fleet repeats a few ranges thousands of times
+def dns_service_ip(services_cidr: str) -> str:
+    try:
+        network = netaddr.IPNetwork(services_cidr)
+    except (netaddr.AddrFormatError, ValueError, TypeError):
+        return ""  # the rules report the bad CIDR
+    return str(network.network + _DNS_SERVICE_OFFSET) if network.size > _DNS_SERVICE_OFFSET else ""
+
+
+def _spec_cni(spec: ClusterSpec, release: KKPRelease) -> tuple[CNIType, str]:
+    """KKP: no cniPlugin -> the default CNI and version; no version -> that type's default."""
+    if spec.cni_plugin is None:
+        cni_type: CNIType = "cilium" if release.default_cni == "cilium" else "canal"
+        support = release.cni.get(cni_type)
+        return cni_type, support.default if support else ""
+    if spec.cni_plugin.version or spec.cni_plugin.type == "none":
+        return spec.cni_plugin.type, spec.cni_plugin.version
+    support = release.cni.get(spec.cni_plugin.type)
+    return spec.cni_plugin.type, support.default if support else ""
+
+
+def forced_version(
+    *, cni: str, version: str, kubernetes_version: str, catalog: Catalog, release: KKPRelease
+) -> str | None:
+    """The version KKP moves this CNI to with this Kubernetes version (seed: Forced CNI Upgrade)."""
+    support = release.cni.get(cni)
+    if support is None or version not in support.allowed():
+        return None  # an unknown version is reported, not upgraded
+    current = version
+    for rule in catalog.forced_upgrades:
+        if rule.cni != cni or not _matches(current, rule.from_version):
+            continue
+        if not _matches(kubernetes_version, rule.kubernetes):
+            continue
+        current = support.latest() if rule.to == "latest" else rule.to
+    return None if current == version else current
+
+
+def _matches(version: str, constraint: str) -> bool:
+    try:
+        return satisfies(version, constraint)
+    except ValueError:
+        return False  # unparsable versions are reported by the rules
+
+
+def _resolve_cni(spec: ClusterSpec, *, catalog: Catalog, release: KKPRelease) -> ResolvedCNI:
+    cni_type, version = _spec_cni(spec, release)
+    forced = forced_version(
+        cni=cni_type,
+        version=version,
+        kubernetes_version=spec.version,
+        catalog=catalog,
+        release=release,
+    )
+    effective = forced or version
+    support = release.cni.get(cni_type)
+    return ResolvedCNI(
+        type=cni_type,
+        version=effective,
+        capabilities=catalog.capabilities(cni_type, effective),
+        deprecated=bool(support and effective in support.deprecated),
+        forced_from=version if forced else None,
+    )
+
+
+def _resolve_network(
+    net: ClusterNetworkingConfig, *, kubevirt: bool, catalog: Catalog
+) -> ResolvedNetwork:
+    defaults = catalog.network
+    pods = (
+        net.pods.cidr_blocks
+        if net.pods and net.pods.cidr_blocks
+        else (defaults.kubevirt_pods_cidr_blocks if kubevirt else defaults.pods_cidr_blocks)
+    )
+    services = (
+        net.services.cidr_blocks
+        if net.services and net.services.cidr_blocks
+        else (defaults.kubevirt_services_cidr_blocks if kubevirt else defaults.services_cidr_blocks)
+    )
+    proxy_mode: ProxyMode = net.proxy_mode or (
+        "iptables" if defaults.proxy_mode == "iptables" else "ipvs"
+    )
+    strict_arp = net.ipvs.strict_arp if net.ipvs and net.ipvs.strict_arp is not None else None
+    return ResolvedNetwork(
+        proxy_mode=proxy_mode,
+        pods_cidr_blocks=pods,
+        services_cidr_blocks=services,
+        dns_domain=net.dns_domain or defaults.dns_domain,
+        # The seed's table: strictArp is "true for ipvs proxyMode, false otherwise".
+        ipvs_strict_arp=(proxy_mode == "ipvs") if strict_arp is None else strict_arp,
+        node_local_dns_cache_enabled=(
+            defaults.node_local_dns_cache_enabled
+            if net.node_local_dns_cache_enabled is None
+            else net.node_local_dns_cache_enabled
+        ),
+        konnectivity_enabled=(
+            defaults.konnectivity_enabled
+            if net.konnectivity_enabled is None
+            else net.konnectivity_enabled
+        ),
+        dns_service_ip=dns_service_ip(services[0]),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class PlatformSettings:
+    """What the KubermaticConfiguration decides for every cluster that does not say."""
+
+    apiserver_url_template: str | None = None  # annotation kkpgen/apiserver-url
+    expose_strategy: str = "NodePort"  # spec.exposeStrategy (KKP's default: NodePort)
+
+    @classmethod
+    def of(cls, config: KubermaticConfiguration) -> PlatformSettings:
+        strategy = config.spec.expose_strategy
+        return cls(
+            apiserver_url_template=config.metadata.annotations.get(APISERVER_URL_ANNOTATION),
+            expose_strategy=strategy if isinstance(strategy, str) and strategy else "NodePort",
+        )
+
+
+def _expose_strategy(written: object, default: str) -> str:
+    """KKP: the cluster's spec.exposeStrategy, else the KubermaticConfiguration's (NodePort)."""
+    return written if isinstance(written, str) and written else default
+
+
+def resolve_address(loaded: LoadedCluster, url_template: str | None) -> ResolvedAddress:
+    """address.url as KKP sets it, else the platform's `kkpgen/apiserver-url` pattern."""
+    written = loaded.cluster.address.url if loaded.cluster.address else None
+    url = written or (url_template or "").replace("{name}", loaded.name)
+    try:
+        parsed = urlsplit(url)
+        port = parsed.port or 443
+    except ValueError:
+        return ResolvedAddress(url, "", 0)  # the rules report it
+    annotations = loaded.cluster.metadata.annotations
+    return ResolvedAddress(
+        url,
+        parsed.hostname or "",
+        port,
+        konnectivity_port=_port(annotations.get(KONNECTIVITY_PORT_ANNOTATION)),
+        openvpn_port=_port(annotations.get(OPENVPN_PORT_ANNOTATION)),
+    )
+
+
+def _port(text: str | None) -> int:
+    return int(text) if text and text.isdigit() and 0 < int(text) < 65536 else 0
+
+
+def resolve_cluster(
+    loaded: LoadedCluster,
+    *,
+    catalog: Catalog,
+    release: KKPRelease,
+    is_new: bool,
+    platform: PlatformSettings | None = None,
+) -> ResolvedCluster:
+    platform = platform or PlatformSettings()
+    spec = loaded.cluster.spec
+    providers = spec.cloud.providers()
+    provider = providers[0] if providers else ""
+    return ResolvedCluster(
+        name=loaded.name,
+        file=loaded.source.file,
+        kkp_version=release.version,
+        kubernetes_version=spec.version.removeprefix("v"),
+        cloud_provider=provider,
+        cni=_resolve_cni(spec, catalog=catalog, release=release),
+        network=_resolve_network(
+            spec.cluster_network, kubevirt=provider == "kubevirt", catalog=catalog
+        ),
+        address=resolve_address(loaded, platform.apiserver_url_template),
+        expose_strategy=_expose_strategy(spec.expose_strategy, platform.expose_strategy),
+        labels=dict(loaded.cluster.metadata.labels),
+        addons=tuple(
+            ResolvedAddon(a.addon.spec.name, a.source.file, dict(a.addon.spec.variables or {}))
+            for a in loaded.addons
+        ),
+        is_new=is_new,
+    )
+
+
+def resolved_document(loaded: LoadedCluster, resolved: ResolvedCluster) -> dict[str, object]:
+    """The Cluster as the user wrote it, with every network default filled in (KKP's shape)."""
+    document: dict[str, object] = loaded.cluster.model_dump(
+        mode="json", by_alias=True, exclude_none=True
+    )
+    spec = document["spec"]
+    assert isinstance(spec, dict)  # noqa: S101  model_dump of ClusterSpec
+    network = resolved.network
+    address = document.get("address")
+    document["address"] = {
+        **(address if isinstance(address, dict) else {}),
+        "url": resolved.address.url,
+    }
+    spec["version"] = resolved.kubernetes_version
+    spec["cniPlugin"] = {"type": resolved.cni.type, "version": resolved.cni.version}
+    spec["clusterNetwork"] = {
+        "services": {"cidrBlocks": list(network.services_cidr_blocks)},
+        "pods": {"cidrBlocks": list(network.pods_cidr_blocks)},
+        "dnsDomain": network.dns_domain,
+        "proxyMode": network.proxy_mode,
+        "ipvs": {"strictArp": network.ipvs_strict_arp},
+        "nodeLocalDNSCacheEnabled": network.node_local_dns_cache_enabled,
+        "konnectivityEnabled": network.konnectivity_enabled,
+    }
+    # Keys in the models' field order, whichever the spec omitted: resolving the output
+    # of resolve must print it unchanged (issue 7, idempotence).
+    document["spec"] = _in_field_order(spec, ClusterSpec)
+    return _in_field_order(document, Cluster)
+
+
+def _in_field_order(mapping: dict[str, object], model: type[KKPModel]) -> dict[str, object]:
+    order = [field.alias or name for name, field in model.model_fields.items()]
+    return {key: mapping[key] for key in sorted(mapping, key=order.index)}

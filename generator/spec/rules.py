@@ -1,0 +1,334 @@
+"""One-state rules: what KKP's validation accepts for a single cluster (seed + pkg/validation)."""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import netaddr
+
+from generator.diagnostics import Violation
+from generator.source.fleet import LoadedCluster
+from generator.spec.catalog import Catalog, KKPRelease, parse_version
+from generator.spec.models.kubermatic import KubermaticConfiguration
+from generator.spec.models.resolved import ResolvedCluster
+
+KONNECTIVITY_GATE = "KonnectivityService"
+HUBBLE_ADDON = "hubble"
+_NET = ("spec", "clusterNetwork")
+_CNI = ("spec", "cniPlugin")
+_DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+
+
+@dataclass(frozen=True, slots=True)
+class RuleContext:
+    catalog: Catalog
+    release: KKPRelease
+    config: KubermaticConfiguration
+
+
+@dataclass(frozen=True, slots=True)
+class Subject:
+    loaded: LoadedCluster
+    resolved: ResolvedCluster
+
+
+Rule = Callable[[Subject, RuleContext], Iterator[Violation]]
+
+
+def _versions(items: tuple[str, ...]) -> str:
+    return ", ".join(items) if items else "(none)"
+
+
+def kubernetes_version_is_semver(subject: Subject, _: RuleContext) -> Iterator[Violation]:
+    """KKP: "version is required" and must parse as a semantic version."""
+    version = subject.loaded.cluster.spec.version
+    if parse_version(version) is None or version.count(".") != 2:
+        yield Violation(
+            "cluster.version.invalid",
+            ("spec", "version"),
+            f"Kubernetes version {version!r} is not a version like 1.23.5",
+            'write the full version, quoted: "1.23.5"',
+        )
+
+
+def cni_type_supported(subject: Subject, ctx: RuleContext) -> Iterator[Violation]:
+    """Seed: the CNI types KKP supports depend on the KKP version (Cilium from v2.19)."""
+    cni = subject.resolved.cni.type
+    if cni not in ctx.release.cni:
+        yield Violation(
+            "cni.type.unsupported",
+            (*_CNI, "type"),
+            f"CNI {cni!r} is not supported by KKP {ctx.release.version}",
+            f"use one of: {', '.join(sorted(ctx.release.cni))}",
+        )
+
+
+def cni_version_supported(subject: Subject, ctx: RuleContext) -> Iterator[Violation]:
+    """Seed: "Available CNI versions depend on the KKP version"; deprecated: existing only."""
+    resolved = subject.resolved
+    support = ctx.release.cni.get(resolved.cni.type)
+    if support is None or resolved.cni.type == "none":
+        return
+    version = resolved.cni.forced_from or resolved.cni.version
+    label = f"{resolved.cni.type.capitalize()} {version!r}"
+    if version not in support.allowed():
+        yield Violation(
+            "cni.version.unsupported",
+            (*_CNI, "version"),
+            f"{label} is not supported by KKP {ctx.release.version}",
+            f"use one of {_versions(support.supported)}, or remove the field to get "
+            f"the default {support.default}",
+        )
+    elif version in support.deprecated and resolved.is_new:
+        yield Violation(
+            "cni.version.deprecated",
+            (*_CNI, "version"),
+            f"{label} is deprecated and cannot be used for new clusters "
+            f"({support.deprecated[version]})",
+            f"use one of {_versions(support.supported)}",
+        )
+    elif version in support.deprecated:
+        yield Violation(
+            "cni.version.deprecated",
+            (*_CNI, "version"),
+            f"{label} is deprecated ({support.deprecated[version]})",
+            f"upgrade to {support.latest()} soon; any higher version is allowed "
+            "from a deprecated one",
+            severity="warning",
+        )
+
+
+def cni_forced_upgrade(subject: Subject, _: RuleContext) -> Iterator[Violation]:
+    """Seed: Forced CNI Upgrade together with the Kubernetes upgrade."""
+    cni = subject.resolved.cni
+    if cni.forced_from is not None:
+        yield Violation(
+            "cni.version.forced-upgrade",
+            (*_CNI, "version"),
+            f"KKP upgrades {cni.type.capitalize()} {cni.forced_from} to {cni.version} "
+            f"with Kubernetes {subject.resolved.kubernetes_version}; kkpgen renders "
+            f"{cni.version}",
+            f'set spec.cniPlugin.version: "{cni.version}" so the spec says what runs',
+            severity="warning",
+        )
+
+
+def cni_none_notice(subject: Subject, _: RuleContext) -> Iterator[Violation]:
+    """Seed: "None" CNI installs nothing; the cluster admin must install one."""
+    if subject.resolved.cni.type == "none":
+        yield Violation(
+            "cni.none",
+            (*_CNI, "type"),
+            "CNI 'none': kkpgen renders no CNI and the cluster will not work until "
+            "the admin installs one",
+            "install a CNI yourself (Helm or a custom addon)",
+            severity="notice",
+        )
+
+
+def ebpf_needs_cilium_and_konnectivity(subject: Subject, _: RuleContext) -> Iterator[Violation]:
+    """Seed: ebpf "is available only if Cilium CNI is selected and Konnectivity is enabled"."""
+    network = subject.resolved.network
+    if network.proxy_mode != "ebpf":
+        return
+    if subject.resolved.cni.type != "cilium":
+        yield Violation(
+            "network.proxy-mode.ebpf-requires-cilium",
+            (*_NET, "proxyMode"),
+            f"ebpf proxy mode is valid only for Cilium CNI, not {subject.resolved.cni.type!r}",
+            "use proxyMode ipvs or iptables, or the cilium CNI",
+        )
+    if not network.konnectivity_enabled:
+        yield Violation(
+            "network.proxy-mode.ebpf-requires-konnectivity",
+            (*_NET, "proxyMode"),
+            "ebpf proxy mode can be used only when Konnectivity is enabled",
+            "set spec.clusterNetwork.konnectivityEnabled: true, or use ipvs/iptables",
+        )
+
+
+def konnectivity_exists_in_the_release(subject: Subject, ctx: RuleContext) -> Iterator[Violation]:
+    """KKP v2.17 has no Konnectivity (the KonnectivityService gate arrived in v2.18)."""
+    if subject.resolved.network.konnectivity_enabled and not ctx.release.konnectivity:
+        yield Violation(
+            "network.konnectivity.unsupported",
+            (*_NET, "konnectivityEnabled"),
+            f"KKP {ctx.release.version} has no Konnectivity",
+            "set konnectivityEnabled: false (OpenVPN), or upgrade KKP to v2.18 or newer",
+        )
+
+
+def konnectivity_needs_feature_gate(subject: Subject, ctx: RuleContext) -> Iterator[Violation]:
+    """Seed: Konnectivity "Requires KonnectivityService feature gate" in KKP's configuration."""
+    if subject.resolved.network.konnectivity_enabled and not ctx.config.feature_enabled(
+        KONNECTIVITY_GATE
+    ):
+        yield Violation(
+            "network.konnectivity.feature-gate",
+            (*_NET, "konnectivityEnabled"),
+            "Konnectivity is enabled but the KonnectivityService feature gate is not",
+            "set spec.featureGates.KonnectivityService: true in kubermatic.yaml, "
+            "or konnectivityEnabled: false to keep OpenVPN",
+        )
+
+
+@functools.lru_cache(maxsize=4096)  # a fleet repeats a few ranges thousands of times
+def _cidr_problem(text: str) -> str | None:
+    try:
+        network = netaddr.IPNetwork(text)
+    except (netaddr.AddrFormatError, ValueError, TypeError) as error:
+        return f"not a CIDR: {error}"
+    if "/" not in text:
+        return "a CIDR needs a prefix length, e.g. 10.0.0.0/16"
+    if network.version != 4:  # dual-stack arrived in KKP v2.21; v2.17-v2.20 are IPv4-only
+        return "IPv6 is not supported by KKP v2.17-v2.20"
+    if network.ip != network.network:
+        return f"host bits set; the network is {network.cidr}"
+    return None
+
+
+@functools.lru_cache(maxsize=4096)
+def _cidr_range(text: str) -> tuple[int, int]:
+    network = netaddr.IPNetwork(text)
+    return network.first, network.last
+
+
+def _too_small(name: str, block: str) -> str | None:
+    # kube-dns takes the 10th address of the services range (KKP UserClusterDNSResolverIP);
+    # a smaller range rendered an empty DNS address into the manifests.
+    if name != "services":
+        return None
+    first, last = _cidr_range(block)
+    if last - first + 1 <= 10:
+        return "too small: kube-dns takes its 10th address; use a /28 or larger"
+    return None
+
+
+def cidrs_valid(subject: Subject, _: RuleContext) -> Iterator[Violation]:
+    """KKP ValidateClusterNetworkConfig: one well-formed CIDR each for pods and services."""
+    network = subject.resolved.network
+    for name, blocks in (
+        ("pods", network.pods_cidr_blocks),
+        ("services", network.services_cidr_blocks),
+    ):
+        path = (*_NET, name, "cidrBlocks")
+        if len(blocks) > 1:
+            yield Violation(
+                "network.cidr.too-many",
+                path,
+                f"{len(blocks)} {name} CIDR blocks given; KKP uses exactly one",
+                "keep a single CIDR block",
+            )
+        for index, block in enumerate(blocks):
+            problem = _cidr_problem(block) or _too_small(name, block)
+            if problem:
+                yield Violation(
+                    "network.cidr.invalid",
+                    (*path, index),
+                    f"{name} CIDR {block!r}: {problem}",
+                    "write an IPv4 network such as 172.25.0.0/16",
+                )
+
+
+def cidrs_disjoint(subject: Subject, _: RuleContext) -> Iterator[Violation]:
+    """Pod and service ranges must not overlap, or routing in the cluster breaks."""
+    network = subject.resolved.network
+    if any(_cidr_problem(b) for b in network.pods_cidr_blocks + network.services_cidr_blocks):
+        return
+    for pods in network.pods_cidr_blocks:
+        for services in network.services_cidr_blocks:
+            (pods_first, pods_last), (first, last) = _cidr_range(pods), _cidr_range(services)
+            if pods_first <= last and first <= pods_last:
+                yield Violation(
+                    "network.cidr.overlap",
+                    (*_NET, "services", "cidrBlocks"),
+                    f"services CIDR {services} overlaps pods CIDR {pods}",
+                    "choose disjoint ranges, e.g. pods 172.25.0.0/16 and services 10.240.16.0/20",
+                )
+
+
+def dns_domain_valid(subject: Subject, ctx: RuleContext) -> Iterator[Violation]:
+    """KKP v2.17-v2.20: "dnsDomain must be 'cluster.local'"; any value must be a DNS name."""
+    domain = subject.resolved.network.dns_domain
+    path = (*_NET, "dnsDomain")
+    if len(domain) > 253 or not _DNS_SUBDOMAIN.match(domain):
+        yield Violation(
+            "network.dns-domain.invalid",
+            path,
+            f"dnsDomain {domain!r} is not a valid DNS name",
+            "use lowercase labels separated by dots, e.g. cluster.local",
+        )
+    elif ctx.catalog.allowed_dns_domains and domain not in ctx.catalog.allowed_dns_domains:
+        yield Violation(
+            "network.dns-domain.unsupported",
+            path,
+            f"dnsDomain {domain!r} is not accepted by KKP {ctx.release.version}",
+            f"use {', '.join(ctx.catalog.allowed_dns_domains)} or remove the field",
+        )
+
+
+def hubble_addon_allowed(subject: Subject, ctx: RuleContext) -> Iterator[Violation]:
+    """Seed: Hubble is for Cilium clusters and must be an accessible addon of KKP."""
+    for index, addon in enumerate(subject.loaded.addons):
+        if addon.addon.spec.name != HUBBLE_ADDON:
+            continue
+        if subject.resolved.cni.type != "cilium":
+            yield Violation(
+                "addon.hubble.requires-cilium",
+                ("addon", index, "spec", "name"),
+                f"the hubble addon needs Cilium CNI; cluster "
+                f"{subject.resolved.name!r} runs {subject.resolved.cni.type!r}",
+                "remove the Addon, or use the cilium CNI",
+            )
+        if HUBBLE_ADDON not in ctx.config.spec.api.accessible_addons:
+            yield Violation(
+                "addon.hubble.not-accessible",
+                ("addon", index, "spec", "name"),
+                "the hubble addon is not an accessible addon of this KKP installation",
+                "add hubble to spec.api.accessibleAddons in kubermatic.yaml",
+            )
+
+
+def apiserver_address_known(subject: Subject, _: RuleContext) -> Iterator[Violation]:
+    """Nodes (kube-proxy, Cilium without kube-proxy, tunnel agents) dial the apiserver."""
+    address = subject.resolved.address
+    if not address.url:
+        yield Violation(
+            "cluster.address.missing",
+            ("address", "url"),
+            "the apiserver address of the cluster is not known",
+            "set address.url (as KKP shows it, e.g. https://<name>.<seed-domain>:6443)"
+            ", or the kkpgen/apiserver-url annotation in kubermatic.yaml",
+        )
+    elif not address.host or not address.url.startswith("https://"):
+        yield Violation(
+            "cluster.address.invalid",
+            ("address", "url"),
+            f"address.url {address.url!r} is not an https URL",
+            "write it as https://<host>:<port>",
+        )
+
+
+RULES: tuple[Rule, ...] = (
+    apiserver_address_known,
+    kubernetes_version_is_semver,
+    cni_type_supported,
+    cni_version_supported,
+    cni_forced_upgrade,
+    cni_none_notice,
+    ebpf_needs_cilium_and_konnectivity,
+    konnectivity_exists_in_the_release,
+    konnectivity_needs_feature_gate,
+    cidrs_valid,
+    cidrs_disjoint,
+    dns_domain_valid,
+    hubble_addon_allowed,
+)
+
+
+def check(subject: Subject, ctx: RuleContext) -> Iterator[Violation]:
+    for rule in RULES:
+        yield from rule(subject, ctx)

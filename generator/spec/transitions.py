@@ -1,0 +1,175 @@
+"""Base -> head rules: what KKP allows a cluster update to change (seed; validateCNIUpdate)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+
+from generator.diagnostics import Violation
+from generator.spec.catalog import Catalog, KKPRelease, parse_version, satisfies
+from generator.spec.models.cluster import ClusterSpec
+from generator.spec.models.resolved import ResolvedCluster
+
+UNSAFE_CNI_UPGRADE_LABEL = "unsafe-cni-upgrade"
+UNSAFE_CNI_MIGRATION_LABEL = "unsafe-cni-migration"
+_CNI = ("spec", "cniPlugin")
+_NET = ("spec", "clusterNetwork")
+
+
+def _allowed_by_table(
+    cni: str, old: str, new: str, *, kubernetes_version: str, catalog: Catalog
+) -> bool:
+    return any(
+        t.cni == cni
+        and satisfies(kubernetes_version, t.kubernetes)
+        and satisfies(old, t.from_version)
+        and satisfies(new, t.to_version)
+        for t in catalog.allowed_transitions
+    )
+
+
+def version_change_problem(
+    base: ResolvedCluster, head: ResolvedCluster, *, catalog: Catalog, release: KKPRelease
+) -> Violation | None:
+    """Seed: one minor per upgrade, unless unsafe-cni-upgrade or upgrading from deprecated."""
+    old, new = base.cni.version, head.cni.version
+    old_v, new_v = parse_version(old), parse_version(new)
+    if old == new or old_v is None or new_v is None or head.cni.type != base.cni.type:
+        return None
+    unsafe = UNSAFE_CNI_UPGRADE_LABEL in head.labels
+    support = release.cni.get(head.cni.type)
+    from_deprecated = support is not None and old not in support.supported
+    path = (*_CNI, "version")
+    if new_v < old_v:
+        if unsafe:
+            return None
+        return Violation(
+            "cni.version.downgrade",
+            path,
+            f"CNI version cannot go down from {old} to {new}",
+            f'keep {old}, or label the cluster {UNSAFE_CNI_UPGRADE_LABEL}: "true" '
+            "and take responsibility for the downgrade",
+        )
+    one_minor = new_v.major == old_v.major and new_v.minor == old_v.minor + 1
+    if one_minor or unsafe or from_deprecated or head.cni.forced_from is not None:
+        return None
+    if _allowed_by_table(
+        head.cni.type, old, new, kubernetes_version=head.kubernetes_version, catalog=catalog
+    ):
+        return None
+    return Violation(
+        "cni.version.upgrade-too-large",
+        path,
+        f"cannot upgrade CNI from {old} to {new}: only one minor version at a time",
+        f"upgrade step by step, or label the cluster {UNSAFE_CNI_UPGRADE_LABEL}: "
+        '"true" unless you cannot take the risk',
+    )
+
+
+def _cni_changes(
+    base: ResolvedCluster, head: ResolvedCluster, base_spec: ClusterSpec, head_spec: ClusterSpec
+) -> Iterator[Violation]:
+    if base_spec.cni_plugin is not None and head_spec.cni_plugin is None:
+        yield Violation(
+            "cni.removed",
+            ("spec",),
+            "spec.cniPlugin cannot be removed from an existing cluster",
+            f'restore cniPlugin: {{type: {base.cni.type}, version: "{base.cni.version}"}}',
+        )
+    elif head.cni.type != base.cni.type and UNSAFE_CNI_MIGRATION_LABEL not in head.labels:
+        yield Violation(
+            "cni.type.immutable",
+            (*_CNI, "type"),
+            f"CNI type cannot change from {base.cni.type!r} to {head.cni.type!r} "
+            "after cluster creation",
+            f"keep {base.cni.type!r}, unless the {UNSAFE_CNI_MIGRATION_LABEL} label "
+            "is present for a manual CNI migration",
+        )
+
+
+def _shown(value: object) -> str:
+    """A value as YAML spells it, so the hint can be pasted back: [10.0.0.0/16], true, 'ipvs'."""
+    if isinstance(value, tuple):
+        return f"[{', '.join(str(item) for item in value)}]"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return repr(value)
+
+
+def _network_changes(base: ResolvedCluster, head: ResolvedCluster) -> Iterator[Violation]:
+    """KKP validateClusterNetworkingConfigUpdateImmutability."""
+    old, new = base.network, head.network
+    fields: tuple[tuple[str, tuple[str, ...], object, object], ...] = (
+        ("pods-cidr", ("pods", "cidrBlocks"), old.pods_cidr_blocks, new.pods_cidr_blocks),
+        (
+            "services-cidr",
+            ("services", "cidrBlocks"),
+            old.services_cidr_blocks,
+            new.services_cidr_blocks,
+        ),
+        ("proxy-mode", ("proxyMode",), old.proxy_mode, new.proxy_mode),
+        ("dns-domain", ("dnsDomain",), old.dns_domain, new.dns_domain),
+        (
+            "node-local-dns",
+            ("nodeLocalDNSCacheEnabled",),
+            old.node_local_dns_cache_enabled,
+            new.node_local_dns_cache_enabled,
+        ),
+    )
+    for code, path, before, after in fields:
+        if before != after:
+            name = ".".join(path)
+            yield Violation(
+                f"network.{code}.immutable",
+                _NET + path,
+                f"{name} cannot change on an existing cluster "
+                f"({_shown(before)} -> {_shown(after)})",
+                f"restore {_shown(before)}; create a new cluster for a different network",
+            )
+
+
+def check(
+    base: ResolvedCluster,
+    head: ResolvedCluster,
+    *,
+    specs: tuple[ClusterSpec, ClusterSpec],
+    catalog: Catalog,
+    release: KKPRelease,
+) -> Iterator[Violation]:
+    base_spec, head_spec = specs
+    yield from _cni_changes(base, head, base_spec, head_spec)
+    problem = version_change_problem(base, head, catalog=catalog, release=release)
+    if problem is not None:
+        yield problem
+    yield from _network_changes(base, head)
+    if base.network.konnectivity_enabled != head.network.konnectivity_enabled:
+        to = "Konnectivity" if head.network.konnectivity_enabled else "OpenVPN"
+        yield Violation(
+            "network.konnectivity.switch",
+            (*_NET, "konnectivityEnabled"),
+            f"switching to {to} restarts most control-plane components",
+            "do it in a maintenance window",
+            severity="notice",
+        )
+
+
+def upgrade_targets(
+    current: ResolvedCluster, *, catalog: Catalog, release: KKPRelease
+) -> tuple[str, ...]:
+    """The CNI versions KKP's upgrade dialog offers this cluster now (supported versions only)."""
+    support = release.cni.get(current.cni.type)
+    if support is None or current.cni.type == "none":
+        return ()
+    targets = []
+    for version in support.supported:
+        parsed, now = parse_version(version), parse_version(current.cni.version)
+        if version == current.cni.version or parsed is None or now is None or parsed < now:
+            continue
+        probe = _with_version(current, version)
+        if version_change_problem(current, probe, catalog=catalog, release=release) is None:
+            targets.append(version)
+    return tuple(sorted(targets, key=lambda v: parse_version(v) or 0))
+
+
+def _with_version(cluster: ResolvedCluster, version: str) -> ResolvedCluster:
+    return replace(cluster, cni=replace(cluster.cni, version=version, forced_from=None))

@@ -1,0 +1,133 @@
+"""Stages import only earlier stages: source -> spec -> render -> validate -> output -> gitops.
+
+The shared vocabulary (`diagnostics` and `spec.models`) may be imported from anywhere;
+`pipeline` wires the stages for the command line, and only the command line imports it.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "generator"
+
+# Rank of each top-level part of generator/ in the one-way flow.
+RANKS = {
+    "__init__": 0,
+    "diagnostics": 0,
+    "source": 1,
+    "spec": 2,
+    "render": 3,
+    "validate": 4,
+    "output": 5,
+    "gitops": 6,
+    "pipeline": 7,
+    "cli": 8,
+    "__main__": 9,
+}
+VOCABULARY = ("generator.diagnostics", "generator.spec.models")
+MAX_TOP_LEVEL_MODULES = 6
+MAX_MODULE_LINES = 400
+
+SOURCES = sorted(PACKAGE.rglob("*.py"))
+
+
+def _dotted(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _stage(dotted: str) -> str:
+    parts = dotted.split(".")
+    return parts[1] if len(parts) > 1 else "__init__"
+
+
+def _imports(path: Path) -> set[str]:
+    """Every generator module the file imports, as dotted names (`from a import b` gives a.b
+    when a.b is a module, else a)."""
+    modules = {_dotted(p) for p in SOURCES}
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("generator"):
+            assert node.module is not None
+            for alias in node.names:
+                candidate = f"{node.module}.{alias.name}"
+                found.add(candidate if candidate in modules else node.module)
+        elif isinstance(node, ast.Import):
+            found.update(a.name for a in node.names if a.name.startswith("generator"))
+    return found
+
+
+def _is_vocabulary(dotted: str) -> bool:
+    return any(dotted == v or dotted.startswith(v + ".") for v in VOCABULARY)
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=[str(p.relative_to(PACKAGE)) for p in SOURCES])
+def test_modules_import_only_earlier_stages(path: Path) -> None:
+    module = _dotted(path)
+    stage = _stage(module)
+    assert stage in RANKS, f"{stage} has no place in the flow; add it to RANKS"
+    for imported in _imports(path) - {module, "generator"}:
+        target = _stage(imported)
+        assert target in RANKS, f"{module} imports unknown part {imported}"
+        if target == stage or (_is_vocabulary(imported) and not _is_vocabulary(module)):
+            continue
+        if _is_vocabulary(module):
+            assert _is_vocabulary(imported) or target == "diagnostics", (
+                f"{module} is shared vocabulary and may not import {imported}"
+            )
+            continue
+        assert RANKS[target] < RANKS[stage], f"{module} imports later stage {imported}"
+
+
+def test_no_import_cycles_between_modules() -> None:
+    graph = {_dotted(p): _imports(p) - {"generator"} for p in SOURCES}
+    done: set[str] = set()
+
+    def visit(node: str, trail: tuple[str, ...]) -> None:
+        assert node not in trail, f"import cycle: {' -> '.join((*trail, node))}"
+        if node in done:
+            return
+        for imported in sorted(graph.get(node, set()) - {node}):
+            visit(imported, (*trail, node))
+        done.add(node)
+
+    for node in sorted(graph):
+        visit(node, ())
+
+
+def test_the_top_level_holds_only_what_every_stage_shares() -> None:
+    top = sorted(p.name for p in PACKAGE.glob("*.py"))
+    assert len(top) <= MAX_TOP_LEVEL_MODULES, top
+
+
+def test_no_module_is_over_the_size_budget() -> None:
+    long = {
+        str(p.relative_to(PACKAGE)): n
+        for p in SOURCES
+        if (n := len(p.read_text().splitlines())) > MAX_MODULE_LINES
+    }
+    assert long == {}
+
+
+def test_no_two_module_names_differ_only_by_a_suffix() -> None:
+    names = sorted({p.stem for p in SOURCES if not p.stem.startswith("_")})
+    clashes = [
+        (a, b) for a in names for b in names if a != b and b.startswith(a) and len(a) >= 4
+    ]
+    assert clashes == []
+
+
+def test_only_the_cli_prints() -> None:
+    offenders = [
+        str(p.relative_to(PACKAGE))
+        for p in SOURCES
+        if _stage(_dotted(p)) != "cli"
+        and any(
+            isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "print"
+            for n in ast.walk(ast.parse(p.read_text()))
+        )
+    ]
+    assert offenders == []
