@@ -114,9 +114,7 @@ def test_no_module_is_over_the_size_budget() -> None:
 
 def test_no_two_module_names_differ_only_by_a_suffix() -> None:
     names = sorted({p.stem for p in SOURCES if not p.stem.startswith("_")})
-    clashes = [
-        (a, b) for a in names for b in names if a != b and b.startswith(a) and len(a) >= 4
-    ]
+    clashes = [(a, b) for a in names for b in names if a != b and b.startswith(a) and len(a) >= 4]
     assert clashes == []
 
 

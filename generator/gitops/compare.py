@@ -13,7 +13,7 @@ from generator.source.repository import read_tree
 from generator.spec.check import CheckedFleet, SourceOptions
 
 WORK_TREE = "work tree"
-NO_CLUSTERS = "source.no-clusters"  # loader.require_clusters
+NO_CLUSTERS = "source.no-clusters"  # source.fleet.require_clusters
 
 
 def _side(

@@ -4,7 +4,7 @@ A cluster's output depends only on its resolved document, its Addon variables, t
 catalog, the charts, the Argo CD settings and kkpgen itself. Their digest is stored in
 `<out>/.kkpgen-inputs.json`; a cluster whose digest is unchanged is not rendered again.
 The record also keeps, per spec file, the digest of its bytes and what checking it found,
-so that the next render checks only the files that changed (generator/recheck.py).
+so that the next render checks only the files that changed (generator/output/recheck.py).
 """
 
 from __future__ import annotations

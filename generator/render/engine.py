@@ -197,7 +197,7 @@ class Renderer:
     """The run's one environment, plus what it has rendered so far.
 
     Clusters on the same versions share many objects (CRDs, RBAC): each template is
-    rendered, parsed and dumped once per distinct set of values it reads (generator/memo.py).
+    rendered, parsed and dumped once per distinct set of values it reads (generator/render/memo.py).
     `memoize=False` renders everything (tests compare the two).
     """
 

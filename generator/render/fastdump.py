@@ -151,7 +151,7 @@ def _sequence(items: list[object], pad: str, out: list[str]) -> None:
 
 
 def dump(data: object) -> str | None:
-    """`manifests.dump_yaml`'s bytes for JSON-like data, or None where only PyYAML can say."""
+    """`manifest.dump_yaml`'s bytes for JSON-like data, or None where only PyYAML can say."""
     out: list[str] = []
     try:
         if not _FAST_DUMP or type(data) not in (dict, list):

@@ -16,13 +16,13 @@ from generator.source.fleet import (
 )
 from generator.source.repository import SourceTree, read_tree
 from generator.spec import defaults, rules, transitions
-from generator.spec.variables import check_addon_variables
 from generator.spec.catalog import Catalog, KKPRelease, kkp_minor, load_catalog
 from generator.spec.charts import load_charts
 from generator.spec.models.kubermatic import (
     KKP_VERSION_ANNOTATION,
 )
 from generator.spec.models.resolved import ResolvedCluster
+from generator.spec.variables import check_addon_variables
 
 
 @dataclass(frozen=True, slots=True)
