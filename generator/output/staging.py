@@ -47,13 +47,28 @@ def check_owned(out: Path) -> None:
         )
 
 
+def _lock_folder() -> Path:
+    """Where lock files live: the user's runtime folder, never the user's tree (a lock file
+    beside <out> stayed there after every run)."""
+    runtime = os.environ.get("XDG_RUNTIME_DIR")
+    base = Path(runtime) if runtime else Path(tempfile.gettempdir()) / f"kkpgen-{os.getuid()}"
+    return base / "kkpgen-locks"
+
+
+def lock_path(out: Path) -> Path:
+    """One lock per output folder, whatever name reaches it (a symlink, a relative path)."""
+    key = hashlib.sha256(str(out.resolve()).encode()).hexdigest()[:32]
+    return _lock_folder() / f"{key}.lock"
+
+
 @contextlib.contextmanager
 def output_lock(out: Path) -> Iterator[None]:
     """Serialise runs on one <out>: a second run waits for none and refuses at once."""
-    lock_path = out.parent / f".{out.name}.kkpgen.lock"
+    path = lock_path(out)
     try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         out.parent.mkdir(parents=True, exist_ok=True)
-        handle = lock_path.open("a")
+        handle = path.open("a")
     except OSError as error:
         raise _unwritable(out, error) from None
     with handle:

@@ -14,7 +14,7 @@ import semver
 from generator.source.sourcemap import load_data
 
 CATALOG_RESOURCE = "data/catalog.yaml"
-CATALOG_PATH = Path(__file__).resolve().parent / CATALOG_RESOURCE
+CATALOG_PATH = Path(str(resources.files("generator.spec").joinpath(CATALOG_RESOURCE)))
 _VERSION = re.compile(r"^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:[-+].*)?$")
 _CONSTRAINT = re.compile(r"^(>=|<=|==|>|<)\s*(.+)$")
 

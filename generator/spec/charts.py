@@ -5,12 +5,23 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 from generator.diagnostics import Diagnostic, ExitCode, KkpgenError, Location
 from generator.source.sourcemap import load_data
 
-CHARTS_DIR = Path(__file__).resolve().parents[2] / "charts"
+
+def _installed_charts() -> Path:
+    """charts/ as installed with the package (the wheel maps the repository's charts/ to
+    generator/charts; a checkout links it there), so an installed kkpgen finds its charts."""
+    found = resources.files("generator").joinpath("charts")
+    if not isinstance(found, Path):  # a zipped install: Jinja's loader needs real folders
+        raise TypeError("kkpgen must be installed unpacked, not from a zip file")
+    return found
+
+
+CHARTS_DIR = _installed_charts()
 SEED_TEMPLATES = "seed/"  # templates below templates/seed/ render into the seed
 
 

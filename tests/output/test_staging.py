@@ -80,3 +80,20 @@ def test_a_second_run_on_the_same_out_is_refused_while_the_first_holds_the_lock(
     with output_lock(out), pytest.raises(KkpgenError) as caught, output_lock(out):
         pass
     assert "another kkpgen run" in caught.value.diagnostics[0].message
+
+
+def test_the_lock_leaves_nothing_beside_out(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    with output_lock(out):
+        commit(stage_tree([("a/x.yaml", b"1\n")], out=out))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_two_names_of_one_out_share_the_lock(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    alias = tmp_path / "alias"
+    alias.symlink_to(out)
+    with output_lock(out), pytest.raises(KkpgenError) as caught, output_lock(alias):
+        pass
+    assert "another kkpgen run" in caught.value.diagnostics[0].message
