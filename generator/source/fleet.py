@@ -71,26 +71,56 @@ def _known_fields(model: type[BaseModel], loc: tuple[str | int, ...]) -> list[st
         if current is None or isinstance(part, int):
             continue
         field = next((f for n, f in current.model_fields.items() if (f.alias or n) == part), None)
-        annotation = getattr(field, "annotation", None) if field else None
-        current = next(
-            (
-                a
-                for a in getattr(annotation, "__args__", (annotation,))
-                if isinstance(a, type) and issubclass(a, BaseModel)
-            ),
-            None,
-        )
+        current = _nested_model(field.annotation) if field else None
     return [] if current is None else [f.alias or n for n, f in current.model_fields.items()]
+
+
+def _nested_model(annotation: object) -> type[BaseModel] | None:
+    return next(
+        (
+            a
+            for a in getattr(annotation, "__args__", (annotation,))
+            if isinstance(a, type) and issubclass(a, BaseModel)
+        ),
+        None,
+    )
+
+
+def _field_paths(model: type[BaseModel], prefix: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
+    """Every field path the model knows, in YAML names (spec.clusterNetwork.proxyMode, ...)."""
+    for name, field in model.model_fields.items():
+        path = (*prefix, field.alias or name)
+        yield path
+        nested = _nested_model(field.annotation)
+        if nested is not None and len(path) < 6:
+            yield from _field_paths(nested, path)
+
+
+def _unknown_field_hint(model: type[BaseModel], loc: tuple[str | int, ...]) -> str:
+    name = str(loc[-1])
+    # A known field written at the wrong indentation: removing it would silently change the
+    # cluster (spec.konnectivityEnabled would fall back to OpenVPN), so say where it belongs.
+    homes = [".".join(p) for p in _field_paths(model) if p[-1] == name]
+    if homes:
+        return f"{name!r} belongs at {' or '.join(homes)}: move it there"
+    close = difflib.get_close_matches(name, _known_fields(model, loc), n=1)
+    return f"did you mean {close[0]!r}?" if close else "remove the field; KKP does not know it"
+
+
+def _quote_hint(error: ErrorDetails, doc: Document) -> str:
+    loc = tuple(error["loc"])
+    written = doc.source.numbers.get(loc, str(error["input"]))
+    if loc[-2:] == ("cniPlugin", "version"):  # KKP spells CNI versions with a v: v3.22, v1.11
+        return f'write the version as a string with its v: "v{written.removeprefix("v")}"'
+    return f'quote the value: "{written}" (YAML reads 1.30 as the number 1.3)'
 
 
 def _hint_for(error: ErrorDetails, model: type[BaseModel], doc: Document) -> str:
     kind, loc = error["type"], error["loc"]
     if kind == "extra_forbidden":
-        close = difflib.get_close_matches(str(loc[-1]), _known_fields(model, loc), n=1)
-        return f"did you mean {close[0]!r}?" if close else "remove the field; KKP does not know it"
+        return _unknown_field_hint(model, loc)
     if kind == "string_type" and isinstance(error.get("input"), int | float):
-        written = doc.source.numbers.get(tuple(error["loc"]), str(error["input"]))
-        return f'quote the value: "{written}" (YAML reads 1.30 as the number 1.3)'
+        return _quote_hint(error, doc)
     if kind == "missing":
         return f"add the field {loc[-1]!r}"
     if kind == "literal_error":
