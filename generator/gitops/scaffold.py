@@ -88,10 +88,15 @@ PRE_COMMIT_FILE = ".pre-commit-config.yaml"
 _FILES = "^(kubermatic\\.yaml|clusters/.*\\.ya?ml)$"
 
 # The kkpgen release is pinned everywhere kkpgen is installed from: its git tag.
+# https and file URLs without any userinfo (a token is userinfo); ssh with a user name only;
+# scp-like git@host:path.
 _GIT_URL = re.compile(
-    r"(?:https|ssh|git|file)://[^\s@/]+(?:@[^\s@/:]+)?[^\s@]*|[\w.-]+@[\w.-]+:[^\s@]+"
+    r"(?:https|file)://[^\s@/]*/[^\s@]*"
+    r"|(?:ssh|git)://(?:[\w.-]+@)?[^\s@/:]+(?::\d+)?/[^\s@]*"
+    r"|[\w.-]+@[\w.-]+:[^\s@]+",
+    re.ASCII,
 )
-_WHEEL = re.compile(r"[^\s]+\.whl")
+_WHEEL = re.compile(r"[^\s]+\.whl", re.ASCII)
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +145,7 @@ def _requirement(options: InitOptions) -> str:
 
 
 def _git_url(url: str) -> str:
-    if not _GIT_URL.fullmatch(url) or re.match(r"\w+://[^/@]*:[^/@]*@", url):
+    if not _GIT_URL.fullmatch(url):
         raise _refuse(
             "init.kkpgen-repo",
             "--kkpgen-repo",

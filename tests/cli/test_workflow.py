@@ -510,8 +510,18 @@ def test_init_without_a_kkpgen_source_says_how_to_give_one(run_cli: RunCli, tmp_
     run_cli(["init", str(tmp_path / "fleet"), "--ci", "none"])
 
 
-def test_init_refuses_a_kkpgen_url_with_credentials(run_cli: RunCli, tmp_path: Path) -> None:
-    url = "https://ci:s3cret@git.example.com/kkpgen.git"
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://ci:s3cret@git.example.com/kkpgen.git",
+        "https://ghp_token@github.com/org/kkpgen.git",
+        "https://git.example.com/kkpgen.git\nrev: main",
+    ],
+    ids=["user-and-password", "token-as-user", "newline"],
+)
+def test_init_refuses_a_kkpgen_url_with_credentials(
+    run_cli: RunCli, tmp_path: Path, url: str
+) -> None:
     result = run_cli(["init", str(tmp_path / "fleet"), "--kkpgen-repo", url], expect=1)
     assert "init.kkpgen-repo" in result.stderr
     assert not (tmp_path / "fleet").exists()
