@@ -21,7 +21,7 @@ from generator.spec.models.kubermatic import KubermaticConfiguration
 M = TypeVar("M", bound=BaseModel)
 
 # A cluster name becomes a folder name and a namespace suffix: DNS-1123 label only.
-DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+DNS1123_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")  # use fullmatch
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,19 +156,39 @@ def _load_config(
     return _DEFAULT_CONFIG, None
 
 
+# Folders of <out> that kkpgen writes itself: a cluster of that name would share them.
+RESERVED_NAMES = frozenset({"argocd"})
+# KKP puts a cluster's control plane in namespace cluster-<name>: a DNS-1123 label (63).
+MAX_NAME_LENGTH = 63 - len("cluster-")
+
+
 def _check_name(cluster: Cluster, source: SourceMap, problems: list[Diagnostic]) -> bool:
     name = cluster.metadata.name
-    if DNS1123_LABEL.match(name):
-        return True
-    problems.append(
-        Diagnostic(
+    where = source.locate(("metadata", "name"))
+    problem: tuple[str, str, str] | None = None
+    if not DNS1123_LABEL.fullmatch(name):  # fullmatch: `$` also matches before a newline
+        problem = (
             "cluster.name.invalid",
-            source.locate(("metadata", "name")),
-            "metadata.name",
             f"cluster name {name!r} is not a DNS-1123 label",
             "use lowercase letters, digits and '-', at most 63 characters, e.g. 'prod-eu-1'",
         )
-    )
+    elif len(name) > MAX_NAME_LENGTH:
+        problem = (
+            "cluster.name.too-long",
+            f"cluster name {name!r} has {len(name)} characters; its seed namespace "
+            f"cluster-{name} would exceed 63",
+            f"use at most {MAX_NAME_LENGTH} characters",
+        )
+    elif name in RESERVED_NAMES:
+        problem = (
+            "cluster.name.reserved",
+            f"cluster name {name!r} is the name of a folder kkpgen writes in <out>",
+            f"choose another name (reserved: {', '.join(sorted(RESERVED_NAMES))})",
+        )
+    if problem is None:
+        return True
+    code, message, hint = problem
+    problems.append(Diagnostic(code, where, "metadata.name", message, hint))
     return False
 
 
