@@ -105,11 +105,11 @@ def _count(scenario: Scenario, operation: str) -> int:
         os._exit(0)
     os.close(write)
     with os.fdopen(read) as pipe:
-        status, seen = map(int, pipe.read().split())
+        status, calls = map(int, pipe.read().split())
     os.waitpid(pid, 0)
     assert status == 0
     scenario.reset()
-    return seen
+    return calls
 
 
 def _with_fault(scenario: Scenario, operation: str, at: int, kind: str) -> int:

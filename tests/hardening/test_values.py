@@ -382,15 +382,15 @@ def test_no_value_check_accepts_can_add_an_object_or_a_key(
         return render_release(changed, chart=chart, renderer=renderer, images=images)
 
     allowed = _shapes(render({}))
-    for path, shape in _shapes(render(switched_on)).items():
-        allowed[path] = allowed.get(path, set()) | shape
+    for file, shape in _shapes(render(switched_on)).items():
+        allowed[file] = allowed.get(file, set()) | shape
     try:
         rendered = _shapes(render(variables))
     except KkpgenError:  # a template's own `required` check: a diagnostic, not an object
         return
     assert set(rendered) <= set(allowed), sorted(set(rendered) - set(allowed))
-    for path, shape in rendered.items():
-        assert shape <= allowed[path], f"{path}: {sorted(map(str, shape - allowed[path]))}"
+    for file, shape in rendered.items():
+        assert shape <= allowed[file], f"{file}: {sorted(map(str, shape - allowed[file]))}"
 
 
 def test_the_property_would_catch_an_unquoted_value(tmp_path: Path) -> None:
