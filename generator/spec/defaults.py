@@ -177,7 +177,8 @@ def resolve_address(loaded: LoadedCluster, url_template: str | None) -> Resolved
 
 
 def _port(text: str | None) -> int:
-    return int(text) if text and text.isdigit() and 0 < int(text) < 65536 else 0
+    # ASCII only: "²".isdigit() is true, and int("²") raises (rules.py reports the value).
+    return int(text) if text and text.isascii() and text.isdigit() and 0 < int(text) < 65536 else 0
 
 
 def resolve_cluster(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import functools
 import re
 from collections.abc import Callable, Iterator
@@ -12,7 +13,11 @@ import netaddr
 from generator.diagnostics import Violation
 from generator.source.fleet import LoadedCluster
 from generator.spec.catalog import Catalog, KKPRelease, parse_version
-from generator.spec.models.kubermatic import KubermaticConfiguration
+from generator.spec.models.kubermatic import (
+    KONNECTIVITY_PORT_ANNOTATION,
+    OPENVPN_PORT_ANNOTATION,
+    KubermaticConfiguration,
+)
 from generator.spec.models.resolved import ResolvedCluster
 
 KONNECTIVITY_GATE = "KonnectivityService"
@@ -42,10 +47,15 @@ def _versions(items: tuple[str, ...]) -> str:
     return ", ".join(items) if items else "(none)"
 
 
+# A Kubernetes release: three numbers, ASCII digits, no leading zeros, nothing after (a
+# suffix such as "-a: b" or a trailing newline would be written raw into manifests).
+_KUBERNETES_VERSION = re.compile(r"v?(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)")
+
+
 def kubernetes_version_is_semver(subject: Subject, _: RuleContext) -> Iterator[Violation]:
     """KKP: "version is required" and must parse as a semantic version."""
     version = subject.loaded.cluster.spec.version
-    if parse_version(version) is None or version.count(".") != 2:
+    if not _KUBERNETES_VERSION.fullmatch(version) or parse_version(version) is None:
         yield Violation(
             "cluster.version.invalid",
             ("spec", "version"),
@@ -312,8 +322,52 @@ def apiserver_address_known(subject: Subject, _: RuleContext) -> Iterator[Violat
         )
 
 
+_CLUSTER_ANNOTATIONS = (KONNECTIVITY_PORT_ANNOTATION, OPENVPN_PORT_ANNOTATION)
+_PORT = re.compile(r"[1-9][0-9]{0,4}")
+
+
+def kkpgen_annotations_known(subject: Subject, _: RuleContext) -> Iterator[Violation]:
+    """A `kkpgen/` annotation kkpgen does not read is a typo: it would be ignored silently."""
+    annotations = subject.loaded.cluster.metadata.annotations
+    for key in sorted(k for k in annotations if k.startswith("kkpgen/")):
+        if key not in _CLUSTER_ANNOTATIONS:
+            close = difflib.get_close_matches(key, _CLUSTER_ANNOTATIONS, n=1)
+            known = ", ".join(_CLUSTER_ANNOTATIONS)
+            yield Violation(
+                "cluster.annotation.unknown",
+                ("metadata", "annotations", key),
+                f"unknown kkpgen annotation {key!r} on a Cluster",
+                (f"did you mean {close[0]!r}? " if close else "") + f"kkpgen reads: {known}",
+            )
+
+
+def port_annotations_valid(subject: Subject, _: RuleContext) -> Iterator[Violation]:
+    """The tunnel NodePort annotations are ports: ASCII digits, 1-65535."""
+    annotations = subject.loaded.cluster.metadata.annotations
+    for key in _CLUSTER_ANNOTATIONS:
+        value = annotations.get(key)
+        if value is not None and not (_PORT.fullmatch(value) and int(value) <= 65535):
+            yield Violation(
+                "cluster.annotation.invalid",
+                ("metadata", "annotations", key),
+                f"{key} {value!r} is not a port",
+                'write the NodePort as a quoted number from 1 to 65535, e.g. "31000"',
+            )
+    konnectivity = subject.resolved.network.konnectivity_enabled
+    if konnectivity and OPENVPN_PORT_ANNOTATION in annotations:
+        yield Violation(
+            "cluster.annotation.unused",
+            ("metadata", "annotations", OPENVPN_PORT_ANNOTATION),
+            f"{OPENVPN_PORT_ANNOTATION} is set, but the cluster uses Konnectivity, not OpenVPN",
+            "remove the annotation (left over from before the switch to Konnectivity)",
+            severity="warning",
+        )
+
+
 RULES: tuple[Rule, ...] = (
     apiserver_address_known,
+    kkpgen_annotations_known,
+    port_annotations_valid,
     kubernetes_version_is_semver,
     cni_type_supported,
     cni_version_supported,
