@@ -19,6 +19,8 @@ from generator.spec import defaults, rules, transitions
 from generator.spec.catalog import Catalog, KKPRelease, kkp_minor, load_catalog
 from generator.spec.charts import load_charts
 from generator.spec.models.kubermatic import (
+    APISERVER_URL_ANNOTATION,
+    ARGOCD_REPO_ANNOTATION,
     KKP_VERSION_ANNOTATION,
 )
 from generator.spec.models.resolved import ResolvedCluster
@@ -65,6 +67,27 @@ def _release(fleet: Fleet, opts: SourceOptions, catalog: Catalog) -> KKPRelease:
     )
 
 
+def _config_problems(fleet: Fleet) -> list[Diagnostic]:
+    """URLs in kubermatic.yaml are copied into every Application or cluster: no secrets."""
+    problems = []
+    annotations = fleet.config.metadata.annotations
+    for key in (ARGOCD_REPO_ANNOTATION, APISERVER_URL_ANNOTATION):
+        value = annotations.get(key)
+        if value and rules.has_credentials(value):
+            path = ("metadata", "annotations", key)
+            problems.append(
+                Diagnostic(
+                    "config.url.credentials",
+                    fleet.config_source.locate(path) if fleet.config_source else Location(""),
+                    f"metadata.annotations.{key}",
+                    f"{key} carries credentials (user info before '@'); kkpgen would copy "
+                    "them into every generated file that names this URL",
+                    "remove them: Argo CD reads repository credentials from its own Secrets",
+                )
+            )
+    return problems
+
+
 def _resolve_all(
     fleet: Fleet, *, base: Fleet | None, release: KKPRelease, catalog: Catalog
 ) -> Iterator[tuple[LoadedCluster, ResolvedCluster, LoadedCluster | None]]:
@@ -92,7 +115,7 @@ def check_fleet(
     release = _release(fleet, opts, catalog)
     base = load_fleet(read_tree(opts.repo, opts.base)) if opts.base else None
     ctx = rules.RuleContext(catalog, release, fleet.config)
-    found: list[Diagnostic] = []
+    found: list[Diagnostic] = _config_problems(fleet)
     resolved_all: list[ResolvedCluster] = []
     for loaded, resolved, previous in _resolve_all(
         fleet, base=base, release=release, catalog=catalog

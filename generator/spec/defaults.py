@@ -227,6 +227,14 @@ def resolved_document(loaded: LoadedCluster, resolved: ResolvedCluster) -> dict[
         **(address if isinstance(address, dict) else {}),
         "url": resolved.address.url,
     }
+    # Of spec.cloud, only what kkpgen reads: the provider's name (its credentials and
+    # settings, e.g. accessKeyID, never reach the output).
+    cloud = loaded.cluster.spec.cloud
+    spec["cloud"] = {
+        **({"dc": cloud.dc} if cloud.dc is not None else {}),
+        **({"providerName": cloud.provider_name} if cloud.provider_name is not None else {}),
+        **{provider: {} for provider in cloud.providers()},
+    }
     spec["version"] = resolved.kubernetes_version
     spec["cniPlugin"] = {"type": resolved.cni.type, "version": resolved.cni.version}
     spec["clusterNetwork"] = {

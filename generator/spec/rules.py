@@ -7,6 +7,7 @@ import functools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import netaddr
 
@@ -302,10 +303,30 @@ def hubble_addon_allowed(subject: Subject, ctx: RuleContext) -> Iterator[Violati
             )
 
 
+def has_credentials(url: str) -> bool:
+    """A URL that carries a secret: any user info over http(s) (tokens are often written as
+    the user name), a password anywhere (`ssh://git@host/...` names a user, no secret)."""
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return False
+    if parts.scheme.lower() in ("http", "https"):
+        return "@" in parts.netloc
+    return parts.password is not None
+
+
 def apiserver_address_known(subject: Subject, _: RuleContext) -> Iterator[Violation]:
     """Nodes (kube-proxy, Cilium without kube-proxy, tunnel agents) dial the apiserver."""
     address = subject.resolved.address
-    if not address.url:
+    if address.url and has_credentials(address.url):
+        yield Violation(
+            "cluster.address.credentials",
+            ("address", "url"),
+            "address.url carries credentials (user info before '@'); kkpgen would copy them "
+            "into resolved.yaml and the kube-proxy kubeconfig",
+            "remove the user info: nodes authenticate with their service account token",
+        )
+    elif not address.url:
         yield Violation(
             "cluster.address.missing",
             ("address", "url"),
