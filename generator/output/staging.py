@@ -48,6 +48,22 @@ def check_owned(out: Path) -> None:
         )
 
 
+def check_location(out: Path, *, clusters: Path) -> Path:
+    """<out> with its links resolved. Refused: the root folder (the staging beside it would
+    land in /) and any place below the spec folder (the next run would read its own output)."""
+    target = out.resolve()
+    if target.parent == target:
+        raise _refuse(out, f"--out {out} is the root folder", "choose a folder of its own")
+    spec = clusters.resolve()
+    if target == spec or spec in target.parents:
+        raise _refuse(
+            out,
+            f"--out {out} is inside the spec folder {clusters}",
+            "choose a folder outside clusters/, e.g. --out rendered",
+        )
+    return target
+
+
 def _lock_folder() -> Path:
     """Where lock files live: the user's runtime folder, never the user's tree (a lock file
     beside <out> stayed there after every run)."""

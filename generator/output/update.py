@@ -32,6 +32,7 @@ from generator.output.record import (
 )
 from generator.output.staging import (
     Stager,
+    check_location,
     check_owned,
     commit,
     discard,
@@ -41,7 +42,7 @@ from generator.output.staging import (
 )
 from generator.output.workers import write_in_workers
 from generator.render.engine import Renderer, build_environment
-from generator.source.repository import SourceTree, read_tree
+from generator.source.repository import CLUSTERS_DIR, SourceTree, read_tree
 from generator.spec.check import CheckedFleet, SourceOptions, check_fleet, raise_unknown
 
 
@@ -66,6 +67,9 @@ class RenderOptions:
 
 def render_fleet(opts: SourceOptions, render: RenderOptions) -> RenderResult:
     """Check, render what changed, stage beside <out>, validate, then swap it in."""
+    target = check_location(render.out, clusters=opts.repo / CLUSTERS_DIR)
+    if render.out.is_symlink():  # swap the folder it names, and leave the link a link
+        render = replace(render, out=target)
     tree = read_tree(opts.repo, opts.ref)
     raw = record_bytes(render.out)
     old = parse_inputs(raw)
