@@ -41,6 +41,7 @@ from generator.output.staging import (
     replace_folder,
 )
 from generator.output.workers import write_in_workers
+from generator.render.applications import ARGOCD_DIR
 from generator.render.engine import Renderer, build_environment
 from generator.source.repository import CLUSTERS_DIR, SourceTree, read_tree
 from generator.spec.check import CheckedFleet, SourceOptions, check_fleet, raise_unknown
@@ -212,7 +213,7 @@ def _replace_one(
         same_shape = {p.name for p in (staged.root / name).iterdir() if p.is_dir()} == {
             p.name for p in (render.out / name).iterdir() if p.is_dir()
         }
-        if not same_shape:
+        if not same_shape or not _same_applications(checked, name, render.out):
             discard(staged)
             return None
         if render.validate:
@@ -226,6 +227,23 @@ def _replace_one(
             staged, name, record=(INPUTS_FILE, inputs.to_bytes()), pending=pending.to_bytes()
         )
         return stager.count
+
+
+def _same_applications(checked: CheckedFleet, name: str, out: Path) -> bool:
+    """The cluster's Applications in <out> are those it would get now (a label such as
+    kkpgen/decommission changes them, and argocd/ changes only with a full swap)."""
+    prefix = f"{ARGOCD_DIR}/application-{name}-"
+    wanted = {
+        path: data
+        for path, data in argocd_files(checked, present=lambda c, d: (out / c / d).is_dir())
+        if path.startswith(prefix)
+    }
+    folder = out / ARGOCD_DIR
+    held = {
+        f"{ARGOCD_DIR}/{p.name}": p.read_bytes()
+        for p in (folder.glob(f"application-{name}-*.yaml") if folder.is_dir() else ())
+    }
+    return wanted == held
 
 
 def _replace_all(

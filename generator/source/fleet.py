@@ -235,6 +235,15 @@ def _attach_addons(
 
 def load_fleet(tree: SourceTree) -> Fleet:
     """Parse every spec file; raise one KkpgenError with all problems found."""
+    fleet, problems = load_fleet_partially(tree)
+    if problems:
+        raise KkpgenError(problems)
+    return fleet
+
+
+def load_fleet_partially(tree: SourceTree) -> tuple[Fleet, list[Diagnostic]]:
+    """Every cluster that loads, and the problems of the rest (for a base ref, whose broken
+    files the head may be fixing)."""
     problems: list[Diagnostic] = []
     config, config_source = _load_config(tree, problems)
     clusters: dict[str, tuple[Cluster, SourceMap]] = {}
@@ -242,9 +251,12 @@ def load_fleet(tree: SourceTree) -> Fleet:
     for source in tree.files:
         if source.path == CONFIG_FILE:
             continue
-        found, file_addons = _load_cluster_file(
-            list(load_documents(source.data, file=source.path, ref=tree.ref)), problems
-        )
+        try:
+            documents = list(load_documents(source.data, file=source.path, ref=tree.ref))
+        except KkpgenError as error:  # unparsable YAML: the other files still load
+            problems.extend(error.diagnostics)
+            continue
+        found, file_addons = _load_cluster_file(documents, problems)
         addons.extend(file_addons)
         for cluster, smap in found:
             name = cluster.metadata.name
@@ -261,13 +273,11 @@ def load_fleet(tree: SourceTree) -> Fleet:
                 continue
             clusters[name] = (cluster, smap)
     by_cluster = _attach_addons(clusters, addons, problems)
-    if problems:
-        raise KkpgenError(problems)
     loaded = tuple(
         LoadedCluster(cluster, smap, tuple(by_cluster[name]))
         for name, (cluster, smap) in sorted(clusters.items())
     )
-    return Fleet(tree.ref, config, config_source, loaded)
+    return Fleet(tree.ref, config, config_source, loaded), problems
 
 
 def require_clusters(fleet: Fleet) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from generator.diagnostics import Diagnostic, KkpgenError, Location, errors_of
@@ -11,6 +11,7 @@ from generator.source.fleet import (
     Fleet,
     LoadedCluster,
     load_fleet,
+    load_fleet_partially,
     locate_violation,
     require_clusters,
 )
@@ -88,6 +89,59 @@ def _config_problems(fleet: Fleet) -> list[Diagnostic]:
     return problems
 
 
+DECOMMISSION_LABEL = "kkpgen/decommission"
+
+
+def _load_base(opts: SourceOptions) -> tuple[Fleet | None, list[Diagnostic]]:
+    """The base fleet, and its own errors as warnings about the base: a pull request that
+    fixes (or deletes) a broken file of the base must pass. Its clusters that do not load
+    count as new, so no transition is checked for them."""
+    if opts.base is None:
+        return None, []
+    base, problems = load_fleet_partially(read_tree(opts.repo, opts.base))
+    return base, [
+        Diagnostic(
+            d.code,
+            replace(d.location, ref=opts.base),
+            d.field,
+            f"in the base {opts.base}: {d.message}",
+            f"{d.hint} (a problem of the base: it does not fail this check; transitions of "
+            "the clusters it holds are not checked)",
+            "warning",
+            d.cluster,
+        )
+        for d in problems
+    ]
+
+
+def _removed_clusters(base: Fleet, head: Fleet) -> list[Diagnostic]:
+    """A cluster deleted from the repository takes its Applications with it, and Argo CD
+    would prune the CNI of a running cluster: only a decommissioned cluster may go."""
+    found = []
+    for loaded in base.clusters:
+        if head.cluster(loaded.name) is not None:
+            continue
+        marked = loaded.cluster.metadata.labels.get(DECOMMISSION_LABEL) == "true"
+        found.append(
+            Diagnostic(
+                "cluster.removed" if not marked else "cluster.decommissioned",
+                replace(loaded.locate(("metadata", "name")), ref=base.ref),
+                "metadata.name",
+                f"cluster {loaded.name!r} is deleted"
+                + (
+                    " (it was marked for decommissioning)"
+                    if marked
+                    else "; its Applications and the network of a running cluster would be pruned"
+                ),
+                f'first merge the label {DECOMMISSION_LABEL}: "true" on the cluster, then '
+                "delete its file",
+                "notice" if marked else "error",
+                loaded.name,
+            )
+        )
+    return found
+
+
 def _resolve_all(
     fleet: Fleet, *, base: Fleet | None, release: KKPRelease, catalog: Catalog
 ) -> Iterator[tuple[LoadedCluster, ResolvedCluster, LoadedCluster | None]]:
@@ -113,9 +167,11 @@ def check_fleet(
     fleet = load_fleet(tree if tree is not None else read_tree(opts.repo, opts.ref))
     require_clusters(fleet)
     release = _release(fleet, opts, catalog)
-    base = load_fleet(read_tree(opts.repo, opts.base)) if opts.base else None
+    base, base_problems = _load_base(opts)
     ctx = rules.RuleContext(catalog, release, fleet.config)
-    found: list[Diagnostic] = _config_problems(fleet)
+    found: list[Diagnostic] = _config_problems(fleet) + base_problems
+    if base is not None and not only:
+        found += _removed_clusters(base, fleet)
     resolved_all: list[ResolvedCluster] = []
     for loaded, resolved, previous in _resolve_all(
         fleet, base=base, release=release, catalog=catalog
