@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -21,8 +23,11 @@ from generator.spec.catalog import Catalog, KKPRelease, kkp_minor, load_catalog
 from generator.spec.charts import load_charts
 from generator.spec.models.kubermatic import (
     APISERVER_URL_ANNOTATION,
+    ARGOCD_PATH_ANNOTATION,
     ARGOCD_REPO_ANNOTATION,
+    ARGOCD_REVISION_ANNOTATION,
     KKP_VERSION_ANNOTATION,
+    SEED_DESTINATION_ANNOTATION,
 )
 from generator.spec.models.resolved import ResolvedCluster
 from generator.spec.variables import check_addon_variables
@@ -68,9 +73,85 @@ def _release(fleet: Fleet, opts: SourceOptions, catalog: Catalog) -> KKPRelease:
     )
 
 
+_CONFIG_ANNOTATIONS = (
+    KKP_VERSION_ANNOTATION,
+    APISERVER_URL_ANNOTATION,
+    ARGOCD_REPO_ANNOTATION,
+    ARGOCD_REVISION_ANNOTATION,
+    ARGOCD_PATH_ANNOTATION,
+    SEED_DESTINATION_ANNOTATION,
+)
+# Whole-value forms (fullmatch, ASCII): what is written into every Application.
+_SETTING_FORMS = {
+    ARGOCD_PATH_ANNOTATION: (
+        re.compile(r"/?[A-Za-z0-9_-][A-Za-z0-9._-]*(/[A-Za-z0-9_-][A-Za-z0-9._-]*)*/?"),
+        "a folder of the repository such as rendered/fleet (no '..', spaces or newlines)",
+    ),
+    ARGOCD_REVISION_ANNOTATION: (
+        re.compile(r"[A-Za-z0-9_][A-Za-z0-9._/-]*"),
+        "a branch, tag or commit such as main, v1.2.0 or HEAD",
+    ),
+    SEED_DESTINATION_ANNOTATION: (
+        re.compile(r"[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?"),
+        "the Argo CD cluster name of the seed, a DNS name such as in-cluster",
+    ),
+}
+_READ_GATES = ("KonnectivityService",)
+
+
+def _config_diagnostic(
+    fleet: Fleet, key: tuple[str, ...], code: str, texts: tuple[str, str]
+) -> Diagnostic:
+    where = fleet.config_source.locate(key) if fleet.config_source else Location("kubermatic.yaml")
+    return Diagnostic(code, where, ".".join(key), texts[0], texts[1])
+
+
+def _config_settings(fleet: Fleet) -> Iterator[Diagnostic]:
+    """kkpgen's annotations and the feature gates it reads: a typo is an error, not a
+    setting silently ignored, and values are checked whole before they reach any file."""
+    annotations = fleet.config.metadata.annotations
+    for key in sorted(k for k in annotations if k.startswith("kkpgen/")):
+        path = ("metadata", "annotations", key)
+        if key not in _CONFIG_ANNOTATIONS:
+            close = difflib.get_close_matches(key, _CONFIG_ANNOTATIONS, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            yield _config_diagnostic(
+                fleet,
+                path,
+                "config.annotation.unknown",
+                (
+                    f"unknown kkpgen annotation {key!r} in kubermatic.yaml",
+                    hint + f"kkpgen reads: {', '.join(_CONFIG_ANNOTATIONS)}",
+                ),
+            )
+        elif key in _SETTING_FORMS:
+            form, what = _SETTING_FORMS[key]
+            value = annotations[key]
+            bad = not form.fullmatch(value) or ".." in value.split("/") or ".." in value
+            if bad and not (key == ARGOCD_PATH_ANNOTATION and value == ""):
+                yield _config_diagnostic(
+                    fleet,
+                    path,
+                    "config.annotation.invalid",
+                    (f"{key} {value!r} is not valid", f"write {what}"),
+                )
+    for gate in sorted(fleet.config.spec.feature_gates):
+        close = difflib.get_close_matches(gate, _READ_GATES, n=1, cutoff=0.8)
+        if close and close[0] != gate:
+            yield _config_diagnostic(
+                fleet,
+                ("spec", "featureGates", gate),
+                "config.feature-gate.unknown",
+                (
+                    f"feature gate {gate!r} is not a KKP feature gate kkpgen knows",
+                    f"did you mean {close[0]!r}?",
+                ),
+            )
+
+
 def _config_problems(fleet: Fleet) -> list[Diagnostic]:
     """URLs in kubermatic.yaml are copied into every Application or cluster: no secrets."""
-    problems = []
+    problems = list(_config_settings(fleet))
     annotations = fleet.config.metadata.annotations
     for key in (ARGOCD_REPO_ANNOTATION, APISERVER_URL_ANNOTATION):
         value = annotations.get(key)

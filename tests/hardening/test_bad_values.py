@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from generator.cli import main
-from tests.conftest import cluster_yaml
+from tests.conftest import CONFIG, cluster_yaml
 from tests.hardening.conftest import GoodFleet, assert_out_untouched, assert_rejected
 
 
@@ -147,3 +147,61 @@ def test_the_installed_command_refuses_a_superscript_port_without_a_traceback(
         line=6,
         field="metadata.annotations.kkpgen/konnectivity-server-port",
     )
+
+
+def with_annotation(line: str) -> str:
+    """kubermatic.yaml with one more annotation, on line 6."""
+    return CONFIG.replace("  annotations:\n", f"  annotations:\n    {line}\n", 1)
+
+
+CONFIG_CASES: dict[str, tuple[str, str, int, str, str]] = {
+    "misspelled-argocd-repo-annotation": (
+        with_annotation('kkpgen/argocd-repo: "https://git.example.com/fleet.git"'),
+        "config.annotation.unknown",
+        6,
+        "metadata.annotations.kkpgen/argocd-repo",
+        "did you mean 'kkpgen/argocd-repo-url'?",
+    ),
+    "argocd-path-that-climbs-out": (
+        with_annotation('kkpgen/argocd-path: "rendered/../../etc"'),
+        "config.annotation.invalid",
+        6,
+        "metadata.annotations.kkpgen/argocd-path",
+        "no '..'",
+    ),
+    "argocd-revision-with-a-newline": (
+        with_annotation('kkpgen/argocd-revision: "main\\nkind: Secret"'),
+        "config.annotation.invalid",
+        6,
+        "metadata.annotations.kkpgen/argocd-revision",
+        "a branch, tag or commit",
+    ),
+    "seed-destination-that-is-not-a-name": (
+        with_annotation('kkpgen/seed-destination: "In Cluster"'),
+        "config.annotation.invalid",
+        6,
+        "metadata.annotations.kkpgen/seed-destination",
+        "the Argo CD cluster name",
+    ),
+    "misspelled-feature-gate": (
+        CONFIG.replace(
+            "KonnectivityService: true", "KonnectivityService: true\n    KonectivityService: true"
+        ),
+        "config.feature-gate.unknown",
+        11,
+        "spec.featureGates.KonectivityService",
+        "did you mean 'KonnectivityService'?",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(CONFIG_CASES.values()), ids=list(CONFIG_CASES))
+def test_a_bad_kkpgen_setting_is_refused_at_its_annotation(
+    case: tuple[str, str, int, str, str], good_fleet: GoodFleet
+) -> None:
+    text, code, line, field, hint = case
+    good_fleet.write({"kubermatic.yaml": text})
+    result = good_fleet.render()
+    assert_rejected(result, code=code, file="kubermatic.yaml", line=line, field=field)
+    assert hint in result.stderr
+    assert_out_untouched(good_fleet)
