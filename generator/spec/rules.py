@@ -196,8 +196,31 @@ def _cidr_problem(text: str) -> str | None:
         return "a CIDR needs a prefix length, e.g. 10.0.0.0/16"
     if network.version != 4:  # dual-stack arrived in KKP v2.21; v2.17-v2.20 are IPv4-only
         return "IPv6 is not supported by KKP v2.17-v2.20"
+    problem = _form_problem(text, network)
+    if problem:
+        return problem
     if network.ip != network.network:
         return f"host bits set; the network is {network.cidr}"
+    return None
+
+
+_OCTET = r"(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_IPV4_CIDR = re.compile(rf"{_OCTET}(\.{_OCTET}){{3}}/(3[0-2]|[12]?[0-9])")
+# Ranges a pod or service address can never take: "this network", loopback, link-local
+# (NodeLocal DNS listens on 169.254.20.10), multicast and the reserved class E.
+_RESERVED = tuple(
+    netaddr.IPNetwork(r)
+    for r in ("0.0.0.0/8", "127.0.0.0/8", "169.254.0.0/16", "224.0.0.0/4", "240.0.0.0/4")
+)
+_MAX_POD_PREFIX = 24  # KKP gives each node a /24 of the pods range
+
+
+def _form_problem(text: str, network: netaddr.IPNetwork) -> str | None:
+    if not _IPV4_CIDR.fullmatch(text):  # netaddr also takes netmasks, spaces, a newline
+        return "write it as a.b.c.d/n: ASCII digits, a prefix length, no spaces or netmask"
+    reserved = next((r for r in _RESERVED if network in r or r in network), None)
+    if reserved is not None:
+        return f"overlaps {reserved}, which is reserved (loopback, link-local, multicast)"
     return None
 
 
@@ -211,6 +234,10 @@ def _too_small(name: str, block: str) -> str | None:
     # kube-dns takes the 10th address of the services range (KKP UserClusterDNSResolverIP);
     # a smaller range rendered an empty DNS address into the manifests.
     if name != "services":
+        prefix = int(block.rpartition("/")[2])
+        if prefix > _MAX_POD_PREFIX:
+            size = f"/{_MAX_POD_PREFIX}"
+            return f"too small: each node takes a {size}; use a {size} or larger"
         return None
     first, last = _cidr_range(block)
     if last - first + 1 <= 10:

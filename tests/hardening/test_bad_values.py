@@ -21,6 +21,34 @@ def annotated(annotations: str, extra: str = "") -> str:
     return text.replace("  name: bad\n", "  name: bad\n  annotations:\n" + block, 1)
 
 
+def network(kind: str, cidr: str) -> str:
+    """clusters/bad.yaml with one pods or services CIDR (on line 10)."""
+    return cluster_yaml("bad", extra=f"clusterNetwork:\n  {kind}: {{cidrBlocks: [{cidr}]}}\n")
+
+
+CIDR_CASES = {
+    "netmask-form": ("pods", '"172.25.0.0/255.255.0.0"'),
+    "leading-space": ("pods", '" 172.25.0.0/16"'),
+    "trailing-newline": ("services", '"10.240.16.0/20\n"'),
+    "non-ascii-digits": ("services", '"10.240.16.0/\u0662\u0660"'),
+    "a-single-pod-address": ("pods", '"172.25.0.1/32"'),
+    "pods-in-loopback": ("pods", '"127.0.0.0/16"'),
+    "services-around-the-nodelocal-dns-address": ("services", '"169.254.0.0/16"'),
+}
+
+
+@pytest.mark.parametrize("case", list(CIDR_CASES.values()), ids=list(CIDR_CASES))
+def test_a_bad_cidr_is_refused_at_its_block(case: tuple[str, str], good_fleet: GoodFleet) -> None:
+    kind, cidr = case
+    good_fleet.write({"clusters/bad.yaml": network(kind, cidr)})
+    result = good_fleet.render()
+    field = f"spec.clusterNetwork.{kind}.cidrBlocks[0]"
+    assert_rejected(
+        result, code="network.cidr.invalid", file="clusters/bad.yaml", line=10, field=field
+    )
+    assert_out_untouched(good_fleet)
+
+
 CASES: dict[str, tuple[str, str, int, str]] = {
     # each case: the text of clusters/bad.yaml, then the code, line and field expected
     "version-with-a-trailing-newline": (
