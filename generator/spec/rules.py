@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import difflib
 import functools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import netaddr
 
 from generator.diagnostics import Violation
 from generator.source.fleet import LoadedCluster
 from generator.spec.catalog import Catalog, KKPRelease, parse_version
-from generator.spec.models.kubermatic import KubermaticConfiguration
+from generator.spec.models.kubermatic import (
+    KONNECTIVITY_PORT_ANNOTATION,
+    OPENVPN_PORT_ANNOTATION,
+    KubermaticConfiguration,
+)
 from generator.spec.models.resolved import ResolvedCluster
 
 KONNECTIVITY_GATE = "KonnectivityService"
@@ -42,10 +48,15 @@ def _versions(items: tuple[str, ...]) -> str:
     return ", ".join(items) if items else "(none)"
 
 
+# A Kubernetes release: three numbers, ASCII digits, no leading zeros, nothing after (a
+# suffix such as "-a: b" or a trailing newline would be written raw into manifests).
+_KUBERNETES_VERSION = re.compile(r"v?(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)")
+
+
 def kubernetes_version_is_semver(subject: Subject, _: RuleContext) -> Iterator[Violation]:
     """KKP: "version is required" and must parse as a semantic version."""
     version = subject.loaded.cluster.spec.version
-    if parse_version(version) is None or version.count(".") != 2:
+    if not _KUBERNETES_VERSION.fullmatch(version) or parse_version(version) is None:
         yield Violation(
             "cluster.version.invalid",
             ("spec", "version"),
@@ -185,8 +196,31 @@ def _cidr_problem(text: str) -> str | None:
         return "a CIDR needs a prefix length, e.g. 10.0.0.0/16"
     if network.version != 4:  # dual-stack arrived in KKP v2.21; v2.17-v2.20 are IPv4-only
         return "IPv6 is not supported by KKP v2.17-v2.20"
+    problem = _form_problem(text, network)
+    if problem:
+        return problem
     if network.ip != network.network:
         return f"host bits set; the network is {network.cidr}"
+    return None
+
+
+_OCTET = r"(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_IPV4_CIDR = re.compile(rf"{_OCTET}(\.{_OCTET}){{3}}/(3[0-2]|[12]?[0-9])")
+# Ranges a pod or service address can never take: "this network", loopback, link-local
+# (NodeLocal DNS listens on 169.254.20.10), multicast and the reserved class E.
+_RESERVED = tuple(
+    netaddr.IPNetwork(r)
+    for r in ("0.0.0.0/8", "127.0.0.0/8", "169.254.0.0/16", "224.0.0.0/4", "240.0.0.0/4")
+)
+_MAX_POD_PREFIX = 24  # KKP gives each node a /24 of the pods range
+
+
+def _form_problem(text: str, network: netaddr.IPNetwork) -> str | None:
+    if not _IPV4_CIDR.fullmatch(text):  # netaddr also takes netmasks, spaces, a newline
+        return "write it as a.b.c.d/n: ASCII digits, a prefix length, no spaces or netmask"
+    reserved = next((r for r in _RESERVED if network in r or r in network), None)
+    if reserved is not None:
+        return f"overlaps {reserved}, which is reserved (loopback, link-local, multicast)"
     return None
 
 
@@ -200,6 +234,10 @@ def _too_small(name: str, block: str) -> str | None:
     # kube-dns takes the 10th address of the services range (KKP UserClusterDNSResolverIP);
     # a smaller range rendered an empty DNS address into the manifests.
     if name != "services":
+        prefix = int(block.rpartition("/")[2])
+        if prefix > _MAX_POD_PREFIX:
+            size = f"/{_MAX_POD_PREFIX}"
+            return f"too small: each node takes a {size}; use a {size} or larger"
         return None
     first, last = _cidr_range(block)
     if last - first + 1 <= 10:
@@ -292,10 +330,30 @@ def hubble_addon_allowed(subject: Subject, ctx: RuleContext) -> Iterator[Violati
             )
 
 
+def has_credentials(url: str) -> bool:
+    """A URL that carries a secret: any user info over http(s) (tokens are often written as
+    the user name), a password anywhere (`ssh://git@host/...` names a user, no secret)."""
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return False
+    if parts.scheme.lower() in ("http", "https"):
+        return "@" in parts.netloc
+    return parts.password is not None
+
+
 def apiserver_address_known(subject: Subject, _: RuleContext) -> Iterator[Violation]:
     """Nodes (kube-proxy, Cilium without kube-proxy, tunnel agents) dial the apiserver."""
     address = subject.resolved.address
-    if not address.url:
+    if address.url and has_credentials(address.url):
+        yield Violation(
+            "cluster.address.credentials",
+            ("address", "url"),
+            "address.url carries credentials (user info before '@'); kkpgen would copy them "
+            "into resolved.yaml and the kube-proxy kubeconfig",
+            "remove the user info: nodes authenticate with their service account token",
+        )
+    elif not address.url:
         yield Violation(
             "cluster.address.missing",
             ("address", "url"),
@@ -312,8 +370,52 @@ def apiserver_address_known(subject: Subject, _: RuleContext) -> Iterator[Violat
         )
 
 
+_CLUSTER_ANNOTATIONS = (KONNECTIVITY_PORT_ANNOTATION, OPENVPN_PORT_ANNOTATION)
+_PORT = re.compile(r"[1-9][0-9]{0,4}")
+
+
+def kkpgen_annotations_known(subject: Subject, _: RuleContext) -> Iterator[Violation]:
+    """A `kkpgen/` annotation kkpgen does not read is a typo: it would be ignored silently."""
+    annotations = subject.loaded.cluster.metadata.annotations
+    for key in sorted(k for k in annotations if k.startswith("kkpgen/")):
+        if key not in _CLUSTER_ANNOTATIONS:
+            close = difflib.get_close_matches(key, _CLUSTER_ANNOTATIONS, n=1)
+            known = ", ".join(_CLUSTER_ANNOTATIONS)
+            yield Violation(
+                "cluster.annotation.unknown",
+                ("metadata", "annotations", key),
+                f"unknown kkpgen annotation {key!r} on a Cluster",
+                (f"did you mean {close[0]!r}? " if close else "") + f"kkpgen reads: {known}",
+            )
+
+
+def port_annotations_valid(subject: Subject, _: RuleContext) -> Iterator[Violation]:
+    """The tunnel NodePort annotations are ports: ASCII digits, 1-65535."""
+    annotations = subject.loaded.cluster.metadata.annotations
+    for key in _CLUSTER_ANNOTATIONS:
+        value = annotations.get(key)
+        if value is not None and not (_PORT.fullmatch(value) and int(value) <= 65535):
+            yield Violation(
+                "cluster.annotation.invalid",
+                ("metadata", "annotations", key),
+                f"{key} {value!r} is not a port",
+                'write the NodePort as a quoted number from 1 to 65535, e.g. "31000"',
+            )
+    konnectivity = subject.resolved.network.konnectivity_enabled
+    if konnectivity and OPENVPN_PORT_ANNOTATION in annotations:
+        yield Violation(
+            "cluster.annotation.unused",
+            ("metadata", "annotations", OPENVPN_PORT_ANNOTATION),
+            f"{OPENVPN_PORT_ANNOTATION} is set, but the cluster uses Konnectivity, not OpenVPN",
+            "remove the annotation (left over from before the switch to Konnectivity)",
+            severity="warning",
+        )
+
+
 RULES: tuple[Rule, ...] = (
     apiserver_address_known,
+    kkpgen_annotations_known,
+    port_annotations_valid,
     kubernetes_version_is_semver,
     cni_type_supported,
     cni_version_supported,
