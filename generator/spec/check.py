@@ -59,10 +59,25 @@ def _release(fleet: Fleet, opts: SourceOptions, catalog: Catalog) -> KKPRelease:
                 where,
                 KKP_VERSION_ANNOTATION,
                 f"KKP version {wanted!r} ({kkp_minor(wanted)}) is not in kkpgen's catalog",
-                f"use one of {', '.join(sorted(catalog.releases))}",
+                f"use one of {', '.join(sorted(catalog.releases))} or a patch kkpgen has "
+                f"facts for ({_patch_ranges(catalog)})",
             )
         ]
     )
+
+
+def _patch_ranges(catalog: Catalog) -> str:
+    by_minor: dict[str, list[str]] = {}
+    for patch in catalog.patches:
+        by_minor.setdefault(kkp_minor(patch) or "", []).append(patch)
+    return ", ".join(
+        f"{min(p, key=_patch_number)}..{max(p, key=_patch_number)}"
+        for _, p in sorted(by_minor.items())
+    )
+
+
+def _patch_number(version: str) -> int:
+    return int(version.rsplit(".", 1)[1])
 
 
 def _resolve_all(

@@ -54,6 +54,32 @@ def kubernetes_version_is_semver(subject: Subject, _: RuleContext) -> Iterator[V
         )
 
 
+def _configured_versions(config: KubermaticConfiguration) -> tuple[str, ...]:
+    """spec.versions.versions of the KubermaticConfiguration (KKP v2.20 shape), if written."""
+    versions = config.spec.versions
+    listed = versions.get("versions") if isinstance(versions, dict) else None
+    if not isinstance(listed, list):
+        return ()
+    return tuple(str(v).removeprefix("v") for v in listed)
+
+
+def kubernetes_version_supported(subject: Subject, ctx: RuleContext) -> Iterator[Violation]:
+    """KKP refuses a Cluster whose version is not in the release's (or configured) list."""
+    patch = ctx.release.patch
+    version = subject.resolved.kubernetes_version
+    if patch is None or parse_version(version) is None:
+        return  # no patch pinned: no list to check against; a bad version is reported above
+    allowed = _configured_versions(ctx.config) or patch.kubernetes_versions
+    if version not in allowed:
+        yield Violation(
+            "cluster.version.unsupported",
+            ("spec", "version"),
+            f"Kubernetes {version} is not a version KKP {ctx.release.version} offers",
+            f"use one of {_versions(allowed)}, or list it in spec.versions.versions "
+            "of kubermatic.yaml",
+        )
+
+
 def cni_type_supported(subject: Subject, ctx: RuleContext) -> Iterator[Violation]:
     """Seed: the CNI types KKP supports depend on the KKP version (Cilium from v2.19)."""
     cni = subject.resolved.cni.type
@@ -283,7 +309,11 @@ def hubble_addon_allowed(subject: Subject, ctx: RuleContext) -> Iterator[Violati
                 f"{subject.resolved.name!r} runs {subject.resolved.cni.type!r}",
                 "remove the Addon, or use the cilium CNI",
             )
-        if HUBBLE_ADDON not in ctx.config.spec.api.accessible_addons:
+        # KKP defaults an empty accessibleAddons list to DefaultAccessibleAddons (with hubble).
+        accessible = ctx.config.spec.api.accessible_addons or ctx.catalog.default_accessible_addons(
+            ctx.release
+        )
+        if HUBBLE_ADDON not in accessible:
             yield Violation(
                 "addon.hubble.not-accessible",
                 ("addon", index, "spec", "name"),
@@ -315,6 +345,7 @@ def apiserver_address_known(subject: Subject, _: RuleContext) -> Iterator[Violat
 RULES: tuple[Rule, ...] = (
     apiserver_address_known,
     kubernetes_version_is_semver,
+    kubernetes_version_supported,
     cni_type_supported,
     cni_version_supported,
     cni_forced_upgrade,

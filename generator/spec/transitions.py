@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
 from generator.diagnostics import Violation
-from generator.spec.catalog import Catalog, KKPRelease, parse_version, satisfies
+from generator.spec.catalog import (
+    AllowedTransition,
+    Catalog,
+    KKPRelease,
+    parse_version,
+    satisfies,
+)
 from generator.spec.models.cluster import ClusterSpec
 from generator.spec.models.resolved import ResolvedCluster
 
@@ -17,14 +23,19 @@ _NET = ("spec", "clusterNetwork")
 
 
 def _allowed_by_table(
-    cni: str, old: str, new: str, *, kubernetes_version: str, catalog: Catalog
+    cni: str,
+    old: str,
+    new: str,
+    *,
+    kubernetes_version: str,
+    transitions: Sequence[AllowedTransition],
 ) -> bool:
     return any(
         t.cni == cni
         and satisfies(kubernetes_version, t.kubernetes)
         and satisfies(old, t.from_version)
         and satisfies(new, t.to_version)
-        for t in catalog.allowed_transitions
+        for t in transitions
     )
 
 
@@ -54,7 +65,11 @@ def version_change_problem(
     if one_minor or unsafe or from_deprecated or head.cni.forced_from is not None:
         return None
     if _allowed_by_table(
-        head.cni.type, old, new, kubernetes_version=head.kubernetes_version, catalog=catalog
+        head.cni.type,
+        old,
+        new,
+        kubernetes_version=head.kubernetes_version,
+        transitions=catalog.transitions_for(release),
     ):
         return None
     return Violation(
