@@ -210,7 +210,23 @@ def resolve_cluster(
             for a in loaded.addons
         ),
         is_new=is_new,
+        features=_features(spec.features, is_new=is_new),
     )
+
+
+APISERVER_NETWORK_POLICY = "apiserverNetworkPolicy"
+
+
+def _features(written: object, *, is_new: bool) -> dict[str, bool]:
+    """spec.features; KKP's mutateCreate turns apiserverNetworkPolicy on for new clusters only."""
+    features = (
+        {str(k): v for k, v in written.items() if isinstance(v, bool)}
+        if isinstance(written, dict)
+        else {}
+    )
+    if is_new:
+        features.setdefault(APISERVER_NETWORK_POLICY, True)
+    return features
 
 
 def resolved_document(loaded: LoadedCluster, resolved: ResolvedCluster) -> dict[str, object]:
