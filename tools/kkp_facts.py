@@ -262,11 +262,25 @@ def kubernetes_facts(source: Source) -> dict[str, object]:
     }
 
 
+# Named differences between patches that templates branch on: (name, file, text whose
+# presence in that file at the tag means the patch has the capability).
+CAPABILITIES: tuple[tuple[str, str, str], ...] = (
+    ("konnectivity_agent_priority_class", KONNECTIVITY_AGENT_GO, "PriorityClassName"),
+    ("konnectivity_agent_pull_if_not_present", KONNECTIVITY_AGENT_GO, "PullIfNotPresent"),
+    ("openvpn_client_priority_class", ADDON_IMAGES["openvpn_client"][0], "priorityClassName"),
+)
+
+
+def capabilities(source: Source) -> list[str]:
+    return [name for name, path, text in CAPABILITIES if text in source.read(path)]
+
+
 def patch_facts(source: Source) -> dict[str, object]:
     return {
         **kubernetes_facts(source),
         **cni_facts(source),
         "componentImages": component_images(source, source.tag),
+        "capabilities": capabilities(source),
     }
 
 

@@ -70,6 +70,7 @@ class PatchFacts:
     allowed_transitions: tuple[AllowedTransition, ...]
     component_images: Mapping[str, str]
     cni_images: Mapping[str, Mapping[str, Mapping[str, str]]]  # cni -> version -> images
+    capabilities: frozenset[str] = frozenset()  # what templates branch on (tools/kkp_facts.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,6 +251,7 @@ def _patch(version: str, raw: Mapping[str, object], minor: KKPRelease) -> KKPRel
         allowed_transitions=_transitions(raw["allowedTransitions"]),
         component_images={str(k): str(v) for k, v in dict(raw["componentImages"]).items()},  # type: ignore[call-overload]
         cni_images={name: dict(entry["images"]) for name, entry in cni_raw.items()},
+        capabilities=frozenset(_strings(raw.get("capabilities") or [])),
     )
     return KKPRelease(
         version,

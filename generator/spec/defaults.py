@@ -211,6 +211,7 @@ def resolve_cluster(
         ),
         is_new=is_new,
         features=_features(spec.features, is_new=is_new),
+        kkp_capabilities=release.patch.capabilities if release.patch else frozenset(),
     )
 
 

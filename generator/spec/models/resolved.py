@@ -80,6 +80,9 @@ class ResolvedCluster:
     is_new: bool  # absent at the base ref (or no base ref given)
     # spec.features as KKP holds them (a new cluster gets apiserverNetworkPolicy: true).
     features: Mapping[str, bool] = field(default_factory=dict)
+    # What the pinned KKP patch renders differently (catalog PatchFacts.capabilities); empty
+    # for a minor alone, which renders as its .0 patch.
+    kkp_capabilities: frozenset[str] = frozenset()
 
     @property
     def kubernetes_minor(self) -> str:
