@@ -35,6 +35,7 @@ NODE_LOCAL_DNS_GO = (
 OPENVPN_SERVER_GO = "pkg/resources/openvpn/deployment.go"
 HTTP_PROBER_GO = "pkg/resources/apiserver/is-running.go"
 DNAT_CONTROLLER_DEFAULTS_GO = "pkg/controller/operator/defaults/defaults_ce.go"
+VALIDATION_GO = "pkg/validation/cluster.go"
 
 # kkpgen image name -> (addon file, image path without registry and tag).
 ADDON_IMAGES: Mapping[str, tuple[str, str]] = {
@@ -268,6 +269,13 @@ CAPABILITIES: tuple[tuple[str, str, str], ...] = (
     ("konnectivity_agent_priority_class", KONNECTIVITY_AGENT_GO, "PriorityClassName"),
     ("konnectivity_agent_pull_if_not_present", KONNECTIVITY_AGENT_GO, "PullIfNotPresent"),
     ("openvpn_client_priority_class", ADDON_IMAGES["openvpn_client"][0], "priorityClassName"),
+    # validateClusterNetworkingConfigUpdateImmutability: proxyMode may change with the
+    # unsafe-cni-migration label (the Canal/ipvs to Cilium/ebpf migration), from v2.20.7.
+    (
+        "proxy_mode_change_with_migration_label",
+        VALIDATION_GO,
+        "allow proxy mode change by CNI migration",
+    ),
 )
 
 

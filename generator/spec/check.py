@@ -22,6 +22,7 @@ from generator.spec.models.kubermatic import (
     KKP_VERSION_ANNOTATION,
 )
 from generator.spec.models.resolved import ResolvedCluster
+from generator.spec.rule_types import RuleContext, Subject
 from generator.spec.variables import check_addon_variables
 
 
@@ -106,7 +107,7 @@ def check_fleet(
     require_clusters(fleet)
     release = _release(fleet, opts, catalog)
     base = load_fleet(read_tree(opts.repo, opts.base)) if opts.base else None
-    ctx = rules.RuleContext(catalog, release, fleet.config)
+    ctx = RuleContext(catalog, release, fleet.config)
     found: list[Diagnostic] = []
     resolved_all: list[ResolvedCluster] = []
     for loaded, resolved, previous in _resolve_all(
@@ -114,7 +115,7 @@ def check_fleet(
     ):
         if only and loaded.name not in only:
             continue
-        violations = list(rules.check(rules.Subject(loaded, resolved), ctx))
+        violations = list(rules.check(Subject(loaded, resolved), ctx))
         if previous is not None:
             before = defaults.resolve_cluster(
                 previous,

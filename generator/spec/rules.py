@@ -4,38 +4,24 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 
 import netaddr
 
 from generator.diagnostics import Violation
-from generator.source.fleet import LoadedCluster
-from generator.spec.catalog import Catalog, KKPRelease, parse_version
-from generator.spec.models.kubermatic import KubermaticConfiguration
-from generator.spec.models.resolved import ResolvedCluster
+from generator.spec.catalog import parse_version
+from generator.spec.release_rules import (
+    cni_none_has_no_version,
+    expose_strategy_valid,
+    kubernetes_version_supported,
+)
+from generator.spec.rule_types import Rule, RuleContext, Subject
 
 KONNECTIVITY_GATE = "KonnectivityService"
 HUBBLE_ADDON = "hubble"
 _NET = ("spec", "clusterNetwork")
 _CNI = ("spec", "cniPlugin")
 _DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-
-
-@dataclass(frozen=True, slots=True)
-class RuleContext:
-    catalog: Catalog
-    release: KKPRelease
-    config: KubermaticConfiguration
-
-
-@dataclass(frozen=True, slots=True)
-class Subject:
-    loaded: LoadedCluster
-    resolved: ResolvedCluster
-
-
-Rule = Callable[[Subject, RuleContext], Iterator[Violation]]
 
 
 def _versions(items: tuple[str, ...]) -> str:
@@ -51,32 +37,6 @@ def kubernetes_version_is_semver(subject: Subject, _: RuleContext) -> Iterator[V
             ("spec", "version"),
             f"Kubernetes version {version!r} is not a version like 1.23.5",
             'write the full version, quoted: "1.23.5"',
-        )
-
-
-def _configured_versions(config: KubermaticConfiguration) -> tuple[str, ...]:
-    """spec.versions.versions of the KubermaticConfiguration (KKP v2.20 shape), if written."""
-    versions = config.spec.versions
-    listed = versions.get("versions") if isinstance(versions, dict) else None
-    if not isinstance(listed, list):
-        return ()
-    return tuple(str(v).removeprefix("v") for v in listed)
-
-
-def kubernetes_version_supported(subject: Subject, ctx: RuleContext) -> Iterator[Violation]:
-    """KKP refuses a Cluster whose version is not in the release's (or configured) list."""
-    patch = ctx.release.patch
-    version = subject.resolved.kubernetes_version
-    if patch is None or parse_version(version) is None:
-        return  # no patch pinned: no list to check against; a bad version is reported above
-    allowed = _configured_versions(ctx.config) or patch.kubernetes_versions
-    if version not in allowed:
-        yield Violation(
-            "cluster.version.unsupported",
-            ("spec", "version"),
-            f"Kubernetes {version} is not a version KKP {ctx.release.version} offers",
-            f"use one of {_versions(allowed)}, or list it in spec.versions.versions "
-            "of kubermatic.yaml",
         )
 
 
@@ -350,6 +310,8 @@ RULES: tuple[Rule, ...] = (
     cni_version_supported,
     cni_forced_upgrade,
     cni_none_notice,
+    cni_none_has_no_version,
+    expose_strategy_valid,
     ebpf_needs_cilium_and_konnectivity,
     konnectivity_exists_in_the_release,
     konnectivity_needs_feature_gate,

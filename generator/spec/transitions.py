@@ -51,8 +51,10 @@ def version_change_problem(
     support = release.cni.get(head.cni.type)
     from_deprecated = support is not None and old not in support.supported
     path = (*_CNI, "version")
+    # KKP validateCNIUpdate: one minor either way (a one-minor downgrade too), else the table.
+    one_minor = new_v.major == old_v.major and abs(new_v.minor - old_v.minor) == 1
     if new_v < old_v:
-        if unsafe:
+        if unsafe or one_minor:
             return None
         return Violation(
             "cni.version.downgrade",
@@ -61,7 +63,6 @@ def version_change_problem(
             f'keep {old}, or label the cluster {UNSAFE_CNI_UPGRADE_LABEL}: "true" '
             "and take responsibility for the downgrade",
         )
-    one_minor = new_v.major == old_v.major and new_v.minor == old_v.minor + 1
     if one_minor or unsafe or from_deprecated or head.cni.forced_from is not None:
         return None
     if _allowed_by_table(
@@ -111,6 +112,15 @@ def _shown(value: object) -> str:
     return repr(value)
 
 
+def _proxy_mode(base: ResolvedCluster, *, head: ResolvedCluster) -> str:
+    """The head's proxyMode, or the base's when KKP lets it change: from v2.20.7 the
+    unsafe-cni-migration label allows it (the Canal/ipvs to Cilium/ebpf migration)."""
+    migrating = UNSAFE_CNI_MIGRATION_LABEL in head.labels
+    if migrating and "proxy_mode_change_with_migration_label" in head.kkp_capabilities:
+        return base.network.proxy_mode
+    return head.network.proxy_mode
+
+
 def _network_changes(base: ResolvedCluster, head: ResolvedCluster) -> Iterator[Violation]:
     """KKP validateClusterNetworkingConfigUpdateImmutability."""
     old, new = base.network, head.network
@@ -122,7 +132,7 @@ def _network_changes(base: ResolvedCluster, head: ResolvedCluster) -> Iterator[V
             old.services_cidr_blocks,
             new.services_cidr_blocks,
         ),
-        ("proxy-mode", ("proxyMode",), old.proxy_mode, new.proxy_mode),
+        ("proxy-mode", ("proxyMode",), old.proxy_mode, _proxy_mode(base, head=head)),
         ("dns-domain", ("dnsDomain",), old.dns_domain, new.dns_domain),
         (
             "node-local-dns",
