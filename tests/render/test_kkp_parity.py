@@ -149,3 +149,44 @@ def test_seed_allow_policies_are_rendered_only_with_the_apiserver_network_policy
     ):
         assert policy not in without
         assert policy in with_feature
+
+
+@pytest.mark.parametrize("konnectivity", [True, False], ids=["konnectivity", "openvpn"])
+def test_tunneling_fixes_the_tunnel_ports_so_the_agents_render_without_an_annotation(
+    tmp_path: Path, konnectivity: bool
+) -> None:
+    (tmp_path / "clusters").mkdir(parents=True)
+    config = CONFIG.replace('"v2.20"', '"v2.20.9"').replace(
+        "    KonnectivityService: true",
+        "    KonnectivityService: true\n    TunnelingExposeStrategy: true",
+    )
+    (tmp_path / "kubermatic.yaml").write_text(config)
+    spec = cluster_yaml(
+        "c1",
+        extra=f"""\
+        cniPlugin: {{type: canal, version: v3.22}}
+        exposeStrategy: Tunneling
+        clusterNetwork: {{konnectivityEnabled: {str(konnectivity).lower()}}}
+        """,
+    )
+    # With Tunneling the openvpn-client dials the tunneling agent IP, which only the
+    # serverHost variable gives; the port is 1194 whatever the seed allocates.
+    addon = (
+        ""
+        if konnectivity
+        else "---\napiVersion: kubermatic.k8c.io/v1\nkind: Addon\n"
+        "metadata: {name: openvpn, namespace: cluster-c1}\n"
+        "spec: {name: openvpn, cluster: {name: c1}, variables: {serverHost: 192.0.2.10}}\n"
+    )
+    (tmp_path / "clusters" / "c1.yaml").write_text(spec + addon)
+    out = tmp_path / "out"
+    update.render_fleet(SourceOptions(repo=tmp_path), update.RenderOptions(out=out))
+    if konnectivity:
+        agent = yaml.safe_load(
+            (out / "c1/user-cluster/konnectivity/deployment-konnectivity-agent.yaml").read_text()
+        )
+        args = agent["spec"]["template"]["spec"]["containers"][0]["args"]
+        assert "--proxy-server-port=6443" in args  # the apiserver port of address.url
+    else:
+        config_map = out / "c1/user-cluster/openvpn/configmap-openvpn-client-config.yaml"
+        assert "remote 192.0.2.10 1194" in config_map.read_text()
