@@ -106,6 +106,19 @@ def cluster_files(
         yield f"{cluster.name}/resolved.yaml", dump_yaml(document).encode()
 
 
+def _unpinned_node_ports(cluster: ResolvedCluster) -> tuple[str, ...]:
+    """The seed tunnel Service whose NodePort Kubernetes allocates (kkpgen renders none)."""
+    if cluster.expose_strategy == "Tunneling":
+        return ()  # Tunneling fixes the ports: no NodePort Service to allocate
+    konnectivity = cluster.network.konnectivity_enabled
+    chart = "konnectivity" if konnectivity else "openvpn"
+    port = cluster.address.konnectivity_port if konnectivity else cluster.address.openvpn_port
+    pinned = port or any(
+        addon.name == chart and addon.variables.get("serverPort") for addon in cluster.addons
+    )
+    return () if pinned else ("konnectivity-server" if konnectivity else "openvpn-server",)
+
+
 def argocd_files(
     checked: CheckedFleet, *, present: Callable[[str, str], bool]
 ) -> Iterator[tuple[str, bytes]]:
@@ -116,7 +129,8 @@ def argocd_files(
         applications.ArgoTarget(
             cluster.name,
             destination,
-            cluster.labels.get(DECOMMISSION_LABEL) == "true",
+            decommissioning=cluster.labels.get(DECOMMISSION_LABEL) == "true",
+            unpinned_node_ports=_unpinned_node_ports(cluster) if destination == "seed" else (),
         )
         for cluster in checked.resolved
         for destination in DESTINATIONS

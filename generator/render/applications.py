@@ -25,10 +25,42 @@ class ArgoTarget:
     destination: Destination
     # Labelled kkpgen/decommission: "true": deleting its Application deletes what it deployed.
     decommissioning: bool = False
+    # Seed Services whose NodePort Kubernetes allocates because kkpgen does not know it yet
+    # (no kkpgen/*-server-port annotation or serverPort value): see docs/ownership.md.
+    unpinned_node_ports: tuple[str, ...] = ()
+
+
+# Fields KKP fills at run time in objects kkpgen renders (docs/ownership.md): Argo CD must not
+# undo them. The metrics-server APIService's caBundle is set by KKP's user-cluster controller.
+_USER_CLUSTER_IGNORES: tuple[dict[str, object], ...] = (
+    {
+        "group": "apiregistration.k8s.io",
+        "kind": "APIService",
+        "name": "v1beta1.metrics.k8s.io",
+        "jsonPointers": ["/spec/caBundle"],
+    },
+)
+
+
+def ignore_differences(target: ArgoTarget) -> list[dict[str, object]]:
+    """The Application's ignoreDifferences: run-time fields KKP or Kubernetes fill."""
+    if target.destination != "seed":
+        return [dict(entry) for entry in _USER_CLUSTER_IGNORES]
+    return [
+        {
+            "group": "",
+            "kind": "Service",
+            "name": name,
+            "namespace": f"cluster-{target.cluster}",
+            "jqPathExpressions": [".spec.ports[].nodePort"],
+        }
+        for name in sorted(target.unpinned_node_ports)
+    ]
 
 
 def _application(target: ArgoTarget, settings: ArgoSettings) -> dict[str, object]:
     seed = target.destination == "seed"
+    ignores = ignore_differences(target)
     return {
         "apiVersion": "argoproj.io/v1alpha1",
         "kind": "Application",
@@ -61,10 +93,16 @@ def _application(target: ArgoTarget, settings: ArgoSettings) -> dict[str, object
                 "name": settings.seed_destination if seed else target.cluster,
                 "namespace": f"cluster-{target.cluster}" if seed else "kube-system",
             },
+            **({"ignoreDifferences": ignores} if ignores else {}),
             "syncPolicy": {
                 "automated": {"prune": True, "selfHeal": True},
                 # Calico CRDs exceed the 256 KiB last-applied annotation of client-side apply.
-                "syncOptions": ["ServerSideApply=true", "CreateNamespace=false"],
+                # RespectIgnoreDifferences: a sync keeps the ignored live values, too.
+                "syncOptions": [
+                    "ServerSideApply=true",
+                    "CreateNamespace=false",
+                    "RespectIgnoreDifferences=true",
+                ],
                 "retry": {
                     "limit": 5,
                     "backoff": {"duration": "10s", "factor": 2, "maxDuration": "3m"},

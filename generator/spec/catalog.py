@@ -14,6 +14,8 @@ import semver
 from generator.source.sourcemap import load_data
 
 CATALOG_RESOURCE = "data/catalog.yaml"
+# Per-patch facts recorded from KKP's source by tools/kkp_facts.py (generated; see its header).
+PATCHES_RESOURCE = "data/kkp-patches.yaml"
 CATALOG_PATH = Path(str(resources.files("generator.spec").joinpath(CATALOG_RESOURCE)))
 _VERSION = re.compile(r"^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:[-+].*)?$")
 _CONSTRAINT = re.compile(r"^(>=|<=|==|>|<)\s*(.+)$")
@@ -59,12 +61,26 @@ class CNISupport:
 
 
 @dataclass(frozen=True, slots=True)
+class PatchFacts:
+    """What one KKP patch release (`v2.20.9`) renders and accepts, read from its source."""
+
+    kubernetes_default: str
+    kubernetes_versions: tuple[str, ...]
+    accessible_addons: tuple[str, ...]
+    allowed_transitions: tuple[AllowedTransition, ...]
+    component_images: Mapping[str, str]
+    cni_images: Mapping[str, Mapping[str, Mapping[str, str]]]  # cni -> version -> images
+    capabilities: frozenset[str] = frozenset()  # what templates branch on (tools/kkp_facts.py)
+
+
+@dataclass(frozen=True, slots=True)
 class KKPRelease:
-    version: str  # "v2.20"
+    version: str  # "v2.20", or "v2.20.9" when a patch is pinned
     default_cni: str
     cni: Mapping[str, CNISupport]
     konnectivity: bool = True  # KKP v2.18 introduced the KonnectivityService feature gate
     component_images: Mapping[str, str] = field(default_factory=dict)  # overrides
+    patch: PatchFacts | None = None  # None: the minor's catalog entry, no patch pinned
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,23 +130,47 @@ class Catalog:
     allowed_transitions: tuple[AllowedTransition, ...]
     cni_versions: Mapping[str, Mapping[str, CNIVersionFacts]]
     component_images: Mapping[str, str]
+    patches: Mapping[str, KKPRelease] = field(default_factory=dict)  # "v2.20.9" -> release
 
     def release(self, kkp_version: str) -> KKPRelease | None:
+        """`v2.20.9` is exactly that patch; `v2.20` is the minor's entry (see catalog.yaml)."""
         minor = kkp_minor(kkp_version)
-        return None if minor is None else self.releases.get(minor)
+        if minor is None:
+            return None
+        patch = kkp_version.strip()
+        if patch.count(".") == 2:  # vMAJOR.MINOR.PATCH
+            patch = patch if patch.startswith("v") else f"v{patch}"
+            if any(known.startswith(f"{minor}.") for known in self.patches):
+                return self.patches.get(patch)  # a patch kkpgen has no facts for is unknown
+        return self.releases.get(minor)
+
+    def default_accessible_addons(self, release: KKPRelease) -> tuple[str, ...]:
+        """KKP's DefaultAccessibleAddons, used when KubermaticConfiguration lists none."""
+        facts = release.patch or next(
+            (p.patch for v, p in self.patches.items() if kkp_minor(v) == release.version), None
+        )
+        return () if facts is None else facts.accessible_addons
+
+    def transitions_for(self, release: KKPRelease) -> tuple[AllowedTransition, ...]:
+        return (
+            self.allowed_transitions if release.patch is None else release.patch.allowed_transitions
+        )
 
     def images_for(
         self, *, release: KKPRelease | None, cni: str, cni_version: str, kubernetes_version: str
     ) -> dict[str, str]:
         shared = {**self.component_images, **(release.component_images if release else {})}
-        images = {
+        facts = self.cni_versions.get(cni, {}).get(cni_version)
+        if facts is not None:
+            shared.update(facts.images)
+        patch = release.patch if release else None
+        if patch is not None:  # a pinned patch: KKP's own references win
+            shared.update(patch.component_images)
+            shared.update(patch.cni_images.get(cni, {}).get(cni_version, {}))
+        return {
             name: ref.replace("{kubernetes_version}", kubernetes_version)
             for name, ref in shared.items()
         }
-        facts = self.cni_versions.get(cni, {}).get(cni_version)
-        if facts is not None:
-            images.update(facts.images)
-        return images
 
     def capabilities(self, cni: str, cni_version: str) -> frozenset[str]:
         facts = self.cni_versions.get(cni, {}).get(cni_version)
@@ -180,21 +220,72 @@ def _network(raw: Mapping[str, object]) -> NetworkDefaults:
     )
 
 
-def parse_catalog(text: str) -> Catalog:
+def _transitions(raw: object) -> tuple[AllowedTransition, ...]:
+    assert isinstance(raw, list)  # noqa: S101  shape of our own data file
+    return tuple(AllowedTransition(t["cni"], t["kubernetes"], t["from"], t["to"]) for t in raw)
+
+
+def _patch(version: str, raw: Mapping[str, object], minor: KKPRelease) -> KKPRelease:
+    """A pinned patch: the minor's entry with the CNI matrix, rules and images KKP had then."""
+    cni_raw, kubernetes = raw["cni"], raw["kubernetes"]
+    assert isinstance(cni_raw, dict)  # noqa: S101  shape of our own data file
+    assert isinstance(kubernetes, dict)  # noqa: S101  shape of our own data file
+    cni = {
+        name: CNISupport(
+            default=str(entry["default"]),
+            supported=tuple(entry["supported"]),
+            deprecated={
+                str(v): minor.cni[name].deprecated.get(v, f"deprecated in KKP {version}")
+                if name in minor.cni
+                else f"deprecated in KKP {version}"
+                for v in entry["deprecated"]
+            },
+        )
+        for name, entry in cni_raw.items()
+    }
+    cni["none"] = CNISupport(default="", supported=("",), deprecated={})
+    facts = PatchFacts(
+        kubernetes_default=str(kubernetes["default"]),
+        kubernetes_versions=_strings(kubernetes["versions"]),
+        accessible_addons=_strings(raw["accessibleAddons"]),
+        allowed_transitions=_transitions(raw["allowedTransitions"]),
+        component_images={str(k): str(v) for k, v in dict(raw["componentImages"]).items()},  # type: ignore[call-overload]
+        cni_images={name: dict(entry["images"]) for name, entry in cni_raw.items()},
+        capabilities=frozenset(_strings(raw.get("capabilities") or [])),
+    )
+    return KKPRelease(
+        version,
+        minor.default_cni,
+        cni,
+        konnectivity=minor.konnectivity,
+        component_images=minor.component_images,
+        patch=facts,
+    )
+
+
+def parse_patches(text: str, releases: Mapping[str, KKPRelease]) -> dict[str, KKPRelease]:
     raw = load_data(text)
+    patches: dict[str, KKPRelease] = {}
+    for version, facts in (raw.get("patches") or {}).items():
+        minor = releases.get(kkp_minor(str(version)) or "")
+        if minor is not None:
+            patches[str(version)] = _patch(str(version), facts, minor)
+    return patches
+
+
+def parse_catalog(text: str, patches_text: str = "") -> Catalog:
+    raw = load_data(text)
+    releases = {str(v): _release(str(v), r) for v, r in raw["kkpVersions"].items()}
     return Catalog(
         default_kkp_version=str(raw["defaultKkpVersion"]),
-        releases={str(v): _release(str(v), r) for v, r in raw["kkpVersions"].items()},
+        releases=releases,
         network=_network(raw["networkDefaults"]),
         allowed_dns_domains=tuple(raw["allowedDnsDomains"]),
         forced_upgrades=tuple(
             ForcedUpgrade(f["cni"], f["kubernetes"], f["from"], str(f["to"]), f["reason"])
             for f in raw["forcedUpgrades"]
         ),
-        allowed_transitions=tuple(
-            AllowedTransition(t["cni"], t["kubernetes"], t["from"], t["to"])
-            for t in raw.get("allowedTransitions") or ()
-        ),
+        allowed_transitions=_transitions(raw.get("allowedTransitions") or []),
         cni_versions={
             cni: {
                 str(version): CNIVersionFacts(
@@ -205,11 +296,15 @@ def parse_catalog(text: str) -> Catalog:
             for cni, versions in raw["cniVersions"].items()
         },
         component_images={str(k): str(v) for k, v in (raw["componentImages"] or {}).items()},
+        patches=parse_patches(patches_text, releases) if patches_text else {},
     )
 
 
 @functools.cache
 def load_catalog() -> Catalog:
     """The catalog shipped with kkpgen (read once per process; it is immutable)."""
-    text = resources.files("generator.spec").joinpath(CATALOG_RESOURCE).read_text(encoding="utf-8")
-    return parse_catalog(text)
+    data = resources.files("generator.spec")
+    return parse_catalog(
+        data.joinpath(CATALOG_RESOURCE).read_text(encoding="utf-8"),
+        data.joinpath(PATCHES_RESOURCE).read_text(encoding="utf-8"),
+    )

@@ -19,6 +19,7 @@ from generator.source.fleet import (
 )
 from generator.source.repository import SourceTree, read_tree
 from generator.spec import defaults, rules, transitions
+from generator.spec.address_rules import has_credentials
 from generator.spec.catalog import Catalog, KKPRelease, kkp_minor, load_catalog
 from generator.spec.charts import load_charts
 from generator.spec.models.kubermatic import (
@@ -30,6 +31,7 @@ from generator.spec.models.kubermatic import (
     SEED_DESTINATION_ANNOTATION,
 )
 from generator.spec.models.resolved import ResolvedCluster
+from generator.spec.rule_types import RuleContext, Subject
 from generator.spec.variables import check_addon_variables
 
 
@@ -67,7 +69,8 @@ def _release(fleet: Fleet, opts: SourceOptions, catalog: Catalog) -> KKPRelease:
                 where,
                 KKP_VERSION_ANNOTATION,
                 f"KKP version {wanted!r} ({kkp_minor(wanted)}) is not in kkpgen's catalog",
-                f"use one of {', '.join(sorted(catalog.releases))}",
+                f"use one of {', '.join(sorted(catalog.releases))} or a patch kkpgen has "
+                f"facts for ({_patch_ranges(catalog)})",
             )
         ]
     )
@@ -155,7 +158,7 @@ def _config_problems(fleet: Fleet) -> list[Diagnostic]:
     annotations = fleet.config.metadata.annotations
     for key in (ARGOCD_REPO_ANNOTATION, APISERVER_URL_ANNOTATION):
         value = annotations.get(key)
-        if value and rules.has_credentials(value):
+        if value and has_credentials(value):
             path = ("metadata", "annotations", key)
             problems.append(
                 Diagnostic(
@@ -223,6 +226,20 @@ def _removed_clusters(base: Fleet, head: Fleet) -> list[Diagnostic]:
     return found
 
 
+def _patch_ranges(catalog: Catalog) -> str:
+    by_minor: dict[str, list[str]] = {}
+    for patch in catalog.patches:
+        by_minor.setdefault(kkp_minor(patch) or "", []).append(patch)
+    return ", ".join(
+        f"{min(p, key=_patch_number)}..{max(p, key=_patch_number)}"
+        for _, p in sorted(by_minor.items())
+    )
+
+
+def _patch_number(version: str) -> int:
+    return int(version.rsplit(".", 1)[1])
+
+
 def _resolve_all(
     fleet: Fleet, *, base: Fleet | None, release: KKPRelease, catalog: Catalog
 ) -> Iterator[tuple[LoadedCluster, ResolvedCluster, LoadedCluster | None]]:
@@ -249,7 +266,7 @@ def check_fleet(
     require_clusters(fleet)
     release = _release(fleet, opts, catalog)
     base, base_problems = _load_base(opts)
-    ctx = rules.RuleContext(catalog, release, fleet.config)
+    ctx = RuleContext(catalog, release, fleet.config)
     found: list[Diagnostic] = _config_problems(fleet) + base_problems
     if base is not None and not only:
         found += _removed_clusters(base, fleet)
@@ -259,7 +276,7 @@ def check_fleet(
     ):
         if only and loaded.name not in only:
             continue
-        violations = list(rules.check(rules.Subject(loaded, resolved), ctx))
+        violations = list(rules.check(Subject(loaded, resolved), ctx))
         if previous is not None:
             before = defaults.resolve_cluster(
                 previous,

@@ -42,7 +42,11 @@ def dns_service_ip(services_cidr: str) -> str:
 
 
 def _spec_cni(spec: ClusterSpec, release: KKPRelease) -> tuple[CNIType, str]:
-    """KKP: no cniPlugin -> the default CNI and version; no version -> that type's default."""
+    """KKP: no cniPlugin -> the default CNI and version; no version -> that type's default.
+
+    KKP's migration gave Canal v3.8 (cni.CanalCNILastUnspecifiedVersion) only to clusters
+    created before the field existed; every later cluster had it filled at creation. A spec
+    in git cannot tell the two apart, so kkpgen keeps the release default (issue 13 notes)."""
     if spec.cni_plugin is None:
         cni_type: CNIType = "cilium" if release.default_cni == "cilium" else "canal"
         support = release.cni.get(cni_type)
@@ -77,14 +81,21 @@ def _matches(version: str, constraint: str) -> bool:
         return False  # unparsable versions are reported by the rules
 
 
-def _resolve_cni(spec: ClusterSpec, *, catalog: Catalog, release: KKPRelease) -> ResolvedCNI:
+def _resolve_cni(
+    spec: ClusterSpec, *, catalog: Catalog, release: KKPRelease, is_new: bool
+) -> ResolvedCNI:
     cni_type, version = _spec_cni(spec, release)
-    forced = forced_version(
-        cni=cni_type,
-        version=version,
-        kubernetes_version=spec.version,
-        catalog=catalog,
-        release=release,
+    # KKP forces CNI upgrades in mutateUpdate only: a new cluster keeps what it asks for.
+    forced = (
+        None
+        if is_new
+        else forced_version(
+            cni=cni_type,
+            version=version,
+            kubernetes_version=spec.version,
+            catalog=catalog,
+            release=release,
+        )
     )
     effective = forced or version
     support = release.cni.get(cni_type)
@@ -98,9 +109,10 @@ def _resolve_cni(spec: ClusterSpec, *, catalog: Catalog, release: KKPRelease) ->
 
 
 def _resolve_network(
-    net: ClusterNetworkingConfig, *, kubevirt: bool, catalog: Catalog
+    net: ClusterNetworkingConfig, *, provider: str, catalog: Catalog
 ) -> ResolvedNetwork:
     defaults = catalog.network
+    kubevirt = provider == "kubevirt"
     pods = (
         net.pods.cidr_blocks
         if net.pods and net.pods.cidr_blocks
@@ -111,8 +123,10 @@ def _resolve_network(
         if net.services and net.services.cidr_blocks
         else (defaults.kubevirt_services_cidr_blocks if kubevirt else defaults.services_cidr_blocks)
     )
+    # KKP DefaultClusterNetwork: iptables on Hetzner ("IPVS causes issues with Hetzner's
+    # LoadBalancers", kubernetes/enhancements#1392), else the default (ipvs).
     proxy_mode: ProxyMode = net.proxy_mode or (
-        "iptables" if defaults.proxy_mode == "iptables" else "ipvs"
+        "iptables" if provider == "hetzner" or defaults.proxy_mode == "iptables" else "ipvs"
     )
     strict_arp = net.ipvs.strict_arp if net.ipvs and net.ipvs.strict_arp is not None else None
     return ResolvedNetwork(
@@ -120,8 +134,10 @@ def _resolve_network(
         pods_cidr_blocks=pods,
         services_cidr_blocks=services,
         dns_domain=net.dns_domain or defaults.dns_domain,
-        # The seed's table: strictArp is "true for ipvs proxyMode, false otherwise".
-        ipvs_strict_arp=(proxy_mode == "ipvs") if strict_arp is None else strict_arp,
+        # KKP (pkg/defaulting/cluster.go, pkg/addon/template.go): an unset strictArp is
+        # resources.IPVSStrictArp = true whatever the proxyMode; the seed's "true for ipvs,
+        # false otherwise" is not what KKP renders into kube-proxy's config.
+        ipvs_strict_arp=True if strict_arp is None else strict_arp,
         node_local_dns_cache_enabled=(
             defaults.node_local_dns_cache_enabled
             if net.node_local_dns_cache_enabled is None
@@ -154,7 +170,9 @@ class PlatformSettings:
 
 def _expose_strategy(written: object, default: str) -> str:
     """KKP: the cluster's spec.exposeStrategy, else the KubermaticConfiguration's (NodePort)."""
-    return written if isinstance(written, str) and written else default
+    if written is None or written == "":
+        return default
+    return written if isinstance(written, str) else str(written)  # the rules refuse it
 
 
 def resolve_address(loaded: LoadedCluster, url_template: str | None) -> ResolvedAddress:
@@ -199,10 +217,8 @@ def resolve_cluster(
         kkp_version=release.version,
         kubernetes_version=spec.version.removeprefix("v"),
         cloud_provider=provider,
-        cni=_resolve_cni(spec, catalog=catalog, release=release),
-        network=_resolve_network(
-            spec.cluster_network, kubevirt=provider == "kubevirt", catalog=catalog
-        ),
+        cni=_resolve_cni(spec, catalog=catalog, release=release, is_new=is_new),
+        network=_resolve_network(spec.cluster_network, provider=provider, catalog=catalog),
         address=resolve_address(loaded, platform.apiserver_url_template),
         expose_strategy=_expose_strategy(spec.expose_strategy, platform.expose_strategy),
         labels=dict(loaded.cluster.metadata.labels),
@@ -211,7 +227,24 @@ def resolve_cluster(
             for a in loaded.addons
         ),
         is_new=is_new,
+        features=_features(spec.features, is_new=is_new),
+        kkp_capabilities=release.patch.capabilities if release.patch else frozenset(),
     )
+
+
+APISERVER_NETWORK_POLICY = "apiserverNetworkPolicy"
+
+
+def _features(written: object, *, is_new: bool) -> dict[str, bool]:
+    """spec.features; KKP's mutateCreate turns apiserverNetworkPolicy on for new clusters only."""
+    features = (
+        {str(k): v for k, v in written.items() if isinstance(v, bool)}
+        if isinstance(written, dict)
+        else {}
+    )
+    if is_new:
+        features.setdefault(APISERVER_NETWORK_POLICY, True)
+    return features
 
 
 def resolved_document(loaded: LoadedCluster, resolved: ResolvedCluster) -> dict[str, object]:

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
 from generator.diagnostics import Violation
-from generator.spec.catalog import Catalog, KKPRelease, parse_version, satisfies
+from generator.spec.catalog import (
+    AllowedTransition,
+    Catalog,
+    KKPRelease,
+    parse_version,
+    satisfies,
+)
 from generator.spec.models.cluster import ClusterSpec
 from generator.spec.models.resolved import ResolvedCluster
 
@@ -17,14 +23,19 @@ _NET = ("spec", "clusterNetwork")
 
 
 def _allowed_by_table(
-    cni: str, old: str, new: str, *, kubernetes_version: str, catalog: Catalog
+    cni: str,
+    old: str,
+    new: str,
+    *,
+    kubernetes_version: str,
+    transitions: Sequence[AllowedTransition],
 ) -> bool:
     return any(
         t.cni == cni
         and satisfies(kubernetes_version, t.kubernetes)
         and satisfies(old, t.from_version)
         and satisfies(new, t.to_version)
-        for t in catalog.allowed_transitions
+        for t in transitions
     )
 
 
@@ -40,8 +51,10 @@ def version_change_problem(
     support = release.cni.get(head.cni.type)
     from_deprecated = support is not None and old not in support.supported
     path = (*_CNI, "version")
+    # KKP validateCNIUpdate: one minor either way (a one-minor downgrade too), else the table.
+    one_minor = new_v.major == old_v.major and abs(new_v.minor - old_v.minor) == 1
     if new_v < old_v:
-        if unsafe:
+        if unsafe or one_minor:
             return None
         return Violation(
             "cni.version.downgrade",
@@ -50,11 +63,14 @@ def version_change_problem(
             f'keep {old}, or label the cluster {UNSAFE_CNI_UPGRADE_LABEL}: "true" '
             "and take responsibility for the downgrade",
         )
-    one_minor = new_v.major == old_v.major and new_v.minor == old_v.minor + 1
     if one_minor or unsafe or from_deprecated or head.cni.forced_from is not None:
         return None
     if _allowed_by_table(
-        head.cni.type, old, new, kubernetes_version=head.kubernetes_version, catalog=catalog
+        head.cni.type,
+        old,
+        new,
+        kubernetes_version=head.kubernetes_version,
+        transitions=catalog.transitions_for(release),
     ):
         return None
     return Violation(
@@ -96,6 +112,15 @@ def _shown(value: object) -> str:
     return repr(value)
 
 
+def _proxy_mode(base: ResolvedCluster, *, head: ResolvedCluster) -> str:
+    """The head's proxyMode, or the base's when KKP lets it change: from v2.20.7 the
+    unsafe-cni-migration label allows it (the Canal/ipvs to Cilium/ebpf migration)."""
+    migrating = UNSAFE_CNI_MIGRATION_LABEL in head.labels
+    if migrating and "proxy_mode_change_with_migration_label" in head.kkp_capabilities:
+        return base.network.proxy_mode
+    return head.network.proxy_mode
+
+
 def _network_changes(base: ResolvedCluster, head: ResolvedCluster) -> Iterator[Violation]:
     """KKP validateClusterNetworkingConfigUpdateImmutability."""
     old, new = base.network, head.network
@@ -107,7 +132,7 @@ def _network_changes(base: ResolvedCluster, head: ResolvedCluster) -> Iterator[V
             old.services_cidr_blocks,
             new.services_cidr_blocks,
         ),
-        ("proxy-mode", ("proxyMode",), old.proxy_mode, new.proxy_mode),
+        ("proxy-mode", ("proxyMode",), old.proxy_mode, _proxy_mode(base, head=head)),
         ("dns-domain", ("dnsDomain",), old.dns_domain, new.dns_domain),
         (
             "node-local-dns",

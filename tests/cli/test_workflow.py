@@ -104,7 +104,7 @@ def test_diff_warns_about_a_cni_upgrade_forced_by_a_kubernetes_upgrade(
 def test_diff_warns_that_a_deprecated_version_is_still_in_use(
     make_repo: MakeRepo, run_cli: RunCli
 ) -> None:
-    legacy = _canal("v3.8", kubernetes='"1.21.14"')
+    legacy = _canal("v3.8", kubernetes='"1.21.12"')
     repo = make_repo(
         base={"clusters/c1.yaml": legacy},
         head={"clusters/c1.yaml": "# still on v3.8\n" + legacy},

@@ -102,7 +102,8 @@ def test_kube_proxy_mode_and_strict_arp_follow_the_spec(tmp_path: Path) -> None:
     config = yaml.safe_load(
         objects["c1/user-cluster/kube-proxy/configmap-kube-proxy.yaml"]["data"]["config.conf"]
     )
-    assert (config["mode"], config["ipvs"]["strictARP"]) == ("iptables", False)
+    # KKP renders strictARP true unless the spec says otherwise, whatever the proxyMode.
+    assert (config["mode"], config["ipvs"]["strictARP"]) == ("iptables", True)
     assert config["clusterCIDR"] == "172.25.0.0/16"
 
 

@@ -76,12 +76,12 @@ def test_every_release_keeps_the_none_cni(version: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("written", "minor"),
-    [("v2.20", "v2.20"), ("v2.20.3", "v2.20"), ("2.19.0", "v2.19")],
-    ids=["minor", "patch", "no-v-prefix"],
+    ("written", "found"),
+    [("v2.20", "v2.20"), ("v2.20.3", "v2.20.3"), ("2.19.0", "v2.19.0"), ("v2.18.3", "v2.18")],
+    ids=["minor", "patch-with-facts", "no-v-prefix", "patch-of-a-minor-without-facts"],
 )
-def test_a_release_is_found_by_any_version_of_its_minor(written: str, minor: str) -> None:
-    assert _release(written).version == minor
+def test_a_release_is_found_by_its_patch_or_its_minor(written: str, found: str) -> None:
+    assert _release(written).version == found
 
 
 @pytest.mark.parametrize("written", ["v2.21", "v2.16", "latest"], ids=["newer", "older", "garbage"])

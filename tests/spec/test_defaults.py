@@ -96,8 +96,9 @@ def test_written_network_fields_win_over_defaults() -> None:
     [
         ("{}", "ipvs", True),
         ("{proxyMode: ipvs}", "ipvs", True),
-        ("{proxyMode: iptables}", "iptables", False),
-        ("{proxyMode: ebpf}", "ebpf", False),
+        # KKP defaults strictArp to true whatever the proxyMode (pkg/addon/template.go).
+        ("{proxyMode: iptables}", "iptables", True),
+        ("{proxyMode: ebpf}", "ebpf", True),
         ("{proxyMode: ipvs, ipvs: {strictArp: false}}", "ipvs", False),
         ("{proxyMode: iptables, ipvs: {strictArp: true}}", "iptables", True),
         ("{ipvs: {}}", "ipvs", True),
@@ -112,7 +113,7 @@ def test_written_network_fields_win_over_defaults() -> None:
         "empty-ipvs-block",
     ],
 )
-def test_strict_arp_is_true_only_for_ipvs_unless_written(
+def test_strict_arp_is_true_unless_written_as_kkp_defaults_it(
     network: str, proxy_mode: str, strict_arp: bool
 ) -> None:
     resolved = _resolve(f"clusterNetwork: {network}\n").network

@@ -788,11 +788,12 @@ def test_hubble_addon_in_its_own_file_is_located_there(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("addons", "found"),
     [
-        ("[]", [("addon.hubble.not-accessible", "spec.name", 16)]),
+        # KKP fills an empty list with DefaultAccessibleAddons, which include hubble.
+        ("[]", []),
         ("[cluster-autoscaler]", [("addon.hubble.not-accessible", "spec.name", 16)]),
         ("[hubble]", []),
     ],
-    ids=["no-accessible-addons", "other-addons-only", "hubble-accessible"],
+    ids=["empty-list-means-kkp-defaults-with-hubble", "other-addons-only", "hubble-accessible"],
 )
 def test_hubble_addon_must_be_an_accessible_addon(
     tmp_path: Path, addons: str, found: list[Found]

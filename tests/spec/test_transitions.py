@@ -180,10 +180,11 @@ def test_too_large_upgrade_message_names_the_unsafe_label(make_repo: Callable[..
 @pytest.mark.parametrize(
     ("base", "head", "found"),
     [
+        # KKP validateCNIUpdate allows one minor either way.
         (
             _spec("1.22.9", "{type: canal, version: v3.21}"),
             _spec("1.22.9", "{type: canal, version: v3.20}"),
-            [(DOWNGRADE, VERSION, 9)],
+            [],
         ),
         (
             _spec("1.22.9", "{type: canal, version: v3.22}"),
@@ -191,14 +192,14 @@ def test_too_large_upgrade_message_names_the_unsafe_label(make_repo: Callable[..
             [(DOWNGRADE, VERSION, 9)],
         ),
         (
-            _spec("1.22.9", "{type: canal, version: v3.21}"),
-            _spec("1.22.9", "{type: canal, version: v3.20}", labels=UNSAFE_UPGRADE),
+            _spec("1.22.9", "{type: canal, version: v3.22}"),
+            _spec("1.22.9", "{type: canal, version: v3.19}", labels=UNSAFE_UPGRADE),
             [],
         ),
     ],
-    ids=["one-minor-down", "three-minor-down", "unsafe-label"],
+    ids=["one-minor-down-is-allowed", "three-minor-down", "unsafe-label"],
 )
-def test_cni_version_downgrade_is_forbidden_without_unsafe_label(
+def test_cni_version_downgrade_beyond_one_minor_is_forbidden_without_unsafe_label(
     make_repo: Callable[..., Repo], base: str, head: str, found: list[Found]
 ) -> None:
     diagnostics = _transition(make_repo, base, head)
@@ -209,11 +210,11 @@ def test_downgrade_message(make_repo: Callable[..., Repo]) -> None:
     diagnostics = _transition(
         make_repo,
         _spec("1.22.9", "{type: canal, version: v3.21}"),
-        _spec("1.22.9", "{type: canal, version: v3.20}"),
+        _spec("1.22.9", "{type: canal, version: v3.19}"),
     )
     assert [format_diagnostic(d) for d in diagnostics] == [
         "clusters/c1.yaml:9:28: error[cni.version.downgrade]: spec.cniPlugin.version: "
-        "CNI version cannot go down from v3.21 to v3.20\n"
+        "CNI version cannot go down from v3.21 to v3.19\n"
         '  hint: keep v3.21, or label the cluster unsafe-cni-upgrade: "true" and take '
         "responsibility for the downgrade"
     ]

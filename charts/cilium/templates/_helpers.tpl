@@ -2,10 +2,10 @@
     {% import "cilium/templates/_helpers.tpl" as cilium %}
     Imported macros do not see the template context: pass what they need. -#}
 
-{#- The tag of an image reference ("quay.io/cilium/cilium:v1.11.0" -> "v1.11.0").
+{#- The tag of an image reference ("quay.io/cilium/cilium:v1.11.0@sha256:..." -> "v1.11.0").
     Usage: {{ cilium.tag(images.cilium_agent) }} -#}
 {% macro tag(image) -%}
-{{ image.rsplit(":", 1)[-1] }}
+{{ image.split("@", 1)[0].rsplit(":", 1)[-1] }}
 {%- endmacro %}
 
 {#- The common labels of every object, as a YAML mapping without indentation.

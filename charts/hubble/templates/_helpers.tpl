@@ -5,7 +5,7 @@
 {#- The tag of an image reference ("quay.io/cilium/hubble-ui:v0.8.3" -> "v0.8.3").
     Usage: {{ hubble.tag(images.hubble_ui) }} -#}
 {% macro tag(image) -%}
-{{ image.rsplit(":", 1)[-1] }}
+{{ image.split("@", 1)[0].rsplit(":", 1)[-1] }}
 {%- endmacro %}
 
 {#- The common labels of every object, as a YAML mapping without indentation.

@@ -78,6 +78,11 @@ class ResolvedCluster:
     labels: Mapping[str, str]
     addons: tuple[ResolvedAddon, ...]
     is_new: bool  # absent at the base ref (or no base ref given)
+    # spec.features as KKP holds them (a new cluster gets apiserverNetworkPolicy: true).
+    features: Mapping[str, bool] = field(default_factory=dict)
+    # What the pinned KKP patch renders differently (catalog PatchFacts.capabilities); empty
+    # for a minor alone, which renders as its .0 patch.
+    kkp_capabilities: frozenset[str] = frozenset()
 
     @property
     def kubernetes_minor(self) -> str:
@@ -92,6 +97,10 @@ class ResolvedCluster:
     def seed_namespace(self) -> str:
         """KKP runs a user cluster's control plane in namespace `cluster-<name>` of its seed."""
         return f"cluster-{self.name}"
+
+    def has_feature(self, name: str) -> bool:
+        """KKP `Cluster.Spec.Features[name]`: a missing feature is off."""
+        return self.features.get(name, False)
 
     def has_addon(self, name: str) -> bool:
         return any(addon.name == name for addon in self.addons)

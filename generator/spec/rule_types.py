@@ -1,0 +1,28 @@
+"""What a one-state rule reads: the cluster (as loaded and resolved) and the KKP release."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from generator.diagnostics import Violation
+from generator.source.fleet import LoadedCluster
+from generator.spec.catalog import Catalog, KKPRelease
+from generator.spec.models.kubermatic import KubermaticConfiguration
+from generator.spec.models.resolved import ResolvedCluster
+
+
+@dataclass(frozen=True, slots=True)
+class RuleContext:
+    catalog: Catalog
+    release: KKPRelease
+    config: KubermaticConfiguration
+
+
+@dataclass(frozen=True, slots=True)
+class Subject:
+    loaded: LoadedCluster
+    resolved: ResolvedCluster
+
+
+Rule = Callable[[Subject, RuleContext], Iterator[Violation]]

@@ -1,0 +1,192 @@
+"""Rendered objects against facts recorded from KKP's source (kkp_parity_facts.yaml), per patch."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from generator.output import update
+from generator.spec.check import SourceOptions
+from tests.conftest import CONFIG, cluster_yaml
+
+FACTS: dict[str, dict[str, dict[str, Any]]] = yaml.safe_load(
+    (Path(__file__).with_name("kkp_parity_facts.yaml")).read_text()
+)
+PATCHES = ("v2.20.0", "v2.20.9", "v2.20.16")
+HOST, KONNECTIVITY_PORT, OPENVPN_PORT = "c1.kkp.example.com", 31000, 31001
+# fact group -> (konnectivity on?, rendered file, container named by `container.`, by `sidecar.`)
+OBJECTS: dict[str, tuple[bool, str, str, str]] = {
+    "konnectivity-agent": (
+        True,
+        "user-cluster/konnectivity/deployment-konnectivity-agent.yaml",
+        "konnectivity-agent",
+        "",
+    ),
+    "openvpn-client": (
+        False,
+        "user-cluster/openvpn/deployment-openvpn-client.yaml",
+        "openvpn-client",
+        "dnat-controller",
+    ),
+    "vpn-client-clusterrole": (False, "user-cluster/openvpn/clusterrole-vpn-client.yaml", "", ""),
+    "vpn-client-clusterrolebinding": (
+        False,
+        "user-cluster/openvpn/clusterrolebinding-vpn-client.yaml",
+        "",
+        "",
+    ),
+    "node-local-dns": (
+        True,
+        "user-cluster/nodelocal-dns/daemonset-node-local-dns.yaml",
+        "node-cache",
+        "",
+    ),
+    "kube-proxy": (True, "user-cluster/kube-proxy/daemonset-kube-proxy.yaml", "kube-proxy", ""),
+    "canal": (True, "user-cluster/canal/daemonset-canal.yaml", "calico-node", ""),
+}
+
+
+def _render(
+    tmp_path: Path, *, patch: str, konnectivity: bool, features: str = ""
+) -> dict[str, Any]:
+    (tmp_path / "clusters").mkdir(parents=True)
+    (tmp_path / "kubermatic.yaml").write_text(CONFIG.replace('"v2.20"', f'"{patch}"'))
+    spec = cluster_yaml(
+        "c1",
+        version='"1.22.5"',  # offered by KKP v2.20.0 to v2.20.16
+        extra=f"""\
+        cniPlugin: {{type: canal, version: v3.22}}
+        clusterNetwork:
+          konnectivityEnabled: {str(konnectivity).lower()}
+        {features}""",
+    ).replace(
+        "  name: c1\n",
+        "  name: c1\n  annotations:\n"
+        f'    kkpgen/konnectivity-server-port: "{KONNECTIVITY_PORT}"\n'
+        f'    kkpgen/openvpn-server-port: "{OPENVPN_PORT}"\n',
+        1,
+    )
+    (tmp_path / "clusters" / "c1.yaml").write_text(spec)
+    out = tmp_path / "out"
+    update.render_fleet(SourceOptions(repo=tmp_path), update.RenderOptions(out=out))
+    return {
+        p.relative_to(out / "c1").as_posix(): yaml.safe_load(p.read_text())
+        for p in sorted((out / "c1").rglob("*.yaml"))
+    }
+
+
+MISSING = object()
+
+
+def _field(obj: Any, path: str, containers: tuple[str, str]) -> Any:
+    head, _, rest = path.partition(".")
+    if head in ("container", "sidecar"):
+        name = containers[0] if head == "container" else containers[1]
+        listed = obj["spec"]["template"]["spec"]["containers"]
+        obj = next(c for c in listed if c["name"] == name)
+        path = rest
+    for part in path.split("."):
+        if not isinstance(obj, dict) or part not in obj:
+            return MISSING
+        obj = obj[part]
+    return obj
+
+
+def _expected(group: str, patch: str) -> dict[str, Any]:
+    facts = FACTS[group]
+    port = KONNECTIVITY_PORT if OBJECTS[group][0] else OPENVPN_PORT
+    wanted = {**facts.get("common", {}), **facts.get(patch, {})}
+    text = yaml.safe_dump(wanted).replace("{host}", HOST).replace("{port}", str(port))
+    expected: dict[str, Any] = yaml.safe_load(text)
+    return expected
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, bool], dict[str, Any]]:
+    return {
+        (patch, konnectivity): _render(
+            tmp_path_factory.mktemp(f"{patch}-{konnectivity}"),
+            patch=patch,
+            konnectivity=konnectivity,
+        )
+        for patch in PATCHES
+        for konnectivity in (True, False)
+    }
+
+
+@pytest.mark.parametrize("patch", PATCHES)
+@pytest.mark.parametrize("group", sorted(OBJECTS))
+def test_the_rendered_object_has_the_fields_kkp_renders_at_that_patch(
+    rendered: dict[tuple[str, bool], dict[str, Any]], group: str, patch: str
+) -> None:
+    konnectivity, path, container, sidecar = OBJECTS[group]
+    obj = rendered[(patch, konnectivity)][path]
+    for field, value in _expected(group, patch).items():
+        got = _field(obj, field, (container, sidecar))
+        if value is None:
+            assert got is MISSING, f"{group} {field}: KKP {patch} sets none, kkpgen has {got!r}"
+        else:
+            assert got == value, f"{group} {field} at KKP {patch}"
+
+
+@pytest.mark.parametrize("patch", PATCHES)
+def test_seed_allow_policies_are_rendered_only_with_the_apiserver_network_policy_feature(
+    tmp_path: Path, patch: str
+) -> None:
+    without = _render(tmp_path / "without", patch=patch, konnectivity=False)
+    with_feature = _render(
+        tmp_path / "with",
+        patch=patch,
+        konnectivity=False,
+        features="features: {apiserverNetworkPolicy: true}\n",
+    )
+    for policy in (
+        "seed/openvpn/networkpolicy-openvpn-server-allow.yaml",
+        "seed/metrics-server/networkpolicy-metrics-server-allow.yaml",
+    ):
+        assert policy not in without
+        assert policy in with_feature
+
+
+@pytest.mark.parametrize("konnectivity", [True, False], ids=["konnectivity", "openvpn"])
+def test_tunneling_fixes_the_tunnel_ports_so_the_agents_render_without_an_annotation(
+    tmp_path: Path, konnectivity: bool
+) -> None:
+    (tmp_path / "clusters").mkdir(parents=True)
+    config = CONFIG.replace('"v2.20"', '"v2.20.9"').replace(
+        "    KonnectivityService: true",
+        "    KonnectivityService: true\n    TunnelingExposeStrategy: true",
+    )
+    (tmp_path / "kubermatic.yaml").write_text(config)
+    spec = cluster_yaml(
+        "c1",
+        extra=f"""\
+        cniPlugin: {{type: canal, version: v3.22}}
+        exposeStrategy: Tunneling
+        clusterNetwork: {{konnectivityEnabled: {str(konnectivity).lower()}}}
+        """,
+    )
+    # With Tunneling the openvpn-client dials the tunneling agent IP, which only the
+    # serverHost variable gives; the port is 1194 whatever the seed allocates.
+    addon = (
+        ""
+        if konnectivity
+        else "---\napiVersion: kubermatic.k8c.io/v1\nkind: Addon\n"
+        "metadata: {name: openvpn, namespace: cluster-c1}\n"
+        "spec: {name: openvpn, cluster: {name: c1}, variables: {serverHost: 192.0.2.10}}\n"
+    )
+    (tmp_path / "clusters" / "c1.yaml").write_text(spec + addon)
+    out = tmp_path / "out"
+    update.render_fleet(SourceOptions(repo=tmp_path), update.RenderOptions(out=out))
+    if konnectivity:
+        agent = yaml.safe_load(
+            (out / "c1/user-cluster/konnectivity/deployment-konnectivity-agent.yaml").read_text()
+        )
+        args = agent["spec"]["template"]["spec"]["containers"][0]["args"]
+        assert "--proxy-server-port=6443" in args  # the apiserver port of address.url
+    else:
+        config_map = out / "c1/user-cluster/openvpn/configmap-openvpn-client-config.yaml"
+        assert "remote 192.0.2.10 1194" in config_map.read_text()

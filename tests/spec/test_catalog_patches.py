@@ -1,0 +1,93 @@
+"""Per-patch facts (data/kkp-patches.yaml, from tools/kkp_facts.py): a pinned patch is exact."""
+
+from __future__ import annotations
+
+import pytest
+
+from generator.spec.catalog import KKPRelease, kkp_minor, load_catalog
+
+CATALOG = load_catalog()
+
+
+def _release(version: str) -> KKPRelease:
+    release = CATALOG.release(version)
+    assert release is not None
+    return release
+
+
+def _images(version: str, cni: str, cni_version: str) -> dict[str, str]:
+    return CATALOG.images_for(
+        release=_release(version), cni=cni, cni_version=cni_version, kubernetes_version="1.23.6"
+    )
+
+
+def test_the_catalog_holds_every_patch_from_v2_20_0_to_v2_20_16_and_v2_19_0_to_v2_19_15() -> None:
+    wanted = {f"v2.20.{n}" for n in range(17)} | {f"v2.19.{n}" for n in range(16)}
+    assert set(CATALOG.patches) == wanted
+
+
+def test_kkp_v2_20_9_renders_quay_calico_v3_22_4_and_proxy_agent_v0_0_33() -> None:
+    images = _images("v2.20.9", "canal", "v3.22")
+    assert images["calico_node"] == "quay.io/calico/node:v3.22.4"
+    assert images["calico_cni"] == "quay.io/calico/cni:v3.22.4"
+    assert images["calico_kube_controllers"] == "quay.io/calico/kube-controllers:v3.22.4"
+    assert images["konnectivity_agent"] == (
+        "eu.gcr.io/k8s-artifacts-prod/kas-network-proxy/proxy-agent:v0.0.33"
+    )
+    assert images["kubeletdnat_controller"] == "quay.io/kubermatic/kubeletdnat-controller:v2.20.9"
+
+
+@pytest.mark.parametrize(
+    ("cni_version", "tag"), [("v3.21", "v3.21.6"), ("v3.20", "v3.20.5")], ids=["v3.21", "v3.20"]
+)
+def test_kkp_v2_20_9_renders_the_canal_patch_kkp_ships(cni_version: str, tag: str) -> None:
+    assert _images("v2.20.9", "canal", cni_version)["calico_node"] == f"quay.io/calico/node:{tag}"
+
+
+def test_kkp_v2_20_16_moves_kube_proxy_node_cache_metrics_server_and_konnectivity_registry() -> (
+    None
+):
+    images = _images("v2.20.16", "canal", "v3.22")
+    assert images["kube_proxy"] == "registry.k8s.io/kube-proxy:v1.23.6"
+    assert images["nodelocal_dns"] == "registry.k8s.io/k8s-dns-node-cache:1.15.7"
+    assert images["metrics_server"] == "registry.k8s.io/metrics-server/metrics-server:v0.5.0"
+    assert images["konnectivity_agent"] == "registry.k8s.io/kas-network-proxy/proxy-agent:v0.0.33"
+
+
+def test_the_minor_alone_keeps_the_v2_20_catalog_entry_with_v2_20_0_images() -> None:
+    """Decision (catalog.yaml): `v2.20` keeps its meaning; pin a patch for exact parity."""
+    release = _release("v2.20")
+    assert release.patch is None
+    images = _images("v2.20", "canal", "v3.22")
+    assert images["calico_node"] == "docker.io/calico/node:v3.22.1"
+    assert images["konnectivity_agent"].endswith("proxy-agent:v0.0.26")
+
+
+def test_an_unknown_patch_of_a_minor_with_facts_is_not_in_the_catalog() -> None:
+    assert CATALOG.release("v2.20.17") is None
+
+
+@pytest.mark.parametrize(
+    ("version", "count"), [("v2.20.0", 0), ("v2.20.4", 0), ("v2.20.5", 2), ("v2.20.16", 2)]
+)
+def test_the_allowed_transitions_table_differs_by_patch(version: str, count: int) -> None:
+    assert len(CATALOG.transitions_for(_release(version))) == count
+
+
+@pytest.mark.parametrize("version", sorted(CATALOG.patches))
+def test_every_patch_default_is_supported_and_its_images_cover_every_cni_version(
+    version: str,
+) -> None:
+    release = _release(version)
+    assert release.patch is not None
+    assert kkp_minor(version) in CATALOG.releases
+    assert release.patch.kubernetes_default in release.patch.kubernetes_versions
+    for name, support in release.cni.items():
+        if name == "none":
+            continue
+        assert support.default in support.supported
+        assert set(release.patch.cni_images[name]) == set(support.allowed())
+
+
+def test_kkp_default_accessible_addons_include_hubble() -> None:
+    assert "hubble" in CATALOG.default_accessible_addons(_release("v2.20"))
