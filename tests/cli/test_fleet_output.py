@@ -176,3 +176,14 @@ def test_codes_are_counted_most_frequent_first() -> None:
         return Diagnostic(code, Location("f"), "", "m", severity="warning")
 
     assert by_code([at("b"), at("a"), at("b")]) == "2 b, 1 a"
+
+
+def test_check_groups_warnings_and_closes_with_the_counts(
+    make_repo: Callable[..., Repo], run_cli: RunCli
+) -> None:
+    repo = make_repo(base=_forced("a1", "a2"))
+    lines = run_cli(["check", "--repo", str(repo.path)]).stderr.splitlines()
+    assert sum("warning[cni.version.forced-upgrade]" in line for line in lines) == 1
+    assert lines[-1].startswith(
+        "2 clusters ok (KKP v2.20); 2 warnings (2 cni.version.forced-upgrade), "
+    )
