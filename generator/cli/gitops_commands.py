@@ -16,11 +16,26 @@ from generator.output import contents
 @click.command()
 @source_options
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text")
-def diff(repo: Path, ref: str | None, base: str | None, kkp_version: str | None, fmt: str) -> None:
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Also write the full report here (a CI artifact); the Markdown comment is cut to fit.",
+)
+def diff(
+    repo: Path,
+    ref: str | None,
+    base: str | None,
+    kkp_version: str | None,
+    fmt: str,
+    output: Path | None,
+) -> None:
     """Show what the rendered manifests change from --base to --ref, and how disruptive it is."""
     if base is None:
         raise click.UsageError("diff needs --base REF (the state to compare with)")
     result = run_action(lambda: compare.diff_refs(source(repo, ref, None, kkp_version), base=base))
+    if output is not None:
+        output.write_text(report.format_report(result, fmt, full=True), encoding="utf-8")
     click.echo(report.format_report(result, fmt), nl=False)
 
 

@@ -186,7 +186,11 @@ def test_diff_markdown_is_a_pr_comment_with_one_details_block_per_cluster(
     args = ["diff", "--repo", str(repo.path), "--base", "base", "--format", "markdown"]
     text = run_cli(args).stdout
     assert text.startswith("### kkpgen diff `base` -> `work tree`\n")
-    assert "> [!WARNING]\n> **c1**: CNI version change Canal v3.21 -> v3.22" in text
+    assert "**2 clusters**: 0 added, 1 removed, 1 changed, 0 unchanged · **objects**: " in text
+    assert (
+        "> [!WARNING]\n> no wave, 1 cluster (disruption.cni-version): **c1**. "
+        "c1: CNI version change Canal v3.21 -> v3.22"
+    ) in text
     assert text.count("<details>") == text.count("</details>") == 2
     assert "<summary><b>c2 (removed)</b>" in text
     assert "```diff\n--- a/c1/" in text
@@ -196,7 +200,7 @@ def test_diff_markdown_is_a_pr_comment_with_one_details_block_per_cluster(
 def test_diff_markdown_leaves_out_the_diffs_when_they_do_not_fit(
     make_repo: MakeRepo, run_cli: RunCli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(report, "MARKDOWN_LIMIT", 2000)
+    monkeypatch.setattr(report, "MARKDOWN_LIMIT", 4000)
     repo = make_repo(base={"clusters/c1.yaml": _canal("v3.21")})
     repo.write({"clusters/c1.yaml": _canal("v3.22")})
     args = ["diff", "--repo", str(repo.path), "--base", "base", "--format", "markdown"]
@@ -449,3 +453,25 @@ def test_init_refuses_a_folder_that_is_not_empty(run_cli: RunCli, tmp_path: Path
         "  hint: pass a new or empty folder: kkpgen init DIR",
     ]
     assert sorted(p.name for p in (tmp_path / "fleet").iterdir()) == ["notes.txt"]
+
+
+def test_diff_output_writes_the_full_report_and_groups_disruptions_by_wave(
+    make_repo: MakeRepo, run_cli: RunCli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(report, "MARKDOWN_LIMIT", 4000)
+    labels = "kkpgen/rollout-wave: '2'\n"
+    repo = make_repo(base={"clusters/c1.yaml": _canal("v3.21")})
+    repo.write(
+        {
+            "clusters/c1.yaml": _canal("v3.22").replace(
+                "  name: c1\n", f"  name: c1\n  labels:\n    {labels}"
+            )
+        }
+    )
+    full = tmp_path / "report.md"
+    args = ["diff", "--repo", str(repo.path), "--base", "base", "--format", "markdown"]
+    comment = run_cli([*args, "--output", str(full)]).stdout
+    assert "```diff" not in comment
+    assert "```diff\n--- a/c1/" in full.read_text()
+    assert "> wave 2, 1 cluster (disruption.cni-version): **c1**." in comment
+    assert "| wave 2 | 1 | 1 |" in comment
