@@ -62,6 +62,8 @@ def manifest_stream(files: Iterable[tuple[str, bytes]], target: ArgoTarget) -> b
     chosen = sorted(
         (path, data)
         for path, data in files
-        if path.startswith(prefix) and not path.endswith(f"/{KUSTOMIZATION}")
+        if path.startswith(prefix)
+        and path.endswith(".yaml")  # not argocd.json, the ApplicationSet's parameters
+        and not path.endswith(f"/{KUSTOMIZATION}")
     )
     return DOCUMENT_SEPARATOR.join(data for _, data in chosen)

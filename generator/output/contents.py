@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 
 from generator.diagnostics import Diagnostic, KkpgenError, Location
 from generator.output.record import OutputInputs, cluster_digest, code_digest, run_digest
-from generator.render import applications
+from generator.render import applications, applicationsets
 from generator.render.engine import Renderer, build_environment, render_release
 from generator.render.manifest import (
     DESTINATIONS,
@@ -23,9 +23,11 @@ from generator.spec.catalog import Catalog, load_catalog
 from generator.spec.charts import Chart, load_charts
 from generator.spec.check import CheckedFleet, SourceOptions, check_fleet
 from generator.spec.models.kubermatic import (
+    ARGOCD_MODE_ANNOTATION,
     ARGOCD_PATH_ANNOTATION,
     ARGOCD_REPO_ANNOTATION,
     ARGOCD_REVISION_ANNOTATION,
+    ROLLOUT_WAVE_LABEL,
     SEED_DESTINATION_ANNOTATION,
 )
 from generator.spec.models.resolved import ResolvedCluster
@@ -73,11 +75,27 @@ def argo_settings(fleet: Fleet) -> applications.ArgoSettings | None:
     repo_url = annotations.get(ARGOCD_REPO_ANNOTATION)
     if not repo_url:
         return None
+    mode = annotations.get(ARGOCD_MODE_ANNOTATION, "applicationset")
+    if mode not in ("applicationset", "applications"):
+        field = f"metadata.annotations.{ARGOCD_MODE_ANNOTATION}"
+        raise KkpgenError(
+            [
+                Diagnostic(
+                    "argocd.mode.unknown",
+                    Location("kubermatic.yaml"),
+                    field,
+                    f"unknown Argo CD mode {mode!r}",
+                    "use applicationset (one ApplicationSet per destination kind) or "
+                    "applications (one Application file per cluster and destination)",
+                )
+            ]
+        )
     return applications.ArgoSettings(
         repo_url=repo_url,
         revision=annotations.get(ARGOCD_REVISION_ANNOTATION, "HEAD"),
         path=annotations.get(ARGOCD_PATH_ANNOTATION, "rendered"),
         seed_destination=annotations.get(SEED_DESTINATION_ANNOTATION, "in-cluster"),
+        mode="applications" if mode == "applications" else "applicationset",
     )
 
 
@@ -87,6 +105,8 @@ def cluster_files(
     """(path, bytes) of every named cluster, one cluster at a time (memory stays flat)."""
     catalog = load_catalog()
     charts = load_charts()
+    settings = argo_settings(checked.fleet)
+    sets = settings is not None and settings.mode == "applicationset"
     wanted = set(names)
     by_name = {c.name: c for c in checked.fleet.clusters}
     for cluster in checked.resolved:
@@ -102,6 +122,10 @@ def cluster_files(
             if resources:
                 path = f"{cluster.name}/{destination}/{KUSTOMIZATION}"
                 yield path, kustomization_text(resources).encode()
+                if sets:  # what the ApplicationSet of this destination kind reads
+                    target = applications.ArgoTarget(cluster.name, destination, _wave(cluster))
+                    path, text = applicationsets.target_file(target)
+                    yield path, text.encode()
         document = defaults.resolved_document(by_name[cluster.name], cluster)
         yield f"{cluster.name}/resolved.yaml", dump_yaml(document).encode()
 
@@ -112,14 +136,22 @@ def argocd_files(
     settings = argo_settings(checked.fleet)
     if settings is None:
         return
-    targets = [
-        applications.ArgoTarget(cluster.name, destination)
-        for cluster in checked.resolved
-        for destination in DESTINATIONS
-        if present(cluster.name, destination)
-    ]
-    for path, text in applications.application_files(targets, settings):
+    waves = {_wave(cluster) for cluster in checked.resolved}
+    files = applicationsets.control_files(settings, waves=waves)
+    if settings.mode == "applications":
+        targets = [
+            applications.ArgoTarget(cluster.name, destination, _wave(cluster))
+            for cluster in checked.resolved
+            for destination in DESTINATIONS
+            if present(cluster.name, destination)
+        ]
+        files += applications.application_files(targets, settings)
+    for path, text in sorted(files):
         yield path, text.encode()
+
+
+def _wave(cluster: ResolvedCluster) -> str:
+    return cluster.labels.get(ROLLOUT_WAVE_LABEL, "")
 
 
 def output_files(

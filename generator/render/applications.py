@@ -4,11 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Literal
 
 from generator.render.manifest import Destination, dump_yaml
+from generator.spec.models.kubermatic import ROLLOUT_WAVE_LABEL
 
 ARGOCD_NAMESPACE = "argocd"
 ARGOCD_DIR = "argocd"
+PROJECT = "kkpgen"  # the AppProject every generated Application belongs to
+WAVE_LABEL = ROLLOUT_WAVE_LABEL  # the Cluster label, copied onto its Applications
+# Argo CD regenerates an Application's manifests only when a commit touches these paths
+# (relative to its source path): a commit to one cluster leaves the others' caches alone.
+GENERATE_PATHS = "argocd.argoproj.io/manifest-generate-paths"
+ArgoMode = Literal["applicationset", "applications"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,16 +25,38 @@ class ArgoSettings:
     revision: str  # the branch Argo CD follows
     path: str  # where the rendered tree lives inside repo_url
     seed_destination: str  # Argo CD cluster name of the seed
+    mode: ArgoMode = "applicationset"  # kkpgen/argocd-mode
 
 
 @dataclass(frozen=True, slots=True)
 class ArgoTarget:
     cluster: str
     destination: Destination
+    wave: str = ""  # the cluster's kkpgen/rollout-wave label
+
+
+def destination_of(cluster: str, destination: Destination, settings: ArgoSettings) -> object:
+    """A user cluster is registered in Argo CD under its own name (docs/argocd.md)."""
+    seed = destination == "seed"
+    return {
+        "name": settings.seed_destination if seed else cluster,
+        "namespace": f"cluster-{cluster}" if seed else "kube-system",
+    }
+
+
+def sync_policy() -> dict[str, object]:
+    return {
+        "automated": {"prune": True, "selfHeal": True},
+        # Calico CRDs exceed the 256 KiB last-applied annotation of client-side apply.
+        "syncOptions": ["ServerSideApply=true", "CreateNamespace=false"],
+        "retry": {
+            "limit": 5,
+            "backoff": {"duration": "10s", "factor": 2, "maxDuration": "3m"},
+        },
+    }
 
 
 def _application(target: ArgoTarget, settings: ArgoSettings) -> dict[str, object]:
-    seed = target.destination == "seed"
     return {
         "apiVersion": "argoproj.io/v1alpha1",
         "kind": "Application",
@@ -37,31 +67,22 @@ def _application(target: ArgoTarget, settings: ArgoSettings) -> dict[str, object
                 "app.kubernetes.io/managed-by": "kkpgen",
                 "kkpgen/cluster": target.cluster,
                 "kkpgen/destination": target.destination,
+                WAVE_LABEL: target.wave,
             },
+            "annotations": {GENERATE_PATHS: "."},
             # Deleting the Application removes what it deployed.
             "finalizers": ["resources-finalizer.argocd.argoproj.io"],
         },
         "spec": {
-            "project": "default",
+            "project": PROJECT,
             "source": {
                 "repoURL": settings.repo_url,
                 "targetRevision": settings.revision,
                 # kustomization.yaml in the folder: Argo CD builds it with Kustomize.
                 "path": f"{settings.path.strip('/')}/{target.cluster}/{target.destination}",
             },
-            "destination": {
-                "name": settings.seed_destination if seed else target.cluster,
-                "namespace": f"cluster-{target.cluster}" if seed else "kube-system",
-            },
-            "syncPolicy": {
-                "automated": {"prune": True, "selfHeal": True},
-                # Calico CRDs exceed the 256 KiB last-applied annotation of client-side apply.
-                "syncOptions": ["ServerSideApply=true", "CreateNamespace=false"],
-                "retry": {
-                    "limit": 5,
-                    "backoff": {"duration": "10s", "factor": 2, "maxDuration": "3m"},
-                },
-            },
+            "destination": destination_of(target.cluster, target.destination, settings),
+            "syncPolicy": sync_policy(),
         },
     }
 

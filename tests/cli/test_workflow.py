@@ -421,7 +421,8 @@ def test_init_creates_a_repo_that_checks_renders_and_diffs(run_cli: RunCli, tmp_
         ]
     )
     assert (tmp_path / "rendered/example/user-cluster").is_dir()
-    assert (tmp_path / "rendered/argocd/application-example-seed.yaml").is_file()
+    assert (tmp_path / "rendered/argocd/applicationset-kkpgen-seed.yaml").is_file()
+    assert (tmp_path / "rendered/example/seed/argocd.json").is_file()
     git(repo, "init", "-q", "-b", "main")
     git(repo, "-c", "user.email=t@example.com", "-c", "user.name=t", "add", "-A")
     git(repo, "-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-qm", "init")
