@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 
 from generator.diagnostics import Diagnostic, KkpgenError, Location
 from generator.output.record import OutputInputs, cluster_digest, code_digest, run_digest
-from generator.render import applications, applicationsets
+from generator.render import applications, appsets
 from generator.render.engine import Renderer, build_environment, render_release
 from generator.render.manifest import (
     DESTINATIONS,
@@ -124,7 +124,7 @@ def cluster_files(
                 yield path, kustomization_text(resources).encode()
                 if sets:  # what the ApplicationSet of this destination kind reads
                     target = applications.ArgoTarget(cluster.name, destination, _wave(cluster))
-                    path, text = applicationsets.target_file(target)
+                    path, text = appsets.target_file(target)
                     yield path, text.encode()
         document = defaults.resolved_document(by_name[cluster.name], cluster)
         yield f"{cluster.name}/resolved.yaml", dump_yaml(document).encode()
@@ -137,7 +137,7 @@ def argocd_files(
     if settings is None:
         return
     waves = {_wave(cluster) for cluster in checked.resolved}
-    files = applicationsets.control_files(settings, waves=waves)
+    files = appsets.control_files(settings, waves=waves)
     if settings.mode == "applications":
         targets = [
             applications.ArgoTarget(cluster.name, destination, _wave(cluster))
