@@ -10,7 +10,6 @@ import click
 from generator.cli.options import source, source_options
 from generator.cli.printing import emit, run_action
 from generator.gitops import compare, plugin, report, scaffold
-from generator.output import contents
 
 
 @click.command()
@@ -62,7 +61,7 @@ def argocd_generate(
         lambda: plugin.plugin_target(cluster=cluster, destination=destination, env=os.environ)
     )
     opts = source(repo, None, None, kkp_version)
-    checked, files = run_action(lambda: contents.rendered_files(opts, only=(target.cluster,)))
+    checked, files = run_action(lambda: plugin.plugin_files(opts, target))
     emit(checked.diagnostics, "text")
     click.echo(plugin.manifest_stream(files, target), nl=False)
 

@@ -18,6 +18,7 @@ from generator.render.manifest import (
 )
 from generator.render.plan import plan_releases, tunnel_port_notice
 from generator.source.fleet import Fleet, locate_violation
+from generator.source.repository import SourceTree
 from generator.spec import defaults
 from generator.spec.catalog import Catalog, load_catalog
 from generator.spec.charts import Chart, load_charts
@@ -169,10 +170,10 @@ def output_files(
 
 
 def rendered_files(
-    opts: SourceOptions, *, only: Sequence[str] = ()
+    opts: SourceOptions, *, only: Sequence[str] = (), tree: SourceTree | None = None
 ) -> tuple[CheckedFleet, tuple[tuple[str, bytes], ...]]:
     """Check and render in memory: the (path, bytes) `render` writes, nothing written."""
-    checked = check_fleet(opts, only=only)
+    checked = check_fleet(opts, only=only, tree=tree)
     return checked, tuple(output_files(checked, only=only, kept=()))
 
 

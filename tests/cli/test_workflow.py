@@ -476,3 +476,34 @@ def test_diff_output_writes_the_full_report_and_groups_disruptions_by_wave(
     assert "```diff\n--- a/c1/" in full.read_text()
     assert "> wave 2, 1 cluster (disruption.cni-version): **c1**." in comment
     assert "| wave 2 | 1 | 1 |" in comment
+
+
+def test_plugin_mode_applies_addons_from_another_file_and_falls_back_when_needed(
+    make_repo: MakeRepo, run_cli: RunCli, tmp_path: Path
+) -> None:
+    cilium = "cniPlugin: {type: cilium, version: v1.11}\n"
+    addons = """\
+        apiVersion: kubermatic.k8c.io/v1
+        kind: Addon
+        metadata: {name: hubble, namespace: cluster-c1}
+        spec: {name: hubble, cluster: {name: c1}}
+        ---
+        apiVersion: kubermatic.k8c.io/v1
+        kind: Addon
+        metadata: {name: hubble, namespace: cluster-c2}
+        spec: {name: hubble, cluster: {name: c2}}
+        """
+    repo = make_repo(
+        base={
+            "clusters/c1.yaml": cluster_yaml("c1", extra=cilium),
+            "clusters/c2.yaml": cluster_yaml("c2", extra=cilium),
+            "clusters/addons.yaml": addons,
+        }
+    )
+    out = tmp_path / "out"
+    run_cli(["render", "--repo", str(repo.path), "--out", str(out)])
+    for cluster in ("c1", "c2"):
+        args = ["--cluster", cluster, "--destination", "user-cluster"]
+        result = run_cli(["argocd", "generate", "--repo", str(repo.path), *args])
+        assert result.stdout_bytes == _rendered_stream(out / cluster / "user-cluster")
+        assert b"hubble" in result.stdout_bytes
