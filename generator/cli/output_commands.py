@@ -23,6 +23,7 @@ from generator.cli.summary import (
 )
 from generator.output import update
 from generator.output.record import INPUTS_FILE
+from generator.output.workers import available_cores
 from generator.render.applications import ARGOCD_DIR
 from generator.spec.check import SourceOptions
 
@@ -45,9 +46,9 @@ from generator.spec.check import SourceOptions
 @click.option(
     "--jobs",
     type=click.IntRange(1, 64),
-    default=1,
-    show_default=True,
-    help="Worker processes for large renders (e.g. the number of cores).",
+    default=lambda: min(64, available_cores()),
+    show_default="the cores available",
+    help="Worker processes for large renders.",
 )
 @click.option(
     "--check",

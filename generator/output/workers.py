@@ -19,6 +19,14 @@ Write = Callable[[str, bytes], None]
 Progress = Callable[[int, int], None]  # (clusters done, clusters in all)
 
 
+def available_cores() -> int:
+    """The cores this process may run on (a CI container's CPU set, not the host's count)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
 def counted(
     files: Iterable[tuple[str, bytes]], total: int, progress: Progress | None, scale: int = 1
 ) -> Iterator[tuple[str, bytes]]:
