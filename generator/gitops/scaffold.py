@@ -83,11 +83,25 @@ jobs:
       - name: Check the cluster specs
         if: github.event_name != 'pull_request'
         run: kkpgen check --format github
+      # Way 1, the rendered tree is committed in the pull request: fail when it is stale.
+      # Way 2, rendered/ is not committed (render on merge and push it to a deploy branch
+      # that Argo CD follows): this step is skipped. See kkpgen's docs/argocd.md.
+      - name: The committed rendered tree is what the specs render
+        if: hashFiles('rendered/.kkpgen-output') != ''
+        run: kkpgen render --check --out rendered
       - name: Render and validate
         run: kkpgen render --validate --out rendered
       - name: Diff the rendered manifests against the base branch
         if: github.event_name == 'pull_request'
-        run: kkpgen diff --base origin/${{ github.base_ref }} --format markdown > kkpgen-diff.md
+        run: >-
+          kkpgen diff --base origin/${{ github.base_ref }} --format markdown
+          --output kkpgen-diff-full.md > kkpgen-diff.md
+      - name: Keep the full diff (the comment is cut to fit GitHub's limit)
+        if: github.event_name == 'pull_request'
+        uses: actions/upload-artifact@v4
+        with:
+          name: kkpgen-diff
+          path: kkpgen-diff-full.md
       - name: Comment the diff on the pull request
         if: github.event_name == 'pull_request'
         env:
@@ -99,8 +113,9 @@ jobs:
 """
 
 GITIGNORE = """\
-# the diff CI comments on pull requests
+# the diff CI comments on pull requests, and the full one it keeps as an artifact
 kkpgen-diff.md
+kkpgen-diff-full.md
 # kkpgen's lock file and staging folders beside `--out rendered`
 /.rendered.*
 """
