@@ -86,12 +86,16 @@ class ProgressLine:
 
     verb: str
     enabled: bool = field(default_factory=lambda: sys.stderr.isatty())
+    delay: float = 2.0  # seconds before the first draw: a quick run prints no progress
+    _born: float = field(default_factory=time.monotonic)
     _last: float = 0.0
     _shown: bool = False
 
     def __call__(self, done: int, total: int) -> None:
         now = time.monotonic()
-        if not self.enabled or (now - self._last < _PROGRESS_EVERY and done < total):
+        if not self.enabled or now - self._born < self.delay:
+            return
+        if now - self._last < _PROGRESS_EVERY and done < total:
             return
         self._last, self._shown = now, True
         sys.stderr.write(f"\r{self.verb} {done}/{plural(total, 'cluster')}\x1b[K")

@@ -156,7 +156,7 @@ def test_no_progress_line_when_stderr_is_not_a_terminal(
     line(1, 2)
     line.clear()
     assert capsys.readouterr().err == ""
-    shown = ProgressLine("rendering", enabled=True)
+    shown = ProgressLine("rendering", enabled=True, delay=0)
     shown(2, 2)
     shown.clear()
     assert "rendering 2/2 clusters" in capsys.readouterr().err
