@@ -11,17 +11,31 @@ import click
 from generator.cli.options import source, source_options
 from generator.cli.printing import emit, run_action
 from generator.gitops import compare, plugin, report, scaffold
-from generator.output import contents
 
 
 @click.command()
 @source_options
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text")
-def diff(repo: Path, ref: str | None, base: str | None, kkp_version: str | None, fmt: str) -> None:
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Also write the full report here (a CI artifact); the Markdown comment is cut to fit.",
+)
+def diff(
+    repo: Path,
+    ref: str | None,
+    base: str | None,
+    kkp_version: str | None,
+    fmt: str,
+    output: Path | None,
+) -> None:
     """Show what the rendered manifests change from --base to --ref, and how disruptive it is."""
     if base is None:
         raise click.UsageError("diff needs --base REF (the state to compare with)")
     result = run_action(lambda: compare.diff_refs(source(repo, ref, None, kkp_version), base=base))
+    if output is not None:
+        output.write_text(report.format_report(result, fmt, full=True), encoding="utf-8")
     click.echo(report.format_report(result, fmt), nl=False)
 
 
@@ -48,7 +62,7 @@ def argocd_generate(
         lambda: plugin.plugin_target(cluster=cluster, destination=destination, env=os.environ)
     )
     opts = source(repo, None, None, kkp_version)
-    checked, files = run_action(lambda: contents.rendered_files(opts, only=(target.cluster,)))
+    checked, files = run_action(lambda: plugin.plugin_files(opts, target))
     emit(checked.diagnostics, "text")
     click.echo(plugin.manifest_stream(files, target), nl=False)
 

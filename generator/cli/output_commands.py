@@ -2,14 +2,30 @@
 
 from __future__ import annotations
 
+import sys
+import time
+from dataclasses import replace
 from pathlib import Path
 
 import click
 
 from generator import pipeline
 from generator.cli.options import parse_shard, source, source_options
-from generator.cli.printing import emit, run_action
+from generator.cli.printing import run_action
+from generator.cli.summary import (
+    ProgressLine,
+    Verbosity,
+    closing_line,
+    emit_grouped,
+    plural,
+    run_fleet_action,
+    verbosity_options,
+)
 from generator.output import update
+from generator.output.record import INPUTS_FILE
+from generator.output.workers import available_cores
+from generator.render.applications import ARGOCD_DIR
+from generator.spec.check import SourceOptions
 
 
 @click.command()
@@ -30,10 +46,16 @@ from generator.output import update
 @click.option(
     "--jobs",
     type=click.IntRange(1, 64),
-    default=1,
-    show_default=True,
-    help="Worker processes for large renders (e.g. the number of cores).",
+    default=lambda: min(64, available_cores()),
+    show_default="the cores available",
+    help="Worker processes for large renders.",
 )
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Write nothing; exit 1 naming the clusters and files when OUT differs from a render.",
+)
+@verbosity_options
 def render(
     repo: Path,
     ref: str | None,
@@ -47,8 +69,11 @@ def render(
     schema_cache: Path | None,
     shard: tuple[int, int] | None,
     jobs: int,
+    check: bool,
+    verbosity: Verbosity,
 ) -> None:
     """Render every cluster into OUT (atomically: OUT changes only if all of it succeeds)."""
+    started = time.monotonic()
     options = update.RenderOptions(
         out=out,
         only=only,
@@ -59,12 +84,72 @@ def render(
         kubeconform=kubeconform,
         schema_cache=schema_cache,
     )
-    result = run_action(lambda: update.render_fleet(source(repo, ref, base, kkp_version), options))
-    emit(result.notices, "text")
-    click.echo(
-        f"rendered {result.clusters} clusters, {result.files} files into {out}",
-        err=True,
-    )
+    opts = source(repo, ref, base, kkp_version)
+    if check:
+        _check_out(opts, options, verbosity=verbosity, started=started)
+        return
+    progress = ProgressLine("rendering") if verbosity != "quiet" else None
+    options = replace(options, progress=progress)
+    try:
+        result = run_fleet_action(
+            lambda: update.render_fleet(opts, options), verbosity=verbosity, started=started
+        )
+    finally:
+        if progress is not None:
+            progress.clear()
+    emit_grouped(result.notices, verbosity)
+    if verbosity != "quiet":
+        unchanged = result.clusters - result.rendered
+        click.echo(
+            f"{plural(result.clusters, 'cluster')}: {result.rendered} rendered, "
+            f"{unchanged} unchanged; {plural(result.files, 'file')} written into {out}; "
+            f"{closing_line(result.notices, started)}",
+            err=True,
+        )
+
+
+def _check_out(
+    opts: SourceOptions, options: update.RenderOptions, *, verbosity: Verbosity, started: float
+) -> None:
+    """`render --check`: list what differs, grouped by cluster, and exit 1 if anything does."""
+    progress = ProgressLine("comparing") if verbosity != "quiet" else None
+    try:
+        report = run_fleet_action(
+            lambda: update.check_rendered(opts, options, progress=progress),
+            verbosity=verbosity,
+            started=started,
+        )
+    finally:
+        if progress is not None:
+            progress.clear()
+    emit_grouped(report.notices, verbosity)
+    groups = report.groups
+    for group, drifts in groups.items():
+        click.echo(f"{group or options.out}: {_differ(len(drifts))}", err=True)
+        for drift in drifts:
+            click.echo(f"  {drift.kind}: {options.out / drift.path}", err=True)
+    clusters = [g for g in groups if g and g != ARGOCD_DIR]
+    compared = f"{plural(report.clusters, 'cluster')}, {plural(report.files, 'file')} compared"
+    if verbosity != "quiet" or groups:
+        state = (
+            f"{options.out} is stale: {_differ(len(report.drifts))} "
+            f"({plural(len(clusters), 'cluster')}{', argocd/' if ARGOCD_DIR in groups else ''})"
+            if groups
+            else f"{options.out} is up to date"
+        )
+        click.echo(f"{state} ({compared}); {closing_line(report.notices, started)}", err=True)
+    if groups:
+        click.echo(
+            f"  hint: run `kkpgen render --out {options.out}` and commit the result; render "
+            f"trusts its record, so delete {options.out / INPUTS_FILE} first if files were "
+            "edited by hand",
+            err=True,
+        )
+        sys.exit(1)
+
+
+def _differ(files: int) -> str:
+    return f"{plural(files, 'file')} {'differs' if files == 1 else 'differ'}"
 
 
 @click.command()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import click
@@ -10,6 +11,14 @@ import click
 from generator import pipeline
 from generator.cli.options import source, source_options
 from generator.cli.printing import emit, run_action
+from generator.cli.summary import (
+    Verbosity,
+    closing_line,
+    emit_grouped,
+    plural,
+    run_fleet_action,
+    verbosity_options,
+)
 from generator.render.manifest import dump_yaml
 from generator.spec import editor_schema
 from generator.spec.catalog import load_catalog
@@ -19,12 +28,30 @@ from generator.spec.check import check_fleet
 @click.command()
 @source_options
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text")
-def check(repo: Path, ref: str | None, base: str | None, kkp_version: str | None, fmt: str) -> None:
+@verbosity_options
+def check(
+    repo: Path,
+    ref: str | None,
+    base: str | None,
+    kkp_version: str | None,
+    fmt: str,
+    verbosity: Verbosity,
+) -> None:
     """Check every cluster spec against KKP's CNI and cluster-network rules."""
-    checked = run_action(lambda: check_fleet(source(repo, ref, base, kkp_version)), fmt=fmt)
-    emit(checked.diagnostics, fmt)
-    if fmt == "text":
-        click.echo(f"{len(checked.resolved)} clusters ok (KKP {checked.release.version})", err=True)
+    started = time.monotonic()
+    opts = source(repo, ref, base, kkp_version)
+    if fmt != "text":  # machine formats: every diagnostic, nothing else
+        checked = run_action(lambda: check_fleet(opts), fmt=fmt)
+        emit(checked.diagnostics, fmt)
+        return
+    checked = run_fleet_action(lambda: check_fleet(opts), verbosity=verbosity, started=started)
+    emit_grouped(checked.diagnostics, verbosity)
+    if verbosity != "quiet":
+        click.echo(
+            f"{plural(len(checked.resolved), 'cluster')} ok (KKP {checked.release.version}); "
+            f"{closing_line(checked.diagnostics, started)}",
+            err=True,
+        )
 
 
 @click.command()

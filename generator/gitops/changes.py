@@ -10,6 +10,7 @@ from typing import Literal
 from generator.diagnostics import Diagnostic
 from generator.render.applications import ARGOCD_DIR
 from generator.spec.catalog import KKPRelease
+from generator.spec.models.kubermatic import ROLLOUT_WAVE_LABEL
 from generator.spec.models.resolved import ResolvedCluster
 
 ChangeKind = Literal["added", "removed", "changed"]
@@ -48,6 +49,7 @@ class ClusterDiff:
     status: ClusterStatus
     objects: tuple[ObjectChange, ...]
     disruptions: tuple[Disruption, ...]
+    wave: str = ""  # the kkpgen/rollout-wave label (head, else base); "" when it has none
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +171,16 @@ def _status(name: str, base: RenderedSide, head: RenderedSide) -> ClusterStatus:
     return "removed" if name not in head.clusters else "changed"
 
 
+def _wave(name: str, base: RenderedSide, head: RenderedSide) -> str:
+    cluster = head.clusters.get(name) or base.clusters.get(name)
+    return cluster.labels.get(ROLLOUT_WAVE_LABEL, "") if cluster is not None else ""
+
+
+def wave_order(wave: str) -> tuple[int, int, str]:
+    """Waves in rollout order: numbers by value, then other names, then no wave last."""
+    return (not wave, 0 if wave.isdigit() else 1, wave.zfill(12) if wave.isdigit() else wave)
+
+
 def diff_fleets(base: RenderedSide, head: RenderedSide) -> FleetDiff:
     """Group the object changes by cluster and add each cluster's disruption summary."""
     by_group: dict[str, list[ObjectChange]] = {}
@@ -181,5 +193,5 @@ def diff_fleets(base: RenderedSide, head: RenderedSide) -> FleetDiff:
         if not objects and not found:
             continue
         status = _status(name, base, head) if objects else "unchanged"
-        clusters.append(ClusterDiff(name, status, objects, found))
+        clusters.append(ClusterDiff(name, status, objects, found, _wave(name, base, head)))
     return FleetDiff(base.ref, head.ref, base.failures, tuple(clusters))

@@ -44,11 +44,25 @@ jobs:
       - name: Check the cluster specs
         if: github.event_name != 'pull_request'
         run: kkpgen check --format github
+      # Way 1, the rendered tree is committed in the pull request: fail when it is stale.
+      # Way 2, rendered/ is not committed (render on merge and push it to a deploy branch
+      # that Argo CD follows): this step is skipped. See kkpgen's docs/argocd.md.
+      - name: The committed rendered tree is what the specs render
+        if: hashFiles('rendered/.kkpgen-output') != ''
+        run: kkpgen render --check --out rendered
       - name: Render and validate
         run: kkpgen render --validate --out rendered
       - name: Diff the rendered manifests against the base branch
         if: github.event_name == 'pull_request'
-        run: kkpgen diff --base origin/${{ github.base_ref }} --format markdown > kkpgen-diff.md
+        run: >-
+          kkpgen diff --base origin/${{ github.base_ref }} --format markdown
+          --output kkpgen-diff-full.md > kkpgen-diff.md
+      - name: Keep the full diff (the comment is cut to fit GitHub's limit)
+        if: github.event_name == 'pull_request'
+        uses: actions/upload-artifact@v4
+        with:
+          name: kkpgen-diff
+          path: kkpgen-diff-full.md
       - name: Comment the diff on the pull request
         if: github.event_name == 'pull_request'
         env:
@@ -86,17 +100,21 @@ kkpgen:
       else
         kkpgen check
       fi
+    # A committed rendered tree must be what the specs render (see kkpgen's docs/argocd.md).
+    - if [ -f rendered/.kkpgen-output ]; then kkpgen render --check --out rendered; fi
     - kkpgen render --validate --out rendered
     - |
       if [ -n "${CI_MERGE_REQUEST_TARGET_BRANCH_NAME:-}" ]; then
         target="$CI_MERGE_REQUEST_TARGET_BRANCH_NAME"
-        kkpgen diff --base "origin/$target" --format markdown > kkpgen-diff.md
+        kkpgen diff --base "origin/$target" --format markdown --output kkpgen-diff-full.md \\
+          > kkpgen-diff.md
       fi
   artifacts:
     when: always
     paths:
       - rendered/
       - kkpgen-diff.md
+      - kkpgen-diff-full.md
     expire_in: 1 week
 """
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import get_args
 
 from generator.diagnostics import Diagnostic, ExitCode, KkpgenError, Location
+from generator.output.contents import rendered_files
 from generator.render.applications import ArgoTarget
 from generator.render.manifest import KUSTOMIZATION, Destination
+from generator.source.repository import CONFIG_FILE, SourceTree, read_tree
+from generator.spec.check import CheckedFleet, SourceOptions
 
 # Set by Argo CD for every CMP command: plugin env entries of the Application get the
 # ARGOCD_ENV_ prefix; ARGOCD_APP_NAME is a standard build environment variable.
@@ -62,6 +66,33 @@ def manifest_stream(files: Iterable[tuple[str, bytes]], target: ArgoTarget) -> b
     chosen = sorted(
         (path, data)
         for path, data in files
-        if path.startswith(prefix) and not path.endswith(f"/{KUSTOMIZATION}")
+        if path.startswith(prefix)
+        and path.endswith(".yaml")  # not argocd.json, the ApplicationSet's parameters
+        and not path.endswith(f"/{KUSTOMIZATION}")
     )
     return DOCUMENT_SEPARATOR.join(data for _, data in chosen)
+
+
+def cluster_tree(tree: SourceTree, cluster: str) -> SourceTree:
+    """kubermatic.yaml and the spec files that name `cluster` as a whole word: its own file
+    and the files whose Addons name it. A byte search, so the other files are never parsed."""
+    word = re.compile(rb"(?<![\w.-])" + re.escape(cluster.encode()) + rb"(?![\w.-])")
+    files = tuple(f for f in tree.files if f.path == CONFIG_FILE or word.search(f.data))
+    return SourceTree(tree.ref, files)
+
+
+def plugin_files(
+    opts: SourceOptions, target: ArgoTarget
+) -> tuple[CheckedFleet, tuple[tuple[str, bytes], ...]]:
+    """One cluster rendered from the files it needs (issue 15: the same cost in any fleet).
+
+    Rules that look across clusters (a name defined twice) are `kkpgen check`'s job in CI.
+    A narrowed tree that does not load on its own (an Addon file that also names a cluster
+    defined elsewhere) falls back to the whole fleet, so the answer is never different.
+    """
+    tree = read_tree(opts.repo, opts.ref)
+    only = (target.cluster,)
+    try:
+        return rendered_files(opts, only=only, tree=cluster_tree(tree, target.cluster))
+    except KkpgenError:
+        return rendered_files(opts, only=only, tree=tree)

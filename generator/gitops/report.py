@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections import Counter
+from collections.abc import Sequence
 
 from generator.diagnostics import format_diagnostic
-from generator.gitops.changes import ClusterDiff, FleetDiff
+from generator.gitops.changes import ClusterDiff, FleetDiff, wave_order
 from generator.render.applications import ARGOCD_DIR
 
 # GitHub rejects comments above 65536 characters; keep room for a CI tool's own header.
@@ -45,6 +46,9 @@ def format_text(diff: FleetDiff) -> str:
     lines = [f"kkpgen diff {diff.base_ref} -> {diff.head_ref}", *_base_note(diff)]
     if not diff.clusters:
         lines.append("no changes")
+    for (wave, code), group in _by_wave(diff.clusters):
+        names = ", ".join(c.name for c in group)
+        lines.append(f"! {_wave_name(wave)}: {_plural(len(group), 'cluster')} {code}: {names}")
     for cluster in diff.clusters:
         lines.append(f"== {_title(cluster)}: {_counts(cluster)}")
         lines += [f"  ! {d.message}; {d.action}" for d in cluster.disruptions]
@@ -65,6 +69,7 @@ def format_json(diff: FleetDiff) -> str:
             {
                 "name": c.name,
                 "status": c.status,
+                "wave": c.wave,
                 "disruptions": [
                     {"code": d.code, "message": d.message, "action": d.action}
                     for d in c.disruptions
@@ -83,50 +88,137 @@ def _diff_block(cluster: ClusterDiff) -> str:
     return f"\n```diff\n{body.replace('```', '` ` `')}```" if body else ""
 
 
-def _markdown_cluster(cluster: ClusterDiff, block: str | None) -> Iterator[str]:
-    yield f"<details><summary><b>{_title(cluster)}</b>: {_counts(cluster)}</summary>\n"
-    for change in cluster.objects:
-        yield f"- {change.kind}: `{change.path}`"
+def _markdown_cluster(cluster: ClusterDiff, block: str | None) -> str:
+    lines = [f"<details><summary><b>{_title(cluster)}</b>: {_counts(cluster)}</summary>\n"]
+    lines += [f"- {change.kind}: `{change.path}`" for change in cluster.objects]
     if block is None:
-        yield "\n_diff left out to fit a comment: run `kkpgen diff` locally_"
+        lines.append("\n_diff left out to fit a comment: run `kkpgen diff` locally_")
     elif block:
-        yield block
-    yield "\n</details>\n"
+        lines.append(block)
+    lines.append("\n</details>\n")
+    return "\n".join(lines)
 
 
-def _markdown(diff: FleetDiff, blocks: Sequence[str | None]) -> str:
+def _wave_name(wave: str) -> str:
+    return f"wave {wave}" if wave else "no wave"
+
+
+def _names(names: Sequence[str], limit: int) -> str:
+    shown = ", ".join(f"**{n}**" for n in names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
+def _summary(diff: FleetDiff, names_shown: int) -> list[str]:
+    """Counts by change kind and by wave, then the disruptive clusters by name, per wave."""
+    clusters = [c for c in diff.clusters if c.name != ARGOCD_DIR]
+    status = Counter(c.status for c in clusters)
+    objects: Counter[str] = Counter(o.kind for c in diff.clusters for o in c.objects)
+    lines = [
+        f"**{_plural(len(clusters), 'cluster')}**: "
+        + ", ".join(f"{status[k]} {k}" for k in ("added", "removed", "changed", "unchanged"))
+        + " · **objects**: "
+        + ", ".join(f"{objects[k]} {k}" for k in _MARKERS)
+        + "\n"
+    ]
+    return lines + _wave_table(clusters) + _disruptive(clusters, names_shown)
+
+
+def _wave_table(clusters: Sequence[ClusterDiff]) -> list[str]:
+    lines: list[str] = []
+    waves = sorted({c.wave for c in clusters}, key=wave_order)
+    if any(waves):
+        lines += ["| wave | clusters | with disruptions |", "|---|---:|---:|"]
+        for wave in waves:
+            these = [c for c in clusters if c.wave == wave]
+            hit = sum(1 for c in these if c.disruptions)
+            lines.append(f"| {_wave_name(wave)} | {len(these)} | {hit} |")
+        lines.append("")
+    return lines
+
+
+def _disruptive(clusters: Sequence[ClusterDiff], names_shown: int) -> list[str]:
+    """The disruption warnings by wave and code, naming the clusters (first ones only)."""
+    lines: list[str] = []
+    groups = _by_wave(clusters)
+    if groups:
+        lines.append("> [!WARNING]")
+        for (wave, code), group in groups:
+            first = next(d for d in group[0].disruptions if d.code == code)
+            lines.append(
+                f"> {_wave_name(wave)}, {_plural(len(group), 'cluster')} ({code}): "
+                f"{_names([c.name for c in group], names_shown)}. "
+                f"{group[0].name}: {first.message}; **{first.action}**  "
+            )
+        lines.append("")
+    return lines
+
+
+def _by_wave(
+    clusters: Sequence[ClusterDiff],
+) -> list[tuple[tuple[str, str], list[ClusterDiff]]]:
+    """Clusters with disruptions, by (wave, disruption code), in rollout order."""
+    groups: dict[tuple[str, str], list[ClusterDiff]] = {}
+    for cluster in clusters:
+        for d in cluster.disruptions:
+            groups.setdefault((cluster.wave, d.code), []).append(cluster)
+    return sorted(groups.items(), key=lambda g: (wave_order(g[0][0]), g[0][1]))
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def _head(diff: FleetDiff, names_shown: int) -> list[str]:
     lines = [f"### kkpgen diff `{diff.base_ref}` -> `{diff.head_ref}`\n"]
     if diff.base_failures:
         note, *details = _base_note(diff)
         lines += [f"> [!NOTE]\n> {note}\n", "```", *details, "```\n"]
-    warnings = [(c, d) for c in diff.clusters for d in c.disruptions]
-    if warnings:
-        lines.append("> [!WARNING]")
-        lines += [f"> **{c.name}**: {d.message}; **{d.action}**  " for c, d in warnings]
-        lines.append("")
     if not diff.clusters:
         lines.append("No changes to the rendered manifests.")
-    for cluster, block in zip(diff.clusters, blocks, strict=True):
-        lines += _markdown_cluster(cluster, block)
-    return "\n".join(lines) + "\n"
+        return lines
+    return lines + _summary(diff, names_shown)
 
 
-def format_markdown(diff: FleetDiff) -> str:
-    """A PR comment: warnings first, one collapsible <details> per cluster, within the limit.
+def format_markdown(diff: FleetDiff, *, limit: int | None = None) -> str:
+    """A PR comment: the summary first, then one collapsed <details> per cluster.
 
-    Each cluster's diff goes in while the comment stays under MARKDOWN_LIMIT; the others
-    keep their object list and a note.
+    With a limit (GitHub's, for the comment) clusters' details go in while they fit, then
+    their diffs while those fit; the rest is named in a closing line. `limit=None` gives the
+    whole report, for the file that `diff --output` writes.
     """
-    budget = MARKDOWN_LIMIT - len(_markdown(diff, [None] * len(diff.clusters)))
-    blocks: list[str | None] = []
-    for block in (_diff_block(c) for c in diff.clusters):
-        fits = len(block) <= budget
-        blocks.append(block if fits else None)
-        budget -= len(block) if fits else 0
-    return _markdown(diff, blocks)
+    names_shown = 50
+    head = "\n".join(_head(diff, names_shown)) + "\n"
+    while limit is not None and len(head) > limit // 2 and names_shown > 1:
+        names_shown //= 2  # 10,000 disruptive clusters: the summary must still fit
+        head = "\n".join(_head(diff, names_shown)) + "\n"
+    budget = (limit or 0) - len(head) - len(_left_out(len(diff.clusters)))
+    bodies: list[str] = []
+    for cluster in diff.clusters:
+        full = _markdown_cluster(cluster, _diff_block(cluster))
+        if limit is None or len(full) <= budget:
+            bodies.append(full)
+            budget -= len(full)
+            continue
+        short = _markdown_cluster(cluster, None)
+        if len(short) > budget:
+            break
+        bodies.append(short)
+        budget -= len(short)
+    left = len(diff.clusters) - len(bodies)
+    return head + "\n".join(bodies) + (_left_out(left) if left else "")
 
 
-def format_report(diff: FleetDiff, fmt: str) -> str:
+def _left_out(count: int) -> str:
+    return (
+        f"\n_{_plural(count, 'more cluster')} left out to fit a comment: the full report is "
+        "the CI artifact (`kkpgen diff --output FILE`), or run `kkpgen diff` locally_\n"
+    )
+
+
+def format_report(diff: FleetDiff, fmt: str, *, full: bool = False) -> str:
+    """The report in `fmt`; a Markdown comment is cut to MARKDOWN_LIMIT unless `full`."""
     if fmt == "json":
         return format_json(diff)
-    return format_markdown(diff) if fmt == "markdown" else format_text(diff)
+    if fmt == "markdown":
+        return format_markdown(diff, limit=None if full else MARKDOWN_LIMIT)
+    return format_text(diff)

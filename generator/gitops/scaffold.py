@@ -77,8 +77,9 @@ spec:
 """
 
 GITIGNORE = """\
-# the diff CI comments on pull requests
+# the diff CI comments on pull requests, and the full one it keeps as an artifact
 kkpgen-diff.md
+kkpgen-diff-full.md
 # kkpgen's staging folders beside `--out rendered`, while a render runs
 /.rendered.*
 """

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 
 from generator.diagnostics import Diagnostic, KkpgenError, Location
 from generator.output.record import OutputInputs, cluster_digest, code_digest, run_digest
-from generator.render import applications
+from generator.render import applications, appsets
 from generator.render.engine import Renderer, build_environment, render_release
 from generator.render.manifest import (
     DESTINATIONS,
@@ -18,14 +18,17 @@ from generator.render.manifest import (
 )
 from generator.render.plan import plan_releases, tunnel_port_notice
 from generator.source.fleet import Fleet, locate_violation
+from generator.source.repository import SourceTree
 from generator.spec import defaults
 from generator.spec.catalog import Catalog, load_catalog
 from generator.spec.charts import Chart, load_charts
 from generator.spec.check import DECOMMISSION_LABEL, CheckedFleet, SourceOptions, check_fleet
 from generator.spec.models.kubermatic import (
+    ARGOCD_MODE_ANNOTATION,
     ARGOCD_PATH_ANNOTATION,
     ARGOCD_REPO_ANNOTATION,
     ARGOCD_REVISION_ANNOTATION,
+    ROLLOUT_WAVE_LABEL,
     SEED_DESTINATION_ANNOTATION,
 )
 from generator.spec.models.resolved import ResolvedCluster
@@ -73,11 +76,27 @@ def argo_settings(fleet: Fleet) -> applications.ArgoSettings | None:
     repo_url = annotations.get(ARGOCD_REPO_ANNOTATION)
     if not repo_url:
         return None
+    mode = annotations.get(ARGOCD_MODE_ANNOTATION, "applicationset")
+    if mode not in ("applicationset", "applications"):
+        field = f"metadata.annotations.{ARGOCD_MODE_ANNOTATION}"
+        raise KkpgenError(
+            [
+                Diagnostic(
+                    "argocd.mode.unknown",
+                    Location("kubermatic.yaml"),
+                    field,
+                    f"unknown Argo CD mode {mode!r}",
+                    "use applicationset (one ApplicationSet per destination kind) or "
+                    "applications (one Application file per cluster and destination)",
+                )
+            ]
+        )
     return applications.ArgoSettings(
         repo_url=repo_url,
         revision=annotations.get(ARGOCD_REVISION_ANNOTATION, "HEAD"),
         path=annotations.get(ARGOCD_PATH_ANNOTATION, "rendered"),
         seed_destination=annotations.get(SEED_DESTINATION_ANNOTATION, "in-cluster"),
+        mode="applications" if mode == "applications" else "applicationset",
     )
 
 
@@ -87,6 +106,8 @@ def cluster_files(
     """(path, bytes) of every named cluster, one cluster at a time (memory stays flat)."""
     catalog = load_catalog()
     charts = load_charts()
+    settings = argo_settings(checked.fleet)
+    sets = settings is not None and settings.mode == "applicationset"
     wanted = set(names)
     by_name = {c.name: c for c in checked.fleet.clusters}
     for cluster in checked.resolved:
@@ -102,6 +123,10 @@ def cluster_files(
             if resources:
                 path = f"{cluster.name}/{destination}/{KUSTOMIZATION}"
                 yield path, kustomization_text(resources).encode()
+                if sets:  # what the ApplicationSet of this destination kind reads
+                    target = applications.ArgoTarget(cluster.name, destination, wave=_wave(cluster))
+                    path, text = appsets.target_file(target)
+                    yield path, text.encode()
         document = defaults.resolved_document(by_name[cluster.name], cluster)
         yield f"{cluster.name}/resolved.yaml", dump_yaml(document).encode()
 
@@ -125,19 +150,28 @@ def argocd_files(
     settings = argo_settings(checked.fleet)
     if settings is None:
         return
-    targets = [
-        applications.ArgoTarget(
-            cluster.name,
-            destination,
-            decommissioning=cluster.labels.get(DECOMMISSION_LABEL) == "true",
-            unpinned_node_ports=_unpinned_node_ports(cluster) if destination == "seed" else (),
-        )
-        for cluster in checked.resolved
-        for destination in DESTINATIONS
-        if present(cluster.name, destination)
-    ]
-    for path, text in applications.application_files(targets, settings):
+    waves = {_wave(cluster) for cluster in checked.resolved}
+    files = appsets.control_files(settings, waves=waves)
+    if settings.mode == "applications":
+        targets = [
+            applications.ArgoTarget(
+                cluster.name,
+                destination,
+                decommissioning=cluster.labels.get(DECOMMISSION_LABEL) == "true",
+                unpinned_node_ports=_unpinned_node_ports(cluster) if destination == "seed" else (),
+                wave=_wave(cluster),
+            )
+            for cluster in checked.resolved
+            for destination in DESTINATIONS
+            if present(cluster.name, destination)
+        ]
+        files += applications.application_files(targets, settings)
+    for path, text in sorted(files):
         yield path, text.encode()
+
+
+def _wave(cluster: ResolvedCluster) -> str:
+    return cluster.labels.get(ROLLOUT_WAVE_LABEL, "")
 
 
 def output_files(
@@ -155,10 +189,10 @@ def output_files(
 
 
 def rendered_files(
-    opts: SourceOptions, *, only: Sequence[str] = ()
+    opts: SourceOptions, *, only: Sequence[str] = (), tree: SourceTree | None = None
 ) -> tuple[CheckedFleet, tuple[tuple[str, bytes], ...]]:
     """Check and render in memory: the (path, bytes) `render` writes, nothing written."""
-    checked = check_fleet(opts, only=only)
+    checked = check_fleet(opts, only=only, tree=tree)
     return checked, tuple(output_files(checked, only=only, kept=()))
 
 

@@ -14,6 +14,7 @@ from generator.output.contents import (
     render_notices,
     shard_names,
 )
+from generator.output.drift import DriftReport, Progress, check_output
 from generator.output.recheck import (
     Recheck,
     diagnostic_order,
@@ -40,7 +41,7 @@ from generator.output.staging import (
     replace_file,
     replace_folder,
 )
-from generator.output.workers import write_in_workers
+from generator.output.workers import counted, write_in_workers
 from generator.render.applications import ARGOCD_DIR
 from generator.render.engine import Renderer, build_environment
 from generator.source.repository import CLUSTERS_DIR, SourceTree, read_tree
@@ -52,6 +53,7 @@ class RenderResult:
     clusters: int
     files: int
     notices: tuple[Diagnostic, ...] = field(default_factory=tuple)
+    rendered: int = 0  # clusters rendered again; the others kept their output as it was
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +66,7 @@ class RenderOptions:
     backend: str = "auto"
     kubeconform: str | None = None
     schema_cache: Path | None = None
+    progress: Progress | None = None  # told (clusters done, clusters to render) as they are
 
 
 def render_fleet(opts: SourceOptions, render: RenderOptions) -> RenderResult:
@@ -84,6 +87,16 @@ def render_fleet(opts: SourceOptions, render: RenderOptions) -> RenderResult:
     # and again while rendering (7% of a 1,000-cluster render). Freed by refcount as usual.
     gc.freeze()
     return _render_checked(checked, tree, opts, render)
+
+
+def check_rendered(
+    opts: SourceOptions, render: RenderOptions, *, progress: Progress | None = None
+) -> DriftReport:
+    """`render --check`: what a render would change in <out>, with nothing written."""
+    checked = check_fleet(opts, tree=read_tree(opts.repo, opts.ref))
+    gc.freeze()
+    select = (render.only, render.shard)
+    return check_output(checked, out=render.out, select=select, progress=progress)
 
 
 def _render_checked(
@@ -118,7 +131,7 @@ def _render_checked(
             count = _replace_one(checked, plan.render[0], render, inputs=inputs, renderer=renderer)
         if count is None:
             count = _replace_all(checked, plan, render, inputs=inputs, renderer=renderer)
-    return replace(result, files=count)
+    return replace(result, files=count, rendered=len(plan.render))
 
 
 def _render_rechecked(
@@ -155,7 +168,7 @@ def _render_rechecked(
             return None
         renderer = Renderer(build_environment())
         count = _replace_one(checked, plan.render[0], render, inputs=inputs, renderer=renderer)
-    return None if count is None else replace(result, files=count)
+    return None if count is None else replace(result, files=count, rendered=1)
 
 
 def _partial_record(
@@ -263,9 +276,11 @@ def _replace_all(
                 jobs=render.jobs,
                 files=lambda names: cluster_files(checked, names=names, renderer=renderer),
                 write=stager.write,
+                progress=render.progress,
             )
         else:
-            for path, data in cluster_files(checked, names=plan.render, renderer=renderer):
+            files = cluster_files(checked, names=plan.render, renderer=renderer)
+            for path, data in counted(files, len(plan.render), render.progress):
                 stager.write(path, data)
         for path, data in argocd_files(
             checked, present=lambda c, d: (stager.root / c / d).is_dir()

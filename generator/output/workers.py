@@ -10,12 +10,38 @@ from __future__ import annotations
 
 import os
 import pickle
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from generator.diagnostics import KkpgenError
 
 Files = Callable[[Sequence[str]], Iterable[tuple[str, bytes]]]
 Write = Callable[[str, bytes], None]
+Progress = Callable[[int, int], None]  # (clusters done, clusters in all)
+
+
+def available_cores() -> int:
+    """The cores this process may run on (a CI container's CPU set, not the host's count)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def counted(
+    files: Iterable[tuple[str, bytes]], total: int, progress: Progress | None, scale: int = 1
+) -> Iterator[tuple[str, bytes]]:
+    """Pass `files` through, telling `progress` each time a new cluster's files begin."""
+    current, done = "", 0
+    for path, data in files:
+        name = path.partition("/")[0]
+        if progress is not None and name != current:
+            if current:
+                done += 1
+                progress(min(done * scale, total), total)
+            current = name
+        yield path, data
+    if progress is not None and current:
+        progress(total if scale > 1 else done + 1, total)
 
 
 def _child(names: Sequence[str], *, files: Files, write: Write, pipe: int) -> None:
@@ -32,18 +58,34 @@ def _child(names: Sequence[str], *, files: Files, write: Write, pipe: int) -> No
         pickle.dump(result, stream)
 
 
-def write_in_workers(names: Sequence[str], *, jobs: int, files: Files, write: Write) -> int:
-    """Fork `jobs` workers over `names`; return the files written, or raise the first error."""
+def _reporting(files: Files, total: int, progress: Progress | None, scale: int) -> Files:
+    return lambda share: counted(files(share), total, progress, scale)
+
+
+def write_in_workers(
+    names: Sequence[str],
+    *,
+    jobs: int,
+    files: Files,
+    write: Write,
+    progress: Progress | None = None,
+) -> int:
+    """Fork `jobs` workers over `names`; return the files written, or raise the first error.
+
+    Only the first worker tells `progress`, scaled by `jobs`: the shares are interleaved and
+    of equal size, so it stands for all of them without a channel back to the parent.
+    """
     children: list[tuple[int, int]] = []
     for index in range(jobs):
         share = names[index::jobs]
+        share_files = _reporting(files, len(names), progress if index == 0 else None, jobs)
         read_end, write_end = os.pipe()
         pid = os.fork()
         if pid == 0:  # the worker: render, report, and never return into the caller
             os.close(read_end)
             status = 0
             try:
-                _child(share, files=files, write=write, pipe=write_end)
+                _child(share, files=share_files, write=write, pipe=write_end)
             except BaseException:  # noqa: BLE001  a worker must always reach os._exit
                 status = 70
             os._exit(status)

@@ -4,11 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Literal
 
 from generator.render.manifest import Destination, dump_yaml
+from generator.spec.models.kubermatic import ROLLOUT_WAVE_LABEL
 
 ARGOCD_NAMESPACE = "argocd"
 ARGOCD_DIR = "argocd"
+PROJECT = "kkpgen"  # the AppProject every generated Application belongs to
+WAVE_LABEL = ROLLOUT_WAVE_LABEL  # the Cluster label, copied onto its Applications
+# Argo CD regenerates an Application's manifests only when a commit touches these paths
+# (relative to its source path): a commit to one cluster leaves the others' caches alone.
+GENERATE_PATHS = "argocd.argoproj.io/manifest-generate-paths"
+ArgoMode = Literal["applicationset", "applications"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,6 +25,7 @@ class ArgoSettings:
     revision: str  # the branch Argo CD follows
     path: str  # where the rendered tree lives inside repo_url
     seed_destination: str  # Argo CD cluster name of the seed
+    mode: ArgoMode = "applicationset"  # kkpgen/argocd-mode
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +37,7 @@ class ArgoTarget:
     # Seed Services whose NodePort Kubernetes allocates because kkpgen does not know it yet
     # (no kkpgen/*-server-port annotation or serverPort value): see docs/ownership.md.
     unpinned_node_ports: tuple[str, ...] = ()
+    wave: str = ""  # the cluster's kkpgen/rollout-wave label
 
 
 # Fields KKP fills at run time in objects kkpgen renders (docs/ownership.md): Argo CD must not
@@ -58,8 +68,33 @@ def ignore_differences(target: ArgoTarget) -> list[dict[str, object]]:
     ]
 
 
+def destination_of(cluster: str, destination: Destination, settings: ArgoSettings) -> object:
+    """A user cluster is registered in Argo CD under its own name (docs/argocd.md)."""
+    seed = destination == "seed"
+    return {
+        "name": settings.seed_destination if seed else cluster,
+        "namespace": f"cluster-{cluster}" if seed else "kube-system",
+    }
+
+
+def sync_policy() -> dict[str, object]:
+    return {
+        "automated": {"prune": True, "selfHeal": True},
+        # Calico CRDs exceed the 256 KiB last-applied annotation of client-side apply.
+        # RespectIgnoreDifferences: a sync keeps the ignored live values, too.
+        "syncOptions": [
+            "ServerSideApply=true",
+            "CreateNamespace=false",
+            "RespectIgnoreDifferences=true",
+        ],
+        "retry": {
+            "limit": 5,
+            "backoff": {"duration": "10s", "factor": 2, "maxDuration": "3m"},
+        },
+    }
+
+
 def _application(target: ArgoTarget, settings: ArgoSettings) -> dict[str, object]:
-    seed = target.destination == "seed"
     ignores = ignore_differences(target)
     return {
         "apiVersion": "argoproj.io/v1alpha1",
@@ -71,7 +106,9 @@ def _application(target: ArgoTarget, settings: ArgoSettings) -> dict[str, object
                 "app.kubernetes.io/managed-by": "kkpgen",
                 "kkpgen/cluster": target.cluster,
                 "kkpgen/destination": target.destination,
+                WAVE_LABEL: target.wave,
             },
+            "annotations": {GENERATE_PATHS: "."},
             # No resources finalizer on a running cluster: deleting its Application (a
             # deleted spec file, a renamed cluster) must not delete its CNI and kube-proxy.
             # A cluster marked for decommissioning gets it, so its network goes with it.
@@ -82,32 +119,16 @@ def _application(target: ArgoTarget, settings: ArgoSettings) -> dict[str, object
             ),
         },
         "spec": {
-            "project": "default",
+            "project": PROJECT,
             "source": {
                 "repoURL": settings.repo_url,
                 "targetRevision": settings.revision,
                 # kustomization.yaml in the folder: Argo CD builds it with Kustomize.
                 "path": f"{settings.path.strip('/')}/{target.cluster}/{target.destination}",
             },
-            "destination": {
-                "name": settings.seed_destination if seed else target.cluster,
-                "namespace": f"cluster-{target.cluster}" if seed else "kube-system",
-            },
+            "destination": destination_of(target.cluster, target.destination, settings),
             **({"ignoreDifferences": ignores} if ignores else {}),
-            "syncPolicy": {
-                "automated": {"prune": True, "selfHeal": True},
-                # Calico CRDs exceed the 256 KiB last-applied annotation of client-side apply.
-                # RespectIgnoreDifferences: a sync keeps the ignored live values, too.
-                "syncOptions": [
-                    "ServerSideApply=true",
-                    "CreateNamespace=false",
-                    "RespectIgnoreDifferences=true",
-                ],
-                "retry": {
-                    "limit": 5,
-                    "backoff": {"duration": "10s", "factor": 2, "maxDuration": "3m"},
-                },
-            },
+            "syncPolicy": sync_policy(),
         },
     }
 

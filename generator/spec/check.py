@@ -24,6 +24,7 @@ from generator.spec.catalog import Catalog, KKPRelease, kkp_minor, load_catalog
 from generator.spec.charts import load_charts
 from generator.spec.models.kubermatic import (
     APISERVER_URL_ANNOTATION,
+    ARGOCD_MODE_ANNOTATION,
     ARGOCD_PATH_ANNOTATION,
     ARGOCD_REPO_ANNOTATION,
     ARGOCD_REVISION_ANNOTATION,
@@ -79,6 +80,7 @@ def _release(fleet: Fleet, opts: SourceOptions, catalog: Catalog) -> KKPRelease:
 _CONFIG_ANNOTATIONS = (
     KKP_VERSION_ANNOTATION,
     APISERVER_URL_ANNOTATION,
+    ARGOCD_MODE_ANNOTATION,
     ARGOCD_REPO_ANNOTATION,
     ARGOCD_REVISION_ANNOTATION,
     ARGOCD_PATH_ANNOTATION,

@@ -119,6 +119,88 @@ _APPPROJECT_SPEC = _object(
 )
 
 
+_APPLICATION_TEMPLATE = _object(
+    {
+        "metadata": _object(
+            {
+                "name": _STRING,
+                "namespace": _STRING,
+                "labels": _STRING_MAP,
+                "annotations": _STRING_MAP,
+                "finalizers": _STRINGS,
+            }
+        ),
+        "spec": _APPLICATION_SPEC,
+    },
+    required=("metadata", "spec"),
+)
+
+_SELECTOR_REQUIREMENT = _object(
+    {"key": _STRING, "operator": {"enum": ["In", "NotIn"]}, "values": _STRINGS},
+    required=("key", "operator"),
+)
+
+# ApplicationSet (applicationset-crd.yaml): the generators kkpgen writes (git) are spelled
+# out; the others keep unknown fields.
+_APPLICATIONSET_SPEC = _object(
+    {
+        "goTemplate": _BOOL,
+        "goTemplateOptions": _STRINGS,
+        "generators": _list_of(
+            _object(
+                {
+                    "git": _object(
+                        {
+                            "repoURL": _STRING,
+                            "revision": _STRING,
+                            "files": _list_of(_object({"path": _STRING}, required=("path",))),
+                            "directories": _list_of(
+                                _object({"path": _STRING, "exclude": _BOOL}, required=("path",))
+                            ),
+                            "pathParamPrefix": _STRING,
+                            "requeueAfterSeconds": _INT,
+                        },
+                        required=("repoURL", "revision"),
+                    ),
+                    "list": _OPEN,
+                    "clusters": _OPEN,
+                    "matrix": _OPEN,
+                    "merge": _OPEN,
+                    "scmProvider": _OPEN,
+                    "pullRequest": _OPEN,
+                    "clusterDecisionResource": _OPEN,
+                    "plugin": _OPEN,
+                    "selector": _OPEN,
+                }
+            )
+        ),
+        "strategy": _object(
+            {
+                "type": {"enum": ["AllAtOnce", "RollingSync"]},
+                "rollingSync": _object(
+                    {
+                        "steps": _list_of(
+                            _object(
+                                {
+                                    "matchExpressions": _list_of(_SELECTOR_REQUIREMENT),
+                                    "maxUpdate": {"anyOf": [_INT, _STRING]},
+                                }
+                            )
+                        )
+                    }
+                ),
+            }
+        ),
+        "template": _APPLICATION_TEMPLATE,
+        "syncPolicy": _OPEN,
+        "preservedFields": _OPEN,
+        "ignoreApplicationDifferences": _list_of(_OPEN),
+        "templatePatch": _STRING,
+    },
+    required=("generators", "template"),
+)
+
+
 def _top_level(kind: str, spec: JSONObject) -> JSONObject:
     properties: JSONObject = {
         "apiVersion": {"type": "string", "enum": [API_VERSION]},
@@ -137,4 +219,5 @@ def _top_level(kind: str, spec: JSONObject) -> JSONObject:
 ARGOCD_SCHEMAS: tuple[tuple[str, str, JSONObject], ...] = (
     (API_VERSION, "Application", _top_level("Application", _APPLICATION_SPEC)),
     (API_VERSION, "AppProject", _top_level("AppProject", _APPPROJECT_SPEC)),
+    (API_VERSION, "ApplicationSet", _top_level("ApplicationSet", _APPLICATIONSET_SPEC)),
 )

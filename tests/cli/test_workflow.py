@@ -186,7 +186,11 @@ def test_diff_markdown_is_a_pr_comment_with_one_details_block_per_cluster(
     args = ["diff", "--repo", str(repo.path), "--base", "base", "--format", "markdown"]
     text = run_cli(args).stdout
     assert text.startswith("### kkpgen diff `base` -> `work tree`\n")
-    assert "> [!WARNING]\n> **c1**: CNI version change Canal v3.21 -> v3.22" in text
+    assert "**2 clusters**: 0 added, 1 removed, 1 changed, 0 unchanged · **objects**: " in text
+    assert (
+        "> [!WARNING]\n> no wave, 1 cluster (disruption.cni-version): **c1**. "
+        "c1: CNI version change Canal v3.21 -> v3.22"
+    ) in text
     assert text.count("<details>") == text.count("</details>") == 2
     assert "<summary><b>c2 (removed)</b>" in text
     assert "```diff\n--- a/c1/" in text
@@ -196,7 +200,7 @@ def test_diff_markdown_is_a_pr_comment_with_one_details_block_per_cluster(
 def test_diff_markdown_leaves_out_the_diffs_when_they_do_not_fit(
     make_repo: MakeRepo, run_cli: RunCli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(report, "MARKDOWN_LIMIT", 2000)
+    monkeypatch.setattr(report, "MARKDOWN_LIMIT", 4000)
     repo = make_repo(base={"clusters/c1.yaml": _canal("v3.21")})
     repo.write({"clusters/c1.yaml": _canal("v3.22")})
     args = ["diff", "--repo", str(repo.path), "--base", "base", "--format", "markdown"]
@@ -419,7 +423,8 @@ def test_init_creates_a_repo_that_checks_renders_and_diffs(run_cli: RunCli, tmp_
         ]
     )
     assert (tmp_path / "rendered/example/user-cluster").is_dir()
-    assert (tmp_path / "rendered/argocd/application-example-seed.yaml").is_file()
+    assert (tmp_path / "rendered/argocd/applicationset-kkpgen-seed.yaml").is_file()
+    assert (tmp_path / "rendered/example/seed/argocd.json").is_file()
     git(repo, "init", "-q", "-b", "main")
     git(repo, "-c", "user.email=t@example.com", "-c", "user.name=t", "add", "-A")
     git(repo, "-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-qm", "init")
@@ -532,3 +537,56 @@ def test_init_below_a_regular_file_is_an_environment_error(run_cli: RunCli, tmp_
     result = run_cli(["init", str(tmp_path / "file/fleet"), "--ci", "none"], expect=4)
     assert "init.unwritable" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_diff_output_writes_the_full_report_and_groups_disruptions_by_wave(
+    make_repo: MakeRepo, run_cli: RunCli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(report, "MARKDOWN_LIMIT", 4000)
+    labels = "kkpgen/rollout-wave: '2'\n"
+    repo = make_repo(base={"clusters/c1.yaml": _canal("v3.21")})
+    repo.write(
+        {
+            "clusters/c1.yaml": _canal("v3.22").replace(
+                "  name: c1\n", f"  name: c1\n  labels:\n    {labels}"
+            )
+        }
+    )
+    full = tmp_path / "report.md"
+    args = ["diff", "--repo", str(repo.path), "--base", "base", "--format", "markdown"]
+    comment = run_cli([*args, "--output", str(full)]).stdout
+    assert "```diff" not in comment
+    assert "```diff\n--- a/c1/" in full.read_text()
+    assert "> wave 2, 1 cluster (disruption.cni-version): **c1**." in comment
+    assert "| wave 2 | 1 | 1 |" in comment
+
+
+def test_plugin_mode_applies_addons_from_another_file_and_falls_back_when_needed(
+    make_repo: MakeRepo, run_cli: RunCli, tmp_path: Path
+) -> None:
+    cilium = "cniPlugin: {type: cilium, version: v1.11}\n"
+    addons = """\
+        apiVersion: kubermatic.k8c.io/v1
+        kind: Addon
+        metadata: {name: hubble, namespace: cluster-c1}
+        spec: {name: hubble, cluster: {name: c1}}
+        ---
+        apiVersion: kubermatic.k8c.io/v1
+        kind: Addon
+        metadata: {name: hubble, namespace: cluster-c2}
+        spec: {name: hubble, cluster: {name: c2}}
+        """
+    repo = make_repo(
+        base={
+            "clusters/c1.yaml": cluster_yaml("c1", extra=cilium),
+            "clusters/c2.yaml": cluster_yaml("c2", extra=cilium),
+            "clusters/addons.yaml": addons,
+        }
+    )
+    out = tmp_path / "out"
+    run_cli(["render", "--repo", str(repo.path), "--out", str(out)])
+    for cluster in ("c1", "c2"):
+        args = ["--cluster", cluster, "--destination", "user-cluster"]
+        result = run_cli(["argocd", "generate", "--repo", str(repo.path), *args])
+        assert result.stdout_bytes == _rendered_stream(out / cluster / "user-cluster")
+        assert b"hubble" in result.stdout_bytes

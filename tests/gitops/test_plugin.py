@@ -56,3 +56,22 @@ def test_the_stream_joins_one_folder_sorted_by_path() -> None:
         ("argocd/application-c1-seed.yaml", b"app: 1\n"),
     ]
     assert manifest_stream(files, ArgoTarget("c1", "seed")) == b"a: 1\n---\nb: 1\n"
+
+
+def test_plugin_mode_parses_only_the_files_that_name_the_cluster() -> None:
+    from generator.gitops.plugin import cluster_tree
+    from generator.source.repository import SourceFile, SourceTree
+
+    files = (
+        SourceFile("clusters/addons.yaml", b"spec:\n  cluster: {name: c1}\n"),
+        SourceFile("clusters/c1.yaml", b"metadata:\n  name: c1\n"),
+        SourceFile("clusters/c10.yaml", b"metadata:\n  name: c10\n"),
+        SourceFile("clusters/c1-eu.yaml", b"metadata:\n  name: c1-eu\n"),
+        SourceFile("kubermatic.yaml", b"kind: KubermaticConfiguration\n"),
+    )
+    narrowed = cluster_tree(SourceTree(None, files), "c1")
+    assert [f.path for f in narrowed.files] == [
+        "clusters/addons.yaml",
+        "clusters/c1.yaml",
+        "kubermatic.yaml",
+    ]

@@ -120,10 +120,25 @@ def test_a_cluster_marked_for_decommissioning_may_be_deleted(tmp_path: Path) -> 
     assert "notice[cluster.decommissioned]" in result.stderr
 
 
+def test_applicationsets_never_cascade_delete_a_deleted_cluster(tmp_path: Path) -> None:
+    repo, _ = _repo(tmp_path, {"clusters/a.yaml": cluster_yaml("a")})
+    out = tmp_path / "out"
+    argv = ["render", "--repo", str(repo), "--out", str(out)]
+    result = CliRunner().invoke(main, argv, catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr
+    for path in sorted((out / "argocd").glob("applicationset-*.yaml")):
+        appset = yaml.safe_load(path.read_text())
+        assert appset["spec"]["syncPolicy"] == {"preserveResourcesOnDeletion": True}
+        assert "finalizers" not in appset["spec"]["template"]["metadata"]
+
+
 def test_applications_of_a_running_cluster_do_not_cascade_delete(tmp_path: Path) -> None:
     repo, _ = _repo(
         tmp_path,
         {
+            "kubermatic.yaml": ARGO.replace(
+                "  annotations:\n", '  annotations:\n    kkpgen/argocd-mode: "applications"\n'
+            ),
             "clusters/a.yaml": cluster_yaml("a"),
             "clusters/b.yaml": cluster_yaml("b", labels=DECOMMISSION),
         },
@@ -132,7 +147,7 @@ def test_applications_of_a_running_cluster_do_not_cascade_delete(tmp_path: Path)
     argv = ["render", "--repo", str(repo), "--out", str(out)]
     result = CliRunner().invoke(main, argv, catch_exceptions=False)
     assert result.exit_code == 0, result.stderr
-    for path in sorted((out / "argocd").glob("*.yaml")):
+    for path in sorted((out / "argocd").glob("application-[ab]-*.yaml")):
         app = yaml.safe_load(path.read_text())
         leaving = app["metadata"]["labels"]["kkpgen/cluster"] == "b"
         assert ("finalizers" in app["metadata"]) == leaving, path.name

@@ -164,7 +164,7 @@ def test_random_specs_render_or_fail_with_diagnostics(documents: list[object]) -
     if result.exit_code == 1:
         assert "error[" in result.stderr
         assert all(
-            line.startswith(("clusters/", "kubermatic.yaml", "  hint: "))
+            line.startswith(("clusters/", "kubermatic.yaml", "  hint: ", "failed: "))
             for line in result.stderr.splitlines()
         ), result.stderr
 

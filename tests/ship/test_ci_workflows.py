@@ -58,9 +58,12 @@ def _expand(text: str) -> str:
     return re.sub(r"\$\{\{(.*?)\}\}", value, text)
 
 
-def _applies(condition: str | None, event: str) -> bool:
+def _applies(condition: str | None, event: str, work: Path) -> bool:
     if condition is None:
         return True
+    hashed = re.fullmatch(r"hashFiles\('([^']+)'\) != ''", condition)
+    if hashed:  # GitHub hashes the files the pattern matches: '' when there are none
+        return (work / hashed.group(1)).is_file()
     match = re.fullmatch(r"github\.event_name (==|!=) '(\w+)'", condition)
     assert match, f"unknown step condition {condition!r}"
     return (event == match.group(2)) == (match.group(1) == "==")
@@ -95,7 +98,7 @@ def test_every_shell_step_of_the_github_workflow_runs_on_a_pull_request(
     stand_ins = _stand_ins(tmp_path)
     ran = []
     for step in workflow["jobs"]["kkpgen"]["steps"]:
-        if "run" not in step or not _applies(step.get("if"), "pull_request"):
+        if "run" not in step or not _applies(step.get("if"), "pull_request", work):
             continue
         env = {
             **{k: str(v) for k, v in workflow["env"].items()},
@@ -121,11 +124,16 @@ def test_every_shell_step_of_the_github_workflow_runs_on_a_push(
     installed: Installed, tmp_path: Path
 ) -> None:
     work = _repositories(installed, tmp_path, "github")
+    # Way 1 of docs/argocd.md: the rendered tree is committed, so CI checks it is current.
+    installed.run(["kkpgen", "render", "--out", "rendered"], cwd=work)
     workflow = yaml.safe_load((work / ".github/workflows/kkpgen.yml").read_text())
+    ran = []
     for step in workflow["jobs"]["kkpgen"]["steps"]:
-        if "run" in step and _applies(step.get("if"), "push"):
+        if "run" in step and _applies(step.get("if"), "push", work):
             env = {k: str(v) for k, v in workflow["env"].items()}
             _run_step(installed, _expand(step["run"]), cwd=work, env=env)
+            ran.append(step["name"])
+    assert "The committed rendered tree is what the specs render" in ran
     assert (work / "rendered/example/seed").is_dir()
 
 

@@ -14,6 +14,12 @@ ARGOCD_REPO_ANNOTATION = "kkpgen/argocd-repo-url"
 ARGOCD_REVISION_ANNOTATION = "kkpgen/argocd-revision"
 ARGOCD_PATH_ANNOTATION = "kkpgen/argocd-path"
 SEED_DESTINATION_ANNOTATION = "kkpgen/seed-destination"
+# "applicationset" (default): one ApplicationSet per destination kind; "applications": one
+# Application file per cluster and destination.
+ARGOCD_MODE_ANNOTATION = "kkpgen/argocd-mode"
+# A Cluster label: the rollout wave of a cluster ("1", "2", ...); disruptive changes roll out
+# wave by wave (the ApplicationSet's RollingSync steps; `diff` groups its warnings by it).
+ROLLOUT_WAVE_LABEL = "kkpgen/rollout-wave"
 # On a Cluster: the NodePorts Kubernetes gave the seed's konnectivity-server and
 # openvpn-server Services, which the agents in the user cluster dial.
 KONNECTIVITY_PORT_ANNOTATION = "kkpgen/konnectivity-server-port"

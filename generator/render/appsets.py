@@ -1,0 +1,173 @@
+"""Argo CD AppProject, one ApplicationSet per destination kind, and the bootstrap Application.
+
+An ApplicationSet's git files generator reads `<path>/*/<destination>/argocd.json`, which
+kkpgen writes into each cluster's folder (`target_file`): adding a cluster adds no file
+under argocd/. RollingSync steps roll the Applications out by their rollout wave.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+
+from generator.render.applications import (
+    ARGOCD_DIR,
+    ARGOCD_NAMESPACE,
+    GENERATE_PATHS,
+    PROJECT,
+    WAVE_LABEL,
+    ArgoSettings,
+    ArgoTarget,
+    destination_of,
+    ignore_differences,
+    sync_policy,
+)
+from generator.render.manifest import DESTINATIONS, Destination, dump_yaml
+
+TARGET_FILE = "argocd.json"  # beside kustomization.yaml: not a resource, so never applied
+_MANAGED = {"app.kubernetes.io/managed-by": "kkpgen"}
+
+
+def target_file(target: ArgoTarget) -> tuple[str, str]:
+    """(path, text) of the parameters one generated Application is made from."""
+    params = {"cluster": target.cluster, "destination": target.destination, "wave": target.wave}
+    path = f"{target.cluster}/{target.destination}/{TARGET_FILE}"
+    return path, json.dumps(params, sort_keys=True) + "\n"
+
+
+def app_project(settings: ArgoSettings) -> dict[str, object]:
+    """The seed's cluster-* namespaces and kube-system of every user cluster, from one repo."""
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "AppProject",
+        "metadata": {"name": PROJECT, "namespace": ARGOCD_NAMESPACE, "labels": _MANAGED},
+        "spec": {
+            "description": "KKP user cluster networking rendered by kkpgen",
+            "sourceRepos": [settings.repo_url],
+            "destinations": [
+                {"name": settings.seed_destination, "namespace": "cluster-*"},
+                # User clusters are registered under their cluster name (docs/argocd.md).
+                {"name": "*", "namespace": "kube-system"},
+            ],
+            # CNI CRDs, ClusterRoles and webhooks are cluster-scoped.
+            "clusterResourceWhitelist": [{"group": "*", "kind": "*"}],
+        },
+    }
+
+
+def _rolling_steps(waves: Sequence[str]) -> list[dict[str, object]]:
+    """One step per wave in order, then the Applications with no wave (the label is "")."""
+
+    def step(operator: str, values: list[str]) -> dict[str, object]:
+        match = {"key": WAVE_LABEL, "operator": operator, "values": values}
+        return {"matchExpressions": [match]}
+
+    return [step("In", [w]) for w in waves if w] + [step("In", [""])]
+
+
+def application_set(
+    destination: Destination, settings: ArgoSettings, *, waves: Sequence[str]
+) -> dict[str, object]:
+    root = settings.path.strip("/")
+    path = "{{ .path.path }}"  # the folder of the argocd.json file the generator found
+    cluster, wave = "{{ .cluster }}", "{{ .wave }}"
+    dest = destination_of(cluster, destination, settings)
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "ApplicationSet",
+        "metadata": {"name": f"kkpgen-{destination}", "namespace": ARGOCD_NAMESPACE},
+        "spec": {
+            "goTemplate": True,
+            "goTemplateOptions": ["missingkey=error"],
+            "generators": [
+                {
+                    "git": {
+                        "repoURL": settings.repo_url,
+                        "revision": settings.revision,
+                        "files": [{"path": f"{root}/*/{destination}/{TARGET_FILE}"}],
+                    }
+                }
+            ],
+            "strategy": {"type": "RollingSync", "rollingSync": {"steps": _rolling_steps(waves)}},
+            "template": {
+                "metadata": {
+                    "name": f"{cluster}-{destination}",
+                    "labels": {
+                        **_MANAGED,
+                        "kkpgen/cluster": cluster,
+                        "kkpgen/destination": destination,
+                        WAVE_LABEL: wave,
+                    },
+                    "annotations": {GENERATE_PATHS: "."},
+                },
+                "spec": {
+                    "project": PROJECT,
+                    "source": {
+                        "repoURL": settings.repo_url,
+                        "targetRevision": settings.revision,
+                        "path": path,
+                    },
+                    "destination": dest,
+                    "ignoreDifferences": _ignores(destination),
+                    "syncPolicy": sync_policy(),
+                },
+            },
+            # A cluster folder deleted from the tree deletes its Application: that must not
+            # delete the network of a running cluster (decommission it by hand).
+            "syncPolicy": {"preserveResourcesOnDeletion": True},
+        },
+    }
+
+
+def _ignores(destination: Destination) -> list[dict[str, object]]:
+    """Run-time fields KKP and Kubernetes fill (docs/ownership.md). One template serves every
+    cluster, so the tunnel Services' NodePorts are ignored for all of them: where kkpgen pins
+    a NodePort it copies the one Kubernetes allocated, so ignoring it loses nothing."""
+    if destination == "user-cluster":
+        return ignore_differences(ArgoTarget("", "user-cluster"))
+    return [
+        {
+            "group": "",
+            "kind": "Service",
+            "name": name,
+            "jqPathExpressions": [".spec.ports[].nodePort"],
+        }
+        for name in ("konnectivity-server", "openvpn-server")
+    ]
+
+
+def bootstrap(settings: ArgoSettings) -> dict[str, object]:
+    """The app of apps: syncs argocd/ (this file too), applied once by hand."""
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Application",
+        "metadata": {"name": "kkpgen", "namespace": ARGOCD_NAMESPACE, "labels": _MANAGED},
+        "spec": {
+            "project": "default",  # it creates the kkpgen project, so it cannot be in it
+            "source": {
+                "repoURL": settings.repo_url,
+                "targetRevision": settings.revision,
+                "path": f"{settings.path.strip('/')}/{ARGOCD_DIR}",
+            },
+            "destination": {"name": "in-cluster", "namespace": ARGOCD_NAMESPACE},
+            "syncPolicy": {"automated": {"prune": True, "selfHeal": True}},
+        },
+    }
+
+
+def control_files(settings: ArgoSettings, *, waves: Iterable[str]) -> list[tuple[str, str]]:
+    """(path, text) of the files under argocd/ that do not depend on the clusters listed."""
+    ordered = sorted(set(waves), key=lambda w: (not w, not w.isdigit(), w.zfill(12)))
+    objects = [
+        ("application-kkpgen-bootstrap.yaml", bootstrap(settings)),
+        (f"appproject-{PROJECT}.yaml", app_project(settings)),
+    ]
+    if settings.mode == "applicationset":
+        objects += [
+            (f"applicationset-kkpgen-{d}.yaml", application_set(d, settings, waves=ordered))
+            for d in DESTINATIONS
+        ]
+    return [
+        (f"{ARGOCD_DIR}/{name}", f"# Source: kkpgen argocd\n{dump_yaml(body)}")
+        for name, body in objects
+    ]

@@ -1,0 +1,66 @@
+"""diff reports at fleet scale: the summary first, waves, and a comment that fits (issue 15)."""
+
+from __future__ import annotations
+
+from generator.gitops import report
+from generator.gitops.changes import ClusterDiff, Disruption, FleetDiff, ObjectChange
+
+BUMP = Disruption("disruption.cni-version", "CNI version change", "plan a maintenance window")
+
+
+def _cluster(index: int, *, wave: str = "", disrupted: bool = False) -> ClusterDiff:
+    path = f"c{index:04}/user-cluster/canal/daemonset-canal.yaml"
+    diff = f"--- a/{path}\n+++ b/{path}\n" + "-  image: canal:v3.21\n+  image: canal:v3.22\n" * 20
+    objects = (
+        ObjectChange(path, "changed", diff),
+        ObjectChange(f"c{index:04}/x.yaml", "added", ""),
+    )
+    return ClusterDiff(f"c{index:04}", "changed", objects, (BUMP,) if disrupted else (), wave)
+
+
+def _fleet(count: int) -> FleetDiff:
+    clusters = tuple(
+        _cluster(i, wave=str(1 + i % 3) if i % 10 else "", disrupted=i % 2 == 0)
+        for i in range(count)
+    )
+    return FleetDiff("origin/main", "HEAD", (), clusters)
+
+
+def test_a_300_cluster_comment_fits_github_with_the_summary_first() -> None:
+    text = report.format_markdown(_fleet(300), limit=report.MARKDOWN_LIMIT)
+    assert len(text) <= 65_536
+    summary = text.index("**300 clusters**: 0 added, 0 removed, 300 changed, 0 unchanged")
+    assert summary < text.index("<details>")
+    assert "· **objects**: 300 added, 0 removed, 300 changed" in text
+    assert text.count("<details>") == text.count("</details>") < 300
+    assert "more clusters left out to fit a comment" in text
+
+
+def test_the_summary_counts_clusters_by_wave_and_names_disruptive_ones_per_wave() -> None:
+    text = report.format_markdown(_fleet(20), limit=report.MARKDOWN_LIMIT)
+    assert "| wave 1 | 6 | 3 |" in text
+    assert "| no wave | 2 | 2 |" in text
+    assert text.index("| wave 1 |") < text.index("| wave 2 |") < text.index("| no wave |")
+    assert "> wave 1, 3 clusters (disruption.cni-version): **c0006**, **c0012**, **c0018**." in text
+    assert text.index("> wave 3,") < text.index("> no wave,")
+
+
+def test_the_full_report_keeps_every_cluster_and_diff() -> None:
+    text = report.format_report(_fleet(300), "markdown", full=True)
+    assert len(text) > report.MARKDOWN_LIMIT
+    assert text.count("<details>") == 300
+    assert "left out" not in text
+
+
+def test_the_summary_of_a_huge_fleet_names_only_the_first_clusters() -> None:
+    text = report.format_markdown(_fleet(10_000), limit=report.MARKDOWN_LIMIT)
+    assert len(text) <= report.MARKDOWN_LIMIT
+    assert " more. c" in text  # "**c0004**, ... and 1623 more. c0004: CNI version change"
+
+
+def test_text_groups_disruptions_by_wave() -> None:
+    lines = report.format_text(_fleet(4)).splitlines()
+    assert lines[1:3] == [
+        "! wave 3: 1 cluster disruption.cni-version: c0002",
+        "! no wave: 1 cluster disruption.cni-version: c0000",
+    ]

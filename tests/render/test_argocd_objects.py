@@ -1,0 +1,120 @@
+"""Argo CD objects: ApplicationSets over the rendered tree, rollout waves, per-cluster mode."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import yaml
+from click.testing import Result
+
+from tests.conftest import CONFIG, Repo, cluster_yaml
+
+RunCli = Callable[..., Result]
+ARGO = """\
+    kkpgen/argocd-repo-url: "https://git.example.com/fleet.git"
+    kkpgen/seed-destination: "seed-1"
+"""
+
+
+def _config(mode: str | None = None) -> str:
+    extra = ARGO + (f'    kkpgen/argocd-mode: "{mode}"\n' if mode else "")
+    return CONFIG.replace("  annotations:\n", "  annotations:\n" + extra, 1)
+
+
+def _waved(name: str, wave: str) -> str:
+    return cluster_yaml(name, labels=f"kkpgen/rollout-wave: '{wave}'\n")
+
+
+def _argocd(out: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted((out / "argocd").iterdir())}
+
+
+def _render(run_cli: RunCli, repo: Repo, out: Path, *extra: str) -> None:
+    run_cli(["render", "--repo", str(repo.path), "--out", str(out), "-q", *extra])
+
+
+def test_adding_a_cluster_adds_no_argo_cd_file(
+    make_repo: Callable[..., Repo], run_cli: RunCli, tmp_path: Path
+) -> None:
+    repo = make_repo(base={"clusters/c1.yaml": cluster_yaml("c1")}, config=_config())
+    out = tmp_path / "out"
+    _render(run_cli, repo, out, "--validate", "--backend", "builtin")
+    before = _argocd(out)
+    assert sorted(before) == [
+        "application-kkpgen-bootstrap.yaml",
+        "applicationset-kkpgen-seed.yaml",
+        "applicationset-kkpgen-user-cluster.yaml",
+        "appproject-kkpgen.yaml",
+    ]
+    repo.write({"clusters/c2.yaml": cluster_yaml("c2")})
+    _render(run_cli, repo, out)
+    assert _argocd(out) == before
+    params = json.loads((out / "c2/user-cluster/argocd.json").read_text())
+    assert params == {"cluster": "c2", "destination": "user-cluster", "wave": ""}
+
+
+def test_rolling_sync_steps_follow_the_waves_and_unwaved_clusters_go_last(
+    make_repo: Callable[..., Repo], run_cli: RunCli, tmp_path: Path
+) -> None:
+    specs = {f"clusters/{n}.yaml": _waved(n, w) for n, w in [("a", "10"), ("b", "2"), ("c", "1")]}
+    specs["clusters/d.yaml"] = cluster_yaml("d")
+    repo = make_repo(base=specs, config=_config())
+    out = tmp_path / "out"
+    _render(run_cli, repo, out)
+    appset = yaml.safe_load((out / "argocd/applicationset-kkpgen-user-cluster.yaml").read_text())
+    steps = appset["spec"]["strategy"]["rollingSync"]["steps"]
+    assert [s["matchExpressions"][0]["values"] for s in steps] == [["1"], ["2"], ["10"], [""]]
+    template = appset["spec"]["template"]
+    assert template["metadata"]["labels"]["kkpgen/rollout-wave"] == "{{ .wave }}"
+    assert template["metadata"]["annotations"] == {
+        "argocd.argoproj.io/manifest-generate-paths": "."
+    }
+    assert appset["spec"]["generators"][0]["git"]["files"] == [
+        {"path": "rendered/*/user-cluster/argocd.json"}
+    ]
+    assert json.loads((out / "b/seed/argocd.json").read_text())["wave"] == "2"
+
+
+def test_applications_mode_writes_one_application_per_cluster_and_destination(
+    make_repo: Callable[..., Repo], run_cli: RunCli, tmp_path: Path
+) -> None:
+    repo = make_repo(base={"clusters/c1.yaml": _waved("c1", "3")}, config=_config("applications"))
+    out = tmp_path / "out"
+    _render(run_cli, repo, out, "--validate", "--backend", "builtin")
+    names = sorted(_argocd(out))
+    assert "application-c1-user-cluster.yaml" in names
+    assert not any(n.startswith("applicationset-") for n in names)
+    assert not (out / "c1/user-cluster/argocd.json").exists()
+    app = yaml.safe_load((out / "argocd/application-c1-user-cluster.yaml").read_text())
+    assert app["metadata"]["labels"]["kkpgen/rollout-wave"] == "3"
+    assert app["metadata"]["annotations"] == {"argocd.argoproj.io/manifest-generate-paths": "."}
+    assert app["spec"]["project"] == "kkpgen"
+    assert app["spec"]["destination"] == {"name": "c1", "namespace": "kube-system"}
+
+
+def test_the_bootstrap_application_syncs_the_argocd_folder(
+    make_repo: Callable[..., Repo], run_cli: RunCli, tmp_path: Path
+) -> None:
+    repo = make_repo(base={"clusters/c1.yaml": cluster_yaml("c1")}, config=_config())
+    out = tmp_path / "out"
+    _render(run_cli, repo, out)
+    app = yaml.safe_load((out / "argocd/application-kkpgen-bootstrap.yaml").read_text())
+    assert app["spec"]["source"]["path"] == "rendered/argocd"
+    project = yaml.safe_load((out / "argocd/appproject-kkpgen.yaml").read_text())
+    assert project["spec"]["destinations"] == [
+        {"name": "seed-1", "namespace": "cluster-*"},
+        {"name": "*", "namespace": "kube-system"},
+    ]
+
+
+def test_an_unknown_argo_cd_mode_names_the_annotation(
+    make_repo: Callable[..., Repo], run_cli: RunCli, tmp_path: Path
+) -> None:
+    repo = make_repo(base={"clusters/c1.yaml": cluster_yaml("c1")}, config=_config("apps"))
+    result = run_cli(["render", "--repo", str(repo.path), "--out", str(tmp_path / "o")], expect=1)
+    assert (
+        "kubermatic.yaml: error[argocd.mode.unknown]: metadata.annotations.kkpgen/argocd-mode: "
+        "unknown Argo CD mode 'apps'"
+    ) in result.stderr
