@@ -269,6 +269,8 @@ CAPABILITIES: tuple[tuple[str, str, str], ...] = (
     ("konnectivity_agent_priority_class", KONNECTIVITY_AGENT_GO, "PriorityClassName"),
     ("konnectivity_agent_pull_if_not_present", KONNECTIVITY_AGENT_GO, "PullIfNotPresent"),
     ("openvpn_client_priority_class", ADDON_IMAGES["openvpn_client"][0], "priorityClassName"),
+    # From v2.20.12 node-cache reads /etc/Corefile built from Corefile.base and kube-dns.
+    ("nodelocal_dns_kube_dns_config", NODE_LOCAL_DNS_GO, "kube-dns-config"),
     # validateClusterNetworkingConfigUpdateImmutability: proxyMode may change with the
     # unsafe-cni-migration label (the Canal/ipvs to Cilium/ebpf migration), from v2.20.7.
     (

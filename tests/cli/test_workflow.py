@@ -200,7 +200,7 @@ def test_diff_markdown_is_a_pr_comment_with_one_details_block_per_cluster(
 def test_diff_markdown_leaves_out_the_diffs_when_they_do_not_fit(
     make_repo: MakeRepo, run_cli: RunCli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(report, "MARKDOWN_LIMIT", 4000)
+    monkeypatch.setattr(report, "MARKDOWN_LIMIT", 1200)
     repo = make_repo(base={"clusters/c1.yaml": _canal("v3.21")})
     repo.write({"clusters/c1.yaml": _canal("v3.22")})
     args = ["diff", "--repo", str(repo.path), "--base", "base", "--format", "markdown"]

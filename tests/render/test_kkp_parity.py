@@ -190,3 +190,32 @@ def test_tunneling_fixes_the_tunnel_ports_so_the_agents_render_without_an_annota
     else:
         config_map = out / "c1/user-cluster/openvpn/configmap-openvpn-client-config.yaml"
         assert "remote 192.0.2.10 1194" in config_map.read_text()
+
+
+@pytest.mark.parametrize(
+    ("konnectivity", "policies"),
+    [
+        (
+            True,
+            (
+                "user-cluster/konnectivity/networkpolicy-konnectivity.yaml",
+                "user-cluster/metrics-server/networkpolicy-metrics-server.yaml",
+            ),
+        ),
+        (False, ("user-cluster/openvpn/networkpolicy-openvpn-client.yaml",)),
+    ],
+    ids=["konnectivity", "openvpn"],
+)
+def test_kube_system_policies_are_rendered_only_with_the_kube_system_network_policies_feature(
+    tmp_path: Path, konnectivity: bool, policies: tuple[str, ...]
+) -> None:
+    without = _render(tmp_path / "without", patch="v2.20.9", konnectivity=konnectivity)
+    with_feature = _render(
+        tmp_path / "with",
+        patch="v2.20.9",
+        konnectivity=konnectivity,
+        features="features: {kubeSystemNetworkPolicies: true}\n",
+    )
+    for policy in policies:
+        assert policy not in without
+        assert policy in with_feature

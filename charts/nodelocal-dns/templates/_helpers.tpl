@@ -12,6 +12,13 @@ app.kubernetes.io/managed-by: kkpgen
 app.kubernetes.io/part-of: kkp-network
 {%- endmacro %}
 
+{#- extra_labels(cluster, images): labels() without app.kubernetes.io/name, which
+    selector_labels() already holds (the opt-in value kkpgenLabels).
+    Usage: `{{ nodelocaldns.extra_labels(cluster, images) | nindent(4) }}` -#}
+{% macro extra_labels(cluster, images) -%}
+{{ labels(cluster, images).split("\n")[1:] | join("\n") }}
+{%- endmacro %}
+
 {#- selector_labels(): the DaemonSet selector KKP's user-cluster-controller-manager sets
     (resources.BaseAppLabels; immutable, kept so that Argo CD adopts the running DaemonSet).
     labels() already holds app.kubernetes.io/name, so object and pod labels add only `app`.
