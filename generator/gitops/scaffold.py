@@ -5,7 +5,7 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from generator.diagnostics import Diagnostic, KkpgenError, Location
+from generator.diagnostics import Diagnostic, ExitCode, KkpgenError, Location
 
 KUBERMATIC_YAML = """\
 # The platform's KKP settings, as kkpgen reads them (see kkpgen's README).
@@ -138,9 +138,23 @@ def init_repo(root: Path) -> tuple[str, ...]:
             ]
         )
     files = skeleton()
-    for relative, text in files.items():
-        target = root / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(text.encode())
-        target.chmod(0o644)
+    try:
+        for relative, text in files.items():
+            target = root / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(text.encode())
+            target.chmod(0o644)
+    except OSError as error:  # below a regular file, read-only, full: not a bug of kkpgen
+        raise KkpgenError(
+            [
+                Diagnostic(
+                    "init.unwritable",
+                    Location(str(root)),
+                    "",
+                    f"cannot write {root}: {error.strerror or error}",
+                    "pass a new folder in a writable place: kkpgen init DIR",
+                )
+            ],
+            exit_code=ExitCode.ENVIRONMENT,
+        ) from None
     return tuple(files)
