@@ -18,7 +18,7 @@ from generator.source.fleet import (
     require_clusters,
 )
 from generator.source.repository import SourceTree, read_tree
-from generator.spec import defaults, rules, transitions
+from generator.spec import access, defaults, rules, transitions
 from generator.spec.catalog import Catalog, KKPRelease, kkp_minor, load_catalog
 from generator.spec.charts import load_charts
 from generator.spec.models.kubermatic import (
@@ -30,6 +30,7 @@ from generator.spec.models.kubermatic import (
     SEED_DESTINATION_ANNOTATION,
 )
 from generator.spec.models.resolved import ResolvedCluster
+from generator.spec.subject import RuleContext, Subject
 from generator.spec.variables import check_addon_variables
 
 
@@ -155,7 +156,7 @@ def _config_problems(fleet: Fleet) -> list[Diagnostic]:
     annotations = fleet.config.metadata.annotations
     for key in (ARGOCD_REPO_ANNOTATION, APISERVER_URL_ANNOTATION):
         value = annotations.get(key)
-        if value and rules.has_credentials(value):
+        if value and access.has_credentials(value):
             path = ("metadata", "annotations", key)
             problems.append(
                 Diagnostic(
@@ -249,7 +250,7 @@ def check_fleet(
     require_clusters(fleet)
     release = _release(fleet, opts, catalog)
     base, base_problems = _load_base(opts)
-    ctx = rules.RuleContext(catalog, release, fleet.config)
+    ctx = RuleContext(catalog, release, fleet.config)
     found: list[Diagnostic] = _config_problems(fleet) + base_problems
     if base is not None and not only:
         found += _removed_clusters(base, fleet)
@@ -259,7 +260,7 @@ def check_fleet(
     ):
         if only and loaded.name not in only:
             continue
-        violations = list(rules.check(rules.Subject(loaded, resolved), ctx))
+        violations = list(rules.check(Subject(loaded, resolved), ctx))
         if previous is not None:
             before = defaults.resolve_cluster(
                 previous,
