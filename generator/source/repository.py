@@ -99,6 +99,8 @@ def _read_committed(repo: Path, ref: str) -> SourceTree:
         meta, _, raw_path = entry.partition(b"\t")
         mode, kind, oid, size = meta.decode().split()
         path = raw_path.decode("utf-8", "surrogateescape")
+        if kind == "commit" and path.startswith(f"{CLUSTERS_DIR}/"):
+            raise _submodule(path, ref)
         if kind != "blob" or not is_spec_path(path):
             continue
         if mode == "120000":
@@ -164,6 +166,8 @@ def _candidates(root: Path) -> Iterator[_Candidate]:
     while folders:
         with os.scandir(folders.pop()) as entries:
             for entry in entries:
+                if entry.name == ".git":  # a submodule's work tree (a .git file or folder)
+                    raise _submodule(entry.path[len(str(root)) + 1 :].rpartition("/")[0], None)
                 if entry.is_dir(follow_symlinks=False):
                     folders.append(entry.path)
                 elif entry.name.endswith(_SPEC_SUFFIXES):
@@ -180,6 +184,23 @@ def _too_large(path: str, size: int, ref: str | None) -> KkpgenError:
                 "",
                 f"file is {size} bytes, more than the {MAX_FILE_BYTES} allowed",
                 "split the file; one cluster spec is a few kilobytes",
+            )
+        ]
+    )
+
+
+def _submodule(path: str, ref: str | None) -> KkpgenError:
+    """A submodule's files are in the work tree but not in the commit: refuse it in both,
+    so that `--ref` and the work tree never read different fleets."""
+    return KkpgenError(
+        [
+            Diagnostic(
+                "source.submodule",
+                Location(path, None, None, ref),
+                "",
+                "a git submodule below clusters/: its spec files are not part of this "
+                "repository's commits",
+                "commit the spec files into this repository instead of a submodule",
             )
         ]
     )
