@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import gc
+import signal
+import sys
+from types import FrameType
 
 import click
 
@@ -42,8 +45,16 @@ for _command in (
     main.add_command(_command)
 
 
+def _terminate(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM unwinds like an error (exit 143): the staging folder is removed and <out>
+    stays whole, where the default action left the staging behind."""
+    del frame
+    sys.exit(128 + signum)
+
+
 def run() -> None:
     """The `kkpgen` console script: tune the garbage collector, then run the command line."""
+    signal.signal(signal.SIGTERM, _terminate)
     # A fleet run keeps millions of small objects alive to the end (specs, models, rendered
     # text). With CPython's default thresholds the collector scans them again and again:
     # a quarter of `check` on 10,000 clusters. kkpgen builds few reference cycles.

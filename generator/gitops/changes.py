@@ -10,6 +10,7 @@ from typing import Literal
 from generator.diagnostics import Diagnostic
 from generator.render.applications import ARGOCD_DIR
 from generator.spec.catalog import KKPRelease
+from generator.spec.check import DECOMMISSION_LABEL
 from generator.spec.models.kubermatic import ROLLOUT_WAVE_LABEL
 from generator.spec.models.resolved import ResolvedCluster
 
@@ -124,12 +125,26 @@ def _deprecated(head: ResolvedCluster, release: KKPRelease | None) -> Iterator[D
     )
 
 
+def _removed(base: ResolvedCluster) -> Iterator[Disruption]:
+    """A deleted cluster file deletes its Applications; unless the cluster was marked for
+    decommissioning first, that cluster is still running (check --base refuses it)."""
+    if base.labels.get(DECOMMISSION_LABEL) != "true":
+        yield Disruption(
+            "disruption.cluster-removed",
+            "the cluster's spec file is deleted, but the cluster was not marked for "
+            "decommissioning: its Applications go, and a running cluster loses its CNI "
+            "wherever Argo CD prunes",
+            f'first merge the label {DECOMMISSION_LABEL}: "true" on the cluster, then '
+            "delete its file",
+        )
+
+
 def disruptions(
     base: ResolvedCluster | None, head: ResolvedCluster | None, *, release: KKPRelease | None
 ) -> tuple[Disruption, ...]:
     """What the change from base to head does to the running cluster, worst first."""
     if head is None:
-        return ()
+        return tuple(_removed(base)) if base is not None else ()
     found: list[Disruption] = []
     if base is not None:
         found += _forced_upgrade(base, head)

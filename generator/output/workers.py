@@ -45,14 +45,14 @@ def counted(
 
 
 def _child(names: Sequence[str], *, files: Files, write: Write, pipe: int) -> None:
-    result: int | KkpgenError
+    result: int | KkpgenError | OSError
     try:
         count = 0
         for path, data in files(names):
             write(path, data)
             count += 1
         result = count
-    except KkpgenError as error:
+    except (KkpgenError, OSError) as error:  # a full disk is the caller's exit 4, not a bug
         result = error
     with os.fdopen(pipe, "wb") as stream:
         pickle.dump(result, stream)
@@ -95,13 +95,14 @@ def write_in_workers(
 
 
 def _collect(children: Sequence[tuple[int, int]]) -> int:
-    total, failure = 0, None
+    total: int = 0
+    failure: KkpgenError | OSError | None = None
     for pid, read_end in children:
         with os.fdopen(read_end, "rb") as stream:
             payload = stream.read()
         _, status = os.waitpid(pid, 0)
         result = pickle.loads(payload) if payload else None  # noqa: S301  our own child
-        if isinstance(result, KkpgenError):
+        if isinstance(result, KkpgenError | OSError):
             failure = failure or result
         elif isinstance(result, int) and status == 0:
             total += result

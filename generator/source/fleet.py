@@ -179,9 +179,19 @@ def _load_config(
     if source is None:
         return _DEFAULT_CONFIG, None
     docs = list(load_documents(source.data, file=source.path, ref=tree.ref))
-    for doc in docs:
+    for index, doc in enumerate(docs):
         if _kind_of(doc, problems, ["KubermaticConfiguration"]):
             config = _parse(KubermaticConfiguration, doc, problems)
+            problems.extend(
+                Diagnostic(
+                    "config.document.extra",
+                    extra.source.locate(()),
+                    "",
+                    f"a second document in {CONFIG_FILE}; kkpgen reads the first only",
+                    f"keep one KubermaticConfiguration in {CONFIG_FILE}",
+                )
+                for extra in docs[index + 1 :]
+            )
             return (config or _DEFAULT_CONFIG), doc.source
     return _DEFAULT_CONFIG, None
 

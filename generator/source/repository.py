@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator.diagnostics import Diagnostic, ExitCode, KkpgenError, Location
+from generator.source.sourcemap import MAX_FILE_BYTES
 
 CONFIG_FILE = "kubermatic.yaml"
 CLUSTERS_DIR = "clusters"
@@ -125,14 +126,16 @@ def _is_shallow(repo: Path) -> bool:
 
 def _read_committed(repo: Path, ref: str) -> SourceTree:
     commit = _resolve_ref(repo, ref)
-    listing = _git(repo, ["ls-tree", "-r", "-z", commit])  # paths relative to --repo
+    listing = _git(repo, ["ls-tree", "-r", "-z", "-l", commit])  # paths relative to --repo
     wanted: list[tuple[str, str]] = []
     for entry in listing.split(b"\0"):
         if not entry:
             continue
         meta, _, raw_path = entry.partition(b"\t")
-        mode, kind, oid = meta.decode().split()
+        mode, kind, oid, size = meta.decode().split()
         path = raw_path.decode("utf-8", "surrogateescape")
+        if kind == "commit" and path.startswith(f"{CLUSTERS_DIR}/"):
+            raise _submodule(path, ref)
         if kind != "blob" or not is_spec_path(path):
             continue
         if mode == "120000":
@@ -147,6 +150,8 @@ def _read_committed(repo: Path, ref: str) -> SourceTree:
                     )
                 ]
             )
+        if int(size) > MAX_FILE_BYTES:  # checked before `cat-file` reads it into memory
+            raise _too_large(path, int(size), ref)
         wanted.append((path, oid))
     blobs = _cat_blobs(repo, [oid for _, oid in wanted])
     files = tuple(SourceFile(path, blob) for (path, _), blob in zip(wanted, blobs, strict=True))
@@ -196,15 +201,52 @@ def _candidates(root: Path) -> Iterator[_Candidate]:
     while folders:
         with os.scandir(folders.pop()) as entries:
             for entry in entries:
+                if entry.name == ".git":  # a submodule's work tree (a .git file or folder)
+                    raise _submodule(entry.path[len(str(root)) + 1 :].rpartition("/")[0], None)
                 if entry.is_dir(follow_symlinks=False):
                     folders.append(entry.path)
                 elif entry.name.endswith(_SPEC_SUFFIXES):
                     yield _candidate(entry)
 
 
-def _read_bytes(path: str) -> bytes:
+def _too_large(path: str, size: int, ref: str | None) -> KkpgenError:
+    """Refused by its size, before it is read: a multi-GB file is never loaded whole."""
+    return KkpgenError(
+        [
+            Diagnostic(
+                "yaml.too-large",
+                Location(path, None, None, ref),
+                "",
+                f"file is {size} bytes, more than the {MAX_FILE_BYTES} allowed",
+                "split the file; one cluster spec is a few kilobytes",
+            )
+        ]
+    )
+
+
+def _submodule(path: str, ref: str | None) -> KkpgenError:
+    """A submodule's files are in the work tree but not in the commit: refuse it in both,
+    so that `--ref` and the work tree never read different fleets."""
+    return KkpgenError(
+        [
+            Diagnostic(
+                "source.submodule",
+                Location(path, None, None, ref),
+                "",
+                "a git submodule below clusters/: its spec files are not part of this "
+                "repository's commits",
+                "commit the spec files into this repository instead of a submodule",
+            )
+        ]
+    )
+
+
+def _read_bytes(path: str, relative: str) -> bytes:
     descriptor = os.open(path, os.O_RDONLY)
     try:
+        size = os.fstat(descriptor).st_size
+        if size > MAX_FILE_BYTES:
+            raise _too_large(relative, size, None)
         chunks = []
         while chunk := os.read(descriptor, 1 << 20):
             chunks.append(chunk)
@@ -238,7 +280,7 @@ def _read_work_tree(repo: Path) -> SourceTree:
                 ]
             )
         if found.file or (found.link and Path(found.path).is_file()):
-            files.append(SourceFile(relative, _read_bytes(found.path)))
+            files.append(SourceFile(relative, _read_bytes(found.path, relative)))
     return SourceTree(None, tuple(sorted(files, key=lambda f: f.path)))
 
 

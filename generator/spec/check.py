@@ -18,8 +18,7 @@ from generator.source.fleet import (
     require_clusters,
 )
 from generator.source.repository import SourceTree, read_tree
-from generator.spec import defaults, rules, transitions
-from generator.spec.address_rules import has_credentials
+from generator.spec import access, defaults, rules, transitions
 from generator.spec.catalog import Catalog, KKPRelease, kkp_minor, load_catalog
 from generator.spec.charts import load_charts
 from generator.spec.models.kubermatic import (
@@ -32,7 +31,7 @@ from generator.spec.models.kubermatic import (
     SEED_DESTINATION_ANNOTATION,
 )
 from generator.spec.models.resolved import ResolvedCluster
-from generator.spec.rule_types import RuleContext, Subject
+from generator.spec.subject import RuleContext, Subject
 from generator.spec.variables import check_addon_variables
 
 
@@ -160,7 +159,7 @@ def _config_problems(fleet: Fleet) -> list[Diagnostic]:
     annotations = fleet.config.metadata.annotations
     for key in (ARGOCD_REPO_ANNOTATION, APISERVER_URL_ANNOTATION):
         value = annotations.get(key)
-        if value and has_credentials(value):
+        if value and access.has_credentials(value):
             path = ("metadata", "annotations", key)
             problems.append(
                 Diagnostic(

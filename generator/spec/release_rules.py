@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from generator.diagnostics import Violation
 from generator.spec.catalog import parse_version
 from generator.spec.models.kubermatic import KubermaticConfiguration
-from generator.spec.rule_types import RuleContext, Subject
+from generator.spec.subject import RuleContext, Subject
 
 _CNI = ("spec", "cniPlugin")
 

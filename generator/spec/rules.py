@@ -9,18 +9,14 @@ from collections.abc import Iterator
 import netaddr
 
 from generator.diagnostics import Violation
-from generator.spec.address_rules import (
-    apiserver_address_known,
-    kkpgen_annotations_known,
-    port_annotations_valid,
-)
+from generator.spec import access
 from generator.spec.catalog import parse_version
 from generator.spec.release_rules import (
     cni_none_has_no_version,
     expose_strategy_valid,
     kubernetes_version_supported,
 )
-from generator.spec.rule_types import Rule, RuleContext, Subject
+from generator.spec.subject import Rule, RuleContext, Subject
 
 KONNECTIVITY_GATE = "KonnectivityService"
 HUBBLE_ADDON = "hubble"
@@ -320,9 +316,10 @@ def hubble_addon_allowed(subject: Subject, ctx: RuleContext) -> Iterator[Violati
 
 
 RULES: tuple[Rule, ...] = (
-    apiserver_address_known,
-    kkpgen_annotations_known,
-    port_annotations_valid,
+    access.apiserver_address_known,
+    access.cloud_provider_single,
+    access.kkpgen_annotations_known,
+    access.port_annotations_valid,
     kubernetes_version_is_semver,
     kubernetes_version_supported,
     cni_type_supported,

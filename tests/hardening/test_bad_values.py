@@ -105,6 +105,30 @@ CASES: dict[str, tuple[str, str, int, str]] = {
         6,
         "metadata.annotations.kkpgen/openvpn-port",
     ),
+    "two-cloud-providers": (
+        cluster_yaml("bad", cloud="aws: {}\n    hetzner: {}"),
+        "cluster.cloud.providers",
+        7,
+        "spec.cloud",
+    ),
+    "no-cloud-provider": (
+        cluster_yaml("bad", cloud="dc: europe"),
+        "cluster.cloud.providers",
+        7,
+        "spec.cloud",
+    ),
+    "apiserver-url-with-port-0": (
+        cluster_yaml("bad") + "address:\n  url: https://bad.kkp.example.com:0\n",
+        "cluster.address.invalid",
+        10,
+        "address.url",
+    ),
+    "apiserver-url-with-a-space-in-the-host": (
+        cluster_yaml("bad") + 'address:\n  url: "https://bad kkp.example.com:6443"\n',
+        "cluster.address.invalid",
+        10,
+        "address.url",
+    ),
     "cluster-name-with-a-trailing-newline": (
         cluster_yaml("bad").replace("  name: bad\n", '  name: "bad\\n"\n'),
         "cluster.name.invalid",
@@ -232,4 +256,11 @@ def test_a_bad_kkpgen_setting_is_refused_at_its_annotation(
     result = good_fleet.render()
     assert_rejected(result, code=code, file="kubermatic.yaml", line=line, field=field)
     assert hint in result.stderr
+    assert_out_untouched(good_fleet)
+
+
+def test_a_second_document_in_kubermatic_yaml_is_an_error(good_fleet: GoodFleet) -> None:
+    good_fleet.write({"kubermatic.yaml": CONFIG + "---\n" + CONFIG})
+    result = good_fleet.render()
+    assert_rejected(result, code="config.document.extra", file="kubermatic.yaml", line=14)
     assert_out_untouched(good_fleet)

@@ -157,3 +157,24 @@ def test_applications_of_a_running_cluster_do_not_cascade_delete(tmp_path: Path)
     assert result.exit_code == 0, result.stderr
     app = yaml.safe_load((out / "argocd" / "application-a-user-cluster.yaml").read_text())
     assert app["metadata"]["finalizers"] == ["resources-finalizer.argocd.argoproj.io"]
+
+
+def _diff(repo: Path, base: str) -> Result:
+    argv = ["diff", "--repo", str(repo), "--base", base]
+    return CliRunner().invoke(main, argv, catch_exceptions=False)
+
+
+def test_diff_flags_a_deleted_cluster_as_destructive_unless_it_was_marked(
+    tmp_path: Path,
+) -> None:
+    repo, base = _repo(
+        tmp_path, {"clusters/a.yaml": cluster_yaml("a"), "clusters/b.yaml": cluster_yaml("b")}
+    )
+    _commit(repo, {"clusters/b.yaml": None})
+    result = _diff(repo, base)
+    assert "was not marked for decommissioning" in result.output, result.output
+    assert "Traceback" not in result.output
+    marked = _commit(repo, {"clusters/b.yaml": cluster_yaml("b", labels=DECOMMISSION)})
+    _commit(repo, {"clusters/b.yaml": None})
+    result = _diff(repo, marked)
+    assert "not marked for decommissioning" not in result.output, result.output

@@ -1,7 +1,8 @@
 """Class 2: incremental renders are exact (issue 14).
 
-After any sequence of full, `--cluster` and `--shard` renders, a full render leaves <out>
-byte for byte as a fresh render of the same repository would.
+After any sequence of full, `--cluster` and `--shard` renders (and edits, and folders
+deleted from <out>), a full render leaves <out> byte for byte as a fresh render of the same
+repository would. Kills at each write: tests/hardening/test_fault_injection.py.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from generator.cli import main
 from generator.output.contents import shard_names
@@ -158,3 +161,42 @@ def test_a_cluster_cannot_take_the_name_of_a_folder_kkpgen_writes(fleet: Fleet, 
         field="metadata.name",
     )
     assert tree(fleet.out) == before
+
+
+STEP = st.one_of(
+    st.tuples(st.just("edit"), st.sampled_from(NAMES), st.integers(6, 9)),
+    st.tuples(st.just("url"), st.sampled_from(["fleet", "moved"]), st.just(0)),
+    st.tuples(st.just("full"), st.just(""), st.just(0)),
+    st.tuples(st.just("cluster"), st.sampled_from(NAMES), st.just(0)),
+    st.tuples(st.just("shard"), st.sampled_from(["1/2", "2/2", "1/3", "3/3"]), st.just(0)),
+    st.tuples(st.just("delete-folder"), st.sampled_from(NAMES), st.just(0)),
+)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
+@given(steps=st.lists(STEP, min_size=1, max_size=6))
+def test_any_sequence_of_renders_then_a_full_render_is_a_fresh_render(
+    steps: list[tuple[str, str, int]], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    root = tmp_path_factory.mktemp("sequence")
+    repo = root / "repo"
+    (repo / "clusters").mkdir(parents=True)
+    (repo / "kubermatic.yaml").write_text(ARGO)
+    for name in NAMES:
+        (repo / "clusters" / f"{name}.yaml").write_text(version(name, 6))
+    fleet = Fleet(repo, root / "out")
+    assert fleet.render().exit_code == 0
+    for action, arg, number in steps:
+        if action == "edit":
+            fleet.write(f"clusters/{arg}.yaml", version(arg, number))
+        elif action == "url":
+            fleet.write("kubermatic.yaml", ARGO.replace("fleet.git", f"{arg}.git"))
+        elif action == "delete-folder":
+            shutil.rmtree(fleet.out / arg, ignore_errors=True)
+        else:
+            argv = {"full": (), "cluster": ("--cluster", arg), "shard": ("--shard", arg)}[action]
+            result = fleet.render(*argv)
+            assert result.exit_code == 0, result.stderr
+    result = fleet.render()
+    assert result.exit_code == 0, result.stderr
+    assert tree(fleet.out) == fleet.fresh(root)

@@ -1,4 +1,5 @@
-"""What a one-state rule reads: the cluster (as loaded and resolved) and the KKP release."""
+"""What a one-state rule looks at: the cluster as loaded and resolved, and the run's context
+(rules.py and access.py hold the rules)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""One-state rules about how a cluster is reached: its apiserver URL and its kkpgen annotations."""
+"""How a cluster is reached and annotated: its apiserver URL (no credentials, a real host
+and port), its cloud provider, and the kkpgen annotations on it (known keys, ports).
+
+Rules like those of rules.py (which lists them in RULES), kept apart to keep both short.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from generator.spec.models.kubermatic import (
     KONNECTIVITY_PORT_ANNOTATION,
     OPENVPN_PORT_ANNOTATION,
 )
-from generator.spec.rule_types import RuleContext, Subject
+from generator.spec.subject import RuleContext, Subject
 
 
 def has_credentials(url: str) -> bool:
@@ -27,6 +31,37 @@ def has_credentials(url: str) -> bool:
     return parts.password is not None
 
 
+_HOST = re.compile(r"[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\]")
+
+
+def _url_problem(url: str) -> str | None:
+    """What is wrong with the host or port of an apiserver URL (ASCII, whole value)."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as error:
+        return str(error)
+    host = parts.netloc.rpartition("@")[2].rsplit(":", 1)[0] if parts.port else parts.netloc
+    if not _HOST.fullmatch(host):
+        return f"host {host!r} is not a DNS name or an IP address"
+    if port == 0 or (parts.netloc.endswith(":") and port is None):
+        return "port 0 is not a port"
+    return None
+
+
+def cloud_provider_single(subject: Subject, _: RuleContext) -> Iterator[Violation]:
+    """KKP: exactly one cloud provider section per cluster."""
+    providers = subject.loaded.cluster.spec.cloud.providers()
+    if len(providers) != 1:
+        yield Violation(
+            "cluster.cloud.providers",
+            ("spec", "cloud"),
+            f"spec.cloud names {len(providers)} providers"
+            + (f" ({', '.join(providers)})" if providers else ""),
+            "keep exactly one provider section, e.g. `aws: {}`",
+        )
+
+
 def apiserver_address_known(subject: Subject, _: RuleContext) -> Iterator[Violation]:
     """Nodes (kube-proxy, Cilium without kube-proxy, tunnel agents) dial the apiserver."""
     address = subject.resolved.address
@@ -37,6 +72,13 @@ def apiserver_address_known(subject: Subject, _: RuleContext) -> Iterator[Violat
             "address.url carries credentials (user info before '@'); kkpgen would copy them "
             "into resolved.yaml and the kube-proxy kubeconfig",
             "remove the user info: nodes authenticate with their service account token",
+        )
+    elif address.url and _url_problem(address.url):
+        yield Violation(
+            "cluster.address.invalid",
+            ("address", "url"),
+            f"address.url {address.url!r}: {_url_problem(address.url)}",
+            "write it as https://<host>:<port>, with a port from 1 to 65535",
         )
     elif not address.url:
         yield Violation(
