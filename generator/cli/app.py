@@ -9,9 +9,20 @@ import click
 from generator.cli import gitops_commands, output_commands, spec_commands
 
 
-@click.group()
+class _KkpgenGroup(click.Group):
+    """`--debug` is a flag of kkpgen itself, accepted before or after the command: the
+    internal-error message says "re-run with --debug", and users add it at the end."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        end = args.index("--") if "--" in args else len(args)
+        if "--debug" in args[:end]:
+            args = ["--debug", *(a for a in args[:end] if a != "--debug"), *args[end:]]
+        return super().parse_args(ctx, args)
+
+
+@click.group(cls=_KkpgenGroup)
 @click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
-@click.version_option(package_name="kkpgen")
+@click.version_option(package_name="kkpgen", prog_name="kkpgen")
 def main(debug: bool) -> None:
     """Render and check the network layer of a fleet of KKP user clusters."""
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal, cast
 
 import click
 
@@ -53,10 +54,39 @@ def argocd_generate(
 
 
 @click.command("init")
-@click.argument("directory", type=click.Path(path_type=Path))
-def init_repo(directory: Path) -> None:
-    """Create a new GitOps repository in DIRECTORY (which must be new or empty)."""
-    written = run_action(lambda: scaffold.init_repo(directory))
-    for relative in written:
+@click.argument("directory", type=click.Path(path_type=Path), default=Path())
+@click.option(
+    "--ci",
+    type=click.Choice(["github", "gitlab", "none"]),
+    default="github",
+    show_default=True,
+    help="The CI definition to add: GitHub Actions or GitLab CI.",
+)
+@click.option(
+    "--kkpgen-repo",
+    default=None,
+    metavar="GIT_URL",
+    help="A git repository of kkpgen: CI and pre-commit install the tag of this release.",
+)
+@click.option(
+    "--kkpgen-wheel",
+    default=None,
+    metavar="PATH_OR_URL",
+    help="A kkpgen wheel CI installs (a path in the repository, or a URL).",
+)
+def init_repo(directory: Path, ci: str, kkpgen_repo: str | None, kkpgen_wheel: str | None) -> None:
+    """Add what a kkpgen GitOps repository needs to DIRECTORY (default: here); keep what exists."""
+    if kkpgen_repo is not None and kkpgen_wheel is not None:
+        raise click.UsageError("pass --kkpgen-repo or --kkpgen-wheel, not both")
+    options = scaffold.InitOptions(
+        ci=cast(Literal["github", "gitlab", "none"], ci),
+        kkpgen_repo=kkpgen_repo,
+        kkpgen_wheel=kkpgen_wheel,
+    )
+    result = run_action(lambda: scaffold.init_repo(directory, options))
+    for relative in result.created:
         click.echo(f"created {directory / relative}", err=True)
-    click.echo(f"next: cd {directory} && git init && kkpgen check", err=True)
+    for relative in result.kept:
+        click.echo(f"kept {directory / relative} (already there)", err=True)
+    git_init = "" if (directory / ".git").exists() else "git init && "
+    click.echo(f"next: cd {directory} && {git_init}kkpgen check", err=True)

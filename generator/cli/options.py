@@ -52,6 +52,7 @@ def parse_shard(_: click.Context, __: click.Parameter, value: str | None) -> tup
     if value is None:
         return None
     index, _slash, count = value.partition("/")
-    if not (index.isdigit() and count.isdigit() and 1 <= int(index) <= int(count)):
+    digits = (index + count).isascii() and index.isdigit() and count.isdigit()  # int("²") raises
+    if not (digits and 1 <= int(index) <= int(count)):
         raise click.BadParameter("write K/N with 1 <= K <= N, e.g. 2/8")
     return int(index), int(count)

@@ -20,18 +20,31 @@ def _emit_text(diagnostics: Sequence[Diagnostic]) -> None:
         click.echo(format_diagnostic(diagnostic), err=True)
 
 
+def github_data(text: str) -> str:
+    """A workflow command's message, escaped as GitHub's toolkit does (escapeData)."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def github_property(text: str) -> str:
+    """A workflow command's property value (escapeProperty): also `:` and `,`, which would
+    end the value or start another property."""
+    return github_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
 def _emit_github(diagnostics: Sequence[Diagnostic]) -> None:
     levels = {"error": "error", "warning": "warning", "notice": "notice"}
     for d in diagnostics:
         loc = d.location
         props = (
-            [f"file={loc.file}"]
-            + ([f"line={loc.line}"] if loc.line else [])
-            + ([f"col={loc.column}"] if loc.column else [])
-            + [f"title={d.code}"]
+            [("file", loc.file)]
+            + ([("line", str(loc.line))] if loc.line else [])
+            + ([("col", str(loc.column))] if loc.column else [])
+            + [("title", d.code)]
         )
-        text = printable(f"{d.field + ': ' if d.field else ''}{d.message}. Hint: {d.hint}")
-        click.echo(f"::{levels[d.severity]} {','.join(props)}::{text}")
+        # Escaped first (CR and LF as %0D/%0A), then any other control character made visible.
+        fields = ",".join(f"{key}={printable(github_property(value))}" for key, value in props)
+        text = f"{d.field + ': ' if d.field else ''}{d.message}. Hint: {d.hint}"
+        click.echo(f"::{levels[d.severity]} {fields}::{printable(github_data(text))}")
 
 
 def _as_json(d: Diagnostic) -> dict[str, object]:

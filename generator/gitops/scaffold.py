@@ -1,13 +1,20 @@
-"""`kkpgen init`: write the skeleton of a new GitOps repository into an empty folder."""
+"""`kkpgen init`: add what a GitOps repository of kkpgen needs; never overwrite a file."""
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
+import json
+import re
+from dataclasses import dataclass
+from importlib.metadata import version
 from pathlib import Path
+from typing import Literal
 
-from generator.diagnostics import Diagnostic, KkpgenError, Location
+from generator.diagnostics import Diagnostic, ExitCode, KkpgenError, Location
+from generator.gitops.ci_templates import CI_FILES, ci_file
+from generator.spec.editor_schema import spec_schema
 
 KUBERMATIC_YAML = """\
+# yaml-language-server: $schema=./kkpgen.schema.json
 # The platform's KKP settings, as kkpgen reads them (see kkpgen's README).
 apiVersion: kubermatic.k8c.io/v1
 kind: KubermaticConfiguration
@@ -34,6 +41,7 @@ spec:
 """
 
 EXAMPLE_CLUSTER = """\
+# yaml-language-server: $schema=../kkpgen.schema.json
 # One KKP Cluster per file. Quote versions: YAML reads 1.30 as the number 1.3.
 apiVersion: kubermatic.k8c.io/v1
 kind: Cluster
@@ -50,97 +58,176 @@ spec:
   clusterNetwork:
     proxyMode: ipvs
     konnectivityEnabled: true
-"""
-
-WORKFLOW = """\
-# Check the cluster specs, render and validate the manifests, and comment the rendered
-# diff on pull requests. fetch-depth: 0 gives kkpgen the base branch to compare with.
-name: kkpgen
-on:
-  pull_request:
-  push:
-    branches: [main]
-permissions:
-  contents: read
-jobs:
-  kkpgen:
-    runs-on: ubuntu-latest
-    permissions:
-      contents: read
-      pull-requests: write
-    steps:
-      - uses: actions/checkout@v4
-        with:
-          fetch-depth: 0
-      - uses: actions/setup-python@v5
-        with:
-          python-version: "3.12"
-      - name: Install kkpgen
-        run: pip install "kkpgen==@VERSION@"
-      - name: Check the cluster specs against the base branch
-        if: github.event_name == 'pull_request'
-        run: kkpgen check --base origin/${{ github.base_ref }} --format github
-      - name: Check the cluster specs
-        if: github.event_name != 'pull_request'
-        run: kkpgen check --format github
-      - name: Render and validate
-        run: kkpgen render --validate --out rendered
-      - name: Diff the rendered manifests against the base branch
-        if: github.event_name == 'pull_request'
-        run: kkpgen diff --base origin/${{ github.base_ref }} --format markdown > kkpgen-diff.md
-      - name: Comment the diff on the pull request
-        if: github.event_name == 'pull_request'
-        env:
-          GH_TOKEN: ${{ github.token }}
-          PR: ${{ github.event.pull_request.number }}
-        run: |
-          gh pr comment "$PR" --body-file kkpgen-diff.md --edit-last \\
-            || gh pr comment "$PR" --body-file kkpgen-diff.md
+---
+# yaml-language-server: $schema=../kkpgen.schema.json
+# An Addon sets its chart's values.yaml keys for one cluster. The editor checks only the
+# document below a modeline, so every document of a file starts with one.
+apiVersion: kubermatic.k8c.io/v1
+kind: Addon
+metadata:
+  name: konnectivity
+  namespace: cluster-example
+spec:
+  name: konnectivity
+  cluster:
+    name: example
+    kind: Cluster
+  variables:
+    replicas: 2
 """
 
 GITIGNORE = """\
 # the diff CI comments on pull requests
 kkpgen-diff.md
-# kkpgen's lock file and staging folders beside `--out rendered`
+# kkpgen's staging folders beside `--out rendered`, while a render runs
 /.rendered.*
 """
 
+SCHEMA_FILE = "kkpgen.schema.json"
+PRE_COMMIT_FILE = ".pre-commit-config.yaml"
+_FILES = "^(kubermatic\\.yaml|clusters/.*\\.ya?ml)$"
 
-def _version() -> str:
-    try:
-        return version("kkpgen")
-    except PackageNotFoundError:  # running from a source tree that is not installed
-        return "0.1.0"
+# The kkpgen release is pinned everywhere kkpgen is installed from: its git tag.
+# https and file URLs without any userinfo (a token is userinfo); ssh with a user name only;
+# scp-like git@host:path.
+_GIT_URL = re.compile(
+    r"(?:https|file)://[^\s@/]*/[^\s@]*"
+    r"|(?:ssh|git)://(?:[\w.-]+@)?[^\s@/:]+(?::\d+)?/[^\s@]*"
+    r"|[\w.-]+@[\w.-]+:[^\s@]+",
+    re.ASCII,
+)
+_WHEEL = re.compile(r"[^\s]+\.whl", re.ASCII)
 
 
-def skeleton() -> dict[str, str]:
-    """Repository-relative path -> text of every file `kkpgen init` writes."""
-    return {
+@dataclass(frozen=True, slots=True)
+class InitOptions:
+    ci: Literal["github", "gitlab", "none"] = "github"
+    kkpgen_repo: str | None = None  # a git URL of kkpgen that has the release tag
+    kkpgen_wheel: str | None = None  # a kkpgen wheel CI can reach (a path in the repo, a URL)
+
+
+@dataclass(frozen=True, slots=True)
+class InitResult:
+    created: tuple[str, ...]
+    kept: tuple[str, ...]  # already there: never overwritten
+
+
+def release_tag() -> str:
+    return f"v{version('kkpgen')}"
+
+
+def _refuse(
+    code: str, where: str, message: str, hint: str, exit_code: ExitCode = ExitCode.INVALID_INPUT
+) -> KkpgenError:
+    return KkpgenError([Diagnostic(code, Location(where), "", message, hint)], exit_code)
+
+
+def _requirement(options: InitOptions) -> str:
+    """The pip requirement CI installs kkpgen with."""
+    if options.kkpgen_wheel is not None:
+        if not _WHEEL.fullmatch(options.kkpgen_wheel):
+            raise _refuse(
+                "init.kkpgen-wheel",
+                "--kkpgen-wheel",
+                f"{options.kkpgen_wheel!r} is not the path or URL of a wheel",
+                "name the kkpgen wheel file (kkpgen-X.Y.Z-py3-none-any.whl) without spaces",
+            )
+        return options.kkpgen_wheel
+    if options.kkpgen_repo is not None:
+        return f"kkpgen @ git+{_git_url(options.kkpgen_repo)}@{release_tag()}"
+    raise _refuse(
+        "init.kkpgen-source",
+        "--kkpgen-repo",
+        "kkpgen init writes CI that installs kkpgen, but does not know where CI gets it from",
+        f"pass --kkpgen-repo GIT_URL (a kkpgen repository with the tag {release_tag()}) or "
+        "--kkpgen-wheel PATH_OR_URL (a kkpgen wheel CI can reach), or --ci none",
+    )
+
+
+def _git_url(url: str) -> str:
+    if not _GIT_URL.fullmatch(url):
+        raise _refuse(
+            "init.kkpgen-repo",
+            "--kkpgen-repo",
+            f"{url!r} is not a git URL kkpgen can pin, or it carries credentials",
+            "use https://host/path/kkpgen.git or git@host:path/kkpgen.git, without a password "
+            "or token (CI and pre-commit authenticate by their own means)",
+        )
+    return url
+
+
+def _pre_commit_config(options: InitOptions) -> str:
+    if options.kkpgen_repo is not None:
+        return (
+            "# kkpgen check on every commit that changes a spec file (pre-commit.com).\n"
+            "repos:\n"
+            f"  - repo: {json.dumps(_git_url(options.kkpgen_repo))}\n"
+            f"    rev: {release_tag()}\n"
+            "    hooks:\n"
+            "      - id: kkpgen-check\n"
+        )
+    return (
+        "# kkpgen check on every commit that changes a spec file (pre-commit.com), with the\n"
+        "# kkpgen installed where git runs; kkpgen init --kkpgen-repo URL pins a release instead.\n"
+        "repos:\n"
+        "  - repo: local\n"
+        "    hooks:\n"
+        "      - id: kkpgen-check\n"
+        "        name: kkpgen check\n"
+        "        language: system\n"
+        "        entry: kkpgen check\n"
+        "        pass_filenames: false\n"
+        f"        files: {json.dumps(_FILES)}\n"
+    )
+
+
+def _has_specs(root: Path) -> bool:
+    clusters = root / "clusters"
+    return clusters.is_dir() and any(
+        p.suffix in (".yaml", ".yml") for p in clusters.iterdir() if p.is_file()
+    )
+
+
+def skeleton(root: Path, options: InitOptions) -> dict[str, str]:
+    """Repository-relative path -> text of every file `kkpgen init` would add to `root`."""
+    files = {
         "kubermatic.yaml": KUBERMATIC_YAML,
-        "clusters/example.yaml": EXAMPLE_CLUSTER,
-        ".github/workflows/kkpgen.yml": WORKFLOW.replace("@VERSION@", _version()),
+        SCHEMA_FILE: json.dumps(spec_schema(), indent=2) + "\n",
+        PRE_COMMIT_FILE: _pre_commit_config(options),
         ".gitignore": GITIGNORE,
     }
+    if not _has_specs(root):  # an example in a real fleet would render as a cluster
+        files["clusters/example.yaml"] = EXAMPLE_CLUSTER
+    if options.ci != "none":
+        path = CI_FILES[options.ci][0]
+        # an existing CI file is kept, and then kkpgen need not know where CI gets it from
+        files[path] = "" if (root / path).exists() else ci_file(options.ci, _requirement(options))
+    return files
 
 
-def init_repo(root: Path) -> tuple[str, ...]:
-    """Write the skeleton into `root` (created if absent); refuse a folder that holds anything."""
-    if root.exists() and (not root.is_dir() or any(root.iterdir())):
-        raise KkpgenError(
-            [
-                Diagnostic(
-                    "init.not-empty",
-                    Location(str(root)),
-                    "",
-                    f"{root} is not an empty folder",
-                    "pass a new or empty folder: kkpgen init DIR",
-                )
-            ]
-        )
-    files = skeleton()
-    for relative, text in files.items():
-        target = root / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(text.encode())
-        target.chmod(0o644)
-    return tuple(files)
+def init_repo(root: Path, options: InitOptions) -> InitResult:
+    """Add every missing file of the skeleton to `root` (created if absent); keep the rest."""
+    try:
+        if root.exists() and not root.is_dir():
+            raise NotADirectoryError(f"{root} is not a folder")
+        files = skeleton(root, options)
+        created, kept = [], []
+        for relative, text in sorted(files.items()):
+            target = root / relative
+            if target.exists() or target.is_symlink():
+                kept.append(relative)
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with target.open("xb") as handle:  # never replace a file that appeared meanwhile
+                handle.write(text.encode())
+            target.chmod(0o644)
+            created.append(relative)
+    except OSError as error:
+        raise _refuse(
+            "init.unwritable",
+            str(root),
+            f"cannot write the repository skeleton into {root}: {error.strerror or error}",
+            "pass a folder you can write to, whose parents are folders: kkpgen init DIR",
+            ExitCode.ENVIRONMENT,
+        ) from None
+    return InitResult(tuple(created), tuple(kept))

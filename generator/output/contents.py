@@ -21,7 +21,7 @@ from generator.source.fleet import Fleet, locate_violation
 from generator.spec import defaults
 from generator.spec.catalog import Catalog, load_catalog
 from generator.spec.charts import Chart, load_charts
-from generator.spec.check import CheckedFleet, SourceOptions, check_fleet
+from generator.spec.check import DECOMMISSION_LABEL, CheckedFleet, SourceOptions, check_fleet
 from generator.spec.models.kubermatic import (
     ARGOCD_PATH_ANNOTATION,
     ARGOCD_REPO_ANNOTATION,
@@ -129,6 +129,7 @@ def argocd_files(
         applications.ArgoTarget(
             cluster.name,
             destination,
+            decommissioning=cluster.labels.get(DECOMMISSION_LABEL) == "true",
             unpinned_node_ports=_unpinned_node_ports(cluster) if destination == "seed" else (),
         )
         for cluster in checked.resolved
@@ -163,7 +164,12 @@ def rendered_files(
 
 def fleet_inputs(checked: CheckedFleet) -> OutputInputs:
     settings = argo_settings(checked.fleet)
-    run = run_digest(code_digest(), repr(settings))
+    # The Applications under argocd/ follow the settings and which clusters are being
+    # decommissioned: a change of either renders argocd/ again.
+    leaving = sorted(c.name for c in checked.resolved if c.labels.get(DECOMMISSION_LABEL) == "true")
+    run = run_digest(
+        code_digest(), repr(settings), *(["decommission", *leaving] if leaving else [])
+    )
     by_name = {c.name: c for c in checked.fleet.clusters}
     clusters = {
         cluster.name: cluster_digest(

@@ -99,9 +99,9 @@ class ChangePlan:
     removed: tuple[str, ...]  # folders of clusters no longer in the repository
 
 
-def digest_files(root: Path, suffixes: tuple[str, ...] = (".yaml", ".tpl")) -> str:
-    """Digest of the files below `root` that shape the output (names and bytes): templates,
-    values and Chart.yaml of the charts, not their READMEs."""
+def digest_files(root: Path, suffixes: tuple[str, ...] = (".yaml", ".tpl", ".json")) -> str:
+    """Digest of the files below `root` that shape the output or the check (names and bytes):
+    templates, values, their schema and Chart.yaml of the charts, not their READMEs."""
     sha = hashlib.sha256()
     for path in sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in suffixes):
         sha.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")

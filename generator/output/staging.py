@@ -8,6 +8,7 @@ import errno
 import fcntl
 import hashlib
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -47,6 +48,22 @@ def check_owned(out: Path) -> None:
         )
 
 
+def check_location(out: Path, *, clusters: Path) -> Path:
+    """<out> with its links resolved. Refused: the root folder (the staging beside it would
+    land in /) and any place below the spec folder (the next run would read its own output)."""
+    target = out.resolve()
+    if target.parent == target:
+        raise _refuse(out, f"--out {out} is the root folder", "choose a folder of its own")
+    spec = clusters.resolve()
+    if target == spec or spec in target.parents:
+        raise _refuse(
+            out,
+            f"--out {out} is inside the spec folder {clusters}",
+            "choose a folder outside clusters/, e.g. --out rendered",
+        )
+    return target
+
+
 def _lock_folder() -> Path:
     """Where lock files live: the user's runtime folder, never the user's tree (a lock file
     beside <out> stayed there after every run)."""
@@ -78,7 +95,24 @@ def output_lock(out: Path) -> Iterator[None]:
             raise _refuse(
                 out, f"another kkpgen run is writing {out}", "wait for it to finish, then re-run"
             ) from None
+        remove_leftovers(out)
         yield
+
+
+def remove_leftovers(out: Path) -> None:
+    """Remove what killed runs left beside <out>: staging and backup folders, half-written
+    record files. Called under the lock, so no live run owns them."""
+    out = out.absolute()
+    name = re.escape(out.name)
+    leftover = re.compile(rf"\.{name}\.(tmp-[a-z0-9_]{{8}}|old-[0-9]+|rec-[0-9]+)")
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(out.parent):
+            if not leftover.fullmatch(entry.name) or entry.is_symlink():
+                continue
+            if entry.is_dir():
+                shutil.rmtree(entry.path, ignore_errors=True)
+            else:
+                Path(entry.path).unlink(missing_ok=True)
 
 
 def _unwritable(out: Path, error: OSError) -> KkpgenError:
@@ -194,13 +228,18 @@ def stage_tree(
         return stager.finish()
 
 
-def replace_folder(staged: StagedTree, name: str, *, record: tuple[str, bytes]) -> None:
-    """Swap one staged folder into out in one step, then update out's record file.
+def replace_folder(
+    staged: StagedTree, name: str, *, record: tuple[str, bytes], pending: bytes
+) -> None:
+    """Swap one staged folder into out in one step, keeping out's record true at every instant.
 
     Used when a single cluster changed: one exchange is atomic, so <out> is the old or the
-    new tree at every instant. The record is written after the swap: a stale record only
-    makes the next run render that cluster again.
+    new tree at every instant. The record must never vouch for a folder <out> does not hold,
+    so it changes in three atomic steps: first `pending` (the new record without this
+    cluster), then the exchange, then the new record. A run killed anywhere in between
+    leaves a record that makes the next run render this cluster again.
     """
+    replace_file(staged.out, record[0], pending)
     if not _exchange(staged.root / name, staged.out / name):
         raise OSError(errno.ENOSYS, "renameat2 exchange is not available", str(staged.out))
     replace_file(staged.out, *record)
@@ -210,7 +249,8 @@ def replace_folder(staged: StagedTree, name: str, *, record: tuple[str, bytes]) 
 def replace_file(out: Path, name: str, data: bytes) -> None:
     """Replace one file of out atomically (a rename over it): the record, when nothing else
     changes."""
-    temporary = out / f".{name}.tmp-{os.getpid()}"
+    # Beside <out>, not in it: a run killed here leaves <out> itself whole.
+    temporary = out.parent / f".{out.name}.rec-{os.getpid()}"
     try:
         temporary.write_bytes(data)
         temporary.chmod(0o644)

@@ -32,6 +32,7 @@ from generator.output.record import (
 )
 from generator.output.staging import (
     Stager,
+    check_location,
     check_owned,
     commit,
     discard,
@@ -40,8 +41,9 @@ from generator.output.staging import (
     replace_folder,
 )
 from generator.output.workers import write_in_workers
+from generator.render.applications import ARGOCD_DIR
 from generator.render.engine import Renderer, build_environment
-from generator.source.repository import SourceTree, read_tree
+from generator.source.repository import CLUSTERS_DIR, SourceTree, read_tree
 from generator.spec.check import CheckedFleet, SourceOptions, check_fleet, raise_unknown
 
 
@@ -66,6 +68,9 @@ class RenderOptions:
 
 def render_fleet(opts: SourceOptions, render: RenderOptions) -> RenderResult:
     """Check, render what changed, stage beside <out>, validate, then swap it in."""
+    target = check_location(render.out, clusters=opts.repo / CLUSTERS_DIR)
+    if render.out.is_symlink():  # swap the folder it names, and leave the link a link
+        render = replace(render, out=target)
     tree = read_tree(opts.repo, opts.ref)
     raw = record_bytes(render.out)
     old = parse_inputs(raw)
@@ -101,13 +106,15 @@ def _render_checked(
         check_owned(render.out)
         old = read_inputs(render.out) if render.out.is_dir() else None
         plan = plan_changes(old, inputs, out=render.out, only=render.only)
+        if render.only:
+            inputs = _partial_record(inputs, old, plan)
         renderer = Renderer(build_environment())
         if not plan.render and not plan.removed and old is not None and not render.validate:
             if old != inputs:  # only the record changes (a comment in a spec file, say)
                 replace_file(render.out, INPUTS_FILE, inputs.to_bytes())
             return result
         count = None
-        if _one_folder_changes(plan, old):
+        if _one_folder_changes(plan, old) and old is not None and old.run == inputs.run:
             count = _replace_one(checked, plan.render[0], render, inputs=inputs, renderer=renderer)
         if count is None:
             count = _replace_all(checked, plan, render, inputs=inputs, renderer=renderer)
@@ -151,6 +158,27 @@ def _render_rechecked(
     return None if count is None else replace(result, files=count)
 
 
+def _partial_record(
+    inputs: OutputInputs, old: OutputInputs | None, plan: ChangePlan
+) -> OutputInputs:
+    """A `--cluster`/`--shard` run records only what <out> then holds: the clusters it
+    rendered, and the kept ones under their old digest (none when kkpgen, the catalog or the
+    Argo CD settings changed since). A cluster it did not render is left out, so the next
+    full render renders it."""
+    same_run = old is not None and old.run == inputs.run
+    clusters = {name: inputs.clusters[name] for name in plan.render}
+    if old is not None and same_run:
+        clusters.update({n: old.clusters[n] for n in plan.keep if n in old.clusters})
+    # A spec file's record vouches for its clusters' digests (recheck.py trusts it): keep it
+    # only where those are the digests just computed.
+    files = {
+        path: record
+        for path, record in inputs.files.items()
+        if all(clusters.get(n) == inputs.clusters.get(n) for n in record.clusters)
+    }
+    return replace(inputs, clusters=clusters, files=files)
+
+
 def _ordered_diagnostics(checked: CheckedFleet) -> list[Diagnostic]:
     """The check's warnings and the render's notices, in the order both paths print them."""
     return sorted((*checked.diagnostics, *render_notices(checked)), key=diagnostic_order)
@@ -175,7 +203,9 @@ def _replace_one(
     renderer: Renderer,
 ) -> int | None:
     """Swap in the one changed folder; None (nothing written) when its destinations changed,
-    since the Argo CD folder then changes too."""
+    since the Argo CD folder then changes too, or when the folder is missing from <out>."""
+    if not (render.out / name).is_dir():  # deleted by hand: restored by the full path
+        return None
     with Stager(render.out) as stager:
         for path, data in cluster_files(checked, names=[name], renderer=renderer):
             stager.write(path, data)
@@ -183,13 +213,37 @@ def _replace_one(
         same_shape = {p.name for p in (staged.root / name).iterdir() if p.is_dir()} == {
             p.name for p in (render.out / name).iterdir() if p.is_dir()
         }
-        if not same_shape:
+        if not same_shape or not _same_applications(checked, name, render.out):
             discard(staged)
             return None
         if render.validate:
             _validate_staged(staged.root, render)
-        replace_folder(staged, name, record=(INPUTS_FILE, inputs.to_bytes()))
+        pending = replace(
+            inputs,
+            clusters={n: d for n, d in inputs.clusters.items() if n != name},
+            files={p: r for p, r in inputs.files.items() if name not in r.clusters},
+        )
+        replace_folder(
+            staged, name, record=(INPUTS_FILE, inputs.to_bytes()), pending=pending.to_bytes()
+        )
         return stager.count
+
+
+def _same_applications(checked: CheckedFleet, name: str, out: Path) -> bool:
+    """The cluster's Applications in <out> are those it would get now (a label such as
+    kkpgen/decommission changes them, and argocd/ changes only with a full swap)."""
+    prefix = f"{ARGOCD_DIR}/application-{name}-"
+    wanted = {
+        path: data
+        for path, data in argocd_files(checked, present=lambda c, d: (out / c / d).is_dir())
+        if path.startswith(prefix)
+    }
+    folder = out / ARGOCD_DIR
+    held = {
+        f"{ARGOCD_DIR}/{p.name}": p.read_bytes()
+        for p in (folder.glob(f"application-{name}-*.yaml") if folder.is_dir() else ())
+    }
+    return wanted == held
 
 
 def _replace_all(

@@ -23,6 +23,8 @@ class ArgoSettings:
 class ArgoTarget:
     cluster: str
     destination: Destination
+    # Labelled kkpgen/decommission: "true": deleting its Application deletes what it deployed.
+    decommissioning: bool = False
     # Seed Services whose NodePort Kubernetes allocates because kkpgen does not know it yet
     # (no kkpgen/*-server-port annotation or serverPort value): see docs/ownership.md.
     unpinned_node_ports: tuple[str, ...] = ()
@@ -70,8 +72,14 @@ def _application(target: ArgoTarget, settings: ArgoSettings) -> dict[str, object
                 "kkpgen/cluster": target.cluster,
                 "kkpgen/destination": target.destination,
             },
-            # Deleting the Application removes what it deployed.
-            "finalizers": ["resources-finalizer.argocd.argoproj.io"],
+            # No resources finalizer on a running cluster: deleting its Application (a
+            # deleted spec file, a renamed cluster) must not delete its CNI and kube-proxy.
+            # A cluster marked for decommissioning gets it, so its network goes with it.
+            **(
+                {"finalizers": ["resources-finalizer.argocd.argoproj.io"]}
+                if target.decommissioning
+                else {}
+            ),
         },
         "spec": {
             "project": "default",

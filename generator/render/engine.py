@@ -48,7 +48,12 @@ def _required(value: object, message: str = "a required value is missing") -> ob
 
 
 def _toyaml(value: object) -> str:
-    return dump_yaml(value).rstrip("\n")
+    """YAML for a value, safe wherever a template puts it: a string is one JSON-quoted line
+    (no newline, `---` or `key:` of it can start a document or a key); numbers, booleans and
+    null are plain; objects and lists are block YAML, for `| indent(n)`."""
+    if value is None or isinstance(value, str | int):  # bool is an int: true/false
+        return json.dumps(value)
+    return dump_yaml(value).removesuffix("\n...\n").rstrip("\n")
 
 
 def _nindent(text: str, width: int) -> str:

@@ -21,7 +21,7 @@ from generator.spec.models.kubermatic import KubermaticConfiguration
 M = TypeVar("M", bound=BaseModel)
 
 # A cluster name becomes a folder name and a namespace suffix: DNS-1123 label only.
-DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+DNS1123_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")  # use fullmatch
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,26 +71,56 @@ def _known_fields(model: type[BaseModel], loc: tuple[str | int, ...]) -> list[st
         if current is None or isinstance(part, int):
             continue
         field = next((f for n, f in current.model_fields.items() if (f.alias or n) == part), None)
-        annotation = getattr(field, "annotation", None) if field else None
-        current = next(
-            (
-                a
-                for a in getattr(annotation, "__args__", (annotation,))
-                if isinstance(a, type) and issubclass(a, BaseModel)
-            ),
-            None,
-        )
+        current = _nested_model(field.annotation) if field else None
     return [] if current is None else [f.alias or n for n, f in current.model_fields.items()]
+
+
+def _nested_model(annotation: object) -> type[BaseModel] | None:
+    return next(
+        (
+            a
+            for a in getattr(annotation, "__args__", (annotation,))
+            if isinstance(a, type) and issubclass(a, BaseModel)
+        ),
+        None,
+    )
+
+
+def _field_paths(model: type[BaseModel], prefix: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
+    """Every field path the model knows, in YAML names (spec.clusterNetwork.proxyMode, ...)."""
+    for name, field in model.model_fields.items():
+        path = (*prefix, field.alias or name)
+        yield path
+        nested = _nested_model(field.annotation)
+        if nested is not None and len(path) < 6:
+            yield from _field_paths(nested, path)
+
+
+def _unknown_field_hint(model: type[BaseModel], loc: tuple[str | int, ...]) -> str:
+    name = str(loc[-1])
+    # A known field written at the wrong indentation: removing it would silently change the
+    # cluster (spec.konnectivityEnabled would fall back to OpenVPN), so say where it belongs.
+    homes = [".".join(p) for p in _field_paths(model) if p[-1] == name]
+    if homes:
+        return f"{name!r} belongs at {' or '.join(homes)}: move it there"
+    close = difflib.get_close_matches(name, _known_fields(model, loc), n=1)
+    return f"did you mean {close[0]!r}?" if close else "remove the field; KKP does not know it"
+
+
+def _quote_hint(error: ErrorDetails, doc: Document) -> str:
+    loc = tuple(error["loc"])
+    written = doc.source.numbers.get(loc, str(error["input"]))
+    if loc[-2:] == ("cniPlugin", "version"):  # KKP spells CNI versions with a v: v3.22, v1.11
+        return f'write the version as a string with its v: "v{written.removeprefix("v")}"'
+    return f'quote the value: "{written}" (YAML reads 1.30 as the number 1.3)'
 
 
 def _hint_for(error: ErrorDetails, model: type[BaseModel], doc: Document) -> str:
     kind, loc = error["type"], error["loc"]
     if kind == "extra_forbidden":
-        close = difflib.get_close_matches(str(loc[-1]), _known_fields(model, loc), n=1)
-        return f"did you mean {close[0]!r}?" if close else "remove the field; KKP does not know it"
+        return _unknown_field_hint(model, loc)
     if kind == "string_type" and isinstance(error.get("input"), int | float):
-        written = doc.source.numbers.get(tuple(error["loc"]), str(error["input"]))
-        return f'quote the value: "{written}" (YAML reads 1.30 as the number 1.3)'
+        return _quote_hint(error, doc)
     if kind == "missing":
         return f"add the field {loc[-1]!r}"
     if kind == "literal_error":
@@ -156,19 +186,39 @@ def _load_config(
     return _DEFAULT_CONFIG, None
 
 
+# Folders of <out> that kkpgen writes itself: a cluster of that name would share them.
+RESERVED_NAMES = frozenset({"argocd"})
+# KKP puts a cluster's control plane in namespace cluster-<name>: a DNS-1123 label (63).
+MAX_NAME_LENGTH = 63 - len("cluster-")
+
+
 def _check_name(cluster: Cluster, source: SourceMap, problems: list[Diagnostic]) -> bool:
     name = cluster.metadata.name
-    if DNS1123_LABEL.match(name):
-        return True
-    problems.append(
-        Diagnostic(
+    where = source.locate(("metadata", "name"))
+    problem: tuple[str, str, str] | None = None
+    if not DNS1123_LABEL.fullmatch(name):  # fullmatch: `$` also matches before a newline
+        problem = (
             "cluster.name.invalid",
-            source.locate(("metadata", "name")),
-            "metadata.name",
             f"cluster name {name!r} is not a DNS-1123 label",
             "use lowercase letters, digits and '-', at most 63 characters, e.g. 'prod-eu-1'",
         )
-    )
+    elif len(name) > MAX_NAME_LENGTH:
+        problem = (
+            "cluster.name.too-long",
+            f"cluster name {name!r} has {len(name)} characters; its seed namespace "
+            f"cluster-{name} would exceed 63",
+            f"use at most {MAX_NAME_LENGTH} characters",
+        )
+    elif name in RESERVED_NAMES:
+        problem = (
+            "cluster.name.reserved",
+            f"cluster name {name!r} is the name of a folder kkpgen writes in <out>",
+            f"choose another name (reserved: {', '.join(sorted(RESERVED_NAMES))})",
+        )
+    if problem is None:
+        return True
+    code, message, hint = problem
+    problems.append(Diagnostic(code, where, "metadata.name", message, hint))
     return False
 
 
@@ -215,6 +265,15 @@ def _attach_addons(
 
 def load_fleet(tree: SourceTree) -> Fleet:
     """Parse every spec file; raise one KkpgenError with all problems found."""
+    fleet, problems = load_fleet_partially(tree)
+    if problems:
+        raise KkpgenError(problems)
+    return fleet
+
+
+def load_fleet_partially(tree: SourceTree) -> tuple[Fleet, list[Diagnostic]]:
+    """Every cluster that loads, and the problems of the rest (for a base ref, whose broken
+    files the head may be fixing)."""
     problems: list[Diagnostic] = []
     config, config_source = _load_config(tree, problems)
     clusters: dict[str, tuple[Cluster, SourceMap]] = {}
@@ -222,9 +281,12 @@ def load_fleet(tree: SourceTree) -> Fleet:
     for source in tree.files:
         if source.path == CONFIG_FILE:
             continue
-        found, file_addons = _load_cluster_file(
-            list(load_documents(source.data, file=source.path, ref=tree.ref)), problems
-        )
+        try:
+            documents = list(load_documents(source.data, file=source.path, ref=tree.ref))
+        except KkpgenError as error:  # unparsable YAML: the other files still load
+            problems.extend(error.diagnostics)
+            continue
+        found, file_addons = _load_cluster_file(documents, problems)
         addons.extend(file_addons)
         for cluster, smap in found:
             name = cluster.metadata.name
@@ -241,13 +303,11 @@ def load_fleet(tree: SourceTree) -> Fleet:
                 continue
             clusters[name] = (cluster, smap)
     by_cluster = _attach_addons(clusters, addons, problems)
-    if problems:
-        raise KkpgenError(problems)
     loaded = tuple(
         LoadedCluster(cluster, smap, tuple(by_cluster[name]))
         for name, (cluster, smap) in sorted(clusters.items())
     )
-    return Fleet(tree.ref, config, config_source, loaded)
+    return Fleet(tree.ref, config, config_source, loaded), problems
 
 
 def require_clusters(fleet: Fleet) -> None:

@@ -71,14 +71,49 @@ def _resolve_ref(repo: Path, ref: str) -> str:
             _git(repo, ["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"]).decode().strip()
         )
     except KkpgenError:
+        if not _is_work_tree(repo):
+            raise _env_error(
+                repo,
+                f"{repo} is not a git repository, so --ref/--base {ref!r} cannot be read",
+                "run kkpgen inside a git clone of the GitOps repository (or pass --repo), "
+                "or leave out --ref/--base to read the files as they are",
+                "git.not-a-repository",
+            ) from None
         shallow = (repo / ".git" / "shallow").exists() or _is_shallow(repo)
         hint = (
             f"ref {ref!r} is not in this clone; it is shallow: fetch the history with "
             "`git fetch --unshallow` (or actions/checkout with fetch-depth: 0)"
             if shallow
-            else f"ref {ref!r} not found; fetch it (`git fetch origin {ref}`) or check the name"
+            else _fetch_hint(repo, ref)
         )
         raise _env_error(repo, f"unknown git ref {ref!r}", hint, "git.ref-not-found") from None
+
+
+def _is_work_tree(repo: Path) -> bool:
+    try:
+        return _git(repo, ["rev-parse", "--is-inside-work-tree"]).strip() == b"true"
+    except KkpgenError:
+        return False
+
+
+def _fetch_hint(repo: Path, ref: str) -> str:
+    """A fetch command that creates `ref`: `git fetch origin origin/main` is no refspec."""
+    try:
+        remotes = _git(repo, ["remote"]).decode().split()
+    except KkpgenError:
+        remotes = []
+    remote, _, branch = ref.partition("/")
+    if remote in remotes and branch:
+        return (
+            f"ref {ref!r} not found; fetch it with "
+            f"`git fetch {remote} +refs/heads/{branch}:refs/remotes/{remote}/{branch}`, "
+            "or check the name (`git branch -a` lists the refs)"
+        )
+    return (
+        f"ref {ref!r} not found; check the name (`git branch -a` lists the refs); a branch "
+        "of the remote is named like origin/main, after "
+        "`git fetch origin +refs/heads/main:refs/remotes/origin/main`"
+    )
 
 
 def _is_shallow(repo: Path) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
@@ -33,6 +34,7 @@ class Chart:
     description: str
     values: Mapping[str, object]
     templates: tuple[str, ...]  # paths relative to templates/, sorted; no helpers
+    schema: Mapping[str, object] | None = None  # values.schema.json: what an Addon may set
 
     def template_path(self, template: str) -> str:
         """The loader name of a template: charts/ is the root."""
@@ -52,6 +54,8 @@ def load_chart(folder: Path) -> Chart:
     values = load_data(values_file.read_text(encoding="utf-8")) if values_file.exists() else {}
     if not isinstance(meta, dict) or meta.get("name") != folder.name:
         raise _chart_error(folder / "Chart.yaml", "Chart.yaml name must equal the folder name")
+    schema_file = folder / "values.schema.json"
+    schema = json.loads(schema_file.read_text(encoding="utf-8")) if schema_file.exists() else None
     templates_dir = folder / "templates"
     templates = sorted(
         p.relative_to(templates_dir).as_posix()
@@ -65,6 +69,7 @@ def load_chart(folder: Path) -> Chart:
         description=str(meta.get("description", "")),
         values=values or {},
         templates=tuple(templates),
+        schema=schema,
     )
 
 

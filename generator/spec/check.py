@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import difflib
+import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from generator.diagnostics import Diagnostic, KkpgenError, Location, errors_of
@@ -11,15 +13,22 @@ from generator.source.fleet import (
     Fleet,
     LoadedCluster,
     load_fleet,
+    load_fleet_partially,
     locate_violation,
     require_clusters,
 )
 from generator.source.repository import SourceTree, read_tree
 from generator.spec import defaults, rules, transitions
+from generator.spec.address_rules import has_credentials
 from generator.spec.catalog import Catalog, KKPRelease, kkp_minor, load_catalog
 from generator.spec.charts import load_charts
 from generator.spec.models.kubermatic import (
+    APISERVER_URL_ANNOTATION,
+    ARGOCD_PATH_ANNOTATION,
+    ARGOCD_REPO_ANNOTATION,
+    ARGOCD_REVISION_ANNOTATION,
     KKP_VERSION_ANNOTATION,
+    SEED_DESTINATION_ANNOTATION,
 )
 from generator.spec.models.resolved import ResolvedCluster
 from generator.spec.rule_types import RuleContext, Subject
@@ -67,6 +76,156 @@ def _release(fleet: Fleet, opts: SourceOptions, catalog: Catalog) -> KKPRelease:
     )
 
 
+_CONFIG_ANNOTATIONS = (
+    KKP_VERSION_ANNOTATION,
+    APISERVER_URL_ANNOTATION,
+    ARGOCD_REPO_ANNOTATION,
+    ARGOCD_REVISION_ANNOTATION,
+    ARGOCD_PATH_ANNOTATION,
+    SEED_DESTINATION_ANNOTATION,
+)
+# Whole-value forms (fullmatch, ASCII): what is written into every Application.
+_SETTING_FORMS = {
+    ARGOCD_PATH_ANNOTATION: (
+        re.compile(r"/?[A-Za-z0-9_-][A-Za-z0-9._-]*(/[A-Za-z0-9_-][A-Za-z0-9._-]*)*/?"),
+        "a folder of the repository such as rendered/fleet (no '..', spaces or newlines)",
+    ),
+    ARGOCD_REVISION_ANNOTATION: (
+        re.compile(r"[A-Za-z0-9_][A-Za-z0-9._/-]*"),
+        "a branch, tag or commit such as main, v1.2.0 or HEAD",
+    ),
+    SEED_DESTINATION_ANNOTATION: (
+        re.compile(r"[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?"),
+        "the Argo CD cluster name of the seed, a DNS name such as in-cluster",
+    ),
+}
+_READ_GATES = ("KonnectivityService",)
+
+
+def _config_diagnostic(
+    fleet: Fleet, key: tuple[str, ...], code: str, texts: tuple[str, str]
+) -> Diagnostic:
+    where = fleet.config_source.locate(key) if fleet.config_source else Location("kubermatic.yaml")
+    return Diagnostic(code, where, ".".join(key), texts[0], texts[1])
+
+
+def _config_settings(fleet: Fleet) -> Iterator[Diagnostic]:
+    """kkpgen's annotations and the feature gates it reads: a typo is an error, not a
+    setting silently ignored, and values are checked whole before they reach any file."""
+    annotations = fleet.config.metadata.annotations
+    for key in sorted(k for k in annotations if k.startswith("kkpgen/")):
+        path = ("metadata", "annotations", key)
+        if key not in _CONFIG_ANNOTATIONS:
+            close = difflib.get_close_matches(key, _CONFIG_ANNOTATIONS, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            yield _config_diagnostic(
+                fleet,
+                path,
+                "config.annotation.unknown",
+                (
+                    f"unknown kkpgen annotation {key!r} in kubermatic.yaml",
+                    hint + f"kkpgen reads: {', '.join(_CONFIG_ANNOTATIONS)}",
+                ),
+            )
+        elif key in _SETTING_FORMS:
+            form, what = _SETTING_FORMS[key]
+            value = annotations[key]
+            bad = not form.fullmatch(value) or ".." in value.split("/") or ".." in value
+            if bad and not (key == ARGOCD_PATH_ANNOTATION and value == ""):
+                yield _config_diagnostic(
+                    fleet,
+                    path,
+                    "config.annotation.invalid",
+                    (f"{key} {value!r} is not valid", f"write {what}"),
+                )
+    for gate in sorted(fleet.config.spec.feature_gates):
+        close = difflib.get_close_matches(gate, _READ_GATES, n=1, cutoff=0.8)
+        if close and close[0] != gate:
+            yield _config_diagnostic(
+                fleet,
+                ("spec", "featureGates", gate),
+                "config.feature-gate.unknown",
+                (
+                    f"feature gate {gate!r} is not a KKP feature gate kkpgen knows",
+                    f"did you mean {close[0]!r}?",
+                ),
+            )
+
+
+def _config_problems(fleet: Fleet) -> list[Diagnostic]:
+    """URLs in kubermatic.yaml are copied into every Application or cluster: no secrets."""
+    problems = list(_config_settings(fleet))
+    annotations = fleet.config.metadata.annotations
+    for key in (ARGOCD_REPO_ANNOTATION, APISERVER_URL_ANNOTATION):
+        value = annotations.get(key)
+        if value and has_credentials(value):
+            path = ("metadata", "annotations", key)
+            problems.append(
+                Diagnostic(
+                    "config.url.credentials",
+                    fleet.config_source.locate(path) if fleet.config_source else Location(""),
+                    f"metadata.annotations.{key}",
+                    f"{key} carries credentials (user info before '@'); kkpgen would copy "
+                    "them into every generated file that names this URL",
+                    "remove them: Argo CD reads repository credentials from its own Secrets",
+                )
+            )
+    return problems
+
+
+DECOMMISSION_LABEL = "kkpgen/decommission"
+
+
+def _load_base(opts: SourceOptions) -> tuple[Fleet | None, list[Diagnostic]]:
+    """The base fleet, and its own errors as warnings about the base: a pull request that
+    fixes (or deletes) a broken file of the base must pass. Its clusters that do not load
+    count as new, so no transition is checked for them."""
+    if opts.base is None:
+        return None, []
+    base, problems = load_fleet_partially(read_tree(opts.repo, opts.base))
+    return base, [
+        Diagnostic(
+            d.code,
+            replace(d.location, ref=opts.base),
+            d.field,
+            f"in the base {opts.base}: {d.message}",
+            f"{d.hint} (a problem of the base: it does not fail this check; transitions of "
+            "the clusters it holds are not checked)",
+            "warning",
+            d.cluster,
+        )
+        for d in problems
+    ]
+
+
+def _removed_clusters(base: Fleet, head: Fleet) -> list[Diagnostic]:
+    """A cluster deleted from the repository takes its Applications with it, and Argo CD
+    would prune the CNI of a running cluster: only a decommissioned cluster may go."""
+    found = []
+    for loaded in base.clusters:
+        if head.cluster(loaded.name) is not None:
+            continue
+        marked = loaded.cluster.metadata.labels.get(DECOMMISSION_LABEL) == "true"
+        found.append(
+            Diagnostic(
+                "cluster.removed" if not marked else "cluster.decommissioned",
+                replace(loaded.locate(("metadata", "name")), ref=base.ref),
+                "metadata.name",
+                f"cluster {loaded.name!r} is deleted"
+                + (
+                    " (it was marked for decommissioning)"
+                    if marked
+                    else "; its Applications and the network of a running cluster would be pruned"
+                ),
+                f'first merge the label {DECOMMISSION_LABEL}: "true" on the cluster, then '
+                "delete its file",
+                "notice" if marked else "error",
+                loaded.name,
+            )
+        )
+    return found
+
+
 def _patch_ranges(catalog: Catalog) -> str:
     by_minor: dict[str, list[str]] = {}
     for patch in catalog.patches:
@@ -106,9 +265,11 @@ def check_fleet(
     fleet = load_fleet(tree if tree is not None else read_tree(opts.repo, opts.ref))
     require_clusters(fleet)
     release = _release(fleet, opts, catalog)
-    base = load_fleet(read_tree(opts.repo, opts.base)) if opts.base else None
+    base, base_problems = _load_base(opts)
     ctx = RuleContext(catalog, release, fleet.config)
-    found: list[Diagnostic] = []
+    found: list[Diagnostic] = _config_problems(fleet) + base_problems
+    if base is not None and not only:
+        found += _removed_clusters(base, fleet)
     resolved_all: list[ResolvedCluster] = []
     for loaded, resolved, previous in _resolve_all(
         fleet, base=base, release=release, catalog=catalog

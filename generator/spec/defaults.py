@@ -195,7 +195,8 @@ def resolve_address(loaded: LoadedCluster, url_template: str | None) -> Resolved
 
 
 def _port(text: str | None) -> int:
-    return int(text) if text and text.isdigit() and 0 < int(text) < 65536 else 0
+    # ASCII only: "²".isdigit() is true, and int("²") raises (rules.py reports the value).
+    return int(text) if text and text.isascii() and text.isdigit() and 0 < int(text) < 65536 else 0
 
 
 def resolve_cluster(
@@ -258,6 +259,14 @@ def resolved_document(loaded: LoadedCluster, resolved: ResolvedCluster) -> dict[
     document["address"] = {
         **(address if isinstance(address, dict) else {}),
         "url": resolved.address.url,
+    }
+    # Of spec.cloud, only what kkpgen reads: the provider's name (its credentials and
+    # settings, e.g. accessKeyID, never reach the output).
+    cloud = loaded.cluster.spec.cloud
+    spec["cloud"] = {
+        **({"dc": cloud.dc} if cloud.dc is not None else {}),
+        **({"providerName": cloud.provider_name} if cloud.provider_name is not None else {}),
+        **{provider: {} for provider in cloud.providers()},
     }
     spec["version"] = resolved.kubernetes_version
     spec["cniPlugin"] = {"type": resolved.cni.type, "version": resolved.cni.version}

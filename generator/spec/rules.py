@@ -9,6 +9,11 @@ from collections.abc import Iterator
 import netaddr
 
 from generator.diagnostics import Violation
+from generator.spec.address_rules import (
+    apiserver_address_known,
+    kkpgen_annotations_known,
+    port_annotations_valid,
+)
 from generator.spec.catalog import parse_version
 from generator.spec.release_rules import (
     cni_none_has_no_version,
@@ -28,10 +33,15 @@ def _versions(items: tuple[str, ...]) -> str:
     return ", ".join(items) if items else "(none)"
 
 
+# A Kubernetes release: three numbers, ASCII digits, no leading zeros, nothing after (a
+# suffix such as "-a: b" or a trailing newline would be written raw into manifests).
+_KUBERNETES_VERSION = re.compile(r"v?(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)")
+
+
 def kubernetes_version_is_semver(subject: Subject, _: RuleContext) -> Iterator[Violation]:
     """KKP: "version is required" and must parse as a semantic version."""
     version = subject.loaded.cluster.spec.version
-    if parse_version(version) is None or version.count(".") != 2:
+    if not _KUBERNETES_VERSION.fullmatch(version) or parse_version(version) is None:
         yield Violation(
             "cluster.version.invalid",
             ("spec", "version"),
@@ -171,8 +181,31 @@ def _cidr_problem(text: str) -> str | None:
         return "a CIDR needs a prefix length, e.g. 10.0.0.0/16"
     if network.version != 4:  # dual-stack arrived in KKP v2.21; v2.17-v2.20 are IPv4-only
         return "IPv6 is not supported by KKP v2.17-v2.20"
+    problem = _form_problem(text, network)
+    if problem:
+        return problem
     if network.ip != network.network:
         return f"host bits set; the network is {network.cidr}"
+    return None
+
+
+_OCTET = r"(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_IPV4_CIDR = re.compile(rf"{_OCTET}(\.{_OCTET}){{3}}/(3[0-2]|[12]?[0-9])")
+# Ranges a pod or service address can never take: "this network", loopback, link-local
+# (NodeLocal DNS listens on 169.254.20.10), multicast and the reserved class E.
+_RESERVED = tuple(
+    netaddr.IPNetwork(r)
+    for r in ("0.0.0.0/8", "127.0.0.0/8", "169.254.0.0/16", "224.0.0.0/4", "240.0.0.0/4")
+)
+_MAX_POD_PREFIX = 24  # KKP gives each node a /24 of the pods range
+
+
+def _form_problem(text: str, network: netaddr.IPNetwork) -> str | None:
+    if not _IPV4_CIDR.fullmatch(text):  # netaddr also takes netmasks, spaces, a newline
+        return "write it as a.b.c.d/n: ASCII digits, a prefix length, no spaces or netmask"
+    reserved = next((r for r in _RESERVED if network in r or r in network), None)
+    if reserved is not None:
+        return f"overlaps {reserved}, which is reserved (loopback, link-local, multicast)"
     return None
 
 
@@ -186,6 +219,10 @@ def _too_small(name: str, block: str) -> str | None:
     # kube-dns takes the 10th address of the services range (KKP UserClusterDNSResolverIP);
     # a smaller range rendered an empty DNS address into the manifests.
     if name != "services":
+        prefix = int(block.rpartition("/")[2])
+        if prefix > _MAX_POD_PREFIX:
+            size = f"/{_MAX_POD_PREFIX}"
+            return f"too small: each node takes a {size}; use a {size} or larger"
         return None
     first, last = _cidr_range(block)
     if last - first + 1 <= 10:
@@ -282,28 +319,10 @@ def hubble_addon_allowed(subject: Subject, ctx: RuleContext) -> Iterator[Violati
             )
 
 
-def apiserver_address_known(subject: Subject, _: RuleContext) -> Iterator[Violation]:
-    """Nodes (kube-proxy, Cilium without kube-proxy, tunnel agents) dial the apiserver."""
-    address = subject.resolved.address
-    if not address.url:
-        yield Violation(
-            "cluster.address.missing",
-            ("address", "url"),
-            "the apiserver address of the cluster is not known",
-            "set address.url (as KKP shows it, e.g. https://<name>.<seed-domain>:6443)"
-            ", or the kkpgen/apiserver-url annotation in kubermatic.yaml",
-        )
-    elif not address.host or not address.url.startswith("https://"):
-        yield Violation(
-            "cluster.address.invalid",
-            ("address", "url"),
-            f"address.url {address.url!r} is not an https URL",
-            "write it as https://<host>:<port>",
-        )
-
-
 RULES: tuple[Rule, ...] = (
     apiserver_address_known,
+    kkpgen_annotations_known,
+    port_annotations_valid,
     kubernetes_version_is_semver,
     kubernetes_version_supported,
     cni_type_supported,

@@ -1,55 +1,154 @@
-"""Addon variables: an Addon may set only the keys its chart's values.yaml documents."""
+"""Addon variables: an Addon may set only what its chart's values.schema.json allows.
+
+The schema (Helm's convention, beside values.yaml) gives every key its type and form, so a
+value that would change a manifest's shape (`replicas: "1\\n---\\nkind: Secret"`, `null`, a
+string where an object belongs) is refused here, at the Addon's file and line, before any
+template sees it. Patterns match the whole value with ASCII classes: Python's `$` also
+matches before a trailing newline, and `\\d` matches any Unicode digit.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import difflib
+import json
+import re
+from collections.abc import Iterator, Mapping
+from typing import cast
+
+import jsonschema
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
 
 from generator.diagnostics import Diagnostic
-from generator.source.fleet import LoadedCluster
+from generator.source.fleet import LoadedAddon, LoadedCluster
+from generator.source.sourcemap import format_field
 from generator.spec.charts import Chart
 
+_MAX_KEYS_IN_HINT = 8
+_MAX_VALUE_SHOWN = 60  # a value on one line of the terminal
 
-def _unknown_keys(
-    variables: Mapping[str, object], values: Mapping[str, object], prefix: tuple[str, ...]
-) -> list[tuple[str, ...]]:
-    unknown: list[tuple[str, ...]] = []
-    for key, value in variables.items():
-        if key not in values:
-            unknown.append((*prefix, key))
-        elif isinstance(value, Mapping) and isinstance(values[key], Mapping):
-            unknown += _unknown_keys(value, values[key], (*prefix, key))  # type: ignore[arg-type]
-    return unknown
+
+def _whole_match(
+    validator: object, pattern: str, instance: object, schema: object
+) -> Iterator[ValidationError]:
+    """JSON Schema `pattern`, anchored on the whole value: `^a$` refuses "a\\n"."""
+    del validator, schema
+    if isinstance(instance, str):
+        body = pattern.removeprefix("^").removesuffix("$")
+        if re.fullmatch(f"(?:{body})", instance, re.ASCII) is None:
+            yield ValidationError(f"{json.dumps(instance)} does not match {pattern!r}")
+
+
+def _is_integer(checker: object, instance: object) -> bool:
+    """Integers only: 1.0 and true are not replica counts."""
+    del checker
+    return isinstance(instance, int) and not isinstance(instance, bool)
+
+
+_Validator = jsonschema.validators.extend(  # type: ignore[no-untyped-call]  # untyped upstream
+    Draft202012Validator,
+    validators={"pattern": _whole_match},
+    type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_integer),
+)
+
+
+def _describe(schema: Mapping[str, object], root: Mapping[str, object]) -> str:
+    """The `description` of a schema node, following one `$ref`."""
+    if "description" in schema:
+        return str(schema["description"])
+    ref = schema.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/$defs/"):
+        defs = cast("Mapping[str, Mapping[str, object]]", root.get("$defs", {}))
+        return str(defs.get(ref.removeprefix("#/$defs/"), {}).get("description", ""))
+    return ""
+
+
+def _properties(schema: Mapping[str, object]) -> list[str]:
+    return sorted(cast("Mapping[str, object]", schema.get("properties", {})))
+
+
+def _unknown_key_hint(key: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(key, known, n=1)
+    shown = ", ".join(known[:_MAX_KEYS_IN_HINT]) + (
+        ", ..." if len(known) > _MAX_KEYS_IN_HINT else ""
+    )
+    known_text = f"known keys here: {shown}" if known else "this value takes no keys"
+    return f"did you mean {close[0]!r}? {known_text}" if close else known_text
+
+
+def _diagnostics(
+    error: ValidationError, addon: LoadedAddon, chart: Chart, cluster: str
+) -> Iterator[Diagnostic]:
+    root = chart.schema or {}
+    path = tuple(error.absolute_path)
+    if error.validator == "additionalProperties" and isinstance(error.instance, Mapping):
+        known = _properties(cast("Mapping[str, object]", error.schema))
+        for key in sorted(k for k in error.instance if k not in known):
+            field_path = ("spec", "variables", *path, key)
+            yield Diagnostic(
+                "addon.variables.unknown",
+                addon.source.locate(field_path),
+                format_field(field_path),
+                f"unknown variable {format_field((*path, key))!r} for the {chart.name} addon",
+                _unknown_key_hint(str(key), known),
+                cluster=cluster,
+            )
+        return
+    field_path = ("spec", "variables", *path)
+    value = json.dumps(error.instance, default=str)
+    if len(value) > _MAX_VALUE_SHOWN:
+        value = value[: _MAX_VALUE_SHOWN - 3] + "..."
+    expected = _describe(cast("Mapping[str, object]", error.schema), root)
+    yield Diagnostic(
+        "addon.variables.invalid",
+        addon.source.locate(field_path),
+        format_field(field_path),
+        f"{value} is not a valid value for {format_field(path)!r} of the {chart.name} addon",
+        f"expected {expected}" if expected else error.message,
+        cluster=cluster,
+    )
+
+
+def _duplicate(addon: LoadedAddon, first: LoadedAddon, cluster: str) -> Diagnostic:
+    where = first.source.locate(("spec", "name"))
+    return Diagnostic(
+        "addon.duplicate",
+        addon.source.locate(("spec", "name")),
+        "spec.name",
+        f"a second {addon.addon.spec.name!r} Addon for cluster {cluster!r}; the first is at "
+        f"{where.file}:{where.line}",
+        "merge the two Addons' variables into one Addon",
+        cluster=cluster,
+    )
 
 
 def check_addon_variables(loaded: LoadedCluster, charts: Mapping[str, Chart]) -> list[Diagnostic]:
-    """Addon spec.variables may only set keys the chart's values.yaml documents."""
+    """Addon spec.variables against the chart's values.schema.json; one Addon per chart."""
     problems = []
+    seen: dict[str, LoadedAddon] = {}
     for addon in loaded.addons:
-        chart = charts.get(addon.addon.spec.name)
+        name = addon.addon.spec.name
+        if name in seen:
+            problems.append(_duplicate(addon, seen[name], loaded.name))
+            continue
+        seen[name] = addon
+        chart = charts.get(name)
         if chart is None:
             problems.append(
                 Diagnostic(
                     "addon.unknown",
                     addon.source.locate(("spec", "name")),
                     "spec.name",
-                    f"addon {addon.addon.spec.name!r} is not part of the network layer; kkpgen "
-                    "does not render it",
+                    f"addon {name!r} is not part of the network layer; kkpgen does not render it",
                     f"kkpgen charts: {', '.join(sorted(charts))}",
                     severity="notice",
                     cluster=loaded.name,
                 )
             )
             continue
-        for path in _unknown_keys(addon.addon.spec.variables or {}, chart.values, ()):
-            field_path = ("spec", "variables", *path)
-            problems.append(
-                Diagnostic(
-                    "addon.variables.unknown",
-                    addon.source.locate(field_path),
-                    ".".join(field_path),
-                    f"unknown variable {'.'.join(path)!r} for the {chart.name} addon",
-                    f"known keys: {', '.join(sorted(chart.values))}",
-                    cluster=loaded.name,
-                )
-            )
+        variables = addon.addon.spec.variables or {}
+        validator = _Validator(chart.schema or {"type": "object", "additionalProperties": False})
+        errors = sorted(validator.iter_errors(variables), key=lambda e: list(map(str, e.path)))
+        for error in errors:
+            problems.extend(_diagnostics(error, addon, chart, loaded.name))
     return problems

@@ -36,7 +36,7 @@ def select_backend(name: BackendName, *, kubeconform_path: str | None) -> Backen
     raise environment_error(
         "validate.kubeconform.missing",
         message="kubeconform was asked for but is not on PATH",
-        hint=f"{_INSTALL}, pass --kubeconform PATH, or use --validator builtin",
+        hint=f"{_INSTALL}, pass --kubeconform PATH, or use --backend builtin",
     )
 
 
@@ -46,7 +46,10 @@ def _usable(path: str) -> str:
         raise environment_error(
             "validate.kubeconform.unusable",
             message=f"kubeconform at {path!r} is not an executable file",
-            hint=f"point --kubeconform at the kubeconform binary, or {_INSTALL}",
+            hint=(
+                f"point --kubeconform at the kubeconform binary, {_INSTALL}, "
+                "or use --backend builtin"
+            ),
         )
     return resolved
 

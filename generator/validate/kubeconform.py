@@ -21,7 +21,7 @@ _NO_SCHEMA = re.compile(r"^could not find schema for (.+)$")
 _QUOTED = re.compile(r"'([^']*)'")
 _CHUNK = 2000  # files per kubeconform run
 _TIMEOUT = 600  # seconds; a hung binary must not hang CI forever
-_HINT = "install kubeconform >= 0.7 (github.com/yannh/kubeconform/releases), or --validator builtin"
+_HINT = "install kubeconform >= 0.7 (github.com/yannh/kubeconform/releases), or --backend builtin"
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ from click.testing import Result
 from jsonschema import Draft202012Validator
 
 from generator.gitops import report
-from tests.conftest import Repo, cluster_yaml, git
+from tests.conftest import CONFIG, Repo, cluster_yaml, git
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "fixtures"
@@ -398,10 +398,12 @@ def test_pre_commit_hook_runs_check_on_spec_files() -> None:
 
 # --- kkpgen init --------------------------------------------------------------------------
 
+WHEEL = "wheels/kkpgen-0.1.0-py3-none-any.whl"
+
 
 def test_init_creates_a_repo_that_checks_renders_and_diffs(run_cli: RunCli, tmp_path: Path) -> None:
     repo = tmp_path / "fleet"
-    result = run_cli(["init", str(repo)])
+    result = run_cli(["init", str(repo), "--kkpgen-wheel", WHEEL])
     assert f"created {repo / 'clusters/example.yaml'}" in result.stderr
     run_cli(["check", "--repo", str(repo)])
     run_cli(
@@ -428,24 +430,105 @@ def test_init_creates_a_repo_that_checks_renders_and_diffs(run_cli: RunCli, tmp_
 def test_init_writes_a_ci_workflow_that_checks_renders_and_diffs(
     run_cli: RunCli, tmp_path: Path
 ) -> None:
-    run_cli(["init", str(tmp_path / "fleet")])
+    run_cli(
+        ["init", str(tmp_path / "fleet"), "--kkpgen-repo", "https://git.example.com/kkpgen.git"]
+    )
     workflow = yaml.safe_load((tmp_path / "fleet/.github/workflows/kkpgen.yml").read_text())
+    assert workflow["env"]["KKPGEN_REQUIREMENT"] == (
+        "kkpgen @ git+https://git.example.com/kkpgen.git@v0.1.0"
+    )
     steps = workflow["jobs"]["kkpgen"]["steps"]
     assert steps[0]["with"]["fetch-depth"] == 0
     commands = [s.get("run", "") for s in steps]
     base = "--base origin/${{ github.base_ref }}"
+    assert 'python -m pip install "$KKPGEN_REQUIREMENT"' in commands
     assert f"kkpgen check {base} --format github" in commands
     assert "kkpgen render --validate --out rendered" in commands
     assert any(c.startswith(f"kkpgen diff {base} --format markdown") for c in commands)
     assert (tmp_path / "fleet/.gitignore").is_file()
-
-
-def test_init_refuses_a_folder_that_is_not_empty(run_cli: RunCli, tmp_path: Path) -> None:
-    (tmp_path / "fleet").mkdir()
-    (tmp_path / "fleet/notes.txt").write_text("mine")
-    result = run_cli(["init", str(tmp_path / "fleet")], expect=1)
-    assert result.stderr.splitlines() == [
-        f"{tmp_path / 'fleet'}: error[init.not-empty]: {tmp_path / 'fleet'} is not an empty folder",
-        "  hint: pass a new or empty folder: kkpgen init DIR",
+    hooks = yaml.safe_load((tmp_path / "fleet/.pre-commit-config.yaml").read_text())
+    assert hooks["repos"] == [
+        {
+            "repo": "https://git.example.com/kkpgen.git",
+            "rev": "v0.1.0",
+            "hooks": [{"id": "kkpgen-check"}],
+        }
     ]
-    assert sorted(p.name for p in (tmp_path / "fleet").iterdir()) == ["notes.txt"]
+
+
+def test_init_writes_gitlab_ci_on_request(run_cli: RunCli, tmp_path: Path) -> None:
+    run_cli(["init", str(tmp_path / "fleet"), "--ci", "gitlab", "--kkpgen-wheel", WHEEL])
+    pipeline = yaml.safe_load((tmp_path / "fleet/.gitlab-ci.yml").read_text())
+    assert pipeline["variables"]["KKPGEN_REQUIREMENT"] == WHEEL
+    assert pipeline["kkpgen"]["before_script"] == ['python -m pip install "$KKPGEN_REQUIREMENT"']
+    assert not (tmp_path / "fleet/.github").exists()
+
+
+def test_init_puts_a_modeline_on_every_yaml_document_it_writes(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
+    repo = tmp_path / "fleet"
+    run_cli(["init", str(repo), "--kkpgen-wheel", WHEEL])
+    schema = json.loads((repo / "kkpgen.schema.json").read_text())
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    for spec in (repo / "kubermatic.yaml", repo / "clusters/example.yaml"):
+        documents = spec.read_text().split("\n---\n")
+        assert len(documents) >= 1
+        for document in documents:
+            modeline = document.splitlines()[0]
+            target = modeline.removeprefix("# yaml-language-server: $schema=")
+            assert target != modeline, f"{spec.name}: {modeline}"
+            assert (spec.parent / target).resolve() == (repo / "kkpgen.schema.json").resolve()
+    kinds = [d["kind"] for d in yaml.safe_load_all((repo / "clusters/example.yaml").read_text())]
+    assert kinds == ["Cluster", "Addon"]
+
+
+def test_init_in_an_existing_repository_adds_what_is_missing_and_keeps_the_rest(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
+    repo = tmp_path / "fleet"
+    (repo / "clusters").mkdir(parents=True)
+    (repo / "kubermatic.yaml").write_text(CONFIG)
+    (repo / "clusters/c1.yaml").write_text(cluster_yaml())
+    (repo / ".gitignore").write_text("mine\n")
+    before = {p: p.read_bytes() for p in repo.rglob("*") if p.is_file()}
+    result = run_cli(["init", str(repo), "--kkpgen-wheel", WHEEL])
+    assert {p: p.read_bytes() for p in before} == before
+    assert f"kept {repo / 'kubermatic.yaml'} (already there)" in result.stderr
+    assert f"kept {repo / '.gitignore'} (already there)" in result.stderr
+    assert f"created {repo / '.pre-commit-config.yaml'}" in result.stderr
+    assert not (repo / "clusters/example.yaml").exists()  # it would render as a cluster
+    again = run_cli(["init", str(repo)])  # everything there: no source needed
+    assert "created" not in again.stderr
+    run_cli(["check", "--repo", str(repo)])
+
+
+def test_init_without_a_kkpgen_source_says_how_to_give_one(run_cli: RunCli, tmp_path: Path) -> None:
+    result = run_cli(["init", str(tmp_path / "fleet")], expect=1)
+    assert "--kkpgen-repo GIT_URL" in result.stderr
+    assert not (tmp_path / "fleet").exists()
+    run_cli(["init", str(tmp_path / "fleet"), "--ci", "none"])
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://ci:s3cret@git.example.com/kkpgen.git",
+        "https://ghp_token@github.com/org/kkpgen.git",
+        "https://git.example.com/kkpgen.git\nrev: main",
+    ],
+    ids=["user-and-password", "token-as-user", "newline"],
+)
+def test_init_refuses_a_kkpgen_url_with_credentials(
+    run_cli: RunCli, tmp_path: Path, url: str
+) -> None:
+    result = run_cli(["init", str(tmp_path / "fleet"), "--kkpgen-repo", url], expect=1)
+    assert "init.kkpgen-repo" in result.stderr
+    assert not (tmp_path / "fleet").exists()
+
+
+def test_init_below_a_regular_file_is_an_environment_error(run_cli: RunCli, tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("x")
+    result = run_cli(["init", str(tmp_path / "file/fleet"), "--ci", "none"], expect=4)
+    assert "init.unwritable" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -244,7 +244,7 @@ CASES: dict[str, Case] = {
         code="schema.string-type",
         line=9,
         field="spec.cniPlugin.version",
-        hint='quote the value: "3.22"',
+        hint='write the version as a string with its v: "v3.22"',
     ),
     "label-value-is-an-int": bad(
         cluster_yaml("bad", labels="unsafe-cni-upgrade: 1\n"),

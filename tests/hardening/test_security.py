@@ -76,11 +76,21 @@ spec:
     out = tmp_path / "injected"
     argv = ["render", "--repo", str(good_fleet.repo), "--out", str(out)]
     result = CliRunner().invoke(main, argv, catch_exceptions=False)
-    assert result.exit_code == 0, result.stderr
-    (cronjob,) = out.glob("good/*/hubble/cronjob-*.yaml")
-    schedule = yaml.safe_load(cronjob.read_text())["spec"]["schedule"]
-    assert schedule == "{{ 7 * 7 }} {% include '../../etc/passwd' %}"
-    assert "root:x:0:0" not in "".join(p.read_text() for p in out.rglob("*.yaml"))
+    # the chart's values.schema.json refuses it at the Addon (issue 14, class 1) ...
+    assert_rejected(
+        result,
+        code="addon.variables.invalid",
+        file="clusters/good.yaml",
+        line=18,
+        field="spec.variables.certgen.schedule",
+    )
+    assert "root:x:0:0" not in result.stderr
+    # ... and past the schema, the template still prints it as data
+    env = build_environment(tmp_path)
+    (tmp_path / "t.yaml").write_text("schedule: {{ values.schedule | quote }}\n")
+    value = "{{ 7 * 7 }} {% include '../../etc/passwd' %}"
+    rendered = env.get_template("t.yaml").render(values={"schedule": value})
+    assert yaml.safe_load(rendered) == {"schedule": value}
 
 
 def test_yaml_tags_never_run_code(good_fleet: GoodFleet, tmp_path: Path) -> None:

@@ -249,7 +249,7 @@ def test_unusable_kubeconform_is_an_environment_error(
         )
     assert caught.value.exit_code == ExitCode.ENVIRONMENT
     assert caught.value.diagnostics[0].code == "validate.kubeconform.failed"
-    assert "--validator builtin" in caught.value.diagnostics[0].hint
+    assert "--backend builtin" in caught.value.diagnostics[0].hint
 
 
 def test_kubeconform_asked_for_but_missing_is_an_environment_error(

@@ -34,7 +34,7 @@ app.kubernetes.io/part-of: kkp-network
 - --hubble-ca-reuse-secret
 - --hubble-server-cert-generate
 - --hubble-server-cert-common-name=*.default.hubble-grpc.cilium.io
-- --hubble-server-cert-validity-duration={{ values.certgen.certValidityDuration }}
+- {{ ("--hubble-server-cert-validity-duration=" ~ values.certgen.certValidityDuration) | quote }}
 - --hubble-relay-client-cert-generate
-- --hubble-relay-client-cert-validity-duration={{ values.certgen.certValidityDuration }}
+- {{ ("--hubble-relay-client-cert-validity-duration=" ~ values.certgen.certValidityDuration) | quote }}
 {%- endmacro %}

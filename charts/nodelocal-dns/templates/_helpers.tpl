@@ -55,9 +55,9 @@ app.kubernetes.io/name: node-local-dns
         force_tcp
     }
 {% endif %}
-    prometheus :{{ values.metricsPort }}
+    prometheus :{{ values.metricsPort | toyaml }}
 {% if cluster_zone %}
-    health {{ cluster.network.node_local_dns_ip }}:{{ values.healthPort }}
+    health {{ cluster.network.node_local_dns_ip }}:{{ values.healthPort | toyaml }}
 {% endif %}
 }
 {%- endmacro %}

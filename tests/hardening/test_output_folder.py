@@ -1,0 +1,96 @@
+"""Class 7: the output folder (issue 14).
+
+--out inside clusters/ or at / is refused before anything is written; a linked --out stays a
+link (kkpgen swaps the folder it names) and shares one lock with that folder's own name; the
+staging of a killed run is removed by the next run, under the lock.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from generator.cli import main
+from generator.output.staging import lock_path
+from tests.hardening.conftest import GoodFleet, assert_out_untouched, assert_rejected, tree
+
+
+def _render(fleet: GoodFleet, out: Path | str) -> tuple[int, str]:
+    argv = ["render", "--repo", str(fleet.repo), "--out", str(out)]
+    result = CliRunner().invoke(main, argv, catch_exceptions=False)
+    return result.exit_code, result.stderr
+
+
+@pytest.mark.parametrize("inside", ["clusters", "clusters/rendered", "clusters/a/b"])
+def test_out_inside_the_clusters_folder_is_refused(good_fleet: GoodFleet, inside: str) -> None:
+    out = good_fleet.repo / inside
+    status, stderr = _render(good_fleet, out)
+    assert_rejected((status, stderr), code="output.refused", file=str(out), line=None, exit_code=4)
+    assert "inside the spec folder" in stderr
+    assert not (good_fleet.repo / "clusters" / "rendered").exists()
+    # and the fleet still renders: nothing was written below clusters/
+    assert _render(good_fleet, good_fleet.out)[0] == 0
+    assert_out_untouched(good_fleet)
+
+
+def test_out_as_the_root_folder_is_refused_and_leaves_nothing_in_it(
+    good_fleet: GoodFleet,
+) -> None:
+    before = sorted(Path("/").iterdir())
+    status, stderr = _render(good_fleet, "/")
+    assert_rejected((status, stderr), code="output.refused", file="/", line=None, exit_code=4)
+    assert "root folder" in stderr
+    assert sorted(Path("/").iterdir()) == before
+
+
+def test_a_linked_out_stays_a_link_and_its_folder_is_updated(
+    good_fleet: GoodFleet, tmp_path: Path
+) -> None:
+    link = tmp_path / "link"
+    link.symlink_to(good_fleet.out)
+    good_fleet.write(
+        {
+            "clusters/good.yaml": (good_fleet.repo / "clusters/good.yaml")
+            .read_text()
+            .replace('"1.23.6"', '"1.23.7"')
+        }
+    )
+    status, stderr = _render(good_fleet, link)
+    assert status == 0, stderr
+    assert link.is_symlink()
+    assert tree(good_fleet.out) != good_fleet.before
+    assert b"1.23.7" in (good_fleet.out / "good" / "resolved.yaml").read_bytes()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".link.")] == []
+
+
+def test_a_link_and_its_folder_share_one_lock(good_fleet: GoodFleet, tmp_path: Path) -> None:
+    link = tmp_path / "link"
+    link.symlink_to(good_fleet.out)
+    assert lock_path(link) == lock_path(good_fleet.out)
+    assert lock_path(tmp_path / "." / "out") == lock_path(good_fleet.out)
+
+
+@pytest.mark.parametrize("kind", ["staging", "backup", "record"])
+def test_what_a_killed_run_left_beside_out_is_removed_by_the_next_run(
+    good_fleet: GoodFleet, kind: str
+) -> None:
+    parent = good_fleet.out.parent
+    leftover = {
+        "staging": parent / ".out.tmp-abcd1234",
+        "backup": parent / ".out.old-12345",
+        "record": parent / ".out.rec-12345",
+    }[kind]
+    if kind == "record":
+        leftover.write_text("{}")
+    else:
+        (leftover / "c1").mkdir(parents=True)
+        (leftover / "c1" / "x.yaml").write_text("a: 1\n")
+    unrelated = parent / ".outside.tmp-abcd1234"  # another folder's name: left alone
+    unrelated.mkdir()
+    status, stderr = _render(good_fleet, good_fleet.out)
+    assert status == 0, stderr
+    assert not leftover.exists()
+    assert unrelated.exists()
+    assert tree(good_fleet.out) == good_fleet.before
