@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import re
 from dataclasses import dataclass
@@ -209,8 +210,12 @@ def skeleton(root: Path, options: InitOptions) -> dict[str, str]:
 def init_repo(root: Path, options: InitOptions) -> InitResult:
     """Add every missing file of the skeleton to `root` (created if absent); keep the rest."""
     try:
-        if root.exists() and not root.is_dir():
-            raise NotADirectoryError(f"{root} is not a folder")
+        # The place comes first: no option makes a folder below a regular file writable.
+        for folder in (root, *root.parents):
+            if folder.exists():
+                if not folder.is_dir():
+                    raise NotADirectoryError(errno.ENOTDIR, "not a folder", str(folder))
+                break
         files = skeleton(root, options)
         created, kept = [], []
         for relative, text in sorted(files.items()):

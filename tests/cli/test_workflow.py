@@ -187,8 +187,9 @@ def test_diff_markdown_is_a_pr_comment_with_one_details_block_per_cluster(
     text = run_cli(args).stdout
     assert text.startswith("### kkpgen diff `base` -> `work tree`\n")
     assert "**2 clusters**: 0 added, 1 removed, 1 changed, 0 unchanged · **objects**: " in text
+    assert "> [!WARNING]\n> no wave, 1 cluster (disruption.cluster-removed): **c2**." in text
     assert (
-        "> [!WARNING]\n> no wave, 1 cluster (disruption.cni-version): **c1**. "
+        "\n> no wave, 1 cluster (disruption.cni-version): **c1**. "
         "c1: CNI version change Canal v3.21 -> v3.22"
     ) in text
     assert text.count("<details>") == text.count("</details>") == 2
@@ -542,7 +543,7 @@ def test_init_below_a_regular_file_is_an_environment_error(run_cli: RunCli, tmp_
 def test_diff_output_writes_the_full_report_and_groups_disruptions_by_wave(
     make_repo: MakeRepo, run_cli: RunCli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(report, "MARKDOWN_LIMIT", 4000)
+    monkeypatch.setattr(report, "MARKDOWN_LIMIT", 1200)
     labels = "kkpgen/rollout-wave: '2'\n"
     repo = make_repo(base={"clusters/c1.yaml": _canal("v3.21")})
     repo.write(
