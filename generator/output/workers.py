@@ -8,8 +8,10 @@ files it wrote, or its KkpgenError, through a pipe.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
+import signal
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from generator.diagnostics import KkpgenError
@@ -76,31 +78,54 @@ def write_in_workers(
     of equal size, so it stands for all of them without a channel back to the parent.
     """
     children: list[tuple[int, int]] = []
-    for index in range(jobs):
-        share = names[index::jobs]
-        share_files = _reporting(files, len(names), progress if index == 0 else None, jobs)
-        read_end, write_end = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the worker: render, report, and never return into the caller
-            os.close(read_end)
-            status = 0
-            try:
-                _child(share, files=share_files, write=write, pipe=write_end)
-            except BaseException:  # noqa: BLE001  a worker must always reach os._exit
-                status = 70
-            os._exit(status)
-        os.close(write_end)
-        children.append((pid, read_end))
-    return _collect(children)
+    try:
+        for index in range(jobs):
+            share = names[index::jobs]
+            share_files = _reporting(files, len(names), progress if index == 0 else None, jobs)
+            read_end, write_end = os.pipe()
+            # SIGTERM waits until the worker is on the list: a signal handled between fork
+            # and append lost the worker, which wrote on into the removed staging folder.
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+            pid = os.fork()
+            if pid == 0:  # the worker: render, report, and never return into the caller
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
+                os.close(read_end)
+                status = 0
+                try:
+                    _child(share, files=share_files, write=write, pipe=write_end)
+                except BaseException:  # noqa: BLE001  a worker must always reach os._exit
+                    status = 70
+                os._exit(status)
+            children.append((pid, read_end))
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
+            os.close(write_end)
+        return _collect(children)
+    except BaseException:
+        # Failed or interrupted (SIGTERM unwinds as an exception): no worker may go on
+        # writing into the staging folder the caller is about to remove.
+        _stop(children)
+        raise
 
 
-def _collect(children: Sequence[tuple[int, int]]) -> int:
+def _stop(children: list[tuple[int, int]]) -> None:
+    for pid, _ in children:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, 0)
+
+
+def _collect(children: list[tuple[int, int]]) -> int:
+    """Read each worker's report; a reaped worker leaves `children`, so none is killed twice."""
     total: int = 0
     failure: KkpgenError | OSError | None = None
-    for pid, read_end in children:
+    while children:
+        pid, read_end = children[0]
         with os.fdopen(read_end, "rb") as stream:
             payload = stream.read()
         _, status = os.waitpid(pid, 0)
+        children.pop(0)
         result = pickle.loads(payload) if payload else None  # noqa: S301  our own child
         if isinstance(result, KkpgenError | OSError):
             failure = failure or result

@@ -13,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from bench.fleet import make_fleet
@@ -23,10 +24,13 @@ from tests.hardening.conftest import GoodFleet, assert_out_untouched, assert_rej
 KKPGEN = Path(sys.executable).parent / "kkpgen"
 
 
-def test_sigterm_during_a_render_removes_the_staging_and_keeps_out(tmp_path: Path) -> None:
+@pytest.mark.parametrize("jobs", ["1", "2"], ids=["one-process", "workers"])
+def test_sigterm_during_a_render_removes_the_staging_and_keeps_out(
+    tmp_path: Path, jobs: str
+) -> None:
     repo = make_fleet(tmp_path / "repo", 60)
     out = tmp_path / "out"
-    argv = [str(KKPGEN), "render", "--repo", str(repo), "--out", str(out)]
+    argv = [str(KKPGEN), "render", "--repo", str(repo), "--out", str(out), "--jobs", jobs]
     assert subprocess.run(argv, capture_output=True, check=False).returncode == 0
     before = tree(out)
     config = (repo / "kubermatic.yaml").read_text()
