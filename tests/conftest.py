@@ -59,6 +59,13 @@ def git(repo: Path, *args: str) -> str:
     return result.stdout
 
 
+def commit_all(repo: Path, message: str) -> None:
+    """Stage and commit everything in `repo`, as a user with no git identity configured."""
+    identity = ["-c", "user.email=t@example.com", "-c", "user.name=t"]
+    git(repo, *identity, "add", "-A")
+    git(repo, *identity, "commit", "-qm", message)
+
+
 @dataclass
 class Repo:
     path: Path

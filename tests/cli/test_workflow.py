@@ -16,7 +16,7 @@ from click.testing import Result
 from jsonschema import Draft202012Validator
 
 from generator.gitops import report
-from tests.conftest import CONFIG, Repo, cluster_yaml, git
+from tests.conftest import CONFIG, Repo, cluster_yaml, commit_all, git
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "fixtures"
@@ -427,8 +427,7 @@ def test_init_creates_a_repo_that_checks_renders_and_diffs(run_cli: RunCli, tmp_
     assert (tmp_path / "rendered/argocd/applicationset-kkpgen-seed.yaml").is_file()
     assert (tmp_path / "rendered/example/seed/argocd.json").is_file()
     git(repo, "init", "-q", "-b", "main")
-    git(repo, "-c", "user.email=t@example.com", "-c", "user.name=t", "add", "-A")
-    git(repo, "-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-qm", "init")
+    commit_all(repo, "init")
     run_cli(["check", "--repo", str(repo), "--base", "HEAD"])
     assert "no changes" in run_cli(["diff", "--repo", str(repo), "--base", "HEAD"]).stdout
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from tests.conftest import git
+from tests.conftest import commit_all, git
 from tests.ship.conftest import Installed
 
 # The expressions GitHub fills in before a step's shell runs, as on a pull request into main.
@@ -35,17 +35,14 @@ def _repositories(installed: Installed, tmp_path: Path, ci: str) -> Path:
         ["kkpgen", "init", str(upstream), "--ci", ci, "--kkpgen-wheel", str(installed.wheel)],
         cwd=tmp_path,
     )
-    identity = ["-c", "user.email=t@example.com", "-c", "user.name=t"]
     git(upstream, "init", "-q", "-b", "main")
-    git(upstream, *identity, "add", "-A")
-    git(upstream, *identity, "commit", "-qm", "init")
+    commit_all(upstream, "init")
     work = tmp_path / "work"
     subprocess.run(["git", "clone", "-q", str(upstream), str(work)], check=True)
     git(work, "checkout", "-q", "-b", "add-second")
     example = (work / "clusters/example.yaml").read_text()
     (work / "clusters/second.yaml").write_text(example.replace("example", "second"))
-    git(work, *identity, "add", "-A")
-    git(work, *identity, "commit", "-qm", "second cluster")
+    commit_all(work, "second cluster")
     return work
 
 

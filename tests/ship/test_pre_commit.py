@@ -6,7 +6,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from tests.conftest import git
+from tests.conftest import commit_all, git
 from tests.ship.conftest import ROOT, Installed
 
 PRE_COMMIT = str(Path(sys.executable).parent / "pre-commit")
@@ -18,8 +18,7 @@ def _initialised(installed: Installed, tmp_path: Path) -> Path:
         ["kkpgen", "init", str(repo), "--kkpgen-wheel", str(installed.wheel)], cwd=tmp_path
     )
     git(repo, "init", "-q", "-b", "main")
-    git(repo, "-c", "user.email=t@example.com", "-c", "user.name=t", "add", "-A")
-    git(repo, "-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-qm", "init")
+    commit_all(repo, "init")
     return repo
 
 

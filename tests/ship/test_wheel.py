@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from tests.conftest import git
+from tests.conftest import commit_all, git
 from tests.ship.conftest import ROOT, Installed
 
 FIXTURES = ROOT / "fixtures"
@@ -63,8 +63,7 @@ def _fleet(tmp_path: Path) -> Path:
     fleet = tmp_path / "fleet"
     shutil.copytree(FIXTURES, fleet)
     git(fleet, "init", "-q", "-b", "main")
-    git(fleet, "-c", "user.email=t@example.com", "-c", "user.name=t", "add", "-A")
-    git(fleet, "-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-qm", "fleet")
+    commit_all(fleet, "fleet")
     return fleet
 
 
