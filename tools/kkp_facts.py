@@ -273,6 +273,11 @@ CAPABILITIES: tuple[tuple[str, str, str], ...] = (
     ("nodelocal_dns_kube_dns_config", NODE_LOCAL_DNS_GO, "kube-dns-config"),
     # validateClusterNetworkingConfigUpdateImmutability: proxyMode may change with the
     # unsafe-cni-migration label (the Canal/ipvs to Cilium/ebpf migration), from v2.20.7.
+    # From v2.20.16 the cilium and hubble addons follow Cilium's v1.11.16 chart: hubble-relay
+    # dials the hubble-peer Service, hubble-ui v0.11 serves through nginx (no Envoy), the
+    # agent gets the apply-sysctl-overwrites and install-cni-binaries init containers, and
+    # the CronJob is batch/v1.
+    ("cilium_chart_1_11_16", "addons/hubble/hubble.yaml", "hubble-peer"),
     (
         "proxy_mode_change_with_migration_label",
         VALIDATION_GO,

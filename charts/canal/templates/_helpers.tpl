@@ -20,7 +20,7 @@ app.kubernetes.io/part-of: kkp-network
   {"plural": "bgpconfigurations", "singular": "bgpconfiguration", "kind": "BGPConfiguration", "scope": "Cluster", "requires": ""},
   {"plural": "bgppeers", "singular": "bgppeer", "kind": "BGPPeer", "scope": "Cluster", "requires": "crd_bgppeer"},
   {"plural": "blockaffinities", "singular": "blockaffinity", "kind": "BlockAffinity", "scope": "Cluster", "requires": "crd_ipam"},
-  {"plural": "caliconodestatuses", "singular": "caliconodestatus", "kind": "CalicoNodeStatus", "scope": "Cluster", "requires": "crd_caliconodestatus"},
+  {"plural": "caliconodestatuses", "singular": "caliconodestatus", "kind": "CalicoNodeStatus", "scope": "Cluster", "requires": "crd_caliconodestatus", "annotations": {"controller-gen.kubebuilder.io/version": "(devel)"}},
   {"plural": "clusterinformations", "singular": "clusterinformation", "kind": "ClusterInformation", "scope": "Cluster", "requires": ""},
   {"plural": "felixconfigurations", "singular": "felixconfiguration", "kind": "FelixConfiguration", "scope": "Cluster", "requires": ""},
   {"plural": "globalnetworkpolicies", "singular": "globalnetworkpolicy", "kind": "GlobalNetworkPolicy", "scope": "Cluster", "requires": ""},

@@ -1,0 +1,165 @@
+"""canal, cilium and hubble against every object KKP's addons apply (kkp_parity_addons_facts.yaml).
+
+The facts are written by tools/kkp_addon_facts.py from KKP's addons at each tag, for the
+cluster variants below; each object is compared whole (as flat field paths). docs/kkp-parity.md
+states the counts per patch and variant; a test keeps them true.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from generator.output import update
+from generator.spec.check import SourceOptions
+from tests.conftest import CONFIG, cluster_yaml
+from tools.kkp_addon_facts import VARIANTS, flatten, normalize, object_id
+
+ROOT = Path(__file__).parents[2]
+FACTS: dict[str, dict[str, dict[str, dict[str, Any]]]] = yaml.safe_load(
+    Path(__file__).with_name("kkp_parity_addons_facts.yaml").read_text()
+)
+PATCHES = ("v2.20.0", "v2.20.9", "v2.20.16")
+# variant -> Kubernetes version of the test cluster (v3.8 is deprecated from 1.22 on).
+KUBERNETES = {name: '"1.21.8"' if name == "canal-v3.8" else '"1.22.5"' for name in VARIANTS}
+SCHEMA = ".schema.openAPIV3Schema"
+RENDERED_WITH = {"hubble": "cilium-ebpf"}
+HUBBLE_ADDON = """\
+---
+apiVersion: kubermatic.k8c.io/v1
+kind: Addon
+metadata: {name: hubble, namespace: cluster-c1}
+spec: {name: hubble, cluster: {name: c1, kind: Cluster}}
+"""
+
+
+def _render(root: Path, patch: str, variant: str, *, policies: bool = True) -> Path:
+    spec = VARIANTS[variant]
+    (root / "clusters").mkdir(parents=True)
+    (root / "kubermatic.yaml").write_text(CONFIG.replace('"v2.20"', f'"{patch}"'))
+    features = "features: {kubeSystemNetworkPolicies: true}\n" if policies else ""
+    (root / "clusters" / "c1.yaml").write_text(
+        cluster_yaml(
+            "c1",
+            version=KUBERNETES[variant],
+            extra=f"""\
+            cniPlugin: {{type: {spec.cni}, version: {spec.version}}}
+            clusterNetwork: {{proxyMode: {spec.proxy_mode}, konnectivityEnabled: true}}
+            {features}""",
+        )
+    )
+    if spec.cni == "cilium":
+        with (root / "clusters" / "c1.yaml").open("a") as out:
+            out.write(HUBBLE_ADDON)
+    update.render_fleet(SourceOptions(repo=root), update.RenderOptions(out=root / "out"))
+    return root / "out" / "c1" / "user-cluster"
+
+
+def _objects(folder: Path, variant: str) -> dict[str, dict[str, Any]]:
+    """The rendered objects of the variant's addon (its chart's folder), as flat fields."""
+    objects: dict[str, dict[str, Any]] = {}
+    for path in sorted((folder / VARIANTS[variant].addon).glob("*.yaml")):
+        doc = yaml.safe_load(path.read_text())
+        if doc and doc.get("kind") != "Kustomization":
+            objects[object_id(doc)] = dict(flatten(normalize(doc)))
+    return objects
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    @cache
+    def folder(patch: str, variant: str) -> Path:
+        return _render(tmp_path_factory.mktemp(f"{patch}-{variant}"), patch, variant)
+
+    def get(patch: str, variant: str) -> dict[str, dict[str, Any]]:
+        # hubble is rendered beside cilium (the test cluster has the hubble Addon).
+        return _objects(folder(patch, RENDERED_WITH.get(variant, variant)), variant)
+
+    return get
+
+
+def _differences(kkp: dict[str, Any], ours: dict[str, Any], *, schemas: bool) -> list[str]:
+    """Field paths where the objects differ; CRD schemas count by presence unless `schemas`."""
+    absent = "<absent>"
+    return [
+        key
+        for key in sorted(set(kkp) | set(ours))
+        if kkp.get(key, absent) != ours.get(key, absent)
+        and (schemas or not key.endswith(SCHEMA) or (key in kkp) != (key in ours))
+    ]
+
+
+def counts(patch: str, variant: str, ours: dict[str, dict[str, Any]]) -> tuple[int, ...]:
+    """KKP objects, rendered, field-identical (CRD schema by presence), CRD schemas as KKP's."""
+    kkp = FACTS[patch][variant]
+    both = [oid for oid in kkp if oid in ours]
+    identical = [oid for oid in both if not _differences(kkp[oid], ours[oid], schemas=False)]
+    crds = [oid for oid in both if oid.startswith("CustomResourceDefinition/")]
+    same_schema = [oid for oid in crds if not _differences(kkp[oid], ours[oid], schemas=True)]
+    return len(kkp), len(both), len(identical), len(crds), len(same_schema)
+
+
+def _doc_rows() -> dict[tuple[str, str], tuple[int, ...]]:
+    text = (ROOT / "docs" / "kkp-parity.md").read_text()
+    row = re.compile(r"^\| (v2\.20\.\d+) \| `([a-z0-9.-]+)` \|((?: \d+ \|){5})", re.M)
+    return {
+        (m.group(1), m.group(2)): tuple(int(n) for n in m.group(3).strip(" |").split(" | "))
+        for m in row.finditer(text)
+    }
+
+
+CASES = [(patch, variant) for patch in PATCHES for variant in VARIANTS]
+
+
+@pytest.mark.parametrize(("patch", "variant"), CASES)
+def test_the_parity_doc_states_the_counts_the_render_gives(
+    rendered: Any, patch: str, variant: str
+) -> None:
+    ours = rendered(patch, variant)
+    assert _doc_rows().get((patch, variant)) == counts(patch, variant, ours), (
+        f"docs/kkp-parity.md row for {patch} `{variant}`: KKP objects, rendered, "
+        "field-identical, CRDs, CRD schemas as KKP's"
+    )
+
+
+@pytest.mark.parametrize(("patch", "variant"), CASES)
+def test_every_rendered_object_is_one_kkp_applies(rendered: Any, patch: str, variant: str) -> None:
+    ours = rendered(patch, variant)
+    assert sorted(set(ours) - set(FACTS[patch][variant])) == []
+
+
+@pytest.mark.parametrize("patch", PATCHES)
+@pytest.mark.parametrize("variant", [v for v in VARIANTS if v.startswith("canal-v3.2")])
+def test_canal_renders_every_object_kkp_applies_field_identical_but_the_pdb_api_version(
+    rendered: Any, patch: str, variant: str
+) -> None:
+    kkp, ours = FACTS[patch][variant], rendered(patch, variant)
+    assert sorted(set(kkp) - set(ours)) == []
+    differing = {
+        oid: _differences(kkp[oid], ours[oid], schemas=False)
+        for oid in kkp
+        if _differences(kkp[oid], ours[oid], schemas=False)
+    }
+    # policy/v1 where KKP applies policy/v1beta1: docs/kkp-parity.md says why.
+    assert differing == {"PodDisruptionBudget/kube-system/calico-kube-controllers": ["apiVersion"]}
+
+
+@pytest.mark.parametrize(
+    ("variant", "policy"),
+    [
+        ("canal-v3.22", "NetworkPolicy/kube-system/calico"),
+        ("cilium-ebpf", "NetworkPolicy/kube-system/cilium"),
+    ],
+    ids=["canal", "cilium"],
+)
+def test_the_kube_system_policy_is_rendered_only_with_the_kube_system_network_policies_feature(
+    tmp_path: Path, rendered: Any, variant: str, policy: str
+) -> None:
+    without = _objects(_render(tmp_path, "v2.20.9", variant, policies=False), variant)
+    assert policy not in without
+    assert rendered("v2.20.9", variant)[policy] == FACTS["v2.20.9"][variant][policy]

@@ -1,0 +1,1 @@
+"""Maintainer scripts: read KKP's source and write kkpgen's facts (not shipped in the wheel)."""

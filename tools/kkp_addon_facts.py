@@ -1,0 +1,331 @@
+"""Read KKP's canal, cilium and hubble addons at release tags and write the facts of every object.
+
+Usage (a git mirror of kubermatic/kubermatic, and the patches to record):
+
+    python tools/kkp_addon_facts.py --git-dir <mirror> v2.20.0 v2.20.9 v2.20.16 \
+        > tests/render/kkp_parity_addons_facts.yaml
+
+KKP's addon controller fills each addon's Go template with the cluster's TemplateData
+(`pkg/addon/template.go`) and adds the `kubermatic-addon: <addon>` label to every object
+(`ensureAddonLabelOnManifests` in `pkg/controller/seed-controller-manager/addon/`). This tool
+evaluates the few template actions those three addons use (`if`/`else`/`end`, `eq`, `ne`,
+`hasKey`, `Features.Has`, `Registry`, `first`, `urlParse`/`split`, `replace`/`quote`) for the
+test cluster of `tests/render/test_kkp_parity_addons.py` (`VARIANTS` below) and refuses any
+other action. It writes facts, never YAML: per object its identity and a flat map of its
+fields (`flatten`), where a scalar is kept as is and anything larger as a digest.
+
+    python tools/kkp_addon_facts.py --git-dir <mirror> --diff <rendered-dir> v2.20.16
+
+prints, field by field, where kkpgen's rendered files differ from KKP's objects.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import re
+import subprocess
+import sys
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeAlias, cast
+
+import yaml
+
+# The test cluster (tests/render/test_kkp_parity_addons.py renders the same one).
+API_HOST, API_PORT = "c1.kkp.example.com", "6443"
+PODS_CIDR = "172.25.0.0/16"
+NODE_PORT_RANGE = "30000-32767"
+KUBE_SYSTEM_POLICIES = "kubeSystemNetworkPolicies"
+
+Json: TypeAlias = bool | int | float | str | list["Json"] | dict[str, "Json"] | None
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One cluster configuration: the addon, its CNI type and version, proxy mode, features."""
+
+    addon: str
+    cni: str
+    version: str
+    proxy_mode: str
+    features: frozenset[str] = field(default_factory=frozenset)
+
+
+def _variants() -> dict[str, Variant]:
+    policies = frozenset({KUBE_SYSTEM_POLICIES})
+    out = {
+        f"canal-{v}": Variant("canal", "canal", v, "ipvs", policies)
+        for v in ("v3.8", "v3.19", "v3.20", "v3.21", "v3.22")
+    }
+    out["cilium-ebpf"] = Variant("cilium", "cilium", "v1.11", "ebpf", policies)
+    out["cilium-ipvs"] = Variant("cilium", "cilium", "v1.11", "ipvs", policies)
+    out["hubble"] = Variant("hubble", "cilium", "v1.11", "ebpf", policies)
+    return out
+
+
+VARIANTS = _variants()
+
+_ACTION = re.compile(r"\{\{(-?)\s*(.*?)\s*(-?)\}\}", re.DOTALL)
+_STRING = r'"([^"]*)"'
+_FIELD = r"(\.[A-Za-z.]+|\$[A-Za-z]+)"
+
+
+class TemplateError(Exception):
+    """A template action this evaluator does not know: extend it, do not guess."""
+
+
+class _Evaluator:
+    def __init__(self, variant: Variant) -> None:
+        self.variant = variant
+        self.vars: dict[str, str] = {}
+
+    def value(self, expr: str) -> str:
+        fields = {
+            ".Cluster.CNIPlugin.Type": self.variant.cni,
+            ".Cluster.CNIPlugin.Version": self.variant.version,
+            ".Cluster.Network.ProxyMode": self.variant.proxy_mode,
+            ".Cluster.Network.NodePortRange": NODE_PORT_RANGE,
+            ".Cluster.Address.URL": f"https://{API_HOST}:{API_PORT}",
+        }
+        if expr in fields:
+            return fields[expr]
+        if expr.startswith("$") and expr in self.vars:
+            return self.vars[expr]
+        if expr == "first .Cluster.Network.PodCIDRBlocks":
+            return PODS_CIDR
+        if m := re.fullmatch(rf"Registry {_STRING}", expr):
+            return m.group(1)  # no registry override
+        if m := re.fullmatch(rf"{_FIELD} \| replace {_STRING} {_STRING} \| quote", expr):
+            return json.dumps(self.value(m.group(1)).replace(m.group(2), m.group(3)))
+        raise TemplateError(f"unknown template value: {expr!r}")
+
+    def condition(self, expr: str) -> bool:
+        if m := re.fullmatch(rf"(eq|ne) {_FIELD} {_STRING}", expr):
+            return (self.value(m.group(2)) == m.group(3)) == (m.group(1) == "eq")
+        if m := re.fullmatch(rf"\.Cluster\.Features\.Has {_STRING}", expr):
+            return m.group(1) in self.variant.features
+        if m := re.fullmatch(rf"hasKey \(dict((?: {_STRING})*) \) {_FIELD}", expr):
+            keys = re.findall(_STRING, m.group(1))[0::2]
+            return self.value(m.group(3)) in keys
+        raise TemplateError(f"unknown template condition: {expr!r}")
+
+    def assign(self, name: str, expr: str) -> None:
+        if expr == "urlParse .Cluster.Address.URL":
+            self.vars[name] = f"{API_HOST}:{API_PORT}"  # only `.host` is read
+        elif m := re.fullmatch(r'split ":" (\$[A-Za-z]+)\.host', expr):
+            host, _, port = self.vars[m.group(1)].partition(":")
+            self.vars[name + "._0"], self.vars[name + "._1"] = host, port
+        elif m := re.fullmatch(r"(\$[A-Za-z]+)\.(_[01])", expr):
+            self.vars[name] = self.vars[f"{m.group(1)}.{m.group(2)}"]
+        else:
+            raise TemplateError(f"unknown template assignment: {expr!r}")
+
+
+def evaluate(text: str, variant: Variant) -> str:
+    """The text KKP's addon controller would get from this Go template for `variant`."""
+    ev, out, stack, pos = _Evaluator(variant), [], [True], 0
+    for m in _ACTION.finditer(text):
+        before = text[pos : m.start()]
+        if all(stack):
+            out.append(before.rstrip() if m.group(1) else before)
+        pos = m.end()
+        if m.group(3):
+            pos += len(text[pos:]) - len(text[pos:].lstrip())
+        if (value := _action(ev, stack, m.group(2))) is not None:
+            out.append(value)
+    out.append(text[pos:])
+    if stack != [True]:
+        raise TemplateError("unbalanced if/end")
+    return "".join(out)
+
+
+def _action(ev: _Evaluator, stack: list[bool], action: str) -> str | None:
+    """Apply one action to the stack of open `if`s; the text it prints, if any."""
+    live = all(stack)
+    if action.startswith("if "):
+        stack.append(live and ev.condition(action[3:]))
+    elif action == "else":
+        stack[-1] = all(stack[:-1]) and not stack[-1]
+    elif action == "end":
+        stack.pop()
+    elif assignment := re.fullmatch(r"(\$[A-Za-z]+) := (.+)", action):
+        if live:
+            ev.assign(assignment.group(1), assignment.group(2))
+    elif live:
+        return ev.value(action)
+    return None
+
+
+def digest(value: Json) -> str:
+    """A short digest of a value's canonical JSON (keys sorted)."""
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+# Fields kept whole (as one entry) rather than walked into.
+_WHOLE = frozenset(
+    {"labels", "annotations", "matchLabels", "args", "command", "env", "ports", "tolerations",
+     "volumes", "volumeMounts", "securityContext", "resources", "rules", "subjects", "roleRef",
+     "livenessProbe", "readinessProbe", "startupProbe", "affinity", "nodeSelector", "lifecycle",
+     "openAPIV3Schema", "ingress", "egress", "policyTypes", "envFrom", "items"}
+)  # fmt: skip
+_NAMED_LISTS = frozenset({"containers", "initContainers", "versions"})
+_SCALAR_MAX = 100
+
+
+def flatten(obj: Json, prefix: str = "") -> Iterator[tuple[str, Json]]:
+    """(field path, value) of an object: small values as they are, large ones as a digest."""
+    if isinstance(obj, dict):
+        for key in sorted(obj):
+            path = f"{prefix}.{key}" if prefix else key
+            value = obj[key]
+            if key in _NAMED_LISTS and isinstance(value, list):
+                yield f"{path}#order", [cast("dict[str, Json]", c).get("name") for c in value]
+                for item in value:
+                    name = cast("dict[str, Json]", item).get("name")
+                    yield from flatten(item, f"{path}[{name}]")
+            elif key in _WHOLE or not isinstance(value, dict):
+                yield path, _leaf(value)
+            else:
+                yield from flatten(value, path)
+    else:
+        yield prefix, _leaf(obj)
+
+
+def _leaf(value: Json) -> Json:
+    if isinstance(value, bool | int | float) or value is None:
+        return value
+    if isinstance(value, str) and len(value) <= _SCALAR_MAX and "\n" not in value:
+        return value
+    if not isinstance(value, str) and len(json.dumps(value, sort_keys=True)) <= _SCALAR_MAX:
+        return value  # small mappings and lists (labels, selectors) stay readable
+    return digest(value)
+
+
+def normalize(obj: dict[str, Json]) -> dict[str, Json]:
+    """What the apiserver keeps of an applied object, less what is Argo CD's alone.
+
+    `status` (the CRDs' placeholder) is ignored on apply, a null field is no value, and
+    `argocd.argoproj.io/*` annotations (sync waves, hooks) only steer Argo CD: KKP's
+    client-side apply leaves annotations it never set alone.
+    """
+    out = {k: _without_nulls(v) for k, v in obj.items() if k != "status"}
+    meta = cast("dict[str, Json]", out.get("metadata") or {})
+    annotations = {
+        k: v
+        for k, v in cast("dict[str, Json]", meta.get("annotations") or {}).items()
+        if not k.startswith("argocd.argoproj.io/")
+    }
+    meta.pop("annotations", None)
+    if annotations:
+        meta["annotations"] = annotations
+    out["metadata"] = meta
+    return out
+
+
+def _without_nulls(value: Json) -> Json:
+    if isinstance(value, dict):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_nulls(v) for v in value]
+    return value
+
+
+def object_id(obj: Mapping[str, Json]) -> str:
+    meta = cast("dict[str, Json]", obj.get("metadata") or {})
+    return f"{obj['kind']}/{meta.get('namespace') or '-'}/{meta['name']}"
+
+
+def kkp_objects(text: str, variant: Variant) -> dict[str, dict[str, Json]]:
+    """KKP's objects for `variant`, keyed by object_id, with the addon controller's label."""
+    objects: dict[str, dict[str, Json]] = {}
+    for doc in yaml.safe_load_all(evaluate(text, variant)):
+        if not doc:
+            continue
+        meta = doc.setdefault("metadata", {})
+        meta["labels"] = {**(meta.get("labels") or {}), "kubermatic-addon": variant.addon}
+        objects[object_id(doc)] = normalize(doc)
+    return objects
+
+
+def _git_show(git_dir: str, tag: str, path: str) -> str:
+    return subprocess.run(  # noqa: S603  reading the mirror is this tool's job
+        ["git", "--git-dir", git_dir, "show", f"{tag}:{path}"],  # noqa: S607
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+
+def _addon_text(git_dir: str, tag: str, addon: str) -> str:
+    listing = subprocess.run(  # noqa: S603  reading the mirror is this tool's job
+        ["git", "--git-dir", git_dir, "ls-tree", "--name-only", tag, f"addons/{addon}/"],  # noqa: S607
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    return "\n---\n".join(_git_show(git_dir, tag, p) for p in sorted(listing) if p.endswith("yaml"))
+
+
+def patch_facts(git_dir: str, tag: str) -> dict[str, dict[str, dict[str, Json]]]:
+    """variant -> object id -> flat fields, for one KKP tag."""
+    facts: dict[str, dict[str, dict[str, Json]]] = {}
+    for name, variant in VARIANTS.items():
+        objects = kkp_objects(_addon_text(git_dir, tag, variant.addon), variant)
+        facts[name] = {oid: dict(flatten(obj)) for oid, obj in sorted(objects.items())}
+    return facts
+
+
+HEADER = """\
+# Facts about every object KKP's canal, cilium and hubble addons apply, per patch and per
+# cluster variant (tools/kkp_addon_facts.py VARIANTS), written by
+#   python tools/kkp_addon_facts.py --git-dir <kubermatic mirror> v2.20.0 v2.20.9 v2.20.16
+# from kubermatic/kubermatic's addons/{canal,cilium,hubble} at each tag. Never KKP's YAML: per
+# object its field paths, scalars as they are and larger values as a digest of their JSON.
+# tests/render/test_kkp_parity_addons.py renders the same cluster and compares.
+"""
+
+
+def _diff(git_dir: str, tag: str, variant: str, rendered: Path) -> Iterator[str]:
+    ours: dict[str, dict[str, Json]] = {}
+    for path in sorted(rendered.glob(f"**/{VARIANTS[variant].addon}/*.yaml")):
+        for doc in yaml.safe_load_all(path.read_text()):
+            if doc and "kind" in doc and doc["kind"] != "Kustomization":
+                ours[object_id(doc)] = dict(flatten(normalize(doc)))
+    text = _addon_text(git_dir, tag, VARIANTS[variant].addon)
+    name = variant
+    for oid in sorted(set(ours) - set(kkp_objects(text, VARIANTS[variant]))):
+        yield f"{name} {oid}: kkpgen only"
+    for oid, obj in sorted(kkp_objects(text, VARIANTS[variant]).items()):
+        fields = dict(flatten(obj))
+        if True:
+            if oid not in ours:
+                yield f"{name} {oid}: not rendered"
+                continue
+            for key in sorted(set(fields) | set(ours[oid])):
+                if fields.get(key, "<absent>") != ours[oid].get(key, "<absent>"):
+                    yield f"{name} {oid} {key}: KKP {fields.get(key, '<absent>')!r}"
+                    yield f"{' ' * len(name)} {oid} {key}: ours {ours[oid].get(key, '<absent>')!r}"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--git-dir", required=True, help="a git mirror of kubermatic/kubermatic")
+    parser.add_argument("--diff", type=Path, help="a folder of rendered objects to compare")
+    parser.add_argument("--variant", choices=sorted(VARIANTS), help="the variant of --diff")
+    parser.add_argument("tags", nargs="+", help="KKP tags, e.g. v2.20.0 v2.20.9 v2.20.16")
+    args = parser.parse_args(argv)
+    if args.diff:
+        for line in _diff(args.git_dir, args.tags[0], args.variant, args.diff):
+            sys.stdout.write(line + "\n")
+        return 0
+    facts = {tag: patch_facts(args.git_dir, tag) for tag in args.tags}
+    sys.stdout.write(HEADER + yaml.safe_dump(facts, sort_keys=True, width=100))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
