@@ -278,6 +278,8 @@ CAPABILITIES: tuple[tuple[str, str, str], ...] = (
     # agent gets the apply-sysctl-overwrites and install-cni-binaries init containers, and
     # the CronJob is batch/v1.
     ("cilium_chart_1_11_16", "addons/hubble/hubble.yaml", "hubble-peer"),
+    # From v2.20.14 cilium-config carries the cluster's node-port range with proxy mode ebpf.
+    ("cilium_node_port_range", "addons/cilium/cilium.yaml", "node-port-range: {{"),
     (
         "proxy_mode_change_with_migration_label",
         VALIDATION_GO,
