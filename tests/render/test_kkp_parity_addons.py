@@ -38,7 +38,9 @@ spec: {name: hubble, cluster: {name: c1, kind: Cluster}}
 """
 
 
-def _render(root: Path, patch: str, variant: str, *, policies: bool = True) -> Path:
+def _render(
+    root: Path, patch: str, variant: str, *, policies: bool = True, addons: str = HUBBLE_ADDON
+) -> Path:
     spec = VARIANTS[variant]
     (root / "clusters").mkdir(parents=True)
     (root / "kubermatic.yaml").write_text(CONFIG.replace('"v2.20"', f'"{patch}"'))
@@ -55,7 +57,7 @@ def _render(root: Path, patch: str, variant: str, *, policies: bool = True) -> P
     )
     if spec.cni == "cilium":
         with (root / "clusters" / "c1.yaml").open("a") as out:
-            out.write(HUBBLE_ADDON)
+            out.write(addons)
     update.render_fleet(SourceOptions(repo=root), update.RenderOptions(out=root / "out"))
     return root / "out" / "c1" / "user-cluster"
 
@@ -134,7 +136,7 @@ def test_every_rendered_object_is_one_kkp_applies(rendered: Any, patch: str, var
 
 
 @pytest.mark.parametrize("patch", PATCHES)
-@pytest.mark.parametrize("variant", [v for v in VARIANTS if v.startswith("canal-v3.2")])
+@pytest.mark.parametrize("variant", ["canal-v3.19", "canal-v3.20", "canal-v3.21", "canal-v3.22"])
 def test_canal_renders_every_object_kkp_applies_field_identical_but_the_pdb_api_version(
     rendered: Any, patch: str, variant: str
 ) -> None:
@@ -147,6 +149,17 @@ def test_canal_renders_every_object_kkp_applies_field_identical_but_the_pdb_api_
     }
     # policy/v1 where KKP applies policy/v1beta1: docs/kkp-parity.md says why.
     assert differing == {"PodDisruptionBudget/kube-system/calico-kube-controllers": ["apiVersion"]}
+
+
+@pytest.mark.parametrize("patch", PATCHES)
+def test_canal_v3_8_differs_from_kkp_only_in_its_crds(rendered: Any, patch: str) -> None:
+    kkp, ours = FACTS[patch]["canal-v3.8"], rendered(patch, "canal-v3.8")
+    assert sorted(set(kkp) - set(ours)) == []
+    differing = [oid for oid in kkp if _differences(kkp[oid], ours[oid], schemas=False)]
+    # apiextensions.k8s.io/v1 where KKP applies v1beta1: docs/kkp-parity.md says why.
+    assert differing
+    assert all(oid.startswith("CustomResourceDefinition/") for oid in differing)
+    assert all(ours[oid]["apiVersion"] == "apiextensions.k8s.io/v1" for oid in differing)
 
 
 @pytest.mark.parametrize("patch", PATCHES)
@@ -180,3 +193,35 @@ def test_the_kube_system_policy_is_rendered_only_with_the_kube_system_network_po
     without = _objects(_render(tmp_path, "v2.20.9", variant, policies=False), variant)
     assert policy not in without
     assert rendered("v2.20.9", variant)[policy] == FACTS["v2.20.9"][variant][policy]
+
+
+def test_kkpgen_extras_render_only_when_their_opt_in_values_are_set(tmp_path: Path) -> None:
+    addons = """\
+---
+apiVersion: kubermatic.k8c.io/v1
+kind: Addon
+metadata: {name: hubble, namespace: cluster-c1}
+spec:
+  name: hubble
+  cluster: {name: c1, kind: Cluster}
+  variables:
+    ui: {probes: true, frontendResources: {requests: {cpu: 10m}}}
+    nodeSelector: {disk: ssd}
+---
+apiVersion: kubermatic.k8c.io/v1
+kind: Addon
+metadata: {name: cilium, namespace: cluster-c1}
+spec:
+  name: cilium
+  cluster: {name: c1, kind: Cluster}
+  variables:
+    operator: {readinessProbe: true}
+"""
+    folder = _render(tmp_path, "v2.20.9", "cilium-ebpf", addons=addons)
+    ui = yaml.safe_load((folder / "hubble/deployment-hubble-ui.yaml").read_text())["spec"]
+    frontend = ui["template"]["spec"]["containers"][0]
+    assert frontend["readinessProbe"] == {"tcpSocket": {"port": "http"}}
+    assert frontend["resources"] == {"requests": {"cpu": "10m"}}
+    assert ui["template"]["spec"]["nodeSelector"] == {"disk": "ssd"}
+    operator = yaml.safe_load((folder / "cilium/deployment-cilium-operator.yaml").read_text())
+    assert "readinessProbe" in operator["spec"]["template"]["spec"]["containers"][0]
