@@ -1,0 +1,74 @@
+"""tools/kkp_addon_facts.py: the Go template subset it evaluates, and how it flattens objects."""
+
+from __future__ import annotations
+
+import pytest
+
+from tools.kkp_addon_facts import VARIANTS, TemplateError, evaluate, flatten, normalize
+
+CANAL = VARIANTS["canal-v3.22"]
+
+
+@pytest.mark.parametrize(
+    ("template", "expected"),
+    [
+        ('{{ if eq .Cluster.CNIPlugin.Version "v3.22" }}yes{{ else }}no{{ end }}', "yes"),
+        ('{{ if eq .Cluster.CNIPlugin.Version "v3.21" }}yes{{ else }}no{{ end }}', "no"),
+        ('{{ if ne .Cluster.Network.ProxyMode "ebpf" }}ipvs{{ end }}', "ipvs"),
+        ('{{ if hasKey (dict "" "" "v3.22" "" ) .Cluster.CNIPlugin.Version }}in{{ end }}', "in"),
+        ('{{ if .Cluster.Features.Has "kubeSystemNetworkPolicies" }}np{{ end }}', "np"),
+        ('{{ if eq .Cluster.CNIPlugin.Type "cilium" }}{{ if true }}{{ end }}{{ end }}x', "x"),
+        ('{{ Registry "quay.io" }}/calico/node', "quay.io/calico/node"),
+        ('"{{ first .Cluster.Network.PodCIDRBlocks }}"', '"172.25.0.0/16"'),
+        ('{{ .Cluster.Network.NodePortRange | replace "-" "," | quote }}', '"30000,32767"'),
+        ("a \n  {{- Registry \"r\" -}}  \n b", "arb"),
+    ],
+    ids=["eq", "eq-false-else", "ne", "hasKey", "features", "nested-dead", "registry", "first",
+         "replace-quote", "trim"],
+)  # fmt: skip
+def test_the_evaluator_gives_what_go_templates_give(template: str, expected: str) -> None:
+    assert evaluate(template, CANAL) == expected
+
+
+def test_the_api_server_host_and_port_come_from_the_cluster_address() -> None:
+    template = (
+        '{{ $u := urlParse .Cluster.Address.URL }}{{ $p := split ":" $u.host }}'
+        "{{ $h := $p._0 }}{{ $n := $p._1 }}{{ $h }}:{{ $n }}"
+    )
+    assert evaluate(template, VARIANTS["cilium-ebpf"]) == "c1.kkp.example.com:6443"
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "{{ .Cluster.Name }}",
+        "{{ if gt 1 2 }}{{ end }}",
+        '{{ if eq .Cluster.CNIPlugin.Type "canal" }}',
+        '{{ template "x" }}',
+    ],
+    ids=["unknown-field", "unknown-condition", "unbalanced", "unknown-action"],
+)
+def test_the_evaluator_refuses_what_it_does_not_know(template: str) -> None:
+    with pytest.raises(TemplateError):
+        evaluate(template, CANAL)
+
+
+def test_flatten_names_containers_and_digests_large_values() -> None:
+    obj = normalize(
+        {
+            "kind": "Pod",
+            "metadata": {"name": "p", "annotations": {"argocd.argoproj.io/sync-wave": "1"}},
+            "spec": {
+                "containers": [{"name": "a", "image": "i", "env": [{"name": "X" * 200}]}],
+                "hostNetwork": None,
+            },
+            "status": {"phase": "Running"},
+        }
+    )
+    fields = dict(flatten(obj))
+    assert fields["spec.containers#order"] == ["a"]
+    assert fields["spec.containers[a].image"] == "i"
+    assert str(fields["spec.containers[a].env"]).startswith("sha256:")
+    assert "metadata.annotations" not in fields
+    assert "spec.hostNetwork" not in fields
+    assert not any(key.startswith("status") for key in fields)
