@@ -1,0 +1,1 @@
+"""Maintainer tools that record upstream facts as kkpgen data (not shipped in the wheel)."""
