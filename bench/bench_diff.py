@@ -11,8 +11,9 @@ reports are the same bytes. The budget is 300 MB at 10,000 clusters, 300 changed
 Measured on the 2-core development machine shared with other work (load average about 7),
 10,000 clusters, 300 changed:
   before (whole trees, kkpgen a43469f):  837 s, tree peak PSS 2125 MB, RSS 2136 MB
-  after  (changed clusters, streamed):    46 s, tree peak PSS  241 MB, RSS  249 MB
-Both printed a 59,778-byte Markdown report.
+  after  (changed clusters, streamed):    35 s, tree peak PSS  235 MB, RSS  242 MB
+Both printed a 59,778-byte Markdown report. Wall times swing with the machine's load (a
+second run of the new path took 46 s, 241 MB); memory does not.
 """
 
 from __future__ import annotations
