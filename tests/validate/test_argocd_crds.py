@@ -12,11 +12,12 @@ import pytest
 import yaml
 from click.testing import Result
 
-from generator.validate import BuiltinBackend, validate_tree
+from generator.validate import BuiltinBackend, KubeconformBackend, validate_tree
 from generator.validate.argocd import argocd_schemas, argocd_source
 from generator.validate.schemas import build_schema_dir
 from tests.conftest import Repo, git
 from tests.validate.test_builtin_backend import APPLICATION
+from tests.validate.test_kubeconform_backend import stand_in
 from tools.argocd_crds import document, without_descriptions
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
@@ -73,6 +74,25 @@ def test_both_backends_read_the_argo_cd_crd_schemas_from_the_schema_folder(
     assert application["properties"]["spec"]["additionalProperties"] is False
     for name in ("applicationset-argoproj-v1alpha1.json", "appproject-argoproj-v1alpha1.json"):
         assert (folder / name).is_file()
+
+
+def test_the_kubeconform_backend_finds_what_the_builtin_one_finds(tmp_path: Path) -> None:
+    root = tmp_path / "out"
+    files = {
+        "argocd/application-eu-1-hydrated.yaml": HYDRATED,
+        "argocd/application-eu-1-canal.yaml": APPLICATION.replace("prune: true", "prune: 1"),
+    }
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    found = {}
+    for backend in (BuiltinBackend(), KubeconformBackend(executable=str(stand_in(tmp_path)))):
+        findings = validate_tree(root, backend=backend, cache_dir=tmp_path / "cache")
+        found[backend.name] = [(f.file, f.field) for f in findings]
+    assert found["kubeconform"] == found["builtin"]
+    assert found["builtin"] == [
+        ("argocd/application-eu-1-canal.yaml", "spec.syncPolicy.automated.prune")
+    ]
 
 
 def test_an_application_with_a_source_hydrator_validates(tmp_path: Path) -> None:
