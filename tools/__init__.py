@@ -1,1 +1,1 @@
-"""Maintainer scripts: read KKP's source and write kkpgen's facts (not shipped in the wheel)."""
+"""Maintainer tools that record upstream facts (KKP, Argo CD) as kkpgen data (not shipped in the wheel)."""

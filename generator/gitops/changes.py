@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -196,11 +196,24 @@ def wave_order(wave: str) -> tuple[int, int, str]:
     return (not wave, 0 if wave.isdigit() else 1, wave.zfill(12) if wave.isdigit() else wave)
 
 
+def group_changes(changes: Iterable[ObjectChange]) -> dict[str, list[ObjectChange]]:
+    """Object changes by their top folder: a cluster's name, or "argocd"."""
+    by_group: dict[str, list[ObjectChange]] = {}
+    for change in changes:
+        by_group.setdefault(change.path.split("/", 1)[0], []).append(change)
+    return by_group
+
+
 def diff_fleets(base: RenderedSide, head: RenderedSide) -> FleetDiff:
     """Group the object changes by cluster and add each cluster's disruption summary."""
-    by_group: dict[str, list[ObjectChange]] = {}
-    for change in object_changes(base.files, head.files):
-        by_group.setdefault(change.path.split("/", 1)[0], []).append(change)
+    return assemble_diff(group_changes(object_changes(base.files, head.files)), base, head)
+
+
+def assemble_diff(
+    by_group: Mapping[str, Sequence[ObjectChange]], base: RenderedSide, head: RenderedSide
+) -> FleetDiff:
+    """The FleetDiff of these object changes; `files` of the two sides is not read, so a
+    caller that diffed cluster by cluster (compare.py) passes sides without files."""
     clusters: list[ClusterDiff] = []
     for name in sorted(set(by_group) | set(head.clusters)):
         objects = tuple(by_group.get(name, ()))

@@ -1,19 +1,32 @@
-"""Render the base and head refs in memory (contents.rendered_files) and diff them."""
+"""Render the base and head refs in memory and diff them: only the clusters whose inputs
+changed are rendered, one cluster at a time, so memory does not grow with the fleet."""
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
 from generator.diagnostics import ExitCode, KkpgenError
-from generator.gitops.changes import FleetDiff, RenderedSide, diff_fleets
+from generator.gitops.changes import (
+    FleetDiff,
+    ObjectChange,
+    RenderedSide,
+    assemble_diff,
+    diff_fleets,
+    object_changes,
+)
 from generator.output import contents
+from generator.render.applications import ARGOCD_DIR
+from generator.render.engine import Renderer, build_environment
 from generator.source.fleet import load_fleet
-from generator.source.repository import read_tree
-from generator.spec.check import CheckedFleet, SourceOptions
+from generator.source.repository import SourceTree, read_tree
+from generator.spec.check import CheckedFleet, SourceOptions, check_fleet
 
 WORK_TREE = "work tree"
 NO_CLUSTERS = "source.no-clusters"  # source.fleet.require_clusters
+CONFIG_FILE = "kubermatic.yaml"
 
 
 def _side(
@@ -50,8 +63,113 @@ def _base_side(opts: SourceOptions, ref: str) -> RenderedSide:
     return replace(_side(ref, parts), failures=failures)
 
 
-def diff_refs(opts: SourceOptions, *, base: str) -> FleetDiff:
-    """Both refs rendered as `render` renders them; base-to-head rules are `check --base`'s job."""
+def diff_refs_in_full(opts: SourceOptions, *, base: str) -> FleetDiff:
+    """Both whole trees rendered and held in memory: the reference the fast path must match,
+    and the way when the base fails the rules."""
     head = _side(opts.ref or WORK_TREE, [contents.rendered_files(replace(opts, base=None))])
     base_side = _base_side(replace(opts, ref=base, base=None), base)
     return diff_fleets(base_side, head)
+
+
+def diff_refs(opts: SourceOptions, *, base: str) -> FleetDiff:
+    """Both refs rendered as `render` renders them; base-to-head rules are `check --base`'s job.
+
+    Both fleets are checked whole (the head must pass; every cluster's disruptions count),
+    but only the clusters whose inputs differ are rendered, one at a time: an unchanged
+    cluster renders the same bytes on both sides (the incremental render relies on that too).
+    """
+    head = _checked(replace(opts, base=None))
+    try:
+        previous = _checked(replace(opts, ref=base, base=None))
+    except KkpgenError as error:
+        if error.exit_code != ExitCode.INVALID_INPUT:
+            raise
+        return diff_refs_in_full(opts, base=base)  # a failing base is rendered cluster by cluster
+    by_group = _diff_clusters(previous[0], head[0], changed_clusters(previous, head))
+    sides = [
+        RenderedSide(ref, {}, {c.name: c for c in checked.resolved}, checked.release)
+        for ref, (checked, _) in ((base, previous), (opts.ref or WORK_TREE, head))
+    ]
+    return assemble_diff(by_group, sides[0], sides[1])
+
+
+def _checked(opts: SourceOptions) -> tuple[CheckedFleet, dict[str, str]]:
+    """The checked fleet at opts.ref and its clusters' source digests (the tree is dropped)."""
+    tree = read_tree(opts.repo, opts.ref)
+    checked = check_fleet(opts, tree=tree)
+    return checked, _source_digests(checked, tree)
+
+
+def _source_digests(checked: CheckedFleet, tree: SourceTree) -> dict[str, str]:
+    """Per cluster: a digest of the bytes of kubermatic.yaml, its file and its Addons' files."""
+    data = {f.path: f.data for f in tree.files}
+    out: dict[str, str] = {}
+    for loaded in checked.fleet.clusters:
+        sha = hashlib.sha256(data.get(CONFIG_FILE, b""))
+        for file in sorted({loaded.source.file, *(a.source.file for a in loaded.addons)}):
+            sha.update(b"\0" + file.encode() + b"\0" + data.get(file, b""))
+        out[loaded.name] = sha.hexdigest()
+    return out
+
+
+def changed_clusters(
+    base: tuple[CheckedFleet, Mapping[str, str]], head: tuple[CheckedFleet, Mapping[str, str]]
+) -> frozenset[str]:
+    """The clusters to render: on one side only, or with different source bytes or different
+    render inputs (the incremental record's digests: resolved cluster, Addon variables, and,
+    shared by all, the Argo CD settings and who is being decommissioned)."""
+    (base_checked, base_sources), (head_checked, head_sources) = base, head
+    base_inputs, head_inputs = (contents.fleet_inputs(c) for c in (base_checked, head_checked))
+    names = set(base_inputs.clusters) | set(head_inputs.clusters)
+    if base_inputs.run != head_inputs.run:
+        return frozenset(names)
+    return frozenset(
+        name
+        for name in names
+        if base_inputs.clusters.get(name) != head_inputs.clusters.get(name)
+        or base_sources.get(name) != head_sources.get(name)
+    )
+
+
+def _diff_clusters(
+    base: CheckedFleet, head: CheckedFleet, changed: Iterable[str]
+) -> dict[str, list[ObjectChange]]:
+    """Object changes of the changed clusters, rendered one at a time, and of argocd/.
+
+    In `applications` mode argocd/ holds an Application per cluster and destination that
+    has files; an unchanged cluster's Applications are the same on both sides, so both
+    sides leave them out and only the changed clusters' ones are compared."""
+    renderer = Renderer(build_environment())
+    present: tuple[set[tuple[str, str]], set[tuple[str, str]]] = (set(), set())
+    names = ({c.name for c in base.resolved}, {c.name for c in head.resolved})
+    by_group: dict[str, list[ObjectChange]] = {}
+    for name in sorted(changed):
+        sides = []
+        for checked, known, written in zip((base, head), names, present, strict=True):
+            files = dict(_files(checked, name, renderer) if name in known else ())
+            written.update(_destination(path) for path in files)
+            sides.append(files)
+        found = object_changes(sides[0], sides[1])
+        if found:
+            by_group[name] = found
+    argocd = object_changes(
+        _argocd(base, present[0]),
+        _argocd(head, present[1]),
+    )
+    if argocd:
+        by_group[ARGOCD_DIR] = argocd
+    return by_group
+
+
+def _files(checked: CheckedFleet, name: str, renderer: Renderer) -> Iterable[tuple[str, bytes]]:
+    return contents.cluster_files(checked, names=(name,), renderer=renderer)
+
+
+def _destination(path: str) -> tuple[str, str]:
+    """("c1", "seed") for "c1/seed/canal/daemonset-x.yaml": what argocd_files asks about."""
+    cluster, _, rest = path.partition("/")
+    return cluster, rest.partition("/")[0]
+
+
+def _argocd(checked: CheckedFleet, written: set[tuple[str, str]]) -> Mapping[str, bytes]:
+    return dict(contents.argocd_files(checked, present=lambda c, d: (c, d) in written))

@@ -26,12 +26,12 @@ from pathlib import Path
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
-from generator.validate.argocd import ARGOCD_SCHEMAS
+from generator.validate.argocd import argocd_digest, argocd_schemas
 from generator.validate.crd import CustomResourceDefinition, crd_schemas
 from generator.validate.finding import environment_error
 
 # Bump when the generated files change shape, so old cache folders are not reused.
-FORMAT = 1
+FORMAT = 2  # 2: Argo CD schemas from its CRDs (argocd.py)
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 _BUNDLE_REF = "/api/_definitions.json#"  # how kubernetes-validate's kind files point at $defs
 _VERSION_DIR = re.compile(r"^v(\d+)\.(\d+)\.(\d+)-local$")
@@ -111,7 +111,7 @@ def _cache_key(bundle: str, crds: Sequence[CustomResourceDefinition]) -> str:
         "format": FORMAT,
         "kubernetes-validate": metadata.version("kubernetes-validate"),
         "bundle": bundle,
-        "argocd": ARGOCD_SCHEMAS,
+        "argocd": argocd_digest(),
         "crds": [[c.group, c.kind, c.versions] for c in crds],
     }
     text = json.dumps(material, sort_keys=True, separators=(",", ":"))
@@ -121,7 +121,7 @@ def _cache_key(bundle: str, crds: Sequence[CustomResourceDefinition]) -> str:
 def _write_all(target: Path, *, bundle_dir: Path, crds: Sequence[CustomResourceDefinition]) -> None:
     defs = _load_definitions(bundle_dir)
     files = dict(_kubernetes_schemas(bundle_dir))
-    files.update((schema_file_name(a, k), schema) for a, k, schema in ARGOCD_SCHEMAS)
+    files.update((schema_file_name(a, k), schema) for a, k, schema in argocd_schemas())
     for crd in crds:  # a CRD rendered in the tree is the truth for its kinds
         for api_version, kind, schema in crd_schemas(crd):
             _check_crd_schema(crd, standalone(schema, defs))

@@ -36,6 +36,7 @@ def test_the_wheel_carries_every_chart_file_and_the_catalog(installed: Installed
     }
     assert charts == _shipped_chart_files()
     assert "generator/spec/data/catalog.yaml" in names
+    assert "generator/validate/data/argocd-schemas.json" in names
 
 
 def test_the_sdist_carries_the_charts_and_the_catalog(tmp_path: Path) -> None:
@@ -57,6 +58,7 @@ def test_the_sdist_carries_the_charts_and_the_catalog(tmp_path: Path) -> None:
         names = {n.split("/", 1)[1] for n in archive.getnames() if "/" in n}
     assert {f"charts/{f}" for f in _shipped_chart_files()} <= names
     assert "generator/spec/data/catalog.yaml" in names
+    assert "generator/validate/data/argocd-schemas.json" in names
 
 
 def _fleet(tmp_path: Path) -> Path:
