@@ -271,6 +271,13 @@ CAPABILITIES: tuple[tuple[str, str, str], ...] = (
     ("openvpn_client_priority_class", ADDON_IMAGES["openvpn_client"][0], "priorityClassName"),
     # From v2.20.12 node-cache reads /etc/Corefile built from Corefile.base and kube-dns.
     ("nodelocal_dns_kube_dns_config", NODE_LOCAL_DNS_GO, "kube-dns-config"),
+    # validateCNIUpdate: any version change away from a deprecated (unsupported) CNI version
+    # is allowed, before the allowedCNIVersionTransitions table replaced it (v2.20.5).
+    (
+        "cni_upgrade_from_deprecated",
+        VALIDATION_GO,
+        "allowed for automated migration from deprecated CNI",
+    ),
     # validateClusterNetworkingConfigUpdateImmutability: proxyMode may change with the
     # unsafe-cni-migration label (the Canal/ipvs to Cilium/ebpf migration), from v2.20.7.
     (

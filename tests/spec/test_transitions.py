@@ -13,7 +13,7 @@ from generator.spec.catalog import load_catalog
 from generator.spec.check import SourceOptions, check_fleet
 from generator.spec.defaults import resolve_cluster
 from generator.spec.transitions import upgrade_targets
-from tests.conftest import Repo, cluster_yaml
+from tests.conftest import CONFIG, Repo, cluster_yaml
 
 Found = tuple[str, str, int | None]  # code, field, line
 CATALOG = load_catalog()
@@ -484,3 +484,74 @@ def test_upgrade_targets_list_what_the_kkp_dialog_offers(
     text: str, kkp: str, targets: tuple[str, ...]
 ) -> None:
     assert _targets(text, kkp) == targets
+
+
+def _pinned(patch: str) -> str:
+    return CONFIG.replace('"v2.20"', f'"{patch}"')
+
+
+@pytest.mark.parametrize(
+    ("patch", "base", "head", "found"),
+    [
+        # v2.20.0-v2.20.4: validateCNIUpdate has no transitions table; only leaving a
+        # deprecated version skips the one-minor rule.
+        ("v2.20.0", ("1.21.8", "v3.8"), ("1.21.8", "v3.22"), []),
+        ("v2.20.4", ("1.21.12", "v3.8"), ("1.22.9", "v3.8"), []),  # forced to v3.22
+        ("v2.20.4", ("1.22.9", "v3.20"), ("1.23.6", "v3.20"), [(TOO_LARGE, VERSION, 9)]),
+        ("v2.20.4", ("1.22.9", "v3.21"), ("1.23.6", "v3.21"), []),
+        # v2.20.5+: allowedCNIVersionTransitions (3.8 -> anything newer; <3.22 -> 3.22 on
+        # Kubernetes >= 1.23) replaces the deprecated-version rule.
+        ("v2.20.5", ("1.21.12", "v3.8"), ("1.22.9", "v3.8"), []),
+        ("v2.20.5", ("1.22.9", "v3.20"), ("1.23.6", "v3.20"), []),
+        ("v2.20.16", ("1.22.9", "v3.19"), ("1.23.6", "v3.22"), []),
+        ("v2.20.16", ("1.22.9", "v3.19"), ("1.22.9", "v3.21"), [(TOO_LARGE, VERSION, 9)]),
+    ],
+    ids=[
+        "2.20.0-from-deprecated",
+        "2.20.4-forced-from-deprecated",
+        "2.20.4-refuses-the-forced-jump-to-3.22",
+        "2.20.4-forced-one-minor",
+        "2.20.5-forced-from-3.8-by-table",
+        "2.20.5-table-allows-the-forced-jump-to-3.22",
+        "2.20.16-table-allows-3.22-on-1.23",
+        "2.20.16-two-minors-outside-the-table",
+    ],
+)
+def test_allowed_cni_version_changes_follow_each_patch(
+    make_repo: Callable[..., Repo],
+    patch: str,
+    base: tuple[str, str],
+    head: tuple[str, str],
+    found: list[Found],
+) -> None:
+    repo = make_repo(
+        base={"clusters/c1.yaml": _spec(base[0], f"{{type: canal, version: {base[1]}}}")},
+        head={"clusters/c1.yaml": _spec(head[0], f"{{type: canal, version: {head[1]}}}")},
+        config=_pinned(patch),
+    )
+    try:
+        diagnostics = check_fleet(SourceOptions(repo=repo.path, ref="HEAD", base="base")).diagnostics
+    except KkpgenError as error:
+        diagnostics = error.diagnostics
+    assert _found(diagnostics, "cni.version.upgrade", "cni.version.downgrade") == found
+
+
+def test_the_refused_forced_jump_names_the_patch_and_the_step(
+    make_repo: Callable[..., Repo],
+) -> None:
+    repo = make_repo(
+        base={"clusters/c1.yaml": _spec("1.22.9", "{type: canal, version: v3.20}")},
+        head={"clusters/c1.yaml": _spec("1.23.6", "{type: canal, version: v3.20}")},
+        config=_pinned("v2.20.4"),
+    )
+    with pytest.raises(KkpgenError) as caught:
+        check_fleet(SourceOptions(repo=repo.path, ref="HEAD", base="base"))
+    texts = [format_diagnostic(d) for d in caught.value.diagnostics if d.code == TOO_LARGE]
+    assert texts == [
+        "clusters/c1.yaml:9:28: error[cni.version.upgrade-too-large]: spec.cniPlugin.version: "
+        "KKP v2.20.4 upgrades Canal to v3.22 with Kubernetes 1.23.6 and refuses the jump from "
+        "v3.20: only one minor version at a time\n"
+        '  hint: first move cniPlugin.version to "v3.21" with the old Kubernetes version, or '
+        'label the cluster unsafe-cni-upgrade: "true" unless you cannot take the risk (KKP '
+        "v2.20.5 and later allow this jump)"
+    ]
