@@ -84,17 +84,22 @@ def version_change_problem(
         transitions=catalog.transitions_for(release),
     ):
         return None
-    if head.cni.forced_from is not None:
-        step = f"v{old_v.major}.{old_v.minor + 1}"
+    return _too_large(base, head, release=release)
+
+
+def _too_large(base: ResolvedCluster, head: ResolvedCluster, *, release: KKPRelease) -> Violation:
+    old, new, path = base.cni.version, head.cni.version, (*_CNI, "version")
+    old_v = parse_version(old)
+    if head.cni.forced_from is not None and old_v is not None:
         return Violation(
             "cni.version.upgrade-too-large",
             path,
             f"KKP {release.version} upgrades {head.cni.type.capitalize()} to {new} with "
             f"Kubernetes {head.kubernetes_version} and refuses the jump from {old}: "
             "only one minor version at a time",
-            f'first move cniPlugin.version to "{step}" with the old Kubernetes version, or '
-            f'label the cluster {UNSAFE_CNI_UPGRADE_LABEL}: "true" unless you cannot take '
-            "the risk (KKP v2.20.5 and later allow this jump)",
+            f'first move cniPlugin.version to "v{old_v.major}.{old_v.minor + 1}" with the old '
+            f'Kubernetes version, or label the cluster {UNSAFE_CNI_UPGRADE_LABEL}: "true" '
+            "unless you cannot take the risk (KKP v2.20.5 and later allow this jump)",
         )
     return Violation(
         "cni.version.upgrade-too-large",

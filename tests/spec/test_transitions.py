@@ -529,8 +529,9 @@ def test_allowed_cni_version_changes_follow_each_patch(
         head={"clusters/c1.yaml": _spec(head[0], f"{{type: canal, version: {head[1]}}}")},
         config=_pinned(patch),
     )
+    options = SourceOptions(repo=repo.path, ref="HEAD", base="base")
     try:
-        diagnostics = check_fleet(SourceOptions(repo=repo.path, ref="HEAD", base="base")).diagnostics
+        diagnostics = check_fleet(options).diagnostics
     except KkpgenError as error:
         diagnostics = error.diagnostics
     assert _found(diagnostics, "cni.version.upgrade", "cni.version.downgrade") == found
