@@ -40,6 +40,9 @@ def _found(diagnostics: tuple[Diagnostic, ...], *codes: str) -> list[Found]:
 
 
 TYPE_IMMUTABLE = "cni.type.immutable"
+# Specs here omit cniPlugin; an existing cluster without it gets this warning (tested in
+# test_removing_cni_plugin_is_forbidden and tests/spec/test_rules.py).
+UNSPECIFIED = "cni.unspecified"
 
 
 @pytest.mark.parametrize(
@@ -273,17 +276,18 @@ def test_forced_upgrade_with_kubernetes_upgrade_is_no_transition_error(
 @pytest.mark.parametrize(
     ("base", "head", "found"),
     [
+        # Without cniPlugin the head is Canal v3.8 as KKP's migration makes it, and says so.
         (
             _spec("1.23.6", "{type: canal, version: v3.22}"),
             _spec("1.23.6"),
-            [("cni.removed", "spec", 5)],
+            [("cni.removed", "spec", 5), ("cni.unspecified", "spec", 5)],
         ),
         (
             _spec("1.23.6", "{type: cilium, version: v1.11}"),
             _spec("1.23.6"),
-            [("cni.removed", "spec", 5)],
+            [("cni.removed", "spec", 5), ("cni.unspecified", "spec", 5)],
         ),
-        (_spec("1.23.6"), _spec("1.23.6"), []),
+        (_spec("1.23.6"), _spec("1.23.6"), [("cni.unspecified", "spec", 5)]),
         (_spec("1.23.6"), _spec("1.23.6", "{type: canal, version: v3.22}"), []),
     ],
     ids=["canal-removed", "cilium-removed", "never-written", "written-later"],
@@ -293,7 +297,7 @@ def test_removing_cni_plugin_is_forbidden(
 ) -> None:
     diagnostics = _transition(make_repo, base, head)
     assert _found(diagnostics, "cni.") == found
-    if found:
+    if found and found[0][0] == "cni.removed":
         assert format_diagnostic(diagnostics[0]).startswith(
             "clusters/c1.yaml:5:1: error[cni.removed]: spec: "
             "spec.cniPlugin cannot be removed from an existing cluster\n"
@@ -377,7 +381,7 @@ def test_immutable_network_message_names_both_values(make_repo: Callable[..., Re
         _spec("1.23.6"),
         _spec("1.23.6", net="clusterNetwork:\n  pods: {cidrBlocks: [10.10.0.0/16]}\n"),
     )
-    assert [format_diagnostic(d) for d in diagnostics] == [
+    assert [format_diagnostic(d) for d in diagnostics if d.code != UNSPECIFIED] == [
         "clusters/c1.yaml:10:12: error[network.pods-cidr.immutable]: "
         "spec.clusterNetwork.pods.cidrBlocks: pods.cidrBlocks cannot change on an existing "
         "cluster ([172.25.0.0/16] -> [10.10.0.0/16])\n"
@@ -391,7 +395,7 @@ def test_immutable_flag_hint_is_written_as_yaml(make_repo: Callable[..., Repo]) 
         _spec("1.23.6"),
         _spec("1.23.6", net="clusterNetwork:\n  nodeLocalDNSCacheEnabled: false\n"),
     )
-    assert [(d.message, d.hint) for d in diagnostics] == [
+    assert [(d.message, d.hint) for d in diagnostics if d.code != UNSPECIFIED] == [
         (
             "nodeLocalDNSCacheEnabled cannot change on an existing cluster (true -> false)",
             "restore true; create a new cluster for a different network",
@@ -417,7 +421,7 @@ def test_konnectivity_switch_gives_a_notice(
     diagnostics = _transition(
         make_repo, _spec("1.23.6", net=base_net), _spec("1.23.6", net=head_net)
     )
-    assert [format_diagnostic(d) for d in diagnostics] == [
+    assert [format_diagnostic(d) for d in diagnostics if d.code != UNSPECIFIED] == [
         "clusters/c1.yaml:10:5: notice[network.konnectivity.switch]: "
         f"spec.clusterNetwork.konnectivityEnabled: switching to {to} restarts most "
         "control-plane components\n"
@@ -433,6 +437,25 @@ def test_a_new_cluster_in_head_has_no_transition_checks(make_repo: Callable[...,
     checked = check_fleet(SourceOptions(repo=repo.path, ref="HEAD", base="base"))
     assert checked.diagnostics == ()
     assert [c.is_new for c in checked.resolved] == [False, True]
+
+
+def test_without_cni_plugin_a_new_cluster_gets_the_default_and_an_existing_one_canal_3_8(
+    make_repo: Callable[..., Repo],
+) -> None:
+    # c1 is in the base (existing): KKP's migration made it Canal v3.8, kept on 1.21.
+    # c2 is new in head: KKP's defaulting gives it the release default, without a warning.
+    repo = make_repo(
+        base={"clusters/c1.yaml": _spec("1.21.8")},
+        head={"clusters/c2.yaml": cluster_yaml("c2", version='"1.21.8"')},
+    )
+    checked = check_fleet(SourceOptions(repo=repo.path, ref="HEAD", base="base"))
+    assert [(c.name, c.cni.type, c.cni.version) for c in checked.resolved] == [
+        ("c1", "canal", "v3.8"),
+        ("c2", "canal", "v3.22"),
+    ]
+    assert [
+        (d.location.file, d.code) for d in checked.diagnostics if d.code.startswith("cni.")
+    ] == [("clusters/c1.yaml", "cni.unspecified")]
 
 
 def _targets(text: str, kkp: str = "v2.20") -> tuple[str, ...]:
