@@ -72,8 +72,10 @@ def version_change_problem(
         )
     # KKP validates the result of its forced upgrade like any other change (mutateUpdate runs
     # first), so a pinned patch gets no exemption; v2.20.0-v2.20.4 refuse the forced jump from
-    # v3.19/v3.20 to v3.22, which v2.20.5's table allows. A minor alone keeps the exemption.
-    forced_unchecked = release.patch is None and head.cni.forced_from is not None
+    # v3.19/v3.20 to v3.22, which v2.20.5's table allows. A minor alone, and v2.17/v2.18
+    # (no validateCNIUpdate), keep the exemption.
+    validated = release.patch is not None and "cni_update_validated" in release.patch.capabilities
+    forced_unchecked = head.cni.forced_from is not None and not validated
     if one_minor or unsafe or from_deprecated or forced_unchecked:
         return None
     if _allowed_by_table(
