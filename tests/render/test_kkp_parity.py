@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -219,3 +220,71 @@ def test_kube_system_policies_are_rendered_only_with_the_kube_system_network_pol
     for policy in policies:
         assert policy not in without
         assert policy in with_feature
+
+
+WHOLE: dict[str, dict[str, Any]] = FACTS["whole"]
+FEATURES = "features: {apiserverNetworkPolicy: true, kubeSystemNetworkPolicies: true}\n"
+
+
+@pytest.fixture(scope="module")
+def rendered_with_policies(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> dict[tuple[str, bool], dict[str, Any]]:
+    """Both tunnels at each patch, with the features that add KKP's network policies."""
+    return {
+        (patch, konnectivity): _render(
+            tmp_path_factory.mktemp(f"whole-{patch}-{konnectivity}"),
+            patch=patch,
+            konnectivity=konnectivity,
+            features=FEATURES,
+        )
+        for patch in PATCHES
+        for konnectivity in (True, False)
+    }
+
+
+def _set(obj: Any, path: str, value: Any) -> None:
+    *parents, last = path.split(".")
+    for part in parents:
+        obj = obj[int(part)] if isinstance(obj, list) else obj[part]
+    if isinstance(obj, list):
+        obj[int(last)] = value
+    else:
+        obj[last] = value
+
+
+def _whole_expected(name: str, patch: str) -> Any:
+    facts = WHOLE[name]
+    port = KONNECTIVITY_PORT if facts["tunnel"] == "konnectivity" else OPENVPN_PORT
+    text = yaml.safe_dump(facts["common"]).replace("{host}", HOST)
+    expected = yaml.safe_load(text.replace("'{port}'", str(port)).replace("{port}", str(port)))
+    for path, value in (facts.get(patch) or {}).items():
+        _set(expected, path, value)
+    return expected
+
+
+def _matched(expected: Any, got: Any) -> Any:
+    """`got` with each text that a `{sha256: ...}` or `{yaml: ...}` fact describes replaced
+    by that fact when it matches, so one comparison covers the whole object."""
+    if isinstance(expected, dict) and isinstance(got, str) and set(expected) == {"sha256"}:
+        digest = hashlib.sha256(got.encode()).hexdigest()
+        return expected if digest == expected["sha256"] else got
+    if isinstance(expected, dict) and isinstance(got, str) and set(expected) == {"yaml"}:
+        return expected if yaml.safe_load(got) == expected["yaml"] else got
+    if isinstance(expected, dict) and isinstance(got, dict):
+        return {k: _matched(expected.get(k), v) for k, v in got.items()}
+    if isinstance(expected, list) and isinstance(got, list) and len(expected) == len(got):
+        return [_matched(e, g) for e, g in zip(expected, got, strict=True)]
+    return got
+
+
+@pytest.mark.parametrize("patch", PATCHES)
+@pytest.mark.parametrize("name", sorted(WHOLE))
+def test_the_rendered_object_is_the_object_kkp_applies(
+    rendered_with_policies: dict[tuple[str, bool], dict[str, Any]], name: str, patch: str
+) -> None:
+    facts = WHOLE[name]
+    tree = rendered_with_policies[(patch, facts["tunnel"] == "konnectivity")]
+    assert facts["file"] in tree, f"{name}: kkpgen does not render {facts['file']}"
+    expected = _whole_expected(name, patch)
+    assert _matched(expected, tree[facts["file"]]) == expected, f"{name} at KKP {patch}"
