@@ -288,3 +288,28 @@ def test_the_rendered_object_is_the_object_kkp_applies(
     assert facts["file"] in tree, f"{name}: kkpgen does not render {facts['file']}"
     expected = _whole_expected(name, patch)
     assert _matched(expected, tree[facts["file"]]) == expected, f"{name} at KKP {patch}"
+
+
+def test_metrics_server_probes_are_kkpgens_opt_in_and_off_by_default(tmp_path: Path) -> None:
+    """KKP sets no ports or probes on metrics-server; `probes: true` adds kkpgen's."""
+    addon = (
+        "---\napiVersion: kubermatic.k8c.io/v1\nkind: Addon\n"
+        "metadata: {name: metrics-server, namespace: cluster-c1}\n"
+        "spec: {name: metrics-server, cluster: {name: c1}, variables: {probes: true}}\n"
+    )
+    (tmp_path / "clusters").mkdir(parents=True)
+    (tmp_path / "kubermatic.yaml").write_text(CONFIG.replace('"v2.20"', '"v2.20.9"'))
+    spec = cluster_yaml(
+        "c1",
+        version='"1.22.5"',
+        extra="cniPlugin: {type: canal, version: v3.22}\n"
+        "clusterNetwork: {konnectivityEnabled: true}\n",
+    )
+    (tmp_path / "clusters" / "c1.yaml").write_text(spec + addon)
+    out = tmp_path / "out"
+    update.render_fleet(SourceOptions(repo=tmp_path), update.RenderOptions(out=out))
+    path = out / "c1/user-cluster/metrics-server/deployment-metrics-server.yaml"
+    (container,) = yaml.safe_load(path.read_text())["spec"]["template"]["spec"]["containers"]
+    assert container["ports"] == [{"name": "https", "containerPort": 443, "protocol": "TCP"}]
+    assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
+    assert container["livenessProbe"]["httpGet"]["path"] == "/livez"
