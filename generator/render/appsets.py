@@ -20,6 +20,7 @@ from generator.render.applications import (
     ArgoTarget,
     destination_of,
     ignore_differences,
+    seed_revision_ignores,
     sync_policy,
 )
 from generator.render.manifest import DESTINATIONS, Destination, dump_yaml
@@ -126,13 +127,16 @@ def _ignores(destination: Destination) -> list[dict[str, object]]:
     if destination == "user-cluster":
         return ignore_differences(ArgoTarget("", "user-cluster"))
     return [
-        {
-            "group": "",
-            "kind": "Service",
-            "name": name,
-            "jqPathExpressions": [".spec.ports[].nodePort"],
-        }
-        for name in ("konnectivity-server", "openvpn-server")
+        *seed_revision_ignores(None),
+        *(
+            {
+                "group": "",
+                "kind": "Service",
+                "name": name,
+                "jqPathExpressions": [".spec.ports[].nodePort"],
+            }
+            for name in ("konnectivity-server", "openvpn-server")
+        ),
     ]
 
 
