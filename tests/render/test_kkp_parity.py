@@ -313,3 +313,22 @@ def test_metrics_server_probes_are_kkpgens_opt_in_and_off_by_default(tmp_path: P
     assert container["ports"] == [{"name": "https", "containerPort": 443, "protocol": "TCP"}]
     assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
     assert container["livenessProbe"]["httpGet"]["path"] == "/livez"
+
+
+@pytest.mark.parametrize("patch", PATCHES)
+@pytest.mark.parametrize("konnectivity", [True, False], ids=["konnectivity", "openvpn"])
+def test_every_probe_names_a_port_its_container_declares(
+    rendered_with_policies: dict[tuple[str, bool], dict[str, Any]],
+    patch: str,
+    konnectivity: bool,
+) -> None:
+    """Probes that point at a named port must go with it (KKP declares none on metrics-server)."""
+    for path, obj in rendered_with_policies[(patch, konnectivity)].items():
+        if not isinstance(obj, dict) or obj.get("kind") not in {"Deployment", "DaemonSet"}:
+            continue
+        spec = obj["spec"]["template"]["spec"]
+        for container in spec.get("initContainers", []) + spec["containers"]:
+            names = {port.get("name") for port in container.get("ports", [])}
+            for probe in ("livenessProbe", "readinessProbe", "startupProbe"):
+                port = container.get(probe, {}).get("httpGet", {}).get("port")
+                assert not isinstance(port, str) or port in names, (path, container["name"])
