@@ -77,19 +77,17 @@ def ignore_differences(target: ArgoTarget) -> list[dict[str, object]]:
     if target.destination != "seed":
         return [dict(entry) for entry in _USER_CLUSTER_IGNORES]
     namespace = f"cluster-{target.cluster}"
-    return [
-        *seed_revision_ignores(namespace),
-        *(
-            {
-                "group": "",
-                "kind": "Service",
-                "name": name,
-                "namespace": namespace,
-                "jqPathExpressions": [".spec.ports[].nodePort"],
-            }
-            for name in sorted(target.unpinned_node_ports)
-        ),
+    node_ports: list[dict[str, object]] = [
+        {
+            "group": "",
+            "kind": "Service",
+            "name": name,
+            "namespace": namespace,
+            "jqPathExpressions": [".spec.ports[].nodePort"],
+        }
+        for name in sorted(target.unpinned_node_ports)
     ]
+    return seed_revision_ignores(namespace) + node_ports
 
 
 def destination_of(cluster: str, destination: Destination, settings: ArgoSettings) -> object:

@@ -126,18 +126,16 @@ def _ignores(destination: Destination) -> list[dict[str, object]]:
     a NodePort it copies the one Kubernetes allocated, so ignoring it loses nothing."""
     if destination == "user-cluster":
         return ignore_differences(ArgoTarget("", "user-cluster"))
-    return [
-        *seed_revision_ignores(None),
-        *(
-            {
-                "group": "",
-                "kind": "Service",
-                "name": name,
-                "jqPathExpressions": [".spec.ports[].nodePort"],
-            }
-            for name in ("konnectivity-server", "openvpn-server")
-        ),
+    node_ports: list[dict[str, object]] = [
+        {
+            "group": "",
+            "kind": "Service",
+            "name": name,
+            "jqPathExpressions": [".spec.ports[].nodePort"],
+        }
+        for name in ("konnectivity-server", "openvpn-server")
     ]
+    return seed_revision_ignores(None) + node_ports
 
 
 def bootstrap(settings: ArgoSettings) -> dict[str, object]:
