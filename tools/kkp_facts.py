@@ -3,6 +3,7 @@
 Usage (a git mirror of kubermatic/kubermatic, and the patches to record):
 
     python tools/kkp_facts.py --git-dir <mirror> v2.20.0..v2.20.16 v2.19.0..v2.19.15 \
+        v2.18.0..v2.18.11 v2.17.0..v2.17.5 \
         > generator/spec/data/kkp-patches.yaml
 
 Only facts are read (image references, version lists, transitions, defaults); no KKP YAML or
@@ -22,7 +23,13 @@ from dataclasses import dataclass
 import yaml
 
 CNI_VERSION_GO = "pkg/version/cni/version.go"
+# v2.18 and older: the CNI matrix lives in the cluster webhooks (no deprecated set, no
+# transitions table); v2.17 has no cniPlugin handling at all (every cluster runs Canal v3.8).
+CNI_WEBHOOK_VALIDATION_GO = "pkg/webhook/cluster/validation/validation.go"
+CNI_WEBHOOK_MUTATION_GO = "pkg/webhook/cluster/mutation/mutation.go"
+CANAL_LAST_UNSPECIFIED_VERSION = "v3.8"  # cni.CanalCNILastUnspecifiedVersion (v2.19+)
 OPERATOR_DEFAULTS_GO = "pkg/controller/operator/defaults/defaults.go"
+OPERATOR_DEFAULTS_GO_OLD = "pkg/controller/operator/common/defaults.go"  # v2.17, v2.18
 RESOURCES_GO = "pkg/resources/resources.go"
 KONNECTIVITY_AGENT_GO = (
     "pkg/controller/user-cluster-controller-manager/resources/resources/konnectivity/deployment.go"
@@ -35,6 +42,7 @@ NODE_LOCAL_DNS_GO = (
 OPENVPN_SERVER_GO = "pkg/resources/openvpn/deployment.go"
 HTTP_PROBER_GO = "pkg/resources/apiserver/is-running.go"
 DNAT_CONTROLLER_DEFAULTS_GO = "pkg/controller/operator/defaults/defaults_ce.go"
+DNAT_CONTROLLER_DEFAULTS_GO_OLD = "pkg/resources/resources_ce.go"  # v2.17, v2.18
 VALIDATION_GO = "pkg/validation/cluster.go"
 
 # kkpgen image name -> (addon file, image path without registry and tag).
@@ -85,6 +93,21 @@ class Source:
             raise FactError(f"{self.tag}: {path}: {result.stderr.strip()}")
         return result.stdout
 
+    def exists(self, path: str) -> bool:
+        result = subprocess.run(  # noqa: S603  a fixed git command with our own arguments
+            ["git", "--git-dir", self.git_dir, "cat-file", "-e", f"{self.tag}:{path}"],  # noqa: S607
+            capture_output=True,
+            check=False,
+        )
+        return result.returncode == 0
+
+    def first(self, *paths: str) -> str:
+        """The first of `paths` that exists at the tag (newer layouts first)."""
+        for path in paths:
+            if self.exists(path):
+                return path
+        raise FactError(f"{self.tag}: none of {', '.join(paths)} exists")
+
     def files(self, folder: str) -> tuple[str, ...]:
         result = subprocess.run(  # noqa: S603  a fixed git command with our own arguments
             ["git", "--git-dir", self.git_dir, "ls-tree", "--name-only", self.tag, f"{folder}/"],  # noqa: S607
@@ -123,7 +146,7 @@ def addon_image(text: str, image_path: str) -> str | None:
 def _go_image(source: Source, path: str, registry_names: Mapping[str, str]) -> tuple[str, str]:
     """(registry, text) of a Go file whose image registry is `resources.RegistryX`."""
     text = source.read(path)
-    name = _one(r"Image:[^\n]*resources\.(Registry\w+)\)", text, f"{path} registry")
+    name = _one(r"Image:[^\n]*resources\.(Registry\w+)\b", text, f"{path} registry")
     return registry_names[name], text
 
 
@@ -134,6 +157,8 @@ def component_images(source: Source, version: str) -> dict[str, str]:
         ("konnectivity_agent", KONNECTIVITY_AGENT_GO),
         ("konnectivity_server", KONNECTIVITY_SERVER_GO),
     ):
+        if not source.exists(path):
+            continue  # before v2.18: no Konnectivity (recorded under `absent`)
         registry, text = _go_image(source, path, regs)
         name = _one(r"^\s*name\s*=\s*" + _GO_STRING, text, f"{path} name")
         tag = _one(r"^\s*version\s*=\s*" + _GO_STRING, text, f"{path} version")
@@ -152,10 +177,12 @@ def component_images(source: Source, version: str) -> dict[str, str]:
     images["http_prober"] = "quay.io/kubermatic/http-prober:" + _one(
         r"^\s*tag\s*=\s*" + _GO_STRING, text, "http-prober tag"
     )
-    text = source.read(DNAT_CONTROLLER_DEFAULTS_GO)
+    text = source.read(source.first(DNAT_CONTROLLER_DEFAULTS_GO, DNAT_CONTROLLER_DEFAULTS_GO_OLD))
     repository = _one(r"DefaultDNATControllerImage\s*=\s*" + _GO_STRING, text, "dnat image")
     images["kubeletdnat_controller"] = f"{repository}:{version}"  # tagged with KKP's version
     for key, (addon, image_path) in ADDON_IMAGES.items():
+        if not source.exists(addon):
+            continue  # hubble before v2.19 (recorded under `absent`)
         found = addon_image(source.read(addon), image_path)
         if found is not None:  # hubble's envoy sidecar is gone by v2.20.16
             images[key] = found.replace("{{ .Cluster.Version }}", "{kubernetes_version}")
@@ -181,7 +208,35 @@ def _constraint(text: str, *, any_version: str) -> str:
     return f"{'==' if op == '=' else op}{version}"
 
 
+def _old_cni_facts(source: Source) -> dict[str, object]:
+    """v2.18: the webhooks accept a set and default one version; v2.17: Canal v3.8 only. The
+    versions older than the default are deprecated, as KKP's documentation lists them."""
+    if source.exists(CNI_WEBHOOK_VALIDATION_GO) and "supportedCNIPluginVersions" in source.read(
+        CNI_WEBHOOK_VALIDATION_GO
+    ):
+        accepted = _go_set(source.read(CNI_WEBHOOK_VALIDATION_GO), "supportedCNIPluginVersions")
+        mutation = source.read(CNI_WEBHOOK_MUTATION_GO)
+        # v2.18.0 writes the version inline; later v2.18 patches name it defaultCanalCNIVersion.
+        default = _one(
+            r"(?:defaultCanalCNIVersion\s*=|Version:)\s*" + _GO_STRING, mutation, "default Canal"
+        )
+    else:
+        accepted, default = {"canal": (CANAL_LAST_UNSPECIFIED_VERSION,)}, "v3.8"
+    cni: dict[str, object] = {}
+    for name, versions in accepted.items():
+        ordered = sorted(versions, key=_version_key)
+        cni[name] = {
+            "default": default,
+            "supported": [v for v in ordered if _version_key(v) >= _version_key(default)],
+            "deprecated": [v for v in ordered if _version_key(v) < _version_key(default)],
+            "images": cni_images(source, name, versions),
+        }
+    return {"cni": cni, "allowedTransitions": []}
+
+
 def cni_facts(source: Source) -> dict[str, object]:
+    if not source.exists(CNI_VERSION_GO):
+        return _old_cni_facts(source)
     text = source.read(CNI_VERSION_GO)
     defaults = dict(
         re.findall(
@@ -247,7 +302,7 @@ def cni_images(source: Source, cni: str, versions: Sequence[str]) -> dict[str, d
 
 
 def kubernetes_facts(source: Source) -> dict[str, object]:
-    text = source.read(OPERATOR_DEFAULTS_GO)
+    text = source.read(source.first(OPERATOR_DEFAULTS_GO, OPERATOR_DEFAULTS_GO_OLD))
     block = _one(
         r"DefaultKubernetesVersioning\s*=.*?\{(.*?)Updates:", text.replace("\r", ""), "k8s"
     )
@@ -269,8 +324,20 @@ CAPABILITIES: tuple[tuple[str, str, str], ...] = (
     ("konnectivity_agent_priority_class", KONNECTIVITY_AGENT_GO, "PriorityClassName"),
     ("konnectivity_agent_pull_if_not_present", KONNECTIVITY_AGENT_GO, "PullIfNotPresent"),
     ("openvpn_client_priority_class", ADDON_IMAGES["openvpn_client"][0], "priorityClassName"),
+    # PodDisruptionBudgets move from policy/v1beta1 to policy/v1 (after v2.20).
+    ("pdb_policy_v1", "pkg/resources/metrics-server/pdb.go", "policyv1.PodDisruptionBudget"),
     # From v2.20.12 node-cache reads /etc/Corefile built from Corefile.base and kube-dns.
     ("nodelocal_dns_kube_dns_config", NODE_LOCAL_DNS_GO, "kube-dns-config"),
+    # validateCNIUpdate exists (v2.19+): it validates every CNI change, KKP's own forced
+    # upgrades included (v2.18's webhook keeps cniPlugin immutable and forces nothing).
+    ("cni_update_validated", VALIDATION_GO, "func validateCNIUpdate("),
+    # validateCNIUpdate: any version change away from a deprecated (unsupported) CNI version
+    # is allowed, before the allowedCNIVersionTransitions table replaced it (v2.20.5).
+    (
+        "cni_upgrade_from_deprecated",
+        VALIDATION_GO,
+        "allowed for automated migration from deprecated CNI",
+    ),
     # validateClusterNetworkingConfigUpdateImmutability: proxyMode may change with the
     # unsafe-cni-migration label (the Canal/ipvs to Cilium/ebpf migration), from v2.20.7.
     # From v2.20.16 the cilium and hubble addons follow Cilium's v1.11.16 chart: hubble-relay
@@ -289,16 +356,36 @@ CAPABILITIES: tuple[tuple[str, str, str], ...] = (
 
 
 def capabilities(source: Source) -> list[str]:
-    return [name for name, path, text in CAPABILITIES if text in source.read(path)]
+    return [
+        name
+        for name, path, text in CAPABILITIES
+        if source.exists(path) and text in source.read(path)
+    ]
+
+
+# Sources a patch may lack, and what their absence means for kkpgen.
+ABSENT_REASONS: Mapping[str, str] = {
+    KONNECTIVITY_AGENT_GO: "no Konnectivity before KKP v2.18: every cluster uses OpenVPN",
+    "addons/hubble/hubble.yaml": "no hubble addon before KKP v2.19",
+    "addons/cilium/cilium.yaml": "no Cilium CNI before KKP v2.19",
+    CNI_VERSION_GO: "no CNI version package before KKP v2.19: the matrix is read from the "
+    "cluster webhooks (v2.18), or is Canal v3.8 only (v2.17, no cniPlugin handling)",
+}
+
+
+def absent(source: Source) -> dict[str, str]:
+    return {path: why for path, why in ABSENT_REASONS.items() if not source.exists(path)}
 
 
 def patch_facts(source: Source) -> dict[str, object]:
-    return {
+    facts = {
         **kubernetes_facts(source),
         **cni_facts(source),
         "componentImages": component_images(source, source.tag),
         "capabilities": capabilities(source),
     }
+    missing = absent(source)
+    return {**facts, "absent": missing} if missing else facts
 
 
 def expand(spec: str) -> Iterator[str]:

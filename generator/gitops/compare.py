@@ -55,7 +55,10 @@ def _base_side(opts: SourceOptions, ref: str) -> RenderedSide:
         if error.exit_code != ExitCode.INVALID_INPUT:
             raise  # git or environment trouble is not a property of the base
         # A base without clusters (the pull request that adds the first one) is just empty.
-        failures = tuple(d for d in error.diagnostics if d.code != NO_CLUSTERS)
+        # Only errors fail the base; its warnings (e.g. cni.unspecified) name no failure.
+        failures = tuple(
+            d for d in error.diagnostics if d.code != NO_CLUSTERS and d.severity == "error"
+        )
     parts = []
     for name in _cluster_names(opts):
         with contextlib.suppress(KkpgenError):

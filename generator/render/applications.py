@@ -52,20 +52,42 @@ _USER_CLUSTER_IGNORES: tuple[dict[str, object], ...] = (
 )
 
 
+# KKP's seed-controller-manager labels the pod templates of these seed Deployments with the
+# resource version of each mounted Secret and ConfigMap (resources.VolumeRevisionLabels,
+# "<name>-secret-revision", "<name>-configmap-revision"); only KKP knows them at run time.
+REVISION_LABELS = '.spec.template.metadata.labels | .[keys[] | select(endswith("-revision"))]'
+SEED_REVISION_DEPLOYMENTS = ("metrics-server", "openvpn-server")
+
+
+def seed_revision_ignores(namespace: str | None) -> list[dict[str, object]]:
+    return [
+        {
+            "group": "apps",
+            "kind": "Deployment",
+            "name": name,
+            **({"namespace": namespace} if namespace else {}),
+            "jqPathExpressions": [REVISION_LABELS],
+        }
+        for name in SEED_REVISION_DEPLOYMENTS
+    ]
+
+
 def ignore_differences(target: ArgoTarget) -> list[dict[str, object]]:
     """The Application's ignoreDifferences: run-time fields KKP or Kubernetes fill."""
     if target.destination != "seed":
         return [dict(entry) for entry in _USER_CLUSTER_IGNORES]
-    return [
+    namespace = f"cluster-{target.cluster}"
+    node_ports: list[dict[str, object]] = [
         {
             "group": "",
             "kind": "Service",
             "name": name,
-            "namespace": f"cluster-{target.cluster}",
+            "namespace": namespace,
             "jqPathExpressions": [".spec.ports[].nodePort"],
         }
         for name in sorted(target.unpinned_node_ports)
     ]
+    return seed_revision_ignores(namespace) + node_ports
 
 
 def destination_of(cluster: str, destination: Destination, settings: ArgoSettings) -> object:

@@ -20,6 +20,7 @@ from generator.render.applications import (
     ArgoTarget,
     destination_of,
     ignore_differences,
+    seed_revision_ignores,
     sync_policy,
 )
 from generator.render.manifest import DESTINATIONS, Destination, dump_yaml
@@ -125,7 +126,7 @@ def _ignores(destination: Destination) -> list[dict[str, object]]:
     a NodePort it copies the one Kubernetes allocated, so ignoring it loses nothing."""
     if destination == "user-cluster":
         return ignore_differences(ArgoTarget("", "user-cluster"))
-    return [
+    node_ports: list[dict[str, object]] = [
         {
             "group": "",
             "kind": "Service",
@@ -134,6 +135,7 @@ def _ignores(destination: Destination) -> list[dict[str, object]]:
         }
         for name in ("konnectivity-server", "openvpn-server")
     ]
+    return seed_revision_ignores(None) + node_ports
 
 
 def bootstrap(settings: ArgoSettings) -> dict[str, object]:

@@ -7,6 +7,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import traceback
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -56,6 +57,18 @@ def _toyaml(value: object) -> str:
     return dump_yaml(value).removesuffix("\n...\n").rstrip("\n")
 
 
+_PLAIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9:/._-]*")
+
+
+def _plain(value: object) -> str:
+    """A string bare where YAML reads it back as that same string (a URL, a CIDR), as KKP's
+    addon templates write it; otherwise JSON-quoted like `quote`."""
+    text = str(value)
+    if _PLAIN.fullmatch(text) and yaml.safe_load(text) == text:
+        return text
+    return json.dumps(text)
+
+
 def _nindent(text: str, width: int) -> str:
     return "\n" + jinja2.filters.do_indent(str(text), width, first=True)
 
@@ -103,7 +116,12 @@ def build_environment(root: Path = CHARTS_DIR) -> TrackingEnvironment:
         cache_size=-1,  # a plain dict: the LRU's bookkeeping cost 1 s per 1,000 clusters
     )
     env.filters.update(
-        toyaml=_toyaml, nindent=_nindent, quote=_quote, required=_required, b64enc=_b64enc
+        toyaml=_toyaml,
+        nindent=_nindent,
+        quote=_quote,
+        plain=_plain,
+        required=_required,
+        b64enc=_b64enc,
     )
     return env
 

@@ -41,13 +41,18 @@ def dns_service_ip(services_cidr: str) -> str:
     return str(network.network + _DNS_SERVICE_OFFSET) if network.size > _DNS_SERVICE_OFFSET else ""
 
 
-def _spec_cni(spec: ClusterSpec, release: KKPRelease) -> tuple[CNIType, str]:
-    """KKP: no cniPlugin -> the default CNI and version; no version -> that type's default.
+# KKP cni.CanalCNILastUnspecifiedVersion: what an existing cluster without spec.cniPlugin is
+# (v2.19's mutateUpdate, v2.20's CRD migration, pkg/install/crdmigration/clones.go).
+CANAL_LAST_UNSPECIFIED_VERSION = "v3.8"
 
-    KKP's migration gave Canal v3.8 (cni.CanalCNILastUnspecifiedVersion) only to clusters
-    created before the field existed; every later cluster had it filled at creation. A spec
-    in git cannot tell the two apart, so kkpgen keeps the release default (issue 13 notes)."""
+
+def _spec_cni(spec: ClusterSpec, release: KKPRelease, *, is_new: bool) -> tuple[CNIType, str]:
+    """KKP: no cniPlugin -> Canal v3.8 for an existing cluster (the migration), the default
+    CNI and version for a new one; no version -> that type's default."""
     if spec.cni_plugin is None:
+        canal = release.cni.get("canal")
+        if not is_new and canal is not None and CANAL_LAST_UNSPECIFIED_VERSION in canal.allowed():
+            return "canal", CANAL_LAST_UNSPECIFIED_VERSION
         cni_type: CNIType = "cilium" if release.default_cni == "cilium" else "canal"
         support = release.cni.get(cni_type)
         return cni_type, support.default if support else ""
@@ -84,7 +89,7 @@ def _matches(version: str, constraint: str) -> bool:
 def _resolve_cni(
     spec: ClusterSpec, *, catalog: Catalog, release: KKPRelease, is_new: bool
 ) -> ResolvedCNI:
-    cni_type, version = _spec_cni(spec, release)
+    cni_type, version = _spec_cni(spec, release, is_new=is_new)
     # KKP forces CNI upgrades in mutateUpdate only: a new cluster keeps what it asks for.
     forced = (
         None
@@ -105,6 +110,7 @@ def _resolve_cni(
         capabilities=catalog.capabilities(cni_type, effective),
         deprecated=bool(support and effective in support.deprecated),
         forced_from=version if forced else None,
+        unspecified=spec.cni_plugin is None and not is_new,
     )
 
 

@@ -65,6 +65,8 @@ def cni_version_supported(subject: Subject, ctx: RuleContext) -> Iterator[Violat
     if support is None or resolved.cni.type == "none":
         return
     version = resolved.cni.forced_from or resolved.cni.version
+    if resolved.cni.unspecified:
+        return  # cni_unspecified says it once
     label = f"{resolved.cni.type.capitalize()} {version!r}"
     if version not in support.allowed():
         yield Violation(
@@ -96,7 +98,7 @@ def cni_version_supported(subject: Subject, ctx: RuleContext) -> Iterator[Violat
 def cni_forced_upgrade(subject: Subject, _: RuleContext) -> Iterator[Violation]:
     """Seed: Forced CNI Upgrade together with the Kubernetes upgrade."""
     cni = subject.resolved.cni
-    if cni.forced_from is not None:
+    if cni.forced_from is not None and not cni.unspecified:
         yield Violation(
             "cni.version.forced-upgrade",
             (*_CNI, "version"),
@@ -106,6 +108,28 @@ def cni_forced_upgrade(subject: Subject, _: RuleContext) -> Iterator[Violation]:
             f'set spec.cniPlugin.version: "{cni.version}" so the spec says what runs',
             severity="warning",
         )
+
+
+def cni_unspecified(subject: Subject, _: RuleContext) -> Iterator[Violation]:
+    """KKP's migration makes an existing cluster without cniPlugin Canal v3.8
+    (cni.CanalCNILastUnspecifiedVersion); mutateUpdate then forces the upgrade."""
+    cni = subject.resolved.cni
+    if not cni.unspecified:
+        return
+    runs = (
+        f"and upgrades it to {cni.version} with Kubernetes {subject.resolved.kubernetes_version}"
+        if cni.forced_from is not None
+        else "(deprecated)"
+    )
+    yield Violation(
+        "cni.unspecified",
+        ("spec",),
+        f"spec.cniPlugin is not set: KKP treats this existing cluster as Canal "
+        f"{cni.forced_from or cni.version} {runs}; kkpgen renders Canal {cni.version}",
+        f'add under spec: cniPlugin: {{type: canal, version: "{cni.version}"}} '
+        "(a new cluster without it would get the release default instead)",
+        severity="warning",
+    )
 
 
 def cni_none_notice(subject: Subject, _: RuleContext) -> Iterator[Violation]:
@@ -325,6 +349,7 @@ RULES: tuple[Rule, ...] = (
     cni_type_supported,
     cni_version_supported,
     cni_forced_upgrade,
+    cni_unspecified,
     cni_none_notice,
     cni_none_has_no_version,
     expose_strategy_valid,

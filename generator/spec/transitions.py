@@ -42,14 +42,21 @@ def _allowed_by_table(
 def version_change_problem(
     base: ResolvedCluster, head: ResolvedCluster, *, catalog: Catalog, release: KKPRelease
 ) -> Violation | None:
-    """Seed: one minor per upgrade, unless unsafe-cni-upgrade or upgrading from deprecated."""
+    """Seed: one minor per upgrade, unless unsafe-cni-upgrade, the patch's transitions table
+    or (up to v2.20.4) upgrading from a deprecated version."""
     old, new = base.cni.version, head.cni.version
     old_v, new_v = parse_version(old), parse_version(new)
     if old == new or old_v is None or new_v is None or head.cni.type != base.cni.type:
         return None
     unsafe = UNSAFE_CNI_UPGRADE_LABEL in head.labels
     support = release.cni.get(head.cni.type)
-    from_deprecated = support is not None and old not in support.supported
+    # Up to v2.20.4 KKP lets any change leave a deprecated version; from v2.20.5 only the
+    # allowedCNIVersionTransitions table does (pkg/validation/cluster.go validateCNIUpdate).
+    # A minor alone (no patch pinned) keeps the rule it always had.
+    leaves_deprecated = release.patch is None or "cni_upgrade_from_deprecated" in (
+        release.patch.capabilities
+    )
+    from_deprecated = leaves_deprecated and support is not None and old not in support.supported
     path = (*_CNI, "version")
     # KKP validateCNIUpdate: one minor either way (a one-minor downgrade too), else the table.
     one_minor = new_v.major == old_v.major and abs(new_v.minor - old_v.minor) == 1
@@ -63,7 +70,13 @@ def version_change_problem(
             f'keep {old}, or label the cluster {UNSAFE_CNI_UPGRADE_LABEL}: "true" '
             "and take responsibility for the downgrade",
         )
-    if one_minor or unsafe or from_deprecated or head.cni.forced_from is not None:
+    # KKP validates the result of its forced upgrade like any other change (mutateUpdate runs
+    # first), so a pinned patch gets no exemption; v2.20.0-v2.20.4 refuse the forced jump from
+    # v3.19/v3.20 to v3.22, which v2.20.5's table allows. A minor alone, and v2.17/v2.18
+    # (no validateCNIUpdate), keep the exemption.
+    validated = release.patch is not None and "cni_update_validated" in release.patch.capabilities
+    forced_unchecked = head.cni.forced_from is not None and not validated
+    if one_minor or unsafe or from_deprecated or forced_unchecked:
         return None
     if _allowed_by_table(
         head.cni.type,
@@ -73,6 +86,23 @@ def version_change_problem(
         transitions=catalog.transitions_for(release),
     ):
         return None
+    return _too_large(base, head, release=release)
+
+
+def _too_large(base: ResolvedCluster, head: ResolvedCluster, *, release: KKPRelease) -> Violation:
+    old, new, path = base.cni.version, head.cni.version, (*_CNI, "version")
+    old_v = parse_version(old)
+    if head.cni.forced_from is not None and old_v is not None:
+        return Violation(
+            "cni.version.upgrade-too-large",
+            path,
+            f"KKP {release.version} upgrades {head.cni.type.capitalize()} to {new} with "
+            f"Kubernetes {head.kubernetes_version} and refuses the jump from {old}: "
+            "only one minor version at a time",
+            f'first move cniPlugin.version to "v{old_v.major}.{old_v.minor + 1}" with the old '
+            f'Kubernetes version, or label the cluster {UNSAFE_CNI_UPGRADE_LABEL}: "true" '
+            "unless you cannot take the risk (KKP v2.20.5 and later allow this jump)",
+        )
     return Violation(
         "cni.version.upgrade-too-large",
         path,

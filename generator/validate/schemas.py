@@ -89,13 +89,14 @@ def build_schema_dir(
     root = bundle_root()
     bundle = pick_bundle(kubernetes_version, bundled_versions(root))
     crds = sorted(set(crds), key=lambda c: (c.group, c.kind, c.versions))
-    target = cache_dir / f"v{bundle}-{_cache_key(bundle, crds)}"
+    removed = _removed_apis(kubernetes_version)
+    target = cache_dir / f"v{bundle}-{_cache_key(bundle, crds, removed)}"
     if target.is_dir():
         return target
     cache_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".tmp-", dir=cache_dir))
     try:
-        _write_all(staging, bundle_dir=root / f"v{bundle}-local", crds=crds)
+        _write_all(staging, bundle_dir=root / f"v{bundle}-local", crds=crds, removed=removed)
         staging.chmod(0o755)
         staging.replace(target)  # atomic: a reader sees no folder or a complete one
     except OSError:
@@ -106,8 +107,29 @@ def build_schema_dir(
     return target
 
 
-def _cache_key(bundle: str, crds: Sequence[CustomResourceDefinition]) -> str:
+# APIs that Kubernetes served before the oldest bundle (1.25) and KKP still applies to older
+# clusters, with the served API whose schema they share: (removed in, old, new, kind).
+# policy/v1beta1 PodDisruptionBudget (KKP v2.17-v2.20) has v1's fields; 1.25 removed it.
+REMOVED_APIS: tuple[tuple[tuple[int, int], str, str, str], ...] = (
+    ((1, 25), "policy/v1beta1", "policy/v1", "PodDisruptionBudget"),
+)
+
+
+def _removed_apis(kubernetes_version: str | None) -> tuple[tuple[str, str, str], ...]:
+    wanted = re.match(r"^v?(\d+)\.(\d+)", kubernetes_version or "")
+    if wanted is None:
+        return ()
+    minor = (int(wanted.group(1)), int(wanted.group(2)))
+    return tuple((old, new, kind) for until, old, new, kind in REMOVED_APIS if minor < until)
+
+
+def _cache_key(
+    bundle: str,
+    crds: Sequence[CustomResourceDefinition],
+    removed: Sequence[tuple[str, str, str]] = (),
+) -> str:
     material = {
+        "removed": [list(r) for r in removed],
         "format": FORMAT,
         "kubernetes-validate": metadata.version("kubernetes-validate"),
         "bundle": bundle,
@@ -118,9 +140,21 @@ def _cache_key(bundle: str, crds: Sequence[CustomResourceDefinition]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def _write_all(target: Path, *, bundle_dir: Path, crds: Sequence[CustomResourceDefinition]) -> None:
+def _write_all(
+    target: Path,
+    *,
+    bundle_dir: Path,
+    crds: Sequence[CustomResourceDefinition],
+    removed: Sequence[tuple[str, str, str]] = (),
+) -> None:
     defs = _load_definitions(bundle_dir)
     files = dict(_kubernetes_schemas(bundle_dir))
+    for old, new, kind in removed:
+        served = files.get(schema_file_name(new, kind))
+        if served is not None:
+            alias = json.loads(json.dumps(served))
+            alias["properties"]["apiVersion"]["enum"] = [old]
+            files[schema_file_name(old, kind)] = alias
     files.update((schema_file_name(a, k), schema) for a, k, schema in argocd_schemas())
     for crd in crds:  # a CRD rendered in the tree is the truth for its kinds
         for api_version, kind, schema in crd_schemas(crd):

@@ -127,11 +127,13 @@ def test_render_refuses_a_folder_it_does_not_own(
 def test_check_reports_file_line_column_code_and_hint(
     make_repo: Callable[..., Repo], run_cli: Callable[..., Result]
 ) -> None:
-    spec = cluster_yaml("c1", extra="clusterNetwork:\n  proxyMode: ebpf\n")
+    spec = cluster_yaml(
+        "c1", extra="cniPlugin: {type: canal, version: v3.22}\nclusterNetwork:\n  proxyMode: ebpf\n"
+    )
     repo = make_repo(base={"clusters/c1.yaml": spec})
     result = run_cli(["check", "--repo", str(repo.path)], expect=1)
     assert result.stderr.splitlines()[:2] == [
-        "clusters/c1.yaml:10:5: error[network.proxy-mode.ebpf-requires-cilium]: "
+        "clusters/c1.yaml:11:5: error[network.proxy-mode.ebpf-requires-cilium]: "
         "spec.clusterNetwork.proxyMode: ebpf proxy mode is valid only for Cilium CNI, not 'canal'",
         "  hint: use proxyMode ipvs or iptables, or the cilium CNI",
     ]

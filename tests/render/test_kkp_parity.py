@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -219,3 +220,115 @@ def test_kube_system_policies_are_rendered_only_with_the_kube_system_network_pol
     for policy in policies:
         assert policy not in without
         assert policy in with_feature
+
+
+WHOLE: dict[str, dict[str, Any]] = FACTS["whole"]
+FEATURES = "features: {apiserverNetworkPolicy: true, kubeSystemNetworkPolicies: true}\n"
+
+
+@pytest.fixture(scope="module")
+def rendered_with_policies(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> dict[tuple[str, bool], dict[str, Any]]:
+    """Both tunnels at each patch, with the features that add KKP's network policies."""
+    return {
+        (patch, konnectivity): _render(
+            tmp_path_factory.mktemp(f"whole-{patch}-{konnectivity}"),
+            patch=patch,
+            konnectivity=konnectivity,
+            features=FEATURES,
+        )
+        for patch in PATCHES
+        for konnectivity in (True, False)
+    }
+
+
+def _set(obj: Any, path: str, value: Any) -> None:
+    *parents, last = path.split(".")
+    for part in parents:
+        obj = obj[int(part)] if isinstance(obj, list) else obj[part]
+    if isinstance(obj, list):
+        obj[int(last)] = value
+    else:
+        obj[last] = value
+
+
+def _whole_expected(name: str, patch: str) -> Any:
+    facts = WHOLE[name]
+    port = KONNECTIVITY_PORT if facts["tunnel"] == "konnectivity" else OPENVPN_PORT
+    text = yaml.safe_dump(facts["common"]).replace("{host}", HOST)
+    expected = yaml.safe_load(text.replace("'{port}'", str(port)).replace("{port}", str(port)))
+    for path, value in (facts.get(patch) or {}).items():
+        _set(expected, path, value)
+    return expected
+
+
+def _matched(expected: Any, got: Any) -> Any:
+    """`got` with each text that a `{sha256: ...}` or `{yaml: ...}` fact describes replaced
+    by that fact when it matches, so one comparison covers the whole object."""
+    if isinstance(expected, dict) and isinstance(got, str) and set(expected) == {"sha256"}:
+        digest = hashlib.sha256(got.encode()).hexdigest()
+        return expected if digest == expected["sha256"] else got
+    if isinstance(expected, dict) and isinstance(got, str) and set(expected) == {"yaml"}:
+        return expected if yaml.safe_load(got) == expected["yaml"] else got
+    if isinstance(expected, dict) and isinstance(got, dict):
+        return {k: _matched(expected.get(k), v) for k, v in got.items()}
+    if isinstance(expected, list) and isinstance(got, list) and len(expected) == len(got):
+        return [_matched(e, g) for e, g in zip(expected, got, strict=True)]
+    return got
+
+
+@pytest.mark.parametrize("patch", PATCHES)
+@pytest.mark.parametrize("name", sorted(WHOLE))
+def test_the_rendered_object_is_the_object_kkp_applies(
+    rendered_with_policies: dict[tuple[str, bool], dict[str, Any]], name: str, patch: str
+) -> None:
+    facts = WHOLE[name]
+    tree = rendered_with_policies[(patch, facts["tunnel"] == "konnectivity")]
+    assert facts["file"] in tree, f"{name}: kkpgen does not render {facts['file']}"
+    expected = _whole_expected(name, patch)
+    assert _matched(expected, tree[facts["file"]]) == expected, f"{name} at KKP {patch}"
+
+
+def test_metrics_server_probes_are_kkpgens_opt_in_and_off_by_default(tmp_path: Path) -> None:
+    """KKP sets no ports or probes on metrics-server; `probes: true` adds kkpgen's."""
+    addon = (
+        "---\napiVersion: kubermatic.k8c.io/v1\nkind: Addon\n"
+        "metadata: {name: metrics-server, namespace: cluster-c1}\n"
+        "spec: {name: metrics-server, cluster: {name: c1}, variables: {probes: true}}\n"
+    )
+    (tmp_path / "clusters").mkdir(parents=True)
+    (tmp_path / "kubermatic.yaml").write_text(CONFIG.replace('"v2.20"', '"v2.20.9"'))
+    spec = cluster_yaml(
+        "c1",
+        version='"1.22.5"',
+        extra="cniPlugin: {type: canal, version: v3.22}\n"
+        "clusterNetwork: {konnectivityEnabled: true}\n",
+    )
+    (tmp_path / "clusters" / "c1.yaml").write_text(spec + addon)
+    out = tmp_path / "out"
+    update.render_fleet(SourceOptions(repo=tmp_path), update.RenderOptions(out=out))
+    path = out / "c1/user-cluster/metrics-server/deployment-metrics-server.yaml"
+    (container,) = yaml.safe_load(path.read_text())["spec"]["template"]["spec"]["containers"]
+    assert container["ports"] == [{"name": "https", "containerPort": 443, "protocol": "TCP"}]
+    assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
+    assert container["livenessProbe"]["httpGet"]["path"] == "/livez"
+
+
+@pytest.mark.parametrize("patch", PATCHES)
+@pytest.mark.parametrize("konnectivity", [True, False], ids=["konnectivity", "openvpn"])
+def test_every_probe_names_a_port_its_container_declares(
+    rendered_with_policies: dict[tuple[str, bool], dict[str, Any]],
+    patch: str,
+    konnectivity: bool,
+) -> None:
+    """Probes that point at a named port must go with it (KKP declares none on metrics-server)."""
+    for path, obj in rendered_with_policies[(patch, konnectivity)].items():
+        if not isinstance(obj, dict) or obj.get("kind") not in {"Deployment", "DaemonSet"}:
+            continue
+        spec = obj["spec"]["template"]["spec"]
+        for container in spec.get("initContainers", []) + spec["containers"]:
+            names = {port.get("name") for port in container.get("ports", [])}
+            for probe in ("livenessProbe", "readinessProbe", "startupProbe"):
+                port = container.get(probe, {}).get("httpGet", {}).get("port")
+                assert not isinstance(port, str) or port in names, (path, container["name"])

@@ -77,8 +77,8 @@ def test_every_release_keeps_the_none_cni(version: str) -> None:
 
 @pytest.mark.parametrize(
     ("written", "found"),
-    [("v2.20", "v2.20"), ("v2.20.3", "v2.20.3"), ("2.19.0", "v2.19.0"), ("v2.18.3", "v2.18")],
-    ids=["minor", "patch-with-facts", "no-v-prefix", "patch-of-a-minor-without-facts"],
+    [("v2.20", "v2.20"), ("v2.20.3", "v2.20.3"), ("2.19.0", "v2.19.0"), ("v2.18.3", "v2.18.3")],
+    ids=["minor", "patch-with-facts", "no-v-prefix", "a-v2.18-patch"],
 )
 def test_a_release_is_found_by_its_patch_or_its_minor(written: str, found: str) -> None:
     assert _release(written).version == found

@@ -21,9 +21,45 @@ def _images(version: str, cni: str, cni_version: str) -> dict[str, str]:
     )
 
 
-def test_the_catalog_holds_every_patch_from_v2_20_0_to_v2_20_16_and_v2_19_0_to_v2_19_15() -> None:
-    wanted = {f"v2.20.{n}" for n in range(17)} | {f"v2.19.{n}" for n in range(16)}
+def test_the_catalog_holds_every_patch_from_v2_17_0_to_v2_20_16() -> None:
+    wanted = (
+        {f"v2.20.{n}" for n in range(17)}
+        | {f"v2.19.{n}" for n in range(16)}
+        | {f"v2.18.{n}" for n in range(12)}
+        | {f"v2.17.{n}" for n in range(6)}
+    )
     assert set(CATALOG.patches) == wanted
+
+
+def test_kkp_v2_18_5_selects_exactly_that_patch() -> None:
+    release = _release("v2.18.5")
+    assert release.version == "v2.18.5"
+    assert release.patch is not None
+    # pkg/webhook/cluster/{validation,mutation}: Canal v3.8 and v3.19, default v3.19.
+    assert release.cni["canal"].supported == ("v3.19",)
+    assert set(release.cni["canal"].deprecated) == {"v3.8"}
+    assert "cilium" not in release.cni  # no Cilium before v2.19
+    assert release.patch.kubernetes_versions == (
+        "1.19.15",
+        "1.20.13",
+        "1.20.14",
+        "1.21.8",
+        "1.22.5",
+    )
+    images = _images("v2.18.5", "canal", "v3.19")
+    assert images["calico_node"] == "docker.io/calico/node:v3.19.1"
+    assert images["kubeletdnat_controller"] == "quay.io/kubermatic/kubeletdnat-controller:v2.18.5"
+    assert images["konnectivity_agent"] == (
+        "us.gcr.io/k8s-artifacts-prod/kas-network-proxy/proxy-agent:v0.0.24"
+    )
+
+
+def test_kkp_v2_17_patches_have_canal_v3_8_only_and_no_konnectivity() -> None:
+    release = _release("v2.17.3")
+    assert release.patch is not None
+    assert release.cni["canal"].supported == ("v3.8",)
+    assert release.konnectivity is False
+    assert "konnectivity_agent" not in release.patch.component_images
 
 
 def test_kkp_v2_20_9_renders_quay_calico_v3_22_4_and_proxy_agent_v0_0_33() -> None:

@@ -120,18 +120,50 @@ def test_strict_arp_is_true_unless_written_as_kkp_defaults_it(
     assert (resolved.proxy_mode, resolved.ipvs_strict_arp) == (proxy_mode, strict_arp)
 
 
+def _resolve_new(version: str, kkp: str) -> ResolvedCluster:
+    release = CATALOG.releases[kkp]
+    return resolve_cluster(
+        _loaded("", version=version), catalog=CATALOG, release=release, is_new=True
+    )
+
+
 @pytest.mark.parametrize(
     ("kkp", "cni_version"),
     [("v2.20", "v3.22"), ("v2.19", "v3.21"), ("v2.18", "v3.19")],
     ids=["kkp-2.20", "kkp-2.19", "kkp-2.18"],
 )
-def test_omitted_cni_plugin_is_canal_at_the_release_default(kkp: str, cni_version: str) -> None:
-    cni = _resolve(version='"1.21.8"', kkp=kkp).cni
-    assert (cni.type, cni.version, cni.forced_from, cni.deprecated) == (
+def test_a_new_cluster_without_cni_plugin_is_canal_at_the_release_default(
+    kkp: str, cni_version: str
+) -> None:
+    cni = _resolve_new('"1.21.8"', kkp).cni
+    assert (cni.type, cni.version, cni.forced_from, cni.deprecated, cni.unspecified) == (
         "canal",
         cni_version,
         None,
         False,
+        False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("kkp", "kubernetes", "cni_version", "forced_from"),
+    [
+        ("v2.20", "1.21.8", "v3.8", None),
+        ("v2.20", "1.22.5", "v3.22", "v3.8"),  # mutateUpdate: >= 1.22 forces the latest Canal
+        ("v2.19", "1.22.5", "v3.21", "v3.8"),
+        ("v2.18", "1.21.8", "v3.8", None),
+    ],
+    ids=["kkp-2.20-1.21", "kkp-2.20-1.22-forced", "kkp-2.19-1.22-forced", "kkp-2.18-1.21"],
+)
+def test_an_existing_cluster_without_cni_plugin_is_canal_v3_8_as_kkps_migration_makes_it(
+    kkp: str, kubernetes: str, cni_version: str, forced_from: str | None
+) -> None:
+    cni = _resolve(version=f'"{kubernetes}"', kkp=kkp).cni
+    assert (cni.type, cni.version, cni.forced_from, cni.unspecified) == (
+        "canal",
+        cni_version,
+        forced_from,
+        True,
     )
 
 

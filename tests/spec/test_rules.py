@@ -953,6 +953,7 @@ def test_missing_apiserver_address_message_names_both_ways_out(tmp_path: Path) -
         spec:
           version: "1.23.6"
           cloud: {aws: {}}
+          cniPlugin: {type: canal, version: v3.22}
         """,
         _config(url=False),
     )
@@ -997,3 +998,46 @@ def test_a_valid_cluster_has_no_diagnostics(tmp_path: Path) -> None:
         ),
     )
     assert diagnostics == ()
+
+
+@pytest.mark.parametrize(
+    ("kubernetes", "message", "hint_version"),
+    [
+        (
+            "1.23.6",
+            "KKP treats this existing cluster as Canal v3.8 and upgrades it to v3.22 with "
+            "Kubernetes 1.23.6; kkpgen renders Canal v3.22",
+            "v3.22",
+        ),
+        (
+            "1.21.8",
+            "KKP treats this existing cluster as Canal v3.8 (deprecated); kkpgen renders "
+            "Canal v3.8",
+            "v3.8",
+        ),
+    ],
+    ids=["forced-to-latest", "kept-at-3.8"],
+)
+def test_an_existing_cluster_without_cni_plugin_warns_with_the_yaml_to_write(
+    tmp_path: Path, kubernetes: str, message: str, hint_version: str
+) -> None:
+    diagnostics = _cluster(
+        tmp_path,
+        f"""\
+        apiVersion: kubermatic.k8c.io/v1
+        kind: Cluster
+        metadata:
+          name: c1
+        spec:
+          version: "{kubernetes}"
+          cloud: {{aws: {{}}}}
+        """,
+        _config(),
+    )
+    assert [format_diagnostic(d) for d in diagnostics] == [
+        "clusters/c1.yaml:5:1: warning[cni.unspecified]: spec: spec.cniPlugin is not set: "
+        + message
+        + "\n  hint: add under spec: cniPlugin: {type: canal, version: "
+        + f'"{hint_version}"'
+        + "} (a new cluster without it would get the release default instead)"
+    ]

@@ -13,7 +13,7 @@ from generator.spec.catalog import load_catalog
 from generator.spec.check import SourceOptions, check_fleet
 from generator.spec.defaults import resolve_cluster
 from generator.spec.transitions import upgrade_targets
-from tests.conftest import Repo, cluster_yaml
+from tests.conftest import CONFIG, Repo, cluster_yaml
 
 Found = tuple[str, str, int | None]  # code, field, line
 CATALOG = load_catalog()
@@ -40,6 +40,9 @@ def _found(diagnostics: tuple[Diagnostic, ...], *codes: str) -> list[Found]:
 
 
 TYPE_IMMUTABLE = "cni.type.immutable"
+# Specs here omit cniPlugin; an existing cluster without it gets this warning (tested in
+# test_removing_cni_plugin_is_forbidden and tests/spec/test_rules.py).
+UNSPECIFIED = "cni.unspecified"
 
 
 @pytest.mark.parametrize(
@@ -273,17 +276,18 @@ def test_forced_upgrade_with_kubernetes_upgrade_is_no_transition_error(
 @pytest.mark.parametrize(
     ("base", "head", "found"),
     [
+        # Without cniPlugin the head is Canal v3.8 as KKP's migration makes it, and says so.
         (
             _spec("1.23.6", "{type: canal, version: v3.22}"),
             _spec("1.23.6"),
-            [("cni.removed", "spec", 5)],
+            [("cni.removed", "spec", 5), ("cni.unspecified", "spec", 5)],
         ),
         (
             _spec("1.23.6", "{type: cilium, version: v1.11}"),
             _spec("1.23.6"),
-            [("cni.removed", "spec", 5)],
+            [("cni.removed", "spec", 5), ("cni.unspecified", "spec", 5)],
         ),
-        (_spec("1.23.6"), _spec("1.23.6"), []),
+        (_spec("1.23.6"), _spec("1.23.6"), [("cni.unspecified", "spec", 5)]),
         (_spec("1.23.6"), _spec("1.23.6", "{type: canal, version: v3.22}"), []),
     ],
     ids=["canal-removed", "cilium-removed", "never-written", "written-later"],
@@ -293,7 +297,7 @@ def test_removing_cni_plugin_is_forbidden(
 ) -> None:
     diagnostics = _transition(make_repo, base, head)
     assert _found(diagnostics, "cni.") == found
-    if found:
+    if found and found[0][0] == "cni.removed":
         assert format_diagnostic(diagnostics[0]).startswith(
             "clusters/c1.yaml:5:1: error[cni.removed]: spec: "
             "spec.cniPlugin cannot be removed from an existing cluster\n"
@@ -377,7 +381,7 @@ def test_immutable_network_message_names_both_values(make_repo: Callable[..., Re
         _spec("1.23.6"),
         _spec("1.23.6", net="clusterNetwork:\n  pods: {cidrBlocks: [10.10.0.0/16]}\n"),
     )
-    assert [format_diagnostic(d) for d in diagnostics] == [
+    assert [format_diagnostic(d) for d in diagnostics if d.code != UNSPECIFIED] == [
         "clusters/c1.yaml:10:12: error[network.pods-cidr.immutable]: "
         "spec.clusterNetwork.pods.cidrBlocks: pods.cidrBlocks cannot change on an existing "
         "cluster ([172.25.0.0/16] -> [10.10.0.0/16])\n"
@@ -391,7 +395,7 @@ def test_immutable_flag_hint_is_written_as_yaml(make_repo: Callable[..., Repo]) 
         _spec("1.23.6"),
         _spec("1.23.6", net="clusterNetwork:\n  nodeLocalDNSCacheEnabled: false\n"),
     )
-    assert [(d.message, d.hint) for d in diagnostics] == [
+    assert [(d.message, d.hint) for d in diagnostics if d.code != UNSPECIFIED] == [
         (
             "nodeLocalDNSCacheEnabled cannot change on an existing cluster (true -> false)",
             "restore true; create a new cluster for a different network",
@@ -417,7 +421,7 @@ def test_konnectivity_switch_gives_a_notice(
     diagnostics = _transition(
         make_repo, _spec("1.23.6", net=base_net), _spec("1.23.6", net=head_net)
     )
-    assert [format_diagnostic(d) for d in diagnostics] == [
+    assert [format_diagnostic(d) for d in diagnostics if d.code != UNSPECIFIED] == [
         "clusters/c1.yaml:10:5: notice[network.konnectivity.switch]: "
         f"spec.clusterNetwork.konnectivityEnabled: switching to {to} restarts most "
         "control-plane components\n"
@@ -433,6 +437,25 @@ def test_a_new_cluster_in_head_has_no_transition_checks(make_repo: Callable[...,
     checked = check_fleet(SourceOptions(repo=repo.path, ref="HEAD", base="base"))
     assert checked.diagnostics == ()
     assert [c.is_new for c in checked.resolved] == [False, True]
+
+
+def test_without_cni_plugin_a_new_cluster_gets_the_default_and_an_existing_one_canal_3_8(
+    make_repo: Callable[..., Repo],
+) -> None:
+    # c1 is in the base (existing): KKP's migration made it Canal v3.8, kept on 1.21.
+    # c2 is new in head: KKP's defaulting gives it the release default, without a warning.
+    repo = make_repo(
+        base={"clusters/c1.yaml": _spec("1.21.8")},
+        head={"clusters/c2.yaml": cluster_yaml("c2", version='"1.21.8"')},
+    )
+    checked = check_fleet(SourceOptions(repo=repo.path, ref="HEAD", base="base"))
+    assert [(c.name, c.cni.type, c.cni.version) for c in checked.resolved] == [
+        ("c1", "canal", "v3.8"),
+        ("c2", "canal", "v3.22"),
+    ]
+    assert [
+        (d.location.file, d.code) for d in checked.diagnostics if d.code.startswith("cni.")
+    ] == [("clusters/c1.yaml", "cni.unspecified")]
 
 
 def _targets(text: str, kkp: str = "v2.20") -> tuple[str, ...]:
@@ -484,3 +507,75 @@ def test_upgrade_targets_list_what_the_kkp_dialog_offers(
     text: str, kkp: str, targets: tuple[str, ...]
 ) -> None:
     assert _targets(text, kkp) == targets
+
+
+def _pinned(patch: str) -> str:
+    return CONFIG.replace('"v2.20"', f'"{patch}"')
+
+
+@pytest.mark.parametrize(
+    ("patch", "base", "head", "found"),
+    [
+        # v2.20.0-v2.20.4: validateCNIUpdate has no transitions table; only leaving a
+        # deprecated version skips the one-minor rule.
+        ("v2.20.0", ("1.21.8", "v3.8"), ("1.21.8", "v3.22"), []),
+        ("v2.20.4", ("1.21.12", "v3.8"), ("1.22.9", "v3.8"), []),  # forced to v3.22
+        ("v2.20.4", ("1.22.9", "v3.20"), ("1.23.6", "v3.20"), [(TOO_LARGE, VERSION, 9)]),
+        ("v2.20.4", ("1.22.9", "v3.21"), ("1.23.6", "v3.21"), []),
+        # v2.20.5+: allowedCNIVersionTransitions (3.8 -> anything newer; <3.22 -> 3.22 on
+        # Kubernetes >= 1.23) replaces the deprecated-version rule.
+        ("v2.20.5", ("1.21.12", "v3.8"), ("1.22.9", "v3.8"), []),
+        ("v2.20.5", ("1.22.9", "v3.20"), ("1.23.6", "v3.20"), []),
+        ("v2.20.16", ("1.22.9", "v3.19"), ("1.23.6", "v3.22"), []),
+        ("v2.20.16", ("1.22.9", "v3.19"), ("1.22.9", "v3.21"), [(TOO_LARGE, VERSION, 9)]),
+    ],
+    ids=[
+        "2.20.0-from-deprecated",
+        "2.20.4-forced-from-deprecated",
+        "2.20.4-refuses-the-forced-jump-to-3.22",
+        "2.20.4-forced-one-minor",
+        "2.20.5-forced-from-3.8-by-table",
+        "2.20.5-table-allows-the-forced-jump-to-3.22",
+        "2.20.16-table-allows-3.22-on-1.23",
+        "2.20.16-two-minors-outside-the-table",
+    ],
+)
+def test_allowed_cni_version_changes_follow_each_patch(
+    make_repo: Callable[..., Repo],
+    patch: str,
+    base: tuple[str, str],
+    head: tuple[str, str],
+    found: list[Found],
+) -> None:
+    repo = make_repo(
+        base={"clusters/c1.yaml": _spec(base[0], f"{{type: canal, version: {base[1]}}}")},
+        head={"clusters/c1.yaml": _spec(head[0], f"{{type: canal, version: {head[1]}}}")},
+        config=_pinned(patch),
+    )
+    options = SourceOptions(repo=repo.path, ref="HEAD", base="base")
+    try:
+        diagnostics = check_fleet(options).diagnostics
+    except KkpgenError as error:
+        diagnostics = error.diagnostics
+    assert _found(diagnostics, "cni.version.upgrade", "cni.version.downgrade") == found
+
+
+def test_the_refused_forced_jump_names_the_patch_and_the_step(
+    make_repo: Callable[..., Repo],
+) -> None:
+    repo = make_repo(
+        base={"clusters/c1.yaml": _spec("1.22.9", "{type: canal, version: v3.20}")},
+        head={"clusters/c1.yaml": _spec("1.23.6", "{type: canal, version: v3.20}")},
+        config=_pinned("v2.20.4"),
+    )
+    with pytest.raises(KkpgenError) as caught:
+        check_fleet(SourceOptions(repo=repo.path, ref="HEAD", base="base"))
+    texts = [format_diagnostic(d) for d in caught.value.diagnostics if d.code == TOO_LARGE]
+    assert texts == [
+        "clusters/c1.yaml:9:28: error[cni.version.upgrade-too-large]: spec.cniPlugin.version: "
+        "KKP v2.20.4 upgrades Canal to v3.22 with Kubernetes 1.23.6 and refuses the jump from "
+        "v3.20: only one minor version at a time\n"
+        '  hint: first move cniPlugin.version to "v3.21" with the old Kubernetes version, or '
+        'label the cluster unsafe-cni-upgrade: "true" unless you cannot take the risk (KKP '
+        "v2.20.5 and later allow this jump)"
+    ]

@@ -313,3 +313,33 @@ def test_run_validation_raises_validation_failed_with_display_paths(tmp_path: Pa
     assert diagnostic.message == (
         "Deployment/calico-kube-controllers: 'x' is not of type 'integer', 'null'"
     )
+
+
+PDB_V1BETA1 = """\
+apiVersion: policy/v1beta1
+kind: PodDisruptionBudget
+metadata:
+  name: konnectivity-agent
+  namespace: kube-system
+spec:
+  minAvailable: 1
+  selector:
+    matchLabels:
+      app: konnectivity-agent
+"""
+
+
+@pytest.mark.parametrize(
+    ("kubernetes", "found"),
+    [("1.23.5", []), ("1.25.0", ["no schema for policy/v1beta1/PodDisruptionBudget"])],
+    ids=["served-until-1.24", "removed-in-1.25"],
+)
+def test_a_policy_v1beta1_pdb_is_valid_on_clusters_that_still_serve_it(
+    tmp_path: Path, kubernetes: str, found: list[str]
+) -> None:
+    """KKP v2.17-v2.20 apply policy/v1beta1 PDBs; the bundled schemas start at 1.25."""
+    files = {
+        "eu-1/resolved.yaml": RESOLVED.replace('"1.23.5"', f'"{kubernetes}"'),
+        "eu-1/user-cluster/konnectivity/poddisruptionbudget-konnectivity-agent.yaml": PDB_V1BETA1,
+    }
+    assert [f.message for f in check(tmp_path, files)] == found

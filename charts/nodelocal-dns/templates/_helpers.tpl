@@ -29,18 +29,19 @@ app.kubernetes.io/name: node-local-dns
 {%- endmacro %}
 
 {#- server_block(zone, upstream, cluster, values, cluster_zone=false): one CoreDNS server
-    block of the Corefile, listening on the link-local address only. Cache misses go to
-    `upstream` (the kube-dns ClusterIP over TCP, or the node's /etc/resolv.conf). The
-    cluster-domain block (`cluster_zone`) caches more and longer and serves the health
-    endpoint (CoreDNS allows one per process).
-    Usage: `{{ nodelocaldns.server_block("in-addr.arpa", cluster.network.dns_service_ip, cluster, values) | indent(4) }}` -#}
+    block of the Corefile, listening on the link-local address only, spaced exactly as
+    KKP's configTemplate (node-local-dns/configmap.go) so KKP's reconcile finds nothing to
+    change. Cache misses go to `upstream` (the kube-dns ClusterIP over TCP, or the node's
+    /etc/resolv.conf). The cluster-domain block (`cluster_zone`) caches more and longer and
+    serves the health endpoint (CoreDNS allows one per process).
+    Usage: `{{ nodelocaldns.server_block("in-addr.arpa", cluster.network.dns_service_ip, cluster, values) }}` -#}
 {% macro server_block(zone, upstream, cluster, values, cluster_zone=false) -%}
 {{ zone }}:53 {
     errors
 {% if cluster_zone %}
     cache {
-        success 9984 30
-        denial 9984 5
+            success 9984 30
+            denial 9984 5
     }
 {% else %}
     cache 30
@@ -52,12 +53,12 @@ app.kubernetes.io/name: node-local-dns
     forward . {{ upstream }}
 {% else %}
     forward . {{ upstream }} {
-        force_tcp
+            force_tcp
     }
 {% endif %}
     prometheus :{{ values.metricsPort | toyaml }}
 {% if cluster_zone %}
     health {{ cluster.network.node_local_dns_ip }}:{{ values.healthPort | toyaml }}
 {% endif %}
-}
+    }
 {%- endmacro %}

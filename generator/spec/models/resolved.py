@@ -21,6 +21,8 @@ class ResolvedCNI:
     capabilities: frozenset[str] = frozenset()  # catalog flags templates branch on
     deprecated: bool = False
     forced_from: str | None = None  # set when KKP's forced upgrade replaced the spec's version
+    # An existing cluster without spec.cniPlugin: KKP's migration made it Canal v3.8.
+    unspecified: bool = False
 
 
 @dataclass(frozen=True, slots=True)
