@@ -206,6 +206,10 @@ class Stager:
             _link(self.root, first, relative, self.made)
         self.count += 1
 
+    def mark(self, relative: str, data: bytes) -> None:
+        """Write a bookkeeping file (a cluster's record): not linked, not counted as output."""
+        _write(self.root, relative, data, self.made)
+
     def link_folder(self, name: str) -> None:
         """Reuse out/<name> unchanged: hard links cost a fraction of writing the bytes again."""
         shutil.copytree(self.out / name, self.root / name, copy_function=os.link)
@@ -228,18 +232,16 @@ def stage_tree(
         return stager.finish()
 
 
-def replace_folder(
-    staged: StagedTree, name: str, *, record: tuple[str, bytes], pending: bytes
-) -> None:
-    """Swap one staged folder into out in one step, keeping out's record true at every instant.
+def replace_folder(staged: StagedTree, name: str, *, record: tuple[str, bytes]) -> None:
+    """Swap one staged folder into out in one step, then update out's record.
 
-    Used when a single cluster changed: one exchange is atomic, so <out> is the old or the
-    new tree at every instant. The record must never vouch for a folder <out> does not hold,
-    so it changes in three atomic steps: first `pending` (the new record without this
-    cluster), then the exchange, then the new record. A run killed anywhere in between
-    leaves a record that makes the next run render this cluster again.
+    Used when a single cluster changed. The folder carries its own record
+    (record.CLUSTER_RECORD), so the one exchange changes the tree and what is recorded about
+    it together: <out> is the old or the new tree at every instant, each folder with its
+    own record. The top record, rewritten after, only caches the inputs' digests; a run
+    killed before it is rewritten leaves it stale, and the next run checks the changed spec
+    file again and finds the folder current.
     """
-    replace_file(staged.out, record[0], pending)
     if not _exchange(staged.root / name, staged.out / name):
         raise OSError(errno.ENOSYS, "renameat2 exchange is not available", str(staged.out))
     replace_file(staged.out, *record)
