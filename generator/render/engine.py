@@ -7,6 +7,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import traceback
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -56,6 +57,29 @@ def _toyaml(value: object) -> str:
     return dump_yaml(value).removesuffix("\n...\n").rstrip("\n")
 
 
+# What a value written into a config language must match (OpenVPN's config, CoreDNS's
+# Corefile, a command line, JSON in a string): ASCII names, addresses, ports and paths. No
+# space, quote, brace, `#`, `;` or newline, so it cannot end its token or start another
+# (issue 14, class 1). The checks refuse such values at the spec's file:line:field first;
+# this stops one that a future field would let through.
+_TOKEN = re.compile(r"[A-Za-z0-9._:/,\[\]-]+")
+
+
+def _token(value: object) -> str:
+    text = str(value)
+    if isinstance(value, bool) or not _TOKEN.fullmatch(text):
+        raise TemplateFailure(
+            f"{text!r} cannot be written into a config file: only ASCII letters, digits and"
+            " . _ : / , [ ] - are allowed there"
+        )
+    return text
+
+
+def _compactjson(value: object) -> str:
+    """JSON without spaces (a command line's JSON argument); every string is escaped."""
+    return json.dumps(value, separators=(",", ":"))
+
+
 def _nindent(text: str, width: int) -> str:
     return "\n" + jinja2.filters.do_indent(str(text), width, first=True)
 
@@ -103,7 +127,13 @@ def build_environment(root: Path = CHARTS_DIR) -> TrackingEnvironment:
         cache_size=-1,  # a plain dict: the LRU's bookkeeping cost 1 s per 1,000 clusters
     )
     env.filters.update(
-        toyaml=_toyaml, nindent=_nindent, quote=_quote, required=_required, b64enc=_b64enc
+        toyaml=_toyaml,
+        nindent=_nindent,
+        quote=_quote,
+        required=_required,
+        b64enc=_b64enc,
+        token=_token,
+        compactjson=_compactjson,
     )
     return env
 

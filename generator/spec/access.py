@@ -31,11 +31,16 @@ def has_credentials(url: str) -> bool:
     return parts.password is not None
 
 
+_PRINTABLE = re.compile(r"[!-~]+")  # printable ASCII, no space
 _HOST = re.compile(r"[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\]")
 
 
 def _url_problem(url: str) -> str | None:
     """What is wrong with the host or port of an apiserver URL (ASCII, whole value)."""
+    # urlsplit drops tabs and newlines anywhere in a URL (WHATWG), so the checks below would
+    # pass "https://a.example.com\n:6443" and the raw text would reach the kubeconfig.
+    if not _PRINTABLE.fullmatch(url):
+        return "it holds a space, a control or a non-ASCII character"
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -46,6 +51,8 @@ def _url_problem(url: str) -> str | None:
         return f"host {host!r} is not a DNS name or an IP address"
     if port == 0 or (parts.netloc.endswith(":") and port is None):
         return "port 0 is not a port"
+    if parts.path not in ("", "/") or parts.query or parts.fragment or "?" in url or "#" in url:
+        return "an apiserver URL has no path, query or fragment: https://HOST[:PORT]"
     return None
 
 
