@@ -54,4 +54,4 @@ def diff_refs(opts: SourceOptions, *, base: str) -> FleetDiff:
     """Both refs rendered as `render` renders them; base-to-head rules are `check --base`'s job."""
     head = _side(opts.ref or WORK_TREE, [contents.rendered_files(replace(opts, base=None))])
     base_side = _base_side(replace(opts, ref=base, base=None), base)
-    return diff_fleets(base_side, head)
+    return diff_fleets(base_side, head, opts.decommission)
