@@ -169,7 +169,8 @@ def _config_problems(fleet: Fleet) -> list[Diagnostic]:
                     "config.url.credentials",
                     fleet.config_source.locate(path) if fleet.config_source else Location(""),
                     f"metadata.annotations.{key}",
-                    f"{key} carries credentials (user info before '@'); kkpgen would copy "
+                    f"{key} carries credentials (user info before '@', or a query string such as "
+                    "?private_token=); kkpgen would copy "
                     "them into every generated file that names this URL",
                     "remove them: Argo CD reads repository credentials from its own Secrets",
                 )
