@@ -44,7 +44,8 @@ def diff(
     opts = with_decommission(source(repo, ref, base, kkp_version), decommission)
     result = run_action(lambda: compare.diff_refs(replace(opts, base=None), base=base))
     if output is not None:
-        output.write_text(report.format_report(result, fmt, full=True), encoding="utf-8")
+        full = report.format_report(result, fmt, full=True)
+        run_action(lambda: report.write_report(output, full))
     click.echo(report.format_report(result, fmt), nl=False)
 
 

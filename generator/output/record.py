@@ -170,8 +170,8 @@ def parse_inputs(raw: bytes | None) -> OutputInputs | None:
             {path: _file_record(record) for path, record in payload["files"].items()},
             tuple(_diagnostic(d) for d in payload["shared"]),
         )
-    except (ValueError, KeyError, TypeError, AttributeError):
-        return None  # no usable record: render everything
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
+        return None  # no usable record (a nested one can exhaust the parser): check all
 
 
 def read_inputs(out: Path) -> OutputInputs | None:
