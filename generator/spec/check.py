@@ -19,7 +19,7 @@ from generator.source.fleet import (
 )
 from generator.source.repository import SourceTree, read_tree
 from generator.spec import access, defaults, rules, transitions
-from generator.spec.catalog import Catalog, KKPRelease, kkp_minor, load_catalog
+from generator.spec.catalog import KKP_VERSION_FORM, Catalog, KKPRelease, kkp_minor, load_catalog
 from generator.spec.charts import load_charts
 from generator.spec.models.kubermatic import (
     APISERVER_URL_ANNOTATION,
@@ -71,7 +71,10 @@ def _release(fleet: Fleet, opts: SourceOptions, catalog: Catalog) -> KKPRelease:
                 "kkp.version.unsupported",
                 where,
                 KKP_VERSION_ANNOTATION,
-                f"KKP version {wanted!r} ({kkp_minor(wanted)}) is not in kkpgen's catalog",
+                f"KKP version {wanted!r} ({kkp_minor(wanted)}) is not in kkpgen's catalog"
+                if KKP_VERSION_FORM.fullmatch(wanted)
+                else f"KKP version {wanted!r} is not a version like v2.20.9 (ASCII digits, "
+                "nothing before or after)",
                 f"use one of {', '.join(sorted(catalog.releases))} or a patch kkpgen has "
                 f"facts for ({_patch_ranges(catalog)})",
             )
