@@ -254,3 +254,22 @@ def test_decommission_without_base_is_a_usage_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, argv, catch_exceptions=False)
     assert result.exit_code == 2
     assert "--decommission needs --base REF" in result.stderr
+
+
+def test_a_broken_kubermatic_yaml_in_the_base_that_the_head_fixes_does_not_fail_the_head(
+    tmp_path: Path,
+) -> None:
+    """Round 3: an unparsable kubermatic.yaml in the base failed `check --base` (exit 1 at
+    kubermatic.yaml, not said to be the base's), so the pull request fixing it could not pass."""
+    repo, base = _repo(
+        tmp_path,
+        {"kubermatic.yaml": ARGO + "kind: [\n", "clusters/a.yaml": cluster_yaml("a")},
+    )
+    _commit(repo, {"kubermatic.yaml": ARGO})
+    result = _check(repo, base)
+    assert result.exit_code == 0, result.stderr
+    assert f"warning[yaml.syntax]: in the base {base}: " in result.stderr
+    out = tmp_path / "out"
+    argv = ["render", "--repo", str(repo), "--out", str(out), "--base", base]
+    rendered = CliRunner().invoke(main, argv, catch_exceptions=False)
+    assert rendered.exit_code == 0, rendered.stderr
