@@ -257,6 +257,8 @@ def replace_file(out: Path, name: str, data: bytes) -> None:
         temporary.write_bytes(data)
         temporary.chmod(0o644)
         temporary.replace(out / name)
+    except OSError as error:  # a full disk: exit 4 like any other write (it was exit 70)
+        raise _unwritable(out, error) from None
     finally:
         temporary.unlink(missing_ok=True)
 
