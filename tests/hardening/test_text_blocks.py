@@ -2,11 +2,11 @@
 
 Some values are written into a config language inside a YAML string: the openvpn client's
 `remote` line, the NodeLocal DNS Corefile, metrics-server's command line (a list, and JSON
-inside one argument in the seed), canal's net-conf.json. Each is checked at the spec's
-file:line:field (strict ASCII patterns, whole value), passes through the `token` filter
-(nothing that can end a token: no space, quote, brace or newline), and the block is written
-with the YAML serializer. A property test shows that no value `check` accepts changes the
-structure of those texts: the same lines, the same directives, the same number of tokens.
+inside one argument in the seed), canal's net-conf.json, kube-proxy's config.conf. Each is
+checked at the spec's file:line:field (strict ASCII patterns, whole value), passes through
+the `token` filter (nothing that can end a token: no space, quote, brace or newline), and
+the block is written with the YAML serializer. A property test shows that no value `check`
+accepts changes the structure of those texts: the same lines, directives and token counts.
 """
 
 from __future__ import annotations
@@ -132,6 +132,19 @@ INJECTIONS: dict[str, tuple[str, str, int, str]] = {
         "addon.variables.invalid",
         20,
         "spec.variables.metricResolution",
+    ),
+    "kube-proxy-metrics-address-with-a-second-key": (
+        _addon("kube-proxy", "metricsBindAddress", "0.0.0.0:10249\nbindAddress: 6.6.6.6"),
+        "addon.variables.invalid",
+        20,
+        "spec.variables.metricsBindAddress",
+    ),
+    # round 3: [0-9]{1,5} took any five digits; kube-proxy would not start
+    "kube-proxy-metrics-address-with-a-port-above-65535": (
+        _addon("kube-proxy", "metricsBindAddress", "0.0.0.0:99999"),
+        "addon.variables.invalid",
+        20,
+        "spec.variables.metricsBindAddress",
     ),
     "metrics-server-log-level-as-text": (
         _addon("metrics-server", "logLevel", "2 --profiling"),
