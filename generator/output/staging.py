@@ -51,7 +51,18 @@ def check_owned(out: Path) -> None:
 def check_location(out: Path, *, clusters: Path) -> Path:
     """<out> with its links resolved. Refused: the root folder (the staging beside it would
     land in /) and any place below the spec folder (the next run would read its own output)."""
-    target = out.resolve()
+    try:
+        target = out.resolve()
+    except (RuntimeError, OSError) as error:  # a symlink loop: RuntimeError before 3.13
+        raise _refuse(
+            out,
+            f"--out {out} cannot be resolved: {error}",
+            "remove the link loop, or choose another --out",
+        ) from None
+    below = next((p for p in target.parents if p.exists() and not p.is_dir()), None)
+    if below is not None:
+        message = f"--out {out} is below {below}, which is not a folder"
+        raise _refuse(out, message, "choose an --out whose parent folders are folders")
     if target.parent == target:
         raise _refuse(out, f"--out {out} is the root folder", "choose a folder of its own")
     spec = clusters.resolve()
