@@ -9,7 +9,7 @@ import pytest
 from bench.fleet import make_fleet
 from generator.diagnostics import Diagnostic, KkpgenError, Location
 from generator.output import contents, update
-from generator.output.record import CLUSTER_RECORD, INPUTS_FILE, read_inputs
+from generator.output.record import CLUSTER_RECORD, read_inputs
 from generator.spec.check import SourceOptions
 
 
