@@ -1,1 +1,1 @@
-"""Maintainer tools that record upstream facts (KKP, Argo CD) as kkpgen data (not shipped in the wheel)."""
+"""Maintainer tools: record upstream facts (KKP, Argo CD) as kkpgen data; not in the wheel."""

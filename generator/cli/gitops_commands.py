@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Literal, cast
 
 import click
 
-from generator.cli.options import source, source_options
+from generator.cli.options import (
+    decommission_option,
+    source,
+    source_options,
+    with_decommission,
+)
 from generator.cli.printing import emit, run_action
 from generator.gitops import compare, plugin, report, scaffold
 
 
 @click.command()
 @source_options
+@decommission_option
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text")
 @click.option(
     "--output",
@@ -27,15 +34,18 @@ def diff(
     ref: str | None,
     base: str | None,
     kkp_version: str | None,
+    decommission: tuple[str, ...],
     fmt: str,
     output: Path | None,
 ) -> None:
     """Show what the rendered manifests change from --base to --ref, and how disruptive it is."""
     if base is None:
         raise click.UsageError("diff needs --base REF (the state to compare with)")
-    result = run_action(lambda: compare.diff_refs(source(repo, ref, None, kkp_version), base=base))
+    opts = with_decommission(source(repo, ref, base, kkp_version), decommission)
+    result = run_action(lambda: compare.diff_refs(replace(opts, base=None), base=base))
     if output is not None:
-        output.write_text(report.format_report(result, fmt, full=True), encoding="utf-8")
+        full = report.format_report(result, fmt, full=True)
+        run_action(lambda: report.write_report(output, full))
     click.echo(report.format_report(result, fmt), nl=False)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TypeVar
 
@@ -56,3 +57,20 @@ def parse_shard(_: click.Context, __: click.Parameter, value: str | None) -> tup
     if not (digits and 1 <= int(index) <= int(count)):
         raise click.BadParameter("write K/N with 1 <= K <= N, e.g. 2/8")
     return int(index), int(count)
+
+
+def decommission_option(command: F) -> F:
+    """--decommission NAME, for the commands that compare with --base."""
+    return click.option(
+        "--decommission",
+        multiple=True,
+        metavar="NAME",
+        help="Confirm that cluster NAME, deleted since --base, is being decommissioned (as "
+        'the label kkpgen/decommission: "true" in the base does); repeatable.',
+    )(command)
+
+
+def with_decommission(opts: SourceOptions, names: tuple[str, ...]) -> SourceOptions:
+    if names and opts.base is None:
+        raise click.UsageError("--decommission needs --base REF (it confirms a deletion since REF)")
+    return replace(opts, decommission=tuple(names))

@@ -10,7 +10,13 @@ from pathlib import Path
 import click
 
 from generator import pipeline
-from generator.cli.options import parse_shard, source, source_options
+from generator.cli.options import (
+    decommission_option,
+    parse_shard,
+    source,
+    source_options,
+    with_decommission,
+)
 from generator.cli.printing import run_action
 from generator.cli.summary import (
     ProgressLine,
@@ -30,6 +36,7 @@ from generator.spec.check import SourceOptions
 
 @click.command()
 @source_options
+@decommission_option
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="Output folder.")
 @click.option("--cluster", "only", multiple=True, help="Render only this cluster (repeatable).")
 @click.option("--validate/--no-validate", default=False, help="Validate before swapping in.")
@@ -61,6 +68,7 @@ def render(
     ref: str | None,
     base: str | None,
     kkp_version: str | None,
+    decommission: tuple[str, ...],
     out: Path,
     only: tuple[str, ...],
     validate: bool,
@@ -84,7 +92,7 @@ def render(
         kubeconform=kubeconform,
         schema_cache=schema_cache,
     )
-    opts = source(repo, ref, base, kkp_version)
+    opts = with_decommission(source(repo, ref, base, kkp_version), decommission)
     if check:
         _check_out(opts, options, verbosity=verbosity, started=started)
         return

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from generator import pipeline
-from generator.cli.options import source, source_options
+from generator.cli.options import decommission_option, source, source_options, with_decommission
 from generator.cli.printing import emit, run_action
 from generator.cli.summary import (
     Verbosity,
@@ -27,6 +27,7 @@ from generator.spec.check import check_fleet
 
 @click.command()
 @source_options
+@decommission_option
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text")
 @verbosity_options
 def check(
@@ -34,12 +35,13 @@ def check(
     ref: str | None,
     base: str | None,
     kkp_version: str | None,
+    decommission: tuple[str, ...],
     fmt: str,
     verbosity: Verbosity,
 ) -> None:
     """Check every cluster spec against KKP's CNI and cluster-network rules."""
     started = time.monotonic()
-    opts = source(repo, ref, base, kkp_version)
+    opts = with_decommission(source(repo, ref, base, kkp_version), decommission)
     if fmt != "text":  # machine formats: every diagnostic, nothing else
         checked = run_action(lambda: check_fleet(opts), fmt=fmt)
         emit(checked.diagnostics, fmt)

@@ -10,7 +10,7 @@ from typing import Literal
 from generator.diagnostics import Diagnostic
 from generator.render.applications import ARGOCD_DIR
 from generator.spec.catalog import KKPRelease
-from generator.spec.check import DECOMMISSION_LABEL
+from generator.spec.check import DECOMMISSION_LABEL, decommission_hint
 from generator.spec.models.kubermatic import ROLLOUT_WAVE_LABEL
 from generator.spec.models.resolved import ResolvedCluster
 
@@ -125,26 +125,34 @@ def _deprecated(head: ResolvedCluster, release: KKPRelease | None) -> Iterator[D
     )
 
 
-def _removed(base: ResolvedCluster) -> Iterator[Disruption]:
+def _removed(base: ResolvedCluster, confirmed: bool, ref: str) -> Iterator[Disruption]:
     """A deleted cluster file deletes its Applications; unless the cluster was marked for
-    decommissioning first, that cluster is still running (check --base refuses it)."""
-    if base.labels.get(DECOMMISSION_LABEL) != "true":
+    decommissioning first (or --decommission confirms it), that cluster is still running
+    (check --base refuses it)."""
+    if base.labels.get(DECOMMISSION_LABEL) != "true" and not confirmed:
         yield Disruption(
             "disruption.cluster-removed",
             "the cluster's spec file is deleted, but the cluster was not marked for "
             "decommissioning: its Applications go, and a running cluster loses its CNI "
             "wherever Argo CD prunes",
-            f'first merge the label {DECOMMISSION_LABEL}: "true" on the cluster, then '
-            "delete its file",
+            decommission_hint(base.name, f"kkpgen diff --base {ref}"),
         )
 
 
 def disruptions(
-    base: ResolvedCluster | None, head: ResolvedCluster | None, *, release: KKPRelease | None
+    base: ResolvedCluster | None,
+    head: ResolvedCluster | None,
+    *,
+    release: KKPRelease | None,
+    confirmed: tuple[str, str] | None = None,
 ) -> tuple[Disruption, ...]:
-    """What the change from base to head does to the running cluster, worst first."""
+    """What the change from base to head does to the running cluster, worst first.
+    `confirmed`: (base ref, --decommission names joined by spaces) of a diff."""
     if head is None:
-        return tuple(_removed(base)) if base is not None else ()
+        if base is None:
+            return ()
+        ref, names = confirmed or ("<base>", "")
+        return tuple(_removed(base, base.name in names.split(), ref))
     found: list[Disruption] = []
     if base is not None:
         found += _forced_upgrade(base, head)
@@ -204,20 +212,33 @@ def group_changes(changes: Iterable[ObjectChange]) -> dict[str, list[ObjectChang
     return by_group
 
 
-def diff_fleets(base: RenderedSide, head: RenderedSide) -> FleetDiff:
-    """Group the object changes by cluster and add each cluster's disruption summary."""
-    return assemble_diff(group_changes(object_changes(base.files, head.files)), base, head)
+def diff_fleets(
+    base: RenderedSide, head: RenderedSide, decommission: tuple[str, ...] = ()
+) -> FleetDiff:
+    """Group the object changes by cluster and add each cluster's disruption summary;
+    `decommission`: deleted clusters whose deletion --decommission confirms."""
+    by_group = group_changes(object_changes(base.files, head.files))
+    return assemble_diff(by_group, base, head, decommission)
 
 
 def assemble_diff(
-    by_group: Mapping[str, Sequence[ObjectChange]], base: RenderedSide, head: RenderedSide
+    by_group: Mapping[str, Sequence[ObjectChange]],
+    base: RenderedSide,
+    head: RenderedSide,
+    decommission: tuple[str, ...] = (),
 ) -> FleetDiff:
     """The FleetDiff of these object changes; `files` of the two sides is not read, so a
     caller that diffed cluster by cluster (compare.py) passes sides without files."""
+    confirmed = (base.ref, " ".join(decommission))
     clusters: list[ClusterDiff] = []
     for name in sorted(set(by_group) | set(head.clusters)):
         objects = tuple(by_group.get(name, ()))
-        found = disruptions(base.clusters.get(name), head.clusters.get(name), release=head.release)
+        found = disruptions(
+            base.clusters.get(name),
+            head.clusters.get(name),
+            release=head.release,
+            confirmed=confirmed,
+        )
         if not objects and not found:
             continue
         status = _status(name, base, head) if objects else "unchanged"

@@ -71,7 +71,7 @@ def diff_refs_in_full(opts: SourceOptions, *, base: str) -> FleetDiff:
     and the way when the base fails the rules."""
     head = _side(opts.ref or WORK_TREE, [contents.rendered_files(replace(opts, base=None))])
     base_side = _base_side(replace(opts, ref=base, base=None), base)
-    return diff_fleets(base_side, head)
+    return diff_fleets(base_side, head, opts.decommission)
 
 
 def diff_refs(opts: SourceOptions, *, base: str) -> FleetDiff:
@@ -93,7 +93,7 @@ def diff_refs(opts: SourceOptions, *, base: str) -> FleetDiff:
         RenderedSide(ref, {}, {c.name: c for c in checked.resolved}, checked.release)
         for ref, (checked, _) in ((base, previous), (opts.ref or WORK_TREE, head))
     ]
-    return assemble_diff(by_group, sides[0], sides[1])
+    return assemble_diff(by_group, sides[0], sides[1], opts.decommission)
 
 
 def _checked(opts: SourceOptions) -> tuple[CheckedFleet, dict[str, str]]:

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
 from collections import Counter
 from collections.abc import Sequence
+from pathlib import Path
 
-from generator.diagnostics import format_diagnostic
+from generator.diagnostics import (
+    Diagnostic,
+    ExitCode,
+    KkpgenError,
+    Location,
+    format_diagnostic,
+)
 from generator.gitops.changes import ClusterDiff, FleetDiff, wave_order
 from generator.render.applications import ARGOCD_DIR
 
@@ -222,3 +230,26 @@ def format_report(diff: FleetDiff, fmt: str, *, full: bool = False) -> str:
     if fmt == "markdown":
         return format_markdown(diff, limit=None if full else MARKDOWN_LIMIT)
     return format_text(diff)
+
+
+def write_report(path: Path, text: str) -> None:
+    """`diff --output FILE`: written whole (a temporary file beside it, renamed over it), or
+    a Diagnostic naming the path (a missing folder, no permission, a full disk)."""
+    temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        temporary.write_text(text, encoding="utf-8")
+        temporary.replace(path)
+    except OSError as error:
+        temporary.unlink(missing_ok=True)
+        raise KkpgenError(
+            [
+                Diagnostic(
+                    "diff.output.unwritable",
+                    Location(str(path)),
+                    "",
+                    f"cannot write the report to {path}: {error.strerror or error}",
+                    "choose an --output path in an existing, writable folder",
+                )
+            ],
+            exit_code=ExitCode.ENVIRONMENT,
+        ) from None

@@ -12,6 +12,7 @@ from typing import Literal
 
 from generator.diagnostics import Diagnostic, ExitCode, KkpgenError, Location
 from generator.gitops.ci_templates import CI_FILES, ci_file
+from generator.spec import access
 from generator.spec.editor_schema import spec_schema
 
 KUBERMATIC_YAML = """\
@@ -127,12 +128,15 @@ def _refuse(
 def _requirement(options: InitOptions) -> str:
     """The pip requirement CI installs kkpgen with."""
     if options.kkpgen_wheel is not None:
-        if not _WHEEL.fullmatch(options.kkpgen_wheel):
+        wheel = options.kkpgen_wheel
+        if not _WHEEL.fullmatch(wheel) or access.has_credentials(wheel):
             raise _refuse(
                 "init.kkpgen-wheel",
                 "--kkpgen-wheel",
-                f"{options.kkpgen_wheel!r} is not the path or URL of a wheel",
-                "name the kkpgen wheel file (kkpgen-X.Y.Z-py3-none-any.whl) without spaces",
+                f"{access.redacted(wheel)!r} is not the path or URL of a wheel, or it carries "
+                "credentials",
+                "name the kkpgen wheel file (kkpgen-X.Y.Z-py3-none-any.whl) without spaces, "
+                "and no user, password or token in the URL",
             )
         return options.kkpgen_wheel
     if options.kkpgen_repo is not None:
@@ -147,11 +151,11 @@ def _requirement(options: InitOptions) -> str:
 
 
 def _git_url(url: str) -> str:
-    if not _GIT_URL.fullmatch(url):
+    if not _GIT_URL.fullmatch(url) or access.has_credentials(url):
         raise _refuse(
             "init.kkpgen-repo",
             "--kkpgen-repo",
-            f"{url!r} is not a git URL kkpgen can pin, or it carries credentials",
+            f"{access.redacted(url)!r} is not a git URL kkpgen can pin, or it carries credentials",
             "use https://host/path/kkpgen.git or git@host:path/kkpgen.git, without a password "
             "or token (CI and pre-commit authenticate by their own means)",
         )

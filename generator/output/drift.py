@@ -11,7 +11,7 @@ from typing import Literal
 from generator.diagnostics import Diagnostic
 from generator.output.contents import argocd_files, cluster_files, render_notices, shard_names
 from generator.output.recheck import diagnostic_order
-from generator.output.record import INPUTS_FILE
+from generator.output.record import CLUSTER_RECORD, INPUTS_FILE
 from generator.output.staging import OWNER_MARKER
 from generator.render.applications import ARGOCD_DIR
 from generator.render.engine import Renderer, build_environment
@@ -68,7 +68,7 @@ def _compare(out: Path, group: str, files: Iterable[tuple[str, bytes]]) -> Itera
         current = _read(out / path)
         if current != data:
             yield Drift(group, path, "missing" if current is None else "changed")
-    for path in sorted(_on_disk(out / group, group) - expected):
+    for path in sorted(_on_disk(out / group, group) - expected - {f"{group}/{CLUSTER_RECORD}"}):
         yield Drift(group, path, "extra")
 
 

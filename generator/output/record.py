@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -23,6 +24,9 @@ from generator.spec.catalog import CATALOG_PATH
 from generator.spec.charts import CHARTS_DIR
 
 INPUTS_FILE = ".kkpgen-inputs.json"
+# Inside each cluster's folder: the inputs it was rendered from. It moves with the folder in
+# the same rename or exchange, so a folder and its record can never disagree (issue 14).
+CLUSTER_RECORD = ".kkpgen-cluster"
 _FORMAT = 3
 
 
@@ -131,6 +135,19 @@ def cluster_digest(document: Mapping[str, object], addons: Sequence[object]) -> 
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def cluster_record(run: str, digest: str) -> bytes:
+    """What `<out>/<cluster>/.kkpgen-cluster` holds: the run and the cluster's input digest."""
+    return f"kkpgen cluster record {_FORMAT}\nrun {run}\ninputs {digest}\n".encode()
+
+
+def folder_is_current(out: Path, name: str, run: str, digest: str) -> bool:
+    """out/<name> was rendered from exactly these inputs (its own record says so)."""
+    try:
+        return (out / name / CLUSTER_RECORD).read_bytes() == cluster_record(run, digest)
+    except OSError:
+        return False
+
+
 def record_bytes(out: Path) -> bytes | None:
     try:
         return (out / INPUTS_FILE).read_bytes()
@@ -153,8 +170,8 @@ def parse_inputs(raw: bytes | None) -> OutputInputs | None:
             {path: _file_record(record) for path, record in payload["files"].items()},
             tuple(_diagnostic(d) for d in payload["shared"]),
         )
-    except (ValueError, KeyError, TypeError, AttributeError):
-        return None  # no usable record: render everything
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
+        return None  # no usable record (a nested one can exhaust the parser): check all
 
 
 def read_inputs(out: Path) -> OutputInputs | None:
@@ -164,19 +181,31 @@ def read_inputs(out: Path) -> OutputInputs | None:
 def plan_changes(
     old: OutputInputs | None, new: OutputInputs, *, out: Path, only: Sequence[str]
 ) -> ChangePlan:
-    """Render what changed (or what `only` names); reuse the rest when its folder exists."""
-    names = sorted(new.clusters)
-    same_run = old is not None and old.run == new.run
+    """Render what changed (or what `only` names); reuse the rest when its folder exists.
+
+    Whether a folder is current is read from the folder's own record, never from
+    <out>/.kkpgen-inputs.json: that file only caches what the inputs were (recheck.py), so a
+    run killed between swapping a folder and rewriting it cannot make a folder look current.
+    """
     render: list[str] = []
     keep: list[str] = []
-    for name in names:
+    for name in sorted(new.clusters):
         present = (out / name).is_dir()
         if only and name not in only:
             if present:  # --cluster: the others stay as they are
                 keep.append(name)
             continue
-        unchanged = same_run and old is not None and old.clusters.get(name) == new.clusters[name]
-        (keep if present and unchanged and not only else render).append(name)
-    previous = old.clusters if old is not None else {}
+        current = present and folder_is_current(out, name, new.run, new.clusters[name])
+        (keep if current and not only else render).append(name)
+    previous = set(old.clusters if old is not None else ()) | _recorded_folders(out)
     removed = sorted(name for name in previous if name not in new.clusters)
     return ChangePlan(tuple(render), tuple(keep), tuple(removed))
+
+
+def _recorded_folders(out: Path) -> set[str]:
+    """Cluster folders in <out> (whatever the top record says: it may lag a killed run)."""
+    try:
+        entries = list(os.scandir(out))
+    except OSError:
+        return set()
+    return {e.name for e in entries if e.is_dir() and (Path(e.path) / CLUSTER_RECORD).is_file()}

@@ -51,7 +51,18 @@ def check_owned(out: Path) -> None:
 def check_location(out: Path, *, clusters: Path) -> Path:
     """<out> with its links resolved. Refused: the root folder (the staging beside it would
     land in /) and any place below the spec folder (the next run would read its own output)."""
-    target = out.resolve()
+    try:
+        target = out.resolve()
+    except (RuntimeError, OSError) as error:  # a symlink loop: RuntimeError before 3.13
+        raise _refuse(
+            out,
+            f"--out {out} cannot be resolved: {error}",
+            "remove the link loop, or choose another --out",
+        ) from None
+    below = next((p for p in target.parents if p.exists() and not p.is_dir()), None)
+    if below is not None:
+        message = f"--out {out} is below {below}, which is not a folder"
+        raise _refuse(out, message, "choose an --out whose parent folders are folders")
     if target.parent == target:
         raise _refuse(out, f"--out {out} is the root folder", "choose a folder of its own")
     spec = clusters.resolve()
@@ -206,6 +217,10 @@ class Stager:
             _link(self.root, first, relative, self.made)
         self.count += 1
 
+    def mark(self, relative: str, data: bytes) -> None:
+        """Write a bookkeeping file (a cluster's record): not linked, not counted as output."""
+        _write(self.root, relative, data, self.made)
+
     def link_folder(self, name: str) -> None:
         """Reuse out/<name> unchanged: hard links cost a fraction of writing the bytes again."""
         shutil.copytree(self.out / name, self.root / name, copy_function=os.link)
@@ -228,18 +243,16 @@ def stage_tree(
         return stager.finish()
 
 
-def replace_folder(
-    staged: StagedTree, name: str, *, record: tuple[str, bytes], pending: bytes
-) -> None:
-    """Swap one staged folder into out in one step, keeping out's record true at every instant.
+def replace_folder(staged: StagedTree, name: str, *, record: tuple[str, bytes]) -> None:
+    """Swap one staged folder into out in one step, then update out's record.
 
-    Used when a single cluster changed: one exchange is atomic, so <out> is the old or the
-    new tree at every instant. The record must never vouch for a folder <out> does not hold,
-    so it changes in three atomic steps: first `pending` (the new record without this
-    cluster), then the exchange, then the new record. A run killed anywhere in between
-    leaves a record that makes the next run render this cluster again.
+    Used when a single cluster changed. The folder carries its own record
+    (record.CLUSTER_RECORD), so the one exchange changes the tree and what is recorded about
+    it together: <out> is the old or the new tree at every instant, each folder with its
+    own record. The top record, rewritten after, only caches the inputs' digests; a run
+    killed before it is rewritten leaves it stale, and the next run checks the changed spec
+    file again and finds the folder current.
     """
-    replace_file(staged.out, record[0], pending)
     if not _exchange(staged.root / name, staged.out / name):
         raise OSError(errno.ENOSYS, "renameat2 exchange is not available", str(staged.out))
     replace_file(staged.out, *record)
@@ -255,6 +268,8 @@ def replace_file(out: Path, name: str, data: bytes) -> None:
         temporary.write_bytes(data)
         temporary.chmod(0o644)
         temporary.replace(out / name)
+    except OSError as error:  # a full disk: exit 4 like any other write (it was exit 70)
+        raise _unwritable(out, error) from None
     finally:
         temporary.unlink(missing_ok=True)
 

@@ -23,9 +23,11 @@ from generator.output.recheck import (
     sources_digest,
 )
 from generator.output.record import (
+    CLUSTER_RECORD,
     INPUTS_FILE,
     ChangePlan,
     OutputInputs,
+    cluster_record,
     parse_inputs,
     plan_changes,
     read_inputs,
@@ -119,8 +121,6 @@ def _render_checked(
         check_owned(render.out)
         old = read_inputs(render.out) if render.out.is_dir() else None
         plan = plan_changes(old, inputs, out=render.out, only=render.only)
-        if render.only:
-            inputs = _partial_record(inputs, old, plan)
         renderer = Renderer(build_environment())
         if not plan.render and not plan.removed and old is not None and not render.validate:
             if old != inputs:  # only the record changes (a comment in a spec file, say)
@@ -171,27 +171,6 @@ def _render_rechecked(
     return None if count is None else replace(result, files=count, rendered=1)
 
 
-def _partial_record(
-    inputs: OutputInputs, old: OutputInputs | None, plan: ChangePlan
-) -> OutputInputs:
-    """A `--cluster`/`--shard` run records only what <out> then holds: the clusters it
-    rendered, and the kept ones under their old digest (none when kkpgen, the catalog or the
-    Argo CD settings changed since). A cluster it did not render is left out, so the next
-    full render renders it."""
-    same_run = old is not None and old.run == inputs.run
-    clusters = {name: inputs.clusters[name] for name in plan.render}
-    if old is not None and same_run:
-        clusters.update({n: old.clusters[n] for n in plan.keep if n in old.clusters})
-    # A spec file's record vouches for its clusters' digests (recheck.py trusts it): keep it
-    # only where those are the digests just computed.
-    files = {
-        path: record
-        for path, record in inputs.files.items()
-        if all(clusters.get(n) == inputs.clusters.get(n) for n in record.clusters)
-    }
-    return replace(inputs, clusters=clusters, files=files)
-
-
 def _ordered_diagnostics(checked: CheckedFleet) -> list[Diagnostic]:
     """The check's warnings and the render's notices, in the order both paths print them."""
     return sorted((*checked.diagnostics, *render_notices(checked)), key=diagnostic_order)
@@ -222,6 +201,7 @@ def _replace_one(
     with Stager(render.out) as stager:
         for path, data in cluster_files(checked, names=[name], renderer=renderer):
             stager.write(path, data)
+        _mark(stager, name, inputs)
         staged = stager.finish()
         same_shape = {p.name for p in (staged.root / name).iterdir() if p.is_dir()} == {
             p.name for p in (render.out / name).iterdir() if p.is_dir()
@@ -231,15 +211,13 @@ def _replace_one(
             return None
         if render.validate:
             _validate_staged(staged.root, render)
-        pending = replace(
-            inputs,
-            clusters={n: d for n, d in inputs.clusters.items() if n != name},
-            files={p: r for p, r in inputs.files.items() if name not in r.clusters},
-        )
-        replace_folder(
-            staged, name, record=(INPUTS_FILE, inputs.to_bytes()), pending=pending.to_bytes()
-        )
+        replace_folder(staged, name, record=(INPUTS_FILE, inputs.to_bytes()))
         return stager.count
+
+
+def _mark(stager: Stager, name: str, inputs: OutputInputs) -> None:
+    """Put the cluster's own record into its staged folder: it is swapped in with it."""
+    stager.mark(f"{name}/{CLUSTER_RECORD}", cluster_record(inputs.run, inputs.clusters[name]))
 
 
 def _same_applications(checked: CheckedFleet, name: str, out: Path) -> bool:
@@ -282,6 +260,8 @@ def _replace_all(
             files = cluster_files(checked, names=plan.render, renderer=renderer)
             for path, data in counted(files, len(plan.render), render.progress):
                 stager.write(path, data)
+        for name in plan.render:
+            _mark(stager, name, inputs)
         for path, data in argocd_files(
             checked, present=lambda c, d: (stager.root / c / d).is_dir()
         ):

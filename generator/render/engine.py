@@ -69,6 +69,29 @@ def _plain(value: object) -> str:
     return json.dumps(text)
 
 
+# What a value written into a config language must match (OpenVPN's config, CoreDNS's
+# Corefile, a command line, JSON in a string): ASCII names, addresses, ports and paths. No
+# space, quote, brace, `#`, `;` or newline, so it cannot end its token or start another
+# (issue 14, class 1). The checks refuse such values at the spec's file:line:field first;
+# this stops one that a future field would let through.
+_TOKEN = re.compile(r"[A-Za-z0-9._:/,\[\]-]+")
+
+
+def _token(value: object) -> str:
+    text = str(value)
+    if isinstance(value, bool) or not _TOKEN.fullmatch(text):
+        raise TemplateFailure(
+            f"{text!r} cannot be written into a config file: only ASCII letters, digits and"
+            " . _ : / , [ ] - are allowed there"
+        )
+    return text
+
+
+def _compactjson(value: object) -> str:
+    """JSON without spaces (a command line's JSON argument); every string is escaped."""
+    return json.dumps(value, separators=(",", ":"))
+
+
 def _nindent(text: str, width: int) -> str:
     return "\n" + jinja2.filters.do_indent(str(text), width, first=True)
 
@@ -122,6 +145,8 @@ def build_environment(root: Path = CHARTS_DIR) -> TrackingEnvironment:
         plain=_plain,
         required=_required,
         b64enc=_b64enc,
+        token=_token,
+        compactjson=_compactjson,
     )
     return env
 

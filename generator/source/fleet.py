@@ -285,7 +285,11 @@ def load_fleet_partially(tree: SourceTree) -> tuple[Fleet, list[Diagnostic]]:
     """Every cluster that loads, and the problems of the rest (for a base ref, whose broken
     files the head may be fixing)."""
     problems: list[Diagnostic] = []
-    config, config_source = _load_config(tree, problems)
+    try:
+        config, config_source = _load_config(tree, problems)
+    except KkpgenError as error:  # an unparsable kubermatic.yaml, which the head may fix
+        problems.extend(error.diagnostics)
+        config, config_source = _DEFAULT_CONFIG, None
     clusters: dict[str, tuple[Cluster, SourceMap]] = {}
     addons: list[LoadedAddon] = []
     for source in tree.files:

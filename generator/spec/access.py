@@ -21,21 +21,39 @@ from generator.spec.subject import RuleContext, Subject
 
 def has_credentials(url: str) -> bool:
     """A URL that carries a secret: any user info over http(s) (tokens are often written as
-    the user name), a password anywhere (`ssh://git@host/...` names a user, no secret)."""
+    the user name), a query string over http(s) (`?private_token=...`), a password anywhere
+    (`ssh://git@host/...` names a user, no secret)."""
     try:
         parts = urlsplit(url.strip())
     except ValueError:
         return False
     if parts.scheme.lower() in ("http", "https"):
-        return "@" in parts.netloc
+        return "@" in parts.netloc or bool(parts.query) or "?" in url
     return parts.password is not None
 
 
+def redacted(url: str) -> str:
+    """The URL for an error message: user info and query replaced, so a refused token does
+    not reach a CI log (errors are printed where everyone with the log can read them)."""
+    scheme, _, rest = url.partition("://")
+    if not rest:
+        scheme, rest = "", url
+    head, sep, _query = rest.partition("?")
+    host = head.rpartition("@")[2] if "/" not in head.partition("@")[0] else head
+    shown = f"{'***@' if host != head else ''}{host}{'?***' if sep else ''}"
+    return f"{scheme}://{shown}" if scheme else shown
+
+
+_PRINTABLE = re.compile(r"[!-~]+")  # printable ASCII, no space
 _HOST = re.compile(r"[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\]")
 
 
 def _url_problem(url: str) -> str | None:
     """What is wrong with the host or port of an apiserver URL (ASCII, whole value)."""
+    # urlsplit drops tabs and newlines anywhere in a URL (WHATWG), so the checks below would
+    # pass "https://a.example.com\n:6443" and the raw text would reach the kubeconfig.
+    if not _PRINTABLE.fullmatch(url):
+        return "it holds a space, a control or a non-ASCII character"
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -46,6 +64,8 @@ def _url_problem(url: str) -> str | None:
         return f"host {host!r} is not a DNS name or an IP address"
     if port == 0 or (parts.netloc.endswith(":") and port is None):
         return "port 0 is not a port"
+    if parts.path not in ("", "/") or parts.query or parts.fragment or "?" in url or "#" in url:
+        return "an apiserver URL has no path, query or fragment: https://HOST[:PORT]"
     return None
 
 
@@ -69,9 +89,9 @@ def apiserver_address_known(subject: Subject, _: RuleContext) -> Iterator[Violat
         yield Violation(
             "cluster.address.credentials",
             ("address", "url"),
-            "address.url carries credentials (user info before '@'); kkpgen would copy them "
-            "into resolved.yaml and the kube-proxy kubeconfig",
-            "remove the user info: nodes authenticate with their service account token",
+            "address.url carries credentials (user info before '@', or a query string); "
+            "kkpgen would copy them into resolved.yaml and the kube-proxy kubeconfig",
+            "remove the user info and query: nodes authenticate with their service account token",
         )
     elif address.url and _url_problem(address.url):
         yield Violation(

@@ -41,6 +41,11 @@ def satisfies(version: str, constraint: str) -> bool:
     return bool(parsed.match(f"{match.group(1)}{bound}"))
 
 
+# A KKP version as written in kubermatic.yaml or --kkp-version: whole value, ASCII digits
+# (parse_version strips and takes any Unicode digit; "v2.20.9\n" must not pass as v2.20.9).
+KKP_VERSION_FORM = re.compile(r"v?(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))?")
+
+
 def kkp_minor(version: str) -> str | None:
     """`v2.20.3` -> `v2.20`: CNI support changes only with KKP minor releases."""
     parsed = parse_version(version)
@@ -135,7 +140,7 @@ class Catalog:
     def release(self, kkp_version: str) -> KKPRelease | None:
         """`v2.20.9` is exactly that patch; `v2.20` is the minor's entry (see catalog.yaml)."""
         minor = kkp_minor(kkp_version)
-        if minor is None:
+        if minor is None or not KKP_VERSION_FORM.fullmatch(kkp_version):
             return None
         patch = kkp_version.strip()
         if patch.count(".") == 2:  # vMAJOR.MINOR.PATCH

@@ -19,7 +19,7 @@ from generator.source.fleet import (
 )
 from generator.source.repository import SourceTree, read_tree
 from generator.spec import access, defaults, rules, transitions
-from generator.spec.catalog import Catalog, KKPRelease, kkp_minor, load_catalog
+from generator.spec.catalog import KKP_VERSION_FORM, Catalog, KKPRelease, kkp_minor, load_catalog
 from generator.spec.charts import load_charts
 from generator.spec.models.kubermatic import (
     APISERVER_URL_ANNOTATION,
@@ -41,6 +41,9 @@ class SourceOptions:
     ref: str | None = None  # None: the work tree
     base: str | None = None  # None: every cluster counts as existing
     kkp_version: str | None = None  # overrides the KubermaticConfiguration annotation
+    # --decommission: clusters deleted since base whose deletion the user confirms (as the
+    # label kkpgen/decommission: "true" in the base would)
+    decommission: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +71,10 @@ def _release(fleet: Fleet, opts: SourceOptions, catalog: Catalog) -> KKPRelease:
                 "kkp.version.unsupported",
                 where,
                 KKP_VERSION_ANNOTATION,
-                f"KKP version {wanted!r} ({kkp_minor(wanted)}) is not in kkpgen's catalog",
+                f"KKP version {wanted!r} ({kkp_minor(wanted)}) is not in kkpgen's catalog"
+                if KKP_VERSION_FORM.fullmatch(wanted)
+                else f"KKP version {wanted!r} is not a version like v2.20.9 (ASCII digits, "
+                "nothing before or after)",
                 f"use one of {', '.join(sorted(catalog.releases))} or a patch kkpgen has "
                 f"facts for ({_patch_ranges(catalog)})",
             )
@@ -166,7 +172,8 @@ def _config_problems(fleet: Fleet) -> list[Diagnostic]:
                     "config.url.credentials",
                     fleet.config_source.locate(path) if fleet.config_source else Location(""),
                     f"metadata.annotations.{key}",
-                    f"{key} carries credentials (user info before '@'); kkpgen would copy "
+                    f"{key} carries credentials (user info before '@', or a query string such as "
+                    "?private_token=); kkpgen would copy "
                     "them into every generated file that names this URL",
                     "remove them: Argo CD reads repository credentials from its own Secrets",
                 )
@@ -199,14 +206,25 @@ def _load_base(opts: SourceOptions) -> tuple[Fleet | None, list[Diagnostic]]:
     ]
 
 
-def _removed_clusters(base: Fleet, head: Fleet) -> list[Diagnostic]:
+def decommission_hint(name: str, command: str) -> str:
+    """Both ways to delete a cluster: the label first, or the flag that confirms it."""
+    return (
+        f'first merge the label {DECOMMISSION_LABEL}: "true" on the cluster, then delete its '
+        f"file; or, if the cluster is being decommissioned now, re-run with --decommission "
+        f"{name} ({command} --decommission {name})"
+    )
+
+
+def _removed_clusters(base: Fleet, head: Fleet, confirmed: Sequence[str]) -> list[Diagnostic]:
     """A cluster deleted from the repository takes its Applications with it, and Argo CD
-    would prune the CNI of a running cluster: only a decommissioned cluster may go."""
-    found = []
+    would prune the CNI of a running cluster: only a decommissioned cluster may go (the
+    label in the base, or --decommission NAME)."""
+    found = [d for n in confirmed if (d := _unknown_decommission(n, base, head)) is not None]
     for loaded in base.clusters:
         if head.cluster(loaded.name) is not None:
             continue
-        marked = loaded.cluster.metadata.labels.get(DECOMMISSION_LABEL) == "true"
+        labelled = loaded.cluster.metadata.labels.get(DECOMMISSION_LABEL) == "true"
+        marked = labelled or loaded.name in confirmed
         found.append(
             Diagnostic(
                 "cluster.removed" if not marked else "cluster.decommissioned",
@@ -218,13 +236,27 @@ def _removed_clusters(base: Fleet, head: Fleet) -> list[Diagnostic]:
                     if marked
                     else "; its Applications and the network of a running cluster would be pruned"
                 ),
-                f'first merge the label {DECOMMISSION_LABEL}: "true" on the cluster, then '
-                "delete its file",
+                decommission_hint(loaded.name, f"kkpgen check --base {base.ref}"),
                 "notice" if marked else "error",
                 loaded.name,
             )
         )
     return found
+
+
+def _unknown_decommission(name: str, base: Fleet, head: Fleet) -> Diagnostic | None:
+    """--decommission names a cluster this change deletes; a typo must not pass unnoticed."""
+    if base.cluster(name) is not None and head.cluster(name) is None:
+        return None
+    deleted = [c.name for c in base.clusters if head.cluster(c.name) is None]
+    why = "is still in the repository" if head.cluster(name) is not None else "is not in the base"
+    return Diagnostic(
+        "cluster.decommission.unknown",
+        Location("--decommission"),
+        "",
+        f"--decommission {name}: cluster {name!r} {why}, so this change does not delete it",
+        f"clusters this change deletes: {', '.join(deleted) or '(none)'}",
+    )
 
 
 def _patch_ranges(catalog: Catalog) -> str:
@@ -270,7 +302,7 @@ def check_fleet(
     ctx = RuleContext(catalog, release, fleet.config)
     found: list[Diagnostic] = _config_problems(fleet) + base_problems
     if base is not None and not only:
-        found += _removed_clusters(base, fleet)
+        found += _removed_clusters(base, fleet, opts.decommission)
     resolved_all: list[ResolvedCluster] = []
     for loaded, resolved, previous in _resolve_all(
         fleet, base=base, release=release, catalog=catalog

@@ -22,7 +22,8 @@ KONNECTIVITY_GATE = "KonnectivityService"
 HUBBLE_ADDON = "hubble"
 _NET = ("spec", "clusterNetwork")
 _CNI = ("spec", "cniPlugin")
-_DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+# fullmatch only: `$` matches before a trailing newline ("cluster.local\n" would pass)
+_DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 
 
 def _versions(items: tuple[str, ...]) -> str:
@@ -297,7 +298,7 @@ def dns_domain_valid(subject: Subject, ctx: RuleContext) -> Iterator[Violation]:
     """KKP v2.17-v2.20: "dnsDomain must be 'cluster.local'"; any value must be a DNS name."""
     domain = subject.resolved.network.dns_domain
     path = (*_NET, "dnsDomain")
-    if len(domain) > 253 or not _DNS_SUBDOMAIN.match(domain):
+    if len(domain) > 253 or not _DNS_SUBDOMAIN.fullmatch(domain):
         yield Violation(
             "network.dns-domain.invalid",
             path,

@@ -235,6 +235,21 @@ CONFIG_CASES: dict[str, tuple[str, str, int, str, str]] = {
         "metadata.annotations.kkpgen/seed-destination",
         "the Argo CD cluster name",
     ),
+    # round 3: parse_version strips and takes any Unicode digit, so these were v2.20(.9)
+    "kkp-version-with-a-trailing-newline": (
+        CONFIG.replace('kkpgen/kkp-version: "v2.20"', 'kkpgen/kkp-version: "v2.20.9\\n"'),
+        "kkp.version.unsupported",
+        6,
+        "kkpgen/kkp-version",
+        "is not a version like v2.20.9",
+    ),
+    "kkp-version-with-a-suffix": (
+        CONFIG.replace('kkpgen/kkp-version: "v2.20"', 'kkpgen/kkp-version: "v2.20-a: b"'),
+        "kkp.version.unsupported",
+        6,
+        "kkpgen/kkp-version",
+        "is not a version like v2.20.9",
+    ),
     "misspelled-feature-gate": (
         CONFIG.replace(
             "KonnectivityService: true", "KonnectivityService: true\n    KonectivityService: true"
@@ -264,3 +279,16 @@ def test_a_second_document_in_kubermatic_yaml_is_an_error(good_fleet: GoodFleet)
     result = good_fleet.render()
     assert_rejected(result, code="config.document.extra", file="kubermatic.yaml", line=14)
     assert_out_untouched(good_fleet)
+
+
+@pytest.mark.parametrize("version", ["v2.20.9\n", " v2.20", "v2.\u0662\u0660", "v02.20"])
+def test_a_kkp_version_flag_that_is_not_a_whole_version_is_refused(
+    good_fleet: GoodFleet, version: str
+) -> None:
+    result = good_fleet.render("--kkp-version", version)
+    assert_rejected(result, code="kkp.version.unsupported", file="--kkp-version", line=None)
+    assert "is not a version like v2.20.9" in result.stderr
+    assert_out_untouched(good_fleet)
+    versions = CliRunner().invoke(main, ["versions", "--kkp-version", version])
+    assert versions.exit_code == 2
+    assert "unknown KKP version" in versions.stderr

@@ -92,3 +92,27 @@ def test_init_below_a_regular_file_is_an_environment_error(tmp_path: Path) -> No
     target = tmp_path / "file" / "repo"
     result = CliRunner().invoke(main, ["init", str(target)], catch_exceptions=False)
     assert_rejected(result, code="init.unwritable", file=str(target), line=None, exit_code=4)
+
+
+def test_a_deeply_nested_record_is_not_trusted_and_the_render_repairs_out(
+    good_fleet: GoodFleet,
+) -> None:
+    """A record edited into `[[[[...` exhausted the JSON parser: exit 70 (round 3 finding)."""
+    (good_fleet.out / ".kkpgen-inputs.json").write_text("[" * 200_000)
+    result = good_fleet.render()
+    assert result.exit_code == 0, result.stderr
+    assert_out_untouched(good_fleet)  # the record is rewritten, the tree is as it was
+    unknown = good_fleet.render("--cluster", "nope")
+    assert_rejected(unknown, code="cluster.unknown", file="clusters/", line=None)
+
+
+def test_diff_output_into_a_missing_folder_is_an_error_not_a_traceback(
+    good_fleet: GoodFleet, tmp_path: Path
+) -> None:
+    """`diff --output` below a folder that does not exist raised FileNotFoundError."""
+    report = tmp_path / "missing" / "diff.md"
+    argv = ["diff", "--repo", str(good_fleet.repo), "--base", "HEAD", "--output", str(report)]
+    result = CliRunner().invoke(main, argv, catch_exceptions=False)
+    assert_rejected(result, code="diff.output.unwritable", file=str(report), line=None, exit_code=4)
+    assert "No such file or directory" in result.stderr
+    assert not report.parent.exists()

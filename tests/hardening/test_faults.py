@@ -127,7 +127,10 @@ def test_an_unwritable_out_parent_is_an_environment_error(good_fleet: GoodFleet)
     argv = ["render", "--repo", str(good_fleet.repo), "--out", str(out)]
     result = CliRunner().invoke(main, argv, catch_exceptions=False)
     assert_rejected(result, code="output.refused", file=str(out), line=None, exit_code=4)
-    assert "hint: make the parent folder of --out writable" in result.stderr
+    if os.geteuid() == 0:  # a file above --out is named as such (round 3)
+        assert f"is below {parent}, which is not a folder" in result.stderr
+    else:
+        assert "hint: make the parent folder of --out writable" in result.stderr
     parent.chmod(0o755)
 
 

@@ -2,7 +2,8 @@
 
 After any sequence of full, `--cluster` and `--shard` renders (and edits, and folders
 deleted from <out>), a full render leaves <out> byte for byte as a fresh render of the same
-repository would. Kills at each write: tests/hardening/test_fault_injection.py.
+repository would, also when any of those renders is killed at any write, link, rename,
+replace or exchange. Each such operation in turn: tests/hardening/test_fault_injection.py.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import pytest
 from click.testing import CliRunner, Result
@@ -18,8 +20,9 @@ from hypothesis import strategies as st
 
 from generator.cli import main
 from generator.output.contents import shard_names
+from generator.output.record import INPUTS_FILE
 from tests.conftest import CONFIG, cluster_yaml, git
-from tests.hardening.conftest import assert_rejected, tree
+from tests.hardening.conftest import assert_rejected, render_exit_code, render_with_fault, tree
 
 ARGO = CONFIG.replace(
     '    kkpgen/apiserver-url: "https://{name}.kkp.example.com:6443"\n',
@@ -148,6 +151,40 @@ def test_a_cluster_folder_deleted_from_out_is_restored_with_a_change_elsewhere(
     assert tree(fleet.out) == fleet.fresh(tmp_path)
 
 
+def test_a_folder_is_current_only_by_its_own_record(fleet: Fleet, tmp_path: Path) -> None:
+    """The top record leading the tree (a record written before a folder swap that then did
+    not happen): the folder's own record names the inputs it was rendered from, so the next
+    render renders it again."""
+    old_alpha = tmp_path / "old-alpha"
+    shutil.copytree(fleet.out / "alpha", old_alpha)
+    fleet.write("clusters/alpha.yaml", version("alpha", 7))
+    assert fleet.render().exit_code == 0
+    shutil.rmtree(fleet.out / "alpha")
+    shutil.copytree(old_alpha, fleet.out / "alpha")  # the new top record, the old folder
+    result = fleet.render()
+    assert result.exit_code == 0, result.stderr
+    assert tree(fleet.out) == fleet.fresh(tmp_path)
+
+
+@pytest.mark.parametrize("edit_back", [False, True], ids=["kept", "edited-back"])
+def test_a_top_record_left_stale_by_a_folder_swap_is_repaired(
+    fleet: Fleet, tmp_path: Path, edit_back: bool
+) -> None:
+    """A run killed between the one-folder exchange and rewriting the top record: the tree
+    is new, the top record old. The next render finds the folder current by its own record
+    and rewrites the top record; with the spec edited back it renders the folder again."""
+    stale = (fleet.out / INPUTS_FILE).read_bytes()
+    fleet.write("clusters/alpha.yaml", version("alpha", 7))
+    assert fleet.render().exit_code == 0
+    assert (fleet.out / INPUTS_FILE).read_bytes() != stale
+    (fleet.out / INPUTS_FILE).write_bytes(stale)
+    if edit_back:
+        fleet.write("clusters/alpha.yaml", version("alpha", 6))
+    result = fleet.render()
+    assert result.exit_code == 0, result.stderr
+    assert tree(fleet.out) == fleet.fresh(tmp_path)
+
+
 @pytest.mark.parametrize("name", ["argocd"])
 def test_a_cluster_cannot_take_the_name_of_a_folder_kkpgen_writes(fleet: Fleet, name: str) -> None:
     before = tree(fleet.out)
@@ -163,40 +200,70 @@ def test_a_cluster_cannot_take_the_name_of_a_folder_kkpgen_writes(fleet: Fleet, 
     assert tree(fleet.out) == before
 
 
+# A render may be killed at the k-th call of one writer operation (os._exit, as SIGKILL
+# leaves it): deterministic points, not random timing. Past the last call it completes.
+KILL = st.one_of(
+    st.none(),
+    st.tuples(st.sampled_from(["write", "link"]), st.integers(1, 400)),
+    st.tuples(st.sampled_from(["rename", "replace", "exchange"]), st.integers(1, 2)),
+)
+RENDER = st.one_of(
+    st.tuples(st.just("full"), st.just("")),
+    st.tuples(st.just("cluster"), st.sampled_from(NAMES)),
+    st.tuples(st.just("shard"), st.sampled_from(["1/2", "2/2", "1/3", "3/3"])),
+)
 STEP = st.one_of(
     st.tuples(st.just("edit"), st.sampled_from(NAMES), st.integers(6, 9)),
-    st.tuples(st.just("url"), st.sampled_from(["fleet", "moved"]), st.just(0)),
-    st.tuples(st.just("full"), st.just(""), st.just(0)),
-    st.tuples(st.just("cluster"), st.sampled_from(NAMES), st.just(0)),
-    st.tuples(st.just("shard"), st.sampled_from(["1/2", "2/2", "1/3", "3/3"]), st.just(0)),
-    st.tuples(st.just("delete-folder"), st.sampled_from(NAMES), st.just(0)),
+    st.tuples(st.just("url"), st.sampled_from(["fleet", "moved"])),
+    st.tuples(st.just("delete-folder"), st.sampled_from(NAMES)),
+    st.tuples(st.just("render"), RENDER, KILL),
 )
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
-@given(steps=st.lists(STEP, min_size=1, max_size=6))
-def test_any_sequence_of_renders_then_a_full_render_is_a_fresh_render(
-    steps: list[tuple[str, str, int]], tmp_path_factory: pytest.TempPathFactory
+def _flags(kind: str, arg: str) -> tuple[str, ...]:
+    return () if kind == "full" else (f"--{kind}", arg)
+
+
+def _run(fleet: Fleet, step: tuple[object, ...]) -> None:
+    action, arg = step[0], step[1]
+    if action == "edit":
+        fleet.write(f"clusters/{arg}.yaml", version(str(arg), int(str(step[2]))))
+    elif action == "url":
+        fleet.write("kubermatic.yaml", ARGO.replace("fleet.git", f"{arg}.git"))
+    elif action == "delete-folder":
+        shutil.rmtree(fleet.out / str(arg), ignore_errors=True)
+    else:
+        kind, name = cast(tuple[str, str], arg)  # a RENDER tuple
+        argv = ["render", "--repo", str(fleet.repo), "--out", str(fleet.out)]
+        argv += _flags(kind, name)
+        kill = step[2]
+        if kill is None:
+            assert render_exit_code(argv) == 0
+        else:
+            operation, at = cast(tuple[str, int], kill)  # a KILL tuple
+            assert render_with_fault(argv, operation, at, "kill") in (0, 137)
+
+
+# 10 examples: about 20 s of CPU here (a render that may be killed runs in a fork)
+@settings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck))
+@given(steps=st.lists(STEP, min_size=1, max_size=5))
+def test_any_sequence_of_renders_and_kills_then_a_full_render_is_a_fresh_render(
+    steps: list[tuple[object, ...]], tmp_path_factory: pytest.TempPathFactory
 ) -> None:
+    """Edits, full, --cluster and --shard renders, any of them killed at any write, link,
+    rename, replace or exchange, and folders deleted from <out>: then a full render gives
+    the tree and record of a fresh render into an empty folder, and nothing beside it."""
     root = tmp_path_factory.mktemp("sequence")
     repo = root / "repo"
     (repo / "clusters").mkdir(parents=True)
     (repo / "kubermatic.yaml").write_text(ARGO)
     for name in NAMES:
         (repo / "clusters" / f"{name}.yaml").write_text(version(name, 6))
-    fleet = Fleet(repo, root / "out")
+    fleet = Fleet(repo, root / "work" / "out")
     assert fleet.render().exit_code == 0
-    for action, arg, number in steps:
-        if action == "edit":
-            fleet.write(f"clusters/{arg}.yaml", version(arg, number))
-        elif action == "url":
-            fleet.write("kubermatic.yaml", ARGO.replace("fleet.git", f"{arg}.git"))
-        elif action == "delete-folder":
-            shutil.rmtree(fleet.out / arg, ignore_errors=True)
-        else:
-            argv = {"full": (), "cluster": ("--cluster", arg), "shard": ("--shard", arg)}[action]
-            result = fleet.render(*argv)
-            assert result.exit_code == 0, result.stderr
+    for step in steps:
+        _run(fleet, step)
     result = fleet.render()
     assert result.exit_code == 0, result.stderr
     assert tree(fleet.out) == fleet.fresh(root)
+    assert [p.name for p in fleet.out.parent.iterdir()] == ["out"]

@@ -94,3 +94,30 @@ def test_what_a_killed_run_left_beside_out_is_removed_by_the_next_run(
     assert not leftover.exists()
     assert unrelated.exists()
     assert tree(good_fleet.out) == good_fleet.before
+
+
+@pytest.mark.parametrize(
+    ("layout", "out", "says"),
+    [
+        ("loop", "loop", "cannot be resolved"),
+        ("loop", "loop/sub", "cannot be resolved"),
+        ("file", "file/sub", "which is not a folder"),
+    ],
+    ids=["symlink-loop", "below-a-symlink-loop", "below-a-file"],
+)
+def test_an_out_that_cannot_be_a_folder_is_refused_without_a_traceback(
+    good_fleet: GoodFleet, tmp_path: Path, layout: str, out: str, says: str
+) -> None:
+    """Round 3: a symlink loop as --out raised RuntimeError (exit 70); below a regular file
+    the error blamed permissions or disk space."""
+    if layout == "loop":
+        (tmp_path / "loop").symlink_to(tmp_path / "loop2")
+        (tmp_path / "loop2").symlink_to(tmp_path / "loop")
+    else:
+        (tmp_path / "file").write_text("not a folder\n")
+    target = tmp_path / out
+    status, stderr = _render(good_fleet, target)
+    assert_rejected((status, stderr), code="output.refused", file=str(target), line=None,
+                    exit_code=4)  # fmt: skip
+    assert says in stderr
+    assert_out_untouched(good_fleet)

@@ -9,7 +9,7 @@ import pytest
 from bench.fleet import make_fleet
 from generator.diagnostics import Diagnostic, KkpgenError, Location
 from generator.output import contents, update
-from generator.output.record import INPUTS_FILE, read_inputs
+from generator.output.record import CLUSTER_RECORD, read_inputs
 from generator.spec.check import SourceOptions
 
 
@@ -80,9 +80,9 @@ def test_a_changed_run_input_renders_everything(fleet: Path, tmp_path: Path) -> 
     _render(fleet, out)
     record = read_inputs(out)
     assert record is not None
-    (out / INPUTS_FILE).write_text(
-        (out / INPUTS_FILE).read_text().replace(record.run, "0" * len(record.run))
-    )
+    # Each folder's own record says which run rendered it (as another kkpgen version would)
+    for marker in out.glob(f"*/{CLUSTER_RECORD}"):
+        marker.write_text(marker.read_text().replace(record.run, "0" * len(record.run)))
     result = _render(fleet, out)
     assert result.files > 12 * 40  # every cluster again
 
@@ -105,7 +105,8 @@ def test_a_render_in_worker_processes_is_byte_identical(fleet: Path, tmp_path: P
         SourceOptions(repo=fleet), update.RenderOptions(out=parallel, jobs=3)
     )
     assert _tree(parallel) == _tree(serial)
-    assert result.files == len(_tree(serial)) - 1  # the ownership marker is not counted
+    # the ownership marker and the clusters' own records are not counted
+    assert result.files == len(_tree(serial)) - 1 - 12
 
 
 def test_an_error_in_a_worker_is_reported_and_out_is_untouched(
@@ -113,6 +114,8 @@ def test_an_error_in_a_worker_is_reported_and_out_is_untouched(
 ) -> None:
     out = tmp_path / "out"
     _render(fleet, out)
+    for marker in out.glob(f"*/{CLUSTER_RECORD}"):  # force a full render
+        marker.unlink()
     before = _tree(out)
     failing = KkpgenError([Diagnostic("render.template", Location("charts/x"), "", "boom")])
 
@@ -120,10 +123,7 @@ def test_an_error_in_a_worker_is_reported_and_out_is_untouched(
         raise failing
 
     monkeypatch.setattr(contents, "render_cluster", broken)
-    (out / INPUTS_FILE).unlink()  # force a full render
     with pytest.raises(KkpgenError) as caught:
         update.render_fleet(SourceOptions(repo=fleet), update.RenderOptions(out=out, jobs=2))
     assert caught.value.diagnostics[0].message == "boom"
-    assert {k: v for k, v in _tree(out).items() if k != INPUTS_FILE} == {
-        k: v for k, v in before.items() if k != INPUTS_FILE
-    }
+    assert _tree(out) == before

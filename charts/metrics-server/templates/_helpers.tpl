@@ -19,20 +19,20 @@ app.kubernetes.io/part-of: kkp-network
 {% macro args(values, kubeconfig, address_types) -%}
 {% if kubeconfig %}
 --kubeconfig
-{{ kubeconfig }}
+{{ kubeconfig | token }}
 --authentication-kubeconfig
-{{ kubeconfig }}
+{{ kubeconfig | token }}
 --authorization-kubeconfig
-{{ kubeconfig }}
+{{ kubeconfig | token }}
 {% endif %}
 --kubelet-insecure-tls
 --kubelet-use-node-status-port
 --metric-resolution
-{{ values.metricResolution }}
+{{ values.metricResolution | token }}
 --kubelet-preferred-address-types
-{{ address_types }}
+{{ address_types | token }}
 --v
-{{ values.logLevel }}
+{{ values.logLevel | token }}
 --tls-cert-file
 /etc/serving-cert/serving.crt
 --tls-private-key-file

@@ -36,7 +36,7 @@ app.kubernetes.io/name: node-local-dns
     serves the health endpoint (CoreDNS allows one per process).
     Usage: `{{ nodelocaldns.server_block("in-addr.arpa", cluster.network.dns_service_ip, cluster, values) }}` -#}
 {% macro server_block(zone, upstream, cluster, values, cluster_zone=false) -%}
-{{ zone }}:53 {
+{{ zone | token }}:53 {
     errors
 {% if cluster_zone %}
     cache {
@@ -48,17 +48,17 @@ app.kubernetes.io/name: node-local-dns
 {% endif %}
     reload
     loop
-    bind {{ cluster.network.node_local_dns_ip }}
+    bind {{ cluster.network.node_local_dns_ip | token }}
 {% if upstream == "/etc/resolv.conf" %}
-    forward . {{ upstream }}
+    forward . {{ upstream | token }}
 {% else %}
-    forward . {{ upstream }} {
+    forward . {{ upstream | token }} {
             force_tcp
     }
 {% endif %}
-    prometheus :{{ values.metricsPort | toyaml }}
+    prometheus :{{ values.metricsPort | token }}
 {% if cluster_zone %}
-    health {{ cluster.network.node_local_dns_ip }}:{{ values.healthPort | toyaml }}
+    health {{ cluster.network.node_local_dns_ip | token }}:{{ values.healthPort | token }}
 {% endif %}
     }
 {%- endmacro %}
