@@ -326,6 +326,10 @@ CAPABILITIES: tuple[tuple[str, str, str], ...] = (
     ("openvpn_client_priority_class", ADDON_IMAGES["openvpn_client"][0], "priorityClassName"),
     # PodDisruptionBudgets move from policy/v1beta1 to policy/v1 (after v2.20).
     ("pdb_policy_v1", "pkg/resources/metrics-server/pdb.go", "policyv1.PodDisruptionBudget"),
+    # The canal addon's calico-kube-controllers PDB and hubble's certgen CronJob keep their
+    # beta APIs (policy/v1beta1, batch/v1beta1) until the addon YAML moves them.
+    ("canal_pdb_policy_v1", "addons/canal/canal_v3.22.yaml", "apiVersion: policy/v1\n"),
+    ("hubble_cronjob_batch_v1", "addons/hubble/hubble.yaml", "apiVersion: batch/v1\nkind: CronJob"),
     # From v2.20.12 node-cache reads /etc/Corefile built from Corefile.base and kube-dns.
     ("nodelocal_dns_kube_dns_config", NODE_LOCAL_DNS_GO, "kube-dns-config"),
     # validateCNIUpdate exists (v2.19+): it validates every CNI change, KKP's own forced

@@ -109,9 +109,11 @@ def build_schema_dir(
 
 # APIs that Kubernetes served before the oldest bundle (1.25) and KKP still applies to older
 # clusters, with the served API whose schema they share: (removed in, old, new, kind).
-# policy/v1beta1 PodDisruptionBudget (KKP v2.17-v2.20) has v1's fields; 1.25 removed it.
+# policy/v1beta1 PodDisruptionBudget (KKP v2.17-v2.20) has v1's fields; batch/v1beta1
+# CronJob (KKP's hubble addon before v2.20.16) has v1's but `timeZone`; 1.25 removed both.
 REMOVED_APIS: tuple[tuple[tuple[int, int], str, str, str], ...] = (
     ((1, 25), "policy/v1beta1", "policy/v1", "PodDisruptionBudget"),
+    ((1, 25), "batch/v1beta1", "batch/v1", "CronJob"),
 )
 
 

@@ -137,7 +137,7 @@ def test_every_rendered_object_is_one_kkp_applies(rendered: Any, patch: str, var
 
 @pytest.mark.parametrize("patch", PATCHES)
 @pytest.mark.parametrize("variant", ["canal-v3.19", "canal-v3.20", "canal-v3.21", "canal-v3.22"])
-def test_canal_renders_every_object_kkp_applies_field_identical_but_the_pdb_api_version(
+def test_canal_renders_every_object_kkp_applies_field_identical(
     rendered: Any, patch: str, variant: str
 ) -> None:
     kkp, ours = FACTS[patch][variant], rendered(patch, variant)
@@ -147,8 +147,7 @@ def test_canal_renders_every_object_kkp_applies_field_identical_but_the_pdb_api_
         for oid in kkp
         if _differences(kkp[oid], ours[oid], schemas=False)
     }
-    # policy/v1 where KKP applies policy/v1beta1: docs/kkp-parity.md says why.
-    assert differing == {"PodDisruptionBudget/kube-system/calico-kube-controllers": ["apiVersion"]}
+    assert differing == {}
 
 
 @pytest.mark.parametrize("patch", PATCHES)
@@ -174,9 +173,7 @@ def test_cilium_and_hubble_render_every_object_kkp_applies_field_identical(
         for oid in kkp
         if _differences(kkp[oid], ours[oid], schemas=True)
     }
-    # batch/v1 where KKP applies batch/v1beta1 before v2.20.16: docs/kkp-parity.md says why.
-    cronjob = {"CronJob/kube-system/hubble-generate-certs": ["apiVersion"]}
-    assert differing == (cronjob if variant == "hubble" and patch != "v2.20.16" else {})
+    assert differing == {}
 
 
 @pytest.mark.parametrize(
