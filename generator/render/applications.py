@@ -40,14 +40,21 @@ class ArgoTarget:
     wave: str = ""  # the cluster's kkpgen/rollout-wave label
 
 
-# Fields KKP fills at run time in objects kkpgen renders (docs/ownership.md): Argo CD must not
-# undo them. The metrics-server APIService's caBundle is set by KKP's user-cluster controller.
+# Fields KKP owns in objects kkpgen renders (docs/ownership.md): Argo CD must not undo them.
+# The metrics-server APIService's caBundle is set by KKP's user-cluster controller at run
+# time. The only CRDs in a user cluster's tree are Calico's (canal), whose schemas KKP's addon
+# carries as Calico generates them; kkpgen's are shorter, so KKP's apply owns the schema.
 _USER_CLUSTER_IGNORES: tuple[dict[str, object], ...] = (
     {
         "group": "apiregistration.k8s.io",
         "kind": "APIService",
         "name": "v1beta1.metrics.k8s.io",
         "jsonPointers": ["/spec/caBundle"],
+    },
+    {
+        "group": "apiextensions.k8s.io",
+        "kind": "CustomResourceDefinition",
+        "jqPathExpressions": [".spec.versions[].schema"],
     },
 )
 

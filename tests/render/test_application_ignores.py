@@ -1,4 +1,5 @@
-"""The Argo CD Applications ignore exactly the fields KKP or Kubernetes fill at run time."""
+"""The Argo CD Applications ignore exactly the fields KKP or Kubernetes fill at run time, and
+the Calico CRD schemas KKP's canal addon owns."""
 
 from __future__ import annotations
 
@@ -10,16 +11,48 @@ import pytest
 
 from generator.render.applications import ArgoTarget, ignore_differences
 
+CRD_SCHEMAS = ".spec.versions[].schema"
 
-def test_the_user_cluster_application_ignores_the_metrics_apiservice_ca_bundle() -> None:
+
+def test_the_user_cluster_application_ignores_the_ca_bundle_and_the_crd_schemas() -> None:
     assert ignore_differences(ArgoTarget("c1", "user-cluster")) == [
         {
             "group": "apiregistration.k8s.io",
             "kind": "APIService",
             "name": "v1beta1.metrics.k8s.io",
             "jsonPointers": ["/spec/caBundle"],
-        }
+        },
+        {
+            "group": "apiextensions.k8s.io",
+            "kind": "CustomResourceDefinition",
+            "jqPathExpressions": [CRD_SCHEMAS],
+        },
     ]
+
+
+def test_the_crd_ignore_deletes_only_the_schemas() -> None:
+    """KKP's canal addon applies Calico's generated schemas, kkpgen shorter ones: Argo CD
+    leaves the schema to KKP and still compares names, versions, served and storage."""
+    jq = shutil.which("jq")
+    if jq is None:
+        pytest.skip("jq is not installed")
+    schema = {"openAPIV3Schema": {"type": "object"}}
+    versions = [
+        {"name": "v1", "served": True, "storage": True, "schema": schema},
+        {"name": "v2", "served": False, "storage": False, "schema": schema},
+    ]
+    document = json.dumps({"spec": {"group": "crd.projectcalico.org", "versions": versions}})
+    result = subprocess.run(
+        [jq, "-c", f"del({CRD_SCHEMAS})"],
+        input=document,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    kept = [{k: v for k, v in version.items() if k != "schema"} for version in versions]
+    assert json.loads(result.stdout) == {
+        "spec": {"group": "crd.projectcalico.org", "versions": kept}
+    }
 
 
 REVISIONS = '.spec.template.metadata.labels | .[keys[] | select(endswith("-revision"))]'
