@@ -87,6 +87,13 @@ class KKPRelease:
     component_images: Mapping[str, str] = field(default_factory=dict)  # overrides
     patch: PatchFacts | None = None  # None: the minor's catalog entry, no patch pinned
 
+    @property
+    def cni_plugin_immutable(self) -> bool:
+        """A pinned KKP v2.17/v2.18 patch (no validateCNIUpdate): its cluster webhook keeps a
+        set spec.cniPlugin immutable and forces no upgrade on it; only an unset cniPlugin is
+        filled, with Kubernetes >= 1.22 (mutateUpdate). A minor alone keeps the seed's rules."""
+        return self.patch is not None and "cni_update_validated" not in self.patch.capabilities
+
 
 @dataclass(frozen=True, slots=True)
 class NetworkDefaults:

@@ -90,10 +90,11 @@ def _resolve_cni(
     spec: ClusterSpec, *, catalog: Catalog, release: KKPRelease, is_new: bool
 ) -> ResolvedCNI:
     cni_type, version = _spec_cni(spec, release, is_new=is_new)
-    # KKP forces CNI upgrades in mutateUpdate only: a new cluster keeps what it asks for.
+    # KKP forces CNI upgrades in mutateUpdate only: a new cluster keeps what it asks for, and
+    # KKP v2.17/v2.18 fill only an unset cniPlugin.
     forced = (
         None
-        if is_new
+        if is_new or (release.cni_plugin_immutable and spec.cni_plugin is not None)
         else forced_version(
             cni=cni_type,
             version=version,

@@ -48,6 +48,8 @@ def version_change_problem(
     old_v, new_v = parse_version(old), parse_version(new)
     if old == new or old_v is None or new_v is None or head.cni.type != base.cni.type:
         return None
+    if release.cni_plugin_immutable and not base.cni.unspecified:
+        return _immutable(base, release=release)
     unsafe = UNSAFE_CNI_UPGRADE_LABEL in head.labels
     support = release.cni.get(head.cni.type)
     # Up to v2.20.4 KKP lets any change leave a deprecated version; from v2.20.5 only the
@@ -87,6 +89,17 @@ def version_change_problem(
     ):
         return None
     return _too_large(base, head, release=release)
+
+
+def _immutable(base: ResolvedCluster, *, release: KKPRelease) -> Violation:
+    return Violation(
+        "cni.version.immutable",
+        (*_CNI, "version"),
+        f"KKP {release.version} keeps spec.cniPlugin immutable once it is set: CNI version "
+        "changes come with KKP v2.19 (no label lifts this)",
+        f'keep cniPlugin: {{type: {base.cni.type}, version: "{base.cni.version}"}}, or, once the '
+        "seeds run KKP v2.19 or later, set kkpgen/kkp-version to that patch",
+    )
 
 
 def _too_large(base: ResolvedCluster, head: ResolvedCluster, *, release: KKPRelease) -> Violation:

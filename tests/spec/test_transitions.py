@@ -579,3 +579,94 @@ def test_the_refused_forced_jump_names_the_patch_and_the_step(
         'label the cluster unsafe-cni-upgrade: "true" unless you cannot take the risk (KKP '
         "v2.20.5 and later allow this jump)"
     ]
+
+
+IMMUTABLE = "cni.version.immutable"
+# (patch, (Kubernetes, Canal) in base, the same in head, labels in head)
+CHANGES = {
+    # KKP v2.18's webhook: a set cniPlugin is immutable, whatever the labels say.
+    "2.18-refuses": ("v2.18.5", ("1.21.8", "v3.8"), ("1.21.8", "v3.19"), ""),
+    "2.18-label-does-not-help": (
+        "v2.18.5",
+        ("1.21.8", "v3.8"),
+        ("1.21.8", "v3.19"),
+        UNSAFE_UPGRADE,
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(CHANGES.values()), ids=list(CHANGES))
+def test_kkp_2_18_keeps_a_set_cni_plugin_immutable(
+    make_repo: Callable[..., Repo], case: tuple[str, tuple[str, str], tuple[str, str], str]
+) -> None:
+    patch, base, head, labels = case
+    head_spec = _spec(head[0], f"{{type: canal, version: {head[1]}}}", labels=labels)
+    repo = make_repo(
+        base={"clusters/c1.yaml": _spec(base[0], f"{{type: canal, version: {base[1]}}}")},
+        head={"clusters/c1.yaml": head_spec},
+        config=_pinned(patch),
+    )
+    with pytest.raises(KkpgenError) as caught:
+        check_fleet(SourceOptions(repo=repo.path, ref="HEAD", base="base"))
+    line = 11 if labels else 9
+    assert _found(caught.value.diagnostics, "cni.version.") == [(IMMUTABLE, VERSION, line)]
+
+
+@pytest.mark.parametrize(
+    ("patch", "base", "head", "version"),
+    [
+        # KKP v2.18 forces no upgrade on a set cniPlugin: v3.8 stays v3.8 with Kubernetes 1.22.
+        ("v2.18.5", ("1.21.8", "v3.8"), ("1.22.5", "v3.8"), "v3.8"),
+        # v2.19 validates CNI updates: leaving a deprecated version is allowed.
+        ("v2.19.0", ("1.21.8", "v3.8"), ("1.21.8", "v3.19"), "v3.19"),
+    ],
+    ids=["2.18-no-forced-upgrade", "2.19-allows"],
+)
+def test_what_kkp_2_18_and_2_19_allow(
+    make_repo: Callable[..., Repo],
+    patch: str,
+    base: tuple[str, str],
+    head: tuple[str, str],
+    version: str,
+) -> None:
+    repo = make_repo(
+        base={"clusters/c1.yaml": _spec(base[0], f"{{type: canal, version: {base[1]}}}")},
+        head={"clusters/c1.yaml": _spec(head[0], f"{{type: canal, version: {head[1]}}}")},
+        config=_pinned(patch),
+    )
+    checked = check_fleet(SourceOptions(repo=repo.path, ref="HEAD", base="base"))
+    assert _found(checked.diagnostics, IMMUTABLE, "cni.version.upgrade") == []
+    assert [c.cni.version for c in checked.resolved] == [version]
+
+
+def test_kkp_2_18_fills_an_unset_cni_plugin_with_kubernetes_1_22(
+    make_repo: Callable[..., Repo],
+) -> None:
+    repo = make_repo(
+        base={"clusters/c1.yaml": _spec("1.21.8")},
+        head={"clusters/c1.yaml": _spec("1.22.5")},
+        config=_pinned("v2.18.5"),
+    )
+    checked = check_fleet(SourceOptions(repo=repo.path, ref="HEAD", base="base"))
+    assert _found(checked.diagnostics, "cni.version.") == []
+    assert [(c.cni.version, c.cni.forced_from) for c in checked.resolved] == [("v3.19", "v3.8")]
+
+
+def test_the_immutable_message_names_the_patch_and_the_way_out(
+    make_repo: Callable[..., Repo],
+) -> None:
+    repo = make_repo(
+        base={"clusters/c1.yaml": _spec("1.21.8", "{type: canal, version: v3.8}")},
+        head={"clusters/c1.yaml": _spec("1.21.8", "{type: canal, version: v3.19}")},
+        config=_pinned("v2.18.5"),
+    )
+    with pytest.raises(KkpgenError) as caught:
+        check_fleet(SourceOptions(repo=repo.path, ref="HEAD", base="base"))
+    texts = [format_diagnostic(d) for d in caught.value.diagnostics if d.code == IMMUTABLE]
+    assert texts == [
+        "clusters/c1.yaml:9:28: error[cni.version.immutable]: spec.cniPlugin.version: KKP "
+        "v2.18.5 keeps spec.cniPlugin immutable once it is set: CNI version changes come with "
+        "KKP v2.19 (no label lifts this)\n"
+        '  hint: keep cniPlugin: {type: canal, version: "v3.8"}, or, once the seeds run KKP '
+        "v2.19 or later, set kkpgen/kkp-version to that patch"
+    ]
