@@ -18,7 +18,10 @@ from pathlib import Path
 
 from generator.diagnostics import Diagnostic, ExitCode, KkpgenError, Location
 
-_REMEMBERED = 32_768  # folders made and contents written that the stager keeps in mind
+# What the stager keeps in mind, bounded: a forked worker's memory grew by every name kept
+# (issue 15: the process tree at 10,000 clusters).
+_FOLDERS_REMEMBERED = 1_024  # folders made: a cluster's are made together, then never again
+_CONTENTS_REMEMBERED = 4_096  # digests of bytes written, beside those linked at least once
 OWNER_MARKER = ".kkpgen-output"  # kkpgen only ever replaces a folder that carries this file
 _MARKER_TEXT = "This folder is written by kkpgen; changes made by hand are lost.\n"
 
@@ -141,7 +144,7 @@ def _place(root: Path, relative: str, made: set[str]) -> str:
     folder = relative.rpartition("/")[0]
     if folder and folder not in made:
         (root / folder).mkdir(parents=True, exist_ok=True)
-        if len(made) >= _REMEMBERED:  # an extra mkdir costs less than 150,000 names held
+        if len(made) >= _FOLDERS_REMEMBERED:  # an extra mkdir costs less than names held
             made.clear()
         made.add(folder)
     return f"{root}/{relative}"
@@ -178,6 +181,7 @@ class Stager:
         self.made: set[str] = set()
         self.count = 0
         self.contents: dict[bytes, str] = {}  # digest of bytes written -> first path
+        self.linked: set[bytes] = set()  # digests of contents written more than once
 
     def __enter__(self) -> Stager:
         return self
@@ -199,12 +203,21 @@ class Stager:
         first = self.contents.get(digest)
         if first is None:
             _write(self.root, relative, data, self.made)
-            if len(self.contents) >= _REMEMBERED:  # memory stays flat at 10,000 clusters:
-                self.contents.clear()  # a shared object is written once more, then linked
+            if len(self.contents) - len(self.linked) >= _CONTENTS_REMEMBERED:
+                self._forget_unshared()
             self.contents[digest] = relative
         else:
             _link(self.root, first, relative, self.made)
+            self.linked.add(digest)
         self.count += 1
+
+    def _forget_unshared(self) -> None:
+        """Forget the contents written once only (mostly one cluster's own objects), keep
+        those already linked (CRDs, RBAC: shared across the fleet): memory stays flat, and
+        a shared object is not written again. Too many shared ones: forget all."""
+        if len(self.linked) >= _CONTENTS_REMEMBERED:
+            self.linked.clear()
+        self.contents = {d: p for d, p in self.contents.items() if d in self.linked}
 
     def link_folder(self, name: str) -> None:
         """Reuse out/<name> unchanged: hard links cost a fraction of writing the bytes again."""
