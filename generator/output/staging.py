@@ -143,11 +143,21 @@ def _place(root: Path, relative: str, made: set[str]) -> str:
         )
     folder = relative.rpartition("/")[0]
     if folder and folder not in made:
-        (root / folder).mkdir(parents=True, exist_ok=True)
-        if len(made) >= _FOLDERS_REMEMBERED:  # an extra mkdir costs less than names held
-            made.clear()
-        made.add(folder)
+        _make_folder(f"{root}/", folder, made)
     return f"{root}/{relative}"
+
+
+def _make_folder(prefix: str, folder: str, made: set[str]) -> None:
+    """mkdir `folder` and its missing parents, top down: one mkdir per folder, where
+    Path.mkdir(parents=True) first failed on each missing parent (15,000 mkdir calls for
+    9,000 folders per 1,000 clusters)."""
+    parent = folder.rpartition("/")[0]
+    if parent and parent not in made:
+        _make_folder(prefix, parent, made)
+    Path(prefix + folder).mkdir(exist_ok=True)  # it exists if made before the set was cleared
+    if len(made) >= _FOLDERS_REMEMBERED:  # an extra mkdir costs less than names held
+        made.clear()
+    made.add(folder)
 
 
 def _write(root: Path, relative: str, data: bytes, made: set[str]) -> None:
