@@ -217,7 +217,15 @@ class Stager:
                 self._forget_unshared()
             self.contents[digest] = relative
         else:
-            _link(self.root, first, relative, self.made)
+            try:
+                _link(self.root, first, relative, self.made)
+            except OSError as error:
+                if error.errno != errno.EMLINK:
+                    raise
+                # The first file has as many links as the file system allows (65,000 on
+                # ext4; shared objects are remembered for the whole run): start a new one.
+                _write(self.root, relative, data, self.made)
+                self.contents[digest] = relative
             self.linked.add(digest)
         self.count += 1
 

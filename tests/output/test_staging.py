@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import os
 from pathlib import Path
 
 import pytest
@@ -128,3 +130,26 @@ def test_worker_shares_are_contiguous_cover_everything_and_differ_by_one_at_most
         shares = [list(share_of(items, index, jobs)) for index in range(jobs)]
         assert [i for share in shares for i in share] == items
         assert max(map(len, shares)) - min(map(len, shares)) <= 1
+
+
+def test_a_file_with_the_most_links_allowed_is_written_again_and_linked_from_then_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_link = os.link
+    full = {"a/crd.yaml"}
+
+    def link(source: str, target: str) -> None:
+        if source.endswith(tuple(full)):
+            raise OSError(errno.EMLINK, os.strerror(errno.EMLINK))
+        real_link(source, target)
+
+    monkeypatch.setattr(os, "link", link)
+    with Stager(tmp_path / "out") as stager:
+        for folder in ("a", "b", "c"):
+            stager.write(f"{folder}/crd.yaml", b"shared\n")
+        staged = stager.finish()
+    root = staged.root
+    assert [(root / f"{f}/crd.yaml").read_bytes() for f in "abc"] == [b"shared\n"] * 3
+    assert (root / "b/crd.yaml").stat().st_ino == (root / "c/crd.yaml").stat().st_ino
+    assert (root / "a/crd.yaml").stat().st_ino != (root / "b/crd.yaml").stat().st_ino
+    discard(staged)
