@@ -18,7 +18,10 @@ from pathlib import Path
 
 from generator.diagnostics import Diagnostic, ExitCode, KkpgenError, Location
 
-_REMEMBERED = 32_768  # folders made and contents written that the stager keeps in mind
+# What the stager keeps in mind, bounded: a forked worker's memory grew by every name kept
+# (issue 15: the process tree at 10,000 clusters).
+_FOLDERS_REMEMBERED = 1_024  # folders made: a cluster's are made together, then never again
+_CONTENTS_REMEMBERED = 4_096  # digests of bytes written, beside those linked at least once
 OWNER_MARKER = ".kkpgen-output"  # kkpgen only ever replaces a folder that carries this file
 _MARKER_TEXT = "This folder is written by kkpgen; changes made by hand are lost.\n"
 
@@ -151,11 +154,21 @@ def _place(root: Path, relative: str, made: set[str]) -> str:
         )
     folder = relative.rpartition("/")[0]
     if folder and folder not in made:
-        (root / folder).mkdir(parents=True, exist_ok=True)
-        if len(made) >= _REMEMBERED:  # an extra mkdir costs less than 150,000 names held
-            made.clear()
-        made.add(folder)
+        _make_folder(f"{root}/", folder, made)
     return f"{root}/{relative}"
+
+
+def _make_folder(prefix: str, folder: str, made: set[str]) -> None:
+    """mkdir `folder` and its missing parents, top down: one mkdir per folder, where
+    Path.mkdir(parents=True) first failed on each missing parent (15,000 mkdir calls for
+    9,000 folders per 1,000 clusters)."""
+    parent = folder.rpartition("/")[0]
+    if parent and parent not in made:
+        _make_folder(prefix, parent, made)
+    Path(prefix + folder).mkdir(exist_ok=True)  # it exists if made before the set was cleared
+    if len(made) >= _FOLDERS_REMEMBERED:  # an extra mkdir costs less than names held
+        made.clear()
+    made.add(folder)
 
 
 def _write(root: Path, relative: str, data: bytes, made: set[str]) -> None:
@@ -189,6 +202,7 @@ class Stager:
         self.made: set[str] = set()
         self.count = 0
         self.contents: dict[bytes, str] = {}  # digest of bytes written -> first path
+        self.linked: set[bytes] = set()  # digests of contents written more than once
 
     def __enter__(self) -> Stager:
         return self
@@ -210,16 +224,33 @@ class Stager:
         first = self.contents.get(digest)
         if first is None:
             _write(self.root, relative, data, self.made)
-            if len(self.contents) >= _REMEMBERED:  # memory stays flat at 10,000 clusters:
-                self.contents.clear()  # a shared object is written once more, then linked
+            if len(self.contents) - len(self.linked) >= _CONTENTS_REMEMBERED:
+                self._forget_unshared()
             self.contents[digest] = relative
         else:
-            _link(self.root, first, relative, self.made)
+            try:
+                _link(self.root, first, relative, self.made)
+            except OSError as error:
+                if error.errno != errno.EMLINK:
+                    raise
+                # The first file has as many links as the file system allows (65,000 on
+                # ext4; shared objects are remembered for the whole run): start a new one.
+                _write(self.root, relative, data, self.made)
+                self.contents[digest] = relative
+            self.linked.add(digest)
         self.count += 1
 
     def mark(self, relative: str, data: bytes) -> None:
         """Write a bookkeeping file (a cluster's record): not linked, not counted as output."""
         _write(self.root, relative, data, self.made)
+
+    def _forget_unshared(self) -> None:
+        """Forget the contents written once only (mostly one cluster's own objects), keep
+        those already linked (CRDs, RBAC: shared across the fleet): memory stays flat, and
+        a shared object is not written again. Too many shared ones: forget all."""
+        if len(self.linked) >= _CONTENTS_REMEMBERED:
+            self.linked.clear()
+        self.contents = {d: p for d, p in self.contents.items() if d in self.linked}
 
     def link_folder(self, name: str) -> None:
         """Reuse out/<name> unchanged: hard links cost a fraction of writing the bytes again."""

@@ -12,6 +12,8 @@ from generator.output.contents import (
     cluster_files,
     fleet_inputs,
     render_notices,
+    select_clusters,
+    selected_files,
     shard_names,
 )
 from generator.output.drift import DriftReport, Progress, check_output
@@ -250,9 +252,9 @@ def _replace_all(
             stager.link_folder(name)
         if render.jobs > 1 and len(plan.render) >= 2 * render.jobs:
             stager.count += write_in_workers(
-                plan.render,
+                select_clusters(checked, plan.render),  # before the fork (contents.py)
                 jobs=render.jobs,
-                files=lambda names: cluster_files(checked, names=names, renderer=renderer),
+                files=lambda share: selected_files(checked, share, renderer=renderer),
                 write=stager.write,
                 progress=render.progress,
             )

@@ -2,8 +2,10 @@
 
 Rendering is CPU-bound Python and writing is file-system bound, so `--jobs N` forks N
 workers (copy-on-write: the checked fleet is not pickled). Each worker renders a fixed,
-interleaved share of the clusters into the one staging folder and reports the number of
-files it wrote, or its KkpgenError, through a pipe.
+contiguous share of the clusters into the one staging folder and reports the number of
+files it wrote, or its KkpgenError, through a pipe. Contiguous, not interleaved: clusters
+were loaded in order, so one worker's clusters sit on pages of their own, and the pages a
+worker copies by touching its clusters are not copied by the other workers too.
 """
 
 from __future__ import annotations
@@ -13,10 +15,12 @@ import os
 import pickle
 import signal
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import TypeVar
 
 from generator.diagnostics import KkpgenError
 
-Files = Callable[[Sequence[str]], Iterable[tuple[str, bytes]]]
+T = TypeVar("T")  # what stands for a cluster in a share
+Files = Callable[[Sequence[T]], Iterable[tuple[str, bytes]]]  # a share -> its files
 Write = Callable[[str, bytes], None]
 Progress = Callable[[int, int], None]  # (clusters done, clusters in all)
 
@@ -46,7 +50,12 @@ def counted(
         progress(total if scale > 1 else done + 1, total)
 
 
-def _child(names: Sequence[str], *, files: Files, write: Write, pipe: int) -> None:
+def share_of(items: Sequence[T], index: int, jobs: int) -> Sequence[T]:
+    """The `index`-th of `jobs` contiguous shares of `items`, of sizes differing by one at most."""
+    return items[len(items) * index // jobs : len(items) * (index + 1) // jobs]
+
+
+def _child(names: Sequence[T], *, files: Files[T], write: Write, pipe: int) -> None:
     result: int | KkpgenError | OSError
     try:
         count = 0
@@ -60,27 +69,28 @@ def _child(names: Sequence[str], *, files: Files, write: Write, pipe: int) -> No
         pickle.dump(result, stream)
 
 
-def _reporting(files: Files, total: int, progress: Progress | None, scale: int) -> Files:
+def _reporting(files: Files[T], total: int, progress: Progress | None, scale: int) -> Files[T]:
     return lambda share: counted(files(share), total, progress, scale)
 
 
 def write_in_workers(
-    names: Sequence[str],
+    names: Sequence[T],
     *,
     jobs: int,
-    files: Files,
+    files: Files[T],
     write: Write,
     progress: Progress | None = None,
 ) -> int:
-    """Fork `jobs` workers over `names`; return the files written, or raise the first error.
+    """Fork `jobs` workers over `names` (the clusters, in any form `files` takes); return
+    the files written, or raise the first error.
 
-    Only the first worker tells `progress`, scaled by `jobs`: the shares are interleaved and
-    of equal size, so it stands for all of them without a channel back to the parent.
+    Only the first worker tells `progress`, scaled by `jobs`: the shares are of equal size
+    (to one cluster), so it stands for all of them without a channel back to the parent.
     """
     children: list[tuple[int, int]] = []
     try:
         for index in range(jobs):
-            share = names[index::jobs]
+            share = share_of(names, index, jobs)
             share_files = _reporting(files, len(names), progress if index == 0 else None, jobs)
             read_end, write_end = os.pipe()
             # SIGTERM waits until the worker is on the list: a signal handled between fork

@@ -23,6 +23,7 @@ _UNDEFINED = ("__undefined__",)
 _UNREAD = object()
 _NAVIGABLE = (dict, list, tuple)
 _RETIRE_AFTER = 64  # misses before a template that rarely repeats stops being stored
+_STORED = 512  # results one template keeps: more are forgotten and stored again as met
 
 
 _SCALARS = frozenset({str, int, bool, float, type(None)})
@@ -123,6 +124,7 @@ class TemplateMemo:
     hits: int = 0
     misses: int = 0
     active: bool = True
+    stored: int = 0  # results in by_shape
 
     def lookup(
         self, env: jinja2.Environment, roots: Mapping[str, object], known: dict[Path, object]
@@ -143,9 +145,13 @@ class TemplateMemo:
             self.active = False
             self.by_shape.clear()
             return
+        if self.stored >= _STORED:  # bounded: a worker's memory grew with every result kept
+            self.by_shape.clear()
+            self.stored = 0
         shape = tuple(sorted(recording.reads, key=repr))
         key = tuple(recording.reads[path] for path in shape)
         self.by_shape.setdefault(shape, {})[key] = result
+        self.stored += 1
 
 
 def root_paths(context: Mapping[str, object]) -> dict[int, Path]:

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import errno
+import os
 from pathlib import Path
 
 import pytest
 
 from generator.diagnostics import ExitCode, KkpgenError
+from generator.output import staging
 from generator.output.staging import (
     OWNER_MARKER,
+    Stager,
     check_owned,
     commit,
     discard,
     output_lock,
     stage_tree,
 )
+from generator.output.workers import share_of
 
 
 def _tree(root: Path) -> dict[str, bytes]:
@@ -97,3 +102,54 @@ def test_two_names_of_one_out_share_the_lock(tmp_path: Path) -> None:
     with output_lock(out), pytest.raises(KkpgenError) as caught, output_lock(alias):
         pass
     assert "another kkpgen run" in caught.value.diagnostics[0].message
+
+
+def test_the_stager_forgets_unshared_contents_but_keeps_linking_shared_ones(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(staging, "_CONTENTS_REMEMBERED", 4)
+    with Stager(tmp_path / "out") as stager:
+        stager.write("a/crd.yaml", b"shared\n")
+        stager.write("b/crd.yaml", b"shared\n")  # linked: remembered from now on
+        for index in range(10):  # unique contents: forgotten every 4
+            stager.write(f"c{index}/own.yaml", f"own {index}\n".encode())
+        stager.write("z/crd.yaml", b"shared\n")
+        assert len(stager.contents) <= 4 + 1
+        staged = stager.finish()
+    root = staged.root
+    inodes = {(root / p).stat().st_ino for p in ("a/crd.yaml", "b/crd.yaml", "z/crd.yaml")}
+    assert len(inodes) == 1
+    assert (root / "c7/own.yaml").read_bytes() == b"own 7\n"
+    assert stager.count == 13
+    discard(staged)
+
+
+def test_worker_shares_are_contiguous_cover_everything_and_differ_by_one_at_most() -> None:
+    items = list(range(11))
+    for jobs in (1, 2, 3, 4):
+        shares = [list(share_of(items, index, jobs)) for index in range(jobs)]
+        assert [i for share in shares for i in share] == items
+        assert max(map(len, shares)) - min(map(len, shares)) <= 1
+
+
+def test_a_file_with_the_most_links_allowed_is_written_again_and_linked_from_then_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_link = os.link
+    full = {"a/crd.yaml"}
+
+    def link(source: str, target: str) -> None:
+        if source.endswith(tuple(full)):
+            raise OSError(errno.EMLINK, os.strerror(errno.EMLINK))
+        real_link(source, target)
+
+    monkeypatch.setattr(os, "link", link)
+    with Stager(tmp_path / "out") as stager:
+        for folder in ("a", "b", "c"):
+            stager.write(f"{folder}/crd.yaml", b"shared\n")
+        staged = stager.finish()
+    root = staged.root
+    assert [(root / f"{f}/crd.yaml").read_bytes() for f in "abc"] == [b"shared\n"] * 3
+    assert (root / "b/crd.yaml").stat().st_ino == (root / "c/crd.yaml").stat().st_ino
+    assert (root / "a/crd.yaml").stat().st_ino != (root / "b/crd.yaml").stat().st_ino
+    discard(staged)

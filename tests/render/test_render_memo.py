@@ -8,6 +8,7 @@ import pytest
 
 from bench.fleet import make_fleet
 from generator.output import contents
+from generator.render import memo as memo_module
 from generator.render.engine import Renderer, build_environment
 from generator.render.memo import Recording, TemplateMemo, freeze, memoizable, root_paths
 from generator.spec.check import SourceOptions, check_fleet
@@ -56,3 +57,39 @@ def test_a_template_that_never_repeats_is_retired_and_frees_its_results() -> Non
         memo.store(recording, f"text {index}")
     assert not memo.active
     assert memo.by_shape == {}
+
+
+def test_a_memo_keeps_a_bounded_number_of_results_and_still_finds_new_ones(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(memo_module, "_STORED", 8)
+    env = build_environment()
+    memo = TemplateMemo()
+
+    def roots(index: int) -> dict[str, object]:
+        return {"cluster": {"version": f"1.{index}"}}
+
+    def store(index: int) -> None:
+        values = roots(index)
+        recording = Recording(root_paths(values))
+        recording.record(values["cluster"], ("attr", "version"), f"1.{index}")
+        memo.store(recording, f"text {index}")
+
+    for index in range(8):
+        store(index)
+    assert memo.lookup(env, roots(3), {}) == "text 3"
+    store(8)  # a ninth result: the eight are forgotten
+    assert memo.stored == 1
+    assert memo.lookup(env, roots(3), {}) is None
+    assert memo.lookup(env, roots(8), {}) == "text 8"
+    assert memo.active
+
+
+@pytest.mark.parametrize("stored", [1, 3])
+def test_a_render_with_a_tiny_memo_is_byte_identical_to_a_plain_render(
+    stored: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = make_fleet(tmp_path / "fleet", 12, seed=5)
+    plain = _files(repo, memoize=False, monkeypatch=monkeypatch)
+    monkeypatch.setattr(memo_module, "_STORED", stored)
+    assert _files(repo, memoize=True, monkeypatch=monkeypatch) == plain
