@@ -78,9 +78,8 @@ def version_change_problem(
     # (no validateCNIUpdate), keep the exemption.
     validated = release.patch is not None and "cni_update_validated" in release.patch.capabilities
     forced_unchecked = head.cni.forced_from is not None and not validated
-    if one_minor or unsafe or from_deprecated or forced_unchecked:
-        return None
-    if _allowed_by_table(
+    allowed = one_minor or unsafe or from_deprecated or forced_unchecked
+    if allowed or _allowed_by_table(
         head.cni.type,
         old,
         new,
