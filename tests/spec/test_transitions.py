@@ -560,17 +560,26 @@ def test_allowed_cni_version_changes_follow_each_patch(
     assert _found(diagnostics, "cni.version.upgrade", "cni.version.downgrade") == found
 
 
-def test_the_refused_forced_jump_names_the_patch_and_the_step(
-    make_repo: Callable[..., Repo],
-) -> None:
+def _refused(
+    make_repo: Callable[..., Repo], patch: str, change: tuple[str, str, str, str], code: str
+) -> list[str]:
+    """The printed diagnostics with this code when c1 goes from (Kubernetes, Canal) in base
+    to (Kubernetes, Canal) in head on this pinned patch, which must refuse it."""
+    base_k8s, base_cni, head_k8s, head_cni = change
     repo = make_repo(
-        base={"clusters/c1.yaml": _spec("1.22.9", "{type: canal, version: v3.20}")},
-        head={"clusters/c1.yaml": _spec("1.23.6", "{type: canal, version: v3.20}")},
-        config=_pinned("v2.20.4"),
+        base={"clusters/c1.yaml": _spec(base_k8s, f"{{type: canal, version: {base_cni}}}")},
+        head={"clusters/c1.yaml": _spec(head_k8s, f"{{type: canal, version: {head_cni}}}")},
+        config=_pinned(patch),
     )
     with pytest.raises(KkpgenError) as caught:
         check_fleet(SourceOptions(repo=repo.path, ref="HEAD", base="base"))
-    texts = [format_diagnostic(d) for d in caught.value.diagnostics if d.code == TOO_LARGE]
+    return [format_diagnostic(d) for d in caught.value.diagnostics if d.code == code]
+
+
+def test_the_refused_forced_jump_names_the_patch_and_the_step(
+    make_repo: Callable[..., Repo],
+) -> None:
+    texts = _refused(make_repo, "v2.20.4", ("1.22.9", "v3.20", "1.23.6", "v3.20"), TOO_LARGE)
     assert texts == [
         "clusters/c1.yaml:9:28: error[cni.version.upgrade-too-large]: spec.cniPlugin.version: "
         "KKP v2.20.4 upgrades Canal to v3.22 with Kubernetes 1.23.6 and refuses the jump from "
@@ -655,14 +664,7 @@ def test_kkp_2_18_fills_an_unset_cni_plugin_with_kubernetes_1_22(
 def test_the_immutable_message_names_the_patch_and_the_way_out(
     make_repo: Callable[..., Repo],
 ) -> None:
-    repo = make_repo(
-        base={"clusters/c1.yaml": _spec("1.21.8", "{type: canal, version: v3.8}")},
-        head={"clusters/c1.yaml": _spec("1.21.8", "{type: canal, version: v3.19}")},
-        config=_pinned("v2.18.5"),
-    )
-    with pytest.raises(KkpgenError) as caught:
-        check_fleet(SourceOptions(repo=repo.path, ref="HEAD", base="base"))
-    texts = [format_diagnostic(d) for d in caught.value.diagnostics if d.code == IMMUTABLE]
+    texts = _refused(make_repo, "v2.18.5", ("1.21.8", "v3.8", "1.21.8", "v3.19"), IMMUTABLE)
     assert texts == [
         "clusters/c1.yaml:9:28: error[cni.version.immutable]: spec.cniPlugin.version: KKP "
         "v2.18.5 keeps spec.cniPlugin immutable once it is set: CNI version changes come with "
