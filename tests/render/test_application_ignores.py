@@ -3,15 +3,17 @@ the Calico CRD schemas KKP's canal addon owns."""
 
 from __future__ import annotations
 
-import json
-import shutil
-import subprocess
-
-import pytest
+import jq
 
 from generator.render.applications import ArgoTarget, ignore_differences
 
 CRD_SCHEMAS = ".spec.versions[].schema"
+
+
+def _deleted(path: str, document: object) -> object:
+    """What Argo CD compares after ignoring `path`: the document with what the jq path
+    selects deleted (libjq, the reference for Argo CD's gojq)."""
+    return jq.compile(f"del({path})").input_value(document).first()
 
 
 def test_the_user_cluster_application_ignores_the_ca_bundle_and_the_crd_schemas() -> None:
@@ -33,24 +35,14 @@ def test_the_user_cluster_application_ignores_the_ca_bundle_and_the_crd_schemas(
 def test_the_crd_ignore_deletes_only_the_schemas() -> None:
     """KKP's canal addon applies Calico's generated schemas, kkpgen shorter ones: Argo CD
     leaves the schema to KKP and still compares names, versions, served and storage."""
-    jq = shutil.which("jq")
-    if jq is None:
-        pytest.skip("jq is not installed")
     schema = {"openAPIV3Schema": {"type": "object"}}
     versions = [
         {"name": "v1", "served": True, "storage": True, "schema": schema},
         {"name": "v2", "served": False, "storage": False, "schema": schema},
     ]
-    document = json.dumps({"spec": {"group": "crd.projectcalico.org", "versions": versions}})
-    result = subprocess.run(
-        [jq, "-c", f"del({CRD_SCHEMAS})"],
-        input=document,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    document = {"spec": {"group": "crd.projectcalico.org", "versions": versions}}
     kept = [{k: v for k, v in version.items() if k != "schema"} for version in versions]
-    assert json.loads(result.stdout) == {
+    assert _deleted(CRD_SCHEMAS, document) == {
         "spec": {"group": "crd.projectcalico.org", "versions": kept}
     }
 
@@ -91,14 +83,8 @@ def test_the_revision_ignore_deletes_exactly_kkps_volume_revision_labels() -> No
     """KKP labels the seed pod templates with run-time resource versions
     (resources.VolumeRevisionLabels); Argo CD deletes what the jq path selects before it
     compares. jq (the reference for Argo CD's gojq) shows the path selects only those."""
-    jq = shutil.which("jq")
-    if jq is None:
-        pytest.skip("jq is not installed")
     labels = {"app": "openvpn-server", "ca-secret-revision": "7", "x-configmap-revision": "9"}
-    document = json.dumps({"spec": {"template": {"metadata": {"labels": labels}}}})
-    result = subprocess.run(
-        [jq, "-c", f"del({REVISIONS})"], input=document, capture_output=True, text=True, check=True
-    )
-    assert json.loads(result.stdout) == {
+    document = {"spec": {"template": {"metadata": {"labels": labels}}}}
+    assert _deleted(REVISIONS, document) == {
         "spec": {"template": {"metadata": {"labels": {"app": "openvpn-server"}}}}
     }
