@@ -16,7 +16,7 @@ from generator.cli.options import (
     with_decommission,
 )
 from generator.cli.printing import emit, run_action
-from generator.gitops import compare, plugin, report, scaffold
+from generator.gitops import plugin
 
 
 @click.command()
@@ -42,6 +42,9 @@ def diff(
     if base is None:
         raise click.UsageError("diff needs --base REF (the state to compare with)")
     opts = with_decommission(source(repo, ref, base, kkp_version), decommission)
+    # Imported here, as in init: a `render` or `check` need not load the diff machinery.
+    from generator.gitops import compare, report
+
     result = run_action(lambda: compare.diff_refs(replace(opts, base=None), base=base))
     if output is not None:
         full = report.format_report(result, fmt, full=True)
@@ -102,6 +105,8 @@ def init_repo(directory: Path, ci: str, kkpgen_repo: str | None, kkpgen_wheel: s
     """Add what a kkpgen GitOps repository needs to DIRECTORY (default: here); keep what exists."""
     if kkpgen_repo is not None and kkpgen_wheel is not None:
         raise click.UsageError("pass --kkpgen-repo or --kkpgen-wheel, not both")
+    from generator.gitops import scaffold
+
     options = scaffold.InitOptions(
         ci=cast(Literal["github", "gitlab", "none"], ci),
         kkpgen_repo=kkpgen_repo,

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import gc
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from generator.diagnostics import Diagnostic
 from generator.output.contents import (
+    Selected,
     argocd_files,
     cluster_files,
     fleet_inputs,
@@ -250,20 +252,26 @@ def _replace_all(
     with Stager(render.out) as stager:
         for name in plan.keep:
             stager.link_folder(name)
+        selected = select_clusters(checked, plan.render)  # before the fork (contents.py)
+
+        def files(share: Sequence[Selected]) -> Iterator[tuple[str, bytes]]:
+            """A share's files; each cluster's record is marked right after them, by the
+            process that wrote them (1,000 records written by the parent alone took 0.4 s)."""
+            for one in share:
+                yield from selected_files(checked, (one,), renderer=renderer)
+                _mark(stager, one[0].name, inputs)
+
         if render.jobs > 1 and len(plan.render) >= 2 * render.jobs:
             stager.count += write_in_workers(
-                select_clusters(checked, plan.render),  # before the fork (contents.py)
+                selected,
                 jobs=render.jobs,
-                files=lambda share: selected_files(checked, share, renderer=renderer),
+                files=files,
                 write=stager.write,
                 progress=render.progress,
             )
         else:
-            files = cluster_files(checked, names=plan.render, renderer=renderer)
-            for path, data in counted(files, len(plan.render), render.progress):
+            for path, data in counted(files(selected), len(plan.render), render.progress):
                 stager.write(path, data)
-        for name in plan.render:
-            _mark(stager, name, inputs)
         for path, data in argocd_files(
             checked, present=lambda c, d: (stager.root / c / d).is_dir()
         ):

@@ -10,19 +10,19 @@ matches before a trailing newline, and `\\d` matches any Unicode digit.
 from __future__ import annotations
 
 import difflib
+import functools
 import json
 import re
 from collections.abc import Iterator, Mapping
-from typing import cast
-
-import jsonschema
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
+from typing import TYPE_CHECKING, cast
 
 from generator.diagnostics import Diagnostic
 from generator.source.fleet import LoadedAddon, LoadedCluster
 from generator.source.sourcemap import format_field
 from generator.spec.charts import Chart
+
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
 
 _MAX_KEYS_IN_HINT = 8
 _MAX_VALUE_SHOWN = 60  # a value on one line of the terminal
@@ -32,6 +32,8 @@ def _whole_match(
     validator: object, pattern: str, instance: object, schema: object
 ) -> Iterator[ValidationError]:
     """JSON Schema `pattern`, anchored on the whole value: `^a$` refuses "a\\n"."""
+    from jsonschema.exceptions import ValidationError
+
     del validator, schema
     if isinstance(instance, str):
         body = pattern.removeprefix("^").removesuffix("$")
@@ -45,11 +47,18 @@ def _is_integer(checker: object, instance: object) -> bool:
     return isinstance(instance, int) and not isinstance(instance, bool)
 
 
-_Validator = jsonschema.validators.extend(  # type: ignore[no-untyped-call]  # untyped upstream
-    Draft202012Validator,
-    validators={"pattern": _whole_match},
-    type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_integer),
-)
+@functools.cache
+def validator_class() -> type:
+    """JSON Schema 2020-12 with whole-value patterns and strict integers. Built on first
+    use: importing jsonschema costs every command 60 ms, and most fleets set no variables."""
+    import jsonschema
+    from jsonschema import Draft202012Validator
+
+    return jsonschema.validators.extend(  # type: ignore[no-any-return, no-untyped-call]  # untyped upstream
+        Draft202012Validator,
+        validators={"pattern": _whole_match},
+        type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_integer),
+    )
 
 
 def _describe(schema: Mapping[str, object], root: Mapping[str, object]) -> str:
@@ -147,7 +156,8 @@ def check_addon_variables(loaded: LoadedCluster, charts: Mapping[str, Chart]) ->
             )
             continue
         variables = addon.addon.spec.variables or {}
-        validator = _Validator(chart.schema or {"type": "object", "additionalProperties": False})
+        schema = chart.schema or {"type": "object", "additionalProperties": False}
+        validator = validator_class()(schema)
         errors = sorted(validator.iter_errors(variables), key=lambda e: list(map(str, e.path)))
         for error in errors:
             problems.extend(_diagnostics(error, addon, chart, loaded.name))

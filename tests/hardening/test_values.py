@@ -26,7 +26,7 @@ from generator.spec.catalog import load_catalog
 from generator.spec.charts import CHARTS_DIR, load_charts
 from generator.spec.check import SourceOptions, check_fleet
 from generator.spec.models.resolved import ResolvedCluster
-from generator.spec.variables import _Validator
+from generator.spec.variables import validator_class
 from tests.conftest import CONFIG, cluster_yaml
 from tests.hardening.conftest import GoodFleet, assert_out_untouched, assert_rejected
 from tests.hardening.test_broken_inputs import ADDON, BAD
@@ -224,8 +224,8 @@ def test_every_chart_has_a_values_schema_its_defaults_satisfy(name: str) -> None
     folder = CHARTS_DIR / name
     schema = json.loads((folder / "values.schema.json").read_text())
     values = yaml.safe_load((folder / "values.yaml").read_text())
-    _Validator.check_schema(schema)
-    assert list(_Validator(schema).iter_errors(values)) == []
+    validator_class().check_schema(schema)
+    assert list(validator_class()(schema).iter_errors(values)) == []
     assert schema.get("additionalProperties") is False
     # every key of values.yaml is a property of the schema (so an Addon can set it)
     for key in values:
@@ -339,7 +339,7 @@ def _truthy(default: object, path: tuple[str | int, ...], schema: Mapping[str, o
         for step in path[:-1]:
             node = node.setdefault(str(step), {})  # type: ignore[assignment]
         node[str(path[-1])] = candidate
-        if not list(_Validator(schema).iter_errors(trial)):
+        if not list(validator_class()(schema).iter_errors(trial)):
             return candidate
     return default
 
@@ -366,7 +366,7 @@ def test_no_value_check_accepts_can_add_an_object_or_a_key(
     for path in chosen:
         _set(variables, path, data.draw(LEAF))
         _set(switched_on, path, _truthy(_get(chart.values, path), path, schema))
-    if list(_Validator(schema).iter_errors(variables)):
+    if list(validator_class()(schema).iter_errors(variables)):
         return  # refused by check, at the Addon
     cluster = release.cluster
     images = catalog.images_for(
