@@ -1,6 +1,7 @@
 """Benchmark: kkpgen against kustomize and Kapitan building the same manifests for one fleet.
 
-Usage: python bench/compare_tools.py [COUNT]   (default: 1000 clusters; 50 is a quick run)
+Usage: python bench/compare_tools.py [COUNT] [--runs N]   (default: 1000 clusters, 3 runs;
+       50 is a quick run)
 
 Not a timed test: it prints figures. One synthetic fleet (bench/fleet.py) is rendered by kkpgen;
 from that render the layouts a team would write by hand for the other tools are derived
@@ -19,6 +20,12 @@ the same objects. Each figure is one tool building the whole fleet from its own 
                                    cluster and destination, two at a time, output to files
     kapitan compile -p 2 (...)     one `kapitan compile --parallelism 2` of all targets, with
                                    the default inventory backend (reclass) and with reclass-rs
+
+Every tool runs as installed: kkpgen's modules are compiled to bytecode first, as pip does
+when it installs the wheel (Kapitan's venv was installed by pip). Before each timed run the
+file system is settled (`sync`, then a pause): a run that starts while the kernel still writes
+out the last tool's deleted tree pays for it. kkpgen's rows and the copy are the median of
+RUNS runs (default 3, `--runs N`); kustomize and Kapitan take minutes and run once.
 
 "seconds" is wall time; "vs kkpgen" is a tool's seconds over the default kkpgen render's
 (so cp -r shows below 1x; the line under the table gives the render over the copy); "CPU s"
@@ -77,12 +84,27 @@ def children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+SETTLE_SECONDS = 5
+
+
+def settle() -> None:
+    """Let the file system finish writing out what earlier steps wrote and deleted."""
+    os.sync()
+    time.sleep(SETTLE_SECONDS)
+
+
 def timed(tool: str, action: Callable[[], T]) -> tuple[Row, T]:
-    """Wall and CPU seconds of action: on a shared machine CPU seconds tell a tool's own cost
-    from time spent waiting for a core."""
+    """Wall and CPU seconds of action, on a settled file system: on a shared machine CPU
+    seconds tell a tool's own cost from time spent waiting for a core."""
+    settle()
     cpu, start = children_cpu(), time.perf_counter()
     result = action()
     return (tool, time.perf_counter() - start, children_cpu() - cpu), result
+
+
+def median_row(rows: list[Row]) -> Row:
+    """The run of median wall time (its CPU seconds with it)."""
+    return sorted(rows, key=lambda row: row[1])[len(rows) // 2]
 
 
 def kkpgen(args: list[str]) -> None:
@@ -91,27 +113,48 @@ def kkpgen(args: list[str]) -> None:
         sys.exit(f"kkpgen {' '.join(args)} failed:\n{result.stderr[-3000:]}")
 
 
-def bench_kkpgen(repo: Path, work: Path) -> list[Row]:
+def compile_kkpgen() -> None:
+    """Bytecode for kkpgen's modules, as `pip install` of the wheel writes it (an editable
+    install under PYTHONDONTWRITEBYTECODE would compile every module on every start)."""
+    package = Path(__file__).resolve().parent.parent / "generator"
+    subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", str(package)], check=True, env=_compiling()
+    )
+
+
+def _compiling() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
+def bench_kkpgen(repo: Path, work: Path, runs: int) -> list[Row]:
     """Cold renders with the default options and with one process, then `cp -r` of the
-    rendered tree; the first render's tree stays in work/kkpgen."""
+    rendered tree, each the median of `runs`; one default render's tree stays in work/kkpgen."""
+    compile_kkpgen()
     render = ["render", "--repo", str(repo), "--out"]
     tree = work / "kkpgen"
-    default, _ = timed(
-        f"kkpgen render (default --jobs {available_cores()})",
-        partial(kkpgen, [*render, str(tree)]),
-    )
-    single_out = work / "kkpgen-jobs1"
-    single, _ = timed(
-        "kkpgen render --jobs 1", partial(kkpgen, [*render, str(single_out), "--jobs", "1"])
-    )
-    shutil.rmtree(single_out)
-    copy = work / "cp-copy"
-    copied, _ = timed(
-        "cp -r of the rendered tree",
-        partial(subprocess.run, ["cp", "-r", str(tree), str(copy)], check=True),
-    )
-    shutil.rmtree(copy)
-    return [default, single, copied]
+    default, single, copied = [], [], []
+    for run in range(runs):
+        out = tree if run == 0 else work / f"kkpgen-{run}"
+        row, _ = timed(
+            f"kkpgen render (default --jobs {available_cores()})",
+            partial(kkpgen, [*render, str(out)]),
+        )
+        default.append(row)
+        single_out = work / f"kkpgen-jobs1-{run}"
+        row, _ = timed(
+            "kkpgen render --jobs 1", partial(kkpgen, [*render, str(single_out), "--jobs", "1"])
+        )
+        single.append(row)
+        copy = work / f"cp-copy-{run}"
+        row, _ = timed(
+            "cp -r of the rendered tree",
+            partial(subprocess.run, ["cp", "-r", str(tree), str(copy)], check=True),
+        )
+        copied.append(row)
+    for run in range(runs):  # deleted at the end: deleting slows the next tool's writes
+        for name in (f"kkpgen-{run}", f"kkpgen-jobs1-{run}", f"cp-copy-{run}"):
+            shutil.rmtree(work / name, ignore_errors=True)
+    return [median_row(default), median_row(single), median_row(copied)]
 
 
 def bench_kustomize(clusters: list[ClusterRender], sample: Expected, work: Path) -> Row:
@@ -151,10 +194,13 @@ def bench_kapitan(clusters: list[ClusterRender], sample: Expected, work: Path) -
     return rows
 
 
-def print_table(count: int, rows: list[Row], load: float) -> None:
+def print_table(count: int, rows: list[Row], load: float, runs: int) -> None:
     """tool, wall and CPU seconds, and both ratios to the default kkpgen render (rows[0])."""
     reference, reference_cpu = rows[0][1], rows[0][2]
-    print(f"\n{count} clusters, whole fleet (load average at start {load:.1f})")
+    print(
+        f"\n{count} clusters, whole fleet (load average at start {load:.1f}; kkpgen and cp -r:"
+        f" median of {runs} runs, the others one run)"
+    )
     print(f"{'tool':<46}{'seconds':>9}{'vs kkpgen':>11}{'CPU s':>9}{'CPU vs kkpgen':>15}")
     for tool, seconds, cpu in rows:
         print(
@@ -168,7 +214,7 @@ def print_table(count: int, rows: list[Row], load: float) -> None:
     )
 
 
-def main(count: int) -> None:
+def main(count: int, runs: int) -> None:
     """Make a fleet of `count` clusters beside the repository, time every tool, print the table."""
     root = Path(__file__).resolve().parent.parent.parent
     # other work on the machine skews every figure; the load average shows how much there was
@@ -177,13 +223,23 @@ def main(count: int) -> None:
     with tempfile.TemporaryDirectory(prefix="kkpgen-compare-", dir=root) as tmp:
         work = Path(tmp)
         repo = make_fleet(work / "fleet", count)
-        rows = bench_kkpgen(repo, work)
+        rows = bench_kkpgen(repo, work, runs)
         clusters = read_render(work / "kkpgen")
         sample = expected_objects(sample_clusters(clusters, SAMPLE_SIZE))
         rows.append(bench_kustomize(clusters, sample, work))
         rows += bench_kapitan(clusters, sample, work)
-        print_table(count, rows, load)
+        print_table(count, rows, load, runs)
+
+
+def parse_args(argv: list[str]) -> tuple[int, int]:
+    """COUNT and --runs N from the command line."""
+    runs = 3
+    if "--runs" in argv:
+        at = argv.index("--runs")
+        runs = int(argv[at + 1])
+        argv = argv[:at] + argv[at + 2 :]
+    return (int(argv[0]) if argv else 1000), max(1, runs)
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 1000)
+    main(*parse_args(sys.argv[1:]))
