@@ -23,6 +23,7 @@ from generator.spec.charts import Chart
 
 if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError
+    from jsonschema.protocols import Validator
 
 _MAX_KEYS_IN_HINT = 8
 _MAX_VALUE_SHOWN = 60  # a value on one line of the terminal
@@ -48,7 +49,7 @@ def _is_integer(checker: object, instance: object) -> bool:
 
 
 @functools.cache
-def validator_class() -> type:
+def validator_class() -> type[Validator]:
     """JSON Schema 2020-12 with whole-value patterns and strict integers. Built on first
     use: importing jsonschema costs every command 60 ms, and most fleets set no variables."""
     import jsonschema

@@ -90,6 +90,20 @@ def assert_rejected(  # noqa: PLR0913  one keyword per fact a rejection must sho
     assert "internal error" not in stderr
 
 
+BadValue = tuple[str, str, int, str]  # spec text, code, line, field
+
+
+def render_bad_spec(fleet: GoodFleet, case: BadValue) -> Result:
+    """Render with `case`'s text as clusters/bad.yaml: refused with its code at its line and
+    field, and <out> left as it was. The result, for what a case checks beyond that."""
+    text, code, line, field = case
+    fleet.write({"clusters/bad.yaml": text})
+    result = fleet.render()
+    assert_rejected(result, code=code, file="clusters/bad.yaml", line=line, field=field)
+    assert_out_untouched(fleet)
+    return result
+
+
 def assert_out_untouched(fleet: GoodFleet) -> None:
     """<out> is byte-identical, and no staging or backup folder is left beside it."""
     assert tree(fleet.out) == fleet.before

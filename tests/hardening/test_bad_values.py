@@ -11,7 +11,13 @@ from click.testing import CliRunner
 
 from generator.cli import main
 from tests.conftest import CONFIG, cluster_yaml
-from tests.hardening.conftest import GoodFleet, assert_out_untouched, assert_rejected
+from tests.hardening.conftest import (
+    BadValue,
+    GoodFleet,
+    assert_out_untouched,
+    assert_rejected,
+    render_bad_spec,
+)
 
 
 def annotated(annotations: str, extra: str = "") -> str:
@@ -145,14 +151,8 @@ CASES: dict[str, tuple[str, str, int, str]] = {
 
 
 @pytest.mark.parametrize("case", list(CASES.values()), ids=list(CASES))
-def test_a_bad_value_is_refused_at_its_field(
-    case: tuple[str, str, int, str], good_fleet: GoodFleet
-) -> None:
-    text, code, line, field = case
-    good_fleet.write({"clusters/bad.yaml": text})
-    result = good_fleet.render()
-    assert_rejected(result, code=code, file="clusters/bad.yaml", line=line, field=field)
-    assert_out_untouched(good_fleet)
+def test_a_bad_value_is_refused_at_its_field(case: BadValue, good_fleet: GoodFleet) -> None:
+    render_bad_spec(good_fleet, case)
 
 
 def test_a_misspelled_annotation_gets_a_did_you_mean(good_fleet: GoodFleet) -> None:

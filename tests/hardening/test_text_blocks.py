@@ -31,7 +31,7 @@ from generator.spec.catalog import load_catalog
 from generator.spec.charts import load_charts
 from generator.spec.check import SourceOptions, check_fleet
 from tests.conftest import CONFIG, cluster_yaml
-from tests.hardening.conftest import GoodFleet, assert_out_untouched, assert_rejected
+from tests.hardening.conftest import BadValue, GoodFleet, render_bad_spec
 
 ADDON = """\
 ---
@@ -157,15 +157,11 @@ INJECTIONS: dict[str, tuple[str, str, int, str]] = {
 
 @pytest.mark.parametrize("case", list(INJECTIONS.values()), ids=list(INJECTIONS))
 def test_a_value_that_would_break_out_of_a_text_block_is_refused_at_the_spec(
-    case: tuple[str, str, int, str], good_fleet: GoodFleet
+    case: BadValue, good_fleet: GoodFleet
 ) -> None:
-    text, code, line, field = case
-    good_fleet.write({"clusters/bad.yaml": text})
-    result = good_fleet.render()
-    assert_rejected(result, code=code, file="clusters/bad.yaml", line=line, field=field)
+    result = render_bad_spec(good_fleet, case)
     assert "hint: " in result.stderr
     assert "charts/" not in result.stderr  # the spec is named, not a chart template
-    assert_out_untouched(good_fleet)
 
 
 @pytest.mark.parametrize(

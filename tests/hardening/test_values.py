@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -334,10 +335,10 @@ def _truthy(default: object, path: tuple[str | int, ...], schema: Mapping[str, o
     if default:
         return default
     for candidate in TRUTHY:
-        trial: dict[str, object] = {}
+        trial: dict[str, Any] = {}
         node = trial
         for step in path[:-1]:
-            node = node.setdefault(str(step), {})  # type: ignore[assignment]
+            node = node.setdefault(str(step), {})
         node[str(path[-1])] = candidate
         if not list(validator_class()(schema).iter_errors(trial)):
             return candidate
@@ -361,7 +362,7 @@ def test_no_value_check_accepts_can_add_an_object_or_a_key(
     schema = chart.schema or {}
     leaves = list(_leaves(chart.values))
     chosen = data.draw(st.lists(st.sampled_from(leaves), min_size=1, max_size=4, unique=True))
-    variables: dict[str, object] = json.loads(json.dumps(chart.values))
+    variables: dict[str, Any] = json.loads(json.dumps(chart.values))
     switched_on: dict[str, object] = json.loads(json.dumps(chart.values))
     for path in chosen:
         _set(variables, path, data.draw(LEAF))
