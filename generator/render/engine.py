@@ -6,7 +6,6 @@ import base64
 import contextlib
 import hashlib
 import json
-import os
 import re
 import traceback
 from collections.abc import Iterator, Mapping
@@ -36,6 +35,7 @@ from generator.render.memo import (
 )
 from generator.render.plan import ChartRelease
 from generator.source import fastload
+from generator.source.cache import cache_folder, kept
 from generator.spec.charts import CHARTS_DIR, SEED_TEMPLATES, Chart
 
 
@@ -107,22 +107,13 @@ def _b64enc(value: object) -> str:
     return base64.b64encode(str(value).encode()).decode()
 
 
-def _cache_folder() -> Path:
-    """$XDG_CACHE_HOME/kkpgen/templates: what is worth keeping between runs about the charts."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    folder = Path(base) / "kkpgen" / "templates"
-    with contextlib.suppress(OSError):
-        folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
 class _CompiledTemplates(jinja2.FileSystemBytecodeCache):
     """Compiled templates kept between runs in $XDG_CACHE_HOME/kkpgen/templates: compiling the
     charts is most of a one-cluster render. Jinja checks each entry against the template's
     source; a cache that cannot be read or written is simply not used."""
 
     def __init__(self) -> None:
-        super().__init__(str(_cache_folder()))
+        super().__init__(str(cache_folder("templates")))
 
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         with contextlib.suppress(OSError):
@@ -237,8 +228,8 @@ def _canonical(doc: dict[str, object], source: str) -> CanonicalObject:
 def _chart_memoizable(env: jinja2.Environment, chart: str) -> bool:
     """Every template and helper of the chart reads the context only through lookups.
 
-    Parsing a chart's templates for this took 0.3 s of every render, so the answer is kept
-    beside the compiled templates, under a digest of the sources it was read from."""
+    Parsing a chart's templates for this took 0.3 s of every render: the answer is kept
+    between runs, under the sources, the analysis and the Jinja version it came from."""
     assert isinstance(env.loader, jinja2.FileSystemLoader)  # noqa: S101  build_environment's
     folder = Path(env.loader.searchpath[0]) / chart / "templates"
     sources = [
@@ -246,19 +237,12 @@ def _chart_memoizable(env: jinja2.Environment, chart: str) -> bool:
         for path in sorted(folder.rglob("*"))
         if path.is_file()
     ]
-    analysis = (jinja2.__version__, Path(memo_module.__file__).read_bytes())
-    digest = hashlib.sha256(repr((analysis, sources)).encode()).hexdigest()
-    kept = _cache_folder() / f"memoizable-{digest}"
-    with contextlib.suppress(OSError, UnicodeDecodeError):
-        answer = kept.read_text(encoding="ascii")
-        if answer in ("yes", "no"):
-            return answer == "yes"
-    result = all(memoizable(text, env) for _, text in sources)
-    with contextlib.suppress(OSError):
-        temporary = kept.with_name(f"{kept.name}.{os.getpid()}")
-        temporary.write_text("yes" if result else "no", encoding="ascii")
-        temporary.replace(kept)  # whole or absent, when two workers write it at once
-    return result
+    inputs = [
+        jinja2.__version__.encode(),
+        Path(memo_module.__file__).read_bytes(),
+        *(f"{name}\0{text}".encode() for name, text in sources),
+    ]
+    return kept("memoizable", inputs, lambda: all(memoizable(text, env) for _, text in sources))
 
 
 _TEXT_CACHE_SIZE = 1024  # distinct template outputs kept parsed: a few MB

@@ -1,0 +1,79 @@
+"""What kkpgen keeps between runs: derived once per inputs, derived again when unreadable."""
+
+from __future__ import annotations
+
+import pickle
+from importlib import resources
+from pathlib import Path
+
+import pytest
+
+from generator.source import cache
+from generator.spec import catalog
+
+
+@pytest.fixture(autouse=True)
+def own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+class Counting:
+    def __init__(self, value: object) -> None:
+        self.value, self.calls = value, 0
+
+    def __call__(self) -> object:
+        self.calls += 1
+        return self.value
+
+
+def test_a_result_is_derived_once_for_the_same_inputs() -> None:
+    derive = Counting({"answer": 42})
+    assert cache.kept("probe", [b"a", b"b"], derive) == {"answer": 42}
+    assert cache.kept("probe", [b"a", b"b"], derive) == {"answer": 42}
+    assert derive.calls == 1
+
+
+def test_other_inputs_are_derived_anew() -> None:
+    derive = Counting(1)
+    cache.kept("probe", [b"a", b"b"], derive)
+    cache.kept("probe", [b"ab"], derive)  # the same bytes, cut elsewhere
+    cache.kept("probe", [b"a", b"c"], derive)
+    assert derive.calls == 3
+
+
+def test_an_entry_cut_short_is_derived_again(own_cache: Path) -> None:
+    cache.kept("probe", [b"x"], Counting([1, 2, 3]))
+    (entry,) = (own_cache / "kkpgen" / "derived").glob("probe-*.pickle")
+    entry.write_bytes(entry.read_bytes()[:5])
+    derive = Counting([1, 2, 3])
+    assert cache.kept("probe", [b"x"], derive) == [1, 2, 3]
+    assert derive.calls == 1
+    assert pickle.loads(entry.read_bytes()) == [1, 2, 3]  # noqa: S301  and written whole again
+
+
+def test_an_unwritable_cache_still_derives(own_cache: Path) -> None:
+    own_cache.parent.mkdir(parents=True, exist_ok=True)
+    own_cache.write_text("a file where the cache folder would be")
+    derive = Counting("v")
+    assert cache.kept("probe", [b"x"], derive) == "v"
+    assert cache.kept("probe", [b"x"], derive) == "v"
+    assert derive.calls == 2
+
+
+def test_the_kept_catalog_is_the_parsed_one() -> None:
+    data = resources.files("generator.spec")
+    parsed = catalog.parse_catalog(
+        data.joinpath(catalog.CATALOG_RESOURCE).read_text(encoding="utf-8"),
+        data.joinpath(catalog.PATCHES_RESOURCE).read_text(encoding="utf-8"),
+    )
+    catalog.load_catalog.cache_clear()
+    try:
+        first = catalog.load_catalog()  # derived and kept
+        catalog.load_catalog.cache_clear()
+        second = catalog.load_catalog()  # read back
+    finally:
+        catalog.load_catalog.cache_clear()
+    assert first == parsed
+    assert second == parsed
+    assert second is not first
