@@ -12,11 +12,12 @@ from hypothesis import strategies as st
 
 from bench.fleet import make_fleet
 from generator.output import contents
-from generator.render import engine
+from generator.render import engine, fastdump
 from generator.render.engine import Renderer
 from generator.render.manifest import CanonicalObject
 from generator.render.memo import TrackingEnvironment
 from generator.render.respan import Entry, Respans, Trace, record, respan
+from generator.source import fastload
 from generator.spec.check import SourceOptions, check_fleet
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
@@ -263,3 +264,52 @@ def test_a_render_with_re_dumped_outputs_is_byte_identical_to_a_full_render(
         assert files.keys() == reference.keys()
         assert [p for p in reference if files[p] != reference[p]] == []
         assert renderer.respans.hits > (0 if fleet == "fixtures" else 20)
+
+
+def test_the_dump_tells_where_it_wrote_each_string_value() -> None:
+    data: dict[str, object] = {"a": "x1", "b": [{"c": "y22"}, "z"], "d": 5, "e": "yes"}
+    writes: list[tuple[int, str]] = []
+    text = fastdump.dump(data, writes=writes)
+    assert text == fastdump.dump(data)
+    assert text is not None
+    assert [(value, text[offset : offset + len(value)]) for offset, value in writes] == [
+        ("x1", "x1"),
+        ("y22", "y22"),
+        ("z", "z"),
+        ("yes", "'ye"),  # written quoted: respan checks the bytes, not just the offset
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "traced"),
+    [
+        ("a: x\nb: [y]\nc:\n- z\nd: {e: w}\nf: 1\n", ["x", "z"]),
+        ("a: x\na: y\n", []),  # a repeated key: its first value is in no data
+        ("a: &n x\nb: *n\n", []),  # an anchor: SafeConstructor shares the objects
+        ("a: x\nf: 1.5\n", []),  # a float: SafeConstructor builds the document
+    ],
+    ids=["block-values-only", "repeated-key", "anchor", "unusual"],
+)
+def test_the_loader_traces_the_block_string_values_it_builds_alone(
+    text: str, traced: list[str]
+) -> None:
+    scalars: list[fastload.Scalars] = []
+    assert list(fastload.load_all(text, scalars=scalars)) == list(fastload.load_all(text))
+    assert [node.value for node in scalars[0]] == traced
+
+
+def test_a_value_whose_string_object_is_shared_falls_back() -> None:
+    # CPython keeps one object per one-character string: "q" is written twice, so which
+    # write belongs to which line is unknown.
+    text = "kind: K\nmetadata:\n  name: n\ndata:\n  a: q\n  b: q\n"
+    assert respan(_entry(text), text.replace("a: q", "a: r")) == 4
+
+
+def test_values_in_a_later_document_are_re_dumped_in_their_own_object() -> None:
+    second = DEMO.replace("name: demo", "name: second")
+    text = f"{DEMO}---\n{second}"
+    changed = text.replace("address: 10.0.0.1", "address: 10.0.0.3")  # in both documents
+    found = respan(_entry(text), changed)
+    assert isinstance(found, tuple)
+    assert len(found) == 2
+    assert found == _full(changed)
