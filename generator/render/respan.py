@@ -1,12 +1,4 @@
-"""Re-dump a template's output that differs from its last one only in a few simple scalars.
-
-Many templates differ per cluster by a cluster namespace, an address or a port, and each
-such output cost a full parse and dump. Per template source the last fully parsed output is
-kept with, for each "simple" scalar value, its place in the raw text and in the canonical
-text. A new output whose changed lines each change one such scalar, to a value YAML reads
-as the same plain string and the dump writes as it is, gets the old objects with those
-values replaced. Anything else is parsed and dumped in full, which stays the reference.
-"""
+"""Re-dump a template's output that differs from its last one only in a few simple scalars."""
 
 from __future__ import annotations
 
@@ -236,7 +228,14 @@ _RETIRE_AFTER = 8
 @dataclass
 class Respans:
     """The last fully parsed output of each template source (one entry each: memory stays
-    bounded by the charts), and how often a new output was re-dumped from it."""
+    bounded by the charts), and how often a new output was re-dumped from it.
+
+    Many templates differ per cluster by a namespace, an address or a quoted port, and each
+    such output cost a full parse and dump. An output whose changed lines each change one
+    simple scalar value of the last one, to a value YAML reads as the same string and the
+    dump writes as it is, gets the last objects with those values replaced. Anything else
+    is parsed and dumped in full, which stays the reference.
+    """
 
     entries: dict[str, Entry] = field(default_factory=dict)
     # Per source, the line that last needed a full parse: a line inside a block scalar
