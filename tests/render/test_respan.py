@@ -313,3 +313,21 @@ def test_values_in_a_later_document_are_re_dumped_in_their_own_object() -> None:
     assert isinstance(found, tuple)
     assert len(found) == 2
     assert found == _full(changed)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), value=VALUES)
+def test_any_edit_of_any_line_is_re_dumped_exactly_or_falls_back(
+    outputs: list[tuple[str, str]], data: st.DataObject, value: str
+) -> None:
+    _, text = data.draw(st.sampled_from(outputs))
+    entry = _entry(text)
+    number = data.draw(st.integers(0, len(entry.lines) - 1))
+    line = entry.lines[number]
+    start = data.draw(st.integers(0, len(line)))
+    end = data.draw(st.integers(start, len(line)))
+    new_line = line[:start] + value + line[end:]
+    new_text = "\n".join([*entry.lines[:number], new_line, *entry.lines[number + 1 :]])
+    found = respan(entry, new_text)
+    if isinstance(found, tuple):
+        assert found == _full(new_text)
