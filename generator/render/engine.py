@@ -20,6 +20,7 @@ from generator.render import memo as memo_module
 from generator.render.manifest import (
     CRD_SYNC_WAVE,
     SYNC_WAVE,
+    CanonicalObject,
     Destination,
     Manifest,
     canonical_text,
@@ -34,6 +35,7 @@ from generator.render.memo import (
     root_paths,
 )
 from generator.render.plan import ChartRelease
+from generator.render.respan import Respans, Trace
 from generator.source import fastload
 from generator.source.cache import cache_folder, kept
 from generator.spec.charts import CHARTS_DIR, SEED_TEMPLATES, Chart
@@ -186,29 +188,29 @@ def _failure(
     )
 
 
-def _documents(text: str) -> Iterator[dict[str, object]]:
-    for doc in fastload.load_all(text):
+def _documents(
+    text: str, scalars: list[fastload.Scalars] | None = None
+) -> Iterator[dict[str, object]]:
+    for doc in fastload.load_all(text, scalars=scalars):
         if doc is not None:
             if not isinstance(doc, dict):
                 raise ValueError(f"a document is a {type(doc).__name__}, not an object")
             yield doc
 
 
-def _canonical_objects(text: str, source: str) -> tuple[CanonicalObject, ...]:
-    return tuple(_canonical(doc, source) for doc in _documents(text))
+def _canonical_objects(
+    text: str, source: str, trace: Trace | None = None
+) -> tuple[CanonicalObject, ...]:
+    if trace is None:
+        return tuple(_canonical(doc, source) for doc in _documents(text))
+    return tuple(
+        _canonical(doc, source, trace.writes_of(doc)) for doc in _documents(text, trace.scalars)
+    )
 
 
-@dataclass(frozen=True, slots=True)
-class CanonicalObject:
-    """One parsed and re-dumped object of a template's output; independent of the cluster."""
-
-    kind: str
-    name: str
-    namespace: str | None
-    text: str
-
-
-def _canonical(doc: dict[str, object], source: str) -> CanonicalObject:
+def _canonical(
+    doc: dict[str, object], source: str, writes: list[tuple[int, str]] | None = None
+) -> CanonicalObject:
     meta = doc.get("metadata")
     if not isinstance(meta, dict) or not doc.get("kind") or not meta.get("name"):
         raise ValueError("every object needs kind and metadata.name")
@@ -221,7 +223,7 @@ def _canonical(doc: dict[str, object], source: str) -> CanonicalObject:
         kind,
         name,
         None if namespace is None else str(namespace),
-        canonical_text(doc, source=source),
+        canonical_text(doc, source=source, writes=writes),
     )
 
 
@@ -254,11 +256,15 @@ class Renderer:
 
     Clusters on the same versions share many objects (CRDs, RBAC): each template is
     rendered, parsed and dumped once per distinct set of values it reads (generator/render/memo.py).
-    `memoize=False` renders everything (tests compare the two).
+    `memoize=False` renders everything (tests compare the two). An output that differs from
+    its template's last one only in simple scalars is re-dumped from it (render/respan.py);
+    `respan=False` parses and dumps every output in full.
     """
 
     env: TrackingEnvironment
     memoize: bool = True
+    respan: bool = True
+    respans: Respans = field(default_factory=Respans)
     memos: dict[str, TemplateMemo | None] = field(default_factory=dict)
     memoizable_charts: dict[str, bool] = field(default_factory=dict)
     # The values read from the current release's context (held, so its id is not reused).
@@ -300,7 +306,11 @@ class Renderer:
         if found is None:
             if len(self._by_text) >= _TEXT_CACHE_SIZE:  # memory stays flat over a large fleet
                 self._by_text.clear()
-            found = self._by_text[key] = _canonical_objects(text, source)
+            found = self._by_text[key] = (
+                self.respans.objects(text, source, _canonical_objects)
+                if self.respan
+                else _canonical_objects(text, source)
+            )
         return found
 
     def _memo(self, name: str) -> TemplateMemo | None:

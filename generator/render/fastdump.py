@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from itertools import accumulate
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode
@@ -112,7 +113,21 @@ def _scalar(value: object, indent: str) -> str:
     raise _Fallback  # floats, subclasses, anything else: PyYAML decides
 
 
-def _mapping(data: dict[object, object], pad: str, out: list[str]) -> None:
+# Where each string value went: (index of its form among the pieces written, the value).
+_Writes = list[tuple[int, str]] | None
+
+
+def _traced(value: object, form: str, out: list[str], writes: list[tuple[int, str]]) -> None:
+    """A string's form as a piece of its own, noted; other scalars as usual."""
+    if type(value) is str:
+        writes.append((len(out), value))
+        out.append(form)
+        out.append("\n")
+    else:
+        out.append(f"{form}\n")
+
+
+def _mapping(data: dict[object, object], pad: str, out: list[str], writes: _Writes) -> None:
     """Entries of a block mapping; the first key goes where the cursor is, the rest at `pad`."""
     lead, inner = "", pad + "  "
     for key, value in data.items():
@@ -125,44 +140,64 @@ def _mapping(data: dict[object, object], pad: str, out: list[str]) -> None:
             raise _Fallback
         if type(value) is dict and value:
             out.append(f"{lead}{name}:\n{inner}")
-            _mapping(value, inner, out)
+            _mapping(value, inner, out, writes)
         elif type(value) is list and value:
             # PyYAML indents no sequence that is a mapping value ("key:\n- item").
             out.append(f"{lead}{name}:\n{pad}- ")
-            _sequence(value, pad, out)
-        else:
+            _sequence(value, pad, out, writes)
+        elif writes is None:
             out.append(f"{lead}{name}: {_scalar(value, inner)}\n")
+        else:
+            out.append(f"{lead}{name}: ")
+            _traced(value, _scalar(value, inner), out, writes)
         lead = pad
 
 
-def _sequence(items: list[object], pad: str, out: list[str]) -> None:
+def _sequence(items: list[object], pad: str, out: list[str], writes: _Writes) -> None:
     """Items of a block sequence at `pad`; the first "- " is already written."""
     lead, inner = "", pad + "  "
     for value in items:
         out.append(lead)
         if type(value) is dict and value:
-            _mapping(value, inner, out)
+            _mapping(value, inner, out, writes)
         elif type(value) is list and value:
             out.append("- ")
-            _sequence(value, inner, out)
-        else:
+            _sequence(value, inner, out, writes)
+        elif writes is None:
             out.append(f"{_scalar(value, inner)}\n")
+        else:
+            _traced(value, _scalar(value, inner), out, writes)
         lead = pad + "- "
 
 
-def dump(data: object) -> str | None:
-    """`manifest.dump_yaml`'s bytes for JSON-like data, or None where only PyYAML can say."""
+def dump(data: object, *, writes: list[tuple[int, str]] | None = None) -> str | None:
+    """`manifest.dump_yaml`'s bytes for JSON-like data, or None where only PyYAML can say.
+
+    `writes`, if given, receives (offset in the text, value) for each string value written,
+    in the order written (render/respan.py re-dumps a changed value from them)."""
     out: list[str] = []
+    pieces: _Writes = None if writes is None else []
     try:
         if not _FAST_DUMP or type(data) not in (dict, list):
             return None  # a document that is one scalar: PyYAML may end it with "..."
         if type(data) is dict and data:
-            _mapping(data, "", out)
+            _mapping(data, "", out, pieces)
         elif type(data) is list and data:
             out.append("- ")
-            _sequence(data, "", out)
+            _sequence(data, "", out, pieces)
         else:
             out.append(f"{_scalar(data, '  ')}\n")
     except (_Fallback, RecursionError):
         return None
+    if writes is not None and pieces:
+        starts = list(accumulate(map(len, out), initial=0))
+        writes.extend((starts[index], value) for index, value in pieces)
     return "".join(out)
+
+
+def plain(value: str) -> bool:
+    """Whether the dump writes `value` as it is: plain, one line, the same at any indent."""
+    form = _VALUES.get(value)
+    if form is None:
+        form = _value_form(value)
+    return form == value

@@ -104,5 +104,27 @@ def kustomization_text(resources: list[str]) -> str:
     return f"# Source: kkpgen\n{dump_yaml(document)}"
 
 
-def canonical_text(obj: dict[str, object], *, source: str) -> str:
-    return f"# Source: {source}\n{dump_yaml(obj)}"
+def canonical_text(
+    obj: dict[str, object], *, source: str, writes: list[tuple[int, str]] | None = None
+) -> str:
+    """`writes`, if given, receives where the fast dump wrote each string value (offset in
+    the returned text, value); none when PyYAML's own path writes the object."""
+    head = f"# Source: {source}\n"
+    if writes is None:
+        return head + dump_yaml(obj)
+    traced: list[tuple[int, str]] = []
+    fast = fastdump.dump(obj, writes=traced)
+    if fast is None:
+        return head + dump_yaml(obj)
+    writes.extend((len(head) + offset, value) for offset, value in traced)
+    return head + fast
+
+
+@dataclass(frozen=True, slots=True)
+class CanonicalObject:
+    """One parsed and re-dumped object of a template's output; independent of the cluster."""
+
+    kind: str
+    name: str
+    namespace: str | None
+    text: str

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import yaml
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.resolver import Resolver
 
 try:
     from yaml import CSafeLoader as _BaseLoader
@@ -77,39 +78,86 @@ def _scalar_value(node: ScalarNode) -> object:
     raise _Unusual  # floats, timestamps, binary, custom tags
 
 
-def _construct(node: Node) -> object:
+class _Repeated(Exception):
+    """A key written twice in a block mapping: its first value is in no data."""
+
+
+# The string values a traced document holds outside flow collections, each written once in
+# its data (no alias, no repeated key), or an empty list: render/respan.py re-dumps them.
+Scalars = list[ScalarNode]
+
+
+def _mapping(node: MappingNode, scalars: Scalars | None) -> dict[str, object]:
+    if node.tag != _MAP:
+        raise _Unusual
+    data: dict[str, object] = {}
+    inner = None if node.flow_style else scalars
+    for key, value in node.value:
+        if type(key) is not ScalarNode or key.tag != _STR:
+            raise _Unusual  # "<<" merge keys, "=" value keys, non-string keys
+        if inner is not None:
+            if key.value in data:
+                raise _Repeated
+            if type(value) is ScalarNode and value.tag == _STR:
+                inner.append(value)
+        data[key.value] = _construct(value, inner)  # a repeated key: the later one wins
+    return data
+
+
+def _construct(node: Node, scalars: Scalars | None = None) -> object:
     if type(node) is MappingNode:
-        if node.tag != _MAP:
-            raise _Unusual
-        data: dict[str, object] = {}
-        for key, value in node.value:
-            if type(key) is not ScalarNode or key.tag != _STR:
-                raise _Unusual  # "<<" merge keys, "=" value keys, non-string keys
-            data[key.value] = _construct(value)  # a repeated key: the later one wins
-        return data
+        return _mapping(node, scalars)
     if type(node) is SequenceNode:
         if node.tag != _SEQ:
             raise _Unusual
-        return [_construct(item) for item in node.value]
+        inner = None if node.flow_style else scalars
+        if inner is not None:
+            inner.extend(i for i in node.value if type(i) is ScalarNode and i.tag == _STR)
+        return [_construct(item, inner) for item in node.value]
     if type(node) is ScalarNode:
         return _scalar_value(node)
     raise _Unusual
 
 
-def _document(node: Node, *, shared: bool) -> object:
+def _document(node: Node, *, shared: bool, scalars: Scalars | None = None) -> object:
     if not shared:  # anchors share one object between places; SafeConstructor keeps that
         try:
-            return _construct(node)
+            return _construct(node, scalars)
+        except _Repeated:  # raised only when tracing: the same data, untraced
+            del (scalars or [])[:]
+            return _document(node, shared=False)
         except (_Unusual, RecursionError):
             pass
+    del (scalars or [])[:]
     return SafeConstructor().construct_document(node)
 
 
-def load_all(text: str) -> Iterator[object]:
+def load_all(text: str, *, scalars: list[Scalars] | None = None) -> Iterator[object]:
     """`yaml.load_all(text, Loader=CSafeLoader)`, building plain data without SafeConstructor.
 
     Lazy like PyYAML's, so a syntax error in a later document is raised as late as before.
+    `scalars`, if given, receives each document's traced string values before its data.
     """
     shared = "&" in text
     for node in yaml.compose_all(text, Loader=MemoLoader):
-        yield _document(node, shared=shared)
+        if scalars is None:
+            yield _document(node, shared=shared)
+        else:
+            found: Scalars = []
+            data = _document(node, shared=shared, scalars=found)
+            scalars.append(found)
+            yield data
+
+
+_RESOLVER = Resolver()  # stateless without path resolvers, as MemoLoader requires
+
+
+def plain_tag(value: str) -> str:
+    """The tag PyYAML's resolver gives `value` written as a plain scalar."""
+    tag = _TAGS.get(value)
+    if tag is None:
+        tag = _RESOLVER.resolve(ScalarNode, value, (True, False))  # type: ignore[no-untyped-call]  # untyped stub
+        if len(_TAGS) >= _CACHE_LIMIT:
+            _TAGS.clear()
+        _TAGS[value] = tag
+    return tag

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from generator.output import update
 from generator.render import fastdump
+from generator.render.respan import Respans
 from generator.source import fastload
 from generator.spec.check import SourceOptions
 
@@ -57,18 +58,22 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Recorded:
     recorded = Recorded([], [])
     load_all, dump = fastload.load_all, fastdump.dump
 
-    def recording_load_all(text: str) -> Iterator[object]:
+    def recording_load_all(
+        text: str, *, scalars: list[fastload.Scalars] | None = None
+    ) -> Iterator[object]:
         recorded.texts.append(text)
-        return load_all(text)
+        return load_all(text, scalars=scalars)
 
-    def recording_dump(data: object) -> str | None:
+    def recording_dump(data: object, *, writes: list[tuple[int, str]] | None = None) -> str | None:
         recorded.objects.append(copy.deepcopy(data))
-        return dump(data)
+        return dump(data, writes=writes)
 
     out = tmp_path_factory.mktemp("fleet") / "out"
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(fastload, "load_all", recording_load_all)
         patch.setattr(fastdump, "dump", recording_dump)
+        # every text parsed, every object dumped: none re-dumped from the last output
+        patch.setattr(Respans, "objects", lambda _, text, source, parse: parse(text, source, None))
         update.render_fleet(SourceOptions(repo=FIXTURES), update.RenderOptions(out=out))
     return recorded
 

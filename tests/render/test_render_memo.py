@@ -10,16 +10,34 @@ from bench.fleet import make_fleet
 from generator.output import contents
 from generator.render import memo as memo_module
 from generator.render.engine import Renderer, build_environment
-from generator.render.memo import Recording, TemplateMemo, freeze, memoizable, root_paths
+from generator.render.memo import (
+    Recording,
+    TemplateMemo,
+    TrackingEnvironment,
+    freeze,
+    memoizable,
+    root_paths,
+)
 from generator.spec.check import SourceOptions, check_fleet
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 
 
 def _files(repo: Path, *, memoize: bool, monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
-    monkeypatch.setattr(Renderer, "memoize", memoize)
+    # Renderer's dataclass __init__ holds its own defaults: setting the class attribute
+    # would leave every render memoized, so the renderer output_files makes is replaced.
+    made: list[Renderer] = []
+
+    def renderer(env: TrackingEnvironment) -> Renderer:
+        made.append(Renderer(env, memoize=memoize))
+        return made[-1]
+
+    monkeypatch.setattr(contents, "Renderer", renderer)
     checked = check_fleet(SourceOptions(repo=repo))
-    return dict(contents.output_files(checked, only=(), kept=[]))
+    files = dict(contents.output_files(checked, only=(), kept=[]))
+    assert [r.memoize for r in made] == [memoize]
+    assert bool(made[0].memos) == memoize
+    return files
 
 
 @pytest.mark.parametrize("fleet", ["fixtures", "synthetic-40"])
