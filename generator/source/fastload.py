@@ -132,14 +132,33 @@ def _document(node: Node, *, shared: bool, scalars: Scalars | None = None) -> ob
     return SafeConstructor().construct_document(node)
 
 
+def _aliased(root: Node) -> bool:
+    """A node reached twice: an alias of an anchored node, whose data SafeConstructor shares
+    as one object. A text may hold `&` with no anchor at all (`a && b` in a script): such a
+    document keeps the fast path."""
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            return True
+        seen.add(id(node))
+        if type(node) is MappingNode:
+            stack.extend(part for pair in node.value for part in pair)
+        elif type(node) is SequenceNode:
+            stack.extend(node.value)
+    return False
+
+
 def load_all(text: str, *, scalars: list[Scalars] | None = None) -> Iterator[object]:
     """`yaml.load_all(text, Loader=CSafeLoader)`, building plain data without SafeConstructor.
 
     Lazy like PyYAML's, so a syntax error in a later document is raised as late as before.
     `scalars`, if given, receives each document's traced string values before its data.
     """
-    shared = "&" in text
+    anchors = "&" in text
     for node in yaml.compose_all(text, Loader=MemoLoader):
+        shared = anchors and _aliased(node)
         if scalars is None:
             yield _document(node, shared=shared)
         else:

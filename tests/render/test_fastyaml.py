@@ -273,6 +273,10 @@ def test_the_form_caches_stay_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
 
 LOADS = {
     "anchors-and-aliases": "a: &x {k: [1]}\nb: *x\n",
+    "aliased-list-in-a-list": "- &l [1, 2]\n- x: *l\n",
+    "aliased-string": "a: &s hello\nb: *s\n",
+    "anchor-never-used": "a: &x {k: 1}\nb: 2\n",
+    "ampersands-in-text": "run: a && b\nargs: [x, 'y&z', \"&w\"]\nblock: |\n  c && d\n",
     "merge-key": "base: &b {x: 1, y: 1}\nd:\n  <<: *b\n  y: 2\n",
     "yaml11-ints": "a: 0x1f\nb: 0o17\nc: 017\nd: 1_000\ne: +5\nf: -5\ng: 1:30\nh: 0\ni: 0b101\n",
     "bools": "a: yes\nb: No\nc: ON\nd: off\ne: True\nf: FALSE\ng: y\n",
@@ -297,6 +301,22 @@ def test_aliased_nodes_stay_one_shared_object() -> None:
     (document,) = fastload.load_all("a: &x {k: [1]}\nb: *x\n")
     assert isinstance(document, dict)
     assert document["a"] is document["b"]
+
+
+def test_a_text_with_ampersands_but_no_alias_keeps_the_fast_path(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`&&` in a shell script is no anchor: only a collection reached twice needs PyYAML's
+    constructor (the openvpn-server script took it for every cluster)."""
+
+    def refuse(*args: object) -> object:
+        raise AssertionError("SafeConstructor used")
+
+    monkeypatch.setattr(fastload.SafeConstructor, "construct_document", refuse)
+    (document,) = fastload.load_all("run: a && b\nblock: |\n  c && d\n")
+    assert document == {"run": "a && b", "block": "c && d\n"}
+    with pytest.raises(AssertionError, match="SafeConstructor used"):
+        list(fastload.load_all("a: &x [1]\nb: *x\n"))
 
 
 ERRORS = {
