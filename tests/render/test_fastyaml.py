@@ -11,6 +11,7 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from yaml.constructor import SafeConstructor
 
 from generator.output import update
 from generator.render import fastdump
@@ -312,7 +313,7 @@ def test_a_text_with_ampersands_but_no_alias_keeps_the_fast_path(
     def refuse(*args: object) -> object:
         raise AssertionError("SafeConstructor used")
 
-    monkeypatch.setattr(fastload.SafeConstructor, "construct_document", refuse)
+    monkeypatch.setattr(SafeConstructor, "construct_document", refuse)
     (document,) = fastload.load_all("run: a && b\nblock: |\n  c && d\n")
     assert document == {"run": "a && b", "block": "c && d\n"}
     with pytest.raises(AssertionError, match="SafeConstructor used"):
