@@ -7,11 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from bench.bench_diff import change_clusters
+from bench.bench_diff import break_cluster, change_clusters
 from bench.fleet import make_fleet
 from generator.gitops import compare, report
 from generator.output import contents
 from generator.render.engine import Renderer
+from generator.source import repository
+from generator.source.repository import SourceTree
 from generator.spec.check import CheckedFleet, SourceOptions
 from tests.conftest import Repo, git
 
@@ -215,3 +217,34 @@ def test_a_failing_base_diff_is_the_same_as_the_full_diff(
     diff = compare.diff_refs(SourceOptions(repo=repo.path, ref="HEAD"), base="base")
     assert {d.code for d in diff.base_failures} == codes
     assert all(d.severity == "error" for d in diff.base_failures)
+
+
+def test_a_failing_base_is_read_once_and_only_the_changed_clusters_are_rendered(
+    tmp_path: Path, rendered_names: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = make_fleet(tmp_path / "fleet", 60)
+    (repo / "clusters" / "c00001.yaml").write_text(break_cluster(repo, "c00001"))
+    git(repo, "tag", "base")
+    change_clusters(repo, 60, 6)
+    reads: list[str] = []
+    read = repository._read_committed
+
+    def counted(path: Path, ref: str) -> SourceTree:
+        reads.append(ref)
+        return read(path, ref)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(repository, "_read_committed", counted)
+        patch.setattr(contents, "rendered_files", None)  # the whole-tree check of before
+        fast = compare.diff_refs(SourceOptions(repo=repo, ref="HEAD"), base="base")
+    assert sorted(reads) == ["HEAD", "base"]
+    changed = [f"c{i:05d}" for i in range(0, 60, 10)]
+    assert sorted(set(rendered_names)) == sorted([*changed, "c00001"])
+    assert [(d.cluster, d.code) for d in fast.base_failures] == [
+        ("c00001", "cni.version.unsupported")
+    ]
+    assert [(c.name, c.status) for c in fast.clusters if c.name == "c00001"] == [
+        ("c00001", "added")
+    ]
+    rendered_names.clear()
+    _assert_same(repo)
