@@ -15,7 +15,8 @@ from generator.render.engine import Renderer
 from generator.source import repository
 from generator.source.repository import SourceTree
 from generator.spec.check import CheckedFleet, SourceOptions
-from tests.conftest import Repo, git
+from tests.conftest import CONFIG as TEST_CONFIG
+from tests.conftest import Repo, cluster_yaml, git
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 CONFIG = (FIXTURES / "kubermatic.yaml").read_text()
@@ -248,3 +249,29 @@ def test_a_failing_base_is_read_once_and_only_the_changed_clusters_are_rendered(
     ]
     rendered_names.clear()
     _assert_same(repo)
+
+
+def test_a_failing_base_keeps_the_rollout_waves_of_all_its_passing_clusters(
+    make_repo: Callable[..., Repo],
+) -> None:
+    """The one place the fast path differs from diff_refs_in_full, which builds argocd/ once
+    per passing cluster and keeps the last one's ApplicationSets (with that cluster's wave
+    only), so it reports a change to argocd/ that no render makes."""
+    config = TEST_CONFIG.replace(
+        "  annotations:\n",
+        '  annotations:\n    kkpgen/argocd-repo-url: "https://g.example/f.git"\n',
+    )
+    repo = make_repo(
+        base={
+            "clusters/a.yaml": cluster_yaml("a", labels="kkpgen/rollout-wave: '1'\n"),
+            "clusters/b.yaml": cluster_yaml("b", labels="kkpgen/rollout-wave: '2'\n"),
+            "clusters/c.yaml": cluster_yaml("c", extra="clusterNetwork: {proxyMode: ebpf}\n"),
+        },
+        head={"clusters/c.yaml": cluster_yaml("c")},
+        config=config,
+    )
+    opts = SourceOptions(repo=repo.path, ref="HEAD")
+    fast = compare.diff_refs(opts, base="base")
+    assert [(c.name, c.status) for c in fast.clusters] == [("c", "added")]
+    full = compare.diff_refs_in_full(opts, base="base")
+    assert [c.name for c in full.clusters] == ["argocd", "c"]
