@@ -287,20 +287,25 @@ def _resolve_all(
         yield loaded, resolved, previous
 
 
+_ClusterFindings = tuple[ResolvedCluster, tuple[Diagnostic, ...]]
+
+
 @dataclass(frozen=True, slots=True)
 class _Findings:
     """What the check stage found about the whole fleet, and about each cluster it checked."""
 
     fleet: Fleet
     release: KKPRelease
-    shared: list[Diagnostic]  # kubermatic.yaml, the base ref, deleted clusters
-    clusters: list[tuple[ResolvedCluster, list[Diagnostic]]]  # in the fleet's order
+    shared: tuple[Diagnostic, ...]  # kubermatic.yaml, the base ref, deleted clusters
+    clusters: tuple[_ClusterFindings, ...]  # in the fleet's order
 
     def everything(self) -> list[Diagnostic]:
-        return self.shared + [d for _, found in self.clusters for d in found]
+        return [*self.shared, *(d for _, found in self.clusters for d in found)]
 
-    def checked(self, clusters: Sequence[tuple[ResolvedCluster, list[Diagnostic]]]) -> CheckedFleet:
-        found = sorted(self.shared + [d for _, ds in clusters for d in ds], key=Diagnostic.sort_key)
+    def checked(self, clusters: Sequence[_ClusterFindings]) -> CheckedFleet:
+        found = sorted(
+            [*self.shared, *(d for _, f in clusters for d in f)], key=Diagnostic.sort_key
+        )
         return CheckedFleet(self.fleet, self.release, tuple(c for c, _ in clusters), tuple(found))
 
 
@@ -340,30 +345,26 @@ def _check(opts: SourceOptions, *, only: Sequence[str], tree: SourceTree | None)
     if base is not None and not only:
         shared += _removed_clusters(base, fleet, opts.decommission)
     charts = load_charts()
-    clusters = [
+    clusters = tuple(
         (resolved, _cluster_findings(Subject(loaded, resolved), previous, ctx=ctx, charts=charts))
         for loaded, resolved, previous in _resolve_all(
             fleet, base=base, release=release, catalog=catalog
         )
         if not only or loaded.name in only
-    ]
+    )
     raise_unknown(only, fleet)
-    return _Findings(fleet, release, shared, clusters)
+    return _Findings(fleet, release, tuple(shared), clusters)
 
 
 def _cluster_findings(
-    subject: Subject,
-    previous: LoadedCluster | None,
-    *,
-    ctx: RuleContext,
-    charts: Mapping[str, Chart],
-) -> list[Diagnostic]:
+    subject: Subject, base: LoadedCluster | None, *, ctx: RuleContext, charts: Mapping[str, Chart]
+) -> tuple[Diagnostic, ...]:
     """One cluster's rules, its transitions from the base, and its Addon variables."""
     loaded, resolved = subject.loaded, subject.resolved
     violations = list(rules.check(subject, ctx))
-    if previous is not None:
+    if base is not None:
         before = defaults.resolve_cluster(
-            previous,
+            base,
             catalog=ctx.catalog,
             release=ctx.release,
             is_new=False,
@@ -372,12 +373,12 @@ def _cluster_findings(
         violations += transitions.check(
             before,
             resolved,
-            specs=(previous.cluster.spec, loaded.cluster.spec),
+            specs=(base.cluster.spec, loaded.cluster.spec),
             catalog=ctx.catalog,
             release=ctx.release,
         )
     found = [locate_violation(v, loaded) for v in violations]
-    return found + check_addon_variables(loaded, charts)
+    return (*found, *check_addon_variables(loaded, charts))
 
 
 def raise_unknown(only: Sequence[str], fleet: Fleet) -> None:
