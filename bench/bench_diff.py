@@ -29,7 +29,8 @@ both in one run on a busier machine: new path 106 s, 230 MB PSS; whole-tree path
      500 clusters,  15 changed:  1.7 s, tree peak PSS   82 MB
     1000 clusters,  30 changed:  3.3 s, tree peak PSS   58 MB
    10000 clusters, 300 changed: 54.5 s, tree peak PSS  235 MB, RSS 242 MB
-The reports had the same size before and after at 500 and 1000 clusters.
+The reports had the same size before and after; `--full --failing-base 500 15` ran both
+paths on this branch: whole-tree 308 s, 2154 MB PSS; reports identical: True.
 """
 
 from __future__ import annotations
