@@ -1,9 +1,12 @@
 """Benchmark: `kkpgen diff` between two commits of a synthetic fleet, time and tree peak memory.
 
-Usage: python bench/bench_diff.py [--full] [COUNT [CHANGED]]   (default: 10000 clusters, 300)
+Usage: python bench/bench_diff.py [--full] [--failing-base] [COUNT [CHANGED]]
+(default: 10000 clusters, 300 changed)
 Makes a fleet (bench/fleet.py), commits a change to CHANGED evenly spaced cluster files (their
 kube-proxy mode), then runs `kkpgen diff --base HEAD~1 --ref HEAD --format markdown` and prints
 the wall time and the peak of the whole process tree (summed PSS and RSS, bench/treemem.py).
+With --failing-base, cluster c00001 fails the rules in the base (a CNI version KKP does not
+offer) and the head fixes it: the base is checked cluster by cluster.
 With --full it also runs the whole-tree path (compare.diff_refs_in_full, what `diff` did
 before it rendered only the changed clusters), prints its figures and checks that both
 reports are the same bytes. The budget is 300 MB at 10,000 clusters, 300 changed (issue 15).
@@ -16,6 +19,18 @@ Both printed a 59,778-byte Markdown report. Wall times swing with the machine's 
 second run of the new path took 46 s, 241 MB); memory does not. `--full` at the same size,
 both in one run on a busier machine: new path 106 s, 230 MB PSS; whole-tree path 478 s,
 2122 MB PSS; reports identical: True.
+
+--failing-base (c00001 fails in the base; 3% of the clusters changed), same machine:
+  before (kkpgen 2b07841, the base checked whole once per cluster):
+     500 clusters,  15 changed:  278 s, tree peak PSS 2160 MB
+    1000 clusters,  30 changed: 2026 s, tree peak PSS 8320 MB
+  (2000 not run: both grow with the square, so about 2 h and 33 GB, more than the machine has)
+  after (the base checked once, check_fleet_partially):
+     500 clusters,  15 changed:  1.7 s, tree peak PSS   82 MB
+    1000 clusters,  30 changed:  3.3 s, tree peak PSS   58 MB
+   10000 clusters, 300 changed: 54.5 s, tree peak PSS  235 MB, RSS 242 MB
+The reports had the same size before and after; `--full --failing-base 500 15` ran both
+paths on this branch: whole-tree 308 s, 2154 MB PSS; reports identical: True.
 """
 
 from __future__ import annotations
@@ -32,6 +47,7 @@ from bench.fleet import make_fleet
 from bench.treemem import sample_tree
 
 KKPGEN = Path(sys.executable).parent / "kkpgen"
+_AUTHOR = ["-c", "user.name=b", "-c", "user.email=b@example.com"]
 _FLIP = {"ipvs": "iptables", "iptables": "ipvs", "ebpf": "iptables"}
 # the whole-tree path, as `kkpgen diff --format markdown` printed it before
 _FULL = """\
@@ -51,11 +67,19 @@ def change_clusters(repo: Path, count: int, changed: int) -> None:
         path = repo / "clusters" / f"c{index:05d}.yaml"
         text = path.read_text()
         path.write_text(re.sub(r"proxyMode: (\w+)", lambda m: f"proxyMode: {_FLIP[m[1]]}", text))
-    for args in (
-        ["add", "-A"],
-        ["-c", "user.name=b", "-c", "user.email=b@example.com", "commit", "-qm", "change"],
-    ):
+    for args in (["add", "-A"], [*_AUTHOR, "commit", "-qm", "change"]):
         subprocess.run(["git", "-C", str(repo), *args], check=True)
+
+
+def break_cluster(repo: Path, name: str) -> str:
+    """Commit cluster `name` with a CNI version KKP does not offer, so that commit fails the
+    rules for this one cluster (cni.version.unsupported); returns the text it had."""
+    path = repo / "clusters" / f"{name}.yaml"
+    text = path.read_text()
+    path.write_text(re.sub(r"version: v[\d.]+", "version: v9.99", text, count=1))
+    for args in (["add", "-A"], [*_AUTHOR, "commit", "-qm", f"break {name}"]):
+        subprocess.run(["git", "-C", str(repo), *args], check=True)
+    return text
 
 
 def measure(command: list[str], report: Path) -> tuple[float, float, float]:
@@ -70,11 +94,13 @@ def measure(command: list[str], report: Path) -> tuple[float, float, float]:
     return seconds, pss, rss
 
 
-def main(count: int, changed: int, *, full: bool) -> None:
+def main(count: int, changed: int, *, full: bool, failing_base: bool) -> None:
     root = Path(__file__).resolve().parent.parent.parent
     with tempfile.TemporaryDirectory(prefix="kkpgen-bench-", dir=root) as tmp:
         work = Path(tmp)
         repo = make_fleet(work / "fleet", count)
+        if failing_base:  # c00001 fails in the base, and the head fixes it
+            (repo / "clusters" / "c00001.yaml").write_text(break_cluster(repo, "c00001"))
         change_clusters(repo, count, changed)
         args = ["diff", "--repo", str(repo), "--base", "HEAD~1", "--ref", "HEAD"]
         runs = [("diff", [str(KKPGEN), *args, "--format", "markdown"])]
@@ -97,4 +123,4 @@ if __name__ == "__main__":
     flags = [a for a in sys.argv[1:] if a.startswith("--")]
     numbers = [int(a) for a in sys.argv[1:] if not a.startswith("--")]
     count, changed = (numbers + [10_000, 300][len(numbers) :])[:2]
-    main(count, changed, full="--full" in flags)
+    main(count, changed, full="--full" in flags, failing_base="--failing-base" in flags)

@@ -8,7 +8,7 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
-from generator.diagnostics import ExitCode, KkpgenError
+from generator.diagnostics import Diagnostic, ExitCode, KkpgenError
 from generator.gitops.changes import (
     FleetDiff,
     ObjectChange,
@@ -22,7 +22,7 @@ from generator.render.applications import ARGOCD_DIR
 from generator.render.engine import Renderer, build_environment
 from generator.source.fleet import load_fleet
 from generator.source.repository import SourceTree, read_tree
-from generator.spec.check import CheckedFleet, SourceOptions, check_fleet
+from generator.spec.check import CheckedFleet, SourceOptions, check_fleet, check_fleet_partially
 
 WORK_TREE = "work tree"
 NO_CLUSTERS = "source.no-clusters"  # source.fleet.require_clusters
@@ -54,11 +54,7 @@ def _base_side(opts: SourceOptions, ref: str) -> RenderedSide:
     except KkpgenError as error:
         if error.exit_code != ExitCode.INVALID_INPUT:
             raise  # git or environment trouble is not a property of the base
-        # A base without clusters (the pull request that adds the first one) is just empty.
-        # Only errors fail the base; its warnings (e.g. cni.unspecified) name no failure.
-        failures = tuple(
-            d for d in error.diagnostics if d.code != NO_CLUSTERS and d.severity == "error"
-        )
+        failures = _failures(error.diagnostics)
     parts = []
     for name in _cluster_names(opts):
         with contextlib.suppress(KkpgenError):
@@ -67,8 +63,9 @@ def _base_side(opts: SourceOptions, ref: str) -> RenderedSide:
 
 
 def diff_refs_in_full(opts: SourceOptions, *, base: str) -> FleetDiff:
-    """Both whole trees rendered and held in memory: the reference the fast path must match,
-    and the way when the base fails the rules."""
+    """Both whole trees rendered and held in memory, a failing base one `check` per cluster:
+    the reference diff_refs must match (tests, bench/bench_diff.py --full); `diff` never
+    runs it (at 10,000 clusters it holds GBs and its time grows with the square)."""
     head = _side(opts.ref or WORK_TREE, [contents.rendered_files(replace(opts, base=None))])
     base_side = _base_side(replace(opts, ref=base, base=None), base)
     return diff_fleets(base_side, head, opts.decommission)
@@ -80,27 +77,61 @@ def diff_refs(opts: SourceOptions, *, base: str) -> FleetDiff:
     Both fleets are checked whole (the head must pass; every cluster's disruptions count),
     but only the clusters whose inputs differ are rendered, one at a time: an unchanged
     cluster renders the same bytes on both sides (the incremental render relies on that too).
+    A base that fails the rules counts with the clusters that pass there; the others are
+    absent from it, as in diff_refs_in_full.
     """
     head = _checked(replace(opts, base=None))
-    try:
-        previous = _checked(replace(opts, ref=base, base=None))
-    except KkpgenError as error:
-        if error.exit_code != ExitCode.INVALID_INPUT:
-            raise
-        return diff_refs_in_full(opts, base=base)  # a failing base is rendered cluster by cluster
-    by_group = _diff_clusters(previous[0], head[0], changed_clusters(previous, head))
-    sides = [
-        RenderedSide(ref, {}, {c.name: c for c in checked.resolved}, checked.release)
-        for ref, (checked, _) in ((base, previous), (opts.ref or WORK_TREE, head))
-    ]
-    return assemble_diff(by_group, sides[0], sides[1], opts.decommission)
+    previous, failures = _checked_base(replace(opts, ref=base, base=None))
+    changed = (
+        changed_clusters(previous, head)
+        if previous is not None
+        else frozenset(c.name for c in head[0].resolved)
+    )
+    by_group = _diff_clusters(previous[0] if previous else None, head[0], changed)
+    base_side = _listed(base, previous[0]) if previous is not None else RenderedSide(base, {}, {})
+    return assemble_diff(
+        by_group,
+        replace(base_side, failures=failures),
+        _listed(opts.ref or WORK_TREE, head[0]),
+        opts.decommission,
+    )
 
 
-def _checked(opts: SourceOptions) -> tuple[CheckedFleet, dict[str, str]]:
+def _listed(ref: str, checked: CheckedFleet) -> RenderedSide:
+    """A side for assemble_diff: its clusters and release (the files were diffed already)."""
+    return RenderedSide(ref, {}, {c.name: c for c in checked.resolved}, checked.release)
+
+
+Checked = tuple[CheckedFleet, dict[str, str]]  # a checked fleet and its clusters' source digests
+
+
+def _checked(opts: SourceOptions) -> Checked:
     """The checked fleet at opts.ref and its clusters' source digests (the tree is dropped)."""
     tree = read_tree(opts.repo, opts.ref)
     checked = check_fleet(opts, tree=tree)
     return checked, _source_digests(checked, tree)
+
+
+def _checked_base(opts: SourceOptions) -> tuple[Checked | None, tuple[Diagnostic, ...]]:
+    """The base's clusters that pass the rules, and the errors of those that fail, from one
+    read of its tree. None: nothing of the base passes, so it renders nothing (not even
+    argocd/), as when kubermatic.yaml or a spec file fails or the base has no cluster."""
+    try:
+        tree = read_tree(opts.repo, opts.ref)
+        checked, failures = check_fleet_partially(opts, tree=tree)
+    except KkpgenError as error:
+        if error.exit_code != ExitCode.INVALID_INPUT:
+            raise  # git or environment trouble is not a property of the base
+        return None, _failures(error.diagnostics)
+    if not checked.resolved:
+        return None, failures
+    return (checked, _source_digests(checked, tree)), failures
+
+
+def _failures(diagnostics: Iterable[Diagnostic]) -> tuple[Diagnostic, ...]:
+    """What fails a base: a base without clusters (the pull request that adds the first one)
+    is just empty, and its warnings (e.g. cni.unspecified) name no failure."""
+    return tuple(d for d in diagnostics if d.code != NO_CLUSTERS and d.severity == "error")
 
 
 def _source_digests(checked: CheckedFleet, tree: SourceTree) -> dict[str, str]:
@@ -115,9 +146,7 @@ def _source_digests(checked: CheckedFleet, tree: SourceTree) -> dict[str, str]:
     return out
 
 
-def changed_clusters(
-    base: tuple[CheckedFleet, Mapping[str, str]], head: tuple[CheckedFleet, Mapping[str, str]]
-) -> frozenset[str]:
+def changed_clusters(base: Checked, head: Checked) -> frozenset[str]:
     """The clusters to render: on one side only, or with different source bytes or different
     render inputs (the incremental record's digests: resolved cluster, Addon variables, and,
     shared by all, the Argo CD settings and who is being decommissioned)."""
@@ -135,16 +164,17 @@ def changed_clusters(
 
 
 def _diff_clusters(
-    base: CheckedFleet, head: CheckedFleet, changed: Iterable[str]
+    base: CheckedFleet | None, head: CheckedFleet, changed: Iterable[str]
 ) -> dict[str, list[ObjectChange]]:
-    """Object changes of the changed clusters, rendered one at a time, and of argocd/.
+    """Object changes of the changed clusters, rendered one at a time, and of argocd/
+    (base None: a base that renders nothing).
 
     In `applications` mode argocd/ holds an Application per cluster and destination that
     has files; an unchanged cluster's Applications are the same on both sides, so both
     sides leave them out and only the changed clusters' ones are compared."""
     renderer = Renderer(build_environment())
     present: tuple[set[tuple[str, str]], set[tuple[str, str]]] = (set(), set())
-    names = ({c.name for c in base.resolved}, {c.name for c in head.resolved})
+    names = ({c.name for c in base.resolved} if base else set(), {c.name for c in head.resolved})
     by_group: dict[str, list[ObjectChange]] = {}
     for name in sorted(changed):
         sides = []
@@ -164,8 +194,10 @@ def _diff_clusters(
     return by_group
 
 
-def _files(checked: CheckedFleet, name: str, renderer: Renderer) -> Iterable[tuple[str, bytes]]:
-    return contents.cluster_files(checked, names=(name,), renderer=renderer)
+def _files(
+    checked: CheckedFleet | None, name: str, renderer: Renderer
+) -> Iterable[tuple[str, bytes]]:
+    return contents.cluster_files(checked, names=(name,), renderer=renderer) if checked else ()
 
 
 def _destination(path: str) -> tuple[str, str]:
@@ -174,5 +206,7 @@ def _destination(path: str) -> tuple[str, str]:
     return cluster, rest.partition("/")[0]
 
 
-def _argocd(checked: CheckedFleet, written: set[tuple[str, str]]) -> Mapping[str, bytes]:
+def _argocd(checked: CheckedFleet | None, written: set[tuple[str, str]]) -> Mapping[str, bytes]:
+    if checked is None:
+        return {}
     return dict(contents.argocd_files(checked, present=lambda c, d: (c, d) in written))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -20,7 +20,7 @@ from generator.source.fleet import (
 from generator.source.repository import SourceTree, read_tree
 from generator.spec import access, defaults, rules, transitions
 from generator.spec.catalog import KKP_VERSION_FORM, Catalog, KKPRelease, kkp_minor, load_catalog
-from generator.spec.charts import load_charts
+from generator.spec.charts import Chart, load_charts
 from generator.spec.models.kubermatic import (
     APISERVER_URL_ANNOTATION,
     ARGOCD_MODE_ANNOTATION,
@@ -287,59 +287,98 @@ def _resolve_all(
         yield loaded, resolved, previous
 
 
+_ClusterFindings = tuple[ResolvedCluster, tuple[Diagnostic, ...]]
+
+
+@dataclass(frozen=True, slots=True)
+class _Findings:
+    """What the check stage found about the whole fleet, and about each cluster it checked."""
+
+    fleet: Fleet
+    release: KKPRelease
+    shared: tuple[Diagnostic, ...]  # kubermatic.yaml, the base ref, deleted clusters
+    clusters: tuple[_ClusterFindings, ...]  # in the fleet's order
+
+    def everything(self) -> list[Diagnostic]:
+        return [*self.shared, *(d for _, found in self.clusters for d in found)]
+
+    def checked(self, clusters: Sequence[_ClusterFindings]) -> CheckedFleet:
+        found = sorted(
+            [*self.shared, *(d for _, f in clusters for d in f)], key=Diagnostic.sort_key
+        )
+        return CheckedFleet(self.fleet, self.release, tuple(c for c, _ in clusters), tuple(found))
+
+
 def check_fleet(
     opts: SourceOptions, *, only: Sequence[str] = (), tree: SourceTree | None = None
 ) -> CheckedFleet:
     """Load and check every cluster (or those named); raise KkpgenError with all errors found.
+    `tree`: the spec files, when the caller has read them already (default: read opts.ref)."""
+    findings = _check(opts, only=only, tree=tree)
+    if errors_of(findings.everything()):
+        raise KkpgenError(findings.everything())
+    return findings.checked(findings.clusters)
 
-    `tree`: the spec files, when the caller has read them already (default: read opts.ref).
-    """
+
+def check_fleet_partially(
+    opts: SourceOptions, *, tree: SourceTree | None = None
+) -> tuple[CheckedFleet, tuple[Diagnostic, ...]]:
+    """The clusters that pass, and the errors of those that fail (for a base ref, whose
+    failing clusters the head may be fixing). What fails the whole fleet raises as in
+    check_fleet: a spec file that does not load, kubermatic.yaml, the KKP version, no cluster."""
+    findings = _check(opts, only=(), tree=tree)
+    if errors_of(findings.shared):
+        raise KkpgenError(findings.everything())
+    passing = [(cluster, found) for cluster, found in findings.clusters if not errors_of(found)]
+    failures = errors_of(d for _, found in findings.clusters for d in found)
+    return findings.checked(passing), tuple(sorted(failures, key=Diagnostic.sort_key))
+
+
+def _check(opts: SourceOptions, *, only: Sequence[str], tree: SourceTree | None) -> _Findings:
     catalog = load_catalog()
     fleet = load_fleet(tree if tree is not None else read_tree(opts.repo, opts.ref))
     require_clusters(fleet)
     release = _release(fleet, opts, catalog)
     base, base_problems = _load_base(opts)
     ctx = RuleContext(catalog, release, fleet.config)
-    found: list[Diagnostic] = _config_problems(fleet) + base_problems
+    shared: list[Diagnostic] = _config_problems(fleet) + base_problems
     if base is not None and not only:
-        found += _removed_clusters(base, fleet, opts.decommission)
-    resolved_all: list[ResolvedCluster] = []
-    for loaded, resolved, previous in _resolve_all(
-        fleet, base=base, release=release, catalog=catalog
-    ):
-        if only and loaded.name not in only:
-            continue
-        violations = list(rules.check(Subject(loaded, resolved), ctx))
-        if previous is not None:
-            before = defaults.resolve_cluster(
-                previous,
-                catalog=catalog,
-                release=release,
-                is_new=False,
-                platform=defaults.PlatformSettings.of(fleet.config),
-            )
-            violations += transitions.check(
-                before,
-                resolved,
-                specs=(previous.cluster.spec, loaded.cluster.spec),
-                catalog=catalog,
-                release=release,
-            )
-        found.extend(locate_violation(v, loaded) for v in violations)
-        resolved_all.append(resolved)
-    raise_unknown(only, fleet)
+        shared += _removed_clusters(base, fleet, opts.decommission)
     charts = load_charts()
-    found += [
-        d
-        for loaded in fleet.clusters
+    clusters = tuple(
+        (resolved, _cluster_findings(Subject(loaded, resolved), previous, ctx=ctx, charts=charts))
+        for loaded, resolved, previous in _resolve_all(
+            fleet, base=base, release=release, catalog=catalog
+        )
         if not only or loaded.name in only
-        for d in check_addon_variables(loaded, charts)
-    ]
-    if errors_of(found):
-        raise KkpgenError(found)
-    return CheckedFleet(
-        fleet, release, tuple(resolved_all), tuple(sorted(found, key=Diagnostic.sort_key))
     )
+    raise_unknown(only, fleet)
+    return _Findings(fleet, release, tuple(shared), clusters)
+
+
+def _cluster_findings(
+    subject: Subject, base: LoadedCluster | None, *, ctx: RuleContext, charts: Mapping[str, Chart]
+) -> tuple[Diagnostic, ...]:
+    """One cluster's rules, its transitions from the base, and its Addon variables."""
+    loaded, resolved = subject.loaded, subject.resolved
+    violations = list(rules.check(subject, ctx))
+    if base is not None:
+        before = defaults.resolve_cluster(
+            base,
+            catalog=ctx.catalog,
+            release=ctx.release,
+            is_new=False,
+            platform=defaults.PlatformSettings.of(ctx.config),
+        )
+        violations += transitions.check(
+            before,
+            resolved,
+            specs=(base.cluster.spec, loaded.cluster.spec),
+            catalog=ctx.catalog,
+            release=ctx.release,
+        )
+    found = [locate_violation(v, loaded) for v in violations]
+    return (*found, *check_addon_variables(loaded, charts))
 
 
 def raise_unknown(only: Sequence[str], fleet: Fleet) -> None:

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import pytest
 
-from bench.bench_diff import change_clusters
+from bench.bench_diff import break_cluster, change_clusters
 from bench.fleet import make_fleet
 from generator.gitops import compare, report
 from generator.output import contents
 from generator.render.engine import Renderer
+from generator.source import repository
+from generator.source.repository import SourceTree
 from generator.spec.check import CheckedFleet, SourceOptions
-from tests.conftest import Repo, git
+from tests.conftest import CONFIG as TEST_CONFIG
+from tests.conftest import Repo, cluster_yaml, git
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 CONFIG = (FIXTURES / "kubermatic.yaml").read_text()
@@ -126,3 +129,149 @@ def test_a_changed_kubermatic_yaml_renders_every_cluster(
     compare.diff_refs(SourceOptions(repo=repo, ref="HEAD"), base="base")
     assert sorted(set(rendered_names)) == [f"c{i:05d}" for i in range(12)]
     _assert_same(repo)
+
+
+def _with_mode(config: str, mode: str) -> str:
+    return config.replace("  annotations:\n", f'  annotations:\n    kkpgen/argocd-mode: "{mode}"\n')
+
+
+def _spec(path: str, old: str, new: str) -> str:
+    return _edit(path, old, new)[path] or ""
+
+
+RENAMED = (
+    SPECS["clusters/prod-canal.yaml"]
+    .replace("name: prod-canal", "name: prod-canal-2")
+    .replace("prod-canal.europe", "prod-canal-2.europe")
+    .replace('"30517"', '"30518"')
+)
+BAD_CNI = _spec("clusters/prod-canal.yaml", "version: v3.22", "version: v3.99")
+PROXY_CHANGE = _edit("clusters/lab-kubevirt.yaml", "proxyMode: iptables", "proxyMode: ipvs")
+FIXED = {"clusters/prod-canal.yaml": SPECS["clusters/prod-canal.yaml"], **PROXY_CHANGE}
+# name: (what the base has instead of the example fleet, the head's change from there,
+# the codes of the base's failures)
+FAILING_BASES: dict[str, tuple[Mapping[str, str | None], Mapping[str, str | None], set[str]]] = {
+    "one-cluster-invalid-fixed-in-head": (
+        {"clusters/prod-canal.yaml": BAD_CNI},
+        FIXED,
+        {"cni.version.unsupported"},
+    ),
+    "failing-cluster-removed-in-head": (
+        {"clusters/prod-canal.yaml": BAD_CNI},
+        {"clusters/prod-canal.yaml": None},
+        {"cni.version.unsupported"},
+    ),
+    "failing-cluster-renamed-in-head": (
+        {"clusters/prod-canal.yaml": BAD_CNI},
+        {"clusters/prod-canal.yaml": None, "clusters/prod-canal-2.yaml": RENAMED},
+        {"cni.version.unsupported"},
+    ),
+    "all-clusters-invalid": (
+        {
+            path: text.replace('  version: "1.2', '  version: "1.99.1"\n  # was "1.2')
+            for path, text in SPECS.items()
+        },
+        SPECS,
+        {"cluster.version.unsupported"},
+    ),
+    "kubermatic-yaml-annotation-unknown": (
+        {"kubermatic.yaml": _spec("kubermatic.yaml", "kkpgen/argocd-path", "kkpgen/argocd-pat")},
+        {"kubermatic.yaml": CONFIG, **PROXY_CHANGE},
+        {"config.annotation.unknown"},
+    ),
+    "kubermatic-yaml-kkp-version-unsupported": (
+        {"kubermatic.yaml": _spec("kubermatic.yaml", '"v2.20.9"', '"v9.9.9"')},
+        {"kubermatic.yaml": CONFIG},
+        {"kkp.version.unsupported"},
+    ),
+    "kubermatic-yaml-unknown-field": (
+        {"kubermatic.yaml": _spec("kubermatic.yaml", "  featureGates:", "  featureGate:")},
+        {"kubermatic.yaml": CONFIG},
+        {"schema.extra-forbidden"},
+    ),
+    "spec-file-unparsable": (
+        {"clusters/broken.yaml": "kind: Cluster\nmetadata: [\n"},
+        {"clusters/broken.yaml": None, **PROXY_CHANGE},
+        {"yaml.syntax"},
+    ),
+    "no-clusters": (dict.fromkeys(SPECS), SPECS, set()),
+}
+
+
+@pytest.mark.parametrize("mode", ["applicationset", "applications"])
+@pytest.mark.parametrize("case", sorted(FAILING_BASES))
+def test_a_failing_base_diff_is_the_same_as_the_full_diff(
+    case: str, mode: str, make_repo: Callable[..., Repo]
+) -> None:
+    base, head, codes = FAILING_BASES[case]
+    files = {**SPECS, **base}
+    if "kubermatic.yaml" in files:
+        files["kubermatic.yaml"] = _with_mode(files["kubermatic.yaml"] or "", mode)
+    if "kubermatic.yaml" in head:
+        head = {**head, "kubermatic.yaml": _with_mode(head["kubermatic.yaml"] or "", mode)}
+    repo = make_repo(
+        base={p: t for p, t in files.items() if t is not None},
+        head=head,
+        config=_with_mode(CONFIG, mode),
+    )
+    _assert_same(repo.path, mode)
+    diff = compare.diff_refs(SourceOptions(repo=repo.path, ref="HEAD"), base="base")
+    assert {d.code for d in diff.base_failures} == codes
+    assert all(d.severity == "error" for d in diff.base_failures)
+
+
+def test_a_failing_base_is_read_once_and_only_the_changed_clusters_are_rendered(
+    tmp_path: Path, rendered_names: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = make_fleet(tmp_path / "fleet", 60)
+    (repo / "clusters" / "c00001.yaml").write_text(break_cluster(repo, "c00001"))
+    git(repo, "tag", "base")
+    change_clusters(repo, 60, 6)
+    reads: list[str] = []
+    read = repository._read_committed
+
+    def counted(path: Path, ref: str) -> SourceTree:
+        reads.append(ref)
+        return read(path, ref)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(repository, "_read_committed", counted)
+        patch.setattr(contents, "rendered_files", None)  # the whole-tree check of before
+        fast = compare.diff_refs(SourceOptions(repo=repo, ref="HEAD"), base="base")
+    assert sorted(reads) == ["HEAD", "base"]
+    changed = [f"c{i:05d}" for i in range(0, 60, 10)]
+    assert sorted(set(rendered_names)) == sorted([*changed, "c00001"])
+    assert [(d.cluster, d.code) for d in fast.base_failures] == [
+        ("c00001", "cni.version.unsupported")
+    ]
+    assert [(c.name, c.status) for c in fast.clusters if c.name == "c00001"] == [
+        ("c00001", "added")
+    ]
+    rendered_names.clear()
+    _assert_same(repo)
+
+
+def test_a_failing_base_keeps_the_rollout_waves_of_all_its_passing_clusters(
+    make_repo: Callable[..., Repo],
+) -> None:
+    """The one place the fast path differs from diff_refs_in_full, which builds argocd/ once
+    per passing cluster and keeps the last one's ApplicationSets (with that cluster's wave
+    only), so it reports a change to argocd/ that no render makes."""
+    config = TEST_CONFIG.replace(
+        "  annotations:\n",
+        '  annotations:\n    kkpgen/argocd-repo-url: "https://g.example/f.git"\n',
+    )
+    repo = make_repo(
+        base={
+            "clusters/a.yaml": cluster_yaml("a", labels="kkpgen/rollout-wave: '1'\n"),
+            "clusters/b.yaml": cluster_yaml("b", labels="kkpgen/rollout-wave: '2'\n"),
+            "clusters/c.yaml": cluster_yaml("c", extra="clusterNetwork: {proxyMode: ebpf}\n"),
+        },
+        head={"clusters/c.yaml": cluster_yaml("c")},
+        config=config,
+    )
+    opts = SourceOptions(repo=repo.path, ref="HEAD")
+    fast = compare.diff_refs(opts, base="base")
+    assert [(c.name, c.status) for c in fast.clusters] == [("c", "added")]
+    full = compare.diff_refs_in_full(opts, base="base")
+    assert [c.name for c in full.clusters] == ["argocd", "c"]
