@@ -1,8 +1,9 @@
 """Benchmark: cold render, one-cluster re-render, peak memory and check on synthetic fleets.
 
 Usage: python bench/bench_render.py [COUNT ...]   (default: 1000 10000)
-Each figure is one whole `kkpgen` process, measured from outside; the output goes to a
-folder beside the repository's working copy (the same file system a CI checkout uses).
+Each figure is one whole `kkpgen` process, measured from outside, on a settled file system
+(see compare_tools.py); the output goes to a folder beside the repository's working copy
+(the same file system a CI checkout uses).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.compare_tools import settle
 from bench.fleet import make_fleet
 
 KKPGEN = Path(sys.executable).parent / "kkpgen"
@@ -26,6 +28,7 @@ def run(args: list[str]) -> tuple[float, float, float]:
 
     CPU seconds tell kkpgen's own cost from time spent waiting for a core on a shared machine.
     """
+    settle()  # what the last run wrote and deleted would slow this one's writes
     with tempfile.TemporaryFile() as errors:
         start = time.perf_counter()
         process = subprocess.Popen([str(KKPGEN), *args], stdout=subprocess.DEVNULL, stderr=errors)

@@ -214,7 +214,7 @@ def print_table(count: int, rows: list[Row], load: float, runs: int) -> None:
     )
 
 
-def main(count: int, runs: int) -> None:
+def main(count: int, runs: int = 3) -> None:
     """Make a fleet of `count` clusters beside the repository, time every tool, print the table."""
     root = Path(__file__).resolve().parent.parent.parent
     # other work on the machine skews every figure; the load average shows how much there was
