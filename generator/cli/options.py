@@ -9,7 +9,7 @@ from typing import TypeVar
 
 import click
 
-from generator.spec.check import SourceOptions
+from generator.models.options import SourceOptions
 
 F = TypeVar("F", bound=Callable[..., object])
 

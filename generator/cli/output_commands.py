@@ -27,11 +27,11 @@ from generator.cli.summary import (
     run_fleet_action,
     verbosity_options,
 )
+from generator.models.options import SourceOptions
 from generator.output import update
 from generator.output.record import INPUTS_FILE
 from generator.output.workers import available_cores
 from generator.render.applications import ARGOCD_DIR
-from generator.spec.check import SourceOptions
 
 
 @click.command()

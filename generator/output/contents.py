@@ -6,6 +6,17 @@ import hashlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
 from generator.diagnostics import Diagnostic, KkpgenError, Location
+from generator.models.labels import (
+    ARGOCD_MODE_ANNOTATION,
+    ARGOCD_PATH_ANNOTATION,
+    ARGOCD_REPO_ANNOTATION,
+    ARGOCD_REVISION_ANNOTATION,
+    DECOMMISSION_LABEL,
+    ROLLOUT_WAVE_LABEL,
+    SEED_DESTINATION_ANNOTATION,
+)
+from generator.models.options import SourceOptions
+from generator.models.resolved import ResolvedCluster
 from generator.output.record import OutputInputs, cluster_digest, code_digest, run_digest
 from generator.render import applications, appsets
 from generator.render.engine import Renderer, build_environment, render_release
@@ -22,16 +33,7 @@ from generator.source.repository import SourceTree
 from generator.spec import defaults
 from generator.spec.catalog import Catalog, load_catalog
 from generator.spec.charts import Chart, load_charts
-from generator.spec.check import DECOMMISSION_LABEL, CheckedFleet, SourceOptions, check_fleet
-from generator.spec.models.kubermatic import (
-    ARGOCD_MODE_ANNOTATION,
-    ARGOCD_PATH_ANNOTATION,
-    ARGOCD_REPO_ANNOTATION,
-    ARGOCD_REVISION_ANNOTATION,
-    ROLLOUT_WAVE_LABEL,
-    SEED_DESTINATION_ANNOTATION,
-)
-from generator.spec.models.resolved import ResolvedCluster
+from generator.spec.check import CheckedFleet, check_fleet
 
 
 def render_cluster(

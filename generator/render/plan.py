@@ -6,8 +6,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 from generator.diagnostics import Violation
+from generator.models.resolved import ResolvedCluster
 from generator.source.fleet import LoadedCluster
-from generator.spec.models.resolved import ResolvedCluster
 
 HUBBLE = "hubble"
 

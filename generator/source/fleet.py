@@ -12,11 +12,11 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from generator.diagnostics import Diagnostic, KkpgenError, Location, Violation
+from generator.models.addon import Addon
+from generator.models.cluster import Cluster
+from generator.models.kubermatic import KubermaticConfiguration
 from generator.source.repository import CONFIG_FILE, SourceTree
 from generator.source.sourcemap import Document, FieldPath, SourceMap, format_field, load_documents
-from generator.spec.models.addon import Addon
-from generator.spec.models.cluster import Cluster
-from generator.spec.models.kubermatic import KubermaticConfiguration
 
 M = TypeVar("M", bound=BaseModel)
 

@@ -12,10 +12,7 @@ from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 from generator.diagnostics import Violation
-from generator.spec.models.kubermatic import (
-    KONNECTIVITY_PORT_ANNOTATION,
-    OPENVPN_PORT_ANNOTATION,
-)
+from generator.models.labels import KONNECTIVITY_PORT_ANNOTATION, OPENVPN_PORT_ANNOTATION
 from generator.spec.subject import RuleContext, Subject
 
 

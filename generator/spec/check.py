@@ -6,9 +6,20 @@ import difflib
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 from generator.diagnostics import Diagnostic, KkpgenError, Location, errors_of
+from generator.models.labels import (
+    APISERVER_URL_ANNOTATION,
+    ARGOCD_MODE_ANNOTATION,
+    ARGOCD_PATH_ANNOTATION,
+    ARGOCD_REPO_ANNOTATION,
+    ARGOCD_REVISION_ANNOTATION,
+    DECOMMISSION_LABEL,
+    KKP_VERSION_ANNOTATION,
+    SEED_DESTINATION_ANNOTATION,
+)
+from generator.models.options import SourceOptions
+from generator.models.resolved import ResolvedCluster
 from generator.source.fleet import (
     Fleet,
     LoadedCluster,
@@ -21,29 +32,8 @@ from generator.source.repository import SourceTree, read_tree
 from generator.spec import access, defaults, rules, transitions
 from generator.spec.catalog import KKP_VERSION_FORM, Catalog, KKPRelease, kkp_minor, load_catalog
 from generator.spec.charts import Chart, load_charts
-from generator.spec.models.kubermatic import (
-    APISERVER_URL_ANNOTATION,
-    ARGOCD_MODE_ANNOTATION,
-    ARGOCD_PATH_ANNOTATION,
-    ARGOCD_REPO_ANNOTATION,
-    ARGOCD_REVISION_ANNOTATION,
-    KKP_VERSION_ANNOTATION,
-    SEED_DESTINATION_ANNOTATION,
-)
-from generator.spec.models.resolved import ResolvedCluster
 from generator.spec.subject import RuleContext, Subject
 from generator.spec.variables import check_addon_variables
-
-
-@dataclass(frozen=True, slots=True)
-class SourceOptions:
-    repo: Path = Path()
-    ref: str | None = None  # None: the work tree
-    base: str | None = None  # None: every cluster counts as existing
-    kkp_version: str | None = None  # overrides the KubermaticConfiguration annotation
-    # --decommission: clusters deleted since base whose deletion the user confirms (as the
-    # label kkpgen/decommission: "true" in the base would)
-    decommission: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,9 +169,6 @@ def _config_problems(fleet: Fleet) -> list[Diagnostic]:
                 )
             )
     return problems
-
-
-DECOMMISSION_LABEL = "kkpgen/decommission"
 
 
 def _load_base(opts: SourceOptions) -> tuple[Fleet | None, list[Diagnostic]]:

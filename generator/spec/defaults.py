@@ -8,17 +8,15 @@ from urllib.parse import urlsplit
 
 import netaddr
 
-from generator.source.fleet import LoadedCluster
-from generator.spec.catalog import Catalog, KKPRelease, satisfies
-from generator.spec.models.base import KKPModel
-from generator.spec.models.cluster import Cluster, ClusterNetworkingConfig, ClusterSpec
-from generator.spec.models.kubermatic import (
+from generator.models.base import KKPModel
+from generator.models.cluster import Cluster, ClusterNetworkingConfig, ClusterSpec
+from generator.models.kubermatic import KubermaticConfiguration
+from generator.models.labels import (
     APISERVER_URL_ANNOTATION,
     KONNECTIVITY_PORT_ANNOTATION,
     OPENVPN_PORT_ANNOTATION,
-    KubermaticConfiguration,
 )
-from generator.spec.models.resolved import (
+from generator.models.resolved import (
     CNIType,
     ProxyMode,
     ResolvedAddon,
@@ -27,6 +25,8 @@ from generator.spec.models.resolved import (
     ResolvedCNI,
     ResolvedNetwork,
 )
+from generator.source.fleet import LoadedCluster
+from generator.spec.catalog import Catalog, KKPRelease, satisfies
 
 # KKP gives kube-dns the 10th address of the services range (resources.UserClusterDNSResolverIP).
 _DNS_SERVICE_OFFSET = 10

@@ -6,9 +6,9 @@ from typing import Annotated
 
 from pydantic import Field, JsonValue, TypeAdapter
 
-from generator.spec.models.addon import Addon
-from generator.spec.models.cluster import Cluster
-from generator.spec.models.kubermatic import KubermaticConfiguration
+from generator.models.addon import Addon
+from generator.models.cluster import Cluster
+from generator.models.kubermatic import KubermaticConfiguration
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from generator.diagnostics import Violation
+from generator.models.kubermatic import KubermaticConfiguration
 from generator.spec.catalog import parse_version
-from generator.spec.models.kubermatic import KubermaticConfiguration
 from generator.spec.subject import RuleContext, Subject
 
 _CNI = ("spec", "cniPlugin")

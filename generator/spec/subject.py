@@ -7,10 +7,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from generator.diagnostics import Violation
+from generator.models.kubermatic import KubermaticConfiguration
+from generator.models.resolved import ResolvedCluster
 from generator.source.fleet import LoadedCluster
 from generator.spec.catalog import Catalog, KKPRelease
-from generator.spec.models.kubermatic import KubermaticConfiguration
-from generator.spec.models.resolved import ResolvedCluster
 
 
 @dataclass(frozen=True, slots=True)

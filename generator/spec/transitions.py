@@ -6,6 +6,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
 from generator.diagnostics import Violation
+from generator.models.cluster import ClusterSpec
+from generator.models.resolved import ResolvedCluster
 from generator.spec.catalog import (
     AllowedTransition,
     Catalog,
@@ -13,8 +15,6 @@ from generator.spec.catalog import (
     parse_version,
     satisfies,
 )
-from generator.spec.models.cluster import ClusterSpec
-from generator.spec.models.resolved import ResolvedCluster
 
 UNSAFE_CNI_UPGRADE_LABEL = "unsafe-cni-upgrade"
 UNSAFE_CNI_MIGRATION_LABEL = "unsafe-cni-migration"

@@ -8,9 +8,9 @@ import pytest
 
 from bench.fleet import make_fleet
 from generator.diagnostics import Diagnostic, KkpgenError, Location
+from generator.models.options import SourceOptions
 from generator.output import contents, update
 from generator.output.record import CLUSTER_RECORD, read_inputs
-from generator.spec.check import SourceOptions
 
 
 def _tree(root: Path) -> dict[str, bytes]:

@@ -10,12 +10,12 @@ import pytest
 
 from bench.fleet import make_fleet
 from generator.diagnostics import KkpgenError
+from generator.models.options import SourceOptions
 from generator.output import update
 from generator.output.record import INPUTS_FILE, read_inputs
 from generator.source import fleet as fleet_loader
 from generator.source import sourcemap
 from generator.source.sourcemap import Document
-from generator.spec.check import SourceOptions
 
 
 def _tree(root: Path) -> dict[str, bytes]:

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 import yaml
 
+from generator.models.options import SourceOptions
 from generator.output import update
-from generator.spec.check import SourceOptions
 from generator.validate import run_validation
 from tests.conftest import CONFIG, cluster_yaml
 

@@ -6,6 +6,7 @@ import textwrap
 
 import pytest
 
+from generator.models.resolved import ResolvedCluster
 from generator.source.fleet import LoadedCluster, load_fleet
 from generator.source.repository import SourceFile, SourceTree
 from generator.spec.catalog import load_catalog
@@ -15,7 +16,6 @@ from generator.spec.defaults import (
     resolve_address,
     resolve_cluster,
 )
-from generator.spec.models.resolved import ResolvedCluster
 
 CATALOG = load_catalog()
 

@@ -7,10 +7,11 @@ from collections.abc import Callable
 import pytest
 
 from generator.diagnostics import Diagnostic, KkpgenError, format_diagnostic
+from generator.models.options import SourceOptions
 from generator.source.fleet import load_fleet
 from generator.source.repository import SourceFile, SourceTree
 from generator.spec.catalog import load_catalog
-from generator.spec.check import SourceOptions, check_fleet
+from generator.spec.check import check_fleet
 from generator.spec.defaults import resolve_cluster
 from generator.spec.transitions import upgrade_targets
 from tests.conftest import CONFIG, Repo, cluster_yaml

@@ -6,26 +6,7 @@ from typing import Literal
 
 from pydantic import Field, JsonValue, StrictBool
 
-from generator.spec.models.base import KKPModel, ObjectMeta
-
-# Annotations that hold kkpgen's own settings, so that a commit renders reproducibly.
-KKP_VERSION_ANNOTATION = "kkpgen/kkp-version"
-ARGOCD_REPO_ANNOTATION = "kkpgen/argocd-repo-url"
-ARGOCD_REVISION_ANNOTATION = "kkpgen/argocd-revision"
-ARGOCD_PATH_ANNOTATION = "kkpgen/argocd-path"
-SEED_DESTINATION_ANNOTATION = "kkpgen/seed-destination"
-# "applicationset" (default): one ApplicationSet per destination kind; "applications": one
-# Application file per cluster and destination.
-ARGOCD_MODE_ANNOTATION = "kkpgen/argocd-mode"
-# A Cluster label: the rollout wave of a cluster ("1", "2", ...); disruptive changes roll out
-# wave by wave (the ApplicationSet's RollingSync steps; `diff` groups its warnings by it).
-ROLLOUT_WAVE_LABEL = "kkpgen/rollout-wave"
-# On a Cluster: the NodePorts Kubernetes gave the seed's konnectivity-server and
-# openvpn-server Services, which the agents in the user cluster dial.
-KONNECTIVITY_PORT_ANNOTATION = "kkpgen/konnectivity-server-port"
-OPENVPN_PORT_ANNOTATION = "kkpgen/openvpn-server-port"
-# Apiserver URL of clusters whose spec has no address.url yet, "{name}" = the cluster name.
-APISERVER_URL_ANNOTATION = "kkpgen/apiserver-url"
+from generator.models.base import KKPModel, ObjectMeta
 
 
 class KubermaticAPIConfiguration(KKPModel):
