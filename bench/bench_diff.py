@@ -54,7 +54,7 @@ _FULL = """\
 import sys
 from pathlib import Path
 from generator.gitops import compare, report
-from generator.spec.check import SourceOptions
+from generator.kkp.check import SourceOptions
 diff = compare.diff_refs_in_full(SourceOptions(repo=Path(sys.argv[1]), ref="HEAD"), base="HEAD~1")
 sys.stdout.write(report.format_report(diff, "markdown"))
 """

@@ -13,10 +13,10 @@ import sys
 import time
 from pathlib import Path
 
+from generator.kkp.check import check_fleet
 from generator.models.options import SourceOptions
 from generator.output import contents
 from generator.render.engine import Renderer, build_environment
-from generator.spec.check import check_fleet
 
 
 def main(repo: Path) -> None:

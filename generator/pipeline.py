@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from generator.diagnostics import Diagnostic, ExitCode, KkpgenError, Location
+from generator.kkp import defaults, transitions
+from generator.kkp.catalog import load_catalog
+from generator.kkp.check import check_fleet
 from generator.models.options import SourceOptions
 from generator.models.resolved import ResolvedCluster
-from generator.spec import defaults, transitions
-from generator.spec.catalog import load_catalog
-from generator.spec.check import check_fleet
 
 
 def resolved_document(opts: SourceOptions, name: str) -> dict[str, object]:

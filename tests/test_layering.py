@@ -1,4 +1,4 @@
-"""Stages import only earlier stages: diagnostics -> models -> source -> spec -> render ->
+"""Stages import only earlier stages: diagnostics -> models -> source -> kkp -> render ->
 validate -> output -> gitops -> pipeline -> cli. No exceptions: the shared vocabulary
 (`diagnostics`, `models`) is the ground floor, which every later stage may import.
 """
@@ -18,7 +18,7 @@ RANKS = {
     "diagnostics": 0,
     "models": 1,
     "source": 2,
-    "spec": 3,
+    "kkp": 3,
     "render": 4,
     "validate": 5,
     "output": 6,

@@ -4,7 +4,7 @@ Usage (a git mirror of kubermatic/kubermatic, and the patches to record):
 
     python tools/kkp_facts.py --git-dir <mirror> v2.20.0..v2.20.16 v2.19.0..v2.19.15 \
         v2.18.0..v2.18.11 v2.17.0..v2.17.5 \
-        > generator/spec/data/kkp-patches.yaml
+        > generator/kkp/data/kkp-patches.yaml
 
 Only facts are read (image references, version lists, transitions, defaults); no KKP YAML or
 Go code is copied. Each fact names the file it comes from in `SOURCES` below, so a new KKP
@@ -408,7 +408,7 @@ HEADER = """\
 # Facts recorded from kubermatic/kubermatic at each release tag by tools/kkp_facts.py.
 # Generated: do not edit by hand. A new KKP patch is one command plus a review of the diff:
 #   python tools/kkp_facts.py --git-dir <kubermatic mirror> {ranges} \\
-#     > generator/spec/data/kkp-patches.yaml
+#     > generator/kkp/data/kkp-patches.yaml
 # Sources per tag: {sources}.
 """
 

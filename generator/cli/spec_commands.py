@@ -19,10 +19,10 @@ from generator.cli.summary import (
     run_fleet_action,
     verbosity_options,
 )
+from generator.kkp import editor_schema
+from generator.kkp.catalog import load_catalog
+from generator.kkp.check import check_fleet
 from generator.render.manifest import dump_yaml
-from generator.spec import editor_schema
-from generator.spec.catalog import load_catalog
-from generator.spec.check import check_fleet
 
 
 @click.command()

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from typing import Literal
 
 from generator.diagnostics import Diagnostic
+from generator.kkp.catalog import KKPRelease
+from generator.kkp.check import decommission_hint
 from generator.models.labels import DECOMMISSION_LABEL, ROLLOUT_WAVE_LABEL
 from generator.models.resolved import ResolvedCluster
 from generator.render.applications import ARGOCD_DIR
-from generator.spec.catalog import KKPRelease
-from generator.spec.check import decommission_hint
 
 ChangeKind = Literal["added", "removed", "changed"]
 ClusterStatus = Literal["added", "removed", "changed", "unchanged"]

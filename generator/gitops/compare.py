@@ -17,13 +17,13 @@ from generator.gitops.changes import (
     diff_fleets,
     object_changes,
 )
+from generator.kkp.check import CheckedFleet, check_fleet, check_fleet_partially
 from generator.models.options import SourceOptions
 from generator.output import contents
 from generator.render.applications import ARGOCD_DIR
 from generator.render.engine import Renderer, build_environment
 from generator.source.fleet import load_fleet
 from generator.source.repository import SourceTree, read_tree
-from generator.spec.check import CheckedFleet, check_fleet, check_fleet_partially
 
 WORK_TREE = "work tree"
 NO_CLUSTERS = "source.no-clusters"  # source.fleet.require_clusters

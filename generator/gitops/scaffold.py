@@ -12,8 +12,8 @@ from typing import Literal
 
 from generator.diagnostics import Diagnostic, ExitCode, KkpgenError, Location
 from generator.gitops.ci_templates import CI_FILES, ci_file
-from generator.spec import access
-from generator.spec.editor_schema import spec_schema
+from generator.kkp import access
+from generator.kkp.editor_schema import spec_schema
 
 KUBERMATIC_YAML = """\
 # yaml-language-server: $schema=./kkpgen.schema.json

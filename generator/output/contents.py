@@ -6,6 +6,10 @@ import hashlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
 from generator.diagnostics import Diagnostic, KkpgenError, Location
+from generator.kkp import defaults
+from generator.kkp.catalog import Catalog, load_catalog
+from generator.kkp.charts import Chart, load_charts
+from generator.kkp.check import CheckedFleet, check_fleet
 from generator.models.labels import (
     ARGOCD_MODE_ANNOTATION,
     ARGOCD_PATH_ANNOTATION,
@@ -30,10 +34,6 @@ from generator.render.manifest import (
 from generator.render.plan import plan_releases, tunnel_port_notice
 from generator.source.fleet import Fleet, LoadedCluster, locate_violation
 from generator.source.repository import SourceTree
-from generator.spec import defaults
-from generator.spec.catalog import Catalog, load_catalog
-from generator.spec.charts import Chart, load_charts
-from generator.spec.check import CheckedFleet, check_fleet
 
 
 def render_cluster(

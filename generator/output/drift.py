@@ -9,13 +9,13 @@ from pathlib import Path
 from typing import Literal
 
 from generator.diagnostics import Diagnostic
+from generator.kkp.check import CheckedFleet, raise_unknown
 from generator.output.contents import argocd_files, cluster_files, render_notices, shard_names
 from generator.output.recheck import diagnostic_order
 from generator.output.record import CLUSTER_RECORD, INPUTS_FILE
 from generator.output.staging import OWNER_MARKER
 from generator.render.applications import ARGOCD_DIR
 from generator.render.engine import Renderer, build_environment
-from generator.spec.check import CheckedFleet, raise_unknown
 
 DriftKind = Literal["missing", "extra", "changed"]  # as <out> stands against a render
 Progress = Callable[[int, int], None]  # (clusters done, clusters in all)

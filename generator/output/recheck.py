@@ -16,10 +16,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from generator.diagnostics import Diagnostic, KkpgenError
+from generator.kkp.check import CheckedFleet, check_fleet
 from generator.models.options import SourceOptions
 from generator.output.record import OutputInputs, SpecFileRecord, code_digest
 from generator.source.repository import CONFIG_FILE, SourceFile, SourceTree
-from generator.spec.check import CheckedFleet, check_fleet
 
 
 def sources_digest(tree: SourceTree, opts: SourceOptions, run: str) -> str:

@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from generator.diagnostics import Diagnostic, Location
-from generator.spec.catalog import CATALOG_PATH
-from generator.spec.charts import CHARTS_DIR
+from generator.kkp.catalog import CATALOG_PATH
+from generator.kkp.charts import CHARTS_DIR
 
 INPUTS_FILE = ".kkpgen-inputs.json"
 # Inside each cluster's folder: the inputs it was rendered from. It moves with the folder in

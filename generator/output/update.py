@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from generator.diagnostics import Diagnostic
+from generator.kkp.check import CheckedFleet, check_fleet, raise_unknown
 from generator.models.options import SourceOptions
 from generator.output.contents import (
     Selected,
@@ -52,7 +53,6 @@ from generator.output.workers import counted, write_in_workers
 from generator.render.applications import ARGOCD_DIR
 from generator.render.engine import Renderer, build_environment
 from generator.source.repository import CLUSTERS_DIR, SourceTree, read_tree
-from generator.spec.check import CheckedFleet, check_fleet, raise_unknown
 
 
 @dataclass(frozen=True, slots=True)

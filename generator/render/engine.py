@@ -16,6 +16,7 @@ import jinja2
 import yaml
 
 from generator.diagnostics import Diagnostic, KkpgenError, Location
+from generator.kkp.charts import CHARTS_DIR, SEED_TEMPLATES, Chart
 from generator.render import memo as memo_module
 from generator.render.manifest import (
     CRD_SYNC_WAVE,
@@ -38,7 +39,6 @@ from generator.render.plan import ChartRelease
 from generator.render.respan import Respans, Trace
 from generator.source import fastload
 from generator.source.cache import cache_folder, kept
-from generator.spec.charts import CHARTS_DIR, SEED_TEMPLATES, Chart
 
 
 class TemplateFailure(Exception):

@@ -24,13 +24,13 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from generator.diagnostics import KkpgenError
+from generator.kkp.catalog import load_catalog
+from generator.kkp.charts import load_charts
+from generator.kkp.check import check_fleet
 from generator.models.options import SourceOptions
 from generator.output.contents import render_cluster
 from generator.render.engine import Renderer, TemplateFailure, build_environment
 from generator.render.manifest import Manifest
-from generator.spec.catalog import load_catalog
-from generator.spec.charts import load_charts
-from generator.spec.check import check_fleet
 from tests.conftest import CONFIG, cluster_yaml
 from tests.hardening.conftest import BadValue, GoodFleet, render_bad_spec
 

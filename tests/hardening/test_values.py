@@ -19,16 +19,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from generator.diagnostics import KkpgenError
+from generator.kkp.catalog import load_catalog
+from generator.kkp.charts import CHARTS_DIR, load_charts
+from generator.kkp.check import check_fleet
+from generator.kkp.variables import validator_class
 from generator.models.options import SourceOptions
 from generator.models.resolved import ResolvedCluster
 from generator.output.contents import render_cluster
 from generator.render.engine import Renderer, build_environment, render_release
 from generator.render.manifest import Manifest
 from generator.render.plan import ChartRelease, plan_releases
-from generator.spec.catalog import load_catalog
-from generator.spec.charts import CHARTS_DIR, load_charts
-from generator.spec.check import check_fleet
-from generator.spec.variables import validator_class
 from tests.conftest import CONFIG, cluster_yaml
 from tests.hardening.conftest import GoodFleet, assert_out_untouched, assert_rejected
 from tests.hardening.test_broken_inputs import ADDON, BAD

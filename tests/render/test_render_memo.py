@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from bench.fleet import make_fleet
+from generator.kkp.check import check_fleet
 from generator.models.options import SourceOptions
 from generator.output import contents
 from generator.render import memo as memo_module
@@ -19,7 +20,6 @@ from generator.render.memo import (
     memoizable,
     root_paths,
 )
-from generator.spec.check import check_fleet
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 

@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bench.fleet import make_fleet
+from generator.kkp.check import check_fleet
 from generator.models.options import SourceOptions
 from generator.output import contents
 from generator.render import engine, fastdump
@@ -19,7 +20,6 @@ from generator.render.manifest import CanonicalObject
 from generator.render.memo import TrackingEnvironment
 from generator.render.respan import Entry, Respans, Trace, record, respan
 from generator.source import fastload
-from generator.spec.check import check_fleet
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 SOURCE = "demo/templates/configmap.yaml"

@@ -35,7 +35,7 @@ def test_the_wheel_carries_every_chart_file_and_the_catalog(installed: Installed
         n.removeprefix("generator/charts/") for n in names if n.startswith("generator/charts/")
     }
     assert charts == _shipped_chart_files()
-    assert "generator/spec/data/catalog.yaml" in names
+    assert "generator/kkp/data/catalog.yaml" in names
     assert "generator/validate/data/argocd-schemas.json" in names
 
 
@@ -57,7 +57,7 @@ def test_the_sdist_carries_the_charts_and_the_catalog(tmp_path: Path) -> None:
     with tarfile.open(sdist) as archive:
         names = {n.split("/", 1)[1] for n in archive.getnames() if "/" in n}
     assert {f"charts/{f}" for f in _shipped_chart_files()} <= names
-    assert "generator/spec/data/catalog.yaml" in names
+    assert "generator/kkp/data/catalog.yaml" in names
     assert "generator/validate/data/argocd-schemas.json" in names
 
 

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 import netaddr
 
+from generator.kkp.catalog import Catalog, KKPRelease, satisfies
 from generator.models.base import KKPModel
 from generator.models.cluster import Cluster, ClusterNetworkingConfig, ClusterSpec
 from generator.models.kubermatic import KubermaticConfiguration
@@ -26,7 +27,6 @@ from generator.models.resolved import (
     ResolvedNetwork,
 )
 from generator.source.fleet import LoadedCluster
-from generator.spec.catalog import Catalog, KKPRelease, satisfies
 
 # KKP gives kube-dns the 10th address of the services range (resources.UserClusterDNSResolverIP).
 _DNS_SERVICE_OFFSET = 10

@@ -6,15 +6,15 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
 from generator.diagnostics import Violation
-from generator.models.cluster import ClusterSpec
-from generator.models.resolved import ResolvedCluster
-from generator.spec.catalog import (
+from generator.kkp.catalog import (
     AllowedTransition,
     Catalog,
     KKPRelease,
     parse_version,
     satisfies,
 )
+from generator.models.cluster import ClusterSpec
+from generator.models.resolved import ResolvedCluster
 
 UNSAFE_CNI_UPGRADE_LABEL = "unsafe-cni-upgrade"
 UNSAFE_CNI_MIGRATION_LABEL = "unsafe-cni-migration"

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from generator.diagnostics import Violation
+from generator.kkp.catalog import parse_version
+from generator.kkp.subject import RuleContext, Subject
 from generator.models.kubermatic import KubermaticConfiguration
-from generator.spec.catalog import parse_version
-from generator.spec.subject import RuleContext, Subject
 
 _CNI = ("spec", "cniPlugin")
 

@@ -12,8 +12,8 @@ from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 from generator.diagnostics import Violation
+from generator.kkp.subject import RuleContext, Subject
 from generator.models.labels import KONNECTIVITY_PORT_ANNOTATION, OPENVPN_PORT_ANNOTATION
-from generator.spec.subject import RuleContext, Subject
 
 
 def has_credentials(url: str) -> bool:

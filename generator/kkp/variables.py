@@ -17,9 +17,9 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, cast
 
 from generator.diagnostics import Diagnostic
+from generator.kkp.charts import Chart
 from generator.source.fleet import LoadedAddon, LoadedCluster
 from generator.source.sourcemap import format_field
-from generator.spec.charts import Chart
 
 if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError

@@ -7,13 +7,13 @@ from collections.abc import Callable
 import pytest
 
 from generator.diagnostics import Diagnostic, KkpgenError, format_diagnostic
+from generator.kkp.catalog import load_catalog
+from generator.kkp.check import check_fleet
+from generator.kkp.defaults import resolve_cluster
+from generator.kkp.transitions import upgrade_targets
 from generator.models.options import SourceOptions
 from generator.source.fleet import load_fleet
 from generator.source.repository import SourceFile, SourceTree
-from generator.spec.catalog import load_catalog
-from generator.spec.check import check_fleet
-from generator.spec.defaults import resolve_cluster
-from generator.spec.transitions import upgrade_targets
 from tests.conftest import CONFIG, Repo, cluster_yaml
 
 Found = tuple[str, str, int | None]  # code, field, line
@@ -42,7 +42,7 @@ def _found(diagnostics: tuple[Diagnostic, ...], *codes: str) -> list[Found]:
 
 TYPE_IMMUTABLE = "cni.type.immutable"
 # Specs here omit cniPlugin; an existing cluster without it gets this warning (tested in
-# test_removing_cni_plugin_is_forbidden and tests/spec/test_rules.py).
+# test_removing_cni_plugin_is_forbidden and tests/kkp/test_rules.py).
 UNSPECIFIED = "cni.unspecified"
 
 

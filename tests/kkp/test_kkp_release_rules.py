@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 
 from generator.diagnostics import Diagnostic, KkpgenError, format_diagnostic
+from generator.kkp.catalog import load_catalog
+from generator.kkp.check import check_fleet
+from generator.kkp.defaults import resolve_cluster
 from generator.models.options import SourceOptions
 from generator.models.resolved import ResolvedCluster
 from generator.source.fleet import load_fleet
 from generator.source.repository import read_tree
-from generator.spec.catalog import load_catalog
-from generator.spec.check import check_fleet
-from generator.spec.defaults import resolve_cluster
 from tests.conftest import CONFIG, Repo, cluster_yaml
 
 Found = tuple[str, str, int | None]

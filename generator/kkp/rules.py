@@ -9,14 +9,14 @@ from collections.abc import Iterator
 import netaddr
 
 from generator.diagnostics import Violation
-from generator.spec import access
-from generator.spec.catalog import parse_version
-from generator.spec.release_rules import (
+from generator.kkp import access
+from generator.kkp.catalog import parse_version
+from generator.kkp.release_rules import (
     cni_none_has_no_version,
     expose_strategy_valid,
     kubernetes_version_supported,
 )
-from generator.spec.subject import Rule, RuleContext, Subject
+from generator.kkp.subject import Rule, RuleContext, Subject
 
 KONNECTIVITY_GATE = "KonnectivityService"
 HUBBLE_ADDON = "hubble"

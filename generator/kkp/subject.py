@@ -7,10 +7,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from generator.diagnostics import Violation
+from generator.kkp.catalog import Catalog, KKPRelease
 from generator.models.kubermatic import KubermaticConfiguration
 from generator.models.resolved import ResolvedCluster
 from generator.source.fleet import LoadedCluster
-from generator.spec.catalog import Catalog, KKPRelease
 
 
 @dataclass(frozen=True, slots=True)

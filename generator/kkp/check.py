@@ -8,6 +8,11 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from generator.diagnostics import Diagnostic, KkpgenError, Location, errors_of
+from generator.kkp import access, defaults, rules, transitions
+from generator.kkp.catalog import KKP_VERSION_FORM, Catalog, KKPRelease, kkp_minor, load_catalog
+from generator.kkp.charts import Chart, load_charts
+from generator.kkp.subject import RuleContext, Subject
+from generator.kkp.variables import check_addon_variables
 from generator.models.labels import (
     APISERVER_URL_ANNOTATION,
     ARGOCD_MODE_ANNOTATION,
@@ -29,11 +34,6 @@ from generator.source.fleet import (
     require_clusters,
 )
 from generator.source.repository import SourceTree, read_tree
-from generator.spec import access, defaults, rules, transitions
-from generator.spec.catalog import KKP_VERSION_FORM, Catalog, KKPRelease, kkp_minor, load_catalog
-from generator.spec.charts import Chart, load_charts
-from generator.spec.subject import RuleContext, Subject
-from generator.spec.variables import check_addon_variables
 
 
 @dataclass(frozen=True, slots=True)
