@@ -53,8 +53,8 @@ _FLIP = {"ipvs": "iptables", "iptables": "ipvs", "ebpf": "iptables"}
 _FULL = """\
 import sys
 from pathlib import Path
-from generator.gitops import compare, report
-from generator.kkp.check import SourceOptions
+from kkpgen.gitops import compare, report
+from kkpgen.kkp.check import SourceOptions
 diff = compare.diff_refs_in_full(SourceOptions(repo=Path(sys.argv[1]), ref="HEAD"), base="HEAD~1")
 sys.stdout.write(report.format_report(diff, "markdown"))
 """

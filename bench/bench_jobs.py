@@ -16,7 +16,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.fleet import make_fleet
 from bench.treemem import sample_tree
-from generator.output.workers import available_cores
+from kkpgen.output.workers import available_cores
 
 KKPGEN = Path(sys.executable).parent / "kkpgen"
 

@@ -3,7 +3,7 @@
 Checks the fleet, then renders every cluster's files in memory (`contents.selected_files`)
 and prints the CPU seconds of the render alone, and how many template outputs were parsed
 in full or re-dumped from the last one (render/respan.py, where the code has it). It
-imports `generator` from the interpreter's environment, so one script times two checkouts:
+imports `kkpgen` from the interpreter's environment, so one script times two checkouts:
 run it with each checkout's own venv, from outside both.
 """
 
@@ -13,10 +13,10 @@ import sys
 import time
 from pathlib import Path
 
-from generator.kkp.check import check_fleet
-from generator.models.options import SourceOptions
-from generator.output import contents
-from generator.render.engine import Renderer, build_environment
+from kkpgen.kkp.check import check_fleet
+from kkpgen.models.options import SourceOptions
+from kkpgen.output import contents
+from kkpgen.render.engine import Renderer, build_environment
 
 
 def main(repo: Path) -> None:

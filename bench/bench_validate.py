@@ -18,9 +18,9 @@ from typing import TypeVar
 
 import yaml
 
-from generator.validate import BuiltinBackend, KubeconformBackend, validate_tree
-from generator.validate.schemas import build_schema_dir
-from generator.validate.tree import plan_groups
+from kkpgen.validate import BuiltinBackend, KubeconformBackend, validate_tree
+from kkpgen.validate.schemas import build_schema_dir
+from kkpgen.validate.tree import plan_groups
 
 CLUSTERS = 40
 VERSIONS = ("1.23.5", "1.30.2", "1.33.1")

@@ -70,7 +70,7 @@ from bench.rendered import (
     sample_clusters,
     verify,
 )
-from generator.output.workers import available_cores
+from kkpgen.output.workers import available_cores
 
 SAMPLE_SIZE = 50
 KKPGEN = Path(sys.executable).parent / "kkpgen"

@@ -1,5 +1,5 @@
-"""python -m generator: the kkpgen command line."""
+"""python -m kkpgen: the kkpgen command line."""
 
-from generator.cli import run
+from kkpgen.cli import run
 
 run()

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from generator.diagnostics import Diagnostic, ExitCode, KkpgenError, Location
-from generator.kkp import defaults, transitions
-from generator.kkp.catalog import load_catalog
-from generator.kkp.check import check_fleet
-from generator.models.options import SourceOptions
-from generator.models.resolved import ResolvedCluster
+from kkpgen.diagnostics import Diagnostic, ExitCode, KkpgenError, Location
+from kkpgen.kkp import defaults, transitions
+from kkpgen.kkp.catalog import load_catalog
+from kkpgen.kkp.check import check_fleet
+from kkpgen.models.options import SourceOptions
+from kkpgen.models.resolved import ResolvedCluster
 
 
 def resolved_document(opts: SourceOptions, name: str) -> dict[str, object]:
@@ -45,7 +45,7 @@ def validate_output(
             exit_code=ExitCode.USAGE,
         )
     # Imported here: jsonschema adds 0.2 s to the start of every command that does not validate.
-    from generator.validate import run_validation
+    from kkpgen.validate import run_validation
 
     run_validation(
         out, backend=backend, kubeconform=kubeconform, cache_dir=cache_dir, display_root=str(out)

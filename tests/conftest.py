@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from generator.cli import main
+from kkpgen.cli import main
 
 CONFIG = """\
 apiVersion: kubermatic.k8c.io/v1

@@ -34,7 +34,8 @@ SOURCES = sorted(PACKAGE.rglob("*.py"))
 
 
 def _dotted(path: Path) -> str:
-    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    """The import name: the folder generator/ installs as the package kkpgen."""
+    parts = ("kkpgen", *path.relative_to(PACKAGE).with_suffix("").parts)
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
@@ -44,18 +45,18 @@ def _stage(dotted: str) -> str:
 
 
 def _imports(path: Path) -> set[str]:
-    """Every generator module the file imports, as dotted names (`from a import b` gives a.b
+    """Every kkpgen module the file imports, as dotted names (`from a import b` gives a.b
     when a.b is a module, else a)."""
     modules = {_dotted(p) for p in SOURCES}
     found: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("generator"):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("kkpgen"):
             assert node.module is not None
             for alias in node.names:
                 candidate = f"{node.module}.{alias.name}"
                 found.add(candidate if candidate in modules else node.module)
         elif isinstance(node, ast.Import):
-            found.update(a.name for a in node.names if a.name.startswith("generator"))
+            found.update(a.name for a in node.names if a.name.startswith("kkpgen"))
     return found
 
 
@@ -64,7 +65,7 @@ def test_modules_import_only_earlier_stages(path: Path) -> None:
     module = _dotted(path)
     stage = _stage(module)
     assert stage in RANKS, f"{stage} has no place in the flow; add it to RANKS"
-    for imported in _imports(path) - {module, "generator"}:
+    for imported in _imports(path) - {module, "kkpgen"}:
         target = _stage(imported)
         assert target in RANKS, f"{module} imports unknown part {imported}"
         if target == stage:
@@ -73,7 +74,7 @@ def test_modules_import_only_earlier_stages(path: Path) -> None:
 
 
 def test_no_import_cycles_between_modules() -> None:
-    graph = {_dotted(p): _imports(p) - {"generator"} for p in SOURCES}
+    graph = {_dotted(p): _imports(p) - {"kkpgen"} for p in SOURCES}
     done: set[str] = set()
 
     def visit(node: str, trail: tuple[str, ...]) -> None:

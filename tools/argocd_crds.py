@@ -22,7 +22,7 @@ from collections.abc import Sequence
 
 import yaml
 
-from generator.validate.crd import crd_schemas, parse_crd
+from kkpgen.validate.crd import crd_schemas, parse_crd
 
 REPOSITORY = "argoproj/argo-cd"
 CRD_FILES = (

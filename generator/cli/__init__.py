@@ -1,5 +1,5 @@
 """The kkpgen command line: parse flags, call the pipeline, print diagnostics, exit."""
 
-from generator.cli.app import main, run
+from kkpgen.cli.app import main, run
 
 __all__ = ["main", "run"]

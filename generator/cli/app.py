@@ -9,7 +9,7 @@ from types import FrameType
 
 import click
 
-from generator.cli import gitops_commands, output_commands, spec_commands
+from kkpgen.cli import gitops_commands, output_commands, spec_commands
 
 
 class _KkpgenGroup(click.Group):

@@ -9,14 +9,14 @@ from typing import Literal, cast
 
 import click
 
-from generator.cli.options import (
+from kkpgen.cli.options import (
     decommission_option,
     source,
     source_options,
     with_decommission,
 )
-from generator.cli.printing import emit, run_action
-from generator.gitops import plugin
+from kkpgen.cli.printing import emit, run_action
+from kkpgen.gitops import plugin
 
 
 @click.command()
@@ -43,7 +43,7 @@ def diff(
         raise click.UsageError("diff needs --base REF (the state to compare with)")
     opts = with_decommission(source(repo, ref, base, kkp_version), decommission)
     # Imported here, as in init: a `render` or `check` need not load the diff machinery.
-    from generator.gitops import compare, report
+    from kkpgen.gitops import compare, report
 
     result = run_action(lambda: compare.diff_refs(replace(opts, base=None), base=base))
     if output is not None:
@@ -105,7 +105,7 @@ def init_repo(directory: Path, ci: str, kkpgen_repo: str | None, kkpgen_wheel: s
     """Add what a kkpgen GitOps repository needs to DIRECTORY (default: here); keep what exists."""
     if kkpgen_repo is not None and kkpgen_wheel is not None:
         raise click.UsageError("pass --kkpgen-repo or --kkpgen-wheel, not both")
-    from generator.gitops import scaffold
+    from kkpgen.gitops import scaffold
 
     options = scaffold.InitOptions(
         ci=cast(Literal["github", "gitlab", "none"], ci),

@@ -9,7 +9,7 @@ from typing import TypeVar
 
 import click
 
-from generator.models.options import SourceOptions
+from kkpgen.models.options import SourceOptions
 
 F = TypeVar("F", bound=Callable[..., object])
 

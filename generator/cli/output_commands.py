@@ -9,16 +9,16 @@ from pathlib import Path
 
 import click
 
-from generator import pipeline
-from generator.cli.options import (
+from kkpgen import pipeline
+from kkpgen.cli.options import (
     decommission_option,
     parse_shard,
     source,
     source_options,
     with_decommission,
 )
-from generator.cli.printing import run_action
-from generator.cli.summary import (
+from kkpgen.cli.printing import run_action
+from kkpgen.cli.summary import (
     ProgressLine,
     Verbosity,
     closing_line,
@@ -27,11 +27,11 @@ from generator.cli.summary import (
     run_fleet_action,
     verbosity_options,
 )
-from generator.models.options import SourceOptions
-from generator.output import update
-from generator.output.record import INPUTS_FILE
-from generator.output.workers import available_cores
-from generator.render.applications import ARGOCD_DIR
+from kkpgen.models.options import SourceOptions
+from kkpgen.output import update
+from kkpgen.output.record import INPUTS_FILE
+from kkpgen.output.workers import available_cores
+from kkpgen.render.applications import ARGOCD_DIR
 
 
 @click.command()

@@ -10,7 +10,7 @@ from typing import TypeVar
 
 import click
 
-from generator.diagnostics import Diagnostic, ExitCode, KkpgenError, format_diagnostic, printable
+from kkpgen.diagnostics import Diagnostic, ExitCode, KkpgenError, format_diagnostic, printable
 
 T = TypeVar("T")
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import click
 
-from generator import pipeline
-from generator.cli.options import decommission_option, source, source_options, with_decommission
-from generator.cli.printing import emit, run_action
-from generator.cli.summary import (
+from kkpgen import pipeline
+from kkpgen.cli.options import decommission_option, source, source_options, with_decommission
+from kkpgen.cli.printing import emit, run_action
+from kkpgen.cli.summary import (
     Verbosity,
     closing_line,
     emit_grouped,
@@ -19,10 +19,10 @@ from generator.cli.summary import (
     run_fleet_action,
     verbosity_options,
 )
-from generator.kkp import editor_schema
-from generator.kkp.catalog import load_catalog
-from generator.kkp.check import check_fleet
-from generator.render.manifest import dump_yaml
+from kkpgen.kkp import editor_schema
+from kkpgen.kkp.catalog import load_catalog
+from kkpgen.kkp.check import check_fleet
+from kkpgen.render.manifest import dump_yaml
 
 
 @click.command()

@@ -11,8 +11,8 @@ from typing import Literal, TypeVar
 
 import click
 
-from generator.cli.printing import emit, run_action
-from generator.diagnostics import Diagnostic, KkpgenError, format_diagnostic, printable
+from kkpgen.cli.printing import emit, run_action
+from kkpgen.diagnostics import Diagnostic, KkpgenError, format_diagnostic, printable
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., object])

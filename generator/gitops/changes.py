@@ -7,12 +7,12 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from generator.diagnostics import Diagnostic
-from generator.kkp.catalog import KKPRelease
-from generator.kkp.check import decommission_hint
-from generator.models.labels import DECOMMISSION_LABEL, ROLLOUT_WAVE_LABEL
-from generator.models.resolved import ResolvedCluster
-from generator.render.applications import ARGOCD_DIR
+from kkpgen.diagnostics import Diagnostic
+from kkpgen.kkp.catalog import KKPRelease
+from kkpgen.kkp.check import decommission_hint
+from kkpgen.models.labels import DECOMMISSION_LABEL, ROLLOUT_WAVE_LABEL
+from kkpgen.models.resolved import ResolvedCluster
+from kkpgen.render.applications import ARGOCD_DIR
 
 ChangeKind = Literal["added", "removed", "changed"]
 ClusterStatus = Literal["added", "removed", "changed", "unchanged"]

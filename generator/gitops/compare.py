@@ -8,8 +8,8 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
-from generator.diagnostics import Diagnostic, ExitCode, KkpgenError
-from generator.gitops.changes import (
+from kkpgen.diagnostics import Diagnostic, ExitCode, KkpgenError
+from kkpgen.gitops.changes import (
     FleetDiff,
     ObjectChange,
     RenderedSide,
@@ -17,13 +17,13 @@ from generator.gitops.changes import (
     diff_fleets,
     object_changes,
 )
-from generator.kkp.check import CheckedFleet, check_fleet, check_fleet_partially
-from generator.models.options import SourceOptions
-from generator.output import contents
-from generator.render.applications import ARGOCD_DIR
-from generator.render.engine import Renderer, build_environment
-from generator.source.fleet import load_fleet
-from generator.source.repository import SourceTree, read_tree
+from kkpgen.kkp.check import CheckedFleet, check_fleet, check_fleet_partially
+from kkpgen.models.options import SourceOptions
+from kkpgen.output import contents
+from kkpgen.render.applications import ARGOCD_DIR
+from kkpgen.render.engine import Renderer, build_environment
+from kkpgen.source.fleet import load_fleet
+from kkpgen.source.repository import SourceTree, read_tree
 
 WORK_TREE = "work tree"
 NO_CLUSTERS = "source.no-clusters"  # source.fleet.require_clusters

@@ -6,13 +6,13 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import get_args
 
-from generator.diagnostics import Diagnostic, ExitCode, KkpgenError, Location
-from generator.kkp.check import CheckedFleet
-from generator.models.options import SourceOptions
-from generator.output.contents import rendered_files
-from generator.render.applications import ArgoTarget
-from generator.render.manifest import KUSTOMIZATION, Destination
-from generator.source.repository import CONFIG_FILE, SourceTree, read_tree
+from kkpgen.diagnostics import Diagnostic, ExitCode, KkpgenError, Location
+from kkpgen.kkp.check import CheckedFleet
+from kkpgen.models.options import SourceOptions
+from kkpgen.output.contents import rendered_files
+from kkpgen.render.applications import ArgoTarget
+from kkpgen.render.manifest import KUSTOMIZATION, Destination
+from kkpgen.source.repository import CONFIG_FILE, SourceTree, read_tree
 
 # Set by Argo CD for every CMP command: plugin env entries of the Application get the
 # ARGOCD_ENV_ prefix; ARGOCD_APP_NAME is a standard build environment variable.

@@ -8,15 +8,15 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
-from generator.diagnostics import (
+from kkpgen.diagnostics import (
     Diagnostic,
     ExitCode,
     KkpgenError,
     Location,
     format_diagnostic,
 )
-from generator.gitops.changes import ClusterDiff, FleetDiff, wave_order
-from generator.render.applications import ARGOCD_DIR
+from kkpgen.gitops.changes import ClusterDiff, FleetDiff, wave_order
+from kkpgen.render.applications import ARGOCD_DIR
 
 # GitHub rejects comments above 65536 characters; keep room for a CI tool's own header.
 MARKDOWN_LIMIT = 60_000

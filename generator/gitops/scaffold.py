@@ -10,10 +10,10 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Literal
 
-from generator.diagnostics import Diagnostic, ExitCode, KkpgenError, Location
-from generator.gitops.ci_templates import CI_FILES, ci_file
-from generator.kkp import access
-from generator.kkp.editor_schema import spec_schema
+from kkpgen.diagnostics import Diagnostic, ExitCode, KkpgenError, Location
+from kkpgen.gitops.ci_templates import CI_FILES, ci_file
+from kkpgen.kkp import access
+from kkpgen.kkp.editor_schema import spec_schema
 
 KUBERMATIC_YAML = """\
 # yaml-language-server: $schema=./kkpgen.schema.json

@@ -11,9 +11,9 @@ import re
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
-from generator.diagnostics import Violation
-from generator.kkp.subject import RuleContext, Subject
-from generator.models.labels import KONNECTIVITY_PORT_ANNOTATION, OPENVPN_PORT_ANNOTATION
+from kkpgen.diagnostics import Violation
+from kkpgen.kkp.subject import RuleContext, Subject
+from kkpgen.models.labels import KONNECTIVITY_PORT_ANNOTATION, OPENVPN_PORT_ANNOTATION
 
 
 def has_credentials(url: str) -> bool:

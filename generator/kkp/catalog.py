@@ -11,13 +11,13 @@ from pathlib import Path
 
 import semver
 
-from generator.source.cache import kept
-from generator.source.sourcemap import load_data
+from kkpgen.source.cache import kept
+from kkpgen.source.sourcemap import load_data
 
 CATALOG_RESOURCE = "data/catalog.yaml"
 # Per-patch facts recorded from KKP's source by tools/kkp_facts.py (generated; see its header).
 PATCHES_RESOURCE = "data/kkp-patches.yaml"
-CATALOG_PATH = Path(str(resources.files("generator.kkp").joinpath(CATALOG_RESOURCE)))
+CATALOG_PATH = Path(str(resources.files("kkpgen.kkp").joinpath(CATALOG_RESOURCE)))
 _VERSION = re.compile(r"^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:[-+].*)?$")
 _CONSTRAINT = re.compile(r"^(>=|<=|==|>|<)\s*(.+)$")
 
@@ -319,7 +319,7 @@ def load_catalog() -> Catalog:
 
     Parsing it took 0.1 s of every command (an Argo CD plugin call among them): the parsed
     catalog is kept between runs, under its data, this module and semver's version."""
-    data = resources.files("generator.kkp")
+    data = resources.files("kkpgen.kkp")
     catalog = data.joinpath(CATALOG_RESOURCE).read_text(encoding="utf-8")
     patches = data.joinpath(PATCHES_RESOURCE).read_text(encoding="utf-8")
     inputs = [catalog.encode(), patches.encode(), Path(__file__).read_bytes()]

@@ -9,14 +9,14 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from generator.diagnostics import Diagnostic, ExitCode, KkpgenError, Location
-from generator.source.sourcemap import load_data
+from kkpgen.diagnostics import Diagnostic, ExitCode, KkpgenError, Location
+from kkpgen.source.sourcemap import load_data
 
 
 def _installed_charts() -> Path:
     """charts/ as installed with the package (the wheel maps the repository's charts/ to
     generator/charts; a checkout links it there), so an installed kkpgen finds its charts."""
-    found = resources.files("generator").joinpath("charts")
+    found = resources.files("kkpgen").joinpath("charts")
     if not isinstance(found, Path):  # a zipped install: Jinja's loader needs real folders
         raise TypeError("kkpgen must be installed unpacked, not from a zip file")
     return found

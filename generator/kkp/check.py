@@ -7,13 +7,13 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from generator.diagnostics import Diagnostic, KkpgenError, Location, errors_of
-from generator.kkp import access, defaults, rules, transitions
-from generator.kkp.catalog import KKP_VERSION_FORM, Catalog, KKPRelease, kkp_minor, load_catalog
-from generator.kkp.charts import Chart, load_charts
-from generator.kkp.subject import RuleContext, Subject
-from generator.kkp.variables import check_addon_variables
-from generator.models.labels import (
+from kkpgen.diagnostics import Diagnostic, KkpgenError, Location, errors_of
+from kkpgen.kkp import access, defaults, rules, transitions
+from kkpgen.kkp.catalog import KKP_VERSION_FORM, Catalog, KKPRelease, kkp_minor, load_catalog
+from kkpgen.kkp.charts import Chart, load_charts
+from kkpgen.kkp.subject import RuleContext, Subject
+from kkpgen.kkp.variables import check_addon_variables
+from kkpgen.models.labels import (
     APISERVER_URL_ANNOTATION,
     ARGOCD_MODE_ANNOTATION,
     ARGOCD_PATH_ANNOTATION,
@@ -23,9 +23,9 @@ from generator.models.labels import (
     KKP_VERSION_ANNOTATION,
     SEED_DESTINATION_ANNOTATION,
 )
-from generator.models.options import SourceOptions
-from generator.models.resolved import ResolvedCluster
-from generator.source.fleet import (
+from kkpgen.models.options import SourceOptions
+from kkpgen.models.resolved import ResolvedCluster
+from kkpgen.source.fleet import (
     Fleet,
     LoadedCluster,
     load_fleet,
@@ -33,7 +33,7 @@ from generator.source.fleet import (
     locate_violation,
     require_clusters,
 )
-from generator.source.repository import SourceTree, read_tree
+from kkpgen.source.repository import SourceTree, read_tree
 
 
 @dataclass(frozen=True, slots=True)

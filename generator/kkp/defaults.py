@@ -8,16 +8,16 @@ from urllib.parse import urlsplit
 
 import netaddr
 
-from generator.kkp.catalog import Catalog, KKPRelease, satisfies
-from generator.models.base import KKPModel
-from generator.models.cluster import Cluster, ClusterNetworkingConfig, ClusterSpec
-from generator.models.kubermatic import KubermaticConfiguration
-from generator.models.labels import (
+from kkpgen.kkp.catalog import Catalog, KKPRelease, satisfies
+from kkpgen.models.base import KKPModel
+from kkpgen.models.cluster import Cluster, ClusterNetworkingConfig, ClusterSpec
+from kkpgen.models.kubermatic import KubermaticConfiguration
+from kkpgen.models.labels import (
     APISERVER_URL_ANNOTATION,
     KONNECTIVITY_PORT_ANNOTATION,
     OPENVPN_PORT_ANNOTATION,
 )
-from generator.models.resolved import (
+from kkpgen.models.resolved import (
     CNIType,
     ProxyMode,
     ResolvedAddon,
@@ -26,7 +26,7 @@ from generator.models.resolved import (
     ResolvedCNI,
     ResolvedNetwork,
 )
-from generator.source.fleet import LoadedCluster
+from kkpgen.source.fleet import LoadedCluster
 
 # KKP gives kube-dns the 10th address of the services range (resources.UserClusterDNSResolverIP).
 _DNS_SERVICE_OFFSET = 10

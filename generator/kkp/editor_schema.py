@@ -6,9 +6,9 @@ from typing import Annotated
 
 from pydantic import Field, JsonValue, TypeAdapter
 
-from generator.models.addon import Addon
-from generator.models.cluster import Cluster
-from generator.models.kubermatic import KubermaticConfiguration
+from kkpgen.models.addon import Addon
+from kkpgen.models.cluster import Cluster
+from kkpgen.models.kubermatic import KubermaticConfiguration
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from generator.diagnostics import Violation
-from generator.kkp.catalog import parse_version
-from generator.kkp.subject import RuleContext, Subject
-from generator.models.kubermatic import KubermaticConfiguration
+from kkpgen.diagnostics import Violation
+from kkpgen.kkp.catalog import parse_version
+from kkpgen.kkp.subject import RuleContext, Subject
+from kkpgen.models.kubermatic import KubermaticConfiguration
 
 _CNI = ("spec", "cniPlugin")
 

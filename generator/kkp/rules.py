@@ -8,15 +8,15 @@ from collections.abc import Iterator
 
 import netaddr
 
-from generator.diagnostics import Violation
-from generator.kkp import access
-from generator.kkp.catalog import parse_version
-from generator.kkp.release_rules import (
+from kkpgen.diagnostics import Violation
+from kkpgen.kkp import access
+from kkpgen.kkp.catalog import parse_version
+from kkpgen.kkp.release_rules import (
     cni_none_has_no_version,
     expose_strategy_valid,
     kubernetes_version_supported,
 )
-from generator.kkp.subject import Rule, RuleContext, Subject
+from kkpgen.kkp.subject import Rule, RuleContext, Subject
 
 KONNECTIVITY_GATE = "KonnectivityService"
 HUBBLE_ADDON = "hubble"

@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from generator.diagnostics import Violation
-from generator.kkp.catalog import Catalog, KKPRelease
-from generator.models.kubermatic import KubermaticConfiguration
-from generator.models.resolved import ResolvedCluster
-from generator.source.fleet import LoadedCluster
+from kkpgen.diagnostics import Violation
+from kkpgen.kkp.catalog import Catalog, KKPRelease
+from kkpgen.models.kubermatic import KubermaticConfiguration
+from kkpgen.models.resolved import ResolvedCluster
+from kkpgen.source.fleet import LoadedCluster
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,16 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
-from generator.diagnostics import Violation
-from generator.kkp.catalog import (
+from kkpgen.diagnostics import Violation
+from kkpgen.kkp.catalog import (
     AllowedTransition,
     Catalog,
     KKPRelease,
     parse_version,
     satisfies,
 )
-from generator.models.cluster import ClusterSpec
-from generator.models.resolved import ResolvedCluster
+from kkpgen.models.cluster import ClusterSpec
+from kkpgen.models.resolved import ResolvedCluster
 
 UNSAFE_CNI_UPGRADE_LABEL = "unsafe-cni-upgrade"
 UNSAFE_CNI_MIGRATION_LABEL = "unsafe-cni-migration"

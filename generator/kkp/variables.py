@@ -16,10 +16,10 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, cast
 
-from generator.diagnostics import Diagnostic
-from generator.kkp.charts import Chart
-from generator.source.fleet import LoadedAddon, LoadedCluster
-from generator.source.sourcemap import format_field
+from kkpgen.diagnostics import Diagnostic
+from kkpgen.kkp.charts import Chart
+from kkpgen.source.fleet import LoadedAddon, LoadedCluster
+from kkpgen.source.sourcemap import format_field
 
 if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError

@@ -5,12 +5,12 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
-from generator.diagnostics import Diagnostic, KkpgenError, Location
-from generator.kkp import defaults
-from generator.kkp.catalog import Catalog, load_catalog
-from generator.kkp.charts import Chart, load_charts
-from generator.kkp.check import CheckedFleet, check_fleet
-from generator.models.labels import (
+from kkpgen.diagnostics import Diagnostic, KkpgenError, Location
+from kkpgen.kkp import defaults
+from kkpgen.kkp.catalog import Catalog, load_catalog
+from kkpgen.kkp.charts import Chart, load_charts
+from kkpgen.kkp.check import CheckedFleet, check_fleet
+from kkpgen.models.labels import (
     ARGOCD_MODE_ANNOTATION,
     ARGOCD_PATH_ANNOTATION,
     ARGOCD_REPO_ANNOTATION,
@@ -19,21 +19,21 @@ from generator.models.labels import (
     ROLLOUT_WAVE_LABEL,
     SEED_DESTINATION_ANNOTATION,
 )
-from generator.models.options import SourceOptions
-from generator.models.resolved import ResolvedCluster
-from generator.output.record import OutputInputs, cluster_digest, code_digest, run_digest
-from generator.render import applications, appsets
-from generator.render.engine import Renderer, build_environment, render_release
-from generator.render.manifest import (
+from kkpgen.models.options import SourceOptions
+from kkpgen.models.resolved import ResolvedCluster
+from kkpgen.output.record import OutputInputs, cluster_digest, code_digest, run_digest
+from kkpgen.render import applications, appsets
+from kkpgen.render.engine import Renderer, build_environment, render_release
+from kkpgen.render.manifest import (
     DESTINATIONS,
     KUSTOMIZATION,
     Manifest,
     dump_yaml,
     kustomization_text,
 )
-from generator.render.plan import plan_releases, tunnel_port_notice
-from generator.source.fleet import Fleet, LoadedCluster, locate_violation
-from generator.source.repository import SourceTree
+from kkpgen.render.plan import plan_releases, tunnel_port_notice
+from kkpgen.source.fleet import Fleet, LoadedCluster, locate_violation
+from kkpgen.source.repository import SourceTree
 
 
 def render_cluster(

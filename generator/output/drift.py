@@ -8,14 +8,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from generator.diagnostics import Diagnostic
-from generator.kkp.check import CheckedFleet, raise_unknown
-from generator.output.contents import argocd_files, cluster_files, render_notices, shard_names
-from generator.output.recheck import diagnostic_order
-from generator.output.record import CLUSTER_RECORD, INPUTS_FILE
-from generator.output.staging import OWNER_MARKER
-from generator.render.applications import ARGOCD_DIR
-from generator.render.engine import Renderer, build_environment
+from kkpgen.diagnostics import Diagnostic
+from kkpgen.kkp.check import CheckedFleet, raise_unknown
+from kkpgen.output.contents import argocd_files, cluster_files, render_notices, shard_names
+from kkpgen.output.recheck import diagnostic_order
+from kkpgen.output.record import CLUSTER_RECORD, INPUTS_FILE
+from kkpgen.output.staging import OWNER_MARKER
+from kkpgen.render.applications import ARGOCD_DIR
+from kkpgen.render.engine import Renderer, build_environment
 
 DriftKind = Literal["missing", "extra", "changed"]  # as <out> stands against a render
 Progress = Callable[[int, int], None]  # (clusters done, clusters in all)

@@ -15,11 +15,11 @@ import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from generator.diagnostics import Diagnostic, KkpgenError
-from generator.kkp.check import CheckedFleet, check_fleet
-from generator.models.options import SourceOptions
-from generator.output.record import OutputInputs, SpecFileRecord, code_digest
-from generator.source.repository import CONFIG_FILE, SourceFile, SourceTree
+from kkpgen.diagnostics import Diagnostic, KkpgenError
+from kkpgen.kkp.check import CheckedFleet, check_fleet
+from kkpgen.models.options import SourceOptions
+from kkpgen.output.record import OutputInputs, SpecFileRecord, code_digest
+from kkpgen.source.repository import CONFIG_FILE, SourceFile, SourceTree
 
 
 def sources_digest(tree: SourceTree, opts: SourceOptions, run: str) -> str:

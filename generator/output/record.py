@@ -19,9 +19,9 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from generator.diagnostics import Diagnostic, Location
-from generator.kkp.catalog import CATALOG_PATH
-from generator.kkp.charts import CHARTS_DIR
+from kkpgen.diagnostics import Diagnostic, Location
+from kkpgen.kkp.catalog import CATALOG_PATH
+from kkpgen.kkp.charts import CHARTS_DIR
 
 INPUTS_FILE = ".kkpgen-inputs.json"
 # Inside each cluster's folder: the inputs it was rendered from. It moves with the folder in

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.diagnostics import Diagnostic, ExitCode, KkpgenError, Location
+from kkpgen.diagnostics import Diagnostic, ExitCode, KkpgenError, Location
 
 # What the stager keeps in mind, bounded: a forked worker's memory grew by every name kept
 # (issue 15: the process tree at 10,000 clusters).

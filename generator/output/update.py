@@ -7,10 +7,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from generator.diagnostics import Diagnostic
-from generator.kkp.check import CheckedFleet, check_fleet, raise_unknown
-from generator.models.options import SourceOptions
-from generator.output.contents import (
+from kkpgen.diagnostics import Diagnostic
+from kkpgen.kkp.check import CheckedFleet, check_fleet, raise_unknown
+from kkpgen.models.options import SourceOptions
+from kkpgen.output.contents import (
     Selected,
     argocd_files,
     cluster_files,
@@ -20,15 +20,15 @@ from generator.output.contents import (
     selected_files,
     shard_names,
 )
-from generator.output.drift import DriftReport, Progress, check_output
-from generator.output.recheck import (
+from kkpgen.output.drift import DriftReport, Progress, check_output
+from kkpgen.output.recheck import (
     Recheck,
     diagnostic_order,
     file_records,
     recheck,
     sources_digest,
 )
-from generator.output.record import (
+from kkpgen.output.record import (
     CLUSTER_RECORD,
     INPUTS_FILE,
     ChangePlan,
@@ -39,7 +39,7 @@ from generator.output.record import (
     read_inputs,
     record_bytes,
 )
-from generator.output.staging import (
+from kkpgen.output.staging import (
     Stager,
     check_location,
     check_owned,
@@ -49,10 +49,10 @@ from generator.output.staging import (
     replace_file,
     replace_folder,
 )
-from generator.output.workers import counted, write_in_workers
-from generator.render.applications import ARGOCD_DIR
-from generator.render.engine import Renderer, build_environment
-from generator.source.repository import CLUSTERS_DIR, SourceTree, read_tree
+from kkpgen.output.workers import counted, write_in_workers
+from kkpgen.render.applications import ARGOCD_DIR
+from kkpgen.render.engine import Renderer, build_environment
+from kkpgen.source.repository import CLUSTERS_DIR, SourceTree, read_tree
 
 
 @dataclass(frozen=True, slots=True)
@@ -287,7 +287,7 @@ def _replace_all(
 
 def _validate_staged(root: Path, render: RenderOptions) -> None:
     # Imported here: jsonschema adds 0.2 s to the start of every command that does not validate.
-    from generator.validate import run_validation
+    from kkpgen.validate import run_validation
 
     run_validation(
         root,

@@ -17,7 +17,7 @@ import signal
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TypeVar
 
-from generator.diagnostics import KkpgenError
+from kkpgen.diagnostics import KkpgenError
 
 T = TypeVar("T")  # what stands for a cluster in a share
 Files = Callable[[Sequence[T]], Iterable[tuple[str, bytes]]]  # a share -> its files

@@ -6,8 +6,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from generator.models.labels import ROLLOUT_WAVE_LABEL
-from generator.render.manifest import Destination, dump_yaml
+from kkpgen.models.labels import ROLLOUT_WAVE_LABEL
+from kkpgen.render.manifest import Destination, dump_yaml
 
 ARGOCD_NAMESPACE = "argocd"
 ARGOCD_DIR = "argocd"

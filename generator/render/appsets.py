@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 
-from generator.render.applications import (
+from kkpgen.render.applications import (
     ARGOCD_DIR,
     ARGOCD_NAMESPACE,
     GENERATE_PATHS,
@@ -23,7 +23,7 @@ from generator.render.applications import (
     seed_revision_ignores,
     sync_policy,
 )
-from generator.render.manifest import DESTINATIONS, Destination, dump_yaml
+from kkpgen.render.manifest import DESTINATIONS, Destination, dump_yaml
 
 TARGET_FILE = "argocd.json"  # beside kustomization.yaml: not a resource, so never applied
 _MANAGED = {"app.kubernetes.io/managed-by": "kkpgen"}

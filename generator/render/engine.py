@@ -15,10 +15,10 @@ from pathlib import Path
 import jinja2
 import yaml
 
-from generator.diagnostics import Diagnostic, KkpgenError, Location
-from generator.kkp.charts import CHARTS_DIR, SEED_TEMPLATES, Chart
-from generator.render import memo as memo_module
-from generator.render.manifest import (
+from kkpgen.diagnostics import Diagnostic, KkpgenError, Location
+from kkpgen.kkp.charts import CHARTS_DIR, SEED_TEMPLATES, Chart
+from kkpgen.render import memo as memo_module
+from kkpgen.render.manifest import (
     CRD_SYNC_WAVE,
     SYNC_WAVE,
     CanonicalObject,
@@ -27,18 +27,18 @@ from generator.render.manifest import (
     canonical_text,
     dump_yaml,
 )
-from generator.render.memo import Path as MemoPath
-from generator.render.memo import (
+from kkpgen.render.memo import Path as MemoPath
+from kkpgen.render.memo import (
     Recording,
     TemplateMemo,
     TrackingEnvironment,
     memoizable,
     root_paths,
 )
-from generator.render.plan import ChartRelease
-from generator.render.respan import Respans, Trace
-from generator.source import fastload
-from generator.source.cache import cache_folder, kept
+from kkpgen.render.plan import ChartRelease
+from kkpgen.render.respan import Respans, Trace
+from kkpgen.source import fastload
+from kkpgen.source.cache import cache_folder, kept
 
 
 class TemplateFailure(Exception):

@@ -7,7 +7,7 @@ from typing import Literal
 
 import yaml
 
-from generator.render import fastdump
+from kkpgen.render import fastdump
 
 try:
     from yaml import CSafeDumper as _Dumper

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
-from generator.diagnostics import Violation
-from generator.models.resolved import ResolvedCluster
-from generator.source.fleet import LoadedCluster
+from kkpgen.diagnostics import Violation
+from kkpgen.models.resolved import ResolvedCluster
+from kkpgen.source.fleet import LoadedCluster
 
 HUBBLE = "hubble"
 

@@ -11,9 +11,9 @@ from typing import Literal
 
 from yaml.nodes import ScalarNode
 
-from generator.render import fastdump
-from generator.render.manifest import CanonicalObject
-from generator.source import fastload
+from kkpgen.render import fastdump
+from kkpgen.render.manifest import CanonicalObject
+from kkpgen.source import fastload
 
 _STR = "tag:yaml.org,2002:str"
 

@@ -11,12 +11,12 @@ from typing import TypeVar
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from generator.diagnostics import Diagnostic, KkpgenError, Location, Violation
-from generator.models.addon import Addon
-from generator.models.cluster import Cluster
-from generator.models.kubermatic import KubermaticConfiguration
-from generator.source.repository import CONFIG_FILE, SourceTree
-from generator.source.sourcemap import Document, FieldPath, SourceMap, format_field, load_documents
+from kkpgen.diagnostics import Diagnostic, KkpgenError, Location, Violation
+from kkpgen.models.addon import Addon
+from kkpgen.models.cluster import Cluster
+from kkpgen.models.kubermatic import KubermaticConfiguration
+from kkpgen.source.repository import CONFIG_FILE, SourceTree
+from kkpgen.source.sourcemap import Document, FieldPath, SourceMap, format_field, load_documents
 
 M = TypeVar("M", bound=BaseModel)
 

@@ -8,8 +8,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.diagnostics import Diagnostic, ExitCode, KkpgenError, Location
-from generator.source.sourcemap import MAX_FILE_BYTES
+from kkpgen.diagnostics import Diagnostic, ExitCode, KkpgenError, Location
+from kkpgen.source.sourcemap import MAX_FILE_BYTES
 
 CONFIG_FILE = "kubermatic.yaml"
 CLUSTERS_DIR = "clusters"

@@ -8,8 +8,8 @@ from typing import Any
 
 import yaml
 
-from generator.diagnostics import Diagnostic, KkpgenError, Location
-from generator.source.fastload import MemoLoader
+from kkpgen.diagnostics import Diagnostic, KkpgenError, Location
+from kkpgen.source.fastload import MemoLoader
 
 try:  # the C composer is several times faster; fall back where libyaml is missing
     from yaml import CSafeLoader as _Loader

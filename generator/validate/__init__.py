@@ -8,12 +8,12 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Literal, get_args
 
-from generator.diagnostics import Diagnostic, ExitCode, KkpgenError, Location
-from generator.validate.builtin import BuiltinBackend
-from generator.validate.finding import Backend, Finding, environment_error
-from generator.validate.kubeconform import KubeconformBackend
-from generator.validate.schemas import build_schema_dir
-from generator.validate.tree import plan_groups
+from kkpgen.diagnostics import Diagnostic, ExitCode, KkpgenError, Location
+from kkpgen.validate.builtin import BuiltinBackend
+from kkpgen.validate.finding import Backend, Finding, environment_error
+from kkpgen.validate.kubeconform import KubeconformBackend
+from kkpgen.validate.schemas import build_schema_dir
+from kkpgen.validate.tree import plan_groups
 
 __all__ = ["Backend", "BuiltinBackend", "Finding", "KubeconformBackend", "select_backend"]
 __all__ += ["default_cache_dir", "run_validation", "validate_tree"]

@@ -19,7 +19,7 @@ DATA = "data/argocd-schemas.json"
 
 
 def _text() -> bytes:
-    return (resources.files("generator.validate") / DATA).read_bytes()
+    return (resources.files("kkpgen.validate") / DATA).read_bytes()
 
 
 @cache  # immutable package data: read once per process for the schema cache key

@@ -12,9 +12,9 @@ from jsonschema import Draft202012Validator, ValidationError
 from jsonschema.protocols import Validator
 from jsonschema.validators import validator_for
 
-from generator.validate.finding import Finding, environment_error, json_path
-from generator.validate.schemas import schema_file_name
-from generator.validate.tree import read_documents, relative, yaml_problem
+from kkpgen.validate.finding import Finding, environment_error, json_path
+from kkpgen.validate.schemas import schema_file_name
+from kkpgen.validate.tree import read_documents, relative, yaml_problem
 
 _MAX_MESSAGE = 240  # jsonschema quotes the whole offending value; keep the line readable
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from generator.diagnostics import Diagnostic, ExitCode, KkpgenError, Location
+from kkpgen.diagnostics import Diagnostic, ExitCode, KkpgenError, Location
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,8 +9,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.validate.finding import Finding, environment_error, json_path
-from generator.validate.tree import relative
+from kkpgen.validate.finding import Finding, environment_error, json_path
+from kkpgen.validate.tree import relative
 
 # santhosh-tekuri/jsonschema messages: v6 (kubeconform 0.7) "additional properties 'x' not
 # allowed", "missing property 'x'"; v5 (kubeconform 0.6) "additionalProperties 'x' not

@@ -26,9 +26,9 @@ from pathlib import Path
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
-from generator.validate.argocd import argocd_digest, argocd_schemas
-from generator.validate.crd import CustomResourceDefinition, crd_schemas
-from generator.validate.finding import environment_error
+from kkpgen.validate.argocd import argocd_digest, argocd_schemas
+from kkpgen.validate.crd import CustomResourceDefinition, crd_schemas
+from kkpgen.validate.finding import environment_error
 
 # Bump when the generated files change shape, so old cache folders are not reused.
 FORMAT = 2  # 2: Argo CD schemas from its CRDs (argocd.py)

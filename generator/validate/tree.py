@@ -8,9 +8,9 @@ from pathlib import Path
 
 import yaml
 
-from generator.render.manifest import KUSTOMIZATION
-from generator.validate.crd import CustomResourceDefinition, parse_crd
-from generator.validate.finding import Finding
+from kkpgen.render.manifest import KUSTOMIZATION
+from kkpgen.validate.crd import CustomResourceDefinition, parse_crd
+from kkpgen.validate.finding import Finding
 
 # Our own rendered output, parsed only to check it: no source positions are needed, so this
 # is plain PyYAML (C loader when built with libyaml: ~10x faster on a large tree).

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
-from generator.cli.summary import ProgressLine, by_code, plural
-from generator.diagnostics import Diagnostic, Location
+from kkpgen.cli.summary import ProgressLine, by_code, plural
+from kkpgen.diagnostics import Diagnostic, Location
 from tests.conftest import Repo, cluster_yaml
 
 RunCli = Callable[..., Result]

@@ -12,7 +12,7 @@ import pytest
 import yaml
 from click.testing import Result
 
-from generator.kkp import check as check_stage
+from kkpgen.kkp import check as check_stage
 from tests.conftest import CONFIG, Repo, cluster_yaml, git
 
 RunCli = Callable[..., Result]

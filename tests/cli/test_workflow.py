@@ -15,7 +15,7 @@ import yaml
 from click.testing import Result
 from jsonschema import Draft202012Validator
 
-from generator.gitops import report
+from kkpgen.gitops import report
 from tests.conftest import CONFIG, Repo, cluster_yaml, commit_all, git
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -342,7 +342,7 @@ def test_the_cmp_doc_describes_the_sidecar() -> None:
 def spec_validator() -> Draft202012Validator:
     from click.testing import CliRunner
 
-    from generator.cli import main
+    from kkpgen.cli import main
 
     result = CliRunner().invoke(main, ["schema"], catch_exceptions=False)
     assert result.exit_code == 0

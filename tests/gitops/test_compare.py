@@ -9,13 +9,13 @@ import pytest
 
 from bench.bench_diff import break_cluster, change_clusters
 from bench.fleet import make_fleet
-from generator.gitops import compare, report
-from generator.kkp.check import CheckedFleet
-from generator.models.options import SourceOptions
-from generator.output import contents
-from generator.render.engine import Renderer
-from generator.source import repository
-from generator.source.repository import SourceTree
+from kkpgen.gitops import compare, report
+from kkpgen.kkp.check import CheckedFleet
+from kkpgen.models.options import SourceOptions
+from kkpgen.output import contents
+from kkpgen.render.engine import Renderer
+from kkpgen.source import repository
+from kkpgen.source.repository import SourceTree
 from tests.conftest import CONFIG as TEST_CONFIG
 from tests.conftest import Repo, cluster_yaml, git
 

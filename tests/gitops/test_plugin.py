@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from generator.diagnostics import ExitCode, KkpgenError
-from generator.gitops.plugin import manifest_stream, plugin_target
-from generator.render.applications import ArgoTarget
+from kkpgen.diagnostics import ExitCode, KkpgenError
+from kkpgen.gitops.plugin import manifest_stream, plugin_target
+from kkpgen.render.applications import ArgoTarget
 
 
 @pytest.mark.parametrize(
@@ -59,8 +59,8 @@ def test_the_stream_joins_one_folder_sorted_by_path() -> None:
 
 
 def test_plugin_mode_parses_only_the_files_that_name_the_cluster() -> None:
-    from generator.gitops.plugin import cluster_tree
-    from generator.source.repository import SourceFile, SourceTree
+    from kkpgen.gitops.plugin import cluster_tree
+    from kkpgen.source.repository import SourceFile, SourceTree
 
     files = (
         SourceFile("clusters/addons.yaml", b"spec:\n  cluster: {name: c1}\n"),

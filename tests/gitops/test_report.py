@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from generator.gitops import report
-from generator.gitops.changes import ClusterDiff, Disruption, FleetDiff, ObjectChange
+from kkpgen.gitops import report
+from kkpgen.gitops.changes import ClusterDiff, Disruption, FleetDiff, ObjectChange
 
 BUMP = Disruption("disruption.cni-version", "CNI version change", "plan a maintenance window")
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from generator.cli import main
-from generator.output import staging
+from kkpgen.cli import main
+from kkpgen.output import staging
 from tests.conftest import CONFIG, cluster_yaml, git
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from generator.cli import main
+from kkpgen.cli import main
 from tests.conftest import CONFIG, cluster_yaml
 from tests.hardening.conftest import (
     BadValue,

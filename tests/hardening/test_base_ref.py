@@ -17,7 +17,7 @@ import pytest
 import yaml
 from click.testing import CliRunner, Result
 
-from generator.cli import main
+from kkpgen.cli import main
 from tests.conftest import CONFIG, cluster_yaml, git
 from tests.hardening.conftest import assert_rejected
 

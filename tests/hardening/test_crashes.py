@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from generator.cli import main
-from generator.source import repository
-from generator.source.sourcemap import MAX_FILE_BYTES
+from kkpgen.cli import main
+from kkpgen.source import repository
+from kkpgen.source.sourcemap import MAX_FILE_BYTES
 from tests.conftest import cluster_yaml, git
 from tests.hardening.conftest import GoodFleet, assert_out_untouched, assert_rejected
 

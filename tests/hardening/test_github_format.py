@@ -12,9 +12,9 @@ import re
 import pytest
 from click.testing import CliRunner
 
-from generator.cli import main
-from generator.cli.printing import emit
-from generator.diagnostics import Diagnostic, Location
+from kkpgen.cli import main
+from kkpgen.cli.printing import emit
+from kkpgen.diagnostics import Diagnostic, Location
 from tests.conftest import cluster_yaml
 from tests.hardening.conftest import GoodFleet
 

@@ -18,9 +18,9 @@ from click.testing import CliRunner, Result
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator.cli import main
-from generator.output.contents import shard_names
-from generator.output.record import INPUTS_FILE
+from kkpgen.cli import main
+from kkpgen.output.contents import shard_names
+from kkpgen.output.record import INPUTS_FILE
 from tests.conftest import CONFIG, cluster_yaml, git
 from tests.hardening.conftest import assert_rejected, render_exit_code, render_with_fault, tree
 

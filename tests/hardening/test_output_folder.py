@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from generator.cli import main
-from generator.output.staging import lock_path
+from kkpgen.cli import main
+from kkpgen.output.staging import lock_path
 from tests.hardening.conftest import GoodFleet, assert_out_untouched, assert_rejected, tree
 
 

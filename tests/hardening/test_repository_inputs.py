@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from generator.cli import main
+from kkpgen.cli import main
 from tests.conftest import cluster_yaml, git
 from tests.hardening.conftest import GoodFleet, assert_out_untouched, assert_rejected
 

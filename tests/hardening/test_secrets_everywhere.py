@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from generator.cli import main
+from kkpgen.cli import main
 from tests.conftest import CONFIG, cluster_yaml, commit_all, git
 from tests.hardening.test_secrets import CLOUD, SECRET
 

@@ -14,10 +14,10 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from generator.cli import main
-from generator.diagnostics import KkpgenError
-from generator.output.staging import stage_tree
-from generator.render.engine import build_environment
+from kkpgen.cli import main
+from kkpgen.diagnostics import KkpgenError
+from kkpgen.output.staging import stage_tree
+from kkpgen.render.engine import build_environment
 from tests.conftest import cluster_yaml
 from tests.hardening.conftest import GoodFleet, assert_out_untouched, assert_rejected
 

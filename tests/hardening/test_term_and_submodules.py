@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from bench.fleet import make_fleet
-from generator.cli import main
+from kkpgen.cli import main
 from tests.conftest import cluster_yaml, git
 from tests.hardening.conftest import GoodFleet, assert_out_untouched, assert_rejected, tree
 

@@ -23,14 +23,14 @@ import yaml
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from generator.diagnostics import KkpgenError
-from generator.kkp.catalog import load_catalog
-from generator.kkp.charts import load_charts
-from generator.kkp.check import check_fleet
-from generator.models.options import SourceOptions
-from generator.output.contents import render_cluster
-from generator.render.engine import Renderer, TemplateFailure, build_environment
-from generator.render.manifest import Manifest
+from kkpgen.diagnostics import KkpgenError
+from kkpgen.kkp.catalog import load_catalog
+from kkpgen.kkp.charts import load_charts
+from kkpgen.kkp.check import check_fleet
+from kkpgen.models.options import SourceOptions
+from kkpgen.output.contents import render_cluster
+from kkpgen.render.engine import Renderer, TemplateFailure, build_environment
+from kkpgen.render.manifest import Manifest
 from tests.conftest import CONFIG, cluster_yaml
 from tests.hardening.conftest import BadValue, GoodFleet, render_bad_spec
 

@@ -18,17 +18,17 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator.diagnostics import KkpgenError
-from generator.kkp.catalog import load_catalog
-from generator.kkp.charts import CHARTS_DIR, load_charts
-from generator.kkp.check import check_fleet
-from generator.kkp.variables import validator_class
-from generator.models.options import SourceOptions
-from generator.models.resolved import ResolvedCluster
-from generator.output.contents import render_cluster
-from generator.render.engine import Renderer, build_environment, render_release
-from generator.render.manifest import Manifest
-from generator.render.plan import ChartRelease, plan_releases
+from kkpgen.diagnostics import KkpgenError
+from kkpgen.kkp.catalog import load_catalog
+from kkpgen.kkp.charts import CHARTS_DIR, load_charts
+from kkpgen.kkp.check import check_fleet
+from kkpgen.kkp.variables import validator_class
+from kkpgen.models.options import SourceOptions
+from kkpgen.models.resolved import ResolvedCluster
+from kkpgen.output.contents import render_cluster
+from kkpgen.render.engine import Renderer, build_environment, render_release
+from kkpgen.render.manifest import Manifest
+from kkpgen.render.plan import ChartRelease, plan_releases
 from tests.conftest import CONFIG, cluster_yaml
 from tests.hardening.conftest import GoodFleet, assert_out_untouched, assert_rejected
 from tests.hardening.test_broken_inputs import ADDON, BAD
@@ -173,7 +173,7 @@ def test_an_addon_variable_the_chart_schema_refuses_is_an_error_at_the_addon(
 def test_check_reports_a_schema_error_at_the_addon_too(good_fleet: GoodFleet) -> None:
     from click.testing import CliRunner
 
-    from generator.cli import main
+    from kkpgen.cli import main
 
     good_fleet.write({"clusters/bad.yaml": hubble("relay: {replicas: null}")})
     result = CliRunner().invoke(

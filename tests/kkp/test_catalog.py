@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import semver
 
-from generator.kkp.catalog import Catalog, KKPRelease, load_catalog, parse_version, satisfies
+from kkpgen.kkp.catalog import Catalog, KKPRelease, load_catalog, parse_version, satisfies
 
 CATALOG = load_catalog()
 RELEASES = sorted(CATALOG.releases)

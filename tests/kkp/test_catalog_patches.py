@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from generator.kkp.catalog import KKPRelease, kkp_minor, load_catalog
+from kkpgen.kkp.catalog import KKPRelease, kkp_minor, load_catalog
 
 CATALOG = load_catalog()
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from generator.kkp.charts import CHARTS_DIR, load_chart
+from kkpgen.kkp.charts import CHARTS_DIR, load_chart
 
 CHARTS = sorted(p.parent for p in CHARTS_DIR.glob("*/Chart.yaml"))
 KEY = re.compile(r"^(?P<indent>\s*)(?:- )?(?P<key>[A-Za-z0-9_.\-/]+):(?P<value>.*)$")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from generator.diagnostics import KkpgenError, errors_of
-from generator.kkp.check import check_fleet, check_fleet_partially
-from generator.models.options import SourceOptions
-from generator.source.repository import SourceFile, SourceTree
+from kkpgen.diagnostics import KkpgenError, errors_of
+from kkpgen.kkp.check import check_fleet, check_fleet_partially
+from kkpgen.models.options import SourceOptions
+from kkpgen.source.repository import SourceFile, SourceTree
 from tests.conftest import CONFIG, cluster_yaml
 
 EBPF_ON_CANAL = "cniPlugin: {type: canal, version: v3.22}\nclusterNetwork: {proxyMode: ebpf}\n"

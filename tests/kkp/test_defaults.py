@@ -6,16 +6,16 @@ import textwrap
 
 import pytest
 
-from generator.kkp.catalog import load_catalog
-from generator.kkp.defaults import (
+from kkpgen.kkp.catalog import load_catalog
+from kkpgen.kkp.defaults import (
     PlatformSettings,
     dns_service_ip,
     resolve_address,
     resolve_cluster,
 )
-from generator.models.resolved import ResolvedCluster
-from generator.source.fleet import LoadedCluster, load_fleet
-from generator.source.repository import SourceFile, SourceTree
+from kkpgen.models.resolved import ResolvedCluster
+from kkpgen.source.fleet import LoadedCluster, load_fleet
+from kkpgen.source.repository import SourceFile, SourceTree
 
 CATALOG = load_catalog()
 

@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from generator.diagnostics import Diagnostic, KkpgenError, format_diagnostic
-from generator.kkp.catalog import load_catalog
-from generator.kkp.check import check_fleet
-from generator.kkp.defaults import resolve_cluster
-from generator.models.options import SourceOptions
-from generator.models.resolved import ResolvedCluster
-from generator.source.fleet import load_fleet
-from generator.source.repository import read_tree
+from kkpgen.diagnostics import Diagnostic, KkpgenError, format_diagnostic
+from kkpgen.kkp.catalog import load_catalog
+from kkpgen.kkp.check import check_fleet
+from kkpgen.kkp.defaults import resolve_cluster
+from kkpgen.models.options import SourceOptions
+from kkpgen.models.resolved import ResolvedCluster
+from kkpgen.source.fleet import load_fleet
+from kkpgen.source.repository import read_tree
 from tests.conftest import CONFIG, Repo, cluster_yaml
 
 Found = tuple[str, str, int | None]

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from generator.diagnostics import Diagnostic, KkpgenError, format_diagnostic
-from generator.kkp.check import check_fleet
-from generator.models.options import SourceOptions
+from kkpgen.diagnostics import Diagnostic, KkpgenError, format_diagnostic
+from kkpgen.kkp.check import check_fleet
+from kkpgen.models.options import SourceOptions
 from tests.conftest import Repo
 
 Found = tuple[str, str, int | None]  # code, field, line

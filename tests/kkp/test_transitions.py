@@ -6,14 +6,14 @@ from collections.abc import Callable
 
 import pytest
 
-from generator.diagnostics import Diagnostic, KkpgenError, format_diagnostic
-from generator.kkp.catalog import load_catalog
-from generator.kkp.check import check_fleet
-from generator.kkp.defaults import resolve_cluster
-from generator.kkp.transitions import upgrade_targets
-from generator.models.options import SourceOptions
-from generator.source.fleet import load_fleet
-from generator.source.repository import SourceFile, SourceTree
+from kkpgen.diagnostics import Diagnostic, KkpgenError, format_diagnostic
+from kkpgen.kkp.catalog import load_catalog
+from kkpgen.kkp.check import check_fleet
+from kkpgen.kkp.defaults import resolve_cluster
+from kkpgen.kkp.transitions import upgrade_targets
+from kkpgen.models.options import SourceOptions
+from kkpgen.source.fleet import load_fleet
+from kkpgen.source.repository import SourceFile, SourceTree
 from tests.conftest import CONFIG, Repo, cluster_yaml
 
 Found = tuple[str, str, int | None]  # code, field, line

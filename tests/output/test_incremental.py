@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from bench.fleet import make_fleet
-from generator.diagnostics import Diagnostic, KkpgenError, Location
-from generator.models.options import SourceOptions
-from generator.output import contents, update
-from generator.output.record import CLUSTER_RECORD, read_inputs
+from kkpgen.diagnostics import Diagnostic, KkpgenError, Location
+from kkpgen.models.options import SourceOptions
+from kkpgen.output import contents, update
+from kkpgen.output.record import CLUSTER_RECORD, read_inputs
 
 
 def _tree(root: Path) -> dict[str, bytes]:

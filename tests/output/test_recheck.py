@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 
 from bench.fleet import make_fleet
-from generator.diagnostics import KkpgenError
-from generator.models.options import SourceOptions
-from generator.output import update
-from generator.output.record import INPUTS_FILE, read_inputs
-from generator.source import fleet as fleet_loader
-from generator.source import sourcemap
-from generator.source.sourcemap import Document
+from kkpgen.diagnostics import KkpgenError
+from kkpgen.models.options import SourceOptions
+from kkpgen.output import update
+from kkpgen.output.record import INPUTS_FILE, read_inputs
+from kkpgen.source import fleet as fleet_loader
+from kkpgen.source import sourcemap
+from kkpgen.source.sourcemap import Document
 
 
 def _tree(root: Path) -> dict[str, bytes]:

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from generator.diagnostics import ExitCode, KkpgenError
-from generator.output import staging
-from generator.output.staging import (
+from kkpgen.diagnostics import ExitCode, KkpgenError
+from kkpgen.output import staging
+from kkpgen.output.staging import (
     OWNER_MARKER,
     Stager,
     check_owned,
@@ -19,7 +19,7 @@ from generator.output.staging import (
     output_lock,
     stage_tree,
 )
-from generator.output.workers import share_of
+from kkpgen.output.workers import share_of
 
 
 def _tree(root: Path) -> dict[str, bytes]:

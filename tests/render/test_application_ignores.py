@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import jq
 
-from generator.render.applications import ArgoTarget, ignore_differences
+from kkpgen.render.applications import ArgoTarget, ignore_differences
 
 CRD_SCHEMAS = ".spec.versions[].schema"
 

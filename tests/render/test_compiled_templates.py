@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.render.engine import build_environment
+from kkpgen.render.engine import build_environment
 
 TEMPLATE = "demo/templates/service.yaml"
 

@@ -13,11 +13,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from yaml.constructor import SafeConstructor
 
-from generator.models.options import SourceOptions
-from generator.output import update
-from generator.render import fastdump
-from generator.render.respan import Respans
-from generator.source import fastload
+from kkpgen.models.options import SourceOptions
+from kkpgen.output import update
+from kkpgen.render import fastdump
+from kkpgen.render.respan import Respans
+from kkpgen.source import fastload
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

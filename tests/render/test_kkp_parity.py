@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 import yaml
 
-from generator.models.options import SourceOptions
-from generator.output import update
+from kkpgen.models.options import SourceOptions
+from kkpgen.output import update
 from tests.conftest import CONFIG, cluster_yaml
 
 FACTS: dict[str, dict[str, dict[str, Any]]] = yaml.safe_load(

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 import yaml
 
-from generator.models.options import SourceOptions
-from generator.output import update
+from kkpgen.models.options import SourceOptions
+from kkpgen.output import update
 from tests.conftest import CONFIG, cluster_yaml
 from tools.kkp_addon_facts import VARIANTS, flatten, normalize, object_id
 

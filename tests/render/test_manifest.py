@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from generator.render.manifest import Manifest, dump_yaml
+from kkpgen.render.manifest import Manifest, dump_yaml
 
 CASES = {
     "nested": {"a": {"b": [1, "two", None, True]}, "empty": {}, "list": []},

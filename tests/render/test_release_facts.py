@@ -7,7 +7,7 @@ from pathlib import Path
 
 from click.testing import Result
 
-from generator.kkp.catalog import load_catalog
+from kkpgen.kkp.catalog import load_catalog
 from tests.conftest import CONFIG, cluster_yaml
 
 CATALOG = load_catalog()

@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 
 from bench.fleet import make_fleet
-from generator.kkp.check import check_fleet
-from generator.models.options import SourceOptions
-from generator.output import contents
-from generator.render import memo as memo_module
-from generator.render.engine import Renderer, build_environment
-from generator.render.memo import (
+from kkpgen.kkp.check import check_fleet
+from kkpgen.models.options import SourceOptions
+from kkpgen.output import contents
+from kkpgen.render import memo as memo_module
+from kkpgen.render.engine import Renderer, build_environment
+from kkpgen.render.memo import (
     Recording,
     TemplateMemo,
     TrackingEnvironment,

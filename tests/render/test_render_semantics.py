@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 import yaml
 
-from generator.models.options import SourceOptions
-from generator.output import update
-from generator.validate import run_validation
+from kkpgen.models.options import SourceOptions
+from kkpgen.output import update
+from kkpgen.validate import run_validation
 from tests.conftest import CONFIG, cluster_yaml
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"

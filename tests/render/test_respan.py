@@ -11,15 +11,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bench.fleet import make_fleet
-from generator.kkp.check import check_fleet
-from generator.models.options import SourceOptions
-from generator.output import contents
-from generator.render import engine, fastdump
-from generator.render.engine import Renderer
-from generator.render.manifest import CanonicalObject
-from generator.render.memo import TrackingEnvironment
-from generator.render.respan import Entry, Respans, Trace, record, respan
-from generator.source import fastload
+from kkpgen.kkp.check import check_fleet
+from kkpgen.models.options import SourceOptions
+from kkpgen.output import contents
+from kkpgen.render import engine, fastdump
+from kkpgen.render.engine import Renderer
+from kkpgen.render.manifest import CanonicalObject
+from kkpgen.render.memo import TrackingEnvironment
+from kkpgen.render.respan import Entry, Respans, Trace, record, respan
+from kkpgen.source import fastload
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 SOURCE = "demo/templates/configmap.yaml"

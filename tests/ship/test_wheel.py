@@ -31,12 +31,12 @@ def _shipped_chart_files() -> set[str]:
 
 def test_the_wheel_carries_every_chart_file_and_the_catalog(installed: Installed) -> None:
     names = set(zipfile.ZipFile(installed.wheel).namelist())
-    charts = {
-        n.removeprefix("generator/charts/") for n in names if n.startswith("generator/charts/")
-    }
+    charts = {n.removeprefix("kkpgen/charts/") for n in names if n.startswith("kkpgen/charts/")}
     assert charts == _shipped_chart_files()
-    assert "generator/kkp/data/catalog.yaml" in names
-    assert "generator/validate/data/argocd-schemas.json" in names
+    assert "kkpgen/kkp/data/catalog.yaml" in names
+    assert "kkpgen/validate/data/argocd-schemas.json" in names
+    # the folder generator/ installs under the import name only
+    assert not any(n.startswith("generator/") for n in names)
 
 
 def test_the_sdist_carries_the_charts_and_the_catalog(tmp_path: Path) -> None:
@@ -88,7 +88,7 @@ def test_installed_kkpgen_checks_renders_validates_and_diffs_from_another_folder
         [
             sys.executable,
             "-m",
-            "generator",
+            "kkpgen",
             "render",
             "--repo",
             str(fleet),

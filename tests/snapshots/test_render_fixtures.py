@@ -8,8 +8,8 @@ import pytest
 from syrupy.assertion import SnapshotAssertion
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
-from generator.models.options import SourceOptions
-from generator.output import update
+from kkpgen.models.options import SourceOptions
+from kkpgen.output import update
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 CLUSTERS = sorted(p.stem for p in (FIXTURES / "clusters").glob("*.yaml"))

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.kkp import catalog
-from generator.source import cache
+from kkpgen.kkp import catalog
+from kkpgen.source import cache
 
 
 @pytest.fixture(autouse=True)
@@ -62,7 +62,7 @@ def test_an_unwritable_cache_still_derives(own_cache: Path) -> None:
 
 
 def test_the_kept_catalog_is_the_parsed_one() -> None:
-    data = resources.files("generator.kkp")
+    data = resources.files("kkpgen.kkp")
     parsed = catalog.parse_catalog(
         data.joinpath(catalog.CATALOG_RESOURCE).read_text(encoding="utf-8"),
         data.joinpath(catalog.PATCHES_RESOURCE).read_text(encoding="utf-8"),

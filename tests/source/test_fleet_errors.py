@@ -6,10 +6,10 @@ import textwrap
 
 import pytest
 
-from generator.diagnostics import Diagnostic, ExitCode, KkpgenError, format_diagnostic
-from generator.source.fleet import Fleet, load_fleet
-from generator.source.repository import SourceFile, SourceTree
-from generator.source.sourcemap import MAX_FILE_BYTES, load_documents
+from kkpgen.diagnostics import Diagnostic, ExitCode, KkpgenError, format_diagnostic
+from kkpgen.source.fleet import Fleet, load_fleet
+from kkpgen.source.repository import SourceFile, SourceTree
+from kkpgen.source.sourcemap import MAX_FILE_BYTES, load_documents
 
 Found = tuple[str, int | None, int | None]  # code, line, column
 CLUSTER = textwrap.dedent("""\

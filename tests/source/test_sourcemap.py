@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from generator.diagnostics import Location, Violation
-from generator.source.fleet import load_fleet, locate_violation
-from generator.source.repository import SourceFile, SourceTree
-from generator.source.sourcemap import FieldPath, SourceMap, format_field, load_documents
+from kkpgen.diagnostics import Location, Violation
+from kkpgen.source.fleet import load_fleet, locate_violation
+from kkpgen.source.repository import SourceFile, SourceTree
+from kkpgen.source.sourcemap import FieldPath, SourceMap, format_field, load_documents
 
 SPEC = b"""\
 apiVersion: kubermatic.k8c.io/v1

@@ -12,9 +12,9 @@ import pytest
 import yaml
 from click.testing import Result
 
-from generator.validate import BuiltinBackend, KubeconformBackend, validate_tree
-from generator.validate.argocd import argocd_schemas, argocd_source
-from generator.validate.schemas import build_schema_dir
+from kkpgen.validate import BuiltinBackend, KubeconformBackend, validate_tree
+from kkpgen.validate.argocd import argocd_schemas, argocd_source
+from kkpgen.validate.schemas import build_schema_dir
 from tests.conftest import Repo, git
 from tests.validate.test_builtin_backend import APPLICATION
 from tests.validate.test_kubeconform_backend import stand_in

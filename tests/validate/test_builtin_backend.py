@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.diagnostics import ExitCode, KkpgenError
-from generator.validate import BuiltinBackend, Finding, run_validation, validate_tree
+from kkpgen.diagnostics import ExitCode, KkpgenError
+from kkpgen.validate import BuiltinBackend, Finding, run_validation, validate_tree
 
 RESOLVED = """\
 apiVersion: kubermatic.k8c.io/v1

@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from generator.diagnostics import ExitCode, KkpgenError
-from generator.validate import (
+from kkpgen.diagnostics import ExitCode, KkpgenError
+from kkpgen.validate import (
     BuiltinBackend,
     KubeconformBackend,
     select_backend,
     validate_tree,
 )
-from generator.validate.kubeconform import describe
+from kkpgen.validate.kubeconform import describe
 
 # Imitates kubeconform -output json with python-jsonschema on the same schema files, using
 # kubeconform 0.7's wording (santhosh-tekuri/jsonschema v6). CANNED replaces the validation.

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.validate.crd import parse_crd
-from generator.validate.schemas import (
+from kkpgen.validate.crd import parse_crd
+from kkpgen.validate.schemas import (
     build_schema_dir,
     bundle_root,
     bundled_versions,
