@@ -17,7 +17,7 @@ from click.testing import CliRunner
 
 from kkpgen.cli import main
 from kkpgen.diagnostics import ExitCode, KkpgenError
-from kkpgen.output import update
+from kkpgen.output import contents
 from kkpgen.output.staging import output_lock
 from kkpgen.output.workers import write_in_workers
 from tests.conftest import CONFIG, cluster_yaml, git
@@ -107,14 +107,14 @@ def test_render_exits_4_when_the_oom_killer_takes_a_worker(
     for index in range(4):
         (repo / "clusters" / f"c{index}.yaml").write_text(cluster_yaml(f"c{index}"))
     git(repo, "init", "-q")
-    real, tests = update.selected_files, os.getpid()
+    real, tests = contents.selected_files, os.getpid()
 
-    def files(checked, selected, *, renderer):  # type: ignore[no-untyped-def]
+    def files(checked, selected, *, renderer):
         if selected[0][0].name == "c3" and os.getpid() != tests:  # in a worker only
             os.kill(os.getpid(), signal.SIGKILL)
         return real(checked, selected, renderer=renderer)
 
-    monkeypatch.setattr(update, "selected_files", files)
+    monkeypatch.setattr("kkpgen.output.update.selected_files", files)
     out = tmp_path / "out"
     argv = ["render", "--repo", str(repo), "--out", str(out), "--jobs", "2"]
     result = CliRunner().invoke(main, argv, catch_exceptions=False)
