@@ -1,4 +1,4 @@
-"""Location, Diagnostic and KkpgenError: how every failure is described; imports nothing of ours."""
+"""Location, Diagnostic and KkpgenError: how every failure is described; imports only escape."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from enum import IntEnum
 from typing import Literal
+
+from kkpgen.escape import terminal
 
 Severity = Literal["error", "warning", "notice"]
 
@@ -75,22 +77,14 @@ def format_location(location: Location) -> str:
     return ":".join(parts)
 
 
-def printable(text: str) -> str:
-    """Escape control characters: a spec key or value holding "\\r" or "\\n" must not forge
-    output lines that editors and CI read as diagnostics (issue 7)."""
-    if text.isprintable():  # nearly always: skip the per-character pass
-        return text
-    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
-
-
 def format_diagnostic(diagnostic: Diagnostic) -> str:
     """Compiler-style text: `file:line:col: error[code]: field: message` and an indented hint."""
-    head = printable(
+    head = terminal(
         f"{format_location(diagnostic.location)}: {diagnostic.severity}[{diagnostic.code}]: "
         f"{diagnostic.field + ': ' if diagnostic.field else ''}{diagnostic.message}"
     )
     if diagnostic.hint:
-        return f"{head}\n  hint: {printable(diagnostic.hint)}"
+        return f"{head}\n  hint: {terminal(diagnostic.hint)}"
     return head
 
 

@@ -16,6 +16,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "generator"
 RANKS = {
     "__init__": 0,
     "diagnostics": 0,
+    "escape": -1,  # below diagnostics, which uses it; imports nothing of ours
     "models": 1,
     "source": 2,
     "kkp": 3,

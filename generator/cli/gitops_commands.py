@@ -16,6 +16,7 @@ from kkpgen.cli.options import (
     with_decommission,
 )
 from kkpgen.cli.printing import emit, run_action
+from kkpgen.escape import terminal
 from kkpgen.gitops import plugin
 
 
@@ -114,8 +115,8 @@ def init_repo(directory: Path, ci: str, kkpgen_repo: str | None, kkpgen_wheel: s
     )
     result = run_action(lambda: scaffold.init_repo(directory, options))
     for relative in result.created:
-        click.echo(f"created {directory / relative}", err=True)
+        click.echo(terminal(f"created {directory / relative}"), err=True)
     for relative in result.kept:
-        click.echo(f"kept {directory / relative} (already there)", err=True)
+        click.echo(terminal(f"kept {directory / relative} (already there)"), err=True)
     git_init = "" if (directory / ".git").exists() else "git init && "
-    click.echo(f"next: cd {directory} && {git_init}kkpgen check", err=True)
+    click.echo(terminal(f"next: cd {directory} && {git_init}kkpgen check"), err=True)

@@ -27,11 +27,10 @@ from kkpgen.cli.summary import (
     run_fleet_action,
     verbosity_options,
 )
-from kkpgen.diagnostics import printable
+from kkpgen.escape import terminal
 from kkpgen.models.options import SourceOptions
 from kkpgen.output import update
 from kkpgen.output.contents import shard_of
-from kkpgen.output.record import INPUTS_FILE
 from kkpgen.output.workers import available_cores
 from kkpgen.render.applications import ARGOCD_DIR
 
@@ -112,9 +111,11 @@ def render(
     if verbosity != "quiet":
         unchanged = result.clusters - result.rendered
         click.echo(
-            f"{plural(result.clusters, 'cluster')}: {result.rendered} rendered, "
-            f"{unchanged} unchanged; {plural(result.files, 'file')} written into {out}; "
-            f"{closing_line(result.notices, started)}",
+            terminal(
+                f"{plural(result.clusters, 'cluster')}: {result.rendered} rendered, "
+                f"{unchanged} unchanged; {plural(result.files, 'file')} written into {out}; "
+                f"{closing_line(result.notices, started)}"
+            ),
             err=True,
         )
 
@@ -128,7 +129,7 @@ def _check_shard(only: tuple[str, ...], shard: tuple[int, int] | None) -> None:
         home = shard_of(name, count)
         if home != index:
             raise click.UsageError(
-                f"--cluster {printable(name)} is in shard {home}/{count}, not in --shard "
+                f"--cluster {terminal(name)} is in shard {home}/{count}, not in --shard "
                 f"{index}/{count}: pass --shard {home}/{count}, or leave out --shard"
             )
 
@@ -150,9 +151,9 @@ def _check_out(
     emit_grouped(report.notices, verbosity)
     groups = report.groups
     for group, drifts in groups.items():
-        click.echo(f"{group or options.out}: {_differ(len(drifts))}", err=True)
-        for drift in drifts:
-            click.echo(f"  {drift.kind}: {options.out / drift.path}", err=True)
+        click.echo(terminal(f"{group or options.out}: {_differ(len(drifts))}"), err=True)
+        for drift in drifts:  # names found in <out>: anything a committed tree holds
+            click.echo(terminal(f"  {drift.kind}: {options.out / drift.path}"), err=True)
     clusters = [g for g in groups if g and g != ARGOCD_DIR]
     compared = f"{plural(report.clusters, 'cluster')}, {plural(report.files, 'file')} compared"
     if verbosity != "quiet" or groups:
@@ -162,14 +163,11 @@ def _check_out(
             if groups
             else f"{options.out} is up to date"
         )
-        click.echo(f"{state} ({compared}); {closing_line(report.notices, started)}", err=True)
+        line = f"{state} ({compared}); {closing_line(report.notices, started)}"
+        click.echo(terminal(line), err=True)
     if groups:
-        click.echo(
-            f"  hint: run `kkpgen render --out {options.out}` and commit the result; render "
-            f"trusts its record, so delete {options.out / INPUTS_FILE} first if files were "
-            "edited by hand",
-            err=True,
-        )
+        hint = f"  hint: run `kkpgen render --out {options.out}` and commit the result"
+        click.echo(terminal(hint), err=True)
         sys.exit(1)
 
 
@@ -199,4 +197,4 @@ def validate(out: Path, backend: str, kubeconform: str | None, schema_cache: Pat
             out, backend=backend, kubeconform=kubeconform, cache_dir=schema_cache
         )
     )
-    click.echo(f"{out}: all manifests valid", err=True)
+    click.echo(terminal(f"{out}: all manifests valid"), err=True)

@@ -10,7 +10,8 @@ from typing import TypeVar
 
 import click
 
-from kkpgen.diagnostics import Diagnostic, ExitCode, KkpgenError, format_diagnostic, printable
+from kkpgen.diagnostics import Diagnostic, ExitCode, KkpgenError, format_diagnostic
+from kkpgen.escape import control, terminal
 
 T = TypeVar("T")
 
@@ -42,9 +43,9 @@ def _emit_github(diagnostics: Sequence[Diagnostic]) -> None:
             + [("title", d.code)]
         )
         # Escaped first (CR and LF as %0D/%0A), then any other control character made visible.
-        fields = ",".join(f"{key}={printable(github_property(value))}" for key, value in props)
+        fields = ",".join(f"{key}={control(github_property(value))}" for key, value in props)
         text = f"{d.field + ': ' if d.field else ''}{d.message}. Hint: {d.hint}"
-        click.echo(f"::{levels[d.severity]} {fields}::{printable(github_data(text))}")
+        click.echo(f"::{levels[d.severity]} {fields}::{control(github_data(text))}")
 
 
 def _as_json(d: Diagnostic) -> dict[str, object]:
@@ -86,6 +87,8 @@ def run_action(action: Callable[[], T], *, fmt: str = "text") -> T:
         if click.get_current_context().find_root().params.get("debug"):
             traceback.print_exc()
         else:
-            click.echo(f"kkpgen: internal error: {type(error).__name__}: {error}", err=True)
+            click.echo(
+                terminal(f"kkpgen: internal error: {type(error).__name__}: {error}"), err=True
+            )
             click.echo("re-run with --debug for the traceback", err=True)
         sys.exit(int(ExitCode.INTERNAL))

@@ -19,6 +19,7 @@ from kkpgen.cli.summary import (
     run_fleet_action,
     verbosity_options,
 )
+from kkpgen.escape import terminal
 from kkpgen.kkp import editor_schema
 from kkpgen.kkp.catalog import load_catalog
 from kkpgen.kkp.check import check_fleet
@@ -142,9 +143,12 @@ def upgrades(
             )
         )
     elif not targets:
-        click.echo(f"{name}: {cluster.cni.type} {cluster.cni.version}: no upgrade available")
+        click.echo(
+            terminal(f"{name}: {cluster.cni.type} {cluster.cni.version}: no upgrade available")
+        )
     else:
-        click.echo(f"{name}: {cluster.cni.type} {cluster.cni.version} -> {', '.join(targets)}")
+        line = f"{name}: {cluster.cni.type} {cluster.cni.version} -> {', '.join(targets)}"
+        click.echo(terminal(line))
 
 
 @click.command()

@@ -12,7 +12,8 @@ from typing import Literal, TypeVar
 import click
 
 from kkpgen.cli.printing import emit, run_action
-from kkpgen.diagnostics import Diagnostic, KkpgenError, format_diagnostic, printable
+from kkpgen.diagnostics import Diagnostic, KkpgenError, format_diagnostic
+from kkpgen.escape import terminal
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., object])
@@ -66,7 +67,7 @@ def emit_grouped(diagnostics: Sequence[Diagnostic], verbosity: Verbosity) -> Non
     for group in groups.values():
         click.echo(format_diagnostic(group[0]), err=True)
         if len(group) > 1:
-            click.echo(printable(_more(group)), err=True)
+            click.echo(terminal(_more(group)), err=True)
 
 
 def closing_line(found: Sequence[Diagnostic], started: float) -> str:

@@ -15,6 +15,7 @@ from kkpgen.diagnostics import (
     Location,
     format_diagnostic,
 )
+from kkpgen.escape import markdown, markdown_block, markdown_code, terminal_lines
 from kkpgen.gitops.changes import ClusterDiff, FleetDiff, wave_order
 from kkpgen.render.applications import ARGOCD_DIR
 
@@ -24,6 +25,7 @@ _MARKERS = {"added": "+", "removed": "-", "changed": "~"}
 
 
 def _title(cluster: ClusterDiff) -> str:
+    """Plain text: each format escapes it for its medium."""
     if cluster.name == ARGOCD_DIR:
         return "Argo CD Applications"
     return f"{cluster.name} ({cluster.status})"
@@ -51,6 +53,8 @@ def _base_note(diff: FleetDiff) -> list[str]:
 
 
 def format_text(diff: FleetDiff) -> str:
+    """Terminal text; every line escaped (escape.terminal): a value from a spec (a wave, a
+    path, a line of an object's diff) cannot forge a line or a workflow command."""
     lines = [f"kkpgen diff {diff.base_ref} -> {diff.head_ref}", *_base_note(diff)]
     if not diff.clusters:
         lines.append("no changes")
@@ -62,7 +66,7 @@ def format_text(diff: FleetDiff) -> str:
         lines += [f"  ! {d.message}; {d.action}" for d in cluster.disruptions]
         lines += [f"  {_MARKERS[c.kind]} {c.path}" for c in cluster.objects]
         lines += [c.diff.rstrip("\n") for c in cluster.objects]
-    return "\n".join(lines) + "\n"
+    return terminal_lines("\n".join(lines)) + "\n"
 
 
 def format_json(diff: FleetDiff) -> str:
@@ -93,12 +97,13 @@ def format_json(diff: FleetDiff) -> str:
 def _diff_block(cluster: ClusterDiff) -> str:
     """Unified diffs of the changed objects; added and removed ones are listed, not dumped."""
     body = "".join(c.diff for c in cluster.objects if c.kind == "changed")
-    return f"\n```diff\n{body.replace('```', '` ` `')}```" if body else ""
+    return f"\n{markdown_block(body, 'diff')}\n" if body else ""
 
 
 def _markdown_cluster(cluster: ClusterDiff, block: str | None) -> str:
-    lines = [f"<details><summary><b>{_title(cluster)}</b>: {_counts(cluster)}</summary>\n"]
-    lines += [f"- {change.kind}: `{change.path}`" for change in cluster.objects]
+    title = markdown(_title(cluster))
+    lines = [f"<details><summary><b>{title}</b>: {_counts(cluster)}</summary>\n"]
+    lines += [f"- {change.kind}: {markdown_code(change.path)}" for change in cluster.objects]
     if block is None:
         lines.append("\n_diff left out to fit a comment: run `kkpgen diff` locally_")
     elif block:
@@ -112,7 +117,7 @@ def _wave_name(wave: str) -> str:
 
 
 def _names(names: Sequence[str], limit: int) -> str:
-    shown = ", ".join(f"**{n}**" for n in names[:limit])
+    shown = ", ".join(f"**{markdown(n)}**" for n in names[:limit])
     return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
 
 
@@ -139,7 +144,7 @@ def _wave_table(clusters: Sequence[ClusterDiff]) -> list[str]:
         for wave in waves:
             these = [c for c in clusters if c.wave == wave]
             hit = sum(1 for c in these if c.disruptions)
-            lines.append(f"| {_wave_name(wave)} | {len(these)} | {hit} |")
+            lines.append(f"| {markdown(_wave_name(wave))} | {len(these)} | {hit} |")
         lines.append("")
     return lines
 
@@ -153,9 +158,10 @@ def _disruptive(clusters: Sequence[ClusterDiff], names_shown: int) -> list[str]:
         for (wave, code), group in groups:
             first = next(d for d in group[0].disruptions if d.code == code)
             lines.append(
-                f"> {_wave_name(wave)}, {_plural(len(group), 'cluster')} ({code}): "
-                f"{_names([c.name for c in group], names_shown)}. "
-                f"{group[0].name}: {first.message}; **{first.action}**  "
+                f"> {markdown(_wave_name(wave))}, {_plural(len(group), 'cluster')} "
+                f"({markdown(code)}): {_names([c.name for c in group], names_shown)}. "
+                f"{markdown(group[0].name)}: {markdown(first.message)}; "
+                f"**{markdown(first.action)}**  "
             )
         lines.append("")
     return lines
@@ -177,10 +183,11 @@ def _plural(count: int, noun: str) -> str:
 
 
 def _head(diff: FleetDiff, names_shown: int) -> list[str]:
-    lines = [f"### kkpgen diff `{diff.base_ref}` -> `{diff.head_ref}`\n"]
+    refs = f"{markdown_code(diff.base_ref)} -> {markdown_code(diff.head_ref)}"
+    lines = [f"### kkpgen diff {refs}\n"]
     if diff.base_failures:
         note, *details = _base_note(diff)
-        lines += [f"> [!NOTE]\n> {note}\n", "```", *details, "```\n"]
+        lines += [f"> [!NOTE]\n> {markdown(note)}\n", markdown_block("\n".join(details)) + "\n"]
     if not diff.clusters:
         lines.append("No changes to the rendered manifests.")
         return lines

@@ -1,0 +1,185 @@
+"""Hostile strings through every field of every format: terminal text (diagnostics, grouped
+warnings, diff), GitHub workflow commands, JSON, and the Markdown PR comment, read back by a
+CommonMark parser. A value may change how it looks, never the structure around it (issue 23)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Sequence
+
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from kkpgen.cli.printing import emit
+from kkpgen.cli.summary import emit_grouped
+from kkpgen.diagnostics import Diagnostic, Location, Severity, format_diagnostic
+from kkpgen.escape import control
+from kkpgen.gitops.changes import ClusterDiff, ClusterStatus, Disruption, FleetDiff, ObjectChange
+from kkpgen.gitops.report import format_json, format_markdown, format_text
+
+FRAGMENTS = [
+    "\n::error file=a.yaml,line=1::forged",
+    "::warning::forged",
+    "  ::add-mask::x",
+    "\r",
+    "\x1b[2J",
+    "\u202e",
+    "\u2028",
+    "\x85",
+    "@kubermatic/team",
+    "<img src=x onerror=alert(1)>",
+    "</details>",
+    "<details><summary>",
+    "|",
+    "`",
+    "```",
+    "\n```\n",
+    "~~~",
+    "*",
+    "_",
+    "[x](https://example.com)",
+    "&lt;",
+    "\\",
+    "\n- item",
+    "\n# head",
+    "\n> quote",
+]
+hostile = st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=4)), max_size=5).map(
+    "".join
+)
+severities: st.SearchStrategy[Severity] = st.sampled_from(["error", "warning", "notice"])
+
+
+@st.composite
+def diagnostics(draw: st.DrawFn) -> Diagnostic:
+    location = Location(draw(hostile), draw(st.none() | st.integers(1, 9)), None, None)
+    return Diagnostic(
+        draw(hostile),
+        location,
+        draw(hostile),
+        draw(hostile),
+        draw(hostile),
+        draw(severities),
+        draw(hostile),
+    )
+
+
+@st.composite
+def clusters(draw: st.DrawFn) -> ClusterDiff:
+    objects = draw(
+        st.lists(
+            st.builds(
+                ObjectChange, hostile, st.sampled_from(["added", "removed", "changed"]), hostile
+            ),
+            max_size=3,
+        )
+    )
+    disruptions = draw(st.lists(st.builds(Disruption, hostile, hostile, hostile), max_size=2))
+    statuses: st.SearchStrategy[ClusterStatus]
+    statuses = st.sampled_from(["added", "removed", "changed", "unchanged"])
+    status = draw(statuses)
+    return ClusterDiff(draw(hostile), status, tuple(objects), tuple(disruptions), draw(hostile))
+
+
+fleet_diffs = st.builds(
+    FleetDiff,
+    hostile,
+    hostile,
+    st.lists(diagnostics(), max_size=2).map(tuple),
+    st.lists(clusters(), min_size=1, max_size=3).map(tuple),
+)
+
+
+def assert_terminal_safe(text: str) -> None:
+    """Every line printable, and none a workflow command the runner would obey."""
+    for line in text.split("\n"):
+        assert line.isprintable(), repr(line)
+        assert not line.lstrip().startswith("::"), repr(line)
+
+
+def _printed(action: object) -> tuple[str, str]:
+    with CliRunner().isolation() as (out, err, _):
+        action()  # type: ignore[operator]
+        return out.getvalue().decode(), err.getvalue().decode()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(diagnostics(), min_size=1, max_size=4))
+def test_diagnostics_in_text_json_and_github_keep_their_structure(
+    found: Sequence[Diagnostic],
+) -> None:
+    for diagnostic in found:
+        text = format_diagnostic(diagnostic)
+        assert_terminal_safe(text)
+        assert text.count("\n") == (1 if diagnostic.hint else 0)
+    _, err = _printed(lambda: emit(found, "text"))
+    assert_terminal_safe(err.removesuffix("\n"))
+    _, err = _printed(lambda: emit_grouped(found, "normal"))
+    assert_terminal_safe(err.removesuffix("\n"))
+    out, _ = _printed(lambda: emit(found, "json"))
+    payload = json.loads(out)
+    read = sorted(d["message"] for d in payload["errors"] + payload["warnings"])
+    assert read == sorted(d.message for d in found)
+    out, _ = _printed(lambda: emit(found, "github"))
+    lines = out.removesuffix("\n").split("\n")
+    assert len(lines) == len(found)
+    for line in lines:
+        assert re.fullmatch(r"::(error|warning|notice) [^:\n]*::[^\n]*", line), repr(line)
+        assert line.isprintable()
+
+
+@settings(max_examples=60, deadline=None)
+@given(fleet_diffs)
+def test_diff_text_and_json_keep_their_structure(diff: FleetDiff) -> None:
+    assert_terminal_safe(format_text(diff).removesuffix("\n"))
+    payload = json.loads(format_json(diff))
+    assert payload["base"] == diff.base_ref
+    assert [c["name"] for c in payload["clusters"]] == [c.name for c in diff.clusters]
+    assert [o["diff"] for c in payload["clusters"] for o in c["objects"]] == [
+        o.diff for c in diff.clusters for o in c.objects
+    ]
+
+
+def _walk(tokens: Sequence[Token]) -> Iterator[Token]:
+    for token in tokens:
+        yield token
+        yield from _walk(token.children or [])
+
+
+_OUR_TAGS = {"details", "summary", "b"}  # the raw HTML the report writes itself
+
+
+@settings(max_examples=60, deadline=None)
+@given(fleet_diffs)
+def test_the_markdown_comment_keeps_its_structure(diff: FleetDiff) -> None:
+    comment = format_markdown(diff)
+    parser = MarkdownIt("commonmark").enable(["table", "strikethrough"])
+    tokens = list(_walk(parser.parse(comment)))
+    html = "".join(t.content for t in tokens if t.type in ("html_block", "html_inline"))
+    tags = re.findall(r"</?([A-Za-z][A-Za-z0-9-]*)", html)
+    assert set(tags) <= _OUR_TAGS, tags
+    assert tags.count("details") == 2 * len(diff.clusters)  # each opened and closed once
+    for token in tokens:
+        if token.type == "text":  # a mention is found in rendered text, outside code
+            assert not re.search(r"@[A-Za-z0-9]", token.content), token.content
+        assert token.type not in ("link_open", "image", "s_open", "em_open") or (
+            token.type == "em_open" and token.markup == "_"
+        ), token.type
+    fences = [t.content for t in tokens if t.type == "fence"]
+    bodies = ["".join(o.diff for o in c.objects if o.kind == "changed") for c in diff.clusters]
+    expected = [
+        "\n".join(control(line) for line in body.rstrip("\n").split("\n")) + "\n"
+        for body in bodies
+        if body
+    ]
+    assert fences[len(fences) - len(expected) :] == expected  # each diff whole, as its own
+    spans = [t.content for t in tokens if t.type == "code_inline"]
+    paths = [control(o.path) or " " for c in diff.clusters for o in c.objects]
+    assert spans[len(spans) - len(paths) :] == paths or not paths
+    rows = [t for t in tokens if t.type == "tr_open"]
+    cells = sum(1 for t in tokens if t.type in ("td_open", "th_open"))
+    assert cells == 3 * len(rows)  # no value opened a table cell
