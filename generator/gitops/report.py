@@ -17,6 +17,7 @@ from kkpgen.diagnostics import (
 )
 from kkpgen.escape import markdown, markdown_block, markdown_code, terminal_lines
 from kkpgen.gitops.changes import ClusterDiff, FleetDiff, wave_order
+from kkpgen.output.tree import replace_with
 from kkpgen.render.applications import ARGOCD_DIR
 
 # GitHub rejects comments above 65536 characters; keep room for a CI tool's own header.
@@ -244,10 +245,8 @@ def write_report(path: Path, text: str) -> None:
     a Diagnostic naming the path (a missing folder, no permission, a full disk)."""
     temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     try:
-        temporary.write_text(text, encoding="utf-8")
-        temporary.replace(path)
+        replace_with(path, text.encode(), temporary)
     except OSError as error:
-        temporary.unlink(missing_ok=True)
         raise KkpgenError(
             [
                 Diagnostic(

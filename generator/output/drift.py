@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,8 +13,9 @@ from kkpgen.diagnostics import Diagnostic
 from kkpgen.kkp.check import CheckedFleet, raise_unknown
 from kkpgen.output.contents import argocd_files, cluster_files, render_notices, shard_names
 from kkpgen.output.recheck import diagnostic_order
-from kkpgen.output.record import CLUSTER_RECORD, INPUTS_FILE
+from kkpgen.output.record import CLUSTER_RECORD, INPUTS_FILE, foreign_entries
 from kkpgen.output.staging import OWNER_MARKER
+from kkpgen.output.tree import EntryKind, read_file, walk
 from kkpgen.render.applications import ARGOCD_DIR
 from kkpgen.render.engine import Renderer, build_environment
 
@@ -45,30 +47,28 @@ class DriftReport:
         return found
 
 
-def _on_disk(folder: Path, prefix: str) -> set[str]:
-    if not folder.is_dir():
-        return set()
-    return {
-        f"{prefix}/{p.relative_to(folder).as_posix()}" for p in folder.rglob("*") if p.is_file()
-    }
-
-
-def _read(path: Path) -> bytes | None:
-    try:
-        return path.read_bytes()
-    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
-        return None
+def _on_disk(folder: Path, prefix: str) -> dict[str, EntryKind]:
+    """Every entry below `folder` but folders, by path: files, links (never followed), and
+    anything else. A link where a folder of kkpgen's belongs is itself the one entry."""
+    if folder.is_symlink():
+        return {prefix: "link"}
+    return {f"{prefix}/{e.path}": e.kind for e in walk(str(folder)) if e.kind != "folder"}
 
 
 def _compare(out: Path, group: str, files: Iterable[tuple[str, bytes]]) -> Iterator[Drift]:
-    """One folder of <out> (a cluster's, or argocd/) against the files a render writes there."""
+    """One folder of <out> (a cluster's, or argocd/) against the files a render writes there.
+    Only regular files reached through no link are read, and only up to the size expected
+    (a link to /dev/zero exhausted memory: issue 23); anything else there is `changed`."""
+    found = _on_disk(out / group, group)
     expected: set[str] = set()
     for path, data in files:
         expected.add(path)
-        current = _read(out / path)
-        if current != data:
-            yield Drift(group, path, "missing" if current is None else "changed")
-    for path in sorted(_on_disk(out / group, group) - expected - {f"{group}/{CLUSTER_RECORD}"}):
+        kind = found.get(path)
+        if kind is None:
+            yield Drift(group, path, "missing")
+        elif kind != "file" or read_file(f"{out}/{path}", len(data)) != data:
+            yield Drift(group, path, "changed")
+    for path in sorted(found.keys() - expected - {f"{group}/{CLUSTER_RECORD}"}):
         yield Drift(group, path, "extra")
 
 
@@ -81,18 +81,15 @@ def _selected(
 
 
 def _strays(out: Path, names: Iterable[str]) -> Iterator[Drift]:
-    """Folders of clusters no longer in the repository, and files kkpgen does not write."""
-    if not out.is_dir():
+    """Folders of clusters no longer in the repository (a render removes them). Entries
+    kkpgen did not write are not drift: a render keeps them as they are."""
+    if not out.is_dir() or out.is_symlink():
         return
-    known = {*names, ARGOCD_DIR}
-    for entry in sorted(out.iterdir()):
-        if entry.name in _NOT_OUTPUT or entry.name in known:
-            continue
-        if entry.is_dir():
-            for path in sorted(_on_disk(entry, entry.name)):
+    known = {*names, ARGOCD_DIR, *_NOT_OUTPUT, *foreign_entries(out, names)}
+    for entry in sorted(os.scandir(out), key=lambda e: e.name):
+        if entry.name not in known:
+            for path in sorted(_on_disk(Path(entry.path), entry.name)):
                 yield Drift(entry.name, path, "extra")
-        else:
-            yield Drift("", entry.name, "extra")
 
 
 def check_output(

@@ -13,7 +13,7 @@ import functools
 import hashlib
 import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -22,12 +22,15 @@ from typing import Any
 from kkpgen.diagnostics import Diagnostic, Location
 from kkpgen.kkp.catalog import CATALOG_PATH
 from kkpgen.kkp.charts import CHARTS_DIR
+from kkpgen.output.staging import OWNER_MARKER
+from kkpgen.output.tree import read_file, walk
+from kkpgen.render.applications import ARGOCD_DIR
 
 INPUTS_FILE = ".kkpgen-inputs.json"
 # Inside each cluster's folder: the inputs it was rendered from. It moves with the folder in
 # the same rename or exchange, so a folder and its record can never disagree (issue 14).
 CLUSTER_RECORD = ".kkpgen-cluster"
-_FORMAT = 3
+_FORMAT = 4  # 4: a cluster's record lists its files
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,17 +138,53 @@ def cluster_digest(document: Mapping[str, object], addons: Sequence[object]) -> 
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def cluster_record(run: str, digest: str) -> bytes:
-    """What `<out>/<cluster>/.kkpgen-cluster` holds: the run and the cluster's input digest."""
-    return f"kkpgen cluster record {_FORMAT}\nrun {run}\ninputs {digest}\n".encode()
+Listing = Sequence[tuple[str, bytes, int]]  # (path in the folder, blake2b-128 digest, size)
+
+
+def cluster_record(run: str, digest: str, files: Listing = ()) -> bytes:
+    """What `<out>/<cluster>/.kkpgen-cluster` holds: the run, the cluster's input digest, and
+    every file kkpgen wrote into the folder, with its digest and size."""
+    lines = [f"kkpgen cluster record {_FORMAT}", f"run {run}", f"inputs {digest}"]
+    lines += [f"file {d.hex()} {size} {path}" for path, d, size in sorted(files)]
+    return ("\n".join(lines) + "\n").encode()
+
+
+_RECORD_LIMIT = 1 << 22  # bytes: a cluster's record lists some 50 files
 
 
 def folder_is_current(out: Path, name: str, run: str, digest: str) -> bool:
-    """out/<name> was rendered from exactly these inputs (its own record says so)."""
-    try:
-        return (out / name / CLUSTER_RECORD).read_bytes() == cluster_record(run, digest)
-    except OSError:
+    """out/<name> was rendered from exactly these inputs (its own record says so) and holds
+    exactly what kkpgen wrote there: the files its record lists, with their bytes, and
+    nothing else (no link, no file added). A record is evidence, not trust (issue 23)."""
+    folder = f"{out}/{name}"
+    if os.path.islink(folder):  # noqa: PTH114  a string path, as walk() takes
         return False
+    raw = read_file(f"{folder}/{CLUSTER_RECORD}", _RECORD_LIMIT)
+    head = cluster_record(run, digest)
+    if raw is None or not raw.startswith(head):
+        return False
+    listed: dict[str, tuple[str, int]] = {}
+    for line in raw[len(head) :].decode("utf-8", "replace").splitlines():
+        tag, digest_hex, size, path = [*line.split(" ", 3), "", "", ""][:4]
+        if tag != "file" or not size.isdigit():
+            return False
+        listed[path] = (digest_hex, int(size))
+    return _holds_exactly(folder, listed)
+
+
+def _holds_exactly(folder: str, listed: Mapping[str, tuple[str, int]]) -> bool:
+    found = 0
+    for entry in walk(folder):
+        if entry.kind == "folder" or entry.path == CLUSTER_RECORD:
+            continue
+        expected = listed.get(entry.path)
+        if entry.kind != "file" or expected is None or expected[1] != entry.size:
+            return False
+        data = read_file(f"{folder}/{entry.path}", entry.size)
+        if data is None or hashlib.blake2b(data, digest_size=16).hexdigest() != expected[0]:
+            return False
+        found += 1
+    return found == len(listed)
 
 
 def record_bytes(out: Path) -> bytes | None:
@@ -202,10 +241,28 @@ def plan_changes(
     return ChangePlan(tuple(render), tuple(keep), tuple(removed))
 
 
+KKPGEN_ENTRIES = frozenset({INPUTS_FILE, OWNER_MARKER, ARGOCD_DIR})  # at the top of <out>
+
+
+def foreign_entries(out: Path, clusters: Iterable[str]) -> list[str]:
+    """Top-level entries of <out> kkpgen did not write: not its marker, record or argocd/,
+    no cluster's folder, no folder with a cluster's record (a removed cluster's). A full
+    render carries them over; it never deletes them (issue 23)."""
+    ours = KKPGEN_ENTRIES | set(clusters) | _recorded_folders(out)
+    try:
+        return sorted(entry.name for entry in os.scandir(out) if entry.name not in ours)
+    except OSError:
+        return []
+
+
 def _recorded_folders(out: Path) -> set[str]:
     """Cluster folders in <out> (whatever the top record says: it may lag a killed run)."""
     try:
         entries = list(os.scandir(out))
     except OSError:
         return set()
-    return {e.name for e in entries if e.is_dir() and (Path(e.path) / CLUSTER_RECORD).is_file()}
+    return {
+        e.name
+        for e in entries
+        if e.is_dir(follow_symlinks=False) and (Path(e.path) / CLUSTER_RECORD).is_file()
+    }

@@ -13,10 +13,11 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from kkpgen.diagnostics import Diagnostic, ExitCode, KkpgenError, Location
+from kkpgen.output.tree import is_no_hard_links, link_or_copy, replace_with, walk
 from kkpgen.source.private import PRIVATE_FILE, UntrustedFolder, private_folder, xdg_folder
 
 # What the stager keeps in mind, bounded: a forked worker's memory grew by every name kept
@@ -217,6 +218,17 @@ def _link(root: Path, existing: str, relative: str, made: set[str]) -> None:
     os.link(f"{root}/{existing}", _place(root, relative, made))
 
 
+def _copy_tree(source: Path, target: Path) -> None:
+    """Recreate `source` at `target`: folders made, every other entry hard-linked (a link
+    as the link itself, never what it names), or copied where there are no hard links."""
+    target.mkdir()
+    for entry in walk(str(source)):
+        if entry.kind == "folder":
+            (target / entry.path).mkdir()
+        else:
+            link_or_copy(f"{source}/{entry.path}", f"{target}/{entry.path}")
+
+
 class Stager:
     """Builds a staging folder beside `out`: written files, and folders hard-linked from out.
 
@@ -234,6 +246,8 @@ class Stager:
         self.count = 0
         self.contents: dict[bytes, str] = {}  # digest of bytes written -> first path
         self.linked: set[bytes] = set()  # digests of contents written more than once
+        self.listing: list[tuple[str, bytes, int]] = []  # written since take_listing
+        self.hard_links = True  # False once the file system refused one: copy instead
 
     def __enter__(self) -> Stager:
         return self
@@ -252,7 +266,8 @@ class Stager:
         so shared inodes are never changed under another path.
         """
         digest = hashlib.blake2b(data, digest_size=16).digest()
-        first = self.contents.get(digest)
+        self.listing.append((relative, digest, len(data)))
+        first = self.contents.get(digest) if self.hard_links else None
         if first is None:
             _write(self.root, relative, data, self.made)
             if len(self.contents) - len(self.linked) >= _CONTENTS_REMEMBERED:
@@ -262,14 +277,23 @@ class Stager:
             try:
                 _link(self.root, first, relative, self.made)
             except OSError as error:
-                if error.errno != errno.EMLINK:
+                if error.errno != errno.EMLINK and not is_no_hard_links(error):
                     raise
                 # The first file has as many links as the file system allows (65,000 on
-                # ext4; shared objects are remembered for the whole run): start a new one.
+                # ext4; shared objects are remembered for the whole run), or the file
+                # system has none (vfat, SMB: issue 23): write the bytes again.
+                self.hard_links = error.errno == errno.EMLINK
                 _write(self.root, relative, data, self.made)
                 self.contents[digest] = relative
             self.linked.add(digest)
         self.count += 1
+
+    def take_listing(self, prefix: str) -> list[tuple[str, bytes, int]]:
+        """The files written below `prefix` since the last call (paths without the prefix):
+        what a cluster's record lists. Forgets everything written since."""
+        found = [(p[len(prefix) :], d, n) for p, d, n in self.listing if p.startswith(prefix)]
+        self.listing.clear()
+        return found
 
     def mark(self, relative: str, data: bytes) -> None:
         """Write a bookkeeping file (a cluster's record): not linked, not counted as output."""
@@ -284,8 +308,20 @@ class Stager:
         self.contents = {d: p for d, p in self.contents.items() if d in self.linked}
 
     def link_folder(self, name: str) -> None:
-        """Reuse out/<name> unchanged: hard links cost a fraction of writing the bytes again."""
-        shutil.copytree(self.out / name, self.root / name, copy_function=os.link)
+        """Reuse out/<name> unchanged: hard links cost a fraction of writing the bytes again.
+        No link in it is followed (record.folder_is_current found none in a kept folder)."""
+        _copy_tree(self.out / name, self.root / name)
+
+    def keep_foreign(self, names: Iterable[str]) -> None:
+        """Carry entries of <out> that kkpgen did not write into the new tree as they are
+        (a deploy branch's .git when kkpgen/argocd-path is `.`): never deleted, never
+        followed (issue 23)."""
+        for name in names:
+            source = self.out / name
+            if source.is_dir() and not source.is_symlink():
+                _copy_tree(source, self.root / name)
+            else:
+                link_or_copy(str(source), str(self.root / name))
 
     def finish(self) -> StagedTree:
         _write(self.root, OWNER_MARKER, _MARKER_TEXT.encode(), self.made)
@@ -305,7 +341,9 @@ def stage_tree(
         return stager.finish()
 
 
-def replace_folder(staged: StagedTree, name: str, *, record: tuple[str, bytes]) -> None:
+def replace_folder(
+    staged: StagedTree, name: str, *, record: tuple[str, bytes]
+) -> tuple[Diagnostic, ...]:
     """Swap one staged folder into out in one step, then update out's record.
 
     Used when a single cluster changed. The folder carries its own record
@@ -317,8 +355,25 @@ def replace_folder(staged: StagedTree, name: str, *, record: tuple[str, bytes]) 
     """
     if not _exchange(staged.root / name, staged.out / name):
         raise OSError(errno.ENOSYS, "renameat2 exchange is not available", str(staged.out))
-    replace_file(staged.out, *record)
     discard(staged)
+    # The tree has changed: a failure now must not be reported as a failed run (exit 4 with
+    # <out> changed: issue 23). The stale top record only makes the next run check more.
+    try:
+        replace_file(staged.out, *record)
+    except KkpgenError as error:
+        (problem,) = error.diagnostics
+        return (
+            replace(
+                problem,
+                code="output.record-not-written",
+                message=f"{problem.message}: the cluster's folder was replaced, the record of "
+                "the inputs was not",
+                hint="nothing to do now: the next render checks every changed spec again; "
+                "free disk space before it",
+                severity="warning",
+            ),
+        )
+    return ()
 
 
 def replace_file(out: Path, name: str, data: bytes) -> None:
@@ -327,13 +382,9 @@ def replace_file(out: Path, name: str, data: bytes) -> None:
     # Beside <out>, not in it: a run killed here leaves <out> itself whole.
     temporary = out.parent / f".{out.name}.rec-{os.getpid()}"
     try:
-        temporary.write_bytes(data)
-        temporary.chmod(0o644)
-        temporary.replace(out / name)
+        replace_with(out / name, data, temporary)
     except OSError as error:  # a full disk: exit 4 like any other write (it was exit 70)
         raise _unwritable(out, error) from None
-    finally:
-        temporary.unlink(missing_ok=True)
 
 
 def discard(staged: StagedTree) -> None:

@@ -34,6 +34,7 @@ from kkpgen.output.record import (
     ChangePlan,
     OutputInputs,
     cluster_record,
+    foreign_entries,
     parse_inputs,
     plan_changes,
     read_inputs,
@@ -133,12 +134,16 @@ def _render_checked(
             if old != inputs:  # only the record changes (a comment in a spec file, say)
                 replace_file(render.out, INPUTS_FILE, inputs.to_bytes())
             return result
-        count = None
+        replaced = None
         if _one_folder_changes(plan, old) and old is not None and old.run == inputs.run:
-            count = _replace_one(checked, plan.render[0], render, inputs=inputs, renderer=renderer)
-        if count is None:
-            count = _replace_all(checked, plan, render, inputs=inputs, renderer=renderer)
-    return replace(result, files=count, rendered=len(plan.render))
+            replaced = _replace_one(
+                checked, plan.render[0], render, inputs=inputs, renderer=renderer
+            )
+        if replaced is None:
+            replaced = _replace_all(checked, plan, render, inputs=inputs, renderer=renderer), ()
+    count, warned = replaced
+    notices = (*result.notices, *warned)
+    return replace(result, files=count, rendered=len(plan.render), notices=notices)
 
 
 def _empty_shard(shard: tuple[int, int], clusters: int) -> Diagnostic:
@@ -187,8 +192,11 @@ def _render_rechecked(
         if checked is None or not _one_folder_changes(plan, old):
             return None
         renderer = Renderer(build_environment())
-        count = _replace_one(checked, plan.render[0], render, inputs=inputs, renderer=renderer)
-    return None if count is None else replace(result, files=count, rendered=1)
+        replaced = _replace_one(checked, plan.render[0], render, inputs=inputs, renderer=renderer)
+    if replaced is None:
+        return None
+    count, warned = replaced
+    return replace(result, files=count, rendered=1, notices=(*result.notices, *warned))
 
 
 def _ordered_diagnostics(checked: CheckedFleet) -> list[Diagnostic]:
@@ -213,8 +221,9 @@ def _replace_one(
     *,
     inputs: OutputInputs,
     renderer: Renderer,
-) -> int | None:
-    """Swap in the one changed folder; None (nothing written) when its destinations changed,
+) -> tuple[int, tuple[Diagnostic, ...]] | None:
+    """Swap in the one changed folder: the files written, and a warning if the top record
+    could not be rewritten after. None (nothing written) when its destinations changed,
     since the Argo CD folder then changes too, or when the folder is missing from <out>."""
     if not (render.out / name).is_dir():  # deleted by hand: restored by the full path
         return None
@@ -231,13 +240,15 @@ def _replace_one(
             return None
         if render.validate:
             _validate_staged(staged.root, render)
-        replace_folder(staged, name, record=(INPUTS_FILE, inputs.to_bytes()))
-        return stager.count
+        warned = replace_folder(staged, name, record=(INPUTS_FILE, inputs.to_bytes()))
+        return stager.count, warned
 
 
 def _mark(stager: Stager, name: str, inputs: OutputInputs) -> None:
     """Put the cluster's own record into its staged folder: it is swapped in with it."""
-    stager.mark(f"{name}/{CLUSTER_RECORD}", cluster_record(inputs.run, inputs.clusters[name]))
+    files = stager.take_listing(f"{name}/")
+    record = cluster_record(inputs.run, inputs.clusters[name], files)
+    stager.mark(f"{name}/{CLUSTER_RECORD}", record)
 
 
 def _same_applications(checked: CheckedFleet, name: str, out: Path) -> bool:
@@ -268,6 +279,7 @@ def _replace_all(
     with Stager(render.out) as stager:
         for name in plan.keep:
             stager.link_folder(name)
+        stager.keep_foreign(foreign_entries(render.out, inputs.clusters))
         selected = select_clusters(checked, plan.render)  # before the fork (contents.py)
 
         def files(share: Sequence[Selected]) -> Iterator[tuple[str, bytes]]:
