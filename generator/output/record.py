@@ -9,6 +9,7 @@ so that the next render checks only the files that changed (generator/output/rec
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -25,6 +26,13 @@ from kkpgen.kkp.charts import CHARTS_DIR
 from kkpgen.output.staging import OWNER_MARKER
 from kkpgen.output.tree import read_file, walk
 from kkpgen.render.applications import ARGOCD_DIR
+from kkpgen.source.private import (
+    UntrustedFolder,
+    cache_home,
+    private_folder,
+    read_private,
+    write_private,
+)
 
 INPUTS_FILE = ".kkpgen-inputs.json"
 # Inside each cluster's folder: the inputs it was rendered from. It moves with the folder in
@@ -211,6 +219,34 @@ def parse_inputs(raw: bytes | None) -> OutputInputs | None:
         )
     except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
         return None  # no usable record (a nested one can exhaust the parser): check all
+
+
+def _vouched_folder() -> contextlib.AbstractContextManager[int]:
+    return private_folder(cache_home(), "kkpgen", "records")  # source/private.py
+
+
+def _vouch_key(out: Path) -> str:
+    return hashlib.sha256(str(out.resolve()).encode()).hexdigest()[:32]
+
+
+def vouch(out: Path, raw: bytes) -> bytes:
+    """Note, in this user's private cache, that kkpgen wrote `raw` as <out>'s record; returns
+    `raw`. Nothing is added to <out>: its bytes stay the same on every machine."""
+    with contextlib.suppress(OSError, UntrustedFolder), _vouched_folder() as folder:
+        write_private(folder, _vouch_key(out), hashlib.sha256(raw).hexdigest().encode())
+    return raw
+
+
+def vouched(out: Path, raw: bytes) -> bool:
+    """`raw` is the record kkpgen last wrote into <out> here. A record is evidence, not
+    trust: one edited by hand, or committed from elsewhere, makes the next render check
+    every spec file again (one digest edited made `render` pass a broken spec: issue 23)."""
+    try:
+        with _vouched_folder() as folder:
+            noted = read_private(folder, _vouch_key(out), 64)
+    except (OSError, UntrustedFolder):
+        return False
+    return noted == hashlib.sha256(raw).hexdigest().encode()
 
 
 def read_inputs(out: Path) -> OutputInputs | None:

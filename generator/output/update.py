@@ -39,6 +39,8 @@ from kkpgen.output.record import (
     plan_changes,
     read_inputs,
     record_bytes,
+    vouch,
+    vouched,
 )
 from kkpgen.output.staging import (
     Stager,
@@ -86,7 +88,7 @@ def render_fleet(opts: SourceOptions, render: RenderOptions) -> RenderResult:
     raw = record_bytes(render.out)
     old = parse_inputs(raw)
     if not render.only and render.shard is None and not render.validate:
-        quick = recheck(opts, old, tree)
+        quick = recheck(opts, old, tree) if raw and vouched(render.out, raw) else None
         result = _render_rechecked(quick, old, raw, render) if quick and old and raw else None
         if result is not None:
             return result
@@ -132,7 +134,9 @@ def _render_checked(
         renderer = Renderer(build_environment())
         if not plan.render and not plan.removed and old is not None and not render.validate:
             if old != inputs:  # only the record changes (a comment in a spec file, say)
-                replace_file(render.out, INPUTS_FILE, inputs.to_bytes())
+                replace_file(render.out, INPUTS_FILE, vouch(render.out, inputs.to_bytes()))
+            else:  # checked in full: the record holds what this run would write
+                vouch(render.out, inputs.to_bytes())
             return result
         replaced = None
         if _one_folder_changes(plan, old) and old is not None and old.run == inputs.run:
@@ -187,7 +191,7 @@ def _render_rechecked(
         plan = plan_changes(old, inputs, out=render.out, only=())
         if not plan.render and not plan.removed:
             if old != inputs:
-                replace_file(render.out, INPUTS_FILE, inputs.to_bytes())
+                replace_file(render.out, INPUTS_FILE, vouch(render.out, inputs.to_bytes()))
             return result
         if checked is None or not _one_folder_changes(plan, old):
             return None
@@ -240,7 +244,8 @@ def _replace_one(
             return None
         if render.validate:
             _validate_staged(staged.root, render)
-        warned = replace_folder(staged, name, record=(INPUTS_FILE, inputs.to_bytes()))
+        record = (INPUTS_FILE, vouch(render.out, inputs.to_bytes()))
+        warned = replace_folder(staged, name, record=record)
         return stager.count, warned
 
 
@@ -304,7 +309,7 @@ def _replace_all(
             checked, present=lambda c, d: (stager.root / c / d).is_dir()
         ):
             stager.write(path, data)
-        stager.write(INPUTS_FILE, inputs.to_bytes())
+        stager.write(INPUTS_FILE, vouch(render.out, inputs.to_bytes()))
         staged = stager.finish()
         if render.validate:
             _validate_staged(staged.root, render)

@@ -1,0 +1,93 @@
+"""Records are evidence, not trust: `.kkpgen-inputs.json` lets a render skip checking the
+spec files it lists only when this user's kkpgen wrote exactly those bytes; an edited or
+foreign record falls back to a full check (one digest edited made `render` pass a broken
+spec: issue 23)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from kkpgen.cli import main
+from kkpgen.kkp.check import check_fleet
+from kkpgen.output.record import INPUTS_FILE
+from tests.conftest import CONFIG, cluster_yaml, git
+
+BROKEN = cluster_yaml("alpha", extra='cniPlugin:\n  type: canal\n  version: "v9.99"\n')
+
+
+def _render(repo: Path, out: Path, *args: str) -> Result:
+    argv = ["render", "--repo", str(repo), "--out", str(out), *args]
+    return CliRunner().invoke(main, argv, catch_exceptions=False)
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    repo = tmp_path / "repo"
+    (repo / "clusters").mkdir(parents=True)
+    (repo / "kubermatic.yaml").write_text(CONFIG)
+    for name in ("alpha", "bravo"):
+        (repo / "clusters" / f"{name}.yaml").write_text(cluster_yaml(name))
+    git(repo, "init", "-q", "-b", "main")
+    return repo
+
+
+@pytest.fixture
+def full_checks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How often render checks the whole fleet (not just the changed files)."""
+    calls: list[int] = []
+
+    def counting(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        return check_fleet(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr("kkpgen.output.update.check_fleet", counting)
+    return calls
+
+
+def _forge(out: Path, path: str, data: bytes) -> None:
+    """Edit the record as a pull request could: the file's digest set to its new bytes."""
+    record = json.loads((out / INPUTS_FILE).read_bytes())
+    record["files"][path]["digest"] = hashlib.sha256(path.encode() + b"\0" + data).hexdigest()
+    (out / INPUTS_FILE).write_text(json.dumps(record))
+
+
+def test_an_edited_record_does_not_let_a_broken_spec_through(repo: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert _render(repo, out).exit_code == 0
+    (repo / "clusters" / "alpha.yaml").write_text(BROKEN)
+    _forge(out, "clusters/alpha.yaml", BROKEN.encode())
+    check = CliRunner().invoke(main, ["check", "--repo", str(repo)], catch_exceptions=False)
+    result = _render(repo, out)
+    assert check.exit_code == 1
+    assert result.exit_code == 1, result.stderr
+    assert "clusters/alpha.yaml" in result.stderr
+    assert "v9.99" in result.stderr
+
+
+def test_a_record_written_here_spares_the_full_check(
+    repo: Path, tmp_path: Path, full_checks: list[int]
+) -> None:
+    out = tmp_path / "out"
+    assert _render(repo, out).exit_code == 0
+    assert full_checks == [1]
+    path = repo / "clusters" / "alpha.yaml"
+    path.write_text(path.read_text() + "# a comment\n")
+    assert _render(repo, out).exit_code == 0
+    assert full_checks == [1]  # the changed file alone was checked
+
+
+def test_a_record_from_another_machine_is_checked_in_full_once(
+    repo: Path, tmp_path: Path, full_checks: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    assert _render(repo, out).exit_code == 0
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "another-cache"))  # a CI runner
+    assert _render(repo, out).exit_code == 0
+    assert full_checks == [1, 1]
+    assert _render(repo, out).exit_code == 0  # checked in full: now this machine's record
+    assert full_checks == [1, 1]
