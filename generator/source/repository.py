@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import posixpath
 import subprocess
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -124,10 +125,18 @@ def _is_shallow(repo: Path) -> bool:
         return False
 
 
-def _read_committed(repo: Path, ref: str) -> SourceTree:
-    commit = _resolve_ref(repo, ref)
+@dataclass(frozen=True, slots=True)
+class _Blob:
+    mode: str
+    kind: str
+    oid: str
+    size: int
+
+
+def _listing(repo: Path, commit: str, ref: str) -> dict[str, _Blob]:
+    """Every entry of the commit, by path (links resolve to any file of the repository)."""
     listing = _git(repo, ["ls-tree", "-r", "-z", "-l", commit])  # paths relative to --repo
-    wanted: list[tuple[str, str]] = []
+    entries: dict[str, _Blob] = {}
     for entry in listing.split(b"\0"):
         if not entry:
             continue
@@ -136,26 +145,85 @@ def _read_committed(repo: Path, ref: str) -> SourceTree:
         path = raw_path.decode("utf-8", "surrogateescape")
         if kind == "commit" and path.startswith(f"{CLUSTERS_DIR}/"):
             raise _submodule(path, ref)
-        if kind != "blob" or not is_spec_path(path):
+        entries[path] = _Blob(mode, kind, oid, int(size) if size.isdigit() else 0)
+    return entries
+
+
+def _read_committed(repo: Path, ref: str) -> SourceTree:
+    commit = _resolve_ref(repo, ref)
+    entries = _listing(repo, commit, ref)
+    wanted: list[tuple[str, str]] = []
+    links: dict[str, str] = {}  # spec path -> path of the link being followed
+    for path, blob in entries.items():
+        if blob.kind != "blob" or not is_spec_path(path):
             continue
-        if mode == "120000":
-            raise KkpgenError(
-                [
-                    Diagnostic(
-                        "source.symlink",
-                        Location(path, None, None, ref),
-                        "",
-                        "spec files may not be symbolic links in git",
-                        "commit the file itself instead of a link",
-                    )
-                ]
-            )
-        if int(size) > MAX_FILE_BYTES:  # checked before `cat-file` reads it into memory
-            raise _too_large(path, int(size), ref)
-        wanted.append((path, oid))
+        if blob.mode == "120000":
+            links[path] = path
+        else:
+            wanted.append((path, _checked_size(path, blob, ref).oid))
+    wanted += _follow_links(repo, links, entries, ref)
     blobs = _cat_blobs(repo, [oid for _, oid in wanted])
     files = tuple(SourceFile(path, blob) for (path, _), blob in zip(wanted, blobs, strict=True))
     return SourceTree(ref, tuple(sorted(files, key=lambda f: f.path)))
+
+
+def _checked_size(path: str, blob: _Blob, ref: str | None) -> _Blob:
+    if blob.size > MAX_FILE_BYTES:  # checked before `cat-file` reads it into memory
+        raise _too_large(path, blob.size, ref)
+    return blob
+
+
+_LINK_HOPS = 8  # links to links followed; a longer chain is a loop
+
+
+def _follow_links(
+    repo: Path, links: dict[str, str], entries: dict[str, _Blob], ref: str
+) -> list[tuple[str, str]]:
+    """Committed links resolved as the work tree resolves them: to a file inside the
+    repository, relative to the link's folder (a link the work tree read, `--ref HEAD`
+    refused: pre-commit and `diff` disagreed about one commit, issue 23)."""
+    found: list[tuple[str, str]] = []
+    for _ in range(_LINK_HOPS):
+        if not links:
+            return found
+        targets = _cat_blobs(repo, [entries[at].oid for at in links.values()])
+        following: dict[str, str] = {}
+        for (path, at), raw in zip(links.items(), targets, strict=True):
+            target = _link_target(at, raw)
+            blob = None if target is None else entries.get(target)
+            if target is None or blob is None or blob.kind != "blob":
+                raise _link_out(path, ref)
+            if blob.mode == "120000":
+                following[path] = target
+            else:
+                found.append((path, _checked_size(path, blob, ref).oid))
+        links = following
+    if links:
+        raise _link_out(next(iter(links)), ref)
+    return found
+
+
+def _link_target(link: str, raw: bytes) -> str | None:
+    """The repository path a committed link names; None when it leaves the repository."""
+    text = raw.decode("utf-8", "surrogateescape")
+    if text.startswith("/"):
+        return None
+    target = posixpath.normpath(posixpath.join(posixpath.dirname(link), text))
+    return None if target == ".." or target.startswith("../") else target
+
+
+def _link_out(path: str, ref: str | None) -> KkpgenError:
+    return KkpgenError(
+        [
+            Diagnostic(
+                "source.symlink",
+                Location(path, None, None, ref),
+                "",
+                "symbolic link points outside the repository, or nowhere",
+                "replace the link with the file itself (commit the file itself)",
+            )
+        ]
+    )
 
 
 def _cat_blobs(repo: Path, oids: Sequence[str]) -> list[bytes]:
@@ -255,10 +323,41 @@ def _read_bytes(path: str, relative: str) -> bytes:
         os.close(descriptor)
 
 
+def _relative_chain(path: str) -> bool:
+    """Each link on the way names its target relatively, as a commit can hold it: an
+    absolute link inside the repository cannot be read at a ref (issue 23)."""
+    for _ in range(_LINK_HOPS):
+        if not os.path.islink(path):  # noqa: PTH114  a string path from scandir
+            return True
+        target = os.readlink(path)  # noqa: PTH115
+        if target.startswith("/"):
+            return False
+        path = os.path.join(os.path.dirname(path), target)  # noqa: PTH118, PTH120
+    return False
+
+
+def _linked_clusters(root: Path) -> None:
+    """clusters/ as a link: the work tree reads the files it names, a commit holds only the
+    link, so `--ref` would read no spec at all (the readings must agree: issue 23)."""
+    if (root / CLUSTERS_DIR).is_symlink() and _inside(root / CLUSTERS_DIR, root):
+        raise KkpgenError(
+            [
+                Diagnostic(
+                    "source.symlink",
+                    Location(CLUSTERS_DIR),
+                    "",
+                    "clusters/ is a symbolic link: git commits the link, not the spec files",
+                    f"move the spec files into {CLUSTERS_DIR}/ itself and remove the link",
+                )
+            ]
+        )
+
+
 def _read_work_tree(repo: Path) -> SourceTree:
     root = repo.resolve()
     if not root.is_dir():
         raise _env_error(repo, f"{repo} is not a folder", "pass --repo the GitOps repository")
+    _linked_clusters(root)
     files: list[SourceFile] = []
     prefix = len(str(root)) + 1
     folders: dict[str, bool] = {}  # resolved once per folder, not per file: 10,000 files
@@ -267,7 +366,9 @@ def _read_work_tree(repo: Path) -> SourceTree:
         folder = found.path[: found.path.rindex("/")]
         if folder not in folders:  # a link to a folder on the way (clusters/ itself)
             folders[folder] = _inside(Path(folder), root)
-        if not folders[folder] or (found.link and not _inside(Path(found.path), root)):
+        if not folders[folder] or (
+            found.link and not (_inside(Path(found.path), root) and _relative_chain(found.path))
+        ):
             raise KkpgenError(
                 [
                     Diagnostic(
@@ -279,11 +380,32 @@ def _read_work_tree(repo: Path) -> SourceTree:
                     )
                 ]
             )
-        if found.file or (found.link and Path(found.path).is_file()):
+        if found.link and not Path(found.path).is_file():  # a folder: a commit names no file
+            raise _link_out(relative, None)
+        if found.file or found.link:
             files.append(SourceFile(relative, _read_bytes(found.path, relative)))
     return SourceTree(None, tuple(sorted(files, key=lambda f: f.path)))
 
 
 def read_tree(repo: Path, ref: str | None) -> SourceTree:
     """The spec files of `repo` at `ref` (committed), or in the work tree when ref is None."""
-    return _read_work_tree(repo) if ref is None else _read_committed(repo, ref)
+    tree = _read_work_tree(repo) if ref is None else _read_committed(repo, ref)
+    pointers = [f for f in tree.files if f.data.startswith(_LFS_POINTER)]
+    if pointers:
+        raise KkpgenError([_lfs_pointer(f.path, ref) for f in pointers])
+    return tree
+
+
+# The first line of a Git LFS pointer file (git-lfs docs/spec.md): the spec is in LFS storage.
+_LFS_POINTER = b"version https://git-lfs.github.com/spec/v1\n"
+
+
+def _lfs_pointer(path: str, ref: str | None) -> Diagnostic:
+    return Diagnostic(
+        "source.lfs-pointer",
+        Location(path, 1, None, ref),
+        "",
+        "a Git LFS pointer, not the spec file: its content is in LFS storage",
+        "keep spec files out of Git LFS (remove their pattern from .gitattributes), or fetch "
+        "them first: `git lfs pull` (actions/checkout: `lfs: true`)",
+    )
