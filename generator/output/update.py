@@ -133,10 +133,9 @@ def _render_checked(
         plan = plan_changes(old, inputs, out=render.out, only=render.only)
         renderer = Renderer(build_environment())
         if not plan.render and not plan.removed and old is not None and not render.validate:
-            if old != inputs:  # only the record changes (a comment in a spec file, say)
-                replace_file(render.out, INPUTS_FILE, vouch(render.out, inputs.to_bytes()))
-            else:  # checked in full: the record holds what this run would write
-                vouch(render.out, inputs.to_bytes())
+            data = vouch(render.out, inputs.to_bytes())  # checked in full: this run's record
+            if record_bytes(render.out) != data:  # a comment in a spec file, an edited record
+                replace_file(render.out, INPUTS_FILE, data)
             return result
         replaced = None
         if _one_folder_changes(plan, old) and old is not None and old.run == inputs.run:
