@@ -186,10 +186,12 @@ def _holds_exactly(folder: str, listed: Mapping[str, tuple[str, int]]) -> bool:
         if entry.kind == "folder" or entry.path == CLUSTER_RECORD:
             continue
         expected = listed.get(entry.path)
-        if entry.kind != "file" or expected is None or expected[1] != entry.size:
+        if entry.kind != "file" or expected is None:
             return False
-        data = read_file(f"{folder}/{entry.path}", entry.size)
-        if data is None or hashlib.blake2b(data, digest_size=16).hexdigest() != expected[0]:
+        data = read_file(f"{folder}/{entry.path}", expected[1])
+        if data is None or len(data) != expected[1]:
+            return False
+        if hashlib.blake2b(data, digest_size=16).hexdigest() != expected[0]:
             return False
         found += 1
     return found == len(listed)

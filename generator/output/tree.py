@@ -25,7 +25,6 @@ _NO_HARD_LINKS = frozenset({errno.EPERM, errno.EXDEV, errno.EOPNOTSUPP, errno.EN
 class Entry:
     path: str  # relative to the folder walked, POSIX
     kind: EntryKind
-    size: int  # bytes of a file; 0 for anything else
 
 
 def _kind(entry: os.DirEntry[str]) -> EntryKind:
@@ -45,9 +44,8 @@ def walk(folder: str, prefix: str = "") -> Iterator[Entry]:
     except (FileNotFoundError, NotADirectoryError):
         return
     for entry in entries:
-        kind = _kind(entry)
-        size = entry.stat(follow_symlinks=False).st_size if kind == "file" else 0
-        yield Entry(prefix + entry.name, kind, size)
+        kind = _kind(entry)  # from the folder listing itself: no stat call per entry
+        yield Entry(prefix + entry.name, kind)
         if kind == "folder":
             yield from walk(entry.path, f"{prefix}{entry.name}/")
 
@@ -59,12 +57,19 @@ def read_file(path: str, limit: int) -> bytes | None:
         descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK)
     except OSError:
         return None
-    with os.fdopen(descriptor, "rb") as stream:
+    try:  # by descriptor, unbuffered: this runs for every file of every kept folder
         info = os.fstat(descriptor)
         if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
             return None
-        data = stream.read(limit + 1)
-    return data if len(data) <= limit else None
+        data = os.read(descriptor, info.st_size)
+        while len(data) < info.st_size:  # a short read (rare on a regular file)
+            more = os.read(descriptor, info.st_size - len(data))
+            if not more:
+                break
+            data += more
+    finally:
+        os.close(descriptor)
+    return data
 
 
 def link_or_copy(source: str, target: str) -> None:
