@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -242,13 +243,9 @@ def resolve_cluster(
 APISERVER_NETWORK_POLICY = "apiserverNetworkPolicy"
 
 
-def _features(written: object, *, is_new: bool) -> dict[str, bool]:
+def _features(written: Mapping[str, bool] | None, *, is_new: bool) -> dict[str, bool]:
     """spec.features; KKP's mutateCreate turns apiserverNetworkPolicy on for new clusters only."""
-    features = (
-        {str(k): v for k, v in written.items() if isinstance(v, bool)}
-        if isinstance(written, dict)
-        else {}
-    )
+    features = dict(written or {})
     if is_new:
         features.setdefault(APISERVER_NETWORK_POLICY, True)
     return features

@@ -80,7 +80,9 @@ class ResolvedCluster:
     labels: Mapping[str, str]
     addons: tuple[ResolvedAddon, ...]
     is_new: bool  # absent at the base ref (or no base ref given)
-    # spec.features as KKP holds them (a new cluster gets apiserverNetworkPolicy: true).
+    # spec.features as KKP holds them (a new cluster gets apiserverNetworkPolicy: true). KKP's
+    # controllers read a feature's value; its addon templates only whether the key is present
+    # (TemplateData Features is sets.StringKeySet): `"name" in cluster.features`.
     features: Mapping[str, bool] = field(default_factory=dict)
     # What the pinned KKP patch renders differently (catalog PatchFacts.capabilities); empty
     # for a minor alone, which renders as its .0 patch.

@@ -332,3 +332,31 @@ def test_every_probe_names_a_port_its_container_declares(
             for probe in ("livenessProbe", "readinessProbe", "startupProbe"):
                 port = container.get(probe, {}).get("httpGet", {}).get("port")
                 assert not isinstance(port, str) or port in names, (path, container["name"])
+
+
+def test_a_feature_key_set_to_false_is_on_for_addons_and_off_for_kkps_controllers(
+    tmp_path: Path,
+) -> None:
+    """KKP's addon templates ask `.Cluster.Features.Has` (a key set: present is on, whatever its
+    value); its controllers read the value (`Spec.Features[name]`)."""
+    off = "features: {kubeSystemNetworkPolicies: false, apiserverNetworkPolicy: false}\n"
+    for konnectivity, addon_policy, controller_policies in (
+        (
+            True,
+            "user-cluster/canal/networkpolicy-calico.yaml",
+            (
+                "user-cluster/konnectivity/networkpolicy-konnectivity.yaml",
+                "user-cluster/metrics-server/networkpolicy-metrics-server.yaml",
+            ),
+        ),
+        (
+            False,
+            "user-cluster/openvpn/networkpolicy-openvpn-client.yaml",
+            ("seed/openvpn/networkpolicy-openvpn-server-allow.yaml",),
+        ),
+    ):
+        tree = _render(
+            tmp_path / str(konnectivity), patch="v2.20.9", konnectivity=konnectivity, features=off
+        )
+        assert addon_policy in tree
+        assert not set(controller_policies) & set(tree)
