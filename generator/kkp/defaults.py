@@ -15,7 +15,9 @@ from kkpgen.models.cluster import Cluster, ClusterNetworkingConfig, ClusterSpec
 from kkpgen.models.kubermatic import KubermaticConfiguration
 from kkpgen.models.labels import (
     APISERVER_URL_ANNOTATION,
+    DEFAULT_NODE_ACCESS_NETWORK,
     KONNECTIVITY_PORT_ANNOTATION,
+    NODE_ACCESS_NETWORK_ANNOTATION,
     OPENVPN_PORT_ANNOTATION,
 )
 from kkpgen.models.resolved import (
@@ -166,6 +168,7 @@ class PlatformSettings:
 
     apiserver_url_template: str | None = None  # annotation kkpgen/apiserver-url
     expose_strategy: str = "NodePort"  # spec.exposeStrategy (KKP's default: NodePort)
+    node_access_network: str = DEFAULT_NODE_ACCESS_NETWORK  # annotation kkpgen/node-access-network
 
     @classmethod
     def of(cls, config: KubermaticConfiguration) -> PlatformSettings:
@@ -173,6 +176,9 @@ class PlatformSettings:
         return cls(
             apiserver_url_template=config.metadata.annotations.get(APISERVER_URL_ANNOTATION),
             expose_strategy=strategy if isinstance(strategy, str) and strategy else "NodePort",
+            node_access_network=config.metadata.annotations.get(
+                NODE_ACCESS_NETWORK_ANNOTATION, DEFAULT_NODE_ACCESS_NETWORK
+            ),
         )
 
 
@@ -237,6 +243,7 @@ def resolve_cluster(
         is_new=is_new,
         features=_features(spec.features, is_new=is_new),
         kkp_capabilities=release.patch.capabilities if release.patch else frozenset(),
+        node_access_network=platform.node_access_network,
     )
 
 

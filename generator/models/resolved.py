@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+from kkpgen.models.labels import DEFAULT_NODE_ACCESS_NETWORK
+
 CNIType = Literal["canal", "cilium", "none"]
 ProxyMode = Literal["ipvs", "iptables", "ebpf"]
 
@@ -87,6 +89,8 @@ class ResolvedCluster:
     # What the pinned KKP patch renders differently (catalog PatchFacts.capabilities); empty
     # for a minor alone, which renders as its .0 patch.
     kkp_capabilities: frozenset[str] = frozenset()
+    # The seed's -node-access-network (kubermatic.yaml kkpgen/node-access-network): OpenVPN only.
+    node_access_network: str = DEFAULT_NODE_ACCESS_NETWORK
 
     @property
     def kubernetes_minor(self) -> str:

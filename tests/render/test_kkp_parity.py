@@ -360,3 +360,39 @@ def test_a_feature_key_set_to_false_is_on_for_addons_and_off_for_kkps_controller
         )
         assert addon_policy in tree
         assert not set(controller_policies) & set(tree)
+
+
+def test_one_node_access_network_reaches_openvpn_and_metrics_server(tmp_path: Path) -> None:
+    """KKP's seed-controller-manager has one -node-access-network; kkpgen one annotation."""
+    (tmp_path / "clusters").mkdir(parents=True)
+    config = CONFIG.replace('"v2.20"', '"v2.20.9"').replace(
+        "  annotations:\n", '  annotations:\n    kkpgen/node-access-network: "10.99.0.0/16"\n'
+    )
+    (tmp_path / "kubermatic.yaml").write_text(config)
+    spec = cluster_yaml("c1", extra="clusterNetwork: {konnectivityEnabled: false}\n")
+    (tmp_path / "clusters" / "c1.yaml").write_text(
+        spec.replace(
+            "  name: c1\n", '  name: c1\n  annotations: {kkpgen/openvpn-server-port: "31001"}\n'
+        )
+    )
+    out = tmp_path / "out" / "c1"
+    update.render_fleet(SourceOptions(repo=tmp_path), update.RenderOptions(out=tmp_path / "out"))
+    texts = {
+        path: (out / path).read_text()
+        for path in (
+            "seed/openvpn/configmap-openvpn-client-configs.yaml",
+            "seed/openvpn/deployment-openvpn-server.yaml",
+            "user-cluster/openvpn/deployment-openvpn-client.yaml",
+            "seed/metrics-server/deployment-metrics-server.yaml",
+        )
+    }
+    assert (
+        "iroute 10.99.0.0 255.255.0.0"
+        in texts["seed/openvpn/configmap-openvpn-client-configs.yaml"]
+    )
+    assert (
+        "virtualnodenet='10.99.0.0/16'"
+        in texts["user-cluster/openvpn/deployment-openvpn-client.yaml"]
+    )
+    assert "- 10.99.0.0/16" in texts["seed/metrics-server/deployment-metrics-server.yaml"]
+    assert all("10.254.0.0" not in text for text in texts.values())
