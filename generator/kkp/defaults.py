@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -205,7 +206,20 @@ def resolve_address(loaded: LoadedCluster, url_template: str | None) -> Resolved
         port,
         konnectivity_port=_port(annotations.get(KONNECTIVITY_PORT_ANNOTATION)),
         openvpn_port=_port(annotations.get(OPENVPN_PORT_ANNOTATION)),
+        external_ips=_external_ips(loaded, parsed.hostname or ""),
     )
+
+
+def _external_ips(loaded: LoadedCluster, host: str) -> tuple[str, ...]:
+    """KKP hostnameToIPList: an IP name is itself; a DNS name is what the seed resolves."""
+    address = loaded.cluster.address
+    name = (address.external_name if address else None) or host
+    for text in (name, address.ip if address else None):
+        try:
+            return (str(ipaddress.ip_address(text or "")),)
+        except ValueError:
+            continue
+    return ()
 
 
 def _port(text: str | None) -> int:

@@ -59,6 +59,10 @@ class ResolvedAddress:
     # and kkpgen/openvpn-server-port); 0 when unknown. Kubernetes allocates them in the seed.
     konnectivity_port: int = 0
     openvpn_port: int = 0
+    # The IPs of address.externalName as KKP's seed resolves them for the apiserver's
+    # cluster-external-addr-allow policy: the name itself when it is an IP, else address.ip
+    # (KKP's address controller writes the resolved IP there); () when unknown.
+    external_ips: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -396,3 +396,53 @@ def test_one_node_access_network_reaches_openvpn_and_metrics_server(tmp_path: Pa
     )
     assert "- 10.99.0.0/16" in texts["seed/metrics-server/deployment-metrics-server.yaml"]
     assert all("10.254.0.0" not in text for text in texts.values())
+
+
+EXTERNAL_ADDR_POLICY = "seed/konnectivity/networkpolicy-cluster-external-addr-allow.yaml"
+
+
+def _render_with_address(root: Path, strategy: str, address: str, features: str) -> dict[str, Any]:
+    (root / "clusters").mkdir(parents=True)
+    (root / "kubermatic.yaml").write_text(CONFIG.replace('"v2.20"', '"v2.20.16"'))
+    spec = cluster_yaml(
+        "c1",
+        version='"1.22.5"',
+        extra=f"exposeStrategy: {strategy}\nclusterNetwork: {{konnectivityEnabled: true}}\n"
+        f"{features}",
+    )
+    (root / "clusters" / "c1.yaml").write_text(spec + address)
+    update.render_fleet(SourceOptions(repo=root), update.RenderOptions(out=root / "out"))
+    out = root / "out" / "c1"
+    return {
+        p.relative_to(out).as_posix(): yaml.safe_load(p.read_text())
+        for p in sorted(out.rglob("*.yaml"))
+    }
+
+
+ADDRESS = (
+    "address: {url: 'https://c1.kkp.example.com:6443', externalName: c1.kkp.example.com, "
+    "ip: 192.0.2.10, port: 6443}\n"
+)
+
+
+@pytest.mark.parametrize("strategy", ["NodePort", "LoadBalancer"])
+def test_the_cluster_external_addr_allow_policy_is_the_object_kkp_applies(
+    tmp_path: Path, strategy: str
+) -> None:
+    tree = _render_with_address(tmp_path, strategy, ADDRESS, FEATURES)
+    assert tree[EXTERNAL_ADDR_POLICY] == FACTS["external-addr-allow"][strategy]
+
+
+@pytest.mark.parametrize(
+    ("address", "features"),
+    [
+        ("", FEATURES),  # the seed resolves the name: kkpgen does not know the IPs
+        (ADDRESS, "features: {apiserverNetworkPolicy: false}\n"),
+    ],
+    ids=["unresolved-name", "feature-off"],
+)
+def test_the_cluster_external_addr_allow_policy_needs_the_feature_and_known_ips(
+    tmp_path: Path, address: str, features: str
+) -> None:
+    tree = _render_with_address(tmp_path, "NodePort", address, features)
+    assert EXTERNAL_ADDR_POLICY not in tree
