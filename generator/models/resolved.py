@@ -9,7 +9,8 @@ from typing import Literal
 from kkpgen.models.labels import DEFAULT_NODE_ACCESS_NETWORK
 
 CNIType = Literal["canal", "cilium", "none"]
-ProxyMode = Literal["ipvs", "iptables", "ebpf"]
+ProxyMode = Literal["ipvs", "iptables", "ebpf", "nftables"]
+IPFamily = Literal["IPv4", "IPv4+IPv6"]
 
 # NodeLocal DNS cache listens on this link-local address on every node (KKP
 # resources.NodeLocalDNSCacheAddress).
@@ -38,6 +39,12 @@ class ResolvedNetwork:
     konnectivity_enabled: bool
     dns_service_ip: str  # the 10th address of the services CIDR (KKP's kube-dns ClusterIP)
     node_local_dns_ip: str = NODE_LOCAL_DNS_IP
+    # KKP v2.21+ (DefaultClusterNetwork); v2.17-v2.20 clusters are IPv4 with 0 mask sizes
+    # (their KKP has no such fields) and no tunneling agent address.
+    ip_family: IPFamily = "IPv4"
+    node_cidr_mask_size_ipv4: int = 0
+    node_cidr_mask_size_ipv6: int = 0
+    tunneling_agent_ip: str = ""
 
     @property
     def pods_cidr(self) -> str:
@@ -46,6 +53,19 @@ class ResolvedNetwork:
     @property
     def services_cidr(self) -> str:
         return self.services_cidr_blocks[0]
+
+    @property
+    def dual_stack(self) -> bool:
+        return self.ip_family == "IPv4+IPv6"
+
+    @property
+    def pods_cidr_ipv6(self) -> str:
+        """The IPv6 pods range of a dual-stack cluster ("" otherwise)."""
+        return next((b for b in self.pods_cidr_blocks if ":" in b), "")
+
+    @property
+    def services_cidr_ipv6(self) -> str:
+        return next((b for b in self.services_cidr_blocks if ":" in b), "")
 
 
 @dataclass(frozen=True, slots=True)

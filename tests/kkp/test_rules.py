@@ -151,7 +151,7 @@ def test_unknown_field_message_is_formatted_like_a_compiler(tmp_path: Path) -> N
         (
             "proxyMode: userspace",
             ("schema.literal-error", "spec.clusterNetwork.proxyMode", 9),
-            "use one of: 'ipvs', 'iptables' or 'ebpf'",
+            "use one of: 'ipvs', 'iptables', 'ebpf' or 'nftables'",
         ),
         (
             "pods: {cidrBlocks: 10.0.0.0/8}",
