@@ -13,6 +13,9 @@ from click.testing import CliRunner, Result
 
 from kkpgen.cli import main
 
+# The good fleet (rendered once per module, copied per test), for every folder's tests.
+pytest_plugins = ["tests.good_fleet"]
+
 CONFIG = """\
 apiVersion: kubermatic.k8c.io/v1
 kind: KubermaticConfiguration

@@ -21,8 +21,8 @@ import pytest
 
 from kkpgen.output.record import INPUTS_FILE
 from tests.conftest import CONFIG, cluster_yaml, git
-from tests.hardening.conftest import OPERATIONS, patch_operation, render_with_fault, tree
-from tests.hardening.conftest import render_exit_code as _render
+from tests.good_fleet import OPERATIONS, patch_operation, render_with_fault, tree
+from tests.good_fleet import render_exit_code as _render
 
 ARGO = CONFIG.replace(
     "  annotations:\n",

@@ -1,6 +1,6 @@
 """Class 4: inputs and environments that crashed kkpgen (exit 70 or a traceback) (issue 14).
 
-(Non-ASCII digits in a port annotation or in --shard: tests/hardening/test_bad_values.py.)
+(Non-ASCII digits in a port annotation or in --shard: tests/kkp/test_bad_values.py.)
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from kkpgen.cli import main
 from kkpgen.source import repository
 from kkpgen.source.sourcemap import MAX_FILE_BYTES
 from tests.conftest import cluster_yaml, git
-from tests.hardening.conftest import GoodFleet, assert_out_untouched, assert_rejected
+from tests.good_fleet import GoodFleet, assert_out_untouched, assert_rejected
 
 
 def _huge(path: Path) -> None:

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from kkpgen.cli import main
 from tests.conftest import CONFIG, cluster_yaml
-from tests.hardening.conftest import (
+from tests.good_fleet import (
     BadValue,
     GoodFleet,
     assert_out_untouched,

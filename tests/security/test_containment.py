@@ -19,7 +19,7 @@ from kkpgen.diagnostics import KkpgenError
 from kkpgen.output.staging import stage_tree
 from kkpgen.render.engine import build_environment
 from tests.conftest import cluster_yaml
-from tests.hardening.conftest import GoodFleet, assert_out_untouched, assert_rejected
+from tests.good_fleet import GoodFleet, assert_out_untouched, assert_rejected
 
 ROOT = Path(__file__).resolve().parents[2]
 KKPGEN = Path(sys.executable).parent / "kkpgen"

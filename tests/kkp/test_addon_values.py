@@ -30,8 +30,8 @@ from kkpgen.render.engine import Renderer, build_environment, render_release
 from kkpgen.render.manifest import Manifest
 from kkpgen.render.plan import ChartRelease, plan_releases
 from tests.conftest import CONFIG, cluster_yaml
-from tests.hardening.conftest import GoodFleet, assert_out_untouched, assert_rejected
-from tests.hardening.test_broken_inputs import ADDON, BAD
+from tests.good_fleet import GoodFleet, assert_out_untouched, assert_rejected
+from tests.kkp.test_broken_inputs import ADDON, BAD
 
 # clusters/bad.yaml: BAD (8 lines), the cniPlugin line 9, the Addon from line 10: spec.name is
 # on line 16, `variables:` on line 19, and its first key on line 20.

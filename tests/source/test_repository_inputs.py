@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from kkpgen.cli import main
 from tests.conftest import cluster_yaml, git
-from tests.hardening.conftest import GoodFleet, assert_out_untouched, assert_rejected
+from tests.good_fleet import GoodFleet, assert_out_untouched, assert_rejected
 
 
 @dataclass(frozen=True)

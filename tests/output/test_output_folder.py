@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from kkpgen.cli import main
 from kkpgen.output.staging import lock_path
-from tests.hardening.conftest import GoodFleet, assert_out_untouched, assert_rejected, tree
+from tests.good_fleet import GoodFleet, assert_out_untouched, assert_rejected, tree
 
 
 def _render(fleet: GoodFleet, out: Path | str) -> tuple[int, str]:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import CONFIG, cluster_yaml
-from tests.hardening.conftest import GoodFleet, assert_out_untouched, assert_rejected
+from tests.good_fleet import GoodFleet, assert_out_untouched, assert_rejected
 
 KKPGEN = Path(sys.executable).parent / "kkpgen"
 # cluster_yaml("bad") lines: 1 apiVersion, 2 kind, 3 metadata, 4 name, 5 spec, 6 version,

@@ -3,7 +3,7 @@
 After any sequence of full, `--cluster` and `--shard` renders (and edits, and folders
 deleted from <out>), a full render leaves <out> byte for byte as a fresh render of the same
 repository would, also when any of those renders is killed at any write, link, rename,
-replace or exchange. Each such operation in turn: tests/hardening/test_fault_injection.py.
+replace or exchange. Each such operation in turn: tests/faults/test_fault_injection.py.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from kkpgen.cli import main
 from kkpgen.output.contents import shard_names
 from kkpgen.output.record import INPUTS_FILE
 from tests.conftest import CONFIG, cluster_yaml, git
-from tests.hardening.conftest import assert_rejected, render_exit_code, render_with_fault, tree
+from tests.good_fleet import assert_rejected, render_exit_code, render_with_fault, tree
 
 ARGO = CONFIG.replace(
     '    kkpgen/apiserver-url: "https://{name}.kkp.example.com:6443"\n',

@@ -1,6 +1,6 @@
 """Class 3: planted secrets reach no output of any command (issue 14).
 
-tests/hardening/test_secrets.py scans the rendered files. Here every command runs on a
+tests/security/test_secrets.py scans the rendered files. Here every command runs on a
 repository with secrets planted in every input kkpgen accepts (cloud credentials of the
 base and the head) and in the inputs it refuses (URLs with a password, a token as user
 name or in a query string), and its stdout, stderr and any report file it writes are
@@ -17,7 +17,7 @@ from click.testing import CliRunner, Result
 
 from kkpgen.cli import main
 from tests.conftest import CONFIG, cluster_yaml, commit_all, git
-from tests.hardening.test_secrets import CLOUD, SECRET
+from tests.security.test_secrets import CLOUD, SECRET
 
 ARGO = CONFIG.replace(
     "  annotations:\n",

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import CONFIG, cluster_yaml
-from tests.hardening.conftest import GoodFleet, assert_out_untouched, assert_rejected
+from tests.good_fleet import GoodFleet, assert_out_untouched, assert_rejected
 
 SECRET = "s3cr3t-Planted-7f1c"  # noqa: S105  planted on purpose, so the scan can find it
 CLOUD = {

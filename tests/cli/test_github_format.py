@@ -16,7 +16,7 @@ from kkpgen.cli import main
 from kkpgen.cli.printing import emit
 from kkpgen.diagnostics import Diagnostic, Location
 from tests.conftest import cluster_yaml
-from tests.hardening.conftest import GoodFleet
+from tests.good_fleet import GoodFleet
 
 WORKFLOW_COMMAND = re.compile(r"::(error|warning|notice) (?P<props>[^:]*)::(?P<data>.*)")
 

@@ -19,7 +19,7 @@ from click.testing import CliRunner, Result
 
 from kkpgen.cli import main
 from tests.conftest import CONFIG, cluster_yaml, git
-from tests.hardening.conftest import assert_rejected
+from tests.good_fleet import assert_rejected
 
 ARGO = CONFIG.replace(
     "  annotations:\n",

@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from bench.fleet import make_fleet
 from kkpgen.cli import main
 from tests.conftest import git
-from tests.hardening.conftest import GoodFleet, assert_out_untouched, assert_rejected, tree
+from tests.good_fleet import GoodFleet, assert_out_untouched, assert_rejected, tree
 
 KKPGEN = Path(sys.executable).parent / "kkpgen"
 KILLS = 15

@@ -32,7 +32,7 @@ from kkpgen.output.contents import render_cluster
 from kkpgen.render.engine import Renderer, TemplateFailure, build_environment
 from kkpgen.render.manifest import Manifest
 from tests.conftest import CONFIG, cluster_yaml
-from tests.hardening.conftest import BadValue, GoodFleet, render_bad_spec
+from tests.good_fleet import BadValue, GoodFleet, render_bad_spec
 
 ADDON = """\
 ---
