@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import errno
-import os
 import re
 import shutil
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,7 +11,6 @@ import pytest
 from click.testing import CliRunner, Result
 
 from kkpgen.cli import main
-from kkpgen.output import staging
 from tests.conftest import CONFIG, cluster_yaml, git
 
 
@@ -33,9 +29,10 @@ class GoodFleet:
     out: Path  # the rendered fleet
     before: dict[str, bytes]  # tree(out) right after rendering
 
-    def render(self, *args: str) -> Result:
-        """`kkpgen render --repo <repo> --out <out> ARGS` in-process."""
-        argv = ["render", "--repo", str(self.repo), "--out", str(self.out), *args]
+    def render(self, *args: str, out: Path | str | None = None) -> Result:
+        """`kkpgen render --repo <repo> --out <out> ARGS` in-process (another `out` if told)."""
+        target = self.out if out is None else out
+        argv = ["render", "--repo", str(self.repo), "--out", str(target), *args]
         return CliRunner().invoke(main, argv, catch_exceptions=False)
 
     def write(self, files: dict[str, str | bytes | None]) -> None:
@@ -109,53 +106,3 @@ def assert_out_untouched(fleet: GoodFleet) -> None:
     assert tree(fleet.out) == fleet.before
     leftovers = [p.name for p in fleet.out.parent.iterdir() if p.name.startswith(".out.")]
     assert leftovers == []
-
-
-# The operations the writer performs on the file system, by the name they are patched under.
-# The operations the writer performs on the file system, by the name they are patched under.
-OPERATIONS: dict[str, tuple[object, str]] = {
-    "write": (staging, "_write"),
-    "link": (os, "link"),
-    "rename": (os, "rename"),
-    "replace": (os, "replace"),
-    "exchange": (staging, "_exchange"),
-}
-
-
-def render_exit_code(argv: list[str]) -> int:
-    return CliRunner().invoke(main, argv, catch_exceptions=False).exit_code
-
-
-def patch_operation(operation: str, fault: Callable[[int], None]) -> None:
-    """Wrap one operation: `fault(n)` runs before its n-th call (in this process only)."""
-    module, name = OPERATIONS[operation]
-    original = getattr(module, name)
-    calls = [0]
-
-    def wrapper(*args: object, **kwargs: object) -> object:
-        calls[0] += 1
-        fault(calls[0])
-        return original(*args, **kwargs)
-
-    setattr(module, name, wrapper)
-
-
-def render_with_fault(argv: list[str], operation: str, at: int, kind: str) -> int:
-    """Render in a child whose `at`-th `operation` fails (exit 4 expected) or kills it."""
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover  the child
-
-        def fault(n: int) -> None:
-            if n != at:
-                return
-            if kind == "kill":
-                os._exit(137)  # no finally, no __exit__: what SIGKILL leaves
-            raise OSError(errno.ENOSPC, "No space left on device")
-
-        patch_operation(operation, fault)
-        try:
-            os._exit(render_exit_code(argv))
-        except BaseException:  # noqa: BLE001  a traceback is a failure: report it as 99
-            os._exit(99)
-    _, status = os.waitpid(pid, 0)
-    return os.waitstatus_to_exitcode(status)

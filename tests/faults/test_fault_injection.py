@@ -21,8 +21,8 @@ import pytest
 
 from kkpgen.output.record import INPUTS_FILE
 from tests.conftest import CONFIG, cluster_yaml, git
-from tests.good_fleet import OPERATIONS, patch_operation, render_with_fault, tree
-from tests.good_fleet import render_exit_code as _render
+from tests.faults.injection import OPERATIONS, patch_operation, render_exit_code, render_with_fault
+from tests.good_fleet import tree
 
 ARGO = CONFIG.replace(
     "  annotations:\n",
@@ -77,7 +77,7 @@ def _count(scenario: Scenario, operation: str) -> int:
             seen[0] = n
 
         patch_operation(operation, count)
-        status = _render(scenario.argv())
+        status = render_exit_code(scenario.argv())
         os.write(write, f"{status} {seen[0]}".encode())
         os._exit(0)
     os.close(write)
@@ -106,14 +106,14 @@ def scenario(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
         (repo / "clusters" / f"{name}.yaml").write_text(version(name, 6))
     git(repo, "init", "-q", "-b", "main")
     out = root / "work" / "out"
-    assert _render(["render", "--repo", str(repo), "--out", str(out)]) == 0
+    assert render_exit_code(["render", "--repo", str(repo), "--out", str(out)]) == 0
     old = tree(out)
     saved = root / "saved"
     shutil.copytree(out, saved)
     for name, text in CHANGES[request.param].items():
         (repo / name).write_text(text)
     fresh = root / "fresh"
-    assert _render(["render", "--repo", str(repo), "--out", str(fresh)]) == 0
+    assert render_exit_code(["render", "--repo", str(repo), "--out", str(fresh)]) == 0
     assert tree(fresh) != old
     return Scenario(request.param, repo, out, saved, old, tree(fresh))
 
@@ -135,7 +135,7 @@ def test_a_fault_at_any_operation_leaves_the_old_or_new_tree_and_the_next_render
         assert now in (scenario.old, scenario.new, stale), (
             f"{operation} #{at}/{total}: <out> is neither the old nor the new tree and record"
         )
-        assert _render(scenario.argv()) == 0
+        assert render_exit_code(scenario.argv()) == 0
         assert tree(scenario.out) == scenario.new, f"{operation} #{at}: not repaired"
         leftovers = [p.name for p in scenario.out.parent.iterdir() if p.name != "out"]
         assert leftovers == [], f"{operation} #{at}: left {leftovers}"

@@ -1,8 +1,7 @@
-"""Class 7, continued: SIGTERM during a render, and submodules below clusters/ (issue 14).
+"""SIGTERM during a render (issue 14, class 7).
 
 SIGTERM unwinds like an error: the staging folder is removed and <out> is the old tree
-(the default action left the staging behind). A git submodule below clusters/ is refused in
-the work tree and at a ref alike (it was read from the work tree, and skipped at --ref).
+(the default action left the staging behind).
 """
 
 from __future__ import annotations
@@ -14,12 +13,9 @@ import time
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from bench.fleet import make_fleet
-from kkpgen.cli import main
-from tests.conftest import cluster_yaml, git
-from tests.good_fleet import GoodFleet, assert_out_untouched, assert_rejected, tree
+from tests.good_fleet import tree
 
 KKPGEN = Path(sys.executable).parent / "kkpgen"
 
@@ -49,39 +45,3 @@ def test_sigterm_during_a_render_removes_the_staging_and_keeps_out(
     assert b"Traceback" not in stderr
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".out.")] == []
     assert tree(out) == before
-
-
-def test_a_submodule_below_clusters_is_refused_in_the_work_tree(good_fleet: GoodFleet) -> None:
-    sub = good_fleet.repo / "clusters" / "team"
-    sub.mkdir()
-    (sub / ".git").write_text("gitdir: ../../.git/modules/team\n")
-    (sub / "team.yaml").write_text(cluster_yaml("team"))
-    result = good_fleet.render()
-    assert_rejected(result, code="source.submodule", file="clusters/team", line=None)
-    assert_out_untouched(good_fleet)
-
-
-def test_a_submodule_below_clusters_is_refused_at_a_ref(
-    good_fleet: GoodFleet, tmp_path: Path
-) -> None:
-    team = tmp_path / "team"
-    team.mkdir()
-    (team / "team.yaml").write_text(cluster_yaml("team"))
-    git(team, "init", "-q", "-b", "main")
-    git(team, "add", "-A")
-    git(team, "-c", "user.name=t", "-c", "user.email=t@e", "commit", "-qm", "team")
-    git(
-        good_fleet.repo,
-        "-c",
-        "protocol.file.allow=always",
-        "submodule",
-        "add",
-        "-q",
-        str(team),
-        "clusters/team",
-    )
-    git(good_fleet.repo, "-c", "user.name=t", "-c", "user.email=t@e", "commit", "-qm", "sub")
-    argv = ["render", "--repo", str(good_fleet.repo), "--out", str(good_fleet.out)]
-    result = CliRunner().invoke(main, [*argv, "--ref", "HEAD"], catch_exceptions=False)
-    assert_rejected(result, code="source.submodule", file="clusters/team", line=None)
-    assert_out_untouched(good_fleet)

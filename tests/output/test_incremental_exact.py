@@ -22,7 +22,8 @@ from kkpgen.cli import main
 from kkpgen.output.contents import shard_names
 from kkpgen.output.record import INPUTS_FILE
 from tests.conftest import CONFIG, cluster_yaml, git
-from tests.good_fleet import assert_rejected, render_exit_code, render_with_fault, tree
+from tests.faults.injection import render_exit_code, render_with_fault
+from tests.good_fleet import assert_rejected, tree
 
 ARGO = CONFIG.replace(
     '    kkpgen/apiserver-url: "https://{name}.kkp.example.com:6443"\n',

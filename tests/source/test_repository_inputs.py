@@ -1,5 +1,7 @@
 """Broken repositories rather than broken files: symlinks leading out, refs that are missing
-or cut off by a shallow clone. Each is refused with its exit code and leaves <out> as it was."""
+or cut off by a shallow clone, a git submodule below clusters/. Each is refused with its exit
+code and leaves <out> as it was. A submodule is refused in the work tree and at a ref alike
+(it was read from the work tree, and skipped at --ref)."""
 
 from __future__ import annotations
 
@@ -173,4 +175,40 @@ def test_the_fixture_fleet_renders_from_a_symlinked_checkout(
     argv = ["render", "--repo", str(tmp_path / "workspace"), "--out", str(good_fleet.out)]
     result = CliRunner().invoke(main, argv, catch_exceptions=False)
     assert result.exit_code == 0, result.stderr
+    assert_out_untouched(good_fleet)
+
+
+def test_a_submodule_below_clusters_is_refused_in_the_work_tree(good_fleet: GoodFleet) -> None:
+    sub = good_fleet.repo / "clusters" / "team"
+    sub.mkdir()
+    (sub / ".git").write_text("gitdir: ../../.git/modules/team\n")
+    (sub / "team.yaml").write_text(cluster_yaml("team"))
+    result = good_fleet.render()
+    assert_rejected(result, code="source.submodule", file="clusters/team", line=None)
+    assert_out_untouched(good_fleet)
+
+
+def test_a_submodule_below_clusters_is_refused_at_a_ref(
+    good_fleet: GoodFleet, tmp_path: Path
+) -> None:
+    team = tmp_path / "team"
+    team.mkdir()
+    (team / "team.yaml").write_text(cluster_yaml("team"))
+    git(team, "init", "-q", "-b", "main")
+    git(team, "add", "-A")
+    git(team, "-c", "user.name=t", "-c", "user.email=t@e", "commit", "-qm", "team")
+    git(
+        good_fleet.repo,
+        "-c",
+        "protocol.file.allow=always",
+        "submodule",
+        "add",
+        "-q",
+        str(team),
+        "clusters/team",
+    )
+    git(good_fleet.repo, "-c", "user.name=t", "-c", "user.email=t@e", "commit", "-qm", "sub")
+    argv = ["render", "--repo", str(good_fleet.repo), "--out", str(good_fleet.out)]
+    result = CliRunner().invoke(main, [*argv, "--ref", "HEAD"], catch_exceptions=False)
+    assert_rejected(result, code="source.submodule", file="clusters/team", line=None)
     assert_out_untouched(good_fleet)
