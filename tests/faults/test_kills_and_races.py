@@ -33,7 +33,7 @@ class TwoStates:
     trees: dict[str, dict[str, bytes]]  # commit -> the tree `render --ref commit` writes
 
 
-def _render(repo: Path, ref: str, out: Path) -> subprocess.Popen[bytes]:
+def _start_render(repo: Path, ref: str, out: Path) -> subprocess.Popen[bytes]:
     """Start a render; finish it with _finish (which closes its pipe)."""
     return subprocess.Popen(
         [str(KKPGEN), "render", "--repo", str(repo), "--ref", ref, "--out", str(out)],
@@ -63,7 +63,7 @@ def two_states(tmp_path_factory: pytest.TempPathFactory) -> TwoStates:
     new = git(repo, "rev-parse", "HEAD").strip()
     trees = {}
     for ref in (old, new):
-        status, stderr = _finish(_render(repo, ref, root / ref))
+        status, stderr = _finish(_start_render(repo, ref, root / ref))
         assert status == 0, stderr
         trees[ref] = tree(root / ref)
     assert trees[old] != trees[new]
@@ -75,13 +75,13 @@ def test_sigkill_at_random_points_leaves_the_old_or_the_new_tree(
 ) -> None:
     out = tmp_path / "out"
     start = time.monotonic()
-    assert _finish(_render(two_states.repo, two_states.old, out))[0] == 0
+    assert _finish(_start_render(two_states.repo, two_states.old, out))[0] == 0
     duration = time.monotonic() - start
     rng = random.Random(7)  # noqa: S311  kill delays, not cryptography
     current, killed_mid_run = two_states.old, 0
     for _ in range(KILLS):
         target = two_states.new if current == two_states.old else two_states.old
-        process = _render(two_states.repo, target, out)
+        process = _start_render(two_states.repo, target, out)
         time.sleep(rng.uniform(0.0, duration * 1.1))
         killed_mid_run += process.poll() is None
         process.send_signal(signal.SIGKILL)
@@ -95,15 +95,15 @@ def test_sigkill_at_random_points_leaves_the_old_or_the_new_tree(
         assert all(not (p / "c00000").is_symlink() for p in staging)
     assert killed_mid_run >= KILLS // 2, f"only {killed_mid_run} kills hit a running render"
     # a later run cleans up after the killed ones: <out> is whole and renders fine
-    assert _finish(_render(two_states.repo, two_states.new, out))[0] == 0
+    assert _finish(_start_render(two_states.repo, two_states.new, out))[0] == 0
     assert tree(out) == two_states.trees[two_states.new]
 
 
 def test_two_renders_at_once_never_corrupt_out(two_states: TwoStates, tmp_path: Path) -> None:
     out = tmp_path / "out"
     for _ in range(2):
-        first = _render(two_states.repo, two_states.old, out)
-        second = _render(two_states.repo, two_states.new, out)
+        first = _start_render(two_states.repo, two_states.old, out)
+        second = _start_render(two_states.repo, two_states.new, out)
         results = {}
         for ref, process in ((two_states.old, first), (two_states.new, second)):
             status, stderr = _finish(process)

@@ -10,28 +10,20 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from kkpgen.cli import main
 from kkpgen.output.staging import lock_path
 from tests.good_fleet import GoodFleet, assert_out_untouched, assert_rejected, tree
-
-
-def _render(fleet: GoodFleet, out: Path | str) -> tuple[int, str]:
-    argv = ["render", "--repo", str(fleet.repo), "--out", str(out)]
-    result = CliRunner().invoke(main, argv, catch_exceptions=False)
-    return result.exit_code, result.stderr
 
 
 @pytest.mark.parametrize("inside", ["clusters", "clusters/rendered", "clusters/a/b"])
 def test_out_inside_the_clusters_folder_is_refused(good_fleet: GoodFleet, inside: str) -> None:
     out = good_fleet.repo / inside
-    status, stderr = _render(good_fleet, out)
-    assert_rejected((status, stderr), code="output.refused", file=str(out), line=None, exit_code=4)
-    assert "inside the spec folder" in stderr
+    result = good_fleet.render(out=out)
+    assert_rejected(result, code="output.refused", file=str(out), line=None, exit_code=4)
+    assert "inside the spec folder" in result.stderr
     assert not (good_fleet.repo / "clusters" / "rendered").exists()
     # and the fleet still renders: nothing was written below clusters/
-    assert _render(good_fleet, good_fleet.out)[0] == 0
+    assert good_fleet.render().exit_code == 0
     assert_out_untouched(good_fleet)
 
 
@@ -39,9 +31,9 @@ def test_out_as_the_root_folder_is_refused_and_leaves_nothing_in_it(
     good_fleet: GoodFleet,
 ) -> None:
     before = sorted(Path("/").iterdir())
-    status, stderr = _render(good_fleet, "/")
-    assert_rejected((status, stderr), code="output.refused", file="/", line=None, exit_code=4)
-    assert "root folder" in stderr
+    result = good_fleet.render(out="/")
+    assert_rejected(result, code="output.refused", file="/", line=None, exit_code=4)
+    assert "root folder" in result.stderr
     assert sorted(Path("/").iterdir()) == before
 
 
@@ -57,8 +49,8 @@ def test_a_linked_out_stays_a_link_and_its_folder_is_updated(
             .replace('"1.23.6"', '"1.23.7"')
         }
     )
-    status, stderr = _render(good_fleet, link)
-    assert status == 0, stderr
+    result = good_fleet.render(out=link)
+    assert result.exit_code == 0, result.stderr
     assert link.is_symlink()
     assert tree(good_fleet.out) != good_fleet.before
     assert b"1.23.7" in (good_fleet.out / "good" / "resolved.yaml").read_bytes()
@@ -89,8 +81,8 @@ def test_what_a_killed_run_left_beside_out_is_removed_by_the_next_run(
         (leftover / "c1" / "x.yaml").write_text("a: 1\n")
     unrelated = parent / ".outside.tmp-abcd1234"  # another folder's name: left alone
     unrelated.mkdir()
-    status, stderr = _render(good_fleet, good_fleet.out)
-    assert status == 0, stderr
+    result = good_fleet.render(out=good_fleet.out)
+    assert result.exit_code == 0, result.stderr
     assert not leftover.exists()
     assert unrelated.exists()
     assert tree(good_fleet.out) == good_fleet.before
@@ -116,8 +108,8 @@ def test_an_out_that_cannot_be_a_folder_is_refused_without_a_traceback(
     else:
         (tmp_path / "file").write_text("not a folder\n")
     target = tmp_path / out
-    status, stderr = _render(good_fleet, target)
-    assert_rejected((status, stderr), code="output.refused", file=str(target), line=None,
+    result = good_fleet.render(out=target)
+    assert_rejected(result, code="output.refused", file=str(target), line=None,
                     exit_code=4)  # fmt: skip
-    assert says in stderr
+    assert says in result.stderr
     assert_out_untouched(good_fleet)
