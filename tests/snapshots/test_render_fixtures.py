@@ -67,3 +67,14 @@ def test_rendered_manifests_match_their_snapshots(
     for name, text in files.items():
         if holders[text] == group:
             assert text == yaml_snapshot(name=name)
+
+
+def test_no_two_snapshot_files_hold_the_same_bytes() -> None:
+    """Issue 20: each distinct snapshot is stored once (this layout, or any snapshot added)."""
+    seen: dict[bytes, str] = {}
+    copies = []
+    for path in sorted((Path(__file__).parent / "__snapshots__").rglob("*.*")):
+        first = seen.setdefault(path.read_bytes(), path.name)
+        if first != path.name:
+            copies.append(f"{path.name} = {first}")
+    assert copies == []
