@@ -19,7 +19,7 @@ def charts(tmp_path: Path) -> Path:
     return root
 
 
-def _render(cache_home: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+def _render_template(cache_home: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setenv("XDG_CACHE_HOME", str(cache_home))
     env = build_environment(cache_home.parent / "charts")
     return env.get_template(TEMPLATE).render({"cluster": {"name": "c1"}})
@@ -28,17 +28,17 @@ def _render(cache_home: Path, monkeypatch: pytest.MonkeyPatch) -> str:
 def test_a_second_run_loads_what_the_first_compiled(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    first = _render(tmp_path / "cache", monkeypatch)
+    first = _render_template(tmp_path / "cache", monkeypatch)
     cached = sorted((tmp_path / "cache" / "kkpgen" / "templates").iterdir())
     assert cached  # compiled code was written
     stamps = [p.stat().st_mtime_ns for p in cached]
-    assert _render(tmp_path / "cache", monkeypatch) == first
+    assert _render_template(tmp_path / "cache", monkeypatch) == first
     assert [p.stat().st_mtime_ns for p in cached] == stamps  # read, not compiled again
 
 
 def test_an_unusable_cache_is_skipped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    plain = _render(tmp_path / "usable", monkeypatch)
+    plain = _render_template(tmp_path / "usable", monkeypatch)
     assert plain == 'metadata:\n  name: "c1"\n'
     blocked = tmp_path / "blocked"
     blocked.write_text("a file where the cache folder would go\n")  # refused even to root
-    assert _render(blocked, monkeypatch) == plain
+    assert _render_template(blocked, monkeypatch) == plain
