@@ -232,4 +232,3 @@ def _write(repo: Path, files: dict[str, bytes]) -> None:
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
-
