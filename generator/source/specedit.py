@@ -9,7 +9,7 @@ YAML library re-emits the whole document; see docs/upgrade-planning.md for the m
 
 from __future__ import annotations
 
-import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -40,11 +40,34 @@ def _written(value: Scalar, style: str | None) -> str:
     type (1.30, yes, null) is double-quoted."""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if style == "'" and "'" not in value and "\n" not in value:
+    if style == "'" and "'" not in value and all(_LITERAL.fullmatch(c) for c in value):
         return f"'{value}'"
     if style is None and _reads_back(value):
         return value
-    return json.dumps(value)
+    return _double_quoted(value)
+
+
+# YAML's printable set (YAML 1.1, 5.1) minus its line breaks and the BOM, which a double-quoted
+# scalar must escape to read back as written.
+_LITERAL = re.compile(
+    "[\t\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
+)
+
+
+def _double_quoted(value: str) -> str:
+    out = []
+    for char in value:
+        if char in '"\\':
+            out.append("\\" + char)
+        elif _LITERAL.fullmatch(char):
+            out.append(char)
+        elif ord(char) <= 0xFF:
+            out.append(f"\\x{ord(char):02x}")
+        elif ord(char) <= 0xFFFF:
+            out.append(f"\\u{ord(char):04x}")
+        else:
+            out.append(f"\\U{ord(char):08x}")
+    return '"' + "".join(out) + '"'
 
 
 def _reads_back(text: str) -> bool:
