@@ -134,11 +134,11 @@ def test_an_error_in_a_worker_is_reported_and_out_is_untouched(
 
 
 def test_a_new_node_access_network_renders_the_openvpn_clusters_again(
-    fleet: Path, tmp_path: Path
+    fleet: Path, tmp_path: Path, render_fleet: RenderFleet
 ) -> None:
     """kubermatic.yaml's kkpgen/node-access-network is in no cluster's document."""
     out = tmp_path / "out"
-    _render(fleet, out)
+    render_fleet(fleet, out=out)
     config = fleet / "kubermatic.yaml"
     text = config.read_text()
     assert "  annotations:\n" in text
@@ -149,8 +149,8 @@ def test_a_new_node_access_network_renders_the_openvpn_clusters_again(
             1,
         )
     )
-    _render(fleet, out)
+    render_fleet(fleet, out=out)
     scratch = tmp_path / "scratch"
-    _render(fleet, scratch)
+    render_fleet(fleet, out=scratch)
     assert _tree(out) == _tree(scratch)
     assert any(b"10.99.0.0" in data for data in _tree(out).values())

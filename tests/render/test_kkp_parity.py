@@ -334,7 +334,7 @@ def test_every_probe_names_a_port_its_container_declares(
 
 
 def test_a_feature_key_set_to_false_is_on_for_addons_and_off_for_kkps_controllers(
-    tmp_path: Path,
+    tmp_path: Path, render_fleet: RenderFleet
 ) -> None:
     """KKP's addon templates ask `.Cluster.Features.Has` (a key set: present is on, whatever its
     value); its controllers read the value (`Spec.Features[name]`)."""
@@ -354,28 +354,25 @@ def test_a_feature_key_set_to_false_is_on_for_addons_and_off_for_kkps_controller
             ("seed/openvpn/networkpolicy-openvpn-server-allow.yaml",),
         ),
     ):
-        tree = _render(
-            tmp_path / str(konnectivity), patch="v2.20.9", konnectivity=konnectivity, features=off
-        )
+        tree = render_fleet(
+            tmp_path / str(konnectivity),
+            **_inputs("v2.20.9", konnectivity=konnectivity, features=off),
+        ).objects("c1")
         assert addon_policy in tree
         assert not set(controller_policies) & set(tree)
 
 
-def test_one_node_access_network_reaches_openvpn_and_metrics_server(tmp_path: Path) -> None:
+def test_one_node_access_network_reaches_openvpn_and_metrics_server(
+    tmp_path: Path, render_fleet: RenderFleet
+) -> None:
     """KKP's seed-controller-manager has one -node-access-network; kkpgen one annotation."""
-    (tmp_path / "clusters").mkdir(parents=True)
     config = CONFIG.replace('"v2.20"', '"v2.20.9"').replace(
         "  annotations:\n", '  annotations:\n    kkpgen/node-access-network: "10.99.0.0/16"\n'
     )
-    (tmp_path / "kubermatic.yaml").write_text(config)
-    spec = cluster_yaml("c1", extra="clusterNetwork: {konnectivityEnabled: false}\n")
-    (tmp_path / "clusters" / "c1.yaml").write_text(
-        spec.replace(
-            "  name: c1\n", '  name: c1\n  annotations: {kkpgen/openvpn-server-port: "31001"}\n'
-        )
+    spec = cluster_yaml("c1", extra="clusterNetwork: {konnectivityEnabled: false}\n").replace(
+        "  name: c1\n", '  name: c1\n  annotations: {kkpgen/openvpn-server-port: "31001"}\n'
     )
-    out = tmp_path / "out" / "c1"
-    update.render_fleet(SourceOptions(repo=tmp_path), update.RenderOptions(out=tmp_path / "out"))
+    out = render_fleet(tmp_path, specs={"c1": spec}, config=config).out / "c1"
     texts = {
         path: (out / path).read_text()
         for path in (
@@ -400,22 +397,17 @@ def test_one_node_access_network_reaches_openvpn_and_metrics_server(tmp_path: Pa
 EXTERNAL_ADDR_POLICY = "seed/konnectivity/networkpolicy-cluster-external-addr-allow.yaml"
 
 
-def _render_with_address(root: Path, strategy: str, address: str, features: str) -> dict[str, Any]:
-    (root / "clusters").mkdir(parents=True)
-    (root / "kubermatic.yaml").write_text(CONFIG.replace('"v2.20"', '"v2.20.16"'))
+def _render_with_address(
+    render_fleet: RenderFleet, root: Path, strategy: str, address: str, features: str
+) -> dict[str, Any]:
     spec = cluster_yaml(
         "c1",
         version='"1.22.5"',
         extra=f"exposeStrategy: {strategy}\nclusterNetwork: {{konnectivityEnabled: true}}\n"
         f"{features}",
     )
-    (root / "clusters" / "c1.yaml").write_text(spec + address)
-    update.render_fleet(SourceOptions(repo=root), update.RenderOptions(out=root / "out"))
-    out = root / "out" / "c1"
-    return {
-        p.relative_to(out).as_posix(): yaml.safe_load(p.read_text())
-        for p in sorted(out.rglob("*.yaml"))
-    }
+    config = CONFIG.replace('"v2.20"', '"v2.20.16"')
+    return render_fleet(root, specs={"c1": spec + address}, config=config).objects("c1")
 
 
 ADDRESS = (
@@ -426,9 +418,9 @@ ADDRESS = (
 
 @pytest.mark.parametrize("strategy", ["NodePort", "LoadBalancer"])
 def test_the_cluster_external_addr_allow_policy_is_the_object_kkp_applies(
-    tmp_path: Path, strategy: str
+    tmp_path: Path, strategy: str, render_fleet: RenderFleet
 ) -> None:
-    tree = _render_with_address(tmp_path, strategy, ADDRESS, FEATURES)
+    tree = _render_with_address(render_fleet, tmp_path, strategy, ADDRESS, FEATURES)
     assert tree[EXTERNAL_ADDR_POLICY] == FACTS["external-addr-allow"][strategy]
 
 
@@ -441,7 +433,7 @@ def test_the_cluster_external_addr_allow_policy_is_the_object_kkp_applies(
     ids=["unresolved-name", "feature-off"],
 )
 def test_the_cluster_external_addr_allow_policy_needs_the_feature_and_known_ips(
-    tmp_path: Path, address: str, features: str
+    tmp_path: Path, address: str, features: str, render_fleet: RenderFleet
 ) -> None:
-    tree = _render_with_address(tmp_path, "NodePort", address, features)
+    tree = _render_with_address(render_fleet, tmp_path, "NodePort", address, features)
     assert EXTERNAL_ADDR_POLICY not in tree
