@@ -155,9 +155,8 @@ CASES: dict[str, Case] = {
     ),
     "python-apply-tag-is-never-called": bad(
         cluster_yaml("bad", version="!!python/object/apply:os.system ['id']"),
-        code="schema.string-type",
+        code="yaml.tag",
         line=6,
-        field="spec.version",
     ),
     "control-character": bad(
         BAD.replace("name: bad", "name: bad\x1b[2J"), code="yaml.syntax", line=4
