@@ -345,3 +345,15 @@ def test_schema_errors_in_kubermatic_yaml_are_located_there() -> None:
         "spec.featureGates.KonnectivityService",
     )
     assert diagnostic.code == "schema.bool-type"
+
+
+def test_a_feature_that_is_not_a_bool_is_refused_at_its_line() -> None:
+    """KKP's spec.features is map[string]bool: its CRD refuses a string such as "yes"."""
+    (diagnostic,) = _fleet_errors(
+        {"clusters/c1.yaml": CLUSTER + "  features:\n    kubeSystemNetworkPolicies: yes please\n"}
+    )
+    assert (diagnostic.location.line, diagnostic.field, diagnostic.code) == (
+        9,
+        "spec.features.kubeSystemNetworkPolicies",
+        "schema.bool-type",
+    )
