@@ -88,8 +88,8 @@ def test_plan_markdown_is_the_pull_request_of_the_next_step(fleet: Repo, run_cli
     out = run_cli(["plan", "--repo", str(fleet.path), "--format", "markdown"]).stdout
     assert out.startswith("## Network upgrade step 1 of 3: KKP v2.20.9, target latest\n")
     assert "2 clusters in 2 waves (wave 1, wave 2)" in out
-    assert "| wave 1 | old | Canal v3.19 -\\> v3.20 |" in out
-    assert "| wave 2 | vpn | OpenVPN -\\> Konnectivity |" in out
+    assert "| wave 1 | old | Canal v3.19 -> v3.20 |" in out
+    assert "| wave 2 | vpn | OpenVPN -> Konnectivity |" in out
     assert "### Disruption" in out
     assert "maintenance window" in out
 
@@ -148,7 +148,7 @@ def test_the_markdown_of_an_applied_step_describes_the_pull_request(
     args = ["plan", "--repo", str(fleet.path), "--apply-step", "1", "--cluster", "vpn"]
     out = run_cli([*args, "--format", "markdown"]).stdout
     assert "1 cluster in 1 wave (wave 2)" in out
-    assert "| wave 2 | vpn | OpenVPN -\\> Konnectivity |" in out
+    assert "| wave 2 | vpn | OpenVPN -> Konnectivity |" in out
     assert "old" not in out
 
 
