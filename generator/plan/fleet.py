@@ -92,7 +92,8 @@ def plan_phase(
     walk = Walk(oracle, release, loaded)
     walk.sync()
     if walk.resolved.cni.deprecated:  # a deprecated (CVE-affected) version goes first
-        walk.cni_to(cni_goal(walk.resolved, release, following, target))
+        goal = cni_goal(walk.resolved, release, None, target)  # as if this were the last
+        walk.cni_to(goal, required=following is None)  # else a later release may allow it
     if following is not None:
         walk.kubernetes_for(following)
     walk.cni_to(cni_goal(walk.resolved, release, following, target))

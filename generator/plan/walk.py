@@ -124,11 +124,26 @@ class Walk:
                 return rule.reason
         return f"KKP {self.release.version} upgrades {from_version} with this Kubernetes version"
 
-    def cni_to(self, goal: str) -> None:
-        """Minor steps to `goal`: each the largest move the rules allow."""
-        while not self.blocked and goal and self.resolved.cni.version != goal:
+    def cni_to(self, goal: str, *, required: bool = True) -> None:
+        """Minor steps to `goal`: each the largest move the rules allow. Not `required`: the
+        walk stops quietly where this release allows no further move (a later one may)."""
+        while not self.blocked and goal and _version(self.resolved.cni.version) < _version(goal):
+            if not required and not self._cni_allowed(goal):
+                return
             if not self.cni_step(goal):
                 return
+
+    def _cni_allowed(self, goal: str) -> bool:
+        now = self.resolved
+        support = self.release.cni.get(now.cni.type)
+        current = _version(now.cni.version)
+        return any(
+            current < _version(v) <= _version(goal)
+            and not self.oracle.step_errors(
+                self.loaded, with_spec(self.loaded, cni=(now.cni.type, v)), self.release
+            )
+            for v in (support.supported if support else ())
+        )
 
     def cni_step(self, goal: str) -> bool:
         now = self.resolved
@@ -249,9 +264,8 @@ def cni_goal(
     keep = following.cni.get(cluster.cni.type) if following else support
     if keep is None:
         return current  # the next release's rules say why the type cannot stay
-    fine = current in (keep.allowed() if following else keep.supported)
-    if fine and current not in support.deprecated:
-        return current
+    if current in (keep.allowed() if following else keep.supported):
+        return current  # the next release keeps it (leaving a deprecated one is tried first)
     above = [
         v
         for v in keep.supported
