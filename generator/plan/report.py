@@ -120,6 +120,7 @@ def _plan_json(plan: FleetPlan) -> dict[str, object]:
             }
             for c in plan.clusters
         ],
+        "waves": _waves_json(plan),
         "kkpUpgrades": [
             {
                 "step": u.number,
@@ -131,6 +132,23 @@ def _plan_json(plan: FleetPlan) -> dict[str, object]:
             for u in plan.kkp_upgrades
         ],
     }
+
+
+def _waves_json(plan: FleetPlan) -> list[dict[str, object]]:
+    """Per rollout wave, per step: the clusters it changes (one pull request per row)."""
+    waves: list[dict[str, object]] = []
+    for wave, clusters in _by_wave(plan.clusters):
+        steps: dict[int, list[str]] = {}
+        for cluster in clusters:
+            for step in cluster.steps:
+                steps.setdefault(step.number, []).append(cluster.name)
+        waves.append(
+            {
+                "wave": wave,
+                "steps": [{"step": n, "clusters": sorted(steps[n])} for n in sorted(steps)],
+            }
+        )
+    return waves
 
 
 def format_json(plan: FleetPlan) -> str:

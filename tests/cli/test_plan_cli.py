@@ -193,3 +193,19 @@ def test_apply_step_refuses_a_ref(fleet: Repo, run_cli: Run) -> None:
         ["plan", "--repo", str(fleet.path), "--ref", "HEAD", "--apply-step", "1"], expect=2
     )
     assert "--apply-step edits the work tree: leave out --ref" in result.stderr
+
+
+def test_plan_wave_shows_only_that_wave_and_json_lists_each_waves_steps(
+    fleet: Repo, run_cli: Run
+) -> None:
+    out = run_cli(["plan", "--repo", str(fleet.path), "--wave", "2"]).stdout
+    assert "  vpn  " in out
+    assert "  old  " not in out
+    plan = json.loads(run_cli(["plan", "--repo", str(fleet.path), "--format", "json"]).stdout)
+    assert plan["waves"] == [
+        {
+            "wave": "1",
+            "steps": [{"step": n, "clusters": ["old"]} for n in (1, 2, 3)],
+        },
+        {"wave": "2", "steps": [{"step": 1, "clusters": ["vpn"]}]},
+    ]
