@@ -209,3 +209,16 @@ def test_plan_wave_shows_only_that_wave_and_json_lists_each_waves_steps(
         },
         {"wave": "2", "steps": [{"step": 1, "clusters": ["vpn"]}]},
     ]
+
+
+def test_a_kkp_upgrade_is_for_the_whole_fleet_and_waits_for_the_clusters_before_it(
+    fleet: Repo, run_cli: Run
+) -> None:
+    args = ["plan", "--repo", str(fleet.path), "--to-kkp", "v2.20.16"]
+    upgrade = json.loads(run_cli([*args, "--format", "json"]).stdout)["kkpUpgrades"][0]["step"]
+    refused = run_cli([*args, "--apply-step", str(upgrade), "--wave", "1"], expect=1).stderr
+    assert "error[plan.step.fleet-wide]" in refused
+    assert f"run kkpgen plan --apply-step {upgrade} without --wave and --cluster" in refused
+    out = run_cli([*args, "--apply-step", str(upgrade)]).stdout  # the hint, as written
+    assert "left as is: the fleet: KKP v2.20.16 waits for vpn" in out
+    assert git(fleet.path, "status", "--porcelain") == ""
