@@ -92,8 +92,12 @@ def plan_phase(
     walk = Walk(oracle, release, loaded)
     walk.sync()
     if walk.resolved.cni.deprecated:  # a deprecated (CVE-affected) version goes first
-        goal = cni_goal(walk.resolved, release, None, target)  # as if this were the last
-        walk.cni_to(goal, required=following is None)  # else a later release may allow it
+        # One step, the largest allowed, toward the goal as if this release were the last:
+        # a plan made again after it gives the same remaining steps. Before a KKP upgrade
+        # only where this release allows it (a later one may).
+        goal = cni_goal(walk.resolved, release, None, target)
+        if following is None or walk.cni_allowed(goal):
+            walk.cni_step(goal)
     if following is not None:
         walk.kubernetes_for(following)
     walk.cni_to(cni_goal(walk.resolved, release, following, target))

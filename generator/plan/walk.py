@@ -124,16 +124,14 @@ class Walk:
                 return rule.reason
         return f"KKP {self.release.version} upgrades {from_version} with this Kubernetes version"
 
-    def cni_to(self, goal: str, *, required: bool = True) -> None:
-        """Minor steps to `goal`: each the largest move the rules allow. Not `required`: the
-        walk stops quietly where this release allows no further move (a later one may)."""
+    def cni_to(self, goal: str) -> None:
+        """Minor steps to `goal`: each the largest move the rules allow."""
         while not self.blocked and goal and _version(self.resolved.cni.version) < _version(goal):
-            if not required and not self._cni_allowed(goal):
-                return
             if not self.cni_step(goal):
                 return
 
-    def _cni_allowed(self, goal: str) -> bool:
+    def cni_allowed(self, goal: str) -> bool:
+        """Whether the rules allow any CNI move toward `goal` now."""
         now = self.resolved
         support = self.release.cni.get(now.cni.type)
         current = _version(now.cni.version)
