@@ -140,7 +140,7 @@ class Walk:
             and not self.oracle.step_errors(
                 self.loaded, with_spec(self.loaded, cni=(now.cni.type, v)), self.release
             )
-            for v in (support.supported if support else ())
+            for v in (support.allowed() if support else ())
         )
 
     def cni_step(self, goal: str) -> bool:
@@ -148,7 +148,7 @@ class Walk:
         support = self.release.cni.get(now.cni.type)
         current = _version(now.cni.version)
         candidates = sorted(
-            (v for v in (support.supported if support else ()) if current < _version(v)),
+            (v for v in (support.allowed() if support else ()) if current < _version(v)),
             key=_version,
             reverse=True,
         )
