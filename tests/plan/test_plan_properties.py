@@ -118,7 +118,7 @@ def _at_target(opts: SourceOptions, state: State) -> None:
 
 
 @settings(
-    max_examples=40,
+    max_examples=30,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
