@@ -93,7 +93,7 @@ def shown(plan: FleetPlan, selection: StepSelection) -> FleetPlan:
 
 def _check_selection(plan: FleetPlan, selection: StepSelection) -> None:
     _check_names(plan, selection)
-    if not 1 <= selection.number <= max(plan.last_step, 1):
+    if not 1 <= selection.number <= plan.last_step:
         raise _usage(
             "plan.step.unknown",
             "--apply-step",

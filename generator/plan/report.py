@@ -230,6 +230,11 @@ def _step_pairs(plan: FleetPlan, selection: StepSelection) -> list[tuple[Cluster
 def format_markdown(plan: FleetPlan, selection: StepSelection | None = None) -> str:
     """The pull request for step N (default 1): what changes, where, and its disruption."""
     selection = selection or StepSelection(1)
+    if plan.last_step == 0:
+        return (
+            f"## Network upgrade: every cluster is at the target ({plan.target}, KKP "
+            f"{md(plan.to_kkp)})\n\nNothing to change.\n"
+        )
     upgrade = plan.kkp_upgrade(selection.number)
     if upgrade is not None:
         return _upgrade_pr(plan, upgrade)

@@ -222,3 +222,21 @@ def test_a_kkp_upgrade_is_for_the_whole_fleet_and_waits_for_the_clusters_before_
     out = run_cli([*args, "--apply-step", str(upgrade)]).stdout  # the hint, as written
     assert "left as is: the fleet: KKP v2.20.16 waits for vpn" in out
     assert git(fleet.path, "status", "--porcelain") == ""
+
+
+def test_a_fleet_at_the_target_says_so_in_every_format(
+    make_repo: Callable[..., Repo], run_cli: Run
+) -> None:
+    done = OLD.replace('"v3.19"', '"v3.22"')
+    repo = make_repo(base={"clusters/old.yaml": done}, config=PINNED)
+    args = ["plan", "--repo", str(repo.path)]
+    assert "    at the target" in run_cli(args).stdout
+    assert run_cli([*args, "--format", "markdown"]).stdout == (
+        "## Network upgrade: every cluster is at the target (latest, KKP v2.20.9)\n\n"
+        "Nothing to change.\n"
+    )
+    assert json.loads(run_cli([*args, "--format", "json"]).stdout)["clusters"][0]["status"] == (
+        "at-target"
+    )
+    result = run_cli([*args, "--apply-step", "1"], expect=1)
+    assert "the plan has no step 1 (every cluster is at the target)" in result.stderr
