@@ -58,7 +58,9 @@ def plan(
     opts, goal = SourceOptions(repo=repo, ref=ref), cast(Target, target)
     selection = apply.StepSelection(apply_step or 1, wave, names)
     if apply_step is None:
-        result = run_action(lambda: fleet.plan_fleet(opts, target=goal, to_kkp=to_kkp))
+        result = run_action(
+            lambda: apply.shown(fleet.plan_fleet(opts, target=goal, to_kkp=to_kkp), selection)
+        )
         text = (
             report.format_markdown(result, selection)
             if fmt == "markdown"

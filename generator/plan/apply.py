@@ -64,7 +64,7 @@ def _usage(code: str, where: str, message: str, hint: str) -> KkpgenError:
     return KkpgenError([Diagnostic(code, Location(where), "", message, hint)])
 
 
-def _check_selection(plan: FleetPlan, selection: StepSelection) -> None:
+def _check_names(plan: FleetPlan, selection: StepSelection) -> None:
     names = {c.name for c in plan.clusters}
     waves = sorted({c.wave for c in plan.clusters if c.wave}, key=wave_order)
     for name in selection.clusters:
@@ -83,7 +83,17 @@ def _check_selection(plan: FleetPlan, selection: StepSelection) -> None:
                 f"no cluster has the label kkpgen/rollout-wave: {wave!r}",
                 f"waves of this fleet: {', '.join(waves) or '(none)'}",
             )
-    if not 1 <= selection.number <= max(plan.last_step, 1):
+
+
+def shown(plan: FleetPlan, selection: StepSelection) -> FleetPlan:
+    """The plan of the clusters --wave and --cluster select (unknown ones are errors)."""
+    _check_names(plan, selection)
+    return replace(plan, clusters=tuple(c for c in plan.clusters if selection.picks(c)))
+
+
+def _check_selection(plan: FleetPlan, selection: StepSelection) -> None:
+    _check_names(plan, selection)
+    if not 1 <= selection.number <= plan.last_step:
         raise _usage(
             "plan.step.unknown",
             "--apply-step",

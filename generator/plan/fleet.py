@@ -91,8 +91,16 @@ def plan_phase(
     release, following = releases
     walk = Walk(oracle, release, loaded)
     walk.sync()
-    if walk.resolved.cni.deprecated:  # a deprecated (CVE-affected) version goes first
-        walk.cni_to(cni_goal(walk.resolved, release, following, target))
+    # A deprecated (CVE-affected) version goes first: steps, each the largest allowed toward
+    # the goal as if this release were the last, until the version is no longer deprecated
+    # (a plan made again after any of them gives the same remaining steps). Before a KKP
+    # upgrade only where this release allows a move (a later one may).
+    while not walk.blocked and walk.resolved.cni.deprecated:
+        goal = cni_goal(walk.resolved, release, None, target)
+        if following is not None and not walk.cni_allowed(goal):
+            break
+        if not walk.cni_step(goal):
+            break
     if following is not None:
         walk.kubernetes_for(following)
     walk.cni_to(cni_goal(walk.resolved, release, following, target))

@@ -119,6 +119,7 @@ def _plan_json(plan: FleetPlan) -> dict[str, object]:
             }
             for c in plan.clusters
         ],
+        "waves": _waves_json(plan),
         "kkpUpgrades": [
             {
                 "step": u.number,
@@ -130,6 +131,23 @@ def _plan_json(plan: FleetPlan) -> dict[str, object]:
             for u in plan.kkp_upgrades
         ],
     }
+
+
+def _waves_json(plan: FleetPlan) -> list[dict[str, object]]:
+    """Per rollout wave, per step: the clusters it changes (one pull request per row)."""
+    waves: list[dict[str, object]] = []
+    for wave, clusters in _by_wave(plan.clusters):
+        steps: dict[int, list[str]] = {}
+        for cluster in clusters:
+            for step in cluster.steps:
+                steps.setdefault(step.number, []).append(cluster.name)
+        waves.append(
+            {
+                "wave": wave,
+                "steps": [{"step": n, "clusters": sorted(steps[n])} for n in sorted(steps)],
+            }
+        )
+    return waves
 
 
 def format_json(plan: FleetPlan) -> str:
@@ -208,6 +226,11 @@ def _step_pairs(plan: FleetPlan, selection: StepSelection) -> list[tuple[Cluster
 def format_markdown(plan: FleetPlan, selection: StepSelection | None = None) -> str:
     """The pull request for step N (default 1): what changes, where, and its disruption."""
     selection = selection or StepSelection(1)
+    if plan.last_step == 0:
+        return (
+            f"## Network upgrade: every cluster is at the target ({plan.target}, KKP "
+            f"{md(plan.to_kkp)})\n\nNothing to change.\n"
+        )
     upgrade = plan.kkp_upgrade(selection.number)
     if upgrade is not None:
         return _upgrade_pr(plan, upgrade)

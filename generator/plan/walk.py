@@ -14,7 +14,7 @@ import semver
 
 from kkpgen.diagnostics import Violation
 from kkpgen.kkp.catalog import KKPRelease, parse_version, satisfies
-from kkpgen.kkp.release_rules import offered_kubernetes_versions
+from kkpgen.models.kubermatic import KubermaticConfiguration
 from kkpgen.models.resolved import ResolvedCluster
 from kkpgen.plan.model import Change, StepKind, Target, Value
 from kkpgen.plan.oracle import Oracle, with_spec
@@ -126,16 +126,29 @@ class Walk:
 
     def cni_to(self, goal: str) -> None:
         """Minor steps to `goal`: each the largest move the rules allow."""
-        while not self.blocked and goal and self.resolved.cni.version != goal:
+        while not self.blocked and goal and _version(self.resolved.cni.version) < _version(goal):
             if not self.cni_step(goal):
                 return
+
+    def cni_allowed(self, goal: str) -> bool:
+        """Whether the rules allow any CNI move toward `goal` now."""
+        now = self.resolved
+        support = self.release.cni.get(now.cni.type)
+        current = _version(now.cni.version)
+        return any(
+            current < _version(v) <= _version(goal)
+            and not self.oracle.step_errors(
+                self.loaded, with_spec(self.loaded, cni=(now.cni.type, v)), self.release
+            )
+            for v in (support.allowed() if support else ())
+        )
 
     def cni_step(self, goal: str) -> bool:
         now = self.resolved
         support = self.release.cni.get(now.cni.type)
         current = _version(now.cni.version)
         candidates = sorted(
-            (v for v in (support.supported if support else ()) if current < _version(v)),
+            (v for v in (support.allowed() if support else ()) if current < _version(v)),
             key=_version,
             reverse=True,
         )
@@ -205,6 +218,20 @@ class Walk:
                 return
 
 
+def offered_kubernetes_versions(
+    release: KKPRelease, config: KubermaticConfiguration
+) -> tuple[str, ...] | None:
+    """The Kubernetes versions the rule cluster.version.unsupported accepts under `release`
+    (spec.versions.versions of kubermatic.yaml, else the patch's list); None: no list."""
+    if release.patch is None:
+        return None
+    versions = config.spec.versions
+    listed = versions.get("versions") if isinstance(versions, dict) else None
+    if isinstance(listed, list) and listed:
+        return tuple(str(v).removeprefix("v") for v in listed)
+    return release.patch.kubernetes_versions
+
+
 def _holds(version: str, constraint: str) -> bool:
     try:
         return satisfies(version, constraint)
@@ -249,9 +276,8 @@ def cni_goal(
     keep = following.cni.get(cluster.cni.type) if following else support
     if keep is None:
         return current  # the next release's rules say why the type cannot stay
-    fine = current in (keep.allowed() if following else keep.supported)
-    if fine and current not in support.deprecated:
-        return current
+    if current in (keep.allowed() if following else keep.supported):
+        return current  # the next release keeps it (leaving a deprecated one is tried first)
     above = [
         v
         for v in keep.supported

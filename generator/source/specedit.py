@@ -15,6 +15,11 @@ from dataclasses import dataclass
 
 import yaml
 
+try:  # libyaml's marks count characters, as Python's str indexes do
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
 Scalar = str | bool
 
 
@@ -42,7 +47,7 @@ def _written(value: Scalar, style: str | None) -> str:
         return "true" if value else "false"
     if style == "'" and "'" not in value and all(_LITERAL.fullmatch(c) for c in value):
         return f"'{value}'"
-    if style is None and _reads_back(value):
+    if not style and _reads_back(value):  # plain: None from PyYAML, "" from libyaml
         return value
     return _double_quoted(value)
 
@@ -72,7 +77,7 @@ def _double_quoted(value: str) -> str:
 
 def _reads_back(text: str) -> bool:
     try:
-        loaded = yaml.safe_load(text)
+        loaded = yaml.load(text, Loader=_Loader)  # noqa: TID251  safe: CSafeLoader
     except yaml.YAMLError:
         return False
     return isinstance(loaded, str) and loaded == text and text.strip() == text and "#" not in text
@@ -144,7 +149,7 @@ def _splice_for(text: str, root: yaml.MappingNode, edit: FieldEdit) -> _Splice:
 
 
 def _documents(text: str) -> list[yaml.Node]:
-    return list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+    return list(yaml.compose_all(text, Loader=_Loader))
 
 
 def _is_target(node: yaml.Node, kind: str, name: str) -> bool:
@@ -179,8 +184,8 @@ def edit_object(text: str, *, kind: str, name: str, edits: Sequence[FieldEdit]) 
 
 def _verify(before: str, after: str, *, kind: str, name: str, edits: Sequence[FieldEdit]) -> None:
     """The edited text must read back as the old data plus the edits, nothing else."""
-    old = list(yaml.safe_load_all(before))
-    new = list(yaml.safe_load_all(after))
+    old = list(yaml.load_all(before, Loader=_Loader))
+    new = list(yaml.load_all(after, Loader=_Loader))
     for document in old:
         if isinstance(document, dict) and document.get("kind") == kind:
             metadata = document.get("metadata")

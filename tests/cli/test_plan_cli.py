@@ -193,3 +193,50 @@ def test_apply_step_refuses_a_ref(fleet: Repo, run_cli: Run) -> None:
         ["plan", "--repo", str(fleet.path), "--ref", "HEAD", "--apply-step", "1"], expect=2
     )
     assert "--apply-step edits the work tree: leave out --ref" in result.stderr
+
+
+def test_plan_wave_shows_only_that_wave_and_json_lists_each_waves_steps(
+    fleet: Repo, run_cli: Run
+) -> None:
+    out = run_cli(["plan", "--repo", str(fleet.path), "--wave", "2"]).stdout
+    assert "  vpn  " in out
+    assert "  old  " not in out
+    plan = json.loads(run_cli(["plan", "--repo", str(fleet.path), "--format", "json"]).stdout)
+    assert plan["waves"] == [
+        {
+            "wave": "1",
+            "steps": [{"step": n, "clusters": ["old"]} for n in (1, 2, 3)],
+        },
+        {"wave": "2", "steps": [{"step": 1, "clusters": ["vpn"]}]},
+    ]
+
+
+def test_a_kkp_upgrade_is_for_the_whole_fleet_and_waits_for_the_clusters_before_it(
+    fleet: Repo, run_cli: Run
+) -> None:
+    args = ["plan", "--repo", str(fleet.path), "--to-kkp", "v2.20.16"]
+    upgrade = json.loads(run_cli([*args, "--format", "json"]).stdout)["kkpUpgrades"][0]["step"]
+    refused = run_cli([*args, "--apply-step", str(upgrade), "--wave", "1"], expect=1).stderr
+    assert "error[plan.step.fleet-wide]" in refused
+    assert f"run kkpgen plan --apply-step {upgrade} without --wave and --cluster" in refused
+    out = run_cli([*args, "--apply-step", str(upgrade)]).stdout  # the hint, as written
+    assert "left as is: the fleet: KKP v2.20.16 waits for vpn" in out
+    assert git(fleet.path, "status", "--porcelain") == ""
+
+
+def test_a_fleet_at_the_target_says_so_in_every_format(
+    make_repo: Callable[..., Repo], run_cli: Run
+) -> None:
+    done = OLD.replace('"v3.19"', '"v3.22"')
+    repo = make_repo(base={"clusters/old.yaml": done}, config=PINNED)
+    args = ["plan", "--repo", str(repo.path)]
+    assert "    at the target" in run_cli(args).stdout
+    assert run_cli([*args, "--format", "markdown"]).stdout == (
+        "## Network upgrade: every cluster is at the target (latest, KKP v2.20.9)\n\n"
+        "Nothing to change.\n"
+    )
+    assert json.loads(run_cli([*args, "--format", "json"]).stdout)["clusters"][0]["status"] == (
+        "at-target"
+    )
+    result = run_cli([*args, "--apply-step", "1"], expect=1)
+    assert "the plan has no step 1 (every cluster is at the target)" in result.stderr
