@@ -207,6 +207,11 @@ def _resolve_network(net: ClusterNetworkingConfig, ctx: _NetworkContext) -> Reso
         node_cidr_mask_size_ipv6=_node_mask(net.node_cidr_mask_size_ipv6, pods, 6, defaults),
         tunneling_agent_ip=net.tunneling_agent_ip
         or (defaults.tunneling_agent_ip if ctx.expose_strategy == "Tunneling" else ""),
+        ipvs_strict_arp_stored=(
+            True
+            if strict_arp is None and (net.proxy_mode or default_proxy_mode(ctx)) == "ipvs"
+            else strict_arp
+        ),
     )
 
 

@@ -45,6 +45,9 @@ class ResolvedNetwork:
     node_cidr_mask_size_ipv4: int = 0
     node_cidr_mask_size_ipv6: int = 0
     tunneling_agent_ip: str = ""
+    # KKP's stored spec.clusterNetwork.ipvs.strictArp after defaulting: true for ipvs unless
+    # written, else as written or None (ConfigHash hashes the pointer: null when unset).
+    ipvs_strict_arp_stored: bool | None = None
 
     @property
     def pods_cidr(self) -> str:
@@ -57,6 +60,11 @@ class ResolvedNetwork:
     @property
     def dual_stack(self) -> bool:
         return self.ip_family == "IPv4+IPv6"
+
+    @property
+    def pods_cidr_ipv4(self) -> str:
+        """The first IPv4 pods range ("" for none): KKP's Pods.GetIPv4CIDR()."""
+        return next((b for b in self.pods_cidr_blocks if ":" not in b), "")
 
     @property
     def pods_cidr_ipv6(self) -> str:
