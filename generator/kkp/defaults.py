@@ -117,6 +117,9 @@ def _resolve_cni(
         deprecated=bool(support and effective in support.deprecated),
         forced_from=version if forced else None,
         unspecified=spec.cni_plugin is None and not is_new,
+        application_installation=cni_type == "cilium"
+        and release.patch is not None
+        and effective in release.patch.cilium_charts,
     )
 
 

@@ -26,6 +26,9 @@ class ResolvedCNI:
     forced_from: str | None = None  # set when KKP's forced upgrade replaced the spec's version
     # An existing cluster without spec.cniPlugin: KKP's migration made it Canal v3.8.
     unspecified: bool = False
+    # KKP v2.22+ installs Cilium >= 1.13 as a Helm chart: its seed controller writes an
+    # ApplicationInstallation instead of applying an addon (cni.IsManagedByAppInfra).
+    application_installation: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +63,16 @@ class ResolvedNetwork:
     @property
     def dual_stack(self) -> bool:
         return self.ip_family == "IPv4+IPv6"
+
+    @property
+    def pods_cidr_blocks_ipv4(self) -> tuple[str, ...]:
+        """KKP's Pods.GetIPv4CIDRs()."""
+        return tuple(b for b in self.pods_cidr_blocks if ":" not in b)
+
+    @property
+    def pods_cidr_blocks_ipv6(self) -> tuple[str, ...]:
+        """KKP's Pods.GetIPv6CIDRs()."""
+        return tuple(b for b in self.pods_cidr_blocks if ":" in b)
 
     @property
     def pods_cidr_ipv4(self) -> str:
