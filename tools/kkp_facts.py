@@ -531,6 +531,9 @@ def patch_facts(source: Source) -> dict[str, object]:
         "capabilities": capabilities(source),
         **recent_facts(source, cni),
     }
+    fields = recent.cluster_fields(source)
+    if fields is not None:
+        facts["clusterFields"] = fields
     missing = absent(source)
     return {**facts, "absent": missing} if missing else facts
 

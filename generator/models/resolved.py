@@ -77,6 +77,9 @@ class ResolvedAddress:
     # and kkpgen/openvpn-server-port); 0 when unknown. Kubernetes allocates them in the seed.
     konnectivity_port: int = 0
     openvpn_port: int = 0
+    # Where the spec wrote the URL: `address.url` (KKP v2.17-v2.21), `status.address.url`
+    # (v2.22+, where the top-level address is gone), or neither (kkpgen/apiserver-url).
+    written_at: tuple[str, ...] = ("address", "url")
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,13 +3,16 @@ GetDefaultProxyMode), each case inline."""
 
 from __future__ import annotations
 
+import json
 import textwrap
 from pathlib import Path
 
 import pytest
 
+from kkpgen import pipeline
 from kkpgen.kkp.catalog import load_catalog
 from kkpgen.kkp.defaults import resolve_cluster
+from kkpgen.models.options import SourceOptions
 from kkpgen.models.resolved import ResolvedCluster
 from kkpgen.source.fleet import load_fleet
 from kkpgen.source.repository import read_tree
@@ -158,3 +161,20 @@ def test_kkp_v2_25_forces_no_canal_upgrade(tmp_path: Path) -> None:
     spec = _cluster("1.27.9", spec="cniPlugin: {type: canal, version: v3.22}\n")
     cni = _resolve(tmp_path, "v2.25.18", spec, is_new=False).cni
     assert (cni.version, cni.forced_from) == ("v3.22", None)
+
+
+def test_resolve_keeps_a_v2_31_cluster_kkp_shaped_and_is_idempotent(tmp_path: Path) -> None:
+    """From v2.21 clusterNetwork carries ipFamily and mask sizes, and ipvs only for proxyMode
+    ipvs; from v2.22 the URL is status.address.url. Resolving the output prints it again."""
+    spec = _cluster("1.35.7", "hetzner: {}", "clusterNetwork: {ipFamily: IPv4+IPv6}\n")
+    _resolve(tmp_path, "v2.31.0", spec)
+    document = pipeline.resolved_document(SourceOptions(repo=tmp_path), "c1")
+    network = document["spec"]["clusterNetwork"]  # type: ignore[index]
+    assert network["ipFamily"] == "IPv4+IPv6"
+    assert (network["nodeCidrMaskSizeIPv4"], network["nodeCidrMaskSizeIPv6"]) == (24, 64)
+    assert network["proxyMode"] == "iptables"
+    assert "ipvs" not in network
+    assert "address" not in document
+    assert document["status"] == {"address": {"url": "https://c1.kkp.example.com:6443"}}
+    (tmp_path / "clusters" / "c1.yaml").write_text(json.dumps(document))
+    assert pipeline.resolved_document(SourceOptions(repo=tmp_path), "c1") == document

@@ -329,3 +329,53 @@ def test_cilium_moves_one_minor_at_a_time(
 
     diagnostics = _upgrade(make_repo, (kkp, kkp), spec(old), spec(new))
     assert _found(diagnostics, "cni.version.upgrade", "cni.version.downgrade") == found
+
+
+@pytest.mark.parametrize(
+    ("kkp", "spec", "cloud", "found"),
+    [
+        ("v2.27.12", "kyverno: {enabled: true}\n", "aws: {}", [("spec.kyverno", 9)]),
+        ("v2.28.0", "kyverno: {enabled: true}\n", "aws: {}", []),
+        ("v2.31.0", "", "packet: {}", [("spec.cloud.packet", 8)]),
+        ("v2.28.13", "", "packet: {}", []),
+        ("v2.20.9", "imagePullSecret: {name: pull}\n", "aws: {}", [("spec.imagePullSecret", 9)]),
+        ("v2.20", "kubelb: {enabled: true}\n", "aws: {}", [("spec.kubelb", 9)]),
+    ],
+    ids=[
+        "kyverno-before-v2.28",
+        "kyverno-at-v2.28",
+        "packet-gone-in-v2.29",
+        "packet-at-v2.28",
+        "image-pull-secret-before-v2.21",
+        "minor-alone-is-its-.0-patch",
+    ],
+)
+def test_a_field_the_release_crd_lacks_is_refused(
+    tmp_path: Path, kkp: str, spec: str, cloud: str, found: list[tuple[str, int]]
+) -> None:
+    version = {"v2.27.12": "1.29.4", "v2.28.0": "1.29.4", "v2.28.13": "1.30.9"}.get(
+        kkp, "1.34.10" if kkp == "v2.31.0" else "1.23.6"
+    )
+    diagnostics = _check(tmp_path, kkp, {"c1": _cluster("c1", version, spec, cloud=cloud)})
+    assert [(field, line) for code, field, line in _found(diagnostics, "cluster.field")] == found
+
+
+def test_a_top_level_address_is_refused_from_v2_22(tmp_path: Path) -> None:
+    spec = _cluster("c1", "1.34.10") + "address: {url: 'https://c1.example.com:6443'}\n"
+    assert _found(_check(tmp_path, "v2.31.0", {"c1": spec}), "cluster.field") == [
+        ("cluster.field.unsupported", "address", 9)
+    ]
+
+
+def test_status_address_url_is_the_apiserver_url_from_v2_22(tmp_path: Path) -> None:
+    spec = _cluster("c1", "1.34.10") + "status:\n  address: {url: 'https://c1.example.com:6443'}\n"
+    (tmp_path / "clusters").mkdir()
+    (tmp_path / "kubermatic.yaml").write_text(
+        _config("v2.31.0").replace(
+            '    kkpgen/apiserver-url: "https://{name}.kkp.example.com:6443"\n', ""
+        )
+    )
+    (tmp_path / "clusters" / "c1.yaml").write_text(spec)
+    (resolved,) = check_fleet(SourceOptions(repo=tmp_path)).resolved
+    assert resolved.address.url == "https://c1.example.com:6443"
+    assert resolved.address.written_at == ("status", "address", "url")
