@@ -412,6 +412,13 @@ RECENT_CAPABILITIES: tuple[tuple[str, str, str], ...] = (
     ("kube_proxy_config_hash", KUBE_PROXY_DAEMONSET, "checksum/config"),
     # node-cache pulls IfNotPresent and serves metrics on 9253 (v2.29+).
     ("nodelocal_dns_metrics_port", NODE_LOCAL_DNS_GO, "9253"),
+    # validateCNIUpdate compares minors only: a patch change within one minor (Cilium
+    # 1.13.0 -> 1.13.4) needs no label (v2.23+; v2.22 refuses it without unsafe-cni-upgrade).
+    (
+        "cni_patch_change_allowed",
+        VALIDATION_GO,
+        "minorVersionChange := newV.Minor() != oldV.Minor()",
+    ),
     # Cilium's enforced values exclude NodeLocal DNS's address (v2.29.9+).
     ("cilium_exclude_local_address", CNI_APP_CONTROLLER_GO, "exclude-local-address"),
 )
@@ -524,6 +531,9 @@ def patch_facts(source: Source) -> dict[str, object]:
         "capabilities": capabilities(source),
         **recent_facts(source, cni),
     }
+    fields = recent.cluster_fields(source)
+    if fields is not None:
+        facts["clusterFields"] = fields
     missing = absent(source)
     return {**facts, "absent": missing} if missing else facts
 

@@ -104,6 +104,9 @@ class ResolvedAddress:
     # cluster-external-addr-allow policy: the name itself when it is an IP, else address.ip
     # (KKP's address controller writes the resolved IP there); () when unknown.
     external_ips: tuple[str, ...] = ()
+    # Where the spec wrote the URL: `address.url` (KKP v2.17-v2.21), `status.address.url`
+    # (v2.22+, where the top-level address is gone), or neither (kkpgen/apiserver-url).
+    written_at: tuple[str, ...] = ("address", "url")
 
 
 @dataclass(frozen=True, slots=True)
