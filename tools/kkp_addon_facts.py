@@ -1,9 +1,16 @@
-"""Read KKP's canal, cilium and hubble addons at release tags and write the facts of every object.
+"""Read KKP's addons at release tags and write the facts of every object they apply.
 
 Usage (a git mirror of kubermatic/kubermatic, and the patches to record):
 
     python tools/kkp_addon_facts.py --git-dir <mirror> v2.20.0 v2.20.9 v2.20.16 \
         > tests/render/kkp_parity_addons_facts.yaml
+    python tools/kkp_addon_facts.py --git-dir <mirror> v2.31.0 v2.30.6 v2.29.10 \
+        > tests/render/kkp_parity_addons_recent_facts.yaml
+
+The variants of a tag (`variants_at`): canal, cilium and hubble at v2.20; from v2.29 (the
+newest patch of each line, `RECENT_PATCHES`) canal per supported version and dual stack, and
+kube-proxy per proxy mode and dual stack, with its v2.30+ `checksum/config` (ConfigHash: the
+SHA-1 of Go's JSON of the addon network struct, `kkpgen.render.gojson`).
 
 KKP's addon controller fills each addon's Go template with the cluster's TemplateData
 (`pkg/addon/template.go`) and adds the `kubermatic-addon: <addon>` label to every object
@@ -34,11 +41,18 @@ from typing import TypeAlias, cast
 
 import yaml
 
+from kkpgen.render.gojson import go_config_hash
+
 # The test cluster (tests/render/test_kkp_parity_addons.py renders the same one).
 API_HOST, API_PORT = "c1.kkp.example.com", "6443"
-PODS_CIDR = "172.25.0.0/16"
+PODS_CIDR, PODS_CIDR_IPV6 = "172.25.0.0/16", "fd01::/48"
+SERVICES_CIDR, SERVICES_CIDR_IPV6 = "10.240.16.0/20", "fd02::/108"
+DNS_CLUSTER_IP, NODE_LOCAL_DNS_IP = "10.240.16.10", "169.254.20.10"
 NODE_PORT_RANGE = "30000-32767"
 KUBE_SYSTEM_POLICIES = "kubeSystemNetworkPolicies"
+# KKP v2.29+ (the lines KKP supports): the test cluster's Kubernetes version, offered by the
+# newest patch of each of them.
+KUBERNETES_RECENT = "1.34.10"
 
 Json: TypeAlias = bool | int | float | str | list["Json"] | dict[str, "Json"] | None
 
@@ -52,6 +66,39 @@ class Variant:
     version: str
     proxy_mode: str
     features: frozenset[str] = field(default_factory=frozenset)
+    dual_stack: bool = False
+    kubernetes: str = "1.22.5"
+
+    @property
+    def pods(self) -> list[str]:
+        return [PODS_CIDR, PODS_CIDR_IPV6] if self.dual_stack else [PODS_CIDR]
+
+    @property
+    def strict_arp(self) -> bool | None:
+        """The stored ipvs.strictArp after KKP's defaulting (v2.21+): true for ipvs, else unset."""
+        return True if self.proxy_mode == "ipvs" else None
+
+    def config_hash(self) -> str:
+        """KKP v2.30+ ClusterNetwork.ConfigHash() of this cluster (pkg/addon/types.go)."""
+        network: dict[str, object] = {
+            "DNSDomain": "cluster.local",
+            "DNSClusterIP": DNS_CLUSTER_IP,
+            "DNSResolverIP": NODE_LOCAL_DNS_IP,
+            "PodCIDRBlocks": sorted(self.pods),
+            "ServiceCIDRBlocks": sorted(
+                [SERVICES_CIDR, SERVICES_CIDR_IPV6] if self.dual_stack else [SERVICES_CIDR]
+            ),
+            "ProxyMode": self.proxy_mode,
+            "StrictArp": self.strict_arp,
+            "DualStack": self.dual_stack,
+            "PodCIDRIPv4": PODS_CIDR,
+            "PodCIDRIPv6": PODS_CIDR_IPV6 if self.dual_stack else "",
+            "NodeCIDRMaskSizeIPv4": 24,
+            "NodeCIDRMaskSizeIPv6": 64,
+            "IPAMAllocations": {},  # the seed lists none for the test cluster
+            "NodePortRange": NODE_PORT_RANGE,
+        }
+        return go_config_hash(network)
 
 
 def _variants() -> dict[str, Variant]:
@@ -68,6 +115,43 @@ def _variants() -> dict[str, Variant]:
 
 VARIANTS = _variants()
 
+
+def recent_variants(canal_versions: Sequence[str], *, nftables: bool) -> dict[str, Variant]:
+    """KKP v2.29+: canal per supported version and dual stack, kube-proxy per proxy mode."""
+    policies, k8s = frozenset({KUBE_SYSTEM_POLICIES}), KUBERNETES_RECENT
+    out = {
+        f"canal-{v}": Variant("canal", "canal", v, "ipvs", policies, kubernetes=k8s)
+        for v in canal_versions
+    }
+    newest = canal_versions[-1]
+    out["canal-dual-stack"] = Variant(
+        "canal", "canal", newest, "ipvs", policies, dual_stack=True, kubernetes=k8s
+    )
+    for mode in ("ipvs", "iptables", *(("nftables",) if nftables else ())):
+        out[f"kube-proxy-{mode}"] = Variant("kube-proxy", "canal", newest, mode, kubernetes=k8s)
+    out["kube-proxy-dual-stack"] = Variant(
+        "kube-proxy", "canal", newest, "iptables", dual_stack=True, kubernetes=k8s
+    )
+    return out
+
+
+# The newest patch of each KKP line kkpgen records whole addon objects for (v2.29+): the
+# Canal versions it supports, and whether it has the nftables proxy mode.
+RECENT_PATCHES: dict[str, tuple[tuple[str, ...], bool]] = {
+    "v2.31.0": (("v3.29", "v3.30", "v3.31"), True),
+    "v2.30.6": (("v3.29", "v3.30", "v3.31"), True),
+    "v2.29.10": (("v3.28", "v3.29", "v3.30"), False),
+}
+
+
+def variants_at(tag: str) -> dict[str, Variant]:
+    """The variants recorded at a tag: v2.20's, or those of a recent line."""
+    if tag in RECENT_PATCHES:
+        versions, nftables = RECENT_PATCHES[tag]
+        return recent_variants(versions, nftables=nftables)
+    return VARIANTS
+
+
 _ACTION = re.compile(r"\{\{(-?)\s*(.*?)\s*(-?)\}\}", re.DOTALL)
 _STRING = r'"([^"]*)"'
 _FIELD = r"(\.[A-Za-z.]+|\$[A-Za-z]+)"
@@ -82,22 +166,38 @@ class _Evaluator:
         self.variant = variant
         self.vars: dict[str, str] = {}
 
-    def value(self, expr: str) -> str:
-        fields = {
-            ".Cluster.CNIPlugin.Type": self.variant.cni,
-            ".Cluster.CNIPlugin.Version": self.variant.version,
-            ".Cluster.Network.ProxyMode": self.variant.proxy_mode,
+    def _fields(self) -> dict[str, str]:
+        """Values printed as they are (the TemplateData fields and whole pipelines)."""
+        v = self.variant
+        return {
+            ".Cluster.CNIPlugin.Type": v.cni,
+            ".Cluster.CNIPlugin.Version": v.version,
+            ".Cluster.Network.ProxyMode": v.proxy_mode,
             ".Cluster.Network.NodePortRange": NODE_PORT_RANGE,
             ".Cluster.Address.URL": f"https://{API_HOST}:{API_PORT}",
+            ".Cluster.Network.PodCIDRIPv4": PODS_CIDR,
+            ".Cluster.Network.PodCIDRIPv6": PODS_CIDR_IPV6 if v.dual_stack else "",
+            ".Cluster.Network.ConfigHash": v.config_hash(),
+            ".Cluster.Version": v.kubernetes,
+            "first .Cluster.Network.PodCIDRBlocks": PODS_CIDR,
+            # sprig's default: a nil *bool is empty; a set one prints as its value
+            'default "true" .Cluster.Network.StrictArp': str(
+                True if v.strict_arp is None else v.strict_arp
+            ).lower(),
+            'join .Cluster.Network.PodCIDRBlocks ","': ",".join(v.pods),
         }
+
+    def value(self, expr: str) -> str:
+        fields = self._fields()
         if expr in fields:
             return fields[expr]
         if expr.startswith("$") and expr in self.vars:
             return self.vars[expr]
-        if expr == "first .Cluster.Network.PodCIDRBlocks":
-            return PODS_CIDR
-        if m := re.fullmatch(rf"Registry {_STRING}", expr):
-            return m.group(1)  # no registry override
+        # Registry "r" (v2.20) and Image "ref" (v2.2x+): no registry override
+        if m := re.fullmatch(rf"(?:Registry|Image) {_STRING}", expr):
+            return m.group(1)
+        if m := re.fullmatch(rf"Image \(print {_STRING} {_FIELD}\)", expr):
+            return m.group(1) + self.value(m.group(2))
         if m := re.fullmatch(rf"{_FIELD} \| replace {_STRING} {_STRING} \| quote", expr):
             return json.dumps(self.value(m.group(1)).replace(m.group(2), m.group(3)))
         raise TemplateError(f"unknown template value: {expr!r}")
@@ -105,6 +205,8 @@ class _Evaluator:
     def condition(self, expr: str) -> bool:
         if m := re.fullmatch(rf"(eq|ne) {_FIELD} {_STRING}", expr):
             return (self.value(m.group(2)) == m.group(3)) == (m.group(1) == "eq")
+        if expr == ".Cluster.Network.DualStack":
+            return self.variant.dual_stack
         if m := re.fullmatch(rf"\.Cluster\.Features\.Has {_STRING}", expr):
             return m.group(1) in self.variant.features
         if m := re.fullmatch(rf"hasKey \(dict((?: {_STRING})*) \) {_FIELD}", expr):
@@ -273,33 +375,34 @@ def _addon_text(git_dir: str, tag: str, addon: str) -> str:
 def patch_facts(git_dir: str, tag: str) -> dict[str, dict[str, dict[str, Json]]]:
     """variant -> object id -> flat fields, for one KKP tag."""
     facts: dict[str, dict[str, dict[str, Json]]] = {}
-    for name, variant in VARIANTS.items():
+    for name, variant in variants_at(tag).items():
         objects = kkp_objects(_addon_text(git_dir, tag, variant.addon), variant)
         facts[name] = {oid: dict(flatten(obj)) for oid, obj in sorted(objects.items())}
     return facts
 
 
 HEADER = """\
-# Facts about every object KKP's canal, cilium and hubble addons apply, per patch and per
-# cluster variant (tools/kkp_addon_facts.py VARIANTS), written by
-#   python tools/kkp_addon_facts.py --git-dir <kubermatic mirror> v2.20.0 v2.20.9 v2.20.16
-# from kubermatic/kubermatic's addons/{canal,cilium,hubble} at each tag. Never KKP's YAML: per
-# object its field paths, scalars as they are and larger values as a digest of their JSON.
-# tests/render/test_kkp_parity_addons.py renders the same cluster and compares.
+# Facts about every object KKP's addons apply, per patch and per cluster variant
+# (tools/kkp_addon_facts.py variants_at: canal, cilium and hubble at v2.20; canal and
+# kube-proxy at the newest patch of each line from v2.29), written by
+#   python tools/kkp_addon_facts.py --git-dir <kubermatic mirror> {tags}
+# from kubermatic/kubermatic's addons/ at each tag. Never KKP's YAML: per object its field
+# paths, scalars as they are and larger values as a digest of their JSON.
+# tests/render/test_kkp_parity_addons*.py render the same cluster and compare.
 """
 
 
-def _diff(git_dir: str, tag: str, variant: str, rendered: Path) -> Iterator[str]:
+def _diff(git_dir: str, tag: str, name: str, rendered: Path) -> Iterator[str]:
+    variant = variants_at(tag)[name]
     ours: dict[str, dict[str, Json]] = {}
-    for path in sorted(rendered.glob(f"**/{VARIANTS[variant].addon}/*.yaml")):
+    for path in sorted(rendered.glob(f"**/{variant.addon}/*.yaml")):
         for doc in yaml.safe_load_all(path.read_text()):
             if doc and "kind" in doc and doc["kind"] != "Kustomization":
                 ours[object_id(doc)] = dict(flatten(normalize(doc)))
-    text = _addon_text(git_dir, tag, VARIANTS[variant].addon)
-    name = variant
-    for oid in sorted(set(ours) - set(kkp_objects(text, VARIANTS[variant]))):
+    text = _addon_text(git_dir, tag, variant.addon)
+    for oid in sorted(set(ours) - set(kkp_objects(text, variant))):
         yield f"{name} {oid}: kkpgen only"
-    for oid, obj in sorted(kkp_objects(text, VARIANTS[variant]).items()):
+    for oid, obj in sorted(kkp_objects(text, variant).items()):
         fields = dict(flatten(obj))
         if True:
             if oid not in ours:
@@ -315,7 +418,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--git-dir", required=True, help="a git mirror of kubermatic/kubermatic")
     parser.add_argument("--diff", type=Path, help="a folder of rendered objects to compare")
-    parser.add_argument("--variant", choices=sorted(VARIANTS), help="the variant of --diff")
+    parser.add_argument("--variant", help="the variant of --diff (variants_at the tag)")
     parser.add_argument("tags", nargs="+", help="KKP tags, e.g. v2.20.0 v2.20.9 v2.20.16")
     args = parser.parse_args(argv)
     if args.diff:
@@ -323,7 +426,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             sys.stdout.write(line + "\n")
         return 0
     facts = {tag: patch_facts(args.git_dir, tag) for tag in args.tags}
-    sys.stdout.write(HEADER + yaml.safe_dump(facts, sort_keys=True, width=100))
+    header = HEADER.format(tags=" ".join(args.tags))
+    sys.stdout.write(header + yaml.safe_dump(facts, sort_keys=True, width=100))
     return 0
 
 

@@ -412,13 +412,39 @@ RECENT_CAPABILITIES: tuple[tuple[str, str, str], ...] = (
     ("kube_proxy_config_hash", KUBE_PROXY_DAEMONSET, "checksum/config"),
     # node-cache pulls IfNotPresent and serves metrics on 9253 (v2.29+).
     ("nodelocal_dns_metrics_port", NODE_LOCAL_DNS_GO, "9253"),
+    # validateCNIUpdate compares minors only: a patch change within one minor (Cilium
+    # 1.13.0 -> 1.13.4) needs no label (v2.23+; v2.22 refuses it without unsafe-cni-upgrade).
+    (
+        "cni_patch_change_allowed",
+        VALIDATION_GO,
+        "minorVersionChange := newV.Minor() != oldV.Minor()",
+    ),
     # Cilium's enforced values exclude NodeLocal DNS's address (v2.29.9+).
     ("cilium_exclude_local_address", CNI_APP_CONTROLLER_GO, "exclude-local-address"),
+    # konnectivity-agent's args: --sync-forever (v2.21+), --keepalive-time (v2.22+),
+    # --xfr-channel-size unless the cluster's args set it (v2.30+); from v2.31 its
+    # anti-affinity is resources.HostnameAntiAffinity (weight 100) plus a zone term when the
+    # user cluster's nodes carry the zone label.
+    ("konnectivity_agent_sync_forever", KONNECTIVITY_AGENT_GO, '"--sync-forever=true"'),
+    ("konnectivity_agent_keepalive_time", KONNECTIVITY_AGENT_GO, "--keepalive-time="),
+    ("konnectivity_agent_xfr_channel_size", KONNECTIVITY_AGENT_GO, "AppendArgsWithDefaults"),
+    ("konnectivity_agent_anti_affinity_helpers", KONNECTIVITY_AGENT_GO, "HostnameAntiAffinity("),
+    # kube-apiserver-egress marshals the versioned v1beta1 type (JSON field names) from v2.27;
+    # before, the internal type (Go field names, `TCP: null`).
+    (
+        "konnectivity_egress_selector_v1beta1",
+        "pkg/resources/apiserver/egressselectorconfigmap.go",
+        "apiserver/v1beta1",
+    ),
+    # node-local-dns: KKP stops adding the CriticalAddonsOnly toleration (v2.26) and pulls
+    # IfNotPresent with node-cache 1.25.0 (v2.28).
+    ("nodelocal_dns_no_critical_addons_toleration", NODE_LOCAL_DNS_GO, "!patchTolerations("),
+    ("nodelocal_dns_pull_if_not_present", NODE_LOCAL_DNS_GO, "PullIfNotPresent"),
 )
 
 # Named differences between patches that templates and rules branch on: (name, file, text
-# whose presence in that file at the tag means the patch has the capability). A file may
-# name alternatives, `a|b`: the first that exists is read.
+# whose presence in that file at the tag means the patch has the capability; `!text`: the
+# file exists without it). A file may name alternatives, `a|b`: the first that exists is read.
 CAPABILITIES: tuple[tuple[str, str, str], ...] = (
     ("konnectivity_agent_priority_class", KONNECTIVITY_AGENT_GO, "PriorityClassName"),
     ("konnectivity_agent_pull_if_not_present", KONNECTIVITY_AGENT_GO, "PullIfNotPresent"),
@@ -463,7 +489,9 @@ def capabilities(source: Source) -> list[str]:
     found = []
     for name, paths, text in CAPABILITIES:
         path = next((p for p in paths.split("|") if source.exists(p)), None)
-        if path is not None and text in source.read(path):
+        if path is not None and (
+            text[1:] not in source.read(path) if text.startswith("!") else text in source.read(path)
+        ):
             found.append(name)
     if _top_level_address(source):
         found.append("cluster_top_level_address")
@@ -524,6 +552,9 @@ def patch_facts(source: Source) -> dict[str, object]:
         "capabilities": capabilities(source),
         **recent_facts(source, cni),
     }
+    fields = recent.cluster_fields(source)
+    if fields is not None:
+        facts["clusterFields"] = fields
     missing = absent(source)
     return {**facts, "absent": missing} if missing else facts
 

@@ -150,3 +150,29 @@ def cilium_charts(source: Source) -> dict[str, str]:
         return {}
     text = source.read(CILIUM_APPDEF_GO)
     return {v: v for v in re.findall(r'ChartVersion:\s*"([^"]+)"', text)}
+
+
+# kubermatic.k8c.io/v1, the API kkpgen models (v2.19+; sdk/ from v2.28). v2.17/v2.18 have
+# only kubermatic.k8s.io (pkg/crd): no field list is recorded for them.
+CLUSTER_TYPES = ("sdk/apis/kubermatic/v1/cluster.go", "pkg/apis/kubermatic/v1/cluster.go")
+# The structs whose fields a Cluster spec file may hold: key in the data -> Go struct.
+CLUSTER_STRUCTS = {
+    "spec": "ClusterSpec",
+    "clusterNetwork": "ClusterNetworkingConfig",
+    "cloud": "CloudSpec",
+}
+
+
+def cluster_fields(source: Source) -> dict[str, list[str]] | None:
+    """The JSON field names of ClusterSpec, ClusterNetworkingConfig and CloudSpec: what the
+    release's Cluster CRD accepts (kkpgen refuses the fields a release does not have)."""
+    path = next((p for p in CLUSTER_TYPES if source.exists(p)), None)
+    if path is None:
+        return None
+    text = source.read(path)
+    fields: dict[str, list[str]] = {}
+    for key, struct in CLUSTER_STRUCTS.items():
+        body = one(rf"\ntype {struct} struct \{{(.*?)\n\}}", text, struct)
+        names = re.findall(r'`json:"([A-Za-z0-9]+)[,"]', body)
+        fields[key] = sorted(set(names))
+    return fields

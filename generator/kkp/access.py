@@ -79,13 +79,36 @@ def cloud_provider_single(subject: Subject, _: RuleContext) -> Iterator[Violatio
         )
 
 
-def apiserver_address_known(subject: Subject, _: RuleContext) -> Iterator[Violation]:
+def _address_field(ctx: RuleContext) -> str:
+    """KKP v2.22 moved the Cluster's address from the top level to its status."""
+    patch = ctx.release.patch
+    if patch is None or "cluster_top_level_address" in patch.capabilities:
+        return "address.url"
+    return "status.address.url"
+
+
+def top_level_address_in_the_release(subject: Subject, ctx: RuleContext) -> Iterator[Violation]:
+    """KKP v2.22+ Clusters have no top-level `address` (it is `status.address`): their API
+    server would drop it, and Argo CD would show drift forever."""
+    if subject.loaded.cluster.address is not None and _address_field(ctx) != "address.url":
+        yield Violation(
+            "cluster.field.unsupported",
+            ("address",),
+            f"KKP {ctx.release.version} has no top-level address; KKP v2.22 moved it to "
+            "status.address",
+            "move it under status: (status.address.url), or remove it and set "
+            "kkpgen/apiserver-url in kubermatic.yaml",
+        )
+
+
+def apiserver_address_known(subject: Subject, ctx: RuleContext) -> Iterator[Violation]:
     """Nodes (kube-proxy, Cilium without kube-proxy, tunnel agents) dial the apiserver."""
     address = subject.resolved.address
+    at = address.written_at
     if address.url and has_credentials(address.url):
         yield Violation(
             "cluster.address.credentials",
-            ("address", "url"),
+            at,
             "address.url carries credentials (user info before '@', or a query string); "
             "kkpgen would copy them into resolved.yaml and the kube-proxy kubeconfig",
             "remove the user info and query: nodes authenticate with their service account token",
@@ -93,7 +116,7 @@ def apiserver_address_known(subject: Subject, _: RuleContext) -> Iterator[Violat
     elif address.url and _url_problem(address.url):
         yield Violation(
             "cluster.address.invalid",
-            ("address", "url"),
+            at,
             f"address.url {address.url!r}: {_url_problem(address.url)}",
             "write it as https://<host>:<port>, with a port from 1 to 65535",
         )
@@ -102,13 +125,13 @@ def apiserver_address_known(subject: Subject, _: RuleContext) -> Iterator[Violat
             "cluster.address.missing",
             ("address", "url"),
             "the apiserver address of the cluster is not known",
-            "set address.url (as KKP shows it, e.g. https://<name>.<seed-domain>:6443)"
+            f"set {_address_field(ctx)} (as KKP shows it, e.g. https://<name>.<seed-domain>:6443)"
             ", or the kkpgen/apiserver-url annotation in kubermatic.yaml",
         )
     elif not address.host or not address.url.startswith("https://"):
         yield Violation(
             "cluster.address.invalid",
-            ("address", "url"),
+            at,
             f"address.url {address.url!r} is not an https URL",
             "write it as https://<host>:<port>",
         )

@@ -85,6 +85,9 @@ class PatchFacts:
     konnectivity_versions: Mapping[str, str] = field(default_factory=dict)
     # Cilium >= 1.13 (a Helm ApplicationInstallation): CNI version -> chart version.
     cilium_charts: Mapping[str, str] = field(default_factory=dict)
+    # The Cluster fields the release's CRD has ("spec", "clusterNetwork", "cloud" -> JSON
+    # names); v2.19+ (kubermatic.k8c.io/v1), empty before.
+    cluster_fields: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
     def network_proxy_version(self, kubernetes_version: str) -> str:
         """The apiserver-network-proxy tag KKP runs with this Kubernetes version."""
@@ -196,6 +199,13 @@ class Catalog:
         """The newest patch kkpgen has facts for (of `minor`, or of all)."""
         known = [v for v in self.patches if minor is None or kkp_minor(v) == minor]
         return max(known, key=lambda v: parse_version(v) or semver.Version(0)) if known else None
+
+    def cluster_fields(self, release: KKPRelease) -> Mapping[str, frozenset[str]]:
+        """The Cluster fields the release's CRD has; a minor alone (v2.20) is its .0 patch."""
+        patch = release.patch or next(
+            (p.patch for v, p in self.patches.items() if v == f"{release.version}.0"), None
+        )
+        return {} if patch is None else patch.cluster_fields
 
     def network_for(self, release: KKPRelease) -> NetworkDefaults:
         patch = release.patch
@@ -362,6 +372,9 @@ def _patch_facts(raw: Mapping[str, Any], network: NetworkDefaults) -> PatchFacts
             str(k): str(v) for k, v in (raw.get("konnectivityVersions") or {}).items()
         },
         cilium_charts={str(k): str(v) for k, v in (raw.get("ciliumCharts") or {}).items()},
+        cluster_fields={
+            str(k): frozenset(_strings(v)) for k, v in (raw.get("clusterFields") or {}).items()
+        },
     )
 
 

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from kkpgen.diagnostics import Diagnostic, KkpgenError, Location, errors_of
+from kkpgen.diagnostics import Diagnostic, KkpgenError, Location, Violation, errors_of
 from kkpgen.kkp import access, defaults, rules, transitions
 from kkpgen.kkp.catalog import KKP_VERSION_FORM, Catalog, KKPRelease, kkp_minor, load_catalog
 from kkpgen.kkp.charts import Chart, load_charts
@@ -341,8 +341,18 @@ def _check(opts: SourceOptions, *, only: Sequence[str], tree: SourceTree | None)
     if base is not None and not only:
         shared += _removed_clusters(base, fleet, opts.decommission)
     charts = load_charts()
+    base_release = _base_release(base, opts, catalog)
     clusters = tuple(
-        (resolved, _cluster_findings(Subject(loaded, resolved), previous, ctx=ctx, charts=charts))
+        (
+            resolved,
+            _cluster_findings(
+                Subject(loaded, resolved),
+                previous,
+                ctx=ctx,
+                charts=charts,
+                base_release=base_release,
+            ),
+        )
         for loaded, resolved, previous in _resolve_all(
             fleet, base=base, release=release, catalog=catalog
         )
@@ -353,11 +363,18 @@ def _check(opts: SourceOptions, *, only: Sequence[str], tree: SourceTree | None)
 
 
 def _cluster_findings(
-    subject: Subject, base: LoadedCluster | None, *, ctx: RuleContext, charts: Mapping[str, Chart]
+    subject: Subject,
+    base: LoadedCluster | None,
+    *,
+    ctx: RuleContext,
+    charts: Mapping[str, Chart],
+    base_release: KKPRelease | None = None,
 ) -> tuple[Diagnostic, ...]:
     """One cluster's rules, its transitions from the base, and its Addon variables."""
     loaded, resolved = subject.loaded, subject.resolved
     violations = list(rules.check(subject, ctx))
+    if base is not None and base_release is not None:
+        violations += _kkp_upgrade(base, resolved, ctx=ctx, base_release=base_release)
     if base is not None:
         before = defaults.resolve_cluster(
             base,
@@ -375,6 +392,31 @@ def _cluster_findings(
         )
     found = [locate_violation(v, loaded) for v in violations]
     return (*found, *check_addon_variables(loaded, charts))
+
+
+def _kkp_upgrade(
+    base: LoadedCluster, head: ResolvedCluster, *, ctx: RuleContext, base_release: KKPRelease
+) -> list[Violation]:
+    """The base cluster as the base's KKP release resolves it, against the head's release."""
+    before = defaults.resolve_cluster(
+        base,
+        catalog=ctx.catalog,
+        release=base_release,
+        is_new=False,
+        platform=defaults.PlatformSettings.of(ctx.config),
+    )
+    return list(
+        transitions.kkp_upgrade_problems(before, head, base=base_release, release=ctx.release)
+    )
+
+
+def _base_release(base: Fleet | None, opts: SourceOptions, catalog: Catalog) -> KKPRelease | None:
+    """The KKP release the base ran (its own kkpgen/kkp-version); None when --kkp-version
+    overrides both sides or the base names a release kkpgen does not know."""
+    if base is None or opts.kkp_version:
+        return None
+    annotated = base.config.metadata.annotations.get(KKP_VERSION_ANNOTATION)
+    return catalog.release(annotated or catalog.default_kkp_version)
 
 
 def raise_unknown(only: Sequence[str], fleet: Fleet) -> None:

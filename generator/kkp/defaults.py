@@ -117,6 +117,9 @@ def _resolve_cni(
         deprecated=bool(support and effective in support.deprecated),
         forced_from=version if forced else None,
         unspecified=spec.cni_plugin is None and not is_new,
+        application_installation=cni_type == "cilium"
+        and release.patch is not None
+        and effective in release.patch.cilium_charts,
     )
 
 
@@ -207,6 +210,11 @@ def _resolve_network(net: ClusterNetworkingConfig, ctx: _NetworkContext) -> Reso
         node_cidr_mask_size_ipv6=_node_mask(net.node_cidr_mask_size_ipv6, pods, 6, defaults),
         tunneling_agent_ip=net.tunneling_agent_ip
         or (defaults.tunneling_agent_ip if ctx.expose_strategy == "Tunneling" else ""),
+        ipvs_strict_arp_stored=(
+            True
+            if strict_arp is None and (net.proxy_mode or default_proxy_mode(ctx)) == "ipvs"
+            else strict_arp
+        ),
     )
 
 
@@ -246,15 +254,27 @@ def _expose_strategy(written: object, default: str) -> str:
     return written if isinstance(written, str) else str(written)  # the rules refuse it
 
 
+def _written_url(loaded: LoadedCluster) -> tuple[str | None, tuple[str, ...]]:
+    """address.url (KKP v2.17-v2.21), else status.address.url (v2.22 moved it there)."""
+    if loaded.cluster.address is not None and loaded.cluster.address.url:
+        return loaded.cluster.address.url, ("address", "url")
+    status = loaded.cluster.status
+    address = status.get("address") if isinstance(status, dict) else None
+    url = address.get("url") if isinstance(address, dict) else None
+    if isinstance(url, str) and url:
+        return url, ("status", "address", "url")
+    return None, ("address", "url")
+
+
 def resolve_address(loaded: LoadedCluster, url_template: str | None) -> ResolvedAddress:
-    """address.url as KKP sets it, else the platform's `kkpgen/apiserver-url` pattern."""
-    written = loaded.cluster.address.url if loaded.cluster.address else None
+    """The spec's apiserver URL as KKP sets it, else the platform's `kkpgen/apiserver-url`."""
+    written, written_at = _written_url(loaded)
     url = written or (url_template or "").replace("{name}", loaded.name)
     try:
         parsed = urlsplit(url)
         port = parsed.port or 443
     except ValueError:
-        return ResolvedAddress(url, "", 0)  # the rules report it
+        return ResolvedAddress(url, "", 0, written_at=written_at)  # the rules report it
     annotations = loaded.cluster.metadata.annotations
     return ResolvedAddress(
         url,
@@ -263,16 +283,25 @@ def resolve_address(loaded: LoadedCluster, url_template: str | None) -> Resolved
         konnectivity_port=_port(annotations.get(KONNECTIVITY_PORT_ANNOTATION)),
         openvpn_port=_port(annotations.get(OPENVPN_PORT_ANNOTATION)),
         external_ips=_external_ips(loaded, parsed.hostname or ""),
+        written_at=written_at,
     )
 
 
 def _external_ips(loaded: LoadedCluster, host: str) -> tuple[str, ...]:
     """KKP hostnameToIPList: an IP name is itself; a DNS name is what the seed resolves."""
     address = loaded.cluster.address
-    name = (address.external_name if address else None) or host
-    for text in (name, address.ip if address else None):
+    status = loaded.cluster.status
+    moved = status.get("address") if isinstance(status, dict) else None  # KKP v2.22+
+    written = (
+        (address.external_name, address.ip)
+        if address
+        else (moved.get("externalName"), moved.get("ip"))
+        if isinstance(moved, dict)
+        else (None, None)
+    )
+    for text in (written[0] or host, written[1]):
         try:
-            return (str(ipaddress.ip_address(text or "")),)
+            return (str(ipaddress.ip_address(text if isinstance(text, str) else "")),)
         except ValueError:
             continue
     return ()
@@ -349,12 +378,7 @@ def resolved_document(loaded: LoadedCluster, resolved: ResolvedCluster) -> dict[
     )
     spec = document["spec"]
     assert isinstance(spec, dict)  # noqa: S101  model_dump of ClusterSpec
-    network = resolved.network
-    address = document.get("address")
-    document["address"] = {
-        **(address if isinstance(address, dict) else {}),
-        "url": resolved.address.url,
-    }
+    _place_address(document, resolved)
     # Of spec.cloud, only what kkpgen reads: the provider's name (its credentials and
     # settings, e.g. accessKeyID, never reach the output).
     cloud = loaded.cluster.spec.cloud
@@ -365,7 +389,20 @@ def resolved_document(loaded: LoadedCluster, resolved: ResolvedCluster) -> dict[
     }
     spec["version"] = resolved.kubernetes_version
     spec["cniPlugin"] = {"type": resolved.cni.type, "version": resolved.cni.version}
-    spec["clusterNetwork"] = {
+    spec["clusterNetwork"] = _in_field_order(
+        _network_document(loaded, resolved), ClusterNetworkingConfig
+    )
+    # Keys in the models' field order, whichever the spec omitted: resolving the output
+    # of resolve must print it unchanged (issue 7, idempotence).
+    document["spec"] = _in_field_order(spec, ClusterSpec)
+    return _in_field_order(document, Cluster)
+
+
+def _network_document(loaded: LoadedCluster, resolved: ResolvedCluster) -> dict[str, object]:
+    """spec.clusterNetwork as the release's DefaultClusterNetwork leaves it: from KKP v2.21
+    (dual_stack) with ipFamily and mask sizes, and ipvs only for proxyMode ipvs."""
+    network = resolved.network
+    document: dict[str, object] = {
         "services": {"cidrBlocks": list(network.services_cidr_blocks)},
         "pods": {"cidrBlocks": list(network.pods_cidr_blocks)},
         "dnsDomain": network.dns_domain,
@@ -374,10 +411,38 @@ def resolved_document(loaded: LoadedCluster, resolved: ResolvedCluster) -> dict[
         "nodeLocalDNSCacheEnabled": network.node_local_dns_cache_enabled,
         "konnectivityEnabled": network.konnectivity_enabled,
     }
-    # Keys in the models' field order, whichever the spec omitted: resolving the output
-    # of resolve must print it unchanged (issue 7, idempotence).
-    document["spec"] = _in_field_order(spec, ClusterSpec)
-    return _in_field_order(document, Cluster)
+    if "dual_stack" not in resolved.kkp_capabilities:
+        return document
+    document["ipFamily"] = network.ip_family
+    for key, size in (
+        ("nodeCidrMaskSizeIPv4", network.node_cidr_mask_size_ipv4),
+        ("nodeCidrMaskSizeIPv6", network.node_cidr_mask_size_ipv6),
+    ):
+        if size:
+            document[key] = size
+    if network.tunneling_agent_ip:
+        document["tunnelingAgentIP"] = network.tunneling_agent_ip
+    if network.proxy_mode != "ipvs" and loaded.cluster.spec.cluster_network.ipvs is None:
+        del document["ipvs"]
+    return document
+
+
+def _place_address(document: dict[str, object], resolved: ResolvedCluster) -> None:
+    """The URL where the release keeps it: `address.url`, or `status.address.url` from KKP
+    v2.22 (a pinned patch without cluster_top_level_address)."""
+    top_level = not resolved.kkp_capabilities or (
+        "cluster_top_level_address" in resolved.kkp_capabilities
+    )
+    holder: dict[str, object] = document
+    if not top_level:
+        status = document.get("status")
+        holder = dict(status) if isinstance(status, dict) else {}
+        document["status"] = holder
+    address = holder.get("address")
+    holder["address"] = {
+        **(address if isinstance(address, dict) else {}),
+        "url": resolved.address.url,
+    }
 
 
 def _in_field_order(mapping: dict[str, object], model: type[KKPModel]) -> dict[str, object]:

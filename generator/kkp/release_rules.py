@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from kkpgen.diagnostics import Violation
 from kkpgen.kkp.catalog import parse_version
 from kkpgen.kkp.subject import RuleContext, Subject
+from kkpgen.models.base import KKPModel
 from kkpgen.models.kubermatic import KubermaticConfiguration
 
 _CNI = ("spec", "cniPlugin")
@@ -85,30 +86,39 @@ def _has(ctx: RuleContext, capability: str) -> bool:
 
 
 _NET = ("spec", "clusterNetwork")
-# spec.clusterNetwork fields KKP added after v2.20: (field, capability of the patches that
-# know it, the first release with it).
-_NEWER_NETWORK_FIELDS = (
-    ("ipFamily", "dual_stack", "v2.21"),
-    ("nodeCidrMaskSizeIPv4", "dual_stack", "v2.21"),
-    ("nodeCidrMaskSizeIPv6", "dual_stack", "v2.21"),
-    ("tunnelingAgentIP", "tunneling_agent_ip", "v2.22"),
-)
 
 
-def network_fields_known_to_the_release(subject: Subject, ctx: RuleContext) -> Iterator[Violation]:
-    """A Cluster is KKP-shaped for its release: a field KKP added later is unknown to an older
-    KKP (its API server would drop it, and Argo CD would show drift forever)."""
-    written = subject.loaded.cluster.spec.cluster_network.model_dump(
-        by_alias=True, exclude_none=True
+def _written(model: KKPModel) -> tuple[str, ...]:
+    """The fields a spec file wrote (JSON names), whatever their values."""
+    fields = type(model).model_fields
+    return tuple(fields[name].alias or name for name in sorted(model.model_fields_set))
+
+
+def fields_known_to_the_release(subject: Subject, ctx: RuleContext) -> Iterator[Violation]:
+    """A Cluster is KKP-shaped for its release: a field the release's Cluster CRD does not have
+    (one KKP added later, or removed) would be dropped by its API server, and Argo CD would
+    show drift forever. kkpgen's model knows every field of v2.20-v2.31 (recorded per patch
+    as clusterFields from ClusterSpec, ClusterNetworkingConfig and CloudSpec)."""
+    known = ctx.catalog.cluster_fields(ctx.release)
+    if not known:
+        return  # v2.17/v2.18: another API group, no list recorded
+    spec = subject.loaded.cluster.spec
+    sections: tuple[tuple[tuple[str, ...], str, KKPModel], ...] = (
+        (("spec",), "spec", spec),
+        (_NET, "clusterNetwork", spec.cluster_network),
+        (("spec", "cloud"), "cloud", spec.cloud),
     )
-    for name, capability, since in _NEWER_NETWORK_FIELDS:
-        if name in written and not _has(ctx, capability):
+    for prefix, key, model in sections:
+        for name in _written(model):
+            if name in known.get(key, frozenset()):
+                continue
+            path = (*prefix, name)
             yield Violation(
                 "cluster.field.unsupported",
-                (*_NET, name),
-                f"KKP {ctx.release.version} has no spec.clusterNetwork.{name} "
-                f"(KKP {since} and later)",
-                f"remove the field, or set kkpgen/kkp-version to a {since} or later patch",
+                path,
+                f"KKP {ctx.release.version} has no {'.'.join(path)} (its Cluster CRD lacks "
+                "the field)",
+                "remove the field, or set kkpgen/kkp-version to a release that has it",
             )
 
 

@@ -15,10 +15,10 @@ from kkpgen.kkp.release_rules import (
     canal_dual_stack_needs_v3_22,
     cni_none_has_no_version,
     expose_strategy_valid,
+    fields_known_to_the_release,
     ip_family_matches_the_pods,
     konnectivity_cannot_be_disabled,
     kubernetes_version_supported,
-    network_fields_known_to_the_release,
     nftables_needs_the_release,
 )
 from kkpgen.kkp.subject import Rule, RuleContext, Subject
@@ -405,6 +405,7 @@ def hubble_addon_allowed(subject: Subject, ctx: RuleContext) -> Iterator[Violati
 
 RULES: tuple[Rule, ...] = (
     access.apiserver_address_known,
+    access.top_level_address_in_the_release,
     access.cloud_provider_single,
     access.kkpgen_annotations_known,
     access.port_annotations_valid,
@@ -421,7 +422,7 @@ RULES: tuple[Rule, ...] = (
     konnectivity_exists_in_the_release,
     konnectivity_needs_feature_gate,
     konnectivity_cannot_be_disabled,
-    network_fields_known_to_the_release,
+    fields_known_to_the_release,
     nftables_needs_the_release,
     ip_family_matches_the_pods,
     canal_dual_stack_needs_v3_22,

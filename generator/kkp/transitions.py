@@ -60,8 +60,13 @@ def version_change_problem(
     )
     from_deprecated = leaves_deprecated and support is not None and old not in support.supported
     path = (*_CNI, "version")
-    # KKP validateCNIUpdate: one minor either way (a one-minor downgrade too), else the table.
+    # KKP validateCNIUpdate: one minor either way (a one-minor downgrade too), else the table;
+    # from v2.23 a patch change within one minor (Cilium 1.13.0 -> 1.13.4) as well.
     one_minor = new_v.major == old_v.major and abs(new_v.minor - old_v.minor) == 1
+    if new_v.major == old_v.major and new_v.minor == old_v.minor:
+        one_minor = one_minor or (
+            release.patch is not None and "cni_patch_change_allowed" in release.patch.capabilities
+        )
     if new_v < old_v:
         if unsafe or one_minor:
             return None
@@ -240,3 +245,51 @@ def upgrade_targets(
 
 def _with_version(cluster: ResolvedCluster, version: str) -> ResolvedCluster:
     return replace(cluster, cni=replace(cluster.cni, version=version, forced_from=None))
+
+
+def kkp_upgrade_problems(
+    before: ResolvedCluster, head: ResolvedCluster, *, base: KKPRelease, release: KKPRelease
+) -> Iterator[Violation]:
+    """Issue 21 item 6: a change of kkpgen/kkp-version is a KKP upgrade. A cluster the new
+    release would refuse must move first, under the release it runs now: OpenVPN before
+    v2.26, a CNI version the new release drops, a Kubernetes version it no longer offers."""
+    if base.version == release.version:
+        return
+    step = f"KKP {base.version} -> {release.version}"
+    patch = release.patch
+    if (
+        not before.network.konnectivity_enabled
+        and patch is not None
+        and "konnectivity_mandatory" in patch.capabilities
+    ):
+        yield Violation(
+            "kkp.upgrade.openvpn",
+            (*_NET, "konnectivityEnabled"),
+            f"cluster {head.name!r} still uses OpenVPN, which {release.version} removed ({step})",
+            f"first set konnectivityEnabled: true on {head.name!r} and roll it out under "
+            f"KKP {base.version}, then change kkpgen/kkp-version",
+        )
+    support = release.cni.get(before.cni.type)
+    if before.cni.type != "none" and (
+        support is None or before.cni.version not in support.allowed()
+    ):
+        offered = ", ".join(support.supported) if support else "(none)"
+        yield Violation(
+            "kkp.upgrade.cni-version",
+            (*_CNI, "version"),
+            f"cluster {head.name!r} runs {before.cni.type.capitalize()} {before.cni.version}, "
+            f"which KKP {release.version} no longer accepts ({step})",
+            f"first upgrade {head.name!r} one minor at a time under KKP {base.version} to a "
+            f"version {release.version} accepts ({offered}), then change kkpgen/kkp-version",
+        )
+    offered_kubernetes = patch.kubernetes_versions if patch is not None else ()
+    if offered_kubernetes and before.kubernetes_version not in offered_kubernetes:
+        yield Violation(
+            "kkp.upgrade.kubernetes-version",
+            ("spec", "version"),
+            f"cluster {head.name!r} runs Kubernetes {before.kubernetes_version}, which KKP "
+            f"{release.version} does not offer ({step})",
+            f"first upgrade {head.name!r} under KKP {base.version} to a Kubernetes version "
+            f"{release.version} offers (from {offered_kubernetes[0]}), then change "
+            "kkpgen/kkp-version",
+        )

@@ -26,7 +26,7 @@ CLOUD_PROVIDERS = frozenset(
         "nutanix",
         "vmwareclouddirector",  # KKP v2.21+
         "edge",  # KKP v2.25+
-        "baremetal",  # KKP v2.29+
+        "baremetal",  # KKP v2.26+ (packet is gone from v2.29)
     }
 )  # KKP v2.20-v2.31 CloudSpec
 

@@ -18,6 +18,8 @@ import yaml
 from kkpgen.diagnostics import Diagnostic, KkpgenError, Location
 from kkpgen.kkp.charts import CHARTS_DIR, SEED_TEMPLATES, Chart
 from kkpgen.render import memo as memo_module
+from kkpgen.render.gojson import go_config_hash
+from kkpgen.render.goyaml import go_yaml, merge_override
 from kkpgen.render.manifest import (
     CRD_SYNC_WAVE,
     SYNC_WAVE,
@@ -167,6 +169,9 @@ def build_environment(root: Path = CHARTS_DIR) -> TrackingEnvironment:
         b64enc=_b64enc,
         token=_token,
         compactjson=_compactjson,
+        go_config_hash=go_config_hash,
+        go_yaml=go_yaml,
+        merge_override=merge_override,
     )
     return env
 

@@ -10,6 +10,11 @@ from kkpgen.models.resolved import ResolvedCluster
 from kkpgen.source.fleet import LoadedCluster
 
 HUBBLE = "hubble"
+# Cilium >= 1.13 on KKP v2.22+: the ApplicationInstallation KKP writes; the team's Cilium
+# values come from the cluster's Addon `cilium` (KKP deletes the legacy cilium and hubble
+# addons: Hubble is part of the chart's values).
+CILIUM_APPLICATION = "cilium-application"
+_VALUES_FROM = {CILIUM_APPLICATION: "cilium"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,7 +28,9 @@ class ChartRelease:
 def _chart_names(cluster: ResolvedCluster) -> list[str]:
     """Seed + KKP: CNI, Konnectivity or OpenVPN, metrics-server, kube-proxy, NodeLocal DNS."""
     names: list[str] = []
-    if cluster.cni.type != "none":
+    if cluster.cni.application_installation:
+        names.append(CILIUM_APPLICATION)
+    elif cluster.cni.type != "none":
         names.append(cluster.cni.type)  # "canal" or "cilium": chart names equal the CNI type
     names.append("konnectivity" if cluster.network.konnectivity_enabled else "openvpn")
     names.append("metrics-server")
@@ -37,11 +44,12 @@ def _chart_names(cluster: ResolvedCluster) -> list[str]:
 def plan_releases(cluster: ResolvedCluster) -> tuple[ChartRelease, ...]:
     """An Addon named like a chart sets that chart's values for this cluster; the hubble Addon
     also switches the Hubble chart on (the other charts follow the spec)."""
-    names = _chart_names(cluster) + ([HUBBLE] if cluster.has_addon(HUBBLE) else [])
+    legacy_hubble = cluster.has_addon(HUBBLE) and not cluster.cni.application_installation
+    names = _chart_names(cluster) + ([HUBBLE] if legacy_hubble else [])
     addons = {addon.name: addon for addon in cluster.addons}
     releases = []
     for name in names:
-        addon = addons.get(name)
+        addon = addons.get(_VALUES_FROM.get(name, name))
         releases.append(
             ChartRelease(
                 name, cluster, addon.variables if addon else {}, addon.file if addon else None

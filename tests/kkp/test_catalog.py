@@ -34,7 +34,11 @@ def _cnis(release: KKPRelease) -> list[str]:
 
 def test_catalog_knows_exactly_the_seed_releases() -> None:
     assert sorted(SEED_TABLE) == RELEASES
-    assert CATALOG.default_kkp_version in CATALOG.releases
+
+
+def test_the_default_kkp_version_is_the_newest_patch_kkpgen_knows() -> None:
+    assert CATALOG.default_kkp_version == CATALOG.newest_patch() == "v2.31.0"
+    assert CATALOG.release(CATALOG.default_kkp_version) is not None
 
 
 @pytest.mark.parametrize("version", RELEASES)

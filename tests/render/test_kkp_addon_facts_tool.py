@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 
-from tools.kkp_addon_facts import VARIANTS, TemplateError, evaluate, flatten, normalize
+from tools.kkp_addon_facts import VARIANTS, TemplateError, evaluate, flatten, normalize, variants_at
 
 CANAL = VARIANTS["canal-v3.22"]
 
@@ -72,3 +74,36 @@ def test_flatten_names_containers_and_digests_large_values() -> None:
     assert "metadata.annotations" not in fields
     assert "spec.hostNetwork" not in fields
     assert not any(key.startswith("status") for key in fields)
+
+
+DUAL = variants_at("v2.31.0")["kube-proxy-dual-stack"]
+
+
+@pytest.mark.parametrize(
+    ("template", "expected"),
+    [
+        ('{{ Image "quay.io/calico/node:v3.31.3" }}', "quay.io/calico/node:v3.31.3"),
+        ('{{ Image (print "registry.k8s.io/kube-proxy:v" .Cluster.Version) }}',
+         "registry.k8s.io/kube-proxy:v1.34.10"),
+        ("{{ if .Cluster.Network.DualStack }}{{ .Cluster.Network.PodCIDRIPv6 }}{{ end }}",
+         "fd01::/48"),
+        ('{{ join .Cluster.Network.PodCIDRBlocks "," }}', "172.25.0.0/16,fd01::/48"),
+        ('{{ default "true" .Cluster.Network.StrictArp }}', "true"),
+    ],
+    ids=["image", "image-print", "dual-stack", "join", "default-strict-arp"],
+)  # fmt: skip
+def test_the_evaluator_knows_kkp_v2_2x_actions(template: str, expected: str) -> None:
+    assert evaluate(template, DUAL) == expected
+
+
+def test_the_config_hash_is_the_sha1_of_gos_json_of_the_cluster_network() -> None:
+    marshalled = (
+        '{"DNSDomain":"cluster.local","DNSClusterIP":"10.240.16.10",'
+        '"DNSResolverIP":"169.254.20.10","PodCIDRBlocks":["172.25.0.0/16","fd01::/48"],'
+        '"ServiceCIDRBlocks":["10.240.16.0/20","fd02::/108"],"ProxyMode":"iptables",'
+        '"StrictArp":null,"DualStack":true,"PodCIDRIPv4":"172.25.0.0/16",'
+        '"PodCIDRIPv6":"fd01::/48","NodeCIDRMaskSizeIPv4":24,"NodeCIDRMaskSizeIPv6":64,'
+        '"IPAMAllocations":{},"NodePortRange":"30000-32767"}'
+    )
+    expected = hashlib.sha1(marshalled.encode(), usedforsecurity=False).hexdigest()
+    assert evaluate("{{ .Cluster.Network.ConfigHash }}", DUAL) == expected

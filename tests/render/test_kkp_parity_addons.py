@@ -59,8 +59,13 @@ def _inputs(
 
 def _objects(folder: Path, variant: str) -> dict[str, dict[str, Any]]:
     """The rendered objects of the variant's addon (its chart's folder), as flat fields."""
+    return _objects_of(folder, VARIANTS[variant].addon)
+
+
+def _objects_of(folder: Path, addon: str) -> dict[str, dict[str, Any]]:
+    """The rendered objects of an addon's chart folder, as flat fields."""
     objects: dict[str, dict[str, Any]] = {}
-    for path in sorted((folder / VARIANTS[variant].addon).glob("*.yaml")):
+    for path in sorted((folder / addon).glob("*.yaml")):
         doc = yaml.safe_load(path.read_text())
         if doc and doc.get("kind") != "Kustomization":
             objects[object_id(doc)] = dict(flatten(normalize(doc)))

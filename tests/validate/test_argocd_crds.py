@@ -58,7 +58,13 @@ def test_recorded_schemas_name_their_source_and_cover_the_three_kinds() -> None:
     assert re.fullmatch(r"v\d+\.\d+\.\d+", source["tag"])
     assert re.fullmatch(r"[0-9a-f]{40}", source["commit"])
     schemas = {kind: schema for _, kind, schema in argocd_schemas()}
-    assert sorted(schemas) == ["AppProject", "Application", "ApplicationSet"]
+    # and KKP's ApplicationInstallation (data/kkp-schemas.json, tools/argocd_crds.py --kkp)
+    assert sorted(schemas) == [
+        "AppProject",
+        "Application",
+        "ApplicationInstallation",
+        "ApplicationSet",
+    ]
     spec = schemas["Application"]["properties"]["spec"]["properties"]  # type: ignore[index]
     assert "sourceHydrator" in spec
     appset = schemas["ApplicationSet"]["properties"]["spec"]["properties"]  # type: ignore[index]

@@ -1,0 +1,55 @@
+"""render/goyaml.py: sigs.k8s.io/yaml.Marshal's text and mergo's override merge."""
+
+from __future__ import annotations
+
+import pytest
+
+from kkpgen.render.goyaml import go_yaml, merge_override
+
+
+def test_keys_follow_yaml_v2s_natural_order() -> None:
+    keys = ["keyA", "key10", "key_2", "key_", "a02", "a10", "a2", "ab", "a-b", "A", "_x"]
+    text = go_yaml(dict.fromkeys(keys, 1))
+    assert [line.split(":")[0] for line in text.splitlines()] == [
+        "_x", "A", "a-b", "a2", "a02", "a10", "ab", "key_", "key_2", "key10", "keyA",
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        ("true", '"true"'),
+        ("y", '"y"'),  # a YAML 1.1 bool for yaml.v2 (PyYAML reads it as a string)
+        ("off", '"off"'),
+        ("1e3", '"1e3"'),  # a float for yaml.v2
+        ("0o17", '"0o17"'),
+        ("2001-12-14", '"2001-12-14"'),
+        ("", '""'),
+        ("1.19.4", "1.19.4"),
+        ("172.25.0.0/16", "172.25.0.0/16"),
+        ("fd01::/48", "fd01::/48"),
+        ("a: b", "'a: b'"),  # plain is not allowed: libyaml falls back to single quotes
+        (6443, "6443"),
+        (1.0, "1"),  # values go through JSON in KKP: 1.0 comes back as 1
+        (None, "null"),
+        ({}, "{}"),
+        ([], "[]"),
+    ],
+)
+def test_scalars_are_written_as_yaml_v2_writes_them(value: object, text: str) -> None:
+    assert go_yaml({"k": value}) == f"k: {text}\n"
+
+
+def test_multi_line_strings_are_literal_blocks_and_lists_are_not_indented() -> None:
+    assert go_yaml({"a": "x\ny\n", "b": ["p", "q"]}) == "a: |\n  x\n  y\nb:\n- p\n- q\n"
+
+
+def test_merge_merges_maps_and_replaces_anything_else_even_with_false() -> None:
+    team = {"cni": {"exclusive": True, "customConf": True}, "ipam": {"operator": {"list": ["a"]}}}
+    enforced = {"cni": {"exclusive": False}, "ipam": {"operator": {"list": ["b"]}}, "n": 1}
+    assert merge_override(team, enforced) == {
+        "cni": {"exclusive": False, "customConf": True},
+        "ipam": {"operator": {"list": ["b"]}},
+        "n": 1,
+    }
+    assert merge_override({"a": 1}, {"a": {"b": 2}}) == {"a": {"b": 2}}

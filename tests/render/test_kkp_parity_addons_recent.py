@@ -1,0 +1,116 @@
+"""canal and kube-proxy at the newest patch of each KKP line kkpgen supports (v2.29+), against
+every object KKP's addons apply there (kkp_parity_addons_recent_facts.yaml).
+
+tools/kkp_addon_facts.py records the facts for the variants of `variants_at(patch)`; each
+object is compared whole, as flat field paths, labels and annotations included.
+docs/kkp-parity.md states the counts per patch and variant; a test keeps them true.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from kkpgen.models.options import SourceOptions
+from kkpgen.output import update
+from tests.conftest import CONFIG, cluster_yaml
+from tests.render.test_kkp_parity_addons import _differences, _objects_of
+from tools.kkp_addon_facts import RECENT_PATCHES, Variant, variants_at
+
+ROOT = Path(__file__).parents[2]
+FACTS: dict[str, dict[str, dict[str, dict[str, Any]]]] = yaml.safe_load(
+    Path(__file__).with_name("kkp_parity_addons_recent_facts.yaml").read_text()
+)
+PATCHES = tuple(RECENT_PATCHES)
+
+
+def render(root: Path, patch: str, spec: Variant) -> Path:
+    """The test cluster of tools/kkp_addon_facts.py for `spec`, rendered at `patch`."""
+    (root / "clusters").mkdir(parents=True)
+    config = CONFIG.replace('"v2.20"', f'"{patch}"').replace(
+        "  featureGates:\n    KonnectivityService: true\n", ""
+    )
+    (root / "kubermatic.yaml").write_text(config)
+    family = "ipFamily: IPv4+IPv6, " if spec.dual_stack else ""
+    features = "features: {kubeSystemNetworkPolicies: true}\n" if spec.features else ""
+    (root / "clusters" / "c1.yaml").write_text(
+        cluster_yaml(
+            "c1",
+            version=f'"{spec.kubernetes}"',
+            extra=f"""\
+            cniPlugin: {{type: {spec.cni}, version: {spec.version}}}
+            clusterNetwork: {{{family}proxyMode: {spec.proxy_mode}}}
+            {features}""",
+        )
+    )
+    update.render_fleet(SourceOptions(repo=root), update.RenderOptions(out=root / "out"))
+    return root / "out" / "c1" / "user-cluster"
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    @cache
+    def get(patch: str, variant: str) -> dict[str, dict[str, Any]]:
+        spec = variants_at(patch)[variant]
+        folder = render(tmp_path_factory.mktemp(f"{patch}-{variant}"), patch, spec)
+        return _objects_of(folder, spec.addon)
+
+    return get
+
+
+def counts(patch: str, variant: str, ours: dict[str, dict[str, Any]]) -> tuple[int, ...]:
+    """KKP objects, rendered, field-identical (CRD schema by presence), CRDs."""
+    kkp = FACTS[patch][variant]
+    both = [oid for oid in kkp if oid in ours]
+    identical = [oid for oid in both if not _differences(kkp[oid], ours[oid], schemas=False)]
+    crds = [oid for oid in both if oid.startswith("CustomResourceDefinition/")]
+    return len(kkp), len(both), len(identical), len(crds)
+
+
+def _doc_rows() -> dict[tuple[str, str], tuple[int, ...]]:
+    text = (ROOT / "docs" / "kkp-parity.md").read_text()
+    row = re.compile(r"^\| (v2\.(?:29|3\d)\.\d+) \| `([a-z0-9.-]+)` \|((?: \d+ \|){4})$", re.M)
+    return {
+        (m.group(1), m.group(2)): tuple(int(n) for n in m.group(3).strip(" |").split(" | "))
+        for m in row.finditer(text)
+    }
+
+
+CASES = [(patch, variant) for patch in PATCHES for variant in variants_at(patch)]
+
+
+@pytest.mark.parametrize(("patch", "variant"), CASES)
+def test_the_parity_doc_states_the_counts_the_render_gives(
+    rendered: Any, patch: str, variant: str
+) -> None:
+    assert _doc_rows().get((patch, variant)) == counts(patch, variant, rendered(patch, variant)), (
+        f"docs/kkp-parity.md row for {patch} `{variant}`: KKP objects, rendered, "
+        "field-identical, CRDs"
+    )
+
+
+@pytest.mark.parametrize(("patch", "variant"), CASES)
+def test_every_rendered_object_is_one_kkp_applies(rendered: Any, patch: str, variant: str) -> None:
+    assert sorted(set(rendered(patch, variant)) - set(FACTS[patch][variant])) == []
+
+
+IDENTICAL = [(patch, variant) for patch, variant in CASES if variant.startswith("kube-proxy")]
+
+
+@pytest.mark.parametrize(("patch", "variant"), IDENTICAL)
+def test_every_object_kkp_applies_is_rendered_field_identical(
+    rendered: Any, patch: str, variant: str
+) -> None:
+    kkp, ours = FACTS[patch][variant], rendered(patch, variant)
+    assert sorted(set(kkp) - set(ours)) == []
+    differing = {
+        oid: _differences(kkp[oid], ours[oid], schemas=False)
+        for oid in kkp
+        if _differences(kkp[oid], ours[oid], schemas=False)
+    }
+    assert differing == {}
