@@ -388,6 +388,8 @@ RECENT_CAPABILITIES: tuple[tuple[str, str, str], ...] = (
     ("konnectivity_feature_gate", FEATURES_GO, "KonnectivityService = "),
     # Konnectivity's proxy version follows the cluster's Kubernetes minor (v2.23+).
     ("konnectivity_per_kubernetes_minor", KONNECTIVITY_SERVER_GO, "func NetworkProxyVersion("),
+    # OpenVPN is deprecated (v2.24+): konnectivityEnabled is to be true.
+    ("openvpn_deprecated", CLUSTER_TYPES_GO, "Deprecated: OpenVPN will be removed"),
     # konnectivityEnabled: false is refused (v2.26+): OpenVPN is gone.
     ("konnectivity_mandatory", VALIDATION_GO, "Konnectivity can no longer be disabled"),
     # spec.clusterNetwork.ipFamily (IPv4 or IPv4+IPv6) and per-family node mask sizes (v2.21+).
