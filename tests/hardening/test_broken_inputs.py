@@ -297,7 +297,7 @@ CASES: dict[str, Case] = {
         hint="'canal', 'cilium' or 'none'",
     ),
     "proxy-mode-unknown": network(
-        "proxyMode: nftables\n",
+        "proxyMode: userspace\n",
         code="schema.literal-error",
         line=10,
         field="spec.clusterNetwork.proxyMode",
