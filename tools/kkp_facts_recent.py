@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import re
 
+from tools.kkp_paths import CLUSTER_DEFAULTING_GO, KONNECTIVITY_SERVER_GO, RESOURCES_GO
 from tools.kkp_source import GO_STRING, FactError, Source, one
 
-RESOURCES_GO = "pkg/resources/resources.go"
-CLUSTER_DEFAULTING_GO = "pkg/defaulting/cluster.go"
-KONNECTIVITY_SERVER_GO = "pkg/resources/konnectivity/sidecar.go"
 # The Canal upgrades KKP forces with a Kubernetes upgrade, newest layout first (v2.23-v2.24,
 # v2.22, v2.17-v2.21); from v2.25 there are none.
 MUTATION_GO = (

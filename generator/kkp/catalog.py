@@ -66,6 +66,21 @@ class CNISupport:
     def latest(self) -> str:
         return max(self.supported, key=lambda v: parse_version(v) or semver.Version(0))
 
+    def next_minor(self, version: str) -> str | None:
+        """The newest allowed version of the next minor above `version` (KKP lets a CNI move
+        one minor at a time): Cilium 1.15.16 -> 1.16.9 at KKP v2.31.0."""
+        now = parse_version(version)
+        if now is None:
+            return None
+        above = [
+            (parsed, v)
+            for v in self.allowed()
+            if (parsed := parse_version(v)) is not None
+            and parsed.major == now.major
+            and parsed.minor == now.minor + 1
+        ]
+        return max(above)[1] if above else None
+
 
 @dataclass(frozen=True, slots=True)
 class PatchFacts:

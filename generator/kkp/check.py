@@ -34,7 +34,7 @@ from kkpgen.source.fleet import (
     locate_violation,
     require_clusters,
 )
-from kkpgen.source.repository import SourceTree, read_tree
+from kkpgen.source.repository import CONFIG_FILE, SourceTree, read_tree
 
 
 @dataclass(frozen=True, slots=True)
@@ -341,7 +341,7 @@ def _check(opts: SourceOptions, *, only: Sequence[str], tree: SourceTree | None)
     if base is not None and not only:
         shared += _removed_clusters(base, fleet, opts.decommission)
     charts = load_charts()
-    base_release = _base_release(base, opts, catalog)
+    base_release = _base_release(base, base_problems, opts, catalog)
     clusters = tuple(
         (
             resolved,
@@ -410,10 +410,15 @@ def _kkp_upgrade(
     )
 
 
-def _base_release(base: Fleet | None, opts: SourceOptions, catalog: Catalog) -> KKPRelease | None:
+def _base_release(
+    base: Fleet | None, problems: Sequence[Diagnostic], opts: SourceOptions, catalog: Catalog
+) -> KKPRelease | None:
     """The KKP release the base ran (its own kkpgen/kkp-version); None when --kkp-version
-    overrides both sides or the base names a release kkpgen does not know."""
+    overrides both sides, the base's kubermatic.yaml did not load (its release is unknown),
+    or the base names a release kkpgen does not know."""
     if base is None or opts.kkp_version:
+        return None
+    if any(d.location.file == CONFIG_FILE for d in problems):
         return None
     annotated = base.config.metadata.annotations.get(KKP_VERSION_ANNOTATION)
     return catalog.release(annotated or catalog.default_kkp_version)

@@ -135,6 +135,24 @@ def konnectivity_cannot_be_disabled(subject: Subject, ctx: RuleContext) -> Itera
         )
 
 
+def openvpn_is_deprecated(subject: Subject, ctx: RuleContext) -> Iterator[Violation]:
+    """KKP v2.24-v2.25: OpenVPN is deprecated ("Upgrading all user clusters to Konnectivity is
+    strongly recommended"); v2.26 refuses it, and kkpgen refuses the upgrade to v2.26."""
+    if (
+        not subject.resolved.network.konnectivity_enabled
+        and _has(ctx, "openvpn_deprecated")
+        and not _has(ctx, "konnectivity_mandatory")
+    ):
+        yield Violation(
+            "network.openvpn.deprecated",
+            (*_NET, "konnectivityEnabled"),
+            f"OpenVPN is deprecated in KKP {ctx.release.version} and removed in v2.26",
+            "set spec.clusterNetwork.konnectivityEnabled: true (a maintenance window: the "
+            "control plane restarts) before the KKP upgrade to v2.26",
+            severity="warning",
+        )
+
+
 def nftables_needs_the_release(subject: Subject, ctx: RuleContext) -> Iterator[Violation]:
     """KKP resources.AllProxyModes: nftables from v2.30."""
     if subject.resolved.network.proxy_mode == "nftables" and not _has(ctx, "proxy_mode_nftables"):

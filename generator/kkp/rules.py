@@ -10,7 +10,7 @@ import netaddr
 
 from kkpgen.diagnostics import Violation
 from kkpgen.kkp import access
-from kkpgen.kkp.catalog import parse_version
+from kkpgen.kkp.catalog import CNISupport, parse_version
 from kkpgen.kkp.release_rules import (
     canal_dual_stack_needs_v3_22,
     cni_none_has_no_version,
@@ -20,6 +20,7 @@ from kkpgen.kkp.release_rules import (
     konnectivity_cannot_be_disabled,
     kubernetes_version_supported,
     nftables_needs_the_release,
+    openvpn_is_deprecated,
 )
 from kkpgen.kkp.subject import Rule, RuleContext, Subject
 
@@ -95,10 +96,24 @@ def cni_version_supported(subject: Subject, ctx: RuleContext) -> Iterator[Violat
             "cni.version.deprecated",
             (*_CNI, "version"),
             f"{label} is deprecated ({support.deprecated[version]})",
-            f"upgrade to {support.latest()} soon; any higher version is allowed "
-            "from a deprecated one",
+            _deprecated_hint(support, version, ctx),
             severity="warning",
         )
+
+
+def _deprecated_hint(support: CNISupport, version: str, ctx: RuleContext) -> str:
+    """Up to v2.20.4 (and for a minor alone) any upgrade may leave a deprecated version; a
+    pinned patch without cni_upgrade_from_deprecated moves one minor at a time."""
+    patch = ctx.release.patch
+    step = support.next_minor(version)
+    if patch is None or "cni_upgrade_from_deprecated" in patch.capabilities or step is None:
+        return (
+            f"upgrade to {support.latest()} soon; any higher version is allowed "
+            "from a deprecated one"
+        )
+    return (
+        f'upgrade one minor at a time towards {support.latest()}: next cniPlugin.version: "{step}"'
+    )
 
 
 def cni_forced_upgrade(subject: Subject, _: RuleContext) -> Iterator[Violation]:
@@ -422,6 +437,7 @@ RULES: tuple[Rule, ...] = (
     konnectivity_exists_in_the_release,
     konnectivity_needs_feature_gate,
     konnectivity_cannot_be_disabled,
+    openvpn_is_deprecated,
     fields_known_to_the_release,
     nftables_needs_the_release,
     ip_family_matches_the_pods,

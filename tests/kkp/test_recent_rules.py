@@ -104,9 +104,23 @@ def test_konnectivity_cannot_be_disabled_from_v2_26(tmp_path: Path) -> None:
     assert "Konnectivity can no longer be disabled" in found.message
 
 
-def test_konnectivity_may_still_be_disabled_at_v2_25(tmp_path: Path) -> None:
+def test_openvpn_is_deprecated_but_accepted_at_v2_24_and_v2_25(tmp_path: Path) -> None:
     spec = _cluster("c1", "1.28.5", "clusterNetwork: {konnectivityEnabled: false}\n")
-    assert _errors(_check(tmp_path, "v2.25.18", {"c1": spec})) == []
+    diagnostics = _check(tmp_path, "v2.25.18", {"c1": spec})
+    assert _errors(diagnostics) == []
+    (found,) = [d for d in diagnostics if d.code == "network.openvpn.deprecated"]
+    assert (found.severity, found.field, found.location.line) == (
+        "warning",
+        "spec.clusterNetwork.konnectivityEnabled",
+        9,
+    )
+    assert "removed in v2.26" in found.message
+
+
+def test_openvpn_is_not_deprecated_at_v2_23(tmp_path: Path) -> None:
+    spec = _cluster("c1", "1.26.9", "clusterNetwork: {konnectivityEnabled: false}\n")
+    codes = [d.code for d in _check(tmp_path, "v2.23.19", {"c1": spec})]
+    assert "network.openvpn.deprecated" not in codes
 
 
 def test_konnectivity_needs_no_feature_gate_from_v2_22(tmp_path: Path) -> None:
@@ -218,6 +232,18 @@ def test_a_deprecated_cilium_version_warns_with_its_cve(tmp_path: Path) -> None:
         9,
     )
     assert "Cilium '1.18.8' is deprecated (CVE-2026-41520)" in found.message
+    assert (
+        found.hint == 'upgrade one minor at a time towards 1.19.4: next cniPlugin.version: "1.19.4"'
+    )
+
+
+def test_a_cluster_on_cilium_1_15_is_told_the_next_minor_step(tmp_path: Path) -> None:
+    """KKP v2.31 changelog: clusters on Cilium 1.15.x must upgrade one minor at a time."""
+    spec = _cluster("c1", "1.34.10", "cniPlugin: {type: cilium, version: 1.15.16}\n")
+    (found,) = [
+        d for d in _check(tmp_path, "v2.31.0", {"c1": spec}) if d.code == "cni.version.deprecated"
+    ]
+    assert found.hint.endswith('next cniPlugin.version: "1.16.9"')
 
 
 def test_a_new_cluster_on_a_deprecated_cilium_version_is_refused_with_its_cve(

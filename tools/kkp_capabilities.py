@@ -1,0 +1,158 @@
+"""Named differences between KKP patches that kkpgen's templates and rules branch on, read
+from KKP's source at a tag (`capabilities` in data/kkp-patches.yaml)."""
+
+from __future__ import annotations
+
+import re
+
+from tools.kkp_paths import (
+    CNI_VERSION_GO_NEW,
+    FEATURES_GO,
+    KONNECTIVITY_AGENT_GO,
+    KONNECTIVITY_SERVER_GO,
+    NODE_LOCAL_DNS_GO,
+    RESOURCES_GO,
+    VALIDATION_GO,
+)
+from tools.kkp_source import Source
+
+OPENVPN_CLIENT_ADDON = "addons/openvpn/openvpn-client-dep.yaml"
+
+# The v1.11 cilium and hubble addons: one file up to v2.20, one file per minor from v2.21.
+HUBBLE_V1_11 = "addons/hubble/hubble.yaml|addons/hubble/hubble_v1.11.yaml"
+CILIUM_V1_11 = "addons/cilium/cilium.yaml|addons/cilium/cilium_v1.11.yaml"
+CLUSTER_TYPES_GO = "sdk/apis/kubermatic/v1/cluster.go|pkg/apis/kubermatic/v1/cluster.go"
+KUBE_PROXY_DAEMONSET = "addons/kube-proxy/daemonset.yaml"
+CNI_APP_CONTROLLER_GO = (
+    "pkg/controller/seed-controller-manager/cni-application-installation-controller/controller.go"
+)
+
+# v2.21 and later (names read by kkp/ and the charts; docs/kkp-releases.md explains each).
+RECENT_CAPABILITIES: tuple[tuple[str, str, str], ...] = (
+    # The KonnectivityService feature gate exists (v2.18-v2.21); from v2.22 Konnectivity
+    # needs no gate.
+    ("konnectivity_feature_gate", FEATURES_GO, "KonnectivityService = "),
+    # Konnectivity's proxy version follows the cluster's Kubernetes minor (v2.23+).
+    ("konnectivity_per_kubernetes_minor", KONNECTIVITY_SERVER_GO, "func NetworkProxyVersion("),
+    # OpenVPN is deprecated (v2.24+): konnectivityEnabled is to be true.
+    ("openvpn_deprecated", CLUSTER_TYPES_GO, "Deprecated: OpenVPN will be removed"),
+    # konnectivityEnabled: false is refused (v2.26+): OpenVPN is gone.
+    ("konnectivity_mandatory", VALIDATION_GO, "Konnectivity can no longer be disabled"),
+    # spec.clusterNetwork.ipFamily (IPv4 or IPv4+IPv6) and per-family node mask sizes (v2.21+).
+    ("dual_stack", CLUSTER_TYPES_GO, 'IPFamilyDualStack IPFamily = "IPv4+IPv6"'),
+    # Canal below v3.22 refuses dual stack (v2.21+).
+    ("canal_dual_stack_needs_v3_22", VALIDATION_GO, "dual-stack not allowed on Canal"),
+    # spec.clusterNetwork.tunnelingAgentIP (the Tunneling expose strategy's agent address).
+    ("tunneling_agent_ip", CLUSTER_TYPES_GO, "TunnelingAgentIP string"),
+    # Cilium >= 1.13 is a Helm ApplicationInstallation written by the seed (v2.22+).
+    ("cilium_application_installation", CNI_VERSION_GO_NEW, "func IsManagedByAppInfra("),
+    # proxyMode ebpf is refused only with Canal, so CNI none may use it (v2.26+).
+    (
+        "ebpf_with_cni_none",
+        VALIDATION_GO,
+        "EBPFProxyMode && (cni == nil || cni.Type == kubermaticv1.CNIPluginTypeCanal)",
+    ),
+    # proxyMode nftables exists (v2.30+); GetDefaultProxyMode picks it from a Kubernetes
+    # minor (networkDefaults.nftablesFromKubernetes).
+    ("proxy_mode_nftables", RESOURCES_GO, "NFTablesProxyMode"),
+    # kube-proxy's DaemonSet carries checksum/config, the ConfigHash of the addon's network
+    # values (v2.30+).
+    ("kube_proxy_config_hash", KUBE_PROXY_DAEMONSET, "checksum/config"),
+    # node-cache pulls IfNotPresent and serves metrics on 9253 (v2.29+).
+    ("nodelocal_dns_metrics_port", NODE_LOCAL_DNS_GO, "9253"),
+    # validateCNIUpdate compares minors only: a patch change within one minor (Cilium
+    # 1.13.0 -> 1.13.4) needs no label (v2.23+; v2.22 refuses it without unsafe-cni-upgrade).
+    (
+        "cni_patch_change_allowed",
+        VALIDATION_GO,
+        "minorVersionChange := newV.Minor() != oldV.Minor()",
+    ),
+    # Cilium's enforced values exclude NodeLocal DNS's address (v2.29.9+).
+    ("cilium_exclude_local_address", CNI_APP_CONTROLLER_GO, "exclude-local-address"),
+    # konnectivity-agent's args: --sync-forever (v2.21+), --keepalive-time (v2.22+),
+    # --xfr-channel-size unless the cluster's args set it (v2.30+); from v2.31 its
+    # anti-affinity is resources.HostnameAntiAffinity (weight 100) plus a zone term when the
+    # user cluster's nodes carry the zone label.
+    ("konnectivity_agent_sync_forever", KONNECTIVITY_AGENT_GO, '"--sync-forever=true"'),
+    ("konnectivity_agent_keepalive_time", KONNECTIVITY_AGENT_GO, "--keepalive-time="),
+    ("konnectivity_agent_xfr_channel_size", KONNECTIVITY_AGENT_GO, "AppendArgsWithDefaults"),
+    ("konnectivity_agent_anti_affinity_helpers", KONNECTIVITY_AGENT_GO, "HostnameAntiAffinity("),
+    # kube-apiserver-egress marshals the versioned v1beta1 type (JSON field names) from v2.27;
+    # before, the internal type (Go field names, `TCP: null`).
+    (
+        "konnectivity_egress_selector_v1beta1",
+        "pkg/resources/apiserver/egressselectorconfigmap.go",
+        "apiserver/v1beta1",
+    ),
+    # node-local-dns: KKP stops adding the CriticalAddonsOnly toleration (v2.26) and pulls
+    # IfNotPresent with node-cache 1.25.0 (v2.28).
+    ("nodelocal_dns_no_critical_addons_toleration", NODE_LOCAL_DNS_GO, "!patchTolerations("),
+    ("nodelocal_dns_pull_if_not_present", NODE_LOCAL_DNS_GO, "PullIfNotPresent"),
+)
+
+# Named differences between patches that templates and rules branch on: (name, file, text
+# whose presence in that file at the tag means the patch has the capability; `!text`: the
+# file exists without it). A file may name alternatives, `a|b`: the first that exists is read.
+CAPABILITIES: tuple[tuple[str, str, str], ...] = (
+    ("konnectivity_agent_priority_class", KONNECTIVITY_AGENT_GO, "PriorityClassName"),
+    ("konnectivity_agent_pull_if_not_present", KONNECTIVITY_AGENT_GO, "PullIfNotPresent"),
+    ("openvpn_client_priority_class", OPENVPN_CLIENT_ADDON, "priorityClassName"),
+    # PodDisruptionBudgets move from policy/v1beta1 to policy/v1 (after v2.20).
+    ("pdb_policy_v1", "pkg/resources/metrics-server/pdb.go", "policyv1.PodDisruptionBudget"),
+    # The canal addon's calico-kube-controllers PDB and hubble's certgen CronJob keep their
+    # beta APIs (policy/v1beta1, batch/v1beta1) until the addon YAML moves them.
+    ("canal_pdb_policy_v1", "addons/canal/canal_v3.22.yaml", "apiVersion: policy/v1\n"),
+    ("hubble_cronjob_batch_v1", HUBBLE_V1_11, "apiVersion: batch/v1\nkind: CronJob"),
+    # From v2.20.12 node-cache reads /etc/Corefile built from Corefile.base and kube-dns.
+    ("nodelocal_dns_kube_dns_config", NODE_LOCAL_DNS_GO, "kube-dns-config"),
+    # validateCNIUpdate exists (v2.19+): it validates every CNI change, KKP's own forced
+    # upgrades included (v2.18's webhook keeps cniPlugin immutable and forces nothing).
+    ("cni_update_validated", VALIDATION_GO, "func validateCNIUpdate("),
+    # validateCNIUpdate: any version change away from a deprecated (unsupported) CNI version
+    # is allowed, before the allowedCNIVersionTransitions table replaced it (v2.20.5).
+    (
+        "cni_upgrade_from_deprecated",
+        VALIDATION_GO,
+        "allowed for automated migration from deprecated CNI",
+    ),
+    # validateClusterNetworkingConfigUpdateImmutability: proxyMode may change with the
+    # unsafe-cni-migration label (the Canal/ipvs to Cilium/ebpf migration), from v2.20.7.
+    # From v2.20.16 the cilium and hubble addons follow Cilium's v1.11.16 chart: hubble-relay
+    # dials the hubble-peer Service, hubble-ui v0.11 serves through nginx (no Envoy), the
+    # agent gets the apply-sysctl-overwrites and install-cni-binaries init containers, and
+    # the CronJob is batch/v1.
+    ("cilium_chart_1_11_16", HUBBLE_V1_11, "hubble-peer"),
+    # From v2.20.14 cilium-config carries the cluster's node-port range with proxy mode ebpf.
+    ("cilium_node_port_range", CILIUM_V1_11, "node-port-range: {{"),
+    (
+        "proxy_mode_change_with_migration_label",
+        VALIDATION_GO,
+        "allow proxy mode change by CNI migration",
+    ),
+    *RECENT_CAPABILITIES,
+)
+
+
+def capabilities(source: Source) -> list[str]:
+    found = []
+    for name, paths, text in CAPABILITIES:
+        path = next((p for p in paths.split("|") if source.exists(p)), None)
+        if path is None:
+            continue
+        negated = text.startswith("!")
+        if (text[1:] not in source.read(path)) if negated else (text in source.read(path)):
+            found.append(name)
+    if _top_level_address(source):
+        found.append("cluster_top_level_address")
+    return found
+
+
+def _top_level_address(source: Source) -> bool:
+    """The Cluster object has `address` beside `spec` (v2.17-v2.21); from v2.22 it is only
+    under `status` (the apiserver URL then comes from kkpgen/apiserver-url)."""
+    path = next((p for p in CLUSTER_TYPES_GO.split("|") if source.exists(p)), None)
+    if path is None:
+        return True  # v2.17/v2.18 keep the types elsewhere, with address at the top
+    text = source.read(path)
+    cluster = re.search(r"\ntype Cluster struct \{(.*?)\n\}", text, re.S)
+    return cluster is not None and "Address ClusterAddress" in cluster.group(1)
