@@ -468,4 +468,17 @@ def load_catalog() -> Catalog:
     patches = data.joinpath(PATCHES_RESOURCE).read_text(encoding="utf-8")
     inputs = [catalog.encode(), patches.encode(), Path(__file__).read_bytes()]
     inputs.append(semver.__version__.encode())
-    return kept("catalog", inputs, lambda: parse_catalog(catalog, patches))
+    return kept("catalog", inputs, lambda: parse_catalog(catalog, patches), types=_CATALOG_TYPES)
+
+
+# What a kept catalog is made of: the cache constructs these and plain values, nothing else.
+_CATALOG_TYPES = (
+    Catalog,
+    KKPRelease,
+    CNISupport,
+    PatchFacts,
+    NetworkDefaults,
+    ForcedUpgrade,
+    AllowedTransition,
+    CNIVersionFacts,
+)

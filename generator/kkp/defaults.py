@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import ipaddress
+from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -14,7 +16,9 @@ from kkpgen.models.cluster import Cluster, ClusterNetworkingConfig, ClusterSpec,
 from kkpgen.models.kubermatic import KubermaticConfiguration
 from kkpgen.models.labels import (
     APISERVER_URL_ANNOTATION,
+    DEFAULT_NODE_ACCESS_NETWORK,
     KONNECTIVITY_PORT_ANNOTATION,
+    NODE_ACCESS_NETWORK_ANNOTATION,
     OPENVPN_PORT_ANNOTATION,
 )
 from kkpgen.models.resolved import (
@@ -221,6 +225,7 @@ class PlatformSettings:
 
     apiserver_url_template: str | None = None  # annotation kkpgen/apiserver-url
     expose_strategy: str = "NodePort"  # spec.exposeStrategy (KKP's default: NodePort)
+    node_access_network: str = DEFAULT_NODE_ACCESS_NETWORK  # annotation kkpgen/node-access-network
 
     @classmethod
     def of(cls, config: KubermaticConfiguration) -> PlatformSettings:
@@ -228,6 +233,9 @@ class PlatformSettings:
         return cls(
             apiserver_url_template=config.metadata.annotations.get(APISERVER_URL_ANNOTATION),
             expose_strategy=strategy if isinstance(strategy, str) and strategy else "NodePort",
+            node_access_network=config.metadata.annotations.get(
+                NODE_ACCESS_NETWORK_ANNOTATION, DEFAULT_NODE_ACCESS_NETWORK
+            ),
         )
 
 
@@ -238,13 +246,18 @@ def _expose_strategy(written: object, default: str) -> str:
     return written if isinstance(written, str) else str(written)  # the rules refuse it
 
 
+def _status_address(loaded: LoadedCluster) -> dict[str, object]:
+    """status.address of the spec file, as written ({} when absent)."""
+    status = loaded.cluster.status
+    address = status.get("address") if isinstance(status, dict) else None
+    return {str(k): v for k, v in address.items()} if isinstance(address, dict) else {}
+
+
 def _written_url(loaded: LoadedCluster) -> tuple[str | None, tuple[str, ...]]:
     """address.url (KKP v2.17-v2.21), else status.address.url (v2.22 moved it there)."""
     if loaded.cluster.address is not None and loaded.cluster.address.url:
         return loaded.cluster.address.url, ("address", "url")
-    status = loaded.cluster.status
-    address = status.get("address") if isinstance(status, dict) else None
-    url = address.get("url") if isinstance(address, dict) else None
+    url = _status_address(loaded).get("url")
     if isinstance(url, str) and url:
         return url, ("status", "address", "url")
     return None, ("address", "url")
@@ -267,7 +280,23 @@ def resolve_address(loaded: LoadedCluster, url_template: str | None) -> Resolved
         konnectivity_port=_port(annotations.get(KONNECTIVITY_PORT_ANNOTATION)),
         openvpn_port=_port(annotations.get(OPENVPN_PORT_ANNOTATION)),
         written_at=written_at,
+        external_ips=_external_ips(loaded, parsed.hostname or ""),
     )
+
+
+def _external_ips(loaded: LoadedCluster, host: str) -> tuple[str, ...]:
+    """KKP hostnameToIPList: an IP name is itself; a DNS name is what the seed resolves."""
+    address = loaded.cluster.address
+    status = _status_address(loaded)  # KKP v2.22+ keeps the address under status
+    external_name = address.external_name if address else status.get("externalName")
+    ip = address.ip if address else status.get("ip")
+    name = (external_name if isinstance(external_name, str) else None) or host
+    for text in (name, ip if isinstance(ip, str) else None):
+        try:
+            return (str(ipaddress.ip_address(text or "")),)
+        except ValueError:
+            continue
+    return ()
 
 
 def _port(text: str | None) -> int:
@@ -319,19 +348,16 @@ def resolve_cluster(
         is_new=is_new,
         features=_features(spec.features, is_new=is_new),
         kkp_capabilities=release.patch.capabilities if release.patch else frozenset(),
+        node_access_network=platform.node_access_network,
     )
 
 
 APISERVER_NETWORK_POLICY = "apiserverNetworkPolicy"
 
 
-def _features(written: object, *, is_new: bool) -> dict[str, bool]:
+def _features(written: Mapping[str, bool] | None, *, is_new: bool) -> dict[str, bool]:
     """spec.features; KKP's mutateCreate turns apiserverNetworkPolicy on for new clusters only."""
-    features = (
-        {str(k): v for k, v in written.items() if isinstance(v, bool)}
-        if isinstance(written, dict)
-        else {}
-    )
+    features = dict(written or {})
     if is_new:
         features.setdefault(APISERVER_NETWORK_POLICY, True)
     return features

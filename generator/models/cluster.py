@@ -107,7 +107,8 @@ class ClusterSpec(KKPModel):
     enable_user_ssh_key_agent: JsonValue = Field(default=None, alias="enableUserSSHKeyAgent")
     event_rate_limit_config: JsonValue = None
     expose_strategy: JsonValue = None
-    features: JsonValue = None
+    # KKP's map[string]bool: the CRD refuses any other value.
+    features: dict[str, StrictBool] | None = None
     machine_networks: JsonValue = None
     mla: JsonValue = None
     oidc: JsonValue = None

@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+from kkpgen.models.labels import DEFAULT_NODE_ACCESS_NETWORK
+
 CNIType = Literal["canal", "cilium", "none"]
 ProxyMode = Literal["ipvs", "iptables", "ebpf", "nftables"]
 IPFamily = Literal["IPv4", "IPv4+IPv6"]
@@ -80,6 +82,10 @@ class ResolvedAddress:
     # Where the spec wrote the URL: `address.url` (KKP v2.17-v2.21), `status.address.url`
     # (v2.22+, where the top-level address is gone), or neither (kkpgen/apiserver-url).
     written_at: tuple[str, ...] = ("address", "url")
+    # The IPs of address.externalName as KKP's seed resolves them for the apiserver's
+    # cluster-external-addr-allow policy: the name itself when it is an IP, else address.ip
+    # (KKP's address controller writes the resolved IP there); () when unknown.
+    external_ips: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,11 +109,15 @@ class ResolvedCluster:
     labels: Mapping[str, str]
     addons: tuple[ResolvedAddon, ...]
     is_new: bool  # absent at the base ref (or no base ref given)
-    # spec.features as KKP holds them (a new cluster gets apiserverNetworkPolicy: true).
+    # spec.features as KKP holds them (a new cluster gets apiserverNetworkPolicy: true). KKP's
+    # controllers read a feature's value; its addon templates only whether the key is present
+    # (TemplateData Features is sets.StringKeySet): `"name" in cluster.features`.
     features: Mapping[str, bool] = field(default_factory=dict)
     # What the pinned KKP patch renders differently (catalog PatchFacts.capabilities); empty
     # for a minor alone, which renders as its .0 patch.
     kkp_capabilities: frozenset[str] = frozenset()
+    # The seed's -node-access-network (kubermatic.yaml kkpgen/node-access-network): OpenVPN only.
+    node_access_network: str = DEFAULT_NODE_ACCESS_NETWORK
 
     @property
     def kubernetes_minor(self) -> str:
