@@ -56,20 +56,39 @@ def _release(fleet: Fleet, opts: SourceOptions, catalog: Catalog) -> KKPRelease:
         if fleet.config_source and not opts.kkp_version
         else Location("--kkp-version")
     )
+    known_line = KKP_VERSION_FORM.fullmatch(wanted) and catalog.newest_patch(kkp_minor(wanted))
+    message, hint = (
+        _line_known_by_patches(wanted, catalog, flag=bool(opts.kkp_version))
+        if known_line
+        else (
+            f"KKP version {wanted!r} ({kkp_minor(wanted)}) is not in kkpgen's catalog"
+            if KKP_VERSION_FORM.fullmatch(wanted)
+            else f"KKP version {wanted!r} is not a version like v2.20.9 (ASCII digits, "
+            "nothing before or after)",
+            f"use one of {', '.join(sorted(catalog.releases))} or a patch kkpgen has "
+            f"facts for ({_patch_ranges(catalog)})",
+        )
+    )
     raise KkpgenError(
-        [
-            Diagnostic(
-                "kkp.version.unsupported",
-                where,
-                KKP_VERSION_ANNOTATION,
-                f"KKP version {wanted!r} ({kkp_minor(wanted)}) is not in kkpgen's catalog"
-                if KKP_VERSION_FORM.fullmatch(wanted)
-                else f"KKP version {wanted!r} is not a version like v2.20.9 (ASCII digits, "
-                "nothing before or after)",
-                f"use one of {', '.join(sorted(catalog.releases))} or a patch kkpgen has "
-                f"facts for ({_patch_ranges(catalog)})",
-            )
-        ]
+        [Diagnostic("kkp.version.unsupported", where, KKP_VERSION_ANNOTATION, message, hint)]
+    )
+
+
+def _line_known_by_patches(wanted: str, catalog: Catalog, *, flag: bool) -> tuple[str, str]:
+    """A KKP line kkpgen knows by its patches (v2.21+): a bare minor, or a patch it has no
+    facts for (newer than kkpgen, or never released)."""
+    minor = kkp_minor(wanted) or ""
+    patches = sorted((v for v in catalog.patches if kkp_minor(v) == minor), key=_patch_number)
+    newest = patches[-1]
+    what = (
+        f"{wanted!r} names the line {minor}, not a patch"
+        if wanted.count(".") == 1
+        else f"KKP {wanted!r} is not a patch kkpgen has facts for"
+    )
+    use = f"--kkp-version {newest}" if flag else f'kkpgen/kkp-version: "{newest}"'
+    return (
+        f"{what}; kkpgen knows {patches[0]}..{newest}",
+        f"use {use} (or the patch you run), or update kkpgen for a newer patch",
     )
 
 

@@ -117,9 +117,6 @@ def _resolve_cni(
         deprecated=bool(support and effective in support.deprecated),
         forced_from=version if forced else None,
         unspecified=spec.cni_plugin is None and not is_new,
-        application_installation=cni_type == "cilium"
-        and release.patch is not None
-        and effective in release.patch.cilium_charts,
     )
 
 
@@ -210,11 +207,6 @@ def _resolve_network(net: ClusterNetworkingConfig, ctx: _NetworkContext) -> Reso
         node_cidr_mask_size_ipv6=_node_mask(net.node_cidr_mask_size_ipv6, pods, 6, defaults),
         tunneling_agent_ip=net.tunneling_agent_ip
         or (defaults.tunneling_agent_ip if ctx.expose_strategy == "Tunneling" else ""),
-        ipvs_strict_arp_stored=(
-            True
-            if strict_arp is None and (net.proxy_mode or default_proxy_mode(ctx)) == "ipvs"
-            else strict_arp
-        ),
     )
 
 
@@ -254,13 +246,18 @@ def _expose_strategy(written: object, default: str) -> str:
     return written if isinstance(written, str) else str(written)  # the rules refuse it
 
 
+def _status_address(loaded: LoadedCluster) -> dict[str, object]:
+    """status.address of the spec file, as written ({} when absent)."""
+    status = loaded.cluster.status
+    address = status.get("address") if isinstance(status, dict) else None
+    return {str(k): v for k, v in address.items()} if isinstance(address, dict) else {}
+
+
 def _written_url(loaded: LoadedCluster) -> tuple[str | None, tuple[str, ...]]:
     """address.url (KKP v2.17-v2.21), else status.address.url (v2.22 moved it there)."""
     if loaded.cluster.address is not None and loaded.cluster.address.url:
         return loaded.cluster.address.url, ("address", "url")
-    status = loaded.cluster.status
-    address = status.get("address") if isinstance(status, dict) else None
-    url = address.get("url") if isinstance(address, dict) else None
+    url = _status_address(loaded).get("url")
     if isinstance(url, str) and url:
         return url, ("status", "address", "url")
     return None, ("address", "url")
@@ -282,26 +279,21 @@ def resolve_address(loaded: LoadedCluster, url_template: str | None) -> Resolved
         port,
         konnectivity_port=_port(annotations.get(KONNECTIVITY_PORT_ANNOTATION)),
         openvpn_port=_port(annotations.get(OPENVPN_PORT_ANNOTATION)),
-        external_ips=_external_ips(loaded, parsed.hostname or ""),
         written_at=written_at,
+        external_ips=_external_ips(loaded, parsed.hostname or ""),
     )
 
 
 def _external_ips(loaded: LoadedCluster, host: str) -> tuple[str, ...]:
     """KKP hostnameToIPList: an IP name is itself; a DNS name is what the seed resolves."""
     address = loaded.cluster.address
-    status = loaded.cluster.status
-    moved = status.get("address") if isinstance(status, dict) else None  # KKP v2.22+
-    written = (
-        (address.external_name, address.ip)
-        if address
-        else (moved.get("externalName"), moved.get("ip"))
-        if isinstance(moved, dict)
-        else (None, None)
-    )
-    for text in (written[0] or host, written[1]):
+    status = _status_address(loaded)  # KKP v2.22+ keeps the address under status
+    external_name = address.external_name if address else status.get("externalName")
+    ip = address.ip if address else status.get("ip")
+    name = (external_name if isinstance(external_name, str) else None) or host
+    for text in (name, ip if isinstance(ip, str) else None):
         try:
-            return (str(ipaddress.ip_address(text if isinstance(text, str) else "")),)
+            return (str(ipaddress.ip_address(text or "")),)
         except ValueError:
             continue
     return ()

@@ -118,7 +118,7 @@ class Walk:
         self._take("spec-sync", after, summary, (False, reason))
 
     def forced_reason(self, cluster: ResolvedCluster, from_version: str) -> str:
-        for rule in self.oracle.catalog.forced_upgrades:
+        for rule in self.oracle.catalog.forced_upgrades_for(self.release):
             same = rule.cni == cluster.cni.type and _holds(from_version, rule.from_version)
             if same and _holds(cluster.kubernetes_version, rule.kubernetes):
                 return rule.reason

@@ -405,3 +405,28 @@ def test_status_address_url_is_the_apiserver_url_from_v2_22(tmp_path: Path) -> N
     (resolved,) = check_fleet(SourceOptions(repo=tmp_path)).resolved
     assert resolved.address.url == "https://c1.example.com:6443"
     assert resolved.address.written_at == ("status", "address", "url")
+
+
+@pytest.mark.parametrize(
+    ("kkp", "message"),
+    [
+        ("v2.31", "'v2.31' names the line v2.31, not a patch; kkpgen knows v2.31.0..v2.31.0"),
+        (
+            "v2.30.9",
+            "KKP 'v2.30.9' is not a patch kkpgen has facts for; kkpgen knows v2.30.0..v2.30.6",
+        ),
+    ],
+    ids=["bare-minor", "unknown-patch"],
+)
+def test_a_line_known_by_its_patches_needs_one_of_them(
+    tmp_path: Path, kkp: str, message: str
+) -> None:
+    (diagnostic,) = _check(tmp_path, kkp, {"c1": _cluster("c1", "1.34.10")})
+    assert (diagnostic.code, diagnostic.location.file, diagnostic.location.line) == (
+        "kkp.version.unsupported",
+        "kubermatic.yaml",
+        6,
+    )
+    assert diagnostic.message == message
+    newest = "v2.31.0" if kkp == "v2.31" else "v2.30.6"
+    assert diagnostic.hint.startswith(f'use kkpgen/kkp-version: "{newest}"')
