@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 
 from bench.fleet import make_fleet
+from kkpgen.kkp.charts import CHARTS_DIR, LIBRARY
 from kkpgen.kkp.check import check_fleet
 from kkpgen.models.options import SourceOptions
 from kkpgen.output import contents
 from kkpgen.render import memo as memo_module
-from kkpgen.render.engine import Renderer, build_environment
+from kkpgen.render.engine import Renderer, _chart_memoizable, build_environment
 from kkpgen.render.memo import (
     Recording,
     TemplateMemo,
@@ -112,3 +114,18 @@ def test_a_render_with_a_tiny_memo_is_byte_identical_to_a_plain_render(
     plain = _files(repo, memoize=False, monkeypatch=monkeypatch)
     monkeypatch.setattr(memo_module, "_STORED", stored)
     assert _files(repo, memoize=True, monkeypatch=monkeypatch) == plain
+
+
+def test_a_whole_name_read_in_the_chart_library_makes_its_charts_unmemoizable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The library's macros are part of every chart that imports them: a macro that dumps a
+    whole value it was passed reads it without a recorded lookup."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    charts = tmp_path / "charts"
+    shutil.copytree(CHARTS_DIR, charts)
+    assert _chart_memoizable(build_environment(charts), "kube-proxy")
+    library = charts / LIBRARY / "templates" / "_helpers.tpl"
+    bare = "{% macro dump(values) %}{{ values | toyaml }}{% endmacro %}\n"
+    library.write_text(library.read_text() + bare)
+    assert not _chart_memoizable(build_environment(charts), "kube-proxy")
