@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import jinja2
 import pytest
 
 from bench.fleet import make_fleet
@@ -12,6 +13,7 @@ from kkpgen.kkp.charts import CHARTS_DIR, LIBRARY
 from kkpgen.kkp.check import check_fleet
 from kkpgen.models.options import SourceOptions
 from kkpgen.output import contents
+from kkpgen.render import engine as engine_module
 from kkpgen.render import memo as memo_module
 from kkpgen.render.engine import Renderer, _chart_memoizable, build_environment
 from kkpgen.render.memo import (
@@ -129,3 +131,64 @@ def test_a_whole_name_read_in_the_chart_library_makes_its_charts_unmemoizable(
     bare = "{% macro dump(values) %}{{ values | toyaml }}{% endmacro %}\n"
     library.write_text(library.read_text() + bare)
     assert not _chart_memoizable(build_environment(charts), "kube-proxy")
+
+
+def test_a_value_read_through_a_method_call_is_part_of_the_memo_key() -> None:
+    """`cluster.features.get("x")` reads the mapping through a method: the whole mapping is
+    part of the key, so a cluster with another value does not get the stored text."""
+    env = build_environment()
+    memo = TemplateMemo()
+    template = env.from_string('{{ cluster.features.get("x") }}')
+
+    def render(features: dict[str, bool]) -> object:
+        roots = {"cluster": {"features": features}}
+        found = memo.lookup(env, roots, {})
+        if found is not None:
+            return found
+        recording = env.recording = Recording(root_paths(roots))
+        try:
+            text = template.render(roots)
+        finally:
+            env.recording = None
+        memo.store(recording, text)
+        return text
+
+    assert render({"x": True}) == "True"
+    assert render({"x": False}) == "False"
+    assert render({"x": True}) == "True"
+    assert memo.hits == 1
+
+
+def test_the_memoizable_answer_is_kept_under_the_template_source_and_the_analysing_code(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cached answer is reused only while the chart's templates, the library and the
+    analysing code (memo.py) are the bytes it was derived from."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    charts = tmp_path / "charts"
+    shutil.copytree(CHARTS_DIR, charts)
+    analysed: list[str] = []
+
+    def counting(source: str, env: jinja2.Environment) -> bool:
+        analysed.append(source)
+        return memoizable(source, env)
+
+    monkeypatch.setattr(engine_module, "memoizable", counting)
+
+    def analyses() -> int:
+        analysed.clear()
+        _chart_memoizable(build_environment(charts), "kube-proxy")
+        return len(analysed)
+
+    assert analyses() > 0
+    assert analyses() == 0  # kept
+    template = charts / "kube-proxy" / "templates" / "kube-proxy-serviceaccount.yaml"
+    template.write_text(template.read_text() + "{# a comment #}\n")
+    assert analyses() > 0  # the template source is part of the key
+    library = charts / LIBRARY / "templates" / "_helpers.tpl"
+    library.write_text(library.read_text() + "{# a comment #}\n")
+    assert analyses() > 0  # and the chart library's
+    code = tmp_path / "memo.py"
+    code.write_text(Path(memo_module.__file__).read_text() + "# changed\n")
+    monkeypatch.setattr(memo_module, "__file__", str(code))
+    assert analyses() > 0  # and the code that analyses them
