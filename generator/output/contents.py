@@ -221,8 +221,13 @@ def fleet_inputs(checked: CheckedFleet) -> OutputInputs:
     # The Applications under argocd/ follow the settings and which clusters are being
     # decommissioned: a change of either renders argocd/ again.
     leaving = sorted(c.name for c in checked.resolved if c.labels.get(DECOMMISSION_LABEL) == "true")
+    # The node access network is a platform setting that no cluster's document holds.
+    platform = repr(defaults.PlatformSettings.of(checked.fleet.config))
     run = run_digest(
-        code_digest(), repr(settings), *(["decommission", *leaving] if leaving else [])
+        code_digest(),
+        repr(settings),
+        platform,
+        *(["decommission", *leaving] if leaving else []),
     )
     by_name = {c.name: c for c in checked.fleet.clusters}
     clusters = {
@@ -235,14 +240,15 @@ def fleet_inputs(checked: CheckedFleet) -> OutputInputs:
     return OutputInputs(run, clusters)
 
 
+def shard_of(name: str, count: int) -> int:
+    """The shard (1-based, of `count`) a cluster is in: by a hash of its name, so adding or
+    removing a cluster never moves another one to a different CI machine."""
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big") % count + 1
+
+
 def shard_names(names: Sequence[str], index: int, count: int) -> list[str]:
-    """The clusters of shard `index` of `count`: by a hash of the name, so adding or removing
-    a cluster never moves another one to a different CI machine."""
-    return [
-        name
-        for name in names
-        if int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big") % count == index - 1
-    ]
+    """The clusters of shard `index` of `count`."""
+    return [name for name in names if shard_of(name, count) == index]
 
 
 def render_notices(checked: CheckedFleet) -> list[Diagnostic]:

@@ -155,9 +155,8 @@ CASES: dict[str, Case] = {
     ),
     "python-apply-tag-is-never-called": bad(
         cluster_yaml("bad", version="!!python/object/apply:os.system ['id']"),
-        code="schema.string-type",
+        code="yaml.tag",
         line=6,
-        field="spec.version",
     ),
     "control-character": bad(
         BAD.replace("name: bad", "name: bad\x1b[2J"), code="yaml.syntax", line=4
@@ -297,7 +296,7 @@ CASES: dict[str, Case] = {
         hint="'canal', 'cilium' or 'none'",
     ),
     "proxy-mode-unknown": network(
-        "proxyMode: nftables\n",
+        "proxyMode: userspace\n",
         code="schema.literal-error",
         line=10,
         field="spec.clusterNetwork.proxyMode",

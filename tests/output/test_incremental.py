@@ -131,3 +131,26 @@ def test_an_error_in_a_worker_is_reported_and_out_is_untouched(
         render_fleet(fleet, out=out, jobs=2)
     assert caught.value.diagnostics[0].message == "boom"
     assert _tree(out) == before
+
+
+def test_a_new_node_access_network_renders_the_openvpn_clusters_again(
+    fleet: Path, tmp_path: Path, render_fleet: RenderFleet
+) -> None:
+    """kubermatic.yaml's kkpgen/node-access-network is in no cluster's document."""
+    out = tmp_path / "out"
+    render_fleet(fleet, out=out)
+    config = fleet / "kubermatic.yaml"
+    text = config.read_text()
+    assert "  annotations:\n" in text
+    config.write_text(
+        text.replace(
+            "  annotations:\n",
+            '  annotations:\n    kkpgen/node-access-network: "10.99.0.0/16"\n',
+            1,
+        )
+    )
+    render_fleet(fleet, out=out)
+    scratch = tmp_path / "scratch"
+    render_fleet(fleet, out=scratch)
+    assert _tree(out) == _tree(scratch)
+    assert any(b"10.99.0.0" in data for data in _tree(out).values())

@@ -331,3 +331,109 @@ def test_every_probe_names_a_port_its_container_declares(
             for probe in ("livenessProbe", "readinessProbe", "startupProbe"):
                 port = container.get(probe, {}).get("httpGet", {}).get("port")
                 assert not isinstance(port, str) or port in names, (path, container["name"])
+
+
+def test_a_feature_key_set_to_false_is_on_for_addons_and_off_for_kkps_controllers(
+    tmp_path: Path, render_fleet: RenderFleet
+) -> None:
+    """KKP's addon templates ask `.Cluster.Features.Has` (a key set: present is on, whatever its
+    value); its controllers read the value (`Spec.Features[name]`)."""
+    off = "features: {kubeSystemNetworkPolicies: false, apiserverNetworkPolicy: false}\n"
+    for konnectivity, addon_policy, controller_policies in (
+        (
+            True,
+            "user-cluster/canal/networkpolicy-calico.yaml",
+            (
+                "user-cluster/konnectivity/networkpolicy-konnectivity.yaml",
+                "user-cluster/metrics-server/networkpolicy-metrics-server.yaml",
+            ),
+        ),
+        (
+            False,
+            "user-cluster/openvpn/networkpolicy-openvpn-client.yaml",
+            ("seed/openvpn/networkpolicy-openvpn-server-allow.yaml",),
+        ),
+    ):
+        tree = render_fleet(
+            tmp_path / str(konnectivity),
+            **_inputs("v2.20.9", konnectivity=konnectivity, features=off),
+        ).objects("c1")
+        assert addon_policy in tree
+        assert not set(controller_policies) & set(tree)
+
+
+def test_one_node_access_network_reaches_openvpn_and_metrics_server(
+    tmp_path: Path, render_fleet: RenderFleet
+) -> None:
+    """KKP's seed-controller-manager has one -node-access-network; kkpgen one annotation."""
+    config = CONFIG.replace('"v2.20"', '"v2.20.9"').replace(
+        "  annotations:\n", '  annotations:\n    kkpgen/node-access-network: "10.99.0.0/16"\n'
+    )
+    spec = cluster_yaml("c1", extra="clusterNetwork: {konnectivityEnabled: false}\n").replace(
+        "  name: c1\n", '  name: c1\n  annotations: {kkpgen/openvpn-server-port: "31001"}\n'
+    )
+    out = render_fleet(tmp_path, specs={"c1": spec}, config=config).out / "c1"
+    texts = {
+        path: (out / path).read_text()
+        for path in (
+            "seed/openvpn/configmap-openvpn-client-configs.yaml",
+            "seed/openvpn/deployment-openvpn-server.yaml",
+            "user-cluster/openvpn/deployment-openvpn-client.yaml",
+            "seed/metrics-server/deployment-metrics-server.yaml",
+        )
+    }
+    assert (
+        "iroute 10.99.0.0 255.255.0.0"
+        in texts["seed/openvpn/configmap-openvpn-client-configs.yaml"]
+    )
+    assert (
+        "virtualnodenet='10.99.0.0/16'"
+        in texts["user-cluster/openvpn/deployment-openvpn-client.yaml"]
+    )
+    assert "- 10.99.0.0/16" in texts["seed/metrics-server/deployment-metrics-server.yaml"]
+    assert all("10.254.0.0" not in text for text in texts.values())
+
+
+EXTERNAL_ADDR_POLICY = "seed/konnectivity/networkpolicy-cluster-external-addr-allow.yaml"
+
+
+def _render_with_address(
+    render_fleet: RenderFleet, root: Path, strategy: str, address: str, features: str
+) -> dict[str, Any]:
+    spec = cluster_yaml(
+        "c1",
+        version='"1.22.5"',
+        extra=f"exposeStrategy: {strategy}\nclusterNetwork: {{konnectivityEnabled: true}}\n"
+        f"{features}",
+    )
+    config = CONFIG.replace('"v2.20"', '"v2.20.16"')
+    return render_fleet(root, specs={"c1": spec + address}, config=config).objects("c1")
+
+
+ADDRESS = (
+    "address: {url: 'https://c1.kkp.example.com:6443', externalName: c1.kkp.example.com, "
+    "ip: 192.0.2.10, port: 6443}\n"
+)
+
+
+@pytest.mark.parametrize("strategy", ["NodePort", "LoadBalancer"])
+def test_the_cluster_external_addr_allow_policy_is_the_object_kkp_applies(
+    tmp_path: Path, strategy: str, render_fleet: RenderFleet
+) -> None:
+    tree = _render_with_address(render_fleet, tmp_path, strategy, ADDRESS, FEATURES)
+    assert tree[EXTERNAL_ADDR_POLICY] == FACTS["external-addr-allow"][strategy]
+
+
+@pytest.mark.parametrize(
+    ("address", "features"),
+    [
+        ("", FEATURES),  # the seed resolves the name: kkpgen does not know the IPs
+        (ADDRESS, "features: {apiserverNetworkPolicy: false}\n"),
+    ],
+    ids=["unresolved-name", "feature-off"],
+)
+def test_the_cluster_external_addr_allow_policy_needs_the_feature_and_known_ips(
+    tmp_path: Path, address: str, features: str, render_fleet: RenderFleet
+) -> None:
+    tree = _render_with_address(render_fleet, tmp_path, "NodePort", address, features)
+    assert EXTERNAL_ADDR_POLICY not in tree
