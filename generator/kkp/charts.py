@@ -24,6 +24,9 @@ def _installed_charts() -> Path:
 
 CHARTS_DIR = _installed_charts()
 SEED_TEMPLATES = "seed/"  # templates below templates/seed/ render into the seed
+# The chart library below charts/: the macros (templates/_helpers.tpl) and the schema
+# definitions (definitions.schema.json) every chart shares. Not a chart: no Chart.yaml.
+LIBRARY = "_library"
 
 
 @dataclass(frozen=True, slots=True)

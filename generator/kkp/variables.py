@@ -14,16 +14,23 @@ import functools
 import json
 import re
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 from kkpgen.diagnostics import Diagnostic
-from kkpgen.kkp.charts import Chart
+from kkpgen.kkp.charts import CHARTS_DIR, LIBRARY, Chart
 from kkpgen.source.fleet import LoadedAddon, LoadedCluster
 from kkpgen.source.sourcemap import format_field
 
 if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError
     from jsonschema.protocols import Validator
+    from referencing import Registry
+
+# The chart library's schema, below charts/: the definitions (`$defs`) every chart's
+# values.schema.json refers to as "../_library/definitions.schema.json#/$defs/<name>".
+LIBRARY_SCHEMA = f"{LIBRARY}/definitions.schema.json"
+_CLOSED: Mapping[str, object] = {"type": "object", "additionalProperties": False}
 
 _MAX_KEYS_IN_HINT = 8
 _MAX_VALUE_SHOWN = 60  # a value on one line of the terminal
@@ -62,14 +69,39 @@ def validator_class() -> type[Validator]:
     )
 
 
-def _describe(schema: Mapping[str, object], root: Mapping[str, object]) -> str:
-    """The `description` of a schema node, following one `$ref`."""
+@functools.cache
+def _library_schema(root: Path) -> Mapping[str, object]:
+    """The chart library's schema (its `$defs`), read once."""
+    return cast("Mapping[str, object]", json.loads((root / LIBRARY_SCHEMA).read_bytes()))
+
+
+@functools.cache
+def _library(root: Path) -> Registry:
+    """The chart library's schema, under the file URI the charts' `$ref`s resolve to."""
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT202012
+
+    resource = Resource.from_contents(_library_schema(root), default_specification=DRAFT202012)
+    registry: Registry = Registry().with_resource((root / LIBRARY_SCHEMA).as_uri(), resource)
+    return registry
+
+
+def values_validator(chart: Chart, root: Path = CHARTS_DIR) -> Validator:
+    """A validator of the chart's values.schema.json (closed: no key when it has none),
+    with its `$ref`s into the chart library resolved from the files, offline."""
+    uri = (root / chart.name / "values.schema.json").as_uri()
+    schema = {"$id": uri, **(chart.schema or _CLOSED)}
+    return validator_class()(schema, registry=_library(root))
+
+
+def _describe(schema: Mapping[str, object]) -> str:
+    """The `description` of a schema node, following one `$ref` into the chart library."""
     if "description" in schema:
         return str(schema["description"])
     ref = schema.get("$ref")
-    if isinstance(ref, str) and ref.startswith("#/$defs/"):
-        defs = cast("Mapping[str, Mapping[str, object]]", root.get("$defs", {}))
-        return str(defs.get(ref.removeprefix("#/$defs/"), {}).get("description", ""))
+    if isinstance(ref, str) and "#/$defs/" in ref:
+        defs = cast("Mapping[str, Mapping[str, object]]", _library_schema(CHARTS_DIR)["$defs"])
+        return str(defs.get(ref.partition("#/$defs/")[2], {}).get("description", ""))
     return ""
 
 
@@ -98,7 +130,6 @@ def _unknown_key_hint(key: str, known: list[str]) -> str:
 def _diagnostics(
     error: ValidationError, addon: LoadedAddon, chart: Chart, cluster: str
 ) -> Iterator[Diagnostic]:
-    root = chart.schema or {}
     path = tuple(error.absolute_path)
     if error.validator == "additionalProperties" and isinstance(error.instance, Mapping):
         known = _properties(cast("Mapping[str, object]", error.schema))
@@ -117,7 +148,7 @@ def _diagnostics(
     value = json.dumps(error.instance, default=str)
     if len(value) > _MAX_VALUE_SHOWN:
         value = value[: _MAX_VALUE_SHOWN - 3] + "..."
-    expected = _describe(cast("Mapping[str, object]", error.schema), root)
+    expected = _describe(cast("Mapping[str, object]", error.schema))
     yield Diagnostic(
         "addon.variables.invalid",
         addon.source.locate(field_path),
@@ -166,8 +197,7 @@ def check_addon_variables(loaded: LoadedCluster, charts: Mapping[str, Chart]) ->
             )
             continue
         variables = addon.addon.spec.variables or {}
-        schema = chart.schema or {"type": "object", "additionalProperties": False}
-        validator = validator_class()(schema)
+        validator = values_validator(chart)
         errors = sorted(validator.iter_errors(variables), key=lambda e: list(map(str, e.path)))
         for error in errors:
             problems.extend(_diagnostics(error, addon, chart, loaded.name))

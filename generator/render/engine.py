@@ -16,7 +16,7 @@ import jinja2
 import yaml
 
 from kkpgen.diagnostics import Diagnostic, KkpgenError, Location
-from kkpgen.kkp.charts import CHARTS_DIR, SEED_TEMPLATES, Chart
+from kkpgen.kkp.charts import CHARTS_DIR, LIBRARY, SEED_TEMPLATES, Chart
 from kkpgen.render import memo as memo_module
 from kkpgen.render.gojson import go_config_hash
 from kkpgen.render.goyaml import go_yaml, merge_override
@@ -257,9 +257,11 @@ def _chart_memoizable(env: jinja2.Environment, chart: str) -> bool:
     Parsing a chart's templates for this took 0.3 s of every render: the answer is kept
     between runs, under the sources, the analysis and the Jinja version it came from."""
     assert isinstance(env.loader, jinja2.FileSystemLoader)  # noqa: S101  build_environment's
-    folder = Path(env.loader.searchpath[0]) / chart / "templates"
+    root = Path(env.loader.searchpath[0])
+    # The chart library's macros are part of every chart's templates (they import it).
     sources = [
-        (path.relative_to(folder).as_posix(), path.read_text(encoding="utf-8"))
+        (path.relative_to(root).as_posix(), path.read_text(encoding="utf-8"))
+        for folder in (root / chart / "templates", root / LIBRARY / "templates")
         for path in sorted(folder.rglob("*"))
         if path.is_file()
     ]

@@ -17,12 +17,13 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from jsonschema.protocols import Validator
 
 from kkpgen.diagnostics import KkpgenError
 from kkpgen.kkp.catalog import load_catalog
 from kkpgen.kkp.charts import CHARTS_DIR, load_charts
 from kkpgen.kkp.check import check_fleet
-from kkpgen.kkp.variables import validator_class
+from kkpgen.kkp.variables import LIBRARY_SCHEMA, validator_class, values_validator
 from kkpgen.models.options import SourceOptions
 from kkpgen.models.resolved import ResolvedCluster
 from kkpgen.output.contents import render_cluster
@@ -227,11 +228,66 @@ def test_every_chart_has_a_values_schema_its_defaults_satisfy(name: str) -> None
     schema = json.loads((folder / "values.schema.json").read_text())
     values = yaml.safe_load((folder / "values.yaml").read_text())
     validator_class().check_schema(schema)
-    assert list(validator_class()(schema).iter_errors(values)) == []
+    assert list(values_validator(load_charts()[name]).iter_errors(values)) == []
     assert schema.get("additionalProperties") is False
     # every key of values.yaml is a property of the schema (so an Addon can set it)
     for key in values:
         assert key in schema["properties"], f"{name}: {key} missing from values.schema.json"
+
+
+def _refs(node: object) -> Iterator[str]:
+    if isinstance(node, Mapping):
+        for key, value in node.items():
+            if key == "$ref":
+                yield str(value)
+            yield from _refs(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _refs(item)
+
+
+@pytest.mark.parametrize("name", CHART_NAMES)
+def test_a_chart_schema_defines_nothing_and_refers_only_to_the_chart_library(name: str) -> None:
+    """Issue 20: each definition is written once, in charts/_library (no `$defs` copied)."""
+    schema = json.loads((CHARTS_DIR / name / "values.schema.json").read_text())
+    library = json.loads((CHARTS_DIR / LIBRARY_SCHEMA).read_text())
+    assert "$defs" not in schema
+    refs = set(_refs(schema))
+    assert refs
+    for ref in refs:
+        file, _, pointer = ref.partition("#/$defs/")
+        assert file == "../" + LIBRARY_SCHEMA, ref
+        assert pointer in library["$defs"], ref
+
+
+def test_every_library_definition_is_used_and_its_refs_resolve() -> None:
+    library = json.loads((CHARTS_DIR / LIBRARY_SCHEMA).read_text())
+    validator_class().check_schema(library)
+    used = {
+        ref.partition("#/$defs/")[2]
+        for name in CHART_NAMES
+        for ref in _refs(json.loads((CHARTS_DIR / name / "values.schema.json").read_text()))
+    }
+    used |= {ref.removeprefix("#/$defs/") for ref in _refs(library)}
+    assert used == set(library["$defs"])
+
+
+def test_a_value_refused_by_a_library_definition_names_its_description(
+    good_fleet: GoodFleet,
+) -> None:
+    """The `$ref` is followed to the library: the hint quotes the definition's description."""
+    addon = ADDON.format(cluster="bad").replace("hubble", "metrics-server")
+    addon += "  variables:\n    replicas: 101\n"  # line 19 of clusters/bad.yaml
+    good_fleet.write({"clusters/bad.yaml": BAD + addon})
+    result = good_fleet.render()
+    assert_rejected(
+        result,
+        code="addon.variables.invalid",
+        file="clusters/bad.yaml",
+        line=19,
+        field="spec.variables.replicas",
+    )
+    assert "expected a number of replicas, 0-100" in result.stderr
 
 
 # --- the property: no accepted value adds an object or a key ------------------------------
@@ -330,7 +386,7 @@ def test_the_property_fixture_uses_every_chart(resolved: tuple[ResolvedCluster, 
 TRUTHY = ["kkp.example.com", "eth0", "Zm9v", 1400, 31000, 1, True]
 
 
-def _truthy(default: object, path: tuple[str | int, ...], schema: Mapping[str, object]) -> object:
+def _truthy(default: object, path: tuple[str | int, ...], schema: Validator) -> object:
     """A value the schema accepts that switches on whatever `path` guards (its default when
     that is already truthy): with it, a chart shows every object and key it can have."""
     if default:
@@ -341,7 +397,7 @@ def _truthy(default: object, path: tuple[str | int, ...], schema: Mapping[str, o
         for step in path[:-1]:
             node = node.setdefault(str(step), {})
         node[str(path[-1])] = candidate
-        if not list(validator_class()(schema).iter_errors(trial)):
+        if not list(schema.iter_errors(trial)):
             return candidate
     return default
 
@@ -360,7 +416,7 @@ def test_no_value_check_accepts_can_add_an_object_or_a_key(
     charts, catalog = load_charts(), load_catalog()
     release = _releases(resolved)[data.draw(st.sampled_from(CHART_NAMES))]
     chart = charts[release.chart]
-    schema = chart.schema or {}
+    schema = values_validator(chart)
     leaves = list(_leaves(chart.values))
     chosen = data.draw(st.lists(st.sampled_from(leaves), min_size=1, max_size=4, unique=True))
     variables: dict[str, Any] = json.loads(json.dumps(chart.values))
@@ -368,7 +424,7 @@ def test_no_value_check_accepts_can_add_an_object_or_a_key(
     for path in chosen:
         _set(variables, path, data.draw(LEAF))
         _set(switched_on, path, _truthy(_get(chart.values, path), path, schema))
-    if list(validator_class()(schema).iter_errors(variables)):
+    if list(schema.iter_errors(variables)):
         return  # refused by check, at the Addon
     cluster = release.cluster
     images = catalog.images_for(

@@ -80,3 +80,15 @@ def test_templates_are_listed_without_helpers(folder: Path) -> None:
 def test_undocumented_keys_are_found() -> None:
     text = "# -- documented\na: 1\nb: 2\n# -- parent\nc:\n  d: 3\ngroup:\n  e: 4\n"
     assert _undocumented_keys(text) == ["b", "e"]
+
+
+@pytest.mark.parametrize("folder", CHARTS, ids=[p.name for p in CHARTS])
+def test_the_label_set_and_image_tags_come_from_the_chart_library(folder: Path) -> None:
+    """Issue 20: one labels helper and one image helper, in charts/_library (a label set
+    written in a chart, or a tag cut from an image there, is a second way to do it)."""
+    for path in sorted(p for p in (folder / "templates").rglob("*") if p.is_file()):
+        text = path.read_text()
+        name = path.relative_to(folder).as_posix()
+        assert "app.kubernetes.io/managed-by" not in text, name
+        assert not re.search(r"\{%-? macro (labels|tag|image_tag)\(", text), name
+        assert not re.search(r"images\.\w+\.(split|rsplit|rpartition|partition)\(", text), name

@@ -10,6 +10,7 @@ import pytest
 
 from bench.fleet import make_fleet
 from kkpgen.diagnostics import KkpgenError
+from kkpgen.models.options import SourceOptions
 from kkpgen.output import update
 from kkpgen.output.record import INPUTS_FILE, read_inputs
 from kkpgen.source import fleet as fleet_loader
@@ -147,3 +148,40 @@ def test_a_record_edited_by_hand_is_not_trusted(
     result = render_fleet(fleet, out=out).result
     assert len(parsed) == 13  # the whole fleet: c00007 would otherwise be lost
     _same_as_scratch(fleet, out, result, tmp_path, render_fleet)
+
+
+def test_a_changed_kkp_version_flag_checks_every_file_again(
+    fleet: Path, tmp_path: Path, render_fleet: RenderFleet
+) -> None:
+    """--kkp-version is an input of every file's check: with an older patch, whose KKP does
+    not offer the fleet's Kubernetes versions, no file keeps its old verdict."""
+    out = tmp_path / "out"
+    render_fleet(fleet, out=out)
+    before = _tree(out)
+    older = SourceOptions(repo=fleet, kkp_version="v2.20.0")
+    with pytest.raises(KkpgenError) as caught:
+        update.render_fleet(older, update.RenderOptions(out))
+    refused = [d for d in caught.value.diagnostics if d.code == "cluster.version.unsupported"]
+    assert len(refused) == 12
+    assert _tree(out) == before
+
+
+def test_a_changed_addon_variable_renders_its_cluster_again(
+    fleet: Path, tmp_path: Path, render_fleet: RenderFleet
+) -> None:
+    """A cluster's input digest holds its Addons: a new variable is not a current folder."""
+    out = tmp_path / "out"
+    render_fleet(fleet, out=out)
+    addon = (
+        "---\napiVersion: kubermatic.k8c.io/v1\nkind: Addon\n"
+        "metadata: {name: metrics-server, namespace: cluster-c00002}\n"
+        "spec: {name: metrics-server, cluster: {name: c00002}, variables: {replicas: 3}}\n"
+    )
+    _edit(fleet, "c00002", lambda text: text + addon)
+    result = render_fleet(fleet, out=out).result
+    assert result.rendered == 1
+    deployment = out / "c00002/user-cluster/metrics-server/deployment-metrics-server.yaml"
+    assert "replicas: 3\n" in deployment.read_text()
+    scratch = tmp_path / "scratch"
+    render_fleet(fleet, out=scratch)
+    assert _tree(out) == _tree(scratch)

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
+import jinja2
 import pytest
 
 from bench.fleet import make_fleet
+from kkpgen.kkp.charts import CHARTS_DIR, LIBRARY
 from kkpgen.kkp.check import check_fleet
 from kkpgen.models.options import SourceOptions
 from kkpgen.output import contents
+from kkpgen.render import engine as engine_module
 from kkpgen.render import memo as memo_module
-from kkpgen.render.engine import Renderer, build_environment
+from kkpgen.render.engine import Renderer, _chart_memoizable, build_environment
 from kkpgen.render.memo import (
     Recording,
     TemplateMemo,
@@ -112,3 +117,88 @@ def test_a_render_with_a_tiny_memo_is_byte_identical_to_a_plain_render(
     plain = _files(repo, memoize=False, monkeypatch=monkeypatch)
     monkeypatch.setattr(memo_module, "_STORED", stored)
     assert _files(repo, memoize=True, monkeypatch=monkeypatch) == plain
+
+
+def test_a_whole_name_read_in_the_chart_library_makes_its_charts_unmemoizable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The library's macros are part of every chart that imports them: a macro that dumps a
+    whole value it was passed reads it without a recorded lookup."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    charts = tmp_path / "charts"
+    shutil.copytree(CHARTS_DIR, charts)
+    assert _chart_memoizable(build_environment(charts), "kube-proxy")
+    library = charts / LIBRARY / "templates" / "_helpers.tpl"
+    bare = "{% macro dump(values) %}{{ values | toyaml }}{% endmacro %}\n"
+    library.write_text(library.read_text() + bare)
+    assert not _chart_memoizable(build_environment(charts), "kube-proxy")
+
+
+@dataclass(frozen=True)
+class _Cluster:
+    features: tuple[str, ...]
+
+    def has_feature(self, name: str) -> bool:
+        return name in self.features
+
+
+def test_a_value_read_through_a_method_call_is_part_of_the_memo_key() -> None:
+    """`cluster.has_feature("x")` reads the cluster through a method, not a lookup: the
+    whole object is part of the key, so a cluster without the feature does not get the
+    text stored for one with it."""
+    env = build_environment()
+    memo = TemplateMemo()
+    template = env.from_string('{{ cluster.has_feature("x") }}')
+
+    def render(*features: str) -> object:
+        roots = {"cluster": _Cluster(features)}
+        found = memo.lookup(env, roots, {})
+        if found is not None:
+            return found
+        recording = env.recording = Recording(root_paths(roots))
+        try:
+            text = template.render(roots)
+        finally:
+            env.recording = None
+        memo.store(recording, text)
+        return text
+
+    assert render("x") == "True"
+    assert render("y") == "False"
+    assert render("x") == "True"
+    assert memo.hits == 1
+
+
+def test_the_memoizable_answer_is_kept_under_the_template_source_and_the_analysing_code(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cached answer is reused only while the chart's templates, the library and the
+    analysing code (memo.py) are the bytes it was derived from."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    charts = tmp_path / "charts"
+    shutil.copytree(CHARTS_DIR, charts)
+    analysed: list[str] = []
+
+    def counting(source: str, env: jinja2.Environment) -> bool:
+        analysed.append(source)
+        return memoizable(source, env)
+
+    monkeypatch.setattr(engine_module, "memoizable", counting)
+
+    def analyses() -> int:
+        analysed.clear()
+        _chart_memoizable(build_environment(charts), "kube-proxy")
+        return len(analysed)
+
+    assert analyses() > 0
+    assert analyses() == 0  # kept
+    template = charts / "kube-proxy" / "templates" / "kube-proxy-serviceaccount.yaml"
+    template.write_text(template.read_text() + "{# a comment #}\n")
+    assert analyses() > 0  # the template source is part of the key
+    library = charts / LIBRARY / "templates" / "_helpers.tpl"
+    library.write_text(library.read_text() + "{# a comment #}\n")
+    assert analyses() > 0  # and the chart library's
+    code = tmp_path / "memo.py"
+    code.write_text(Path(memo_module.__file__).read_text() + "# changed\n")
+    monkeypatch.setattr(memo_module, "__file__", str(code))
+    assert analyses() > 0  # and the code that analyses them

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -206,3 +207,57 @@ def test_each_destination_folder_is_a_kustomization_of_exactly_its_objects(
         )
         assert kustomization["kind"] == "Kustomization"
         assert kustomization["resources"] == files
+
+
+def _opt_in_labels(charts: Sequence[str]) -> str:
+    """Addons that switch on the kkpgen labels (the value kkpgenLabels) of each chart."""
+    return "".join(
+        "---\napiVersion: kubermatic.k8c.io/v1\nkind: Addon\n"
+        f"metadata: {{name: {chart}, namespace: cluster-c1}}\n"
+        f"spec: {{name: {chart}, cluster: {{name: c1}}, variables: {{kkpgenLabels: true}}}}\n"
+        for chart in charts
+    )
+
+
+KKPGEN_LABELS = {
+    "app.kubernetes.io/managed-by": "kkpgen",
+    "app.kubernetes.io/part-of": "kkp-network",
+}
+CHART_SETS = {
+    "canal-openvpn": (
+        _spec("canal", "ipvs", False),
+        ("canal", "kube-proxy", "metrics-server", "nodelocal-dns", "openvpn"),
+    ),
+    "cilium-konnectivity": (
+        _spec("cilium", "ebpf", True),
+        ("cilium", "hubble", "konnectivity", "metrics-server", "nodelocal-dns"),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", CHART_SETS.values(), ids=CHART_SETS.keys())
+def test_the_opt_in_kkpgen_labels_name_each_object_and_the_version_it_runs(
+    case: tuple[str, tuple[str, ...]], tmp_path: Path, render_fleet: RenderFleet
+) -> None:
+    """One label set for every chart (charts/_library): the version is the running tag,
+    without a digest; the name is there once, from the selector labels or from the set."""
+    spec, charts = case
+    objects = render_fleet(tmp_path, specs={"c1": spec + _opt_in_labels(charts)}).objects("c1")
+    labelled = 0
+    for path, obj in objects.items():
+        if obj.get("kind") in {None, "Kustomization"} or path == "resolved.yaml":
+            continue
+        metas = [obj["metadata"]]
+        if "template" in obj.get("spec", {}):
+            metas.append(obj["spec"]["template"]["metadata"])
+        for meta in metas:
+            labels = meta["labels"]
+            assert labels.items() >= KKPGEN_LABELS.items(), path
+            assert labels["app.kubernetes.io/name"], path
+            version = labels["app.kubernetes.io/version"]
+            assert re.fullmatch(r"v?[0-9][0-9A-Za-z.+-]*", version), f"{path}: {version}"
+            labelled += 1
+    assert labelled > 30
+    proxy = objects.get("user-cluster/kube-proxy/daemonset-kube-proxy.yaml")
+    if proxy is not None:
+        assert proxy["metadata"]["labels"]["app.kubernetes.io/version"] == "v1.23.6"

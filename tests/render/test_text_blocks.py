@@ -11,6 +11,7 @@ accepts changes the structure of those texts: the same lines, directives and tok
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 import tempfile
@@ -342,3 +343,14 @@ def test_the_structure_would_show_a_bare_value() -> None:
     plain = list(_tokens("remote kkp.example.com 31001\nnobind"))
     for host in ("kkp.example.com 1194", "kkp.example.com\nup /bin/sh", "x }", "x #"):
         assert list(_tokens(f"remote {host} 31001\nnobind")) != plain
+
+
+@pytest.mark.parametrize("prefix", [0, 1, 7, 8, 9, 15, 16, 17, 23, 24, 25, 31, 32])
+def test_openvpn_routes_are_exact_at_every_prefix_limit(prefix: int) -> None:
+    """The route and iroute options of the OpenVPN config, at the octet boundaries where an
+    off-by-one in the mask arithmetic would show (KKP's pod and service CIDRs)."""
+    macros = build_environment().get_template("openvpn/templates/_helpers.tpl").module
+    cidr = f"172.25.203.77/{prefix}"
+    network = ipaddress.ip_network(cidr, strict=False)
+    assert str(macros.route(cidr)) == f"{network.network_address} {network.netmask}"  # type: ignore[attr-defined]
+    assert str(macros.network(cidr)) == str(network)  # type: ignore[attr-defined]

@@ -127,3 +127,19 @@ def test_installed_kkpgen_serves_the_plugin_init_and_schema(
     installed.run(["kkpgen", "check"], cwd=new)
     schema = installed.run(["kkpgen", "schema"], cwd=tmp_path)
     assert '"oneOf"' in schema or '"discriminator"' in schema
+
+
+def test_installed_kkpgen_resolves_the_chart_library_schema(
+    installed: Installed, tmp_path: Path
+) -> None:
+    """Addon variables are checked against schemas whose `$ref`s point into
+    charts/_library: the wheel carries the library and kkpgen resolves it offline."""
+    fleet = _fleet(tmp_path)
+    spec = fleet / "clusters/edge-cilium.yaml"
+    good = "    kind: Cluster\n  variables: {relay: {replicas: 2, resources: {limits: {cpu: 1}}}}\n"
+    spec.write_text(spec.read_text().replace("    kind: Cluster\n", good, 1))
+    assert "6 clusters ok" in installed.run(["kkpgen", "check", "--repo", str(fleet)], cwd=tmp_path)
+    spec.write_text(spec.read_text().replace("replicas: 2", "replicas: 101"))
+    refused = installed.run(["kkpgen", "check", "--repo", str(fleet)], cwd=tmp_path, expect=1)
+    assert "error[addon.variables.invalid]: spec.variables.relay.replicas" in refused
+    assert "hint: expected a number of replicas, 0-100" in refused

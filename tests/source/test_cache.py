@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from importlib import resources
 from pathlib import Path
 
@@ -76,3 +77,17 @@ def test_the_kept_catalog_is_the_parsed_one() -> None:
     assert first == parsed
     assert second == parsed
     assert second is not first
+
+
+def test_another_python_derives_anew(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pickle or a compiled template of one Python is not read by another."""
+    derive = Counting(1)
+    cache.kept("probe", [b"a"], derive)
+    monkeypatch.setattr(sys, "version", "3.99.0 (another build)")
+    cache.kept("probe", [b"a"], derive)
+    assert derive.calls == 2
+
+
+def test_the_kind_keeps_two_results_of_the_same_inputs_apart() -> None:
+    cache.kept("one", [b"a"], Counting(1))
+    assert cache.kept("two", [b"a"], Counting(2)) == 2

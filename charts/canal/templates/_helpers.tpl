@@ -2,16 +2,6 @@
     {% import "canal/templates/_helpers.tpl" as canal %}
 -#}
 
-{#- Usage: labels: {{ canal.labels(cluster, "calico-node") | nindent(4) }}
-    The standard kkpgen labels of every object (and pod template) of this chart. -#}
-{% macro labels(cluster, component) -%}
-app.kubernetes.io/name: canal
-app.kubernetes.io/component: {{ component | quote }}
-app.kubernetes.io/version: {{ cluster.cni.version | quote }}
-app.kubernetes.io/managed-by: kkpgen
-app.kubernetes.io/part-of: kkp-network
-{%- endmacro %}
-
 {#- Usage: {% for crd in canal.crds if not crd.requires or crd.requires in cluster.cni.capabilities %}
     The Calico CRDs Canal installs (all in group crd.projectcalico.org, version v1).
     `requires` names the catalog capability a Canal version must have for the CRD to be

@@ -2,24 +2,6 @@
     {% import "hubble/templates/_helpers.tpl" as hubble %}
     Imported macros do not see the template context: pass what they need. -#}
 
-{#- The tag of an image reference ("quay.io/cilium/hubble-ui:v0.8.3" -> "v0.8.3").
-    Usage: {{ hubble.tag(images.hubble_ui) }} -#}
-{% macro tag(image) -%}
-{{ image.split("@", 1)[0].rsplit(":", 1)[-1] }}
-{%- endmacro %}
-
-{#- The common labels of every object, as a YAML mapping without indentation.
-    Usage:
-      labels:
-        {{ hubble.labels(cluster, chart, "relay", images.hubble_relay) | indent(4) }} -#}
-{% macro labels(cluster, chart, component, image) -%}
-app.kubernetes.io/name: {{ chart.name }}
-app.kubernetes.io/component: {{ component }}
-app.kubernetes.io/version: {{ tag(image) | quote }}
-app.kubernetes.io/managed-by: kkpgen
-app.kubernetes.io/part-of: kkp-network
-{%- endmacro %}
-
 {#- The arguments of cilium-certgen (one YAML list item per line, no indentation):
     create the Hubble CA once (reused afterwards), the agents' server certificate
     (Secret hubble-server-certs) and the relay's client certificate (Secret

@@ -1,17 +1,6 @@
 {#- Macros of the metrics-server chart. Import with
     {% import "metrics-server/templates/_helpers.tpl" as metrics %} -#}
 
-{#- labels(cluster, images): the kkpgen label set, one `key: value` per line, without a trailing
-    newline; app.kubernetes.io/version is the metrics-server image tag.
-    Usage:    {{ metrics.labels(cluster, images) | indent(4) }} -#}
-{% macro labels(cluster, images) -%}
-app.kubernetes.io/name: metrics-server
-app.kubernetes.io/component: metrics-api
-app.kubernetes.io/version: {{ images.metrics_server.rsplit(":", 1)[1] | quote }}
-app.kubernetes.io/managed-by: kkpgen
-app.kubernetes.io/part-of: kkp-network
-{%- endmacro %}
-
 {#- args(values, kubeconfig, address_types): metrics-server's flags as a list. `kubeconfig` is
     the mounted kubeconfig path the seed-side server talks to the user cluster with ("" in the
     user cluster, where it uses its ServiceAccount); `address_types` its preferred kubelet

@@ -1,27 +1,10 @@
 {#- Macros of the nodelocal-dns chart. Import with
     {% import "nodelocal-dns/templates/_helpers.tpl" as nodelocaldns %} -#}
 
-{#- labels(cluster, images): the standard kkpgen labels of every nodelocal-dns object, one
-    per line, not indented; the version is the node-cache image tag.
-    Usage: `labels:{{ nodelocaldns.labels(cluster, images) | nindent(4) }}` -#}
-{% macro labels(cluster, images) -%}
-app.kubernetes.io/name: node-local-dns
-app.kubernetes.io/component: dns-cache
-app.kubernetes.io/version: {{ images.nodelocal_dns.rpartition(":")[2] | quote }}
-app.kubernetes.io/managed-by: kkpgen
-app.kubernetes.io/part-of: kkp-network
-{%- endmacro %}
-
-{#- extra_labels(cluster, images): labels() without app.kubernetes.io/name, which
-    selector_labels() already holds (the opt-in value kkpgenLabels).
-    Usage: `{{ nodelocaldns.extra_labels(cluster, images) | nindent(4) }}` -#}
-{% macro extra_labels(cluster, images) -%}
-{{ labels(cluster, images).split("\n")[1:] | join("\n") }}
-{%- endmacro %}
-
 {#- selector_labels(): the DaemonSet selector KKP's user-cluster-controller-manager sets
     (resources.BaseAppLabels; immutable, kept so that Argo CD adopts the running DaemonSet).
-    labels() already holds app.kubernetes.io/name, so object and pod labels add only `app`.
+    It holds app.kubernetes.io/name, so the kkpgen labels here leave it out:
+    library.labels(none, ...).
     Usage: `{{ nodelocaldns.selector_labels() | nindent(6) }}` -#}
 {% macro selector_labels() -%}
 app: node-local-dns

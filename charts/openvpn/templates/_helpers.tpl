@@ -1,17 +1,6 @@
 {#- Macros of the openvpn chart. Import with
     {% import "openvpn/templates/_helpers.tpl" as openvpn %} -#}
 
-{#- labels(cluster, component, image): the kkpgen label set, one `key: value` per line, without
-    a trailing newline. `image` is the running image; its tag becomes app.kubernetes.io/version.
-    Usage:    {{ openvpn.labels(cluster, "client", images.openvpn) | indent(4) }} -#}
-{% macro labels(cluster, component, image) -%}
-app.kubernetes.io/name: openvpn
-app.kubernetes.io/component: {{ component }}
-app.kubernetes.io/version: {{ image.rsplit(":", 1)[1] | quote }}
-app.kubernetes.io/managed-by: kkpgen
-app.kubernetes.io/part-of: kkp-network
-{%- endmacro %}
-
 {#- network_ip(cidr): the network address of an IPv4 CIDR, host bits cleared.
     Usage: {{ openvpn.network_ip("172.25.3.0/16") }} -> 172.25.0.0 -#}
 {% macro network_ip(cidr) -%}
