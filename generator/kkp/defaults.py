@@ -117,6 +117,9 @@ def _resolve_cni(
         deprecated=bool(support and effective in support.deprecated),
         forced_from=version if forced else None,
         unspecified=spec.cni_plugin is None and not is_new,
+        application_installation=cni_type == "cilium"
+        and release.patch is not None
+        and effective in release.patch.cilium_charts,
     )
 
 
@@ -207,6 +210,11 @@ def _resolve_network(net: ClusterNetworkingConfig, ctx: _NetworkContext) -> Reso
         node_cidr_mask_size_ipv6=_node_mask(net.node_cidr_mask_size_ipv6, pods, 6, defaults),
         tunneling_agent_ip=net.tunneling_agent_ip
         or (defaults.tunneling_agent_ip if ctx.expose_strategy == "Tunneling" else ""),
+        ipvs_strict_arp_stored=(
+            True
+            if strict_arp is None and (net.proxy_mode or default_proxy_mode(ctx)) == "ipvs"
+            else strict_arp
+        ),
     )
 
 

@@ -26,6 +26,9 @@ class ResolvedCNI:
     forced_from: str | None = None  # set when KKP's forced upgrade replaced the spec's version
     # An existing cluster without spec.cniPlugin: KKP's migration made it Canal v3.8.
     unspecified: bool = False
+    # KKP v2.22+ installs Cilium >= 1.13 as a Helm chart: its seed controller writes an
+    # ApplicationInstallation instead of applying an addon (cni.IsManagedByAppInfra).
+    application_installation: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +48,9 @@ class ResolvedNetwork:
     node_cidr_mask_size_ipv4: int = 0
     node_cidr_mask_size_ipv6: int = 0
     tunneling_agent_ip: str = ""
+    # KKP's stored spec.clusterNetwork.ipvs.strictArp after defaulting: true for ipvs unless
+    # written, else as written or None (ConfigHash hashes the pointer: null when unset).
+    ipvs_strict_arp_stored: bool | None = None
 
     @property
     def pods_cidr(self) -> str:
@@ -57,6 +63,21 @@ class ResolvedNetwork:
     @property
     def dual_stack(self) -> bool:
         return self.ip_family == "IPv4+IPv6"
+
+    @property
+    def pods_cidr_blocks_ipv4(self) -> tuple[str, ...]:
+        """KKP's Pods.GetIPv4CIDRs()."""
+        return tuple(b for b in self.pods_cidr_blocks if ":" not in b)
+
+    @property
+    def pods_cidr_blocks_ipv6(self) -> tuple[str, ...]:
+        """KKP's Pods.GetIPv6CIDRs()."""
+        return tuple(b for b in self.pods_cidr_blocks if ":" in b)
+
+    @property
+    def pods_cidr_ipv4(self) -> str:
+        """The first IPv4 pods range ("" for none): KKP's Pods.GetIPv4CIDR()."""
+        return next((b for b in self.pods_cidr_blocks if ":" not in b), "")
 
     @property
     def pods_cidr_ipv6(self) -> str:
