@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from markdown_it import MarkdownIt
 
 from kkpgen.gitops import report
 from kkpgen.gitops.changes import ClusterDiff, Disruption, FleetDiff, ObjectChange, wave_order
@@ -95,9 +96,11 @@ def test_a_diff_holding_a_fence_cannot_close_the_diff_block_early() -> None:
     diff = f"--- a/{path}\n+++ b/{path}\n-  notes: old\n+  notes: |\n+    ```\n+    # Heading\n"
     cluster = ClusterDiff("c0001", "changed", (ObjectChange(path, "changed", diff),), (), "")
     text = report.format_markdown(FleetDiff("main", "HEAD", (), (cluster,)), limit=None)
-    fences = [line for line in text.splitlines() if line.lstrip("+- ").startswith("```")]
-    assert fences == ["```diff", "```"]
-    assert "+    ` ` `" in text
+    tokens = MarkdownIt("commonmark").parse(text)
+    (block,) = [t for t in tokens if t.type == "fence"]
+    assert block.info == "diff"
+    assert block.content == diff
+    assert all(t.content != "Heading" for t in tokens if t.type == "inline")  # stayed in it
 
 
 def test_each_cluster_counts_its_object_changes_by_kind() -> None:
