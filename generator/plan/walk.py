@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from kkpgen.diagnostics import Violation
 from kkpgen.kkp.catalog import KKPRelease, parse_version, satisfies
-from kkpgen.models.kubermatic import KubermaticConfiguration
+from kkpgen.kkp.release_rules import offered_kubernetes_versions
 from kkpgen.models.resolved import ResolvedCluster
 from kkpgen.plan.model import Change, StepKind, Target, Value
 from kkpgen.plan.oracle import Oracle, with_spec
@@ -228,20 +228,6 @@ class Walk:
             if forced.cni.forced_from is None or not self.cni_step(forced.cni.version):
                 self._take("kubernetes", after, summary, (True, reason), errors)  # says why not
                 return
-
-
-def offered_kubernetes_versions(
-    release: KKPRelease, config: KubermaticConfiguration
-) -> tuple[str, ...] | None:
-    """The Kubernetes versions the rule cluster.version.unsupported accepts under `release`
-    (spec.versions.versions of kubermatic.yaml, else the patch's list); None: no list."""
-    if release.patch is None:
-        return None
-    versions = config.spec.versions
-    listed = versions.get("versions") if isinstance(versions, dict) else None
-    if isinstance(listed, list) and listed:
-        return tuple(str(v).removeprefix("v") for v in listed)
-    return release.patch.kubernetes_versions
 
 
 def _holds(version: str, constraint: str) -> bool:
