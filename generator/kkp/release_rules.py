@@ -162,6 +162,20 @@ def openvpn_is_deprecated(subject: Subject, ctx: RuleContext) -> Iterator[Violat
         )
 
 
+def tunneling_agent_ip_needs_tunneling(subject: Subject, _: RuleContext) -> Iterator[Violation]:
+    """KKP v2.22+ ValidateClusterSpec: "Tunneling agent IP can be configured only for
+    Tunneling Expose strategy"."""
+    written = subject.loaded.cluster.spec.cluster_network.tunneling_agent_ip
+    if written and subject.resolved.expose_strategy != "Tunneling":
+        yield Violation(
+            "network.tunneling-agent-ip.unused",
+            (*_NET, "tunnelingAgentIP"),
+            "tunnelingAgentIP can be set only with the Tunneling expose strategy "
+            f"(this cluster uses {subject.resolved.expose_strategy})",
+            "remove tunnelingAgentIP, or set spec.exposeStrategy: Tunneling",
+        )
+
+
 def nftables_needs_the_release(subject: Subject, ctx: RuleContext) -> Iterator[Violation]:
     """KKP resources.AllProxyModes: nftables from v2.30."""
     if subject.resolved.network.proxy_mode == "nftables" and not _has(ctx, "proxy_mode_nftables"):

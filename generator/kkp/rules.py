@@ -21,6 +21,7 @@ from kkpgen.kkp.release_rules import (
     kubernetes_version_supported,
     nftables_needs_the_release,
     openvpn_is_deprecated,
+    tunneling_agent_ip_needs_tunneling,
 )
 from kkpgen.kkp.subject import Rule, RuleContext, Subject
 
@@ -133,21 +134,23 @@ def cni_forced_upgrade(subject: Subject, _: RuleContext) -> Iterator[Violation]:
 
 def cni_unspecified(subject: Subject, _: RuleContext) -> Iterator[Violation]:
     """KKP's migration makes an existing cluster without cniPlugin Canal v3.8
-    (cni.CanalCNILastUnspecifiedVersion); mutateUpdate then forces the upgrade."""
+    (cni.CanalCNILastUnspecifiedVersion); mutateUpdate then forces the upgrade. A release
+    without Canal v3.8 (v2.26+) defaults it like a new cluster (DefaultClusterSpec)."""
     cni = subject.resolved.cni
     if not cni.unspecified:
         return
-    runs = (
-        f"and upgrades it to {cni.version} with Kubernetes {subject.resolved.kubernetes_version}"
-        if cni.forced_from is not None
-        else "(deprecated)"
-    )
+    name = cni.type.capitalize()
+    if cni.forced_from is not None:
+        kubernetes = subject.resolved.kubernetes_version
+        runs = f"and upgrades it to {cni.version} with Kubernetes {kubernetes}"
+    else:
+        runs = "(deprecated)" if cni.deprecated else "(the release's default)"
     yield Violation(
         "cni.unspecified",
         ("spec",),
-        f"spec.cniPlugin is not set: KKP treats this existing cluster as Canal "
-        f"{cni.forced_from or cni.version} {runs}; kkpgen renders Canal {cni.version}",
-        f'add under spec: cniPlugin: {{type: canal, version: "{cni.version}"}} '
+        f"spec.cniPlugin is not set: KKP treats this existing cluster as {name} "
+        f"{cni.forced_from or cni.version} {runs}; kkpgen renders {name} {cni.version}",
+        f'add under spec: cniPlugin: {{type: {cni.type}, version: "{cni.version}"}} '
         "(a new cluster without it would get the release default instead)",
         severity="warning",
     )
@@ -439,6 +442,7 @@ RULES: tuple[Rule, ...] = (
     konnectivity_cannot_be_disabled,
     openvpn_is_deprecated,
     fields_known_to_the_release,
+    tunneling_agent_ip_needs_tunneling,
     nftables_needs_the_release,
     ip_family_matches_the_pods,
     canal_dual_stack_needs_v3_22,
