@@ -463,6 +463,11 @@ def parse_catalog(text: str, patches_text: str = "") -> Catalog:
     )
 
 
+# This module's source as it was imported: the kept catalog's key must name the code that
+# built it (read at call time, a process started before an edit keyed old values as new).
+_THIS_MODULE = Path(__file__).read_bytes()
+
+
 @functools.cache
 def load_catalog() -> Catalog:
     """The catalog shipped with kkpgen (read once per process; it is immutable).
@@ -472,7 +477,7 @@ def load_catalog() -> Catalog:
     data = resources.files("kkpgen.kkp")
     catalog = data.joinpath(CATALOG_RESOURCE).read_text(encoding="utf-8")
     patches = data.joinpath(PATCHES_RESOURCE).read_text(encoding="utf-8")
-    inputs = [catalog.encode(), patches.encode(), Path(__file__).read_bytes()]
+    inputs = [catalog.encode(), patches.encode(), _THIS_MODULE]
     inputs.append(semver.__version__.encode())
     return kept("catalog", inputs, lambda: parse_catalog(catalog, patches), types=_CATALOG_TYPES)
 

@@ -212,6 +212,30 @@ def ip_family_matches_the_pods(subject: Subject, ctx: RuleContext) -> Iterator[V
         )
 
 
+def node_mask_longer_than_the_pods_prefix(
+    subject: Subject, ctx: RuleContext
+) -> Iterator[Violation]:
+    """KKP v2.21+ validateNodeCIDRMaskSize: "node CIDR mask size (N) must be longer than the
+    mask size of the pod CIDR" (after defaulting: 24 for IPv4, 64 for IPv6)."""
+    if not _has(ctx, "dual_stack"):
+        return
+    network = subject.resolved.network
+    for name, mask, ipv6 in (
+        ("nodeCidrMaskSizeIPv4", network.node_cidr_mask_size_ipv4, False),
+        ("nodeCidrMaskSizeIPv6", network.node_cidr_mask_size_ipv6, True),
+    ):
+        pods = next((b for b in network.pods_cidr_blocks if (":" in b) == ipv6), "")
+        prefix = pods.rpartition("/")[2]
+        if mask and prefix.isascii() and prefix.isdigit() and int(prefix) >= mask:
+            yield Violation(
+                "network.node-mask.too-short",
+                (*_NET, name),
+                f"node CIDR mask size ({mask}) must be longer than the mask size of the pod "
+                f"CIDR ({pods})",
+                f"use a pods CIDR larger than /{mask}, or set {name} above {prefix}",
+            )
+
+
 def canal_dual_stack_needs_v3_22(subject: Subject, ctx: RuleContext) -> Iterator[Violation]:
     """KKP v2.21+: "dual-stack not allowed on Canal CNI version lower than 3.22"."""
     resolved = subject.resolved

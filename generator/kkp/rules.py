@@ -20,6 +20,7 @@ from kkpgen.kkp.release_rules import (
     konnectivity_cannot_be_disabled,
     kubernetes_version_supported,
     nftables_needs_the_release,
+    node_mask_longer_than_the_pods_prefix,
     openvpn_is_deprecated,
     tunneling_agent_ip_needs_tunneling,
 )
@@ -300,12 +301,13 @@ def _cidr_range(text: str) -> tuple[int, int]:
     return network.first, network.last
 
 
-def _too_small(name: str, block: str, node_mask: int = _MAX_POD_PREFIX) -> str | None:
+def _too_small(name: str, block: str, node_mask: int | None = _MAX_POD_PREFIX) -> str | None:
     # kube-dns takes the 10th address of the services range (KKP UserClusterDNSResolverIP);
-    # a smaller range rendered an empty DNS address into the manifests.
+    # a smaller range rendered an empty DNS address into the manifests. `node_mask` None:
+    # the release checks the node mask size itself (node_mask_longer_than_the_pods_prefix).
     if name != "services":
         prefix = int(block.rpartition("/")[2])
-        if ":" not in block and prefix > node_mask:
+        if node_mask is not None and ":" not in block and prefix > node_mask:
             size = f"/{node_mask}"
             return f"too small: each node takes a {size}; use a {size} or larger"
         return None
@@ -340,7 +342,7 @@ def cidrs_valid(subject: Subject, ctx: RuleContext) -> Iterator[Violation]:
                 + (" per IP family (IPv4, then IPv6)" if dual else ""),
                 "keep one IPv4 and at most one IPv6 block" if dual else "keep a single CIDR block",
             )
-        mask = network.node_cidr_mask_size_ipv4 or _MAX_POD_PREFIX
+        mask = None if dual else _MAX_POD_PREFIX
         slots = _slots(blocks, dual_stack_release=dual)
         for index, (block, slot) in enumerate(zip(blocks, slots, strict=True)):
             problem = _cidr_problem(block, slot) or _too_small(name, block, mask)
@@ -445,6 +447,7 @@ RULES: tuple[Rule, ...] = (
     tunneling_agent_ip_needs_tunneling,
     nftables_needs_the_release,
     ip_family_matches_the_pods,
+    node_mask_longer_than_the_pods_prefix,
     canal_dual_stack_needs_v3_22,
     cidrs_valid,
     cidrs_disjoint,

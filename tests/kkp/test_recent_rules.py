@@ -474,3 +474,20 @@ def test_an_existing_cluster_without_cni_plugin_gets_the_release_default_where_c
     ]
     assert "as Cilium 1.19.4 (the release's default)" in found.message
     assert found.hint.startswith('add under spec: cniPlugin: {type: cilium, version: "1.19.4"}')
+
+
+@pytest.mark.parametrize(
+    ("network", "found"),
+    [
+        ('pods: {cidrBlocks: ["10.0.0.0/24"]}\n', [("network.node-mask.too-short", 9)]),
+        ('pods: {cidrBlocks: ["10.0.0.0/24"]}\nnodeCidrMaskSizeIPv4: 26\n', []),
+        ('pods: {cidrBlocks: ["10.0.0.0/23"]}\n', []),
+    ],
+    ids=["default-mask-24-on-a-slash-24", "mask-26", "slash-23"],
+)
+def test_the_node_mask_size_is_longer_than_the_pods_prefix(
+    tmp_path: Path, network: str, found: list[tuple[str, int]]
+) -> None:
+    spec = _cluster("c1", "1.34.10", "clusterNetwork:\n" + textwrap.indent(network, "  "))
+    diagnostics = _check(tmp_path, "v2.31.0", {"c1": spec})
+    assert [(code, line) for code, _, line in _found(diagnostics, "network.")] == found
