@@ -333,7 +333,26 @@ def cni_images(source: Source, cni: str, versions: Sequence[str]) -> dict[str, d
             continue
         wanted = {k: _first_image(text, paths) for k, paths in wanted_images.items()}
         result[version] = {k: v for k, v in wanted.items() if v is not None}
+        if cni == "cilium":
+            result[version].update(_hubble_images(source, version))
     return result
+
+
+HUBBLE_IMAGES: Mapping[str, str] = {
+    key: path for key, (_, path) in ADDON_IMAGES.items() if key.startswith("hubble_")
+}
+
+
+def _hubble_images(source: Source, version: str) -> dict[str, str]:
+    """From v2.21 the hubble addon is one file per Cilium minor (hubble_v1.11.yaml,
+    hubble_v1.12.yaml): its images belong to that Cilium version (v2.20 and older have one
+    file, recorded in componentImages)."""
+    path = f"addons/hubble/hubble_{version}.yaml"
+    if not source.exists(path):
+        return {}
+    text = source.read(path)
+    found = {key: addon_image(text, image) for key, image in HUBBLE_IMAGES.items()}
+    return {key: ref for key, ref in found.items() if ref is not None}
 
 
 def _first_image(text: str, paths: str) -> str | None:

@@ -103,6 +103,9 @@ class PatchFacts:
     # The Cluster fields the release's CRD has ("spec", "clusterNetwork", "cloud" -> JSON
     # names); v2.19+ (kubermatic.k8c.io/v1), empty before.
     cluster_fields: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    # Whole facts (v2.21+: no minor entry in catalog.yaml): no image, default or reason is
+    # taken from catalog.yaml's v2.20-era values.
+    whole: bool = False
 
     def network_proxy_version(self, kubernetes_version: str) -> str:
         """The apiserver-network-proxy tag KKP runs with this Kubernetes version."""
@@ -247,11 +250,13 @@ class Catalog:
     def images_for(
         self, *, release: KKPRelease | None, cni: str, cni_version: str, kubernetes_version: str
     ) -> dict[str, str]:
-        shared = {**self.component_images, **(release.component_images if release else {})}
-        facts = self.cni_versions.get(cni, {}).get(cni_version)
-        if facts is not None:
-            shared.update(facts.images)
         patch = release.patch if release else None
+        shared: dict[str, str] = {}
+        if patch is None or not patch.whole:  # v2.21+ patches: KKP's references only
+            shared = {**self.component_images, **(release.component_images if release else {})}
+            facts = self.cni_versions.get(cni, {}).get(cni_version)
+            if facts is not None:
+                shared.update(facts.images)
         proxy = ""
         if patch is not None:  # a pinned patch: KKP's own references win
             shared.update(patch.component_images)
@@ -371,7 +376,7 @@ def _forced(raw: object) -> tuple[ForcedUpgrade, ...] | None:
     )
 
 
-def _patch_facts(raw: Mapping[str, Any], network: NetworkDefaults) -> PatchFacts:
+def _patch_facts(raw: Mapping[str, Any], network: NetworkDefaults, *, whole: bool) -> PatchFacts:
     cni_raw, kubernetes = raw["cni"], raw["kubernetes"]
     return PatchFacts(
         kubernetes_default=str(kubernetes["default"]),
@@ -390,6 +395,7 @@ def _patch_facts(raw: Mapping[str, Any], network: NetworkDefaults) -> PatchFacts
         cluster_fields={
             str(k): frozenset(_strings(v)) for k, v in (raw.get("clusterFields") or {}).items()
         },
+        whole=whole,
     )
 
 
@@ -407,7 +413,7 @@ def _patch(
         for name, entry in raw["cni"].items()
     }
     cni["none"] = CNISupport(default="", supported=("",), deprecated={})
-    facts = _patch_facts(raw, network)
+    facts = _patch_facts(raw, network, whole=minor is None)
     return KKPRelease(
         version,
         minor.default_cni if minor is not None else str(raw.get("defaultCni", "canal")),
@@ -457,6 +463,11 @@ def parse_catalog(text: str, patches_text: str = "") -> Catalog:
     )
 
 
+# This module's source as it was imported: the kept catalog's key must name the code that
+# built it (read at call time, a process started before an edit keyed old values as new).
+_THIS_MODULE = Path(__file__).read_bytes()
+
+
 @functools.cache
 def load_catalog() -> Catalog:
     """The catalog shipped with kkpgen (read once per process; it is immutable).
@@ -466,7 +477,7 @@ def load_catalog() -> Catalog:
     data = resources.files("kkpgen.kkp")
     catalog = data.joinpath(CATALOG_RESOURCE).read_text(encoding="utf-8")
     patches = data.joinpath(PATCHES_RESOURCE).read_text(encoding="utf-8")
-    inputs = [catalog.encode(), patches.encode(), Path(__file__).read_bytes()]
+    inputs = [catalog.encode(), patches.encode(), _THIS_MODULE]
     inputs.append(semver.__version__.encode())
     return kept("catalog", inputs, lambda: parse_catalog(catalog, patches), types=_CATALOG_TYPES)
 

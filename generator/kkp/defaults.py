@@ -58,7 +58,9 @@ def _spec_cni(spec: ClusterSpec, release: KKPRelease, *, is_new: bool) -> tuple[
         canal = release.cni.get("canal")
         if not is_new and canal is not None and CANAL_LAST_UNSPECIFIED_VERSION in canal.allowed():
             return "canal", CANAL_LAST_UNSPECIFIED_VERSION
-        cni_type: CNIType = "cilium" if release.default_cni == "cilium" else "canal"
+        # KKP DefaultClusterSpec (v2.25+): Edge clusters keep Canal whatever the default.
+        cilium = release.default_cni == "cilium" and spec.cloud.edge is None
+        cni_type: CNIType = "cilium" if cilium else "canal"
         support = release.cni.get(cni_type)
         return cni_type, support.default if support else ""
     if spec.cni_plugin.version or spec.cni_plugin.type == "none":

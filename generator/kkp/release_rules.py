@@ -162,6 +162,20 @@ def openvpn_is_deprecated(subject: Subject, ctx: RuleContext) -> Iterator[Violat
         )
 
 
+def tunneling_agent_ip_needs_tunneling(subject: Subject, _: RuleContext) -> Iterator[Violation]:
+    """KKP v2.22+ ValidateClusterSpec: "Tunneling agent IP can be configured only for
+    Tunneling Expose strategy"."""
+    written = subject.loaded.cluster.spec.cluster_network.tunneling_agent_ip
+    if written and subject.resolved.expose_strategy != "Tunneling":
+        yield Violation(
+            "network.tunneling-agent-ip.unused",
+            (*_NET, "tunnelingAgentIP"),
+            "tunnelingAgentIP can be set only with the Tunneling expose strategy "
+            f"(this cluster uses {subject.resolved.expose_strategy})",
+            "remove tunnelingAgentIP, or set spec.exposeStrategy: Tunneling",
+        )
+
+
 def nftables_needs_the_release(subject: Subject, ctx: RuleContext) -> Iterator[Violation]:
     """KKP resources.AllProxyModes: nftables from v2.30."""
     if subject.resolved.network.proxy_mode == "nftables" and not _has(ctx, "proxy_mode_nftables"):
@@ -196,6 +210,30 @@ def ip_family_matches_the_pods(subject: Subject, ctx: RuleContext) -> Iterator[V
             f"{len(pods)} services CIDRs must be provided (one per pods CIDR)",
             "add an IPv6 services CIDR such as fd02::/108",
         )
+
+
+def node_mask_longer_than_the_pods_prefix(
+    subject: Subject, ctx: RuleContext
+) -> Iterator[Violation]:
+    """KKP v2.21+ validateNodeCIDRMaskSize: "node CIDR mask size (N) must be longer than the
+    mask size of the pod CIDR" (after defaulting: 24 for IPv4, 64 for IPv6)."""
+    if not _has(ctx, "dual_stack"):
+        return
+    network = subject.resolved.network
+    for name, mask, ipv6 in (
+        ("nodeCidrMaskSizeIPv4", network.node_cidr_mask_size_ipv4, False),
+        ("nodeCidrMaskSizeIPv6", network.node_cidr_mask_size_ipv6, True),
+    ):
+        pods = next((b for b in network.pods_cidr_blocks if (":" in b) == ipv6), "")
+        prefix = pods.rpartition("/")[2]
+        if mask and prefix.isascii() and prefix.isdigit() and int(prefix) >= mask:
+            yield Violation(
+                "network.node-mask.too-short",
+                (*_NET, name),
+                f"node CIDR mask size ({mask}) must be longer than the mask size of the pod "
+                f"CIDR ({pods})",
+                f"use a pods CIDR larger than /{mask}, or set {name} above {prefix}",
+            )
 
 
 def canal_dual_stack_needs_v3_22(subject: Subject, ctx: RuleContext) -> Iterator[Violation]:

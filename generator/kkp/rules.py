@@ -20,7 +20,9 @@ from kkpgen.kkp.release_rules import (
     konnectivity_cannot_be_disabled,
     kubernetes_version_supported,
     nftables_needs_the_release,
+    node_mask_longer_than_the_pods_prefix,
     openvpn_is_deprecated,
+    tunneling_agent_ip_needs_tunneling,
 )
 from kkpgen.kkp.subject import Rule, RuleContext, Subject
 
@@ -133,21 +135,23 @@ def cni_forced_upgrade(subject: Subject, _: RuleContext) -> Iterator[Violation]:
 
 def cni_unspecified(subject: Subject, _: RuleContext) -> Iterator[Violation]:
     """KKP's migration makes an existing cluster without cniPlugin Canal v3.8
-    (cni.CanalCNILastUnspecifiedVersion); mutateUpdate then forces the upgrade."""
+    (cni.CanalCNILastUnspecifiedVersion); mutateUpdate then forces the upgrade. A release
+    without Canal v3.8 (v2.26+) defaults it like a new cluster (DefaultClusterSpec)."""
     cni = subject.resolved.cni
     if not cni.unspecified:
         return
-    runs = (
-        f"and upgrades it to {cni.version} with Kubernetes {subject.resolved.kubernetes_version}"
-        if cni.forced_from is not None
-        else "(deprecated)"
-    )
+    name = cni.type.capitalize()
+    if cni.forced_from is not None:
+        kubernetes = subject.resolved.kubernetes_version
+        runs = f"and upgrades it to {cni.version} with Kubernetes {kubernetes}"
+    else:
+        runs = "(deprecated)" if cni.deprecated else "(the release's default)"
     yield Violation(
         "cni.unspecified",
         ("spec",),
-        f"spec.cniPlugin is not set: KKP treats this existing cluster as Canal "
-        f"{cni.forced_from or cni.version} {runs}; kkpgen renders Canal {cni.version}",
-        f'add under spec: cniPlugin: {{type: canal, version: "{cni.version}"}} '
+        f"spec.cniPlugin is not set: KKP treats this existing cluster as {name} "
+        f"{cni.forced_from or cni.version} {runs}; kkpgen renders {name} {cni.version}",
+        f'add under spec: cniPlugin: {{type: {cni.type}, version: "{cni.version}"}} '
         "(a new cluster without it would get the release default instead)",
         severity="warning",
     )
@@ -297,12 +301,13 @@ def _cidr_range(text: str) -> tuple[int, int]:
     return network.first, network.last
 
 
-def _too_small(name: str, block: str, node_mask: int = _MAX_POD_PREFIX) -> str | None:
+def _too_small(name: str, block: str, node_mask: int | None = _MAX_POD_PREFIX) -> str | None:
     # kube-dns takes the 10th address of the services range (KKP UserClusterDNSResolverIP);
-    # a smaller range rendered an empty DNS address into the manifests.
+    # a smaller range rendered an empty DNS address into the manifests. `node_mask` None:
+    # the release checks the node mask size itself (node_mask_longer_than_the_pods_prefix).
     if name != "services":
         prefix = int(block.rpartition("/")[2])
-        if ":" not in block and prefix > node_mask:
+        if node_mask is not None and ":" not in block and prefix > node_mask:
             size = f"/{node_mask}"
             return f"too small: each node takes a {size}; use a {size} or larger"
         return None
@@ -337,7 +342,7 @@ def cidrs_valid(subject: Subject, ctx: RuleContext) -> Iterator[Violation]:
                 + (" per IP family (IPv4, then IPv6)" if dual else ""),
                 "keep one IPv4 and at most one IPv6 block" if dual else "keep a single CIDR block",
             )
-        mask = network.node_cidr_mask_size_ipv4 or _MAX_POD_PREFIX
+        mask = None if dual else _MAX_POD_PREFIX
         slots = _slots(blocks, dual_stack_release=dual)
         for index, (block, slot) in enumerate(zip(blocks, slots, strict=True)):
             problem = _cidr_problem(block, slot) or _too_small(name, block, mask)
@@ -439,8 +444,10 @@ RULES: tuple[Rule, ...] = (
     konnectivity_cannot_be_disabled,
     openvpn_is_deprecated,
     fields_known_to_the_release,
+    tunneling_agent_ip_needs_tunneling,
     nftables_needs_the_release,
     ip_family_matches_the_pods,
+    node_mask_longer_than_the_pods_prefix,
     canal_dual_stack_needs_v3_22,
     cidrs_valid,
     cidrs_disjoint,

@@ -66,7 +66,12 @@ def _decode(value: object, types: Mapping[str, type]) -> object:
         return {_decode(k, types): _decode(v, types) for k, v in items}
     if tag == "c":
         name, *fields = items
-        return types[name](*(_decode(v, types) for v in fields))  # KeyError: not allowed
+        kind = types[name]  # KeyError: not allowed
+        if len(fields) != len(dataclasses.fields(kind)):  # kept by another layout of the type
+            raise ValueError(
+                f"{name} has {len(fields)} fields, not {len(dataclasses.fields(kind))}"
+            )
+        return kind(*(_decode(v, types) for v in fields))
     raise ValueError(f"unknown tag {tag!r}")
 
 

@@ -174,3 +174,13 @@ def test_every_patch_default_is_supported_and_its_images_cover_every_cni_version
 
 def test_kkp_default_accessible_addons_include_hubble() -> None:
     assert "hubble" in CATALOG.default_accessible_addons(_release("v2.20"))
+
+
+def test_a_v2_21_cilium_v1_11_cluster_gets_the_hubble_images_of_the_v1_11_addon() -> None:
+    """From v2.21 the hubble addon is one file per Cilium minor; nothing of catalog.yaml's
+    v2.20-era images (hubble-ui's Envoy proxy) leaks into a v2.21+ patch."""
+    v1_11 = _images("v2.21.15", "cilium", "v1.11")
+    v1_12 = _images("v2.21.15", "cilium", "v1.12")
+    assert v1_11["hubble_relay"].startswith("quay.io/cilium/hubble-relay:v1.11.")
+    assert v1_12["hubble_relay"].startswith("quay.io/cilium/hubble-relay:v1.12.")
+    assert "hubble_ui_proxy" not in v1_11

@@ -178,3 +178,8 @@ def test_resolve_keeps_a_v2_31_cluster_kkp_shaped_and_is_idempotent(tmp_path: Pa
     assert document["status"] == {"address": {"url": "https://c1.kkp.example.com:6443"}}
     (tmp_path / "clusters" / "c1.yaml").write_text(json.dumps(document))
     assert pipeline.resolved_document(SourceOptions(repo=tmp_path), "c1") == document
+
+
+def test_a_new_edge_cluster_without_cni_plugin_gets_canal(tmp_path: Path) -> None:
+    resolved = _resolve(tmp_path, "v2.31.0", _cluster("1.34.10", "edge: {}"))
+    assert (resolved.cni.type, resolved.cni.version) == ("canal", "v3.31")

@@ -430,3 +430,64 @@ def test_a_line_known_by_its_patches_needs_one_of_them(
     assert diagnostic.message == message
     newest = "v2.31.0" if kkp == "v2.31" else "v2.30.6"
     assert diagnostic.hint.startswith(f'use kkpgen/kkp-version: "{newest}"')
+
+
+@pytest.mark.parametrize(
+    ("expose", "found"),
+    [
+        ("Tunneling", []),
+        (
+            "NodePort",
+            [("network.tunneling-agent-ip.unused", "spec.clusterNetwork.tunnelingAgentIP", 11)],
+        ),
+    ],
+    ids=["tunneling", "nodeport"],
+)
+def test_a_tunneling_agent_ip_needs_the_tunneling_strategy(
+    tmp_path: Path, expose: str, found: list[Found]
+) -> None:
+    spec = _cluster(
+        "c1",
+        "1.34.10",
+        f"exposeStrategy: {expose}\nclusterNetwork:\n  tunnelingAgentIP: 100.64.30.20\n",
+    )
+    (tmp_path / "clusters").mkdir()
+    gates = "KonnectivityService: true\n    TunnelingExposeStrategy: true"
+    (tmp_path / "kubermatic.yaml").write_text(
+        _config("v2.31.0").replace("KonnectivityService: true", gates)
+    )
+    (tmp_path / "clusters" / "c1.yaml").write_text(spec)
+    try:
+        diagnostics = check_fleet(SourceOptions(repo=tmp_path)).diagnostics
+    except KkpgenError as error:
+        diagnostics = error.diagnostics
+    assert _found(diagnostics, "network.tunneling") == found
+
+
+def test_an_existing_cluster_without_cni_plugin_gets_the_release_default_where_canal_v3_8_is_gone(
+    tmp_path: Path,
+) -> None:
+    (found,) = [
+        d
+        for d in _check(tmp_path, "v2.31.0", {"c1": _cluster("c1", "1.34.10")})
+        if d.code == "cni.unspecified"
+    ]
+    assert "as Cilium 1.19.4 (the release's default)" in found.message
+    assert found.hint.startswith('add under spec: cniPlugin: {type: cilium, version: "1.19.4"}')
+
+
+@pytest.mark.parametrize(
+    ("network", "found"),
+    [
+        ('pods: {cidrBlocks: ["10.0.0.0/24"]}\n', [("network.node-mask.too-short", 9)]),
+        ('pods: {cidrBlocks: ["10.0.0.0/24"]}\nnodeCidrMaskSizeIPv4: 26\n', []),
+        ('pods: {cidrBlocks: ["10.0.0.0/23"]}\n', []),
+    ],
+    ids=["default-mask-24-on-a-slash-24", "mask-26", "slash-23"],
+)
+def test_the_node_mask_size_is_longer_than_the_pods_prefix(
+    tmp_path: Path, network: str, found: list[tuple[str, int]]
+) -> None:
+    spec = _cluster("c1", "1.34.10", "clusterNetwork:\n" + textwrap.indent(network, "  "))
+    diagnostics = _check(tmp_path, "v2.31.0", {"c1": spec})
+    assert [(code, line) for code, _, line in _found(diagnostics, "network.")] == found

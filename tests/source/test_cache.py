@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from importlib import resources
 from pathlib import Path
@@ -91,3 +92,30 @@ def test_another_python_derives_anew(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_the_kind_keeps_two_results_of_the_same_inputs_apart() -> None:
     cache.kept("one", [b"a"], Counting(1))
     assert cache.kept("two", [b"a"], Counting(2)) == 2
+
+
+@dataclasses.dataclass(frozen=True)
+class _Two:
+    a: int
+    b: bool = False
+
+
+@dataclasses.dataclass(frozen=True)
+class _One:
+    a: int
+
+
+def test_an_entry_of_another_layout_of_a_type_is_derived_again(own_cache: Path) -> None:
+    """A process that imported an older module keyed its value under the new source's key:
+    the entry has one field fewer and must not be read with the new field's default."""
+    cache.kept("layout", [b"k"], Counting(_One(1)), types=(_One,))
+    (entry,) = (own_cache / "kkpgen" / "derived").glob("layout-*.json")
+    _Two.__qualname__ = "_One"  # the same name, a new layout
+    try:
+        with pytest.raises(ValueError, match="has 1 fields, not 2"):
+            cache.loads(entry.read_bytes(), (_Two,))
+        derive = Counting(_Two(1, b=True))
+        assert cache.kept("layout", [b"k"], derive, types=(_Two,)) == _Two(1, b=True)
+        assert derive.calls == 1
+    finally:
+        _Two.__qualname__ = "_Two"
