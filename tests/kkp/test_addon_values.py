@@ -368,23 +368,24 @@ def resolved(tmp_path_factory: pytest.TempPathFactory) -> tuple[ResolvedCluster,
     for name, text in (("one", one), ("two", two)):
         text = text.replace(f"  name: {name}\n", f"  name: {name}\n{ports}", 1)
         (repo / "clusters" / f"{name}.yaml").write_text(text)
-    return check_fleet(SourceOptions(repo=repo)).resolved + _helm_cilium(tmp_path_factory)
-
-
-def _helm_cilium(tmp_path_factory: pytest.TempPathFactory) -> tuple[ResolvedCluster, ...]:
-    """Cilium >= 1.13 is KKP's ApplicationInstallation (chart cilium-application), v2.22+."""
-    repo = tmp_path_factory.mktemp("helm-cilium")
-    (repo / "clusters").mkdir()
-    (repo / "kubermatic.yaml").write_text(CONFIG.replace('"v2.20"', '"v2.31.0"'))
-    three = cluster_yaml(
-        "three", version='"1.34.1"', extra="cniPlugin: {type: cilium, version: 1.19.4}\n"
-    ).replace(
-        "  name: three\n",
-        '  name: three\n  annotations:\n    kkpgen/konnectivity-server-port: "31000"\n',
-        1,
+    # Cilium >= 1.13 (chart cilium-application) exists from KKP v2.22: a v2.31.0 fleet.
+    recent = tmp_path_factory.mktemp("values-recent")
+    (recent / "clusters").mkdir()
+    (recent / "kubermatic.yaml").write_text(
+        CONFIG.replace('"v2.20"', '"v2.31.0"').replace(
+            "  featureGates:\n    KonnectivityService: true\n", ""
+        )
     )
-    (repo / "clusters" / "three.yaml").write_text(three)
-    return check_fleet(SourceOptions(repo=repo)).resolved
+    three = cluster_yaml(
+        "three",
+        version='"1.34.10"',
+        extra="cniPlugin: {type: cilium, version: 1.19.4}\nclusterNetwork: {proxyMode: ebpf}\n",
+    )
+    (recent / "clusters" / "three.yaml").write_text(three)
+    return (
+        check_fleet(SourceOptions(repo=repo)).resolved
+        + check_fleet(SourceOptions(repo=recent)).resolved
+    )
 
 
 def _releases(clusters: tuple[ResolvedCluster, ...]) -> dict[str, ChartRelease]:
