@@ -202,3 +202,44 @@ def test_the_memoizable_answer_is_kept_under_the_template_source_and_the_analysi
     code.write_text(Path(memo_module.__file__).read_text() + "# changed\n")
     monkeypatch.setattr(memo_module, "__file__", str(code))
     assert analyses() > 0  # and the code that analyses them
+
+
+@dataclass(frozen=True)
+class _Network:
+    pods: tuple[str, ...]
+    mtu: int
+
+
+@dataclass(frozen=True)
+class _Spec:
+    network: _Network
+
+
+def test_the_memo_key_follows_attributes_items_and_indexes_to_the_values_read() -> None:
+    """What the template reached counts (`cluster.network.pods[0]`, `values["a"]["b"]`; a
+    list or mapping on the way counts whole): a change there is a miss, a change in a field
+    it never reached (`cluster.network.mtu`) a hit."""
+    env = build_environment()
+    memo = TemplateMemo()
+    template = env.from_string('{{ cluster.network.pods[0] }} {{ values["a"]["b"] }}')
+
+    def render(pods: tuple[str, ...], mtu: int, b: int, other: int) -> object:
+        roots = {"cluster": _Spec(_Network(pods, mtu)), "values": {"a": {"b": b, "c": other}}}
+        found = memo.lookup(env, roots, {})
+        if found is not None:
+            return found
+        recording = env.recording = Recording(root_paths(roots))
+        try:
+            text = template.render(roots)
+        finally:
+            env.recording = None
+        memo.store(recording, text)
+        return text
+
+    assert render(("10.0.0.0/16",), 1450, 1, 0) == "10.0.0.0/16 1"
+    assert render(("10.0.0.0/16",), 1400, 1, 0) == "10.0.0.0/16 1"  # a hit
+    assert memo.hits == 1
+    assert render(("10.1.0.0/16",), 1450, 1, 0) == "10.1.0.0/16 1"
+    assert render(("10.0.0.0/16",), 1450, 2, 0) == "10.0.0.0/16 2"
+    assert render(("10.0.0.0/16",), 1450, 1, 5) == "10.0.0.0/16 1"  # values["a"] changed
+    assert memo.hits == 1
