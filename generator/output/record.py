@@ -224,7 +224,10 @@ def parse_inputs(raw: bytes | None) -> OutputInputs | None:
 
 
 def _vouched_folder() -> contextlib.AbstractContextManager[int]:
-    return private_folder(cache_home(), "kkpgen", "records")  # source/private.py
+    home = cache_home()
+    if home is None:
+        raise UntrustedFolder("no cache folder: no HOME and no XDG_CACHE_HOME")
+    return private_folder(home, "kkpgen", "records")  # source/private.py
 
 
 def _vouch_key(out: Path) -> str:

@@ -56,7 +56,7 @@ def _usable(path: str) -> str:
 
 
 def validate_tree(
-    root: Path, *, backend: Backend, cache_dir: Path, kubernetes_version: str | None = None
+    root: Path, *, backend: Backend, cache_dir: Path | None, kubernetes_version: str | None = None
 ) -> list[Finding]:
     """Findings for every manifest under `root`, sorted by file then field.
 
@@ -76,9 +76,10 @@ def validate_tree(
     return sorted(findings, key=Finding.sort_key)
 
 
-def default_cache_dir() -> Path:
+def default_cache_dir() -> Path | None:
     """$XDG_CACHE_HOME/kkpgen/schemas, else ~/.cache/kkpgen/schemas (XDG base directories)."""
-    return cache_home() / "kkpgen" / "schemas"
+    home = cache_home()  # none: a temporary folder for this run (schemas.usable_cache)
+    return None if home is None else home / "kkpgen" / "schemas"
 
 
 def run_validation(
