@@ -80,7 +80,9 @@ def _reads_back(text: str) -> bool:
         loaded = yaml.load(text, Loader=_Loader)  # noqa: TID251  safe: CSafeLoader
     except yaml.YAMLError:
         return False
-    return isinstance(loaded, str) and loaded == text and text.strip() == text and "#" not in text
+    # A tab: libyaml reads `0<tab>0` as one plain scalar, PyYAML's own scanner refuses it.
+    plain = text.strip() == text and "#" not in text and "\t" not in text
+    return isinstance(loaded, str) and loaded == text and plain
 
 
 def _child(node: yaml.MappingNode, key: str) -> yaml.Node | None:
