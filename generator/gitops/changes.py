@@ -9,7 +9,7 @@ from typing import Literal
 
 from kkpgen.diagnostics import Diagnostic
 from kkpgen.kkp.catalog import KKPRelease
-from kkpgen.kkp.check import decommission_hint
+from kkpgen.kkp.whole_fleet import decommission_hint
 from kkpgen.models.labels import DECOMMISSION_LABEL, ROLLOUT_WAVE_LABEL
 from kkpgen.models.resolved import ResolvedCluster
 from kkpgen.render.applications import ARGOCD_DIR

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from kkpgen.diagnostics import Violation
 from kkpgen.kkp.catalog import parse_version
-from kkpgen.kkp.subject import RuleContext, Subject
+from kkpgen.kkp.subject import Code, Rule, RuleContext, Subject, rule
 from kkpgen.models.kubermatic import KubermaticConfiguration
 
 _CNI = ("spec", "cniPlugin")
@@ -25,6 +25,14 @@ def _configured_versions(config: KubermaticConfiguration) -> tuple[str, ...]:
     return tuple(str(v).removeprefix("v") for v in listed)
 
 
+@rule(
+    Code(
+        "cluster.version.unsupported",
+        "error",
+        "spec.version",
+        "use a Kubernetes version the KKP release offers, or list it in kubermatic.yaml",
+    ),
+)
 def kubernetes_version_supported(subject: Subject, ctx: RuleContext) -> Iterator[Violation]:
     """KKP refuses a Cluster whose version is not in the release's (or configured) list."""
     patch = ctx.release.patch
@@ -42,6 +50,9 @@ def kubernetes_version_supported(subject: Subject, ctx: RuleContext) -> Iterator
         )
 
 
+@rule(
+    Code("cni.none.version", "error", "spec.cniPlugin.version", "remove spec.cniPlugin.version"),
+)
 def cni_none_has_no_version(subject: Subject, _: RuleContext) -> Iterator[Violation]:
     """KKP: the only version of CNI `none` is "" (cni/version.go supportedCNIPluginVersions)."""
     plugin = subject.loaded.cluster.spec.cni_plugin
@@ -58,6 +69,20 @@ EXPOSE_STRATEGIES = ("NodePort", "LoadBalancer", "Tunneling")
 TUNNELING_GATE = "TunnelingExposeStrategy"
 
 
+@rule(
+    Code(
+        "cluster.expose-strategy.unsupported",
+        "error",
+        "spec.exposeStrategy",
+        "use NodePort, LoadBalancer or Tunneling",
+    ),
+    Code(
+        "cluster.expose-strategy.tunneling-gate",
+        "error",
+        "spec.exposeStrategy",
+        "enable the TunnelingExposeStrategy feature gate, or use NodePort or LoadBalancer",
+    ),
+)
 def expose_strategy_valid(subject: Subject, ctx: RuleContext) -> Iterator[Violation]:
     """KKP ValidateClusterSpec: a known exposeStrategy; Tunneling needs its feature gate."""
     strategy = subject.resolved.expose_strategy
@@ -77,3 +102,10 @@ def expose_strategy_valid(subject: Subject, ctx: RuleContext) -> Iterator[Violat
             f"set spec.featureGates.{TUNNELING_GATE}: true in kubermatic.yaml, or use "
             "NodePort or LoadBalancer",
         )
+
+
+RULES: tuple[Rule[Subject], ...] = (
+    kubernetes_version_supported,
+    cni_none_has_no_version,
+    expose_strategy_valid,
+)

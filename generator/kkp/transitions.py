@@ -1,4 +1,6 @@
-"""Base -> head rules: what KKP allows a cluster update to change (seed; validateCNIUpdate)."""
+"""Base -> head rules: what KKP allows a cluster update to change (seed; validateCNIUpdate).
+
+Each rule declares its codes (`@rule`) and is listed in RULES, which registry.py runs."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from kkpgen.kkp.catalog import (
     parse_version,
     satisfies,
 )
+from kkpgen.kkp.subject import Change, Code, Rule, RuleContext, rule
 from kkpgen.models.cluster import ClusterSpec
 from kkpgen.models.resolved import ResolvedCluster
 
@@ -195,20 +198,70 @@ def _network_changes(base: ResolvedCluster, head: ResolvedCluster) -> Iterator[V
             )
 
 
-def check(
-    base: ResolvedCluster,
-    head: ResolvedCluster,
-    *,
-    specs: tuple[ClusterSpec, ClusterSpec],
-    catalog: Catalog,
-    release: KKPRelease,
-) -> Iterator[Violation]:
-    base_spec, head_spec = specs
-    yield from _cni_changes(base, head, base_spec, head_spec)
-    problem = version_change_problem(base, head, catalog=catalog, release=release)
+@rule(
+    Code("cni.removed", "error", "spec", "restore spec.cniPlugin as it was"),
+    Code("cni.type.immutable", "error", "spec.cniPlugin.type", "keep the CNI type"),
+)
+def cni_kept(change: Change, _: RuleContext) -> Iterator[Violation]:
+    """Seed: the CNI type cannot change after creation, and cniPlugin cannot be removed."""
+    base, head = change.base, change.head
+    return _cni_changes(
+        base.resolved, head.resolved, base.loaded.cluster.spec, head.loaded.cluster.spec
+    )
+
+
+@rule(
+    Code("cni.version.immutable", "error", "spec.cniPlugin.version", "keep the CNI version"),
+    Code("cni.version.downgrade", "error", "spec.cniPlugin.version", "keep the CNI version"),
+    Code(
+        "cni.version.upgrade-too-large",
+        "error",
+        "spec.cniPlugin.version",
+        "upgrade one minor version at a time",
+    ),
+)
+def cni_version_step(change: Change, ctx: RuleContext) -> Iterator[Violation]:
+    """Seed: one CNI minor per upgrade (version_change_problem)."""
+    problem = version_change_problem(
+        change.base.resolved, change.head.resolved, catalog=ctx.catalog, release=ctx.release
+    )
     if problem is not None:
         yield problem
-    yield from _network_changes(base, head)
+
+
+@rule(
+    *(
+        Code(
+            f"network.{name}.immutable",
+            "error",
+            f"spec.clusterNetwork.{field}",
+            "restore the value",
+        )
+        for name, field in (
+            ("pods-cidr", "pods.cidrBlocks"),
+            ("services-cidr", "services.cidrBlocks"),
+            ("proxy-mode", "proxyMode"),
+            ("dns-domain", "dnsDomain"),
+            ("node-local-dns", "nodeLocalDNSCacheEnabled"),
+        )
+    )
+)
+def network_kept(change: Change, _: RuleContext) -> Iterator[Violation]:
+    """KKP validateClusterNetworkingConfigUpdateImmutability."""
+    return _network_changes(change.base.resolved, change.head.resolved)
+
+
+@rule(
+    Code(
+        "network.konnectivity.switch",
+        "notice",
+        "spec.clusterNetwork.konnectivityEnabled",
+        "switch in a maintenance window",
+    )
+)
+def konnectivity_switch(change: Change, _: RuleContext) -> Iterator[Violation]:
+    """Switching between OpenVPN and Konnectivity restarts the control plane."""
+    base, head = change.base.resolved, change.head.resolved
     if base.network.konnectivity_enabled != head.network.konnectivity_enabled:
         to = "Konnectivity" if head.network.konnectivity_enabled else "OpenVPN"
         yield Violation(
@@ -218,6 +271,9 @@ def check(
             "do it in a maintenance window",
             severity="notice",
         )
+
+
+RULES: tuple[Rule[Change], ...] = (cni_kept, cni_version_step, network_kept, konnectivity_switch)
 
 
 def upgrade_targets(

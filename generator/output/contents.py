@@ -31,8 +31,8 @@ from kkpgen.render.manifest import (
     dump_yaml,
     kustomization_text,
 )
-from kkpgen.render.plan import plan_releases, tunnel_port_notice
-from kkpgen.source.fleet import Fleet, LoadedCluster, locate_violation
+from kkpgen.render.plan import plan_releases
+from kkpgen.source.fleet import Fleet, LoadedCluster
 from kkpgen.source.repository import SourceTree
 
 
@@ -78,21 +78,8 @@ def argo_settings(fleet: Fleet) -> applications.ArgoSettings | None:
     repo_url = annotations.get(ARGOCD_REPO_ANNOTATION)
     if not repo_url:
         return None
-    mode = annotations.get(ARGOCD_MODE_ANNOTATION, "applicationset")
-    if mode not in ("applicationset", "applications"):
-        field = f"metadata.annotations.{ARGOCD_MODE_ANNOTATION}"
-        raise KkpgenError(
-            [
-                Diagnostic(
-                    "argocd.mode.unknown",
-                    Location("kubermatic.yaml"),
-                    field,
-                    f"unknown Argo CD mode {mode!r}",
-                    "use applicationset (one ApplicationSet per destination kind) or "
-                    "applications (one Application file per cluster and destination)",
-                )
-            ]
-        )
+    # whole_fleet.argocd_mode_known refused any other value before the render
+    mode = annotations.get(ARGOCD_MODE_ANNOTATION)
     return applications.ArgoSettings(
         repo_url=repo_url,
         revision=annotations.get(ARGOCD_REVISION_ANNOTATION, "HEAD"),
@@ -242,13 +229,4 @@ def shard_names(names: Sequence[str], index: int, count: int) -> list[str]:
         name
         for name in names
         if int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big") % count == index - 1
-    ]
-
-
-def render_notices(checked: CheckedFleet) -> list[Diagnostic]:
-    by_name = {c.name: c for c in checked.fleet.clusters}
-    return [
-        locate_violation(violation, by_name[cluster.name])
-        for cluster in checked.resolved
-        for violation in tunnel_port_notice(by_name[cluster.name], cluster)
     ]

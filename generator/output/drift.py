@@ -10,7 +10,7 @@ from typing import Literal
 
 from kkpgen.diagnostics import Diagnostic
 from kkpgen.kkp.check import CheckedFleet, raise_unknown
-from kkpgen.output.contents import argocd_files, cluster_files, render_notices, shard_names
+from kkpgen.output.contents import argocd_files, cluster_files, shard_names
 from kkpgen.output.recheck import diagnostic_order
 from kkpgen.output.record import CLUSTER_RECORD, INPUTS_FILE
 from kkpgen.output.staging import OWNER_MARKER
@@ -126,7 +126,7 @@ def check_output(
         drifts += _compare(out, ARGOCD_DIR, argocd)
         drifts += _strays(out, names)
     ordered = tuple(sorted(drifts, key=lambda d: d.path))
-    notices = sorted((*checked.diagnostics, *render_notices(checked)), key=diagnostic_order)
+    notices = sorted(checked.diagnostics, key=diagnostic_order)
     return DriftReport(len(names), count, ordered, tuple(notices))
 
 

@@ -15,7 +15,6 @@ from kkpgen.output.contents import (
     argocd_files,
     cluster_files,
     fleet_inputs,
-    render_notices,
     select_clusters,
     selected_files,
     shard_names,
@@ -177,8 +176,8 @@ def _render_rechecked(
 
 
 def _ordered_diagnostics(checked: CheckedFleet) -> list[Diagnostic]:
-    """The check's warnings and the render's notices, in the order both paths print them."""
-    return sorted((*checked.diagnostics, *render_notices(checked)), key=diagnostic_order)
+    """The check's warnings and notices, in the order both paths print them."""
+    return sorted(checked.diagnostics, key=diagnostic_order)
 
 
 def _one_folder_changes(plan: ChangePlan, old: OutputInputs | None) -> bool:
