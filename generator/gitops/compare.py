@@ -19,7 +19,8 @@ from kkpgen.gitops.changes import (
 )
 from kkpgen.kkp.check import CheckedFleet, check_fleet, check_fleet_partially
 from kkpgen.models.options import SourceOptions
-from kkpgen.output import contents
+from kkpgen.output.record import fleet_inputs
+from kkpgen.render import contents
 from kkpgen.render.applications import ARGOCD_DIR
 from kkpgen.render.engine import Renderer, build_environment
 from kkpgen.source.fleet import load_fleet
@@ -152,7 +153,7 @@ def changed_clusters(base: Checked, head: Checked) -> frozenset[str]:
     render inputs (the incremental record's digests: resolved cluster, Addon variables, and,
     shared by all, the Argo CD settings and who is being decommissioned)."""
     (base_checked, base_sources), (head_checked, head_sources) = base, head
-    base_inputs, head_inputs = (contents.fleet_inputs(c) for c in (base_checked, head_checked))
+    base_inputs, head_inputs = (fleet_inputs(c) for c in (base_checked, head_checked))
     names = set(base_inputs.clusters) | set(head_inputs.clusters)
     if base_inputs.run != head_inputs.run:
         return frozenset(names)

@@ -10,11 +10,11 @@ from typing import Literal
 
 from kkpgen.diagnostics import Diagnostic
 from kkpgen.kkp.check import CheckedFleet, raise_unknown
-from kkpgen.output.contents import argocd_files, cluster_files, shard_names
 from kkpgen.output.recheck import diagnostic_order
 from kkpgen.output.record import CLUSTER_RECORD, INPUTS_FILE
 from kkpgen.output.staging import OWNER_MARKER
 from kkpgen.render.applications import ARGOCD_DIR
+from kkpgen.render.contents import argocd_files, cluster_files, shard_names
 from kkpgen.render.engine import Renderer, build_environment
 
 DriftKind = Literal["missing", "extra", "changed"]  # as <out> stands against a render

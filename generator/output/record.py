@@ -20,8 +20,12 @@ from pathlib import Path
 from typing import Any
 
 from kkpgen.diagnostics import Diagnostic, Location
+from kkpgen.kkp import defaults
 from kkpgen.kkp.catalog import CATALOG_PATH
 from kkpgen.kkp.charts import CHARTS_DIR
+from kkpgen.kkp.check import CheckedFleet
+from kkpgen.models.labels import DECOMMISSION_LABEL
+from kkpgen.render.contents import argo_settings
 
 INPUTS_FILE = ".kkpgen-inputs.json"
 # Inside each cluster's folder: the inputs it was rendered from. It moves with the folder in
@@ -209,3 +213,22 @@ def _recorded_folders(out: Path) -> set[str]:
     except OSError:
         return set()
     return {e.name for e in entries if e.is_dir() and (Path(e.path) / CLUSTER_RECORD).is_file()}
+
+
+def fleet_inputs(checked: CheckedFleet) -> OutputInputs:
+    settings = argo_settings(checked.fleet)
+    # The Applications under argocd/ follow the settings and which clusters are being
+    # decommissioned: a change of either renders argocd/ again.
+    leaving = sorted(c.name for c in checked.resolved if c.labels.get(DECOMMISSION_LABEL) == "true")
+    run = run_digest(
+        code_digest(), repr(settings), *(["decommission", *leaving] if leaving else [])
+    )
+    by_name = {c.name: c for c in checked.fleet.clusters}
+    clusters = {
+        cluster.name: cluster_digest(
+            defaults.resolved_document(by_name[cluster.name], cluster),
+            [(a.name, a.variables) for a in cluster.addons],
+        )
+        for cluster in checked.resolved
+    }
+    return OutputInputs(run, clusters)

@@ -10,15 +10,6 @@ from pathlib import Path
 from kkpgen.diagnostics import Diagnostic
 from kkpgen.kkp.check import CheckedFleet, check_fleet, raise_unknown
 from kkpgen.models.options import SourceOptions
-from kkpgen.output.contents import (
-    Selected,
-    argocd_files,
-    cluster_files,
-    fleet_inputs,
-    select_clusters,
-    selected_files,
-    shard_names,
-)
 from kkpgen.output.drift import DriftReport, Progress, check_output
 from kkpgen.output.recheck import (
     Recheck,
@@ -33,6 +24,7 @@ from kkpgen.output.record import (
     ChangePlan,
     OutputInputs,
     cluster_record,
+    fleet_inputs,
     parse_inputs,
     plan_changes,
     read_inputs,
@@ -50,6 +42,14 @@ from kkpgen.output.staging import (
 )
 from kkpgen.output.workers import counted, write_in_workers
 from kkpgen.render.applications import ARGOCD_DIR
+from kkpgen.render.contents import (
+    Selected,
+    argocd_files,
+    cluster_files,
+    select_clusters,
+    selected_files,
+    shard_names,
+)
 from kkpgen.render.engine import Renderer, build_environment
 from kkpgen.source.repository import CLUSTERS_DIR, SourceTree, read_tree
 

@@ -12,7 +12,7 @@ from bench.fleet import make_fleet
 from kkpgen.gitops import compare, report
 from kkpgen.kkp.check import CheckedFleet
 from kkpgen.models.options import SourceOptions
-from kkpgen.output import contents
+from kkpgen.render import contents
 from kkpgen.render.engine import Renderer
 from kkpgen.source import repository
 from kkpgen.source.repository import SourceTree

@@ -25,7 +25,7 @@ from kkpgen.kkp.check import check_fleet
 from kkpgen.kkp.variables import validator_class
 from kkpgen.models.options import SourceOptions
 from kkpgen.models.resolved import ResolvedCluster
-from kkpgen.output.contents import render_cluster
+from kkpgen.render.contents import render_cluster
 from kkpgen.render.engine import Renderer, build_environment, render_release
 from kkpgen.render.manifest import Manifest
 from kkpgen.render.plan import ChartRelease, plan_releases

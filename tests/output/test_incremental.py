@@ -9,8 +9,9 @@ import pytest
 from bench.fleet import make_fleet
 from kkpgen.diagnostics import Diagnostic, KkpgenError, Location
 from kkpgen.models.options import SourceOptions
-from kkpgen.output import contents, update
+from kkpgen.output import update
 from kkpgen.output.record import CLUSTER_RECORD, read_inputs
+from kkpgen.render import contents
 
 
 def _tree(root: Path) -> dict[str, bytes]:

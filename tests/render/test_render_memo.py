@@ -9,7 +9,7 @@ import pytest
 from bench.fleet import make_fleet
 from kkpgen.kkp.check import check_fleet
 from kkpgen.models.options import SourceOptions
-from kkpgen.output import contents
+from kkpgen.render import contents
 from kkpgen.render import memo as memo_module
 from kkpgen.render.engine import Renderer, build_environment
 from kkpgen.render.memo import (

@@ -1,4 +1,4 @@
-"""Rendered output in memory: each cluster's (path, bytes), the Argo CD files, their digests."""
+"""A checked fleet rendered in memory: each cluster's (path, bytes) and the Argo CD files."""
 
 from __future__ import annotations
 
@@ -21,7 +21,6 @@ from kkpgen.models.labels import (
 )
 from kkpgen.models.options import SourceOptions
 from kkpgen.models.resolved import ResolvedCluster
-from kkpgen.output.record import OutputInputs, cluster_digest, code_digest, run_digest
 from kkpgen.render import applications, appsets
 from kkpgen.render.engine import Renderer, build_environment, render_release
 from kkpgen.render.manifest import (
@@ -201,25 +200,6 @@ def rendered_files(
     """Check and render in memory: the (path, bytes) `render` writes, nothing written."""
     checked = check_fleet(opts, only=only, tree=tree)
     return checked, tuple(output_files(checked, only=only, kept=()))
-
-
-def fleet_inputs(checked: CheckedFleet) -> OutputInputs:
-    settings = argo_settings(checked.fleet)
-    # The Applications under argocd/ follow the settings and which clusters are being
-    # decommissioned: a change of either renders argocd/ again.
-    leaving = sorted(c.name for c in checked.resolved if c.labels.get(DECOMMISSION_LABEL) == "true")
-    run = run_digest(
-        code_digest(), repr(settings), *(["decommission", *leaving] if leaving else [])
-    )
-    by_name = {c.name: c for c in checked.fleet.clusters}
-    clusters = {
-        cluster.name: cluster_digest(
-            defaults.resolved_document(by_name[cluster.name], cluster),
-            [(a.name, a.variables) for a in cluster.addons],
-        )
-        for cluster in checked.resolved
-    }
-    return OutputInputs(run, clusters)
 
 
 def shard_names(names: Sequence[str], index: int, count: int) -> list[str]:
