@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -204,31 +204,14 @@ def wave_order(wave: str) -> tuple[int, int, str]:
     return (not wave, 0 if wave.isdigit() else 1, wave.zfill(12) if wave.isdigit() else wave)
 
 
-def group_changes(changes: Iterable[ObjectChange]) -> dict[str, list[ObjectChange]]:
-    """Object changes by their top folder: a cluster's name, or "argocd"."""
-    by_group: dict[str, list[ObjectChange]] = {}
-    for change in changes:
-        by_group.setdefault(change.path.split("/", 1)[0], []).append(change)
-    return by_group
-
-
-def diff_fleets(
-    base: RenderedSide, head: RenderedSide, decommission: tuple[str, ...] = ()
-) -> FleetDiff:
-    """Group the object changes by cluster and add each cluster's disruption summary;
-    `decommission`: deleted clusters whose deletion --decommission confirms."""
-    by_group = group_changes(object_changes(base.files, head.files))
-    return assemble_diff(by_group, base, head, decommission)
-
-
 def assemble_diff(
     by_group: Mapping[str, Sequence[ObjectChange]],
     base: RenderedSide,
     head: RenderedSide,
     decommission: tuple[str, ...] = (),
 ) -> FleetDiff:
-    """The FleetDiff of these object changes; `files` of the two sides is not read, so a
-    caller that diffed cluster by cluster (compare.py) passes sides without files."""
+    """The FleetDiff of these object changes (grouped by cluster, and "argocd"); `files` of
+    the two sides is not read: compare.py diffs cluster by cluster and passes none."""
     confirmed = (base.ref, " ".join(decommission))
     clusters: list[ClusterDiff] = []
     for name in sorted(set(by_group) | set(head.clusters)):
