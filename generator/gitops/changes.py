@@ -20,11 +20,11 @@ MAINTENANCE = "plan a maintenance window"
 
 
 @dataclass(frozen=True, slots=True)
-class RenderedSide:
-    """One ref rendered in memory: what `render` would write, and the clusters behind it."""
+class DiffSide:
+    """One ref of a diff: the clusters checked there (the files are diffed cluster by
+    cluster, compare.py), the KKP release, and why it fails the rules."""
 
     ref: str  # as the user named it; "work tree" for the checkout
-    files: Mapping[str, bytes]
     clusters: Mapping[str, ResolvedCluster]
     release: KKPRelease | None = None
     failures: tuple[Diagnostic, ...] = ()  # why this ref fails the rules (base side only)
@@ -186,7 +186,7 @@ def object_changes(base: Mapping[str, bytes], head: Mapping[str, bytes]) -> list
     return changes
 
 
-def _status(name: str, base: RenderedSide, head: RenderedSide) -> ClusterStatus:
+def _status(name: str, base: DiffSide, head: DiffSide) -> ClusterStatus:
     if name == ARGOCD_DIR:
         return "changed"
     if name not in base.clusters:
@@ -194,7 +194,7 @@ def _status(name: str, base: RenderedSide, head: RenderedSide) -> ClusterStatus:
     return "removed" if name not in head.clusters else "changed"
 
 
-def _wave(name: str, base: RenderedSide, head: RenderedSide) -> str:
+def _wave(name: str, base: DiffSide, head: DiffSide) -> str:
     cluster = head.clusters.get(name) or base.clusters.get(name)
     return cluster.labels.get(ROLLOUT_WAVE_LABEL, "") if cluster is not None else ""
 
@@ -206,12 +206,11 @@ def wave_order(wave: str) -> tuple[int, int, str]:
 
 def assemble_diff(
     by_group: Mapping[str, Sequence[ObjectChange]],
-    base: RenderedSide,
-    head: RenderedSide,
+    base: DiffSide,
+    head: DiffSide,
     decommission: tuple[str, ...] = (),
 ) -> FleetDiff:
-    """The FleetDiff of these object changes (grouped by cluster, and "argocd"); `files` of
-    the two sides is not read: compare.py diffs cluster by cluster and passes none."""
+    """The FleetDiff of these object changes, grouped by cluster (and "argocd")."""
     confirmed = (base.ref, " ".join(decommission))
     clusters: list[ClusterDiff] = []
     for name in sorted(set(by_group) | set(head.clusters)):

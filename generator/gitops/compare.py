@@ -9,9 +9,9 @@ from dataclasses import replace
 
 from kkpgen.diagnostics import Diagnostic, ExitCode, KkpgenError
 from kkpgen.gitops.changes import (
+    DiffSide,
     FleetDiff,
     ObjectChange,
-    RenderedSide,
     assemble_diff,
     object_changes,
 )
@@ -46,7 +46,7 @@ def diff_refs(opts: SourceOptions, *, base: str) -> FleetDiff:
         else frozenset(c.name for c in head[0].resolved)
     )
     by_group = _diff_clusters(previous[0] if previous else None, head[0], changed)
-    base_side = _listed(base, previous[0]) if previous is not None else RenderedSide(base, {}, {})
+    base_side = _listed(base, previous[0]) if previous is not None else DiffSide(base, {})
     return assemble_diff(
         by_group,
         replace(base_side, failures=failures),
@@ -55,9 +55,9 @@ def diff_refs(opts: SourceOptions, *, base: str) -> FleetDiff:
     )
 
 
-def _listed(ref: str, checked: CheckedFleet) -> RenderedSide:
+def _listed(ref: str, checked: CheckedFleet) -> DiffSide:
     """A side for assemble_diff: its clusters and release (the files were diffed already)."""
-    return RenderedSide(ref, {}, {c.name: c for c in checked.resolved}, checked.release)
+    return DiffSide(ref, {c.name: c for c in checked.resolved}, checked.release)
 
 
 Checked = tuple[CheckedFleet, dict[str, str]]  # a checked fleet and its clusters' source digests

@@ -13,9 +13,9 @@ from dataclasses import replace
 
 from kkpgen.diagnostics import ExitCode, KkpgenError
 from kkpgen.gitops.changes import (
+    DiffSide,
     FleetDiff,
     ObjectChange,
-    RenderedSide,
     assemble_diff,
     object_changes,
 )
@@ -35,24 +35,23 @@ def group_changes(changes: Iterable[ObjectChange]) -> dict[str, list[ObjectChang
     return by_group
 
 
-def diff_fleets(
-    base: RenderedSide, head: RenderedSide, decommission: tuple[str, ...] = ()
-) -> FleetDiff:
+Rendered = tuple[DiffSide, dict[str, bytes]]  # a side, and every file `render` writes there
+
+
+def diff_fleets(base: Rendered, head: Rendered, decommission: tuple[str, ...] = ()) -> FleetDiff:
     """Group the object changes by cluster and add each cluster's disruption summary;
     `decommission`: deleted clusters whose deletion --decommission confirms."""
-    by_group = group_changes(object_changes(base.files, head.files))
-    return assemble_diff(by_group, base, head, decommission)
+    by_group = group_changes(object_changes(base[1], head[1]))
+    return assemble_diff(by_group, base[0], head[0], decommission)
 
 
-def _side(
-    ref: str, parts: list[tuple[CheckedFleet, tuple[tuple[str, bytes], ...]]]
-) -> RenderedSide:
-    return RenderedSide(
+def _side(ref: str, parts: list[tuple[CheckedFleet, tuple[tuple[str, bytes], ...]]]) -> Rendered:
+    side = DiffSide(
         ref=ref,
-        files={path: data for _, files in parts for path, data in files},
         clusters={c.name: c for checked, _ in parts for c in checked.resolved},
         release=parts[0][0].release if parts else None,
     )
+    return side, {path: data for _, files in parts for path, data in files}
 
 
 def _cluster_names(opts: SourceOptions) -> tuple[str, ...]:
@@ -62,7 +61,7 @@ def _cluster_names(opts: SourceOptions) -> tuple[str, ...]:
         return ()  # unreadable specs: nothing of the base can be rendered
 
 
-def _base_side(opts: SourceOptions, ref: str) -> RenderedSide:
+def _base_side(opts: SourceOptions, ref: str) -> Rendered:
     """The base may fail the rules: render each cluster that passes, and say what failed."""
     try:
         return _side(ref, [contents.rendered_files(opts)])
@@ -74,7 +73,8 @@ def _base_side(opts: SourceOptions, ref: str) -> RenderedSide:
     for name in _cluster_names(opts):
         with contextlib.suppress(KkpgenError):
             parts.append(contents.rendered_files(opts, only=(name,)))
-    return replace(_side(ref, parts), failures=failures)
+    side, files = _side(ref, parts)
+    return replace(side, failures=failures), files
 
 
 def diff_refs_in_full(opts: SourceOptions, *, base: str) -> FleetDiff:
