@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -132,10 +132,3 @@ def check_output(
 
 def _group(path: str) -> str:
     return path.partition("/")[0]
-
-
-def drift_counts(report: DriftReport) -> Mapping[DriftKind, int]:
-    counts: dict[DriftKind, int] = {"missing": 0, "extra": 0, "changed": 0}
-    for drift in report.drifts:
-        counts[drift.kind] += 1
-    return counts

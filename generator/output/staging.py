@@ -12,7 +12,7 @@ import re
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -260,18 +260,6 @@ class Stager:
         _write(self.root, OWNER_MARKER, _MARKER_TEXT.encode(), self.made)
         self.root.chmod(0o755)
         return StagedTree(self.root, self.out)
-
-
-def stage_tree(
-    files: Iterable[tuple[str, bytes]], *, out: Path, keep: Iterable[str] = ()
-) -> StagedTree:
-    """Write `files` into a new sibling folder of `out`; reuse the `keep` folders of out."""
-    with Stager(out) as stager:
-        for folder in sorted(keep):
-            stager.link_folder(folder)
-        for relative, data in files:
-            stager.write(relative, data)
-        return stager.finish()
 
 
 def replace_folder(staged: StagedTree, name: str, *, record: tuple[str, bytes]) -> None:

@@ -15,7 +15,6 @@ class ChartRelease:
     chart: str
     cluster: ResolvedCluster
     overrides: Mapping[str, object] = field(default_factory=dict)  # Addon spec.variables
-    overrides_file: str | None = None  # the Addon file the overrides came from
 
 
 def _chart_names(cluster: ResolvedCluster) -> list[str]:
@@ -40,9 +39,5 @@ def plan_releases(cluster: ResolvedCluster) -> tuple[ChartRelease, ...]:
     releases = []
     for name in names:
         addon = addons.get(name)
-        releases.append(
-            ChartRelease(
-                name, cluster, addon.variables if addon else {}, addon.file if addon else None
-            )
-        )
+        releases.append(ChartRelease(name, cluster, addon.variables if addon else {}))
     return tuple(sorted(releases, key=lambda r: r.chart))

@@ -28,12 +28,6 @@ def argocd_digest() -> str:
     return hashlib.sha256(_text()).hexdigest()
 
 
-def argocd_source() -> dict[str, str]:
-    """The `source` header: repository, tag and commit the schemas were read from."""
-    header = json.loads(_text())["source"]
-    return {key: value for key, value in header.items() if isinstance(value, str)}
-
-
 def argocd_schemas() -> list[tuple[str, str, JSONObject]]:
     """(apiVersion, kind, schema) per CRD version; parsed anew, so callers may change them."""
     entries = json.loads(_text())["schemas"]

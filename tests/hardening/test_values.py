@@ -380,7 +380,7 @@ def test_no_value_check_accepts_can_add_an_object_or_a_key(
     renderer = Renderer(build_environment(), memoize=False)
 
     def render(values: Mapping[str, object]) -> tuple[Manifest, ...]:
-        changed = ChartRelease(release.chart, cluster, values, "clusters/x.yaml")
+        changed = ChartRelease(release.chart, cluster, values)
         return render_release(changed, chart=chart, renderer=renderer, images=images)
 
     allowed = _shapes(render({}))
