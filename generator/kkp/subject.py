@@ -70,15 +70,15 @@ S = TypeVar("S", Subject, Change, Fleet, FleetChange)
 class Rule(Generic[S]):
     """A rule function with the codes it reports (the registry's entry)."""
 
-    check: Callable[[S, RuleContext], Iterator[Finding]]
+    function: Callable[[S, RuleContext], Iterator[Finding]]
     codes: tuple[Code, ...]
 
     @property
     def name(self) -> str:
-        return self.check.__name__
+        return self.function.__name__
 
     def __call__(self, subject: S, ctx: RuleContext) -> Iterator[Finding]:
-        return self.check(subject, ctx)
+        return self.function(subject, ctx)
 
 
 def rule(
@@ -86,7 +86,7 @@ def rule(
 ) -> Callable[[Callable[[S, RuleContext], Iterator[Finding]]], Rule[S]]:
     """Register a rule where it is written: `@rule(Code(...), ...)` above its function."""
 
-    def wrap(check: Callable[[S, RuleContext], Iterator[Finding]]) -> Rule[S]:
-        return Rule(check, codes)
+    def wrap(function: Callable[[S, RuleContext], Iterator[Finding]]) -> Rule[S]:
+        return Rule(function, codes)
 
     return wrap
