@@ -123,7 +123,7 @@ def _check_out(
     progress = ProgressLine("comparing") if verbosity != "quiet" else None
     try:
         report = run_fleet_action(
-            lambda: update.check_rendered(opts, options, progress=progress),
+            lambda: update.output_drift(opts, options, progress=progress),
             verbosity=verbosity,
             started=started,
         )

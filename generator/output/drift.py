@@ -95,7 +95,7 @@ def _strays(out: Path, names: Iterable[str]) -> Iterator[Drift]:
             yield Drift("", entry.name, "extra")
 
 
-def check_output(
+def find_drift(
     checked: CheckedFleet,
     *,
     out: Path,

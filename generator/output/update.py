@@ -10,7 +10,7 @@ from pathlib import Path
 from kkpgen.diagnostics import Diagnostic
 from kkpgen.kkp.check import CheckedFleet, check_fleet, raise_unknown
 from kkpgen.models.options import SourceOptions
-from kkpgen.output.drift import DriftReport, Progress, check_output
+from kkpgen.output.drift import DriftReport, Progress, find_drift
 from kkpgen.output.recheck import (
     Recheck,
     diagnostic_order,
@@ -95,14 +95,14 @@ def render_fleet(opts: SourceOptions, render: RenderOptions) -> RenderResult:
     return _render_checked(checked, tree, opts, render)
 
 
-def check_rendered(
+def output_drift(
     opts: SourceOptions, render: RenderOptions, *, progress: Progress | None = None
 ) -> DriftReport:
     """`render --check`: what a render would change in <out>, with nothing written."""
     checked = check_fleet(opts, tree=read_tree(opts.repo, opts.ref))
     gc.freeze()
     select = (render.only, render.shard)
-    return check_output(checked, out=render.out, select=select, progress=progress)
+    return find_drift(checked, out=render.out, select=select, progress=progress)
 
 
 def _render_checked(
