@@ -139,7 +139,7 @@ def check_fleet(
 ) -> CheckedFleet:
     """Load and check every cluster (or those named); raise KkpgenError with all errors found.
     `tree`: the spec files, when the caller has read them already (default: read opts.ref)."""
-    findings = _check(opts, only=only, tree=tree)
+    findings = _run_rules(opts, only=only, tree=tree)
     if errors_of(findings.everything()):
         raise KkpgenError(findings.everything())
     return findings.checked(findings.clusters)
@@ -151,7 +151,7 @@ def check_fleet_partially(
     """The clusters that pass, and the errors of those that fail (for a base ref, whose
     failing clusters the head may be fixing). What fails the whole fleet raises as in
     check_fleet: a spec file that does not load, kubermatic.yaml, the KKP version, no cluster."""
-    findings = _check(opts, only=(), tree=tree)
+    findings = _run_rules(opts, only=(), tree=tree)
     if errors_of(findings.shared):
         raise KkpgenError(findings.everything())
     passing = [(cluster, found) for cluster, found in findings.clusters if not errors_of(found)]
@@ -159,7 +159,7 @@ def check_fleet_partially(
     return findings.checked(passing), tuple(sorted(failures, key=Diagnostic.sort_key))
 
 
-def _check(opts: SourceOptions, *, only: Sequence[str], tree: SourceTree | None) -> _Findings:
+def _run_rules(opts: SourceOptions, *, only: Sequence[str], tree: SourceTree | None) -> _Findings:
     catalog = load_catalog()
     fleet = load_fleet(tree if tree is not None else read_tree(opts.repo, opts.ref))
     require_clusters(fleet)
