@@ -199,19 +199,19 @@ def _in_config(found: Iterable[Finding], fleet: Fleet) -> Iterator[Diagnostic]:
 
 
 def _cluster_findings(
-    subject: Subject, base: LoadedCluster | None, *, ctx: RuleContext
+    subject: Subject, in_base: LoadedCluster | None, *, ctx: RuleContext
 ) -> tuple[Diagnostic, ...]:
     """One cluster's rules, and its rules base -> head when it is in the base."""
     found = list(run(REGISTRY.cluster, subject, ctx))
-    if base is not None:
+    if in_base is not None:
         before = defaults.resolve_cluster(
-            base,
+            in_base,
             catalog=ctx.catalog,
             release=ctx.release,
             is_new=False,
             platform=defaults.PlatformSettings.of(ctx.config),
         )
-        found += run(REGISTRY.change, Change(Subject(base, before), subject), ctx)
+        found += run(REGISTRY.change, Change(Subject(in_base, before), subject), ctx)
     return tuple(
         f if isinstance(f, Diagnostic) else locate_violation(f, subject.loaded) for f in found
     )
