@@ -77,6 +77,11 @@ class Rule(Generic[S]):
     def name(self) -> str:
         return self.function.__name__
 
+    @property
+    def module(self) -> str:
+        """Where the rule is written: "kkp.rules", "kkp.access", ..."""
+        return self.function.__module__.removeprefix("kkpgen.")
+
     def __call__(self, subject: S, ctx: RuleContext) -> Iterator[Finding]:
         return self.function(subject, ctx)
 

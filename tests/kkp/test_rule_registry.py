@@ -16,6 +16,7 @@ from kkpgen.kkp.registry import REGISTRY
 from kkpgen.models.options import SourceOptions
 from tests.conftest import Repo
 from tests.kkp.spec_corpus import CASES, Case, build_repo
+from tools import rules_doc
 
 RunCli = Callable[..., Result]
 # Findings of the loader and of the run's setup, not of a registered rule.
@@ -103,3 +104,10 @@ def test_the_corpus_makes_every_declared_code_fire(
 def test_codes_are_declared_once_per_severity() -> None:
     keys = [(c.code, c.severity) for c in REGISTRY.codes()]
     assert len(keys) == len(set(keys))
+
+
+def test_docs_rules_md_lists_every_registered_code() -> None:
+    """docs/rules.md is generated: `python tools/rules_doc.py > docs/rules.md`."""
+    written = (Path(__file__).resolve().parents[2] / "docs" / "rules.md").read_text()
+    assert written == rules_doc.document()
+    assert all(f"`{code.code}`" in written for code in REGISTRY.codes())
