@@ -23,8 +23,10 @@ Every code `kkpgen check` reports from a rule, generated from the rule registry
 `render`, `diff`, `argocd generate` and `resolve` run the same rules; an error stops them
 (exit 1), a warning or notice is printed and the command goes on. A finding names the file,
 line and field; its own hint says what to do with the values of the case.
-Codes of files that do not load (`yaml.*`, `schema.*`, `source.*`, `cluster.name.*`) come
-from reading the repository, before any rule runs.
+Other codes come before any rule runs: from reading the repository (`yaml.*`, `schema.*`,
+`source.*`, `config.document.extra`, `cluster.name.*`, `addon.cluster.unknown`: a file that
+does not load, a name defined twice) and from the run's own setting (`kkp.version.unsupported`,
+`cluster.unknown` for a `--cluster` typo).
 """
 
 AnyRule = Rule[Fleet] | Rule[Subject] | Rule[Change] | Rule[FleetChange]
