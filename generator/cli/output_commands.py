@@ -27,11 +27,13 @@ from kkpgen.cli.summary import (
     run_fleet_action,
     verbosity_options,
 )
+from kkpgen.diagnostics import printable
 from kkpgen.models.options import SourceOptions
 from kkpgen.output import update
 from kkpgen.output.record import INPUTS_FILE
 from kkpgen.output.workers import available_cores
 from kkpgen.render.applications import ARGOCD_DIR
+from kkpgen.render.contents import shard_of
 
 
 @click.command()
@@ -82,6 +84,7 @@ def render(
 ) -> None:
     """Render every cluster into OUT (atomically: OUT changes only if all of it succeeds)."""
     started = time.monotonic()
+    _check_shard(only, shard)
     options = update.RenderOptions(
         out=out,
         only=only,
@@ -114,6 +117,20 @@ def render(
             f"{closing_line(result.notices, started)}",
             err=True,
         )
+
+
+def _check_shard(only: tuple[str, ...], shard: tuple[int, int] | None) -> None:
+    """--cluster names a cluster of another shard: a usage error (it rendered every cluster)."""
+    if shard is None:
+        return
+    index, count = shard
+    for name in only:
+        home = shard_of(name, count)
+        if home != index:
+            raise click.UsageError(
+                f"--cluster {printable(name)} is in shard {home}/{count}, not in --shard "
+                f"{index}/{count}: pass --shard {home}/{count}, or leave out --shard"
+            )
 
 
 def _check_out(

@@ -220,8 +220,13 @@ def fleet_inputs(checked: CheckedFleet) -> OutputInputs:
     # The Applications under argocd/ follow the settings and which clusters are being
     # decommissioned: a change of either renders argocd/ again.
     leaving = sorted(c.name for c in checked.resolved if c.labels.get(DECOMMISSION_LABEL) == "true")
+    # The node access network is a platform setting that no cluster's document holds.
+    platform = repr(defaults.PlatformSettings.of(checked.fleet.config))
     run = run_digest(
-        code_digest(), repr(settings), *(["decommission", *leaving] if leaving else [])
+        code_digest(),
+        repr(settings),
+        platform,
+        *(["decommission", *leaving] if leaving else []),
     )
     by_name = {c.name: c for c in checked.fleet.clusters}
     clusters = {

@@ -202,11 +202,12 @@ def rendered_files(
     return checked, tuple(output_files(checked, only=only, kept=()))
 
 
+def shard_of(name: str, count: int) -> int:
+    """The shard (1-based, of `count`) a cluster is in: by a hash of its name, so adding or
+    removing a cluster never moves another one to a different CI machine."""
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big") % count + 1
+
+
 def shard_names(names: Sequence[str], index: int, count: int) -> list[str]:
-    """The clusters of shard `index` of `count`: by a hash of the name, so adding or removing
-    a cluster never moves another one to a different CI machine."""
-    return [
-        name
-        for name in names
-        if int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big") % count == index - 1
-    ]
+    """The clusters of shard `index` of `count`."""
+    return [name for name in names if shard_of(name, count) == index]

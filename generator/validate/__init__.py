@@ -9,10 +9,11 @@ from pathlib import Path
 from typing import Literal, get_args
 
 from kkpgen.diagnostics import Diagnostic, ExitCode, KkpgenError, Location
+from kkpgen.source.private import cache_home
 from kkpgen.validate.builtin import BuiltinBackend
 from kkpgen.validate.finding import Backend, Finding, environment_error
 from kkpgen.validate.kubeconform import KubeconformBackend
-from kkpgen.validate.schemas import build_schema_dir
+from kkpgen.validate.schemas import build_schema_dir, usable_cache
 from kkpgen.validate.tree import plan_groups
 
 __all__ = ["Backend", "BuiltinBackend", "Finding", "KubeconformBackend", "select_backend"]
@@ -64,20 +65,20 @@ def validate_tree(
     for that cluster; `argocd/` against the newest bundle and the Argo CD schemas."""
     groups, findings = plan_groups(root, kubernetes_version=kubernetes_version)
     by_schema_dir: dict[Path, list[Path]] = defaultdict(list)
-    for group in groups:
-        schema_dir = build_schema_dir(
-            cache_dir=cache_dir, kubernetes_version=group.kubernetes_version, crds=group.crds
-        )
-        by_schema_dir[schema_dir].extend(group.files)
-    for schema_dir, files in sorted(by_schema_dir.items()):
-        findings.extend(backend.validate(sorted(files), root=root, schema_dir=schema_dir))
+    with usable_cache(cache_dir) as usable:
+        for group in groups:
+            schema_dir = build_schema_dir(
+                cache_dir=usable, kubernetes_version=group.kubernetes_version, crds=group.crds
+            )
+            by_schema_dir[schema_dir].extend(group.files)
+        for schema_dir, files in sorted(by_schema_dir.items()):
+            findings.extend(backend.validate(sorted(files), root=root, schema_dir=schema_dir))
     return sorted(findings, key=Finding.sort_key)
 
 
 def default_cache_dir() -> Path:
     """$XDG_CACHE_HOME/kkpgen/schemas, else ~/.cache/kkpgen/schemas (XDG base directories)."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "kkpgen" / "schemas"
+    return cache_home() / "kkpgen" / "schemas"
 
 
 def run_validation(

@@ -232,6 +232,39 @@ CASES: dict[str, Case] = {
             )
         },
     ),
+    "kkp-2.20-fields-of-later-releases": Case(
+        _one(_CANAL + "clusterNetwork: {ipFamily: IPv4, proxyMode: nftables}\n"),
+        config=_pinned("v2.20.9"),
+    ),
+    "kkp-2.21-dual-stack": Case(
+        {
+            "clusters/c1.yaml": cluster_yaml(
+                "c1",
+                version='"1.22.12"',
+                extra="cniPlugin: {type: canal, version: v3.21}\n"
+                "clusterNetwork:\n  ipFamily: IPv4+IPv6\n"
+                "  pods: {cidrBlocks: [172.25.0.0/16, 'fd01::/48']}\n"
+                "  services: {cidrBlocks: [10.240.16.0/20]}\n",
+            ),
+            "clusters/c2.yaml": cluster_yaml(
+                "c2",
+                version='"1.23.9"',
+                extra="cniPlugin: {type: canal, version: v3.23}\n"
+                "clusterNetwork:\n  ipFamily: IPv4+IPv6\n"
+                "  pods: {cidrBlocks: [172.25.0.0/16]}\n"
+                "  services: {cidrBlocks: [10.240.16.0/20]}\n",
+            ),
+        },
+        config=_pinned("v2.21.0"),
+    ),
+    "kkp-2.31-konnectivity-only": Case(
+        _one(
+            "cniPlugin: {type: cilium, version: 1.19.4}\n"
+            "clusterNetwork: {konnectivityEnabled: false}\n",
+            version='"1.35.7"',
+        ),
+        config=_pinned("v2.31.0"),
+    ),
     "unused-openvpn-port": Case(
         {
             "clusters/c1.yaml": cluster_yaml(
