@@ -7,7 +7,7 @@ kube-proxy mode), then runs `kkpgen diff --base HEAD~1 --ref HEAD --format markd
 the wall time and the peak of the whole process tree (summed PSS and RSS, bench/treemem.py).
 With --failing-base, cluster c00001 fails the rules in the base (a CNI version KKP does not
 offer) and the head fixes it: the base is checked cluster by cluster.
-With --full it also runs the whole-tree path (compare.diff_refs_in_full, what `diff` did
+With --full it also runs the whole-tree path (tests/gitops/full_diff.py, what `diff` did
 before it rendered only the changed clusters), prints its figures and checks that both
 reports are the same bytes. The budget is 300 MB at 10,000 clusters, 300 changed (issue 15).
 
@@ -47,15 +47,18 @@ from bench.fleet import make_fleet
 from bench.treemem import sample_tree
 
 KKPGEN = Path(sys.executable).parent / "kkpgen"
+CHECKOUT = Path(__file__).resolve().parent.parent
 _AUTHOR = ["-c", "user.name=b", "-c", "user.email=b@example.com"]
 _FLIP = {"ipvs": "iptables", "iptables": "ipvs", "ebpf": "iptables"}
 # the whole-tree path, as `kkpgen diff --format markdown` printed it before
 _FULL = """\
 import sys
 from pathlib import Path
-from kkpgen.gitops import compare, report
-from kkpgen.kkp.check import SourceOptions
-diff = compare.diff_refs_in_full(SourceOptions(repo=Path(sys.argv[1]), ref="HEAD"), base="HEAD~1")
+sys.path.insert(0, sys.argv[2])  # the checkout: the oracle lives in its tests/
+from kkpgen.gitops import report
+from kkpgen.models.options import SourceOptions
+from tests.gitops.full_diff import diff_refs_in_full
+diff = diff_refs_in_full(SourceOptions(repo=Path(sys.argv[1]), ref="HEAD"), base="HEAD~1")
 sys.stdout.write(report.format_report(diff, "markdown"))
 """
 
@@ -105,7 +108,9 @@ def main(count: int, changed: int, *, full: bool, failing_base: bool) -> None:
         args = ["diff", "--repo", str(repo), "--base", "HEAD~1", "--ref", "HEAD"]
         runs = [("diff", [str(KKPGEN), *args, "--format", "markdown"])]
         if full:
-            runs.append(("whole-tree diff", [sys.executable, "-c", _FULL, str(repo)]))
+            runs.append(
+                ("whole-tree diff", [sys.executable, "-c", _FULL, str(repo), str(CHECKOUT)])
+            )
         for label, command in runs:
             report = work / f"{label}.md"
             seconds, pss, rss = measure(command, report)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from kkpgen.kkp.check import check_fleet
 from kkpgen.models.options import SourceOptions
-from kkpgen.output import contents
+from kkpgen.render import contents
 from kkpgen.render.engine import Renderer, build_environment
 
 

@@ -17,9 +17,9 @@ from typing import Any
 
 import yaml
 
+from kkpgen.source.libyaml import SafeLoader  # the sample's large CRDs parse slowly without it
+
 DESTINATIONS = ("user-cluster", "seed")
-# libyaml where present: the sample holds large CRDs that the pure-Python loader parses slowly
-_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,7 @@ def objects_in(texts: Iterable[str]) -> Counter[str]:
     """The objects of YAML streams, each as canonical JSON (comments and layout dropped)."""
     found: Counter[str] = Counter()
     for text in texts:
-        for document in yaml.load_all(text, Loader=_LOADER):
+        for document in yaml.load_all(text, Loader=SafeLoader):
             if document is not None:
                 found[json.dumps(document, sort_keys=True)] += 1
     return found

@@ -30,9 +30,9 @@ from kkpgen.cli.summary import (
 from kkpgen.escape import terminal
 from kkpgen.models.options import SourceOptions
 from kkpgen.output import update
-from kkpgen.output.contents import shard_of
 from kkpgen.output.workers import available_cores
 from kkpgen.render.applications import ARGOCD_DIR
+from kkpgen.render.contents import shard_of
 
 
 @click.command()
@@ -141,7 +141,7 @@ def _check_out(
     progress = ProgressLine("comparing") if verbosity != "quiet" else None
     try:
         report = run_fleet_action(
-            lambda: update.check_rendered(opts, options, progress=progress),
+            lambda: update.output_drift(opts, options, progress=progress),
             verbosity=verbosity,
             started=started,
         )

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 from kkpgen.diagnostics import Diagnostic
 from kkpgen.kkp.catalog import KKPRelease
-from kkpgen.kkp.check import decommission_hint
+from kkpgen.kkp.whole_fleet import decommission_hint
 from kkpgen.models.labels import DECOMMISSION_LABEL, ROLLOUT_WAVE_LABEL
 from kkpgen.models.resolved import ResolvedCluster
 from kkpgen.render.applications import ARGOCD_DIR
@@ -20,11 +20,11 @@ MAINTENANCE = "plan a maintenance window"
 
 
 @dataclass(frozen=True, slots=True)
-class RenderedSide:
-    """One ref rendered in memory: what `render` would write, and the clusters behind it."""
+class DiffSide:
+    """One ref of a diff: the clusters checked there (the files are diffed cluster by
+    cluster, compare.py), the KKP release, and why it fails the rules."""
 
     ref: str  # as the user named it; "work tree" for the checkout
-    files: Mapping[str, bytes]
     clusters: Mapping[str, ResolvedCluster]
     release: KKPRelease | None = None
     failures: tuple[Diagnostic, ...] = ()  # why this ref fails the rules (base side only)
@@ -186,7 +186,7 @@ def object_changes(base: Mapping[str, bytes], head: Mapping[str, bytes]) -> list
     return changes
 
 
-def _status(name: str, base: RenderedSide, head: RenderedSide) -> ClusterStatus:
+def _status(name: str, base: DiffSide, head: DiffSide) -> ClusterStatus:
     if name == ARGOCD_DIR:
         return "changed"
     if name not in base.clusters:
@@ -194,7 +194,7 @@ def _status(name: str, base: RenderedSide, head: RenderedSide) -> ClusterStatus:
     return "removed" if name not in head.clusters else "changed"
 
 
-def _wave(name: str, base: RenderedSide, head: RenderedSide) -> str:
+def _wave(name: str, base: DiffSide, head: DiffSide) -> str:
     cluster = head.clusters.get(name) or base.clusters.get(name)
     return cluster.labels.get(ROLLOUT_WAVE_LABEL, "") if cluster is not None else ""
 
@@ -204,31 +204,13 @@ def wave_order(wave: str) -> tuple[int, int, str]:
     return (not wave, 0 if wave.isdigit() else 1, wave.zfill(12) if wave.isdigit() else wave)
 
 
-def group_changes(changes: Iterable[ObjectChange]) -> dict[str, list[ObjectChange]]:
-    """Object changes by their top folder: a cluster's name, or "argocd"."""
-    by_group: dict[str, list[ObjectChange]] = {}
-    for change in changes:
-        by_group.setdefault(change.path.split("/", 1)[0], []).append(change)
-    return by_group
-
-
-def diff_fleets(
-    base: RenderedSide, head: RenderedSide, decommission: tuple[str, ...] = ()
-) -> FleetDiff:
-    """Group the object changes by cluster and add each cluster's disruption summary;
-    `decommission`: deleted clusters whose deletion --decommission confirms."""
-    by_group = group_changes(object_changes(base.files, head.files))
-    return assemble_diff(by_group, base, head, decommission)
-
-
 def assemble_diff(
     by_group: Mapping[str, Sequence[ObjectChange]],
-    base: RenderedSide,
-    head: RenderedSide,
+    base: DiffSide,
+    head: DiffSide,
     decommission: tuple[str, ...] = (),
 ) -> FleetDiff:
-    """The FleetDiff of these object changes; `files` of the two sides is not read, so a
-    caller that diffed cluster by cluster (compare.py) passes sides without files."""
+    """The FleetDiff of these object changes, grouped by cluster (and "argocd")."""
     confirmed = (base.ref, " ".join(decommission))
     clusters: list[ClusterDiff] = []
     for name in sorted(set(by_group) | set(head.clusters)):

@@ -3,73 +3,29 @@ changed are rendered, one cluster at a time, so memory does not grow with the fl
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
 from kkpgen.diagnostics import Diagnostic, ExitCode, KkpgenError
 from kkpgen.gitops.changes import (
+    DiffSide,
     FleetDiff,
     ObjectChange,
-    RenderedSide,
     assemble_diff,
-    diff_fleets,
     object_changes,
 )
 from kkpgen.kkp.check import CheckedFleet, check_fleet, check_fleet_partially
 from kkpgen.models.options import SourceOptions
-from kkpgen.output import contents
+from kkpgen.output.record import fleet_inputs
+from kkpgen.render import contents
 from kkpgen.render.applications import ARGOCD_DIR
 from kkpgen.render.engine import Renderer, build_environment
-from kkpgen.source.fleet import load_fleet
 from kkpgen.source.repository import SourceTree, read_tree
 
 WORK_TREE = "work tree"
 NO_CLUSTERS = "source.no-clusters"  # source.fleet.require_clusters
 CONFIG_FILE = "kubermatic.yaml"
-
-
-def _side(
-    ref: str, parts: list[tuple[CheckedFleet, tuple[tuple[str, bytes], ...]]]
-) -> RenderedSide:
-    return RenderedSide(
-        ref=ref,
-        files={path: data for _, files in parts for path, data in files},
-        clusters={c.name: c for checked, _ in parts for c in checked.resolved},
-        release=parts[0][0].release if parts else None,
-    )
-
-
-def _cluster_names(opts: SourceOptions) -> tuple[str, ...]:
-    try:
-        return tuple(c.name for c in load_fleet(read_tree(opts.repo, opts.ref)).clusters)
-    except KkpgenError:
-        return ()  # unreadable specs: nothing of the base can be rendered
-
-
-def _base_side(opts: SourceOptions, ref: str) -> RenderedSide:
-    """The base may fail the rules: render each cluster that passes, and say what failed."""
-    try:
-        return _side(ref, [contents.rendered_files(opts)])
-    except KkpgenError as error:
-        if error.exit_code != ExitCode.INVALID_INPUT:
-            raise  # git or environment trouble is not a property of the base
-        failures = _failures(error.diagnostics)
-    parts = []
-    for name in _cluster_names(opts):
-        with contextlib.suppress(KkpgenError):
-            parts.append(contents.rendered_files(opts, only=(name,)))
-    return replace(_side(ref, parts), failures=failures)
-
-
-def diff_refs_in_full(opts: SourceOptions, *, base: str) -> FleetDiff:
-    """Both whole trees rendered and held in memory, a failing base one `check` per cluster:
-    the reference diff_refs must match (tests, bench/bench_diff.py --full); `diff` never
-    runs it (at 10,000 clusters it holds GBs and its time grows with the square)."""
-    head = _side(opts.ref or WORK_TREE, [contents.rendered_files(replace(opts, base=None))])
-    base_side = _base_side(replace(opts, ref=base, base=None), base)
-    return diff_fleets(base_side, head, opts.decommission)
 
 
 def diff_refs(opts: SourceOptions, *, base: str) -> FleetDiff:
@@ -79,7 +35,8 @@ def diff_refs(opts: SourceOptions, *, base: str) -> FleetDiff:
     but only the clusters whose inputs differ are rendered, one at a time: an unchanged
     cluster renders the same bytes on both sides (the incremental render relies on that too).
     A base that fails the rules counts with the clusters that pass there; the others are
-    absent from it, as in diff_refs_in_full.
+    absent from it, as in the whole-tree oracle the tests compare with
+    (tests/gitops/full_diff.py).
     """
     head = _checked(replace(opts, base=None))
     previous, failures = _checked_base(replace(opts, ref=base, base=None))
@@ -89,7 +46,7 @@ def diff_refs(opts: SourceOptions, *, base: str) -> FleetDiff:
         else frozenset(c.name for c in head[0].resolved)
     )
     by_group = _diff_clusters(previous[0] if previous else None, head[0], changed)
-    base_side = _listed(base, previous[0]) if previous is not None else RenderedSide(base, {}, {})
+    base_side = _listed(base, previous[0]) if previous is not None else DiffSide(base, {})
     return assemble_diff(
         by_group,
         replace(base_side, failures=failures),
@@ -98,9 +55,9 @@ def diff_refs(opts: SourceOptions, *, base: str) -> FleetDiff:
     )
 
 
-def _listed(ref: str, checked: CheckedFleet) -> RenderedSide:
+def _listed(ref: str, checked: CheckedFleet) -> DiffSide:
     """A side for assemble_diff: its clusters and release (the files were diffed already)."""
-    return RenderedSide(ref, {}, {c.name: c for c in checked.resolved}, checked.release)
+    return DiffSide(ref, {c.name: c for c in checked.resolved}, checked.release)
 
 
 Checked = tuple[CheckedFleet, dict[str, str]]  # a checked fleet and its clusters' source digests
@@ -123,13 +80,13 @@ def _checked_base(opts: SourceOptions) -> tuple[Checked | None, tuple[Diagnostic
     except KkpgenError as error:
         if error.exit_code != ExitCode.INVALID_INPUT:
             raise  # git or environment trouble is not a property of the base
-        return None, _failures(error.diagnostics)
+        return None, base_failures(error.diagnostics)
     if not checked.resolved:
         return None, failures
     return (checked, _source_digests(checked, tree)), failures
 
 
-def _failures(diagnostics: Iterable[Diagnostic]) -> tuple[Diagnostic, ...]:
+def base_failures(diagnostics: Iterable[Diagnostic]) -> tuple[Diagnostic, ...]:
     """What fails a base: a base without clusters (the pull request that adds the first one)
     is just empty, and its warnings (e.g. cni.unspecified) name no failure."""
     return tuple(d for d in diagnostics if d.code != NO_CLUSTERS and d.severity == "error")
@@ -152,7 +109,7 @@ def changed_clusters(base: Checked, head: Checked) -> frozenset[str]:
     render inputs (the incremental record's digests: resolved cluster, Addon variables, and,
     shared by all, the Argo CD settings and who is being decommissioned)."""
     (base_checked, base_sources), (head_checked, head_sources) = base, head
-    base_inputs, head_inputs = (contents.fleet_inputs(c) for c in (base_checked, head_checked))
+    base_inputs, head_inputs = (fleet_inputs(c) for c in (base_checked, head_checked))
     names = set(base_inputs.clusters) | set(head_inputs.clusters)
     if base_inputs.run != head_inputs.run:
         return frozenset(names)

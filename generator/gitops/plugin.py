@@ -9,8 +9,8 @@ from typing import get_args
 from kkpgen.diagnostics import Diagnostic, ExitCode, KkpgenError, Location
 from kkpgen.kkp.check import CheckedFleet
 from kkpgen.models.options import SourceOptions
-from kkpgen.output.contents import rendered_files
 from kkpgen.render.applications import ArgoTarget
+from kkpgen.render.contents import rendered_files
 from kkpgen.render.manifest import KUSTOMIZATION, Destination
 from kkpgen.source.repository import CONFIG_FILE, SourceTree, read_tree
 

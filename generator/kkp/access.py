@@ -1,7 +1,7 @@
 """How a cluster is reached and annotated: its apiserver URL (no credentials, a real host
 and port), its cloud provider, and the kkpgen annotations on it (known keys, ports).
 
-Rules like those of rules.py (which lists them in RULES), kept apart to keep both short.
+Rules like those of rules.py, kept apart to keep both short; listed in RULES (registry.py).
 """
 
 from __future__ import annotations
@@ -12,8 +12,9 @@ from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 from kkpgen.diagnostics import Violation
-from kkpgen.kkp.subject import RuleContext, Subject
+from kkpgen.kkp.subject import Code, Rule, RuleContext, Subject, rule
 from kkpgen.models.labels import KONNECTIVITY_PORT_ANNOTATION, OPENVPN_PORT_ANNOTATION
+from kkpgen.source.fleet import LoadedCluster
 
 
 def has_credentials(url: str) -> bool:
@@ -66,6 +67,9 @@ def _url_problem(url: str) -> str | None:
     return None
 
 
+@rule(
+    Code("cluster.cloud.providers", "error", "spec.cloud", "keep exactly one provider section"),
+)
 def cloud_provider_single(subject: Subject, _: RuleContext) -> Iterator[Violation]:
     """KKP: exactly one cloud provider section per cluster."""
     providers = subject.loaded.cluster.spec.cloud.providers()
@@ -87,20 +91,22 @@ def _address_field(ctx: RuleContext) -> str:
     return "status.address.url"
 
 
-def top_level_address_in_the_release(subject: Subject, ctx: RuleContext) -> Iterator[Violation]:
-    """KKP v2.22+ Clusters have no top-level `address` (it is `status.address`): their API
-    server would drop it, and Argo CD would show drift forever."""
-    if subject.loaded.cluster.address is not None and _address_field(ctx) != "address.url":
-        yield Violation(
-            "cluster.field.unsupported",
-            ("address",),
-            f"KKP {ctx.release.version} has no top-level address; KKP v2.22 moved it to "
-            "status.address",
-            "move it under status: (status.address.url), or remove it and set "
-            "kkpgen/apiserver-url in kubermatic.yaml",
-        )
-
-
+@rule(
+    Code(
+        "cluster.address.credentials",
+        "error",
+        "*address.url",
+        "remove the user info and query",
+    ),
+    Code("cluster.address.invalid", "error", "*address.url", "write it as https://<host>:<port>"),
+    Code(
+        "cluster.address.missing",
+        "error",
+        "address.url",
+        "set address.url (status.address.url from KKP v2.22), or the kkpgen/apiserver-url "
+        "annotation in kubermatic.yaml",
+    ),
+)
 def apiserver_address_known(subject: Subject, ctx: RuleContext) -> Iterator[Violation]:
     """Nodes (kube-proxy, Cilium without kube-proxy, tunnel agents) dial the apiserver."""
     address = subject.resolved.address
@@ -141,6 +147,14 @@ _CLUSTER_ANNOTATIONS = (KONNECTIVITY_PORT_ANNOTATION, OPENVPN_PORT_ANNOTATION)
 _PORT = re.compile(r"[1-9][0-9]{0,4}")
 
 
+@rule(
+    Code(
+        "cluster.annotation.unknown",
+        "error",
+        "metadata.annotations.*",
+        "use an annotation kkpgen reads",
+    ),
+)
 def kkpgen_annotations_known(subject: Subject, _: RuleContext) -> Iterator[Violation]:
     """A `kkpgen/` annotation kkpgen does not read is a typo: it would be ignored silently."""
     annotations = subject.loaded.cluster.metadata.annotations
@@ -156,6 +170,20 @@ def kkpgen_annotations_known(subject: Subject, _: RuleContext) -> Iterator[Viola
             )
 
 
+@rule(
+    Code(
+        "cluster.annotation.invalid",
+        "error",
+        "metadata.annotations.*",
+        "write the NodePort as a quoted number from 1 to 65535",
+    ),
+    Code(
+        "cluster.annotation.unused",
+        "warning",
+        "metadata.annotations.kkpgen/openvpn-server-port",
+        "remove the annotation",
+    ),
+)
 def port_annotations_valid(subject: Subject, _: RuleContext) -> Iterator[Violation]:
     """The tunnel NodePort annotations are ports: ASCII digits, 1-65535."""
     annotations = subject.loaded.cluster.metadata.annotations
@@ -177,3 +205,53 @@ def port_annotations_valid(subject: Subject, _: RuleContext) -> Iterator[Violati
             "remove the annotation (left over from before the switch to Konnectivity)",
             severity="warning",
         )
+
+
+@rule(
+    Code(
+        "network.tunnel-port.unknown",
+        "notice",
+        "metadata.annotations",
+        "set the annotation kkpgen/<tunnel>-server-port to the NodePort of the seed's Service",
+    )
+)
+def tunnel_port_known(subject: Subject, _: RuleContext) -> Iterator[Violation]:
+    """Tunnel agents dial the NodePort of the seed's tunnel Service; only the seed knows it.
+    Without it kkpgen leaves the agent's object to KKP (render/plan.py, applications.py)."""
+    loaded, resolved = subject.loaded, subject.resolved
+    if resolved.expose_strategy == "Tunneling":
+        return
+    konnectivity = resolved.network.konnectivity_enabled
+    port = resolved.address.konnectivity_port if konnectivity else resolved.address.openvpn_port
+    if port == 0 and not _addon_sets_server_port(loaded, konnectivity):
+        name, what = (
+            ("konnectivity", "the konnectivity-agent Deployment")
+            if konnectivity
+            else ("openvpn", "the openvpn-client ConfigMap")
+        )
+        yield Violation(
+            "network.tunnel-port.unknown",
+            ("metadata", "annotations"),
+            f"the NodePort of the seed's {name}-server Service is not known, so {what} is not "
+            "rendered and KKP keeps managing it",
+            f"set annotation kkpgen/{name}-server-port to the NodePort of Service "
+            f"{name}-server in namespace {resolved.seed_namespace} of the seed",
+            severity="notice",
+        )
+
+
+def _addon_sets_server_port(loaded: LoadedCluster, konnectivity: bool) -> bool:
+    name = "konnectivity" if konnectivity else "openvpn"
+    return any(
+        a.addon.spec.name == name and (a.addon.spec.variables or {}).get("serverPort")
+        for a in loaded.addons
+    )
+
+
+RULES: tuple[Rule[Subject], ...] = (
+    apiserver_address_known,
+    cloud_provider_single,
+    kkpgen_annotations_known,
+    port_annotations_valid,
+    tunnel_port_known,
+)

@@ -2,28 +2,16 @@
 
 from __future__ import annotations
 
-import difflib
-import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
-from kkpgen.diagnostics import Diagnostic, KkpgenError, Location, Violation, errors_of
-from kkpgen.kkp import access, defaults, rules, transitions
+from kkpgen.diagnostics import Diagnostic, KkpgenError, Location, errors_of
+from kkpgen.kkp import defaults
 from kkpgen.kkp.catalog import KKP_VERSION_FORM, Catalog, KKPRelease, kkp_minor, load_catalog
-from kkpgen.kkp.charts import Chart, load_charts
-from kkpgen.kkp.subject import RuleContext, Subject
-from kkpgen.kkp.variables import check_addon_variables
-from kkpgen.models.labels import (
-    APISERVER_URL_ANNOTATION,
-    ARGOCD_MODE_ANNOTATION,
-    ARGOCD_PATH_ANNOTATION,
-    ARGOCD_REPO_ANNOTATION,
-    ARGOCD_REVISION_ANNOTATION,
-    DECOMMISSION_LABEL,
-    KKP_VERSION_ANNOTATION,
-    NODE_ACCESS_NETWORK_ANNOTATION,
-    SEED_DESTINATION_ANNOTATION,
-)
+from kkpgen.kkp.charts import load_charts
+from kkpgen.kkp.registry import REGISTRY, run
+from kkpgen.kkp.subject import Change, Finding, FleetChange, RuleContext, Subject
+from kkpgen.models.labels import KKP_VERSION_ANNOTATION
 from kkpgen.models.options import SourceOptions
 from kkpgen.models.resolved import ResolvedCluster
 from kkpgen.source.fleet import (
@@ -35,6 +23,7 @@ from kkpgen.source.fleet import (
     require_clusters,
 )
 from kkpgen.source.repository import CONFIG_FILE, SourceTree, read_tree
+from kkpgen.source.sourcemap import format_field
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,113 +81,6 @@ def _line_known_by_patches(wanted: str, catalog: Catalog, *, flag: bool) -> tupl
     )
 
 
-_CONFIG_ANNOTATIONS = (
-    KKP_VERSION_ANNOTATION,
-    APISERVER_URL_ANNOTATION,
-    ARGOCD_MODE_ANNOTATION,
-    ARGOCD_REPO_ANNOTATION,
-    ARGOCD_REVISION_ANNOTATION,
-    ARGOCD_PATH_ANNOTATION,
-    SEED_DESTINATION_ANNOTATION,
-    NODE_ACCESS_NETWORK_ANNOTATION,
-)
-# Whole-value forms (fullmatch, ASCII): what is written into every Application.
-_SETTING_FORMS = {
-    ARGOCD_PATH_ANNOTATION: (
-        re.compile(r"/?[A-Za-z0-9_-][A-Za-z0-9._-]*(/[A-Za-z0-9_-][A-Za-z0-9._-]*)*/?"),
-        "a folder of the repository such as rendered/fleet (no '..', spaces or newlines)",
-    ),
-    ARGOCD_REVISION_ANNOTATION: (
-        re.compile(r"[A-Za-z0-9_][A-Za-z0-9._/-]*"),
-        "a branch, tag or commit such as main, v1.2.0 or HEAD",
-    ),
-    SEED_DESTINATION_ANNOTATION: (
-        re.compile(r"[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?"),
-        "the Argo CD cluster name of the seed, a DNS name such as in-cluster",
-    ),
-    NODE_ACCESS_NETWORK_ANNOTATION: (
-        re.compile(
-            r"((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}"
-            r"(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])/(3[0-2]|[12]?[0-9])"
-        ),
-        "the seed-controller-manager's -node-access-network, an IPv4 CIDR such as 10.254.0.0/16",
-    ),
-}
-_READ_GATES = ("KonnectivityService",)
-
-
-def _config_diagnostic(
-    fleet: Fleet, key: tuple[str, ...], code: str, texts: tuple[str, str]
-) -> Diagnostic:
-    where = fleet.config_source.locate(key) if fleet.config_source else Location("kubermatic.yaml")
-    return Diagnostic(code, where, ".".join(key), texts[0], texts[1])
-
-
-def _config_settings(fleet: Fleet) -> Iterator[Diagnostic]:
-    """kkpgen's annotations and the feature gates it reads: a typo is an error, not a
-    setting silently ignored, and values are checked whole before they reach any file."""
-    annotations = fleet.config.metadata.annotations
-    for key in sorted(k for k in annotations if k.startswith("kkpgen/")):
-        path = ("metadata", "annotations", key)
-        if key not in _CONFIG_ANNOTATIONS:
-            close = difflib.get_close_matches(key, _CONFIG_ANNOTATIONS, n=1)
-            hint = f"did you mean {close[0]!r}? " if close else ""
-            yield _config_diagnostic(
-                fleet,
-                path,
-                "config.annotation.unknown",
-                (
-                    f"unknown kkpgen annotation {key!r} in kubermatic.yaml",
-                    hint + f"kkpgen reads: {', '.join(_CONFIG_ANNOTATIONS)}",
-                ),
-            )
-        elif key in _SETTING_FORMS:
-            form, what = _SETTING_FORMS[key]
-            value = annotations[key]
-            bad = not form.fullmatch(value) or ".." in value.split("/") or ".." in value
-            if bad and not (key == ARGOCD_PATH_ANNOTATION and value == ""):
-                yield _config_diagnostic(
-                    fleet,
-                    path,
-                    "config.annotation.invalid",
-                    (f"{key} {value!r} is not valid", f"write {what}"),
-                )
-    for gate in sorted(fleet.config.spec.feature_gates):
-        close = difflib.get_close_matches(gate, _READ_GATES, n=1, cutoff=0.8)
-        if close and close[0] != gate:
-            yield _config_diagnostic(
-                fleet,
-                ("spec", "featureGates", gate),
-                "config.feature-gate.unknown",
-                (
-                    f"feature gate {gate!r} is not a KKP feature gate kkpgen knows",
-                    f"did you mean {close[0]!r}?",
-                ),
-            )
-
-
-def _config_problems(fleet: Fleet) -> list[Diagnostic]:
-    """URLs in kubermatic.yaml are copied into every Application or cluster: no secrets."""
-    problems = list(_config_settings(fleet))
-    annotations = fleet.config.metadata.annotations
-    for key in (ARGOCD_REPO_ANNOTATION, APISERVER_URL_ANNOTATION):
-        value = annotations.get(key)
-        if value and access.has_credentials(value):
-            path = ("metadata", "annotations", key)
-            problems.append(
-                Diagnostic(
-                    "config.url.credentials",
-                    fleet.config_source.locate(path) if fleet.config_source else Location(""),
-                    f"metadata.annotations.{key}",
-                    f"{key} carries credentials (user info before '@', or a query string such as "
-                    "?private_token=); kkpgen would copy "
-                    "them into every generated file that names this URL",
-                    "remove them: Argo CD reads repository credentials from its own Secrets",
-                )
-            )
-    return problems
-
-
 def _load_base(opts: SourceOptions) -> tuple[Fleet | None, list[Diagnostic]]:
     """The base fleet, and its own errors as warnings about the base: a pull request that
     fixes (or deletes) a broken file of the base must pass. Its clusters that do not load
@@ -219,59 +101,6 @@ def _load_base(opts: SourceOptions) -> tuple[Fleet | None, list[Diagnostic]]:
         )
         for d in problems
     ]
-
-
-def decommission_hint(name: str, command: str) -> str:
-    """Both ways to delete a cluster: the label first, or the flag that confirms it."""
-    return (
-        f'first merge the label {DECOMMISSION_LABEL}: "true" on the cluster, then delete its '
-        f"file; or, if the cluster is being decommissioned now, re-run with --decommission "
-        f"{name} ({command} --decommission {name})"
-    )
-
-
-def _removed_clusters(base: Fleet, head: Fleet, confirmed: Sequence[str]) -> list[Diagnostic]:
-    """A cluster deleted from the repository takes its Applications with it, and Argo CD
-    would prune the CNI of a running cluster: only a decommissioned cluster may go (the
-    label in the base, or --decommission NAME)."""
-    found = [d for n in confirmed if (d := _unknown_decommission(n, base, head)) is not None]
-    for loaded in base.clusters:
-        if head.cluster(loaded.name) is not None:
-            continue
-        labelled = loaded.cluster.metadata.labels.get(DECOMMISSION_LABEL) == "true"
-        marked = labelled or loaded.name in confirmed
-        found.append(
-            Diagnostic(
-                "cluster.removed" if not marked else "cluster.decommissioned",
-                replace(loaded.locate(("metadata", "name")), ref=base.ref),
-                "metadata.name",
-                f"cluster {loaded.name!r} is deleted"
-                + (
-                    " (it was marked for decommissioning)"
-                    if marked
-                    else "; its Applications and the network of a running cluster would be pruned"
-                ),
-                decommission_hint(loaded.name, f"kkpgen check --base {base.ref}"),
-                "notice" if marked else "error",
-                loaded.name,
-            )
-        )
-    return found
-
-
-def _unknown_decommission(name: str, base: Fleet, head: Fleet) -> Diagnostic | None:
-    """--decommission names a cluster this change deletes; a typo must not pass unnoticed."""
-    if base.cluster(name) is not None and head.cluster(name) is None:
-        return None
-    deleted = [c.name for c in base.clusters if head.cluster(c.name) is None]
-    why = "is still in the repository" if head.cluster(name) is not None else "is not in the base"
-    return Diagnostic(
-        "cluster.decommission.unknown",
-        Location("--decommission"),
-        "",
-        f"--decommission {name}: cluster {name!r} {why}, so this change does not delete it",
-        f"clusters this change deletes: {', '.join(deleted) or '(none)'}",
-    )
 
 
 def _patch_ranges(catalog: Catalog) -> str:
@@ -329,7 +158,7 @@ def check_fleet(
 ) -> CheckedFleet:
     """Load and check every cluster (or those named); raise KkpgenError with all errors found.
     `tree`: the spec files, when the caller has read them already (default: read opts.ref)."""
-    findings = _check(opts, only=only, tree=tree)
+    findings = _run_rules(opts, only=only, tree=tree)
     if errors_of(findings.everything()):
         raise KkpgenError(findings.everything())
     return findings.checked(findings.clusters)
@@ -341,7 +170,7 @@ def check_fleet_partially(
     """The clusters that pass, and the errors of those that fail (for a base ref, whose
     failing clusters the head may be fixing). What fails the whole fleet raises as in
     check_fleet: a spec file that does not load, kubermatic.yaml, the KKP version, no cluster."""
-    findings = _check(opts, only=(), tree=tree)
+    findings = _run_rules(opts, only=(), tree=tree)
     if errors_of(findings.shared):
         raise KkpgenError(findings.everything())
     passing = [(cluster, found) for cluster, found in findings.clusters if not errors_of(found)]
@@ -349,29 +178,20 @@ def check_fleet_partially(
     return findings.checked(passing), tuple(sorted(failures, key=Diagnostic.sort_key))
 
 
-def _check(opts: SourceOptions, *, only: Sequence[str], tree: SourceTree | None) -> _Findings:
+def _run_rules(opts: SourceOptions, *, only: Sequence[str], tree: SourceTree | None) -> _Findings:
     catalog = load_catalog()
     fleet = load_fleet(tree if tree is not None else read_tree(opts.repo, opts.ref))
     require_clusters(fleet)
     release = _release(fleet, opts, catalog)
     base, base_problems = _load_base(opts)
-    ctx = RuleContext(catalog, release, fleet.config)
-    shared: list[Diagnostic] = _config_problems(fleet) + base_problems
-    if base is not None and not only:
-        shared += _removed_clusters(base, fleet, opts.decommission)
-    charts = load_charts()
     base_release = _base_release(base, base_problems, opts, catalog)
+    ctx = RuleContext(catalog, release, fleet.config, load_charts(), base_release)
+    shared = [*_in_config(run(REGISTRY.config, fleet, ctx), fleet), *base_problems]
+    if base is not None and not only:
+        change = FleetChange(base, fleet, opts.decommission)
+        shared += _in_config(run(REGISTRY.removal, change, ctx), fleet)
     clusters = tuple(
-        (
-            resolved,
-            _cluster_findings(
-                Subject(loaded, resolved),
-                previous,
-                ctx=ctx,
-                charts=charts,
-                base_release=base_release,
-            ),
-        )
+        (resolved, _cluster_findings(Subject(loaded, resolved), previous, ctx=ctx))
         for loaded, resolved, previous in _resolve_all(
             fleet, base=base, release=release, catalog=catalog
         )
@@ -381,51 +201,39 @@ def _check(opts: SourceOptions, *, only: Sequence[str], tree: SourceTree | None)
     return _Findings(fleet, release, tuple(shared), clusters)
 
 
+def _in_config(found: Iterable[Finding], fleet: Fleet) -> Iterator[Diagnostic]:
+    """Findings about the fleet; a Violation names a field of kubermatic.yaml."""
+    for finding in found:
+        if isinstance(finding, Diagnostic):
+            yield finding
+            continue
+        where = fleet.config_source.locate(finding.path) if fleet.config_source else None
+        yield Diagnostic(
+            finding.code,
+            where or Location("kubermatic.yaml"),
+            format_field(finding.path),
+            finding.message,
+            finding.hint,
+            finding.severity,
+        )
+
+
 def _cluster_findings(
-    subject: Subject,
-    base: LoadedCluster | None,
-    *,
-    ctx: RuleContext,
-    charts: Mapping[str, Chart],
-    base_release: KKPRelease | None = None,
+    subject: Subject, in_base: LoadedCluster | None, *, ctx: RuleContext
 ) -> tuple[Diagnostic, ...]:
-    """One cluster's rules, its transitions from the base, and its Addon variables."""
-    loaded, resolved = subject.loaded, subject.resolved
-    violations = list(rules.check(subject, ctx))
-    if base is not None and base_release is not None:
-        violations += _kkp_upgrade(base, resolved, ctx=ctx, base_release=base_release)
-    if base is not None:
+    """One cluster's rules, and its rules base -> head when it is in the base."""
+    found = list(run(REGISTRY.cluster, subject, ctx))
+    if in_base is not None:
         before = defaults.resolve_cluster(
-            base,
+            in_base,
             catalog=ctx.catalog,
             release=ctx.release,
             is_new=False,
             platform=defaults.PlatformSettings.of(ctx.config),
         )
-        violations += transitions.check(
-            before,
-            resolved,
-            specs=(base.cluster.spec, loaded.cluster.spec),
-            catalog=ctx.catalog,
-            release=ctx.release,
-        )
-    found = [locate_violation(v, loaded) for v in violations]
-    return (*found, *check_addon_variables(loaded, charts))
-
-
-def _kkp_upgrade(
-    base: LoadedCluster, head: ResolvedCluster, *, ctx: RuleContext, base_release: KKPRelease
-) -> list[Violation]:
-    """The base cluster as the base's KKP release resolves it, against the head's release."""
-    before = defaults.resolve_cluster(
-        base,
-        catalog=ctx.catalog,
-        release=base_release,
-        is_new=False,
-        platform=defaults.PlatformSettings.of(ctx.config),
-    )
-    return list(
-        transitions.kkp_upgrade_problems(before, head, base=base_release, release=ctx.release)
+        found += run(REGISTRY.change, Change(Subject(in_base, before), subject), ctx)
+    return tuple(
+        f if isinstance(f, Diagnostic) else locate_violation(f, subject.loaded) for f in found
     )
 
 

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from kkpgen.diagnostics import Violation
 from kkpgen.kkp.catalog import KKPRelease, parse_version
-from kkpgen.kkp.subject import RuleContext, Subject
+from kkpgen.kkp.subject import Code, Rule, RuleContext, Subject, rule
 from kkpgen.models.base import KKPModel
 from kkpgen.models.kubermatic import KubermaticConfiguration
 
@@ -36,6 +36,14 @@ def offered_kubernetes_versions(
     return _configured_versions(config) or release.patch.kubernetes_versions
 
 
+@rule(
+    Code(
+        "cluster.version.unsupported",
+        "error",
+        "spec.version",
+        "use a Kubernetes version the KKP release offers, or list it in kubermatic.yaml",
+    ),
+)
 def kubernetes_version_supported(subject: Subject, ctx: RuleContext) -> Iterator[Violation]:
     """KKP refuses a Cluster whose version is not in the release's (or configured) list."""
     version = subject.resolved.kubernetes_version
@@ -52,6 +60,9 @@ def kubernetes_version_supported(subject: Subject, ctx: RuleContext) -> Iterator
         )
 
 
+@rule(
+    Code("cni.none.version", "error", "spec.cniPlugin.version", "remove spec.cniPlugin.version"),
+)
 def cni_none_has_no_version(subject: Subject, _: RuleContext) -> Iterator[Violation]:
     """KKP: the only version of CNI `none` is "" (cni/version.go supportedCNIPluginVersions)."""
     plugin = subject.loaded.cluster.spec.cni_plugin
@@ -68,6 +79,20 @@ EXPOSE_STRATEGIES = ("NodePort", "LoadBalancer", "Tunneling")
 TUNNELING_GATE = "TunnelingExposeStrategy"
 
 
+@rule(
+    Code(
+        "cluster.expose-strategy.unsupported",
+        "error",
+        "spec.exposeStrategy",
+        "use NodePort, LoadBalancer or Tunneling",
+    ),
+    Code(
+        "cluster.expose-strategy.tunneling-gate",
+        "error",
+        "spec.exposeStrategy",
+        "enable the TunnelingExposeStrategy feature gate, or use NodePort or LoadBalancer",
+    ),
+)
 def expose_strategy_valid(subject: Subject, ctx: RuleContext) -> Iterator[Violation]:
     """KKP ValidateClusterSpec: a known exposeStrategy; Tunneling needs its feature gate."""
     strategy = subject.resolved.expose_strategy
@@ -103,11 +128,20 @@ def _written(model: KKPModel) -> tuple[str, ...]:
     return tuple(fields[name].alias or name for name in sorted(model.model_fields_set))
 
 
+@rule(
+    Code(
+        "cluster.field.unsupported",
+        "error",
+        "spec.* or address",
+        "remove the field, or pin a KKP release whose Cluster CRD has it",
+    ),
+)
 def fields_known_to_the_release(subject: Subject, ctx: RuleContext) -> Iterator[Violation]:
     """A Cluster is KKP-shaped for its release: a field the release's Cluster CRD does not have
     (one KKP added later, or removed) would be dropped by its API server, and Argo CD would
     show drift forever. kkpgen's model knows every field of v2.20-v2.31 (recorded per patch
     as clusterFields from ClusterSpec, ClusterNetworkingConfig and CloudSpec)."""
+    yield from _top_level_address(subject, ctx)
     known = ctx.catalog.cluster_fields(ctx.release)
     if not known:
         return  # v2.17/v2.18: another API group, no list recorded
@@ -131,6 +165,30 @@ def fields_known_to_the_release(subject: Subject, ctx: RuleContext) -> Iterator[
             )
 
 
+def _top_level_address(subject: Subject, ctx: RuleContext) -> Iterator[Violation]:
+    """KKP v2.22+ Clusters have no top-level `address` (it is `status.address`): their API
+    server would drop it, and Argo CD would show drift forever."""
+    if subject.loaded.cluster.address is None or ctx.release.patch is None:
+        return
+    if not _has(ctx, "cluster_top_level_address"):
+        yield Violation(
+            "cluster.field.unsupported",
+            ("address",),
+            f"KKP {ctx.release.version} has no top-level address; KKP v2.22 moved it to "
+            "status.address",
+            "move it under status: (status.address.url), or remove it and set "
+            "kkpgen/apiserver-url in kubermatic.yaml",
+        )
+
+
+@rule(
+    Code(
+        "network.konnectivity.mandatory",
+        "error",
+        "spec.clusterNetwork.konnectivityEnabled",
+        "remove konnectivityEnabled or set it to true",
+    ),
+)
 def konnectivity_cannot_be_disabled(subject: Subject, ctx: RuleContext) -> Iterator[Violation]:
     """KKP v2.26+ ValidateClusterNetworkConfig: "Konnectivity can no longer be disabled"."""
     network = subject.loaded.cluster.spec.cluster_network
@@ -144,6 +202,14 @@ def konnectivity_cannot_be_disabled(subject: Subject, ctx: RuleContext) -> Itera
         )
 
 
+@rule(
+    Code(
+        "network.openvpn.deprecated",
+        "warning",
+        "spec.clusterNetwork.konnectivityEnabled",
+        "set konnectivityEnabled: true before the KKP upgrade to v2.26",
+    ),
+)
 def openvpn_is_deprecated(subject: Subject, ctx: RuleContext) -> Iterator[Violation]:
     """KKP v2.24-v2.25: OpenVPN is deprecated ("Upgrading all user clusters to Konnectivity is
     strongly recommended"); v2.26 refuses it, and kkpgen refuses the upgrade to v2.26."""
@@ -162,6 +228,14 @@ def openvpn_is_deprecated(subject: Subject, ctx: RuleContext) -> Iterator[Violat
         )
 
 
+@rule(
+    Code(
+        "network.tunneling-agent-ip.unused",
+        "error",
+        "spec.clusterNetwork.tunnelingAgentIP",
+        "remove tunnelingAgentIP, or use the Tunneling expose strategy",
+    ),
+)
 def tunneling_agent_ip_needs_tunneling(subject: Subject, _: RuleContext) -> Iterator[Violation]:
     """KKP v2.22+ ValidateClusterSpec: "Tunneling agent IP can be configured only for
     Tunneling Expose strategy"."""
@@ -176,6 +250,14 @@ def tunneling_agent_ip_needs_tunneling(subject: Subject, _: RuleContext) -> Iter
         )
 
 
+@rule(
+    Code(
+        "network.proxy-mode.unsupported",
+        "error",
+        "spec.clusterNetwork.proxyMode",
+        "use ipvs or iptables, or pin a KKP v2.30 or later patch",
+    ),
+)
 def nftables_needs_the_release(subject: Subject, ctx: RuleContext) -> Iterator[Violation]:
     """KKP resources.AllProxyModes: nftables from v2.30."""
     if subject.resolved.network.proxy_mode == "nftables" and not _has(ctx, "proxy_mode_nftables"):
@@ -187,6 +269,20 @@ def nftables_needs_the_release(subject: Subject, ctx: RuleContext) -> Iterator[V
         )
 
 
+@rule(
+    Code(
+        "network.ip-family.mismatch",
+        "error",
+        "spec.clusterNetwork.ipFamily",
+        "one pods CIDR per IP family of ipFamily",
+    ),
+    Code(
+        "network.cidr.services-missing",
+        "error",
+        "spec.clusterNetwork.services.cidrBlocks",
+        "give a services CIDR per pods CIDR",
+    ),
+)
 def ip_family_matches_the_pods(subject: Subject, ctx: RuleContext) -> Iterator[Violation]:
     """KKP v2.21+ ValidateClusterNetworkConfig: ipFamily IPv4 has one pods CIDR, IPv4+IPv6
     two; at least as many services CIDRs as pods CIDRs."""
@@ -212,6 +308,14 @@ def ip_family_matches_the_pods(subject: Subject, ctx: RuleContext) -> Iterator[V
         )
 
 
+@rule(
+    Code(
+        "network.node-mask.too-short",
+        "error",
+        "spec.clusterNetwork.nodeCidrMaskSizeIPv*",
+        "use a node mask size longer than the pods CIDR's prefix",
+    ),
+)
 def node_mask_longer_than_the_pods_prefix(
     subject: Subject, ctx: RuleContext
 ) -> Iterator[Violation]:
@@ -236,6 +340,14 @@ def node_mask_longer_than_the_pods_prefix(
             )
 
 
+@rule(
+    Code(
+        "cni.canal.dual-stack",
+        "error",
+        "spec.cniPlugin.version",
+        "upgrade Canal to v3.22 or later first, or keep the cluster IPv4",
+    ),
+)
 def canal_dual_stack_needs_v3_22(subject: Subject, ctx: RuleContext) -> Iterator[Violation]:
     """KKP v2.21+: "dual-stack not allowed on Canal CNI version lower than 3.22"."""
     resolved = subject.resolved
@@ -253,3 +365,18 @@ def canal_dual_stack_needs_v3_22(subject: Subject, ctx: RuleContext) -> Iterator
             f"dual stack is not allowed on Canal {resolved.cni.version} (below v3.22)",
             'upgrade Canal to "v3.22" or later first, or keep the cluster IPv4',
         )
+
+
+RULES: tuple[Rule[Subject], ...] = (
+    kubernetes_version_supported,
+    cni_none_has_no_version,
+    expose_strategy_valid,
+    fields_known_to_the_release,
+    konnectivity_cannot_be_disabled,
+    openvpn_is_deprecated,
+    tunneling_agent_ip_needs_tunneling,
+    nftables_needs_the_release,
+    ip_family_matches_the_pods,
+    node_mask_longer_than_the_pods_prefix,
+    canal_dual_stack_needs_v3_22,
+)

@@ -1,4 +1,6 @@
-"""One-state rules: what KKP's validation accepts for a single cluster (seed + pkg/validation)."""
+"""One-state rules: what KKP's validation accepts for a single cluster (seed + pkg/validation).
+
+Each rule declares its codes (`@rule`) and is listed in RULES, which registry.py runs."""
 
 from __future__ import annotations
 
@@ -9,22 +11,8 @@ from collections.abc import Iterator
 import netaddr
 
 from kkpgen.diagnostics import Violation
-from kkpgen.kkp import access
 from kkpgen.kkp.catalog import CNISupport, parse_version
-from kkpgen.kkp.release_rules import (
-    canal_dual_stack_needs_v3_22,
-    cni_none_has_no_version,
-    expose_strategy_valid,
-    fields_known_to_the_release,
-    ip_family_matches_the_pods,
-    konnectivity_cannot_be_disabled,
-    kubernetes_version_supported,
-    nftables_needs_the_release,
-    node_mask_longer_than_the_pods_prefix,
-    openvpn_is_deprecated,
-    tunneling_agent_ip_needs_tunneling,
-)
-from kkpgen.kkp.subject import Rule, RuleContext, Subject
+from kkpgen.kkp.subject import Code, Rule, RuleContext, Subject, rule
 
 KONNECTIVITY_GATE = "KonnectivityService"
 HUBBLE_ADDON = "hubble"
@@ -43,6 +31,14 @@ def _versions(items: tuple[str, ...]) -> str:
 _KUBERNETES_VERSION = re.compile(r"v?(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)")
 
 
+@rule(
+    Code(
+        "cluster.version.invalid",
+        "error",
+        "spec.version",
+        "write the full Kubernetes version, quoted",
+    ),
+)
 def kubernetes_version_is_semver(subject: Subject, _: RuleContext) -> Iterator[Violation]:
     """KKP: "version is required" and must parse as a semantic version."""
     version = subject.loaded.cluster.spec.version
@@ -55,6 +51,11 @@ def kubernetes_version_is_semver(subject: Subject, _: RuleContext) -> Iterator[V
         )
 
 
+@rule(
+    Code(
+        "cni.type.unsupported", "error", "spec.cniPlugin.type", "use a CNI the KKP release supports"
+    ),
+)
 def cni_type_supported(subject: Subject, ctx: RuleContext) -> Iterator[Violation]:
     """Seed: the CNI types KKP supports depend on the KKP version (Cilium from v2.19)."""
     cni = subject.resolved.cni.type
@@ -67,6 +68,26 @@ def cni_type_supported(subject: Subject, ctx: RuleContext) -> Iterator[Violation
         )
 
 
+@rule(
+    Code(
+        "cni.version.unsupported",
+        "error",
+        "spec.cniPlugin.version",
+        "use a supported version, or remove the field to get the default",
+    ),
+    Code(
+        "cni.version.deprecated",
+        "error",
+        "spec.cniPlugin.version",
+        "a new cluster takes a supported version",
+    ),
+    Code(
+        "cni.version.deprecated",
+        "warning",
+        "spec.cniPlugin.version",
+        "upgrade soon; any higher version is allowed from a deprecated one",
+    ),
+)
 def cni_version_supported(subject: Subject, ctx: RuleContext) -> Iterator[Violation]:
     """Seed: "Available CNI versions depend on the KKP version"; deprecated: existing only."""
     resolved = subject.resolved
@@ -118,6 +139,14 @@ def _deprecated_hint(support: CNISupport, version: str, ctx: RuleContext) -> str
     )
 
 
+@rule(
+    Code(
+        "cni.version.forced-upgrade",
+        "warning",
+        "spec.cniPlugin.version",
+        "set the version KKP upgrades to, so the spec says what runs",
+    ),
+)
 def cni_forced_upgrade(subject: Subject, _: RuleContext) -> Iterator[Violation]:
     """Seed: Forced CNI Upgrade together with the Kubernetes upgrade."""
     cni = subject.resolved.cni
@@ -133,6 +162,14 @@ def cni_forced_upgrade(subject: Subject, _: RuleContext) -> Iterator[Violation]:
         )
 
 
+@rule(
+    Code(
+        "cni.unspecified",
+        "warning",
+        "spec",
+        "add spec.cniPlugin with the type and version that run",
+    ),
+)
 def cni_unspecified(subject: Subject, _: RuleContext) -> Iterator[Violation]:
     """KKP's migration makes an existing cluster without cniPlugin Canal v3.8
     (cni.CanalCNILastUnspecifiedVersion); mutateUpdate then forces the upgrade. A release
@@ -157,6 +194,9 @@ def cni_unspecified(subject: Subject, _: RuleContext) -> Iterator[Violation]:
     )
 
 
+@rule(
+    Code("cni.none", "notice", "spec.cniPlugin.type", "install a CNI yourself"),
+)
 def cni_none_notice(subject: Subject, _: RuleContext) -> Iterator[Violation]:
     """Seed: "None" CNI installs nothing; the cluster admin must install one."""
     if subject.resolved.cni.type == "none":
@@ -170,6 +210,20 @@ def cni_none_notice(subject: Subject, _: RuleContext) -> Iterator[Violation]:
         )
 
 
+@rule(
+    Code(
+        "network.proxy-mode.ebpf-requires-cilium",
+        "error",
+        "spec.clusterNetwork.proxyMode",
+        "use ipvs or iptables, or the cilium CNI",
+    ),
+    Code(
+        "network.proxy-mode.ebpf-requires-konnectivity",
+        "error",
+        "spec.clusterNetwork.proxyMode",
+        "enable Konnectivity, or use ipvs or iptables",
+    ),
+)
 def ebpf_needs_cilium_and_konnectivity(subject: Subject, ctx: RuleContext) -> Iterator[Violation]:
     """Seed: ebpf "is available only if Cilium CNI is selected and Konnectivity is enabled";
     from KKP v2.26 only Canal is refused (CNI none may bring its own kube-proxy replacement)."""
@@ -199,6 +253,14 @@ def ebpf_needs_cilium_and_konnectivity(subject: Subject, ctx: RuleContext) -> It
         )
 
 
+@rule(
+    Code(
+        "network.konnectivity.unsupported",
+        "error",
+        "spec.clusterNetwork.konnectivityEnabled",
+        "use OpenVPN, or upgrade KKP to v2.18 or newer",
+    ),
+)
 def konnectivity_exists_in_the_release(subject: Subject, ctx: RuleContext) -> Iterator[Violation]:
     """KKP v2.17 has no Konnectivity (the KonnectivityService gate arrived in v2.18)."""
     if subject.resolved.network.konnectivity_enabled and not ctx.release.konnectivity:
@@ -210,6 +272,14 @@ def konnectivity_exists_in_the_release(subject: Subject, ctx: RuleContext) -> It
         )
 
 
+@rule(
+    Code(
+        "network.konnectivity.feature-gate",
+        "error",
+        "spec.clusterNetwork.konnectivityEnabled",
+        "enable the KonnectivityService feature gate in kubermatic.yaml, or keep OpenVPN",
+    ),
+)
 def konnectivity_needs_feature_gate(subject: Subject, ctx: RuleContext) -> Iterator[Violation]:
     """Seed: Konnectivity "Requires KonnectivityService feature gate" in KKP's configuration;
     the gate is gone from KKP v2.22 (a pinned patch says whether it has it)."""
@@ -323,6 +393,20 @@ def _slots(blocks: tuple[str, ...], *, dual_stack_release: bool) -> tuple[str, .
     return (_FIRST, _SECOND, *(_SECOND,) * max(0, len(blocks) - 2))[: len(blocks)]
 
 
+@rule(
+    Code(
+        "network.cidr.too-many",
+        "error",
+        "spec.clusterNetwork.*.cidrBlocks",
+        "keep one CIDR block (one per IP family for dual stack)",
+    ),
+    Code(
+        "network.cidr.invalid",
+        "error",
+        "spec.clusterNetwork.*.cidrBlocks[*]",
+        "write an IPv4 network such as 172.25.0.0/16 (IPv6 fd01::/48 second)",
+    ),
+)
 def cidrs_valid(subject: Subject, ctx: RuleContext) -> Iterator[Violation]:
     """KKP ValidateClusterNetworkConfig: one well-formed CIDR each for pods and services, or
     (v2.21+) an IPv4 and an IPv6 one for a dual-stack cluster."""
@@ -357,6 +441,14 @@ def cidrs_valid(subject: Subject, ctx: RuleContext) -> Iterator[Violation]:
                 )
 
 
+@rule(
+    Code(
+        "network.cidr.overlap",
+        "error",
+        "spec.clusterNetwork.services.cidrBlocks",
+        "choose disjoint pods and services ranges",
+    ),
+)
 def cidrs_disjoint(subject: Subject, _: RuleContext) -> Iterator[Violation]:
     """Pod and service ranges must not overlap, or routing in the cluster breaks."""
     network = subject.resolved.network
@@ -377,6 +469,20 @@ def cidrs_disjoint(subject: Subject, _: RuleContext) -> Iterator[Violation]:
                 )
 
 
+@rule(
+    Code(
+        "network.dns-domain.invalid",
+        "error",
+        "spec.clusterNetwork.dnsDomain",
+        "use lowercase labels separated by dots, e.g. cluster.local",
+    ),
+    Code(
+        "network.dns-domain.unsupported",
+        "error",
+        "spec.clusterNetwork.dnsDomain",
+        "use a domain the KKP release accepts, or remove the field",
+    ),
+)
 def dns_domain_valid(subject: Subject, ctx: RuleContext) -> Iterator[Violation]:
     """KKP v2.17-v2.20: "dnsDomain must be 'cluster.local'"; any value must be a DNS name."""
     domain = subject.resolved.network.dns_domain
@@ -397,6 +503,20 @@ def dns_domain_valid(subject: Subject, ctx: RuleContext) -> Iterator[Violation]:
         )
 
 
+@rule(
+    Code(
+        "addon.hubble.requires-cilium",
+        "error",
+        "spec.name",
+        "remove the Addon, or use the cilium CNI",
+    ),
+    Code(
+        "addon.hubble.not-accessible",
+        "error",
+        "spec.name",
+        "add hubble to spec.api.accessibleAddons in kubermatic.yaml",
+    ),
+)
 def hubble_addon_allowed(subject: Subject, ctx: RuleContext) -> Iterator[Violation]:
     """Seed: Hubble is for Cilium clusters and must be an accessible addon of KKP."""
     for index, addon in enumerate(subject.loaded.addons):
@@ -423,39 +543,18 @@ def hubble_addon_allowed(subject: Subject, ctx: RuleContext) -> Iterator[Violati
             )
 
 
-RULES: tuple[Rule, ...] = (
-    access.apiserver_address_known,
-    access.top_level_address_in_the_release,
-    access.cloud_provider_single,
-    access.kkpgen_annotations_known,
-    access.port_annotations_valid,
+RULES: tuple[Rule[Subject], ...] = (
     kubernetes_version_is_semver,
-    kubernetes_version_supported,
     cni_type_supported,
     cni_version_supported,
     cni_forced_upgrade,
     cni_unspecified,
     cni_none_notice,
-    cni_none_has_no_version,
-    expose_strategy_valid,
     ebpf_needs_cilium_and_konnectivity,
     konnectivity_exists_in_the_release,
     konnectivity_needs_feature_gate,
-    konnectivity_cannot_be_disabled,
-    openvpn_is_deprecated,
-    fields_known_to_the_release,
-    tunneling_agent_ip_needs_tunneling,
-    nftables_needs_the_release,
-    ip_family_matches_the_pods,
-    node_mask_longer_than_the_pods_prefix,
-    canal_dual_stack_needs_v3_22,
     cidrs_valid,
     cidrs_disjoint,
     dns_domain_valid,
     hubble_addon_allowed,
 )
-
-
-def check(subject: Subject, ctx: RuleContext) -> Iterator[Violation]:
-    for rule in RULES:
-        yield from rule(subject, ctx)

@@ -1,4 +1,6 @@
-"""Base -> head rules: what KKP allows a cluster update to change (seed; validateCNIUpdate)."""
+"""Base -> head rules: what KKP allows a cluster update to change (seed; validateCNIUpdate).
+
+Each rule declares its codes (`@rule`) and is listed in RULES, which registry.py runs."""
 
 from __future__ import annotations
 
@@ -6,6 +8,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
 from kkpgen.diagnostics import Violation
+from kkpgen.kkp import defaults
 from kkpgen.kkp.catalog import (
     AllowedTransition,
     Catalog,
@@ -13,6 +16,7 @@ from kkpgen.kkp.catalog import (
     parse_version,
     satisfies,
 )
+from kkpgen.kkp.subject import Change, Code, Rule, RuleContext, rule
 from kkpgen.models.cluster import ClusterSpec
 from kkpgen.models.resolved import ResolvedCluster
 
@@ -200,20 +204,70 @@ def _network_changes(base: ResolvedCluster, head: ResolvedCluster) -> Iterator[V
             )
 
 
-def check(
-    base: ResolvedCluster,
-    head: ResolvedCluster,
-    *,
-    specs: tuple[ClusterSpec, ClusterSpec],
-    catalog: Catalog,
-    release: KKPRelease,
-) -> Iterator[Violation]:
-    base_spec, head_spec = specs
-    yield from _cni_changes(base, head, base_spec, head_spec)
-    problem = version_change_problem(base, head, catalog=catalog, release=release)
+@rule(
+    Code("cni.removed", "error", "spec", "restore spec.cniPlugin as it was"),
+    Code("cni.type.immutable", "error", "spec.cniPlugin.type", "keep the CNI type"),
+)
+def cni_kept(change: Change, _: RuleContext) -> Iterator[Violation]:
+    """Seed: the CNI type cannot change after creation, and cniPlugin cannot be removed."""
+    base, head = change.base, change.head
+    return _cni_changes(
+        base.resolved, head.resolved, base.loaded.cluster.spec, head.loaded.cluster.spec
+    )
+
+
+@rule(
+    Code("cni.version.immutable", "error", "spec.cniPlugin.version", "keep the CNI version"),
+    Code("cni.version.downgrade", "error", "spec.cniPlugin.version", "keep the CNI version"),
+    Code(
+        "cni.version.upgrade-too-large",
+        "error",
+        "spec.cniPlugin.version",
+        "upgrade one minor version at a time",
+    ),
+)
+def cni_version_step(change: Change, ctx: RuleContext) -> Iterator[Violation]:
+    """Seed: one CNI minor per upgrade (version_change_problem)."""
+    problem = version_change_problem(
+        change.base.resolved, change.head.resolved, catalog=ctx.catalog, release=ctx.release
+    )
     if problem is not None:
         yield problem
-    yield from _network_changes(base, head)
+
+
+@rule(
+    *(
+        Code(
+            f"network.{name}.immutable",
+            "error",
+            f"spec.clusterNetwork.{field}",
+            "restore the value",
+        )
+        for name, field in (
+            ("pods-cidr", "pods.cidrBlocks"),
+            ("services-cidr", "services.cidrBlocks"),
+            ("proxy-mode", "proxyMode"),
+            ("dns-domain", "dnsDomain"),
+            ("node-local-dns", "nodeLocalDNSCacheEnabled"),
+        )
+    )
+)
+def network_kept(change: Change, _: RuleContext) -> Iterator[Violation]:
+    """KKP validateClusterNetworkingConfigUpdateImmutability."""
+    return _network_changes(change.base.resolved, change.head.resolved)
+
+
+@rule(
+    Code(
+        "network.konnectivity.switch",
+        "notice",
+        "spec.clusterNetwork.konnectivityEnabled",
+        "switch in a maintenance window",
+    )
+)
+def konnectivity_switch(change: Change, _: RuleContext) -> Iterator[Violation]:
+    """Switching between OpenVPN and Konnectivity restarts the control plane."""
+    base, head = change.base.resolved, change.head.resolved
     if base.network.konnectivity_enabled != head.network.konnectivity_enabled:
         to = "Konnectivity" if head.network.konnectivity_enabled else "OpenVPN"
         yield Violation(
@@ -245,6 +299,42 @@ def upgrade_targets(
 
 def _with_version(cluster: ResolvedCluster, version: str) -> ResolvedCluster:
     return replace(cluster, cni=replace(cluster.cni, version=version, forced_from=None))
+
+
+@rule(
+    Code(
+        "kkp.upgrade.openvpn",
+        "error",
+        "spec.clusterNetwork.konnectivityEnabled",
+        "move the cluster to Konnectivity under the KKP release it runs, then upgrade KKP",
+    ),
+    Code(
+        "kkp.upgrade.cni-version",
+        "error",
+        "spec.cniPlugin.version",
+        "upgrade the CNI under the KKP release it runs to one the new release accepts",
+    ),
+    Code(
+        "kkp.upgrade.kubernetes-version",
+        "error",
+        "spec.version",
+        "upgrade Kubernetes under the KKP release it runs to one the new release offers",
+    ),
+)
+def kkp_upgrade_allowed(change: Change, ctx: RuleContext) -> Iterator[Violation]:
+    """A change of kkpgen/kkp-version: the base cluster as the base's release resolves it,
+    against the head's release."""
+    if ctx.base_release is None or ctx.base_release.version == ctx.release.version:
+        return
+    before = defaults.resolve_cluster(
+        change.base.loaded,
+        catalog=ctx.catalog,
+        release=ctx.base_release,
+        is_new=False,
+        platform=defaults.PlatformSettings.of(ctx.config),
+    )
+    head = change.head.resolved
+    yield from kkp_upgrade_problems(before, head, base=ctx.base_release, release=ctx.release)
 
 
 def kkp_upgrade_problems(
@@ -293,3 +383,12 @@ def kkp_upgrade_problems(
             f"{release.version} offers (from {offered_kubernetes[0]}), then change "
             "kkpgen/kkp-version",
         )
+
+
+RULES: tuple[Rule[Change], ...] = (
+    kkp_upgrade_allowed,
+    cni_kept,
+    cni_version_step,
+    network_kept,
+    konnectivity_switch,
+)

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, cast
 
 from kkpgen.diagnostics import Diagnostic
 from kkpgen.kkp.charts import CHARTS_DIR, LIBRARY, Chart
+from kkpgen.kkp.subject import Code, Rule, RuleContext, Subject, rule
 from kkpgen.source.fleet import LoadedAddon, LoadedCluster
 from kkpgen.source.sourcemap import format_field
 
@@ -202,3 +203,17 @@ def check_addon_variables(loaded: LoadedCluster, charts: Mapping[str, Chart]) ->
         for error in errors:
             problems.extend(_diagnostics(error, addon, chart, loaded.name))
     return problems
+
+
+@rule(
+    Code("addon.duplicate", "error", "spec.name", "merge the two Addons' variables into one"),
+    Code("addon.unknown", "notice", "spec.name", "nothing to do: kkpgen renders its charts only"),
+    Code("addon.variables.unknown", "error", "spec.variables.*", "set a key the chart has"),
+    Code("addon.variables.invalid", "error", "spec.variables*", "set a value the chart takes"),
+)
+def addon_variables_valid(subject: Subject, ctx: RuleContext) -> Iterator[Diagnostic]:
+    """Each Addon of the cluster against its chart's values.schema.json."""
+    return iter(check_addon_variables(subject.loaded, ctx.charts))
+
+
+RULES: tuple[Rule[Subject], ...] = (addon_variables_valid,)

@@ -1,5 +1,7 @@
 """The labels and annotations that carry kkpgen's own settings on KKP objects."""
 
+from typing import Literal
+
 # Annotations that hold kkpgen's own settings, so that a commit renders reproducibly.
 KKP_VERSION_ANNOTATION = "kkpgen/kkp-version"
 ARGOCD_REPO_ANNOTATION = "kkpgen/argocd-repo-url"
@@ -9,6 +11,7 @@ SEED_DESTINATION_ANNOTATION = "kkpgen/seed-destination"
 # "applicationset" (default): one ApplicationSet per destination kind; "applications": one
 # Application file per cluster and destination.
 ARGOCD_MODE_ANNOTATION = "kkpgen/argocd-mode"
+ArgoMode = Literal["applicationset", "applications"]  # its values
 # A Cluster label: the rollout wave of a cluster ("1", "2", ...); disruptive changes roll out
 # wave by wave (the ApplicationSet's RollingSync steps; `diff` groups its warnings by it).
 ROLLOUT_WAVE_LABEL = "kkpgen/rollout-wave"

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from kkpgen.diagnostics import Diagnostic
 from kkpgen.kkp.check import CheckedFleet, raise_unknown
-from kkpgen.output.contents import argocd_files, cluster_files, render_notices, shard_names
 from kkpgen.output.recheck import diagnostic_order
 from kkpgen.output.record import CLUSTER_RECORD, INPUTS_FILE, foreign_entries
 from kkpgen.output.staging import OWNER_MARKER
 from kkpgen.output.tree import EntryKind, read_file, walk
 from kkpgen.render.applications import ARGOCD_DIR
+from kkpgen.render.contents import argocd_files, cluster_files, shard_names
 from kkpgen.render.engine import Renderer, build_environment
 
 DriftKind = Literal["missing", "extra", "changed"]  # as <out> stands against a render
@@ -92,7 +92,7 @@ def _strays(out: Path, names: Iterable[str]) -> Iterator[Drift]:
                 yield Drift(entry.name, path, "extra")
 
 
-def check_output(
+def find_drift(
     checked: CheckedFleet,
     *,
     out: Path,
@@ -123,16 +123,9 @@ def check_output(
         drifts += _compare(out, ARGOCD_DIR, argocd)
         drifts += _strays(out, names)
     ordered = tuple(sorted(drifts, key=lambda d: d.path))
-    notices = sorted((*checked.diagnostics, *render_notices(checked)), key=diagnostic_order)
+    notices = sorted(checked.diagnostics, key=diagnostic_order)
     return DriftReport(len(names), count, ordered, tuple(notices))
 
 
 def _group(path: str) -> str:
     return path.partition("/")[0]
-
-
-def drift_counts(report: DriftReport) -> Mapping[DriftKind, int]:
-    counts: dict[DriftKind, int] = {"missing": 0, "extra": 0, "changed": 0}
-    for drift in report.drifts:
-        counts[drift.kind] += 1
-    return counts

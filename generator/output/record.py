@@ -21,11 +21,15 @@ from pathlib import Path
 from typing import Any
 
 from kkpgen.diagnostics import Diagnostic, Location
+from kkpgen.kkp import defaults
 from kkpgen.kkp.catalog import CATALOG_PATH
 from kkpgen.kkp.charts import CHARTS_DIR
+from kkpgen.kkp.check import CheckedFleet
+from kkpgen.models.labels import DECOMMISSION_LABEL
 from kkpgen.output.staging import OWNER_MARKER
 from kkpgen.output.tree import read_file, walk
 from kkpgen.render.applications import ARGOCD_DIR
+from kkpgen.render.contents import argo_settings
 from kkpgen.source.private import (
     UntrustedFolder,
     cache_home,
@@ -307,3 +311,27 @@ def _recorded_folders(out: Path) -> set[str]:
         for e in entries
         if e.is_dir(follow_symlinks=False) and (Path(e.path) / CLUSTER_RECORD).is_file()
     }
+
+
+def fleet_inputs(checked: CheckedFleet) -> OutputInputs:
+    settings = argo_settings(checked.fleet)
+    # The Applications under argocd/ follow the settings and which clusters are being
+    # decommissioned: a change of either renders argocd/ again.
+    leaving = sorted(c.name for c in checked.resolved if c.labels.get(DECOMMISSION_LABEL) == "true")
+    # The node access network is a platform setting that no cluster's document holds.
+    platform = repr(defaults.PlatformSettings.of(checked.fleet.config))
+    run = run_digest(
+        code_digest(),
+        repr(settings),
+        platform,
+        *(["decommission", *leaving] if leaving else []),
+    )
+    by_name = {c.name: c for c in checked.fleet.clusters}
+    clusters = {
+        cluster.name: cluster_digest(
+            defaults.resolved_document(by_name[cluster.name], cluster),
+            [(a.name, a.variables) for a in cluster.addons],
+        )
+        for cluster in checked.resolved
+    }
+    return OutputInputs(run, clusters)

@@ -329,18 +329,6 @@ class Stager:
         return StagedTree(self.root, self.out)
 
 
-def stage_tree(
-    files: Iterable[tuple[str, bytes]], *, out: Path, keep: Iterable[str] = ()
-) -> StagedTree:
-    """Write `files` into a new sibling folder of `out`; reuse the `keep` folders of out."""
-    with Stager(out) as stager:
-        for folder in sorted(keep):
-            stager.link_folder(folder)
-        for relative, data in files:
-            stager.write(relative, data)
-        return stager.finish()
-
-
 def replace_folder(
     staged: StagedTree, name: str, *, record: tuple[str, bytes]
 ) -> tuple[Diagnostic, ...]:

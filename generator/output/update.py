@@ -10,17 +10,7 @@ from pathlib import Path
 from kkpgen.diagnostics import Diagnostic, Location
 from kkpgen.kkp.check import CheckedFleet, check_fleet, raise_unknown
 from kkpgen.models.options import SourceOptions
-from kkpgen.output.contents import (
-    Selected,
-    argocd_files,
-    cluster_files,
-    fleet_inputs,
-    render_notices,
-    select_clusters,
-    selected_files,
-    shard_names,
-)
-from kkpgen.output.drift import DriftReport, Progress, check_output
+from kkpgen.output.drift import DriftReport, Progress, find_drift
 from kkpgen.output.recheck import (
     Recheck,
     diagnostic_order,
@@ -34,6 +24,7 @@ from kkpgen.output.record import (
     ChangePlan,
     OutputInputs,
     cluster_record,
+    fleet_inputs,
     foreign_entries,
     parse_inputs,
     plan_changes,
@@ -54,6 +45,14 @@ from kkpgen.output.staging import (
 )
 from kkpgen.output.workers import counted, write_in_workers
 from kkpgen.render.applications import ARGOCD_DIR
+from kkpgen.render.contents import (
+    Selected,
+    argocd_files,
+    cluster_files,
+    select_clusters,
+    selected_files,
+    shard_names,
+)
 from kkpgen.render.engine import Renderer, build_environment
 from kkpgen.source.repository import CLUSTERS_DIR, SourceTree, read_tree
 
@@ -99,14 +98,14 @@ def render_fleet(opts: SourceOptions, render: RenderOptions) -> RenderResult:
     return _render_checked(checked, tree, opts, render)
 
 
-def check_rendered(
+def output_drift(
     opts: SourceOptions, render: RenderOptions, *, progress: Progress | None = None
 ) -> DriftReport:
     """`render --check`: what a render would change in <out>, with nothing written."""
     checked = check_fleet(opts, tree=read_tree(opts.repo, opts.ref))
     gc.freeze()
     select = (render.only, render.shard)
-    return check_output(checked, out=render.out, select=select, progress=progress)
+    return find_drift(checked, out=render.out, select=select, progress=progress)
 
 
 def _render_checked(
@@ -203,8 +202,8 @@ def _render_rechecked(
 
 
 def _ordered_diagnostics(checked: CheckedFleet) -> list[Diagnostic]:
-    """The check's warnings and the render's notices, in the order both paths print them."""
-    return sorted((*checked.diagnostics, *render_notices(checked)), key=diagnostic_order)
+    """The check's warnings and notices, in the order both paths print them."""
+    return sorted(checked.diagnostics, key=diagnostic_order)
 
 
 def _one_folder_changes(plan: ChangePlan, old: OutputInputs | None) -> bool:

@@ -1,17 +1,19 @@
 """The rules as an oracle: is a spec state allowed, and is a step from one state to the next?
 
-The planner proposes edits; only kkp/rules.py and kkp/transitions.py decide. What a step
+The planner proposes edits; only the rule registry (kkp/registry.py) decides. What a step
 would break is what `kkpgen check --base` would report for it."""
 
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from kkpgen.diagnostics import Violation
-from kkpgen.kkp import defaults, rules, transitions
+from kkpgen.kkp import defaults, transitions
 from kkpgen.kkp.catalog import Catalog, KKPRelease
-from kkpgen.kkp.subject import RuleContext, Subject
+from kkpgen.kkp.registry import REGISTRY, run
+from kkpgen.kkp.subject import Change, Finding, RuleContext, Subject
 from kkpgen.models.cluster import CNIPluginSettings
 from kkpgen.models.kubermatic import KubermaticConfiguration
 from kkpgen.models.resolved import ResolvedCluster
@@ -80,25 +82,25 @@ class Oracle:
         """What `check` refuses in this state of an existing cluster under `release`."""
         ctx = RuleContext(self.catalog, release, self.config)
         subject = Subject(loaded, self.resolve(loaded, release))
-        return [v for v in rules.check(subject, ctx) if v.severity == "error"]
+        return _errors(run(REGISTRY.cluster, subject, ctx))
 
     def step_errors(
         self, before: LoadedCluster, after: LoadedCluster, release: KKPRelease
     ) -> list[Violation]:
         """What `check --base` refuses when the spec moves from `before` to `after`."""
         found = self.state_errors(after, release)
-        found += [
-            v
-            for v in transitions.check(
-                self.resolve(before, release),
-                self.resolve(after, release),
-                specs=(before.cluster.spec, after.cluster.spec),
-                catalog=self.catalog,
-                release=release,
-            )
-            if v.severity == "error"
-        ]
-        return found
+        ctx = RuleContext(self.catalog, release, self.config)
+        change = Change(
+            Subject(before, self.resolve(before, release)),
+            Subject(after, self.resolve(after, release)),
+        )
+        return found + _errors(run(REGISTRY.change, change, ctx))
+
+
+def _errors(found: Iterable[Finding]) -> list[Violation]:
+    """The errors among the findings that name a field of the spec (the planner edits those;
+    Addon variables, checked against the charts, are not its business)."""
+    return [f for f in found if isinstance(f, Violation) and f.severity == "error"]
 
 
 def with_spec(

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Literal
 
-from kkpgen.models.labels import ROLLOUT_WAVE_LABEL
+from kkpgen.models.labels import ROLLOUT_WAVE_LABEL, ArgoMode
 from kkpgen.render.manifest import Destination, dump_yaml
 
 ARGOCD_NAMESPACE = "argocd"
@@ -16,7 +15,6 @@ WAVE_LABEL = ROLLOUT_WAVE_LABEL  # the Cluster label, copied onto its Applicatio
 # Argo CD regenerates an Application's manifests only when a commit touches these paths
 # (relative to its source path): a commit to one cluster leaves the others' caches alone.
 GENERATE_PATHS = "argocd.argoproj.io/manifest-generate-paths"
-ArgoMode = Literal["applicationset", "applications"]
 
 
 @dataclass(frozen=True, slots=True)

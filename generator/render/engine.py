@@ -176,8 +176,11 @@ def build_environment(root: Path = CHARTS_DIR) -> TrackingEnvironment:
     return env
 
 
-def merge_values(base: Mapping[str, object], overrides: Mapping[str, object]) -> dict[str, object]:
-    merged = dict(base)
+def merge_values(
+    defaults: Mapping[str, object], overrides: Mapping[str, object]
+) -> dict[str, object]:
+    """A chart's values.yaml with an Addon's spec.variables over it, map by map."""
+    merged = dict(defaults)
     for key, value in overrides.items():
         current = merged.get(key)
         if isinstance(current, Mapping) and isinstance(value, Mapping):

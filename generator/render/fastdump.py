@@ -8,14 +8,11 @@ from itertools import accumulate
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode
 
-try:  # the emitter manifest.dump_yaml uses, with its settings: dump copies its bytes
-    from yaml import CSafeDumper as _Dumper
+from kkpgen.source.libyaml import LIBYAML, SafeDumper
 
-    _FAST_DUMP = True
-except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeDumper as _Dumper  # type: ignore[assignment]
-
-    _FAST_DUMP = False  # only the libyaml emitter's layout is checked against dump
+# The emitter manifest.dump_yaml uses; dump copies its bytes, and only the libyaml emitter's
+# layout is checked against it.
+_FAST_DUMP = LIBYAML
 _WIDTH = 1_000_000
 
 _TAG = "tag:yaml.org,2002:"
@@ -51,7 +48,7 @@ def _pair_text(key: str, value: str, *, depth: int = 1) -> str:
     node: Node = ScalarNode(_STR, value)
     for _ in range(depth):
         node = MappingNode(_MAP, [(ScalarNode(_STR, key), node)], flow_style=False)
-    return yaml.serialize(node, Dumper=_Dumper, allow_unicode=True, width=_WIDTH)
+    return yaml.serialize(node, Dumper=SafeDumper, allow_unicode=True, width=_WIDTH)
 
 
 def _one_line(text: str) -> bool:

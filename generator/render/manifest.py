@@ -8,11 +8,7 @@ from typing import Literal
 import yaml
 
 from kkpgen.render import fastdump
-
-try:
-    from yaml import CSafeDumper as _Dumper
-except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeDumper as _Dumper  # type: ignore[assignment]
+from kkpgen.source.libyaml import SafeDumper
 
 Destination = Literal["user-cluster", "seed"]
 DESTINATIONS: tuple[Destination, ...] = ("user-cluster", "seed")
@@ -82,13 +78,13 @@ def dump_yaml(data: object) -> str:
     except _Unrepresentable:  # floats, dates: rare in manifests
         return yaml.dump(
             data,
-            Dumper=_Dumper,
+            Dumper=SafeDumper,
             sort_keys=False,
             default_flow_style=False,
             allow_unicode=True,
             width=_WIDTH,
         )
-    return yaml.serialize(node, Dumper=_Dumper, allow_unicode=True, width=_WIDTH)
+    return yaml.serialize(node, Dumper=SafeDumper, allow_unicode=True, width=_WIDTH)
 
 
 KUSTOMIZATION = "kustomization.yaml"

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from kkpgen.diagnostics import Violation
 from kkpgen.models.resolved import ResolvedCluster
-from kkpgen.source.fleet import LoadedCluster
 
 HUBBLE = "hubble"
 # Cilium >= 1.13 on KKP v2.22+: the ApplicationInstallation KKP writes; the team's Cilium
@@ -22,7 +20,6 @@ class ChartRelease:
     chart: str
     cluster: ResolvedCluster
     overrides: Mapping[str, object] = field(default_factory=dict)  # Addon spec.variables
-    overrides_file: str | None = None  # the Addon file the overrides came from
 
 
 def _chart_names(cluster: ResolvedCluster) -> list[str]:
@@ -50,40 +47,5 @@ def plan_releases(cluster: ResolvedCluster) -> tuple[ChartRelease, ...]:
     releases = []
     for name in names:
         addon = addons.get(_VALUES_FROM.get(name, name))
-        releases.append(
-            ChartRelease(
-                name, cluster, addon.variables if addon else {}, addon.file if addon else None
-            )
-        )
+        releases.append(ChartRelease(name, cluster, addon.variables if addon else {}))
     return tuple(sorted(releases, key=lambda r: r.chart))
-
-
-def tunnel_port_notice(loaded: LoadedCluster, resolved: ResolvedCluster) -> Iterator[Violation]:
-    """Tunnel agents dial the NodePort of the seed's tunnel Service; only the seed knows it."""
-    if resolved.expose_strategy == "Tunneling":
-        return
-    konnectivity = resolved.network.konnectivity_enabled
-    port = resolved.address.konnectivity_port if konnectivity else resolved.address.openvpn_port
-    if port == 0 and not _addon_sets_server_port(loaded, konnectivity):
-        name, what = (
-            ("konnectivity", "the konnectivity-agent Deployment")
-            if konnectivity
-            else ("openvpn", "the openvpn-client ConfigMap")
-        )
-        yield Violation(
-            "network.tunnel-port.unknown",
-            ("metadata", "annotations"),
-            f"the NodePort of the seed's {name}-server Service is not known, so {what} is not "
-            "rendered and KKP keeps managing it",
-            f"set annotation kkpgen/{name}-server-port to the NodePort of Service "
-            f"{name}-server in namespace {resolved.seed_namespace} of the seed",
-            severity="notice",
-        )
-
-
-def _addon_sets_server_port(loaded: LoadedCluster, konnectivity: bool) -> bool:
-    name = "konnectivity" if konnectivity else "openvpn"
-    return any(
-        a.addon.spec.name == name and (a.addon.spec.variables or {}).get("serverPort")
-        for a in loaded.addons
-    )

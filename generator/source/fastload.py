@@ -9,10 +9,7 @@ from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.resolver import Resolver
 
-try:
-    from yaml import CSafeLoader as _BaseLoader
-except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
+from kkpgen.source.libyaml import SafeLoader
 
 _TAG = "tag:yaml.org,2002:"
 _STR, _INT, _BOOL, _NULL = _TAG + "str", _TAG + "int", _TAG + "bool", _TAG + "null"
@@ -34,7 +31,7 @@ _BOOLS = {
 }
 
 
-class MemoLoader(_BaseLoader):
+class MemoLoader(SafeLoader):
     """The C parser with PyYAML's tags memoized: its resolver scans regexes for every scalar.
 
     Exact while no path resolvers are registered (yaml.add_path_resolver; kkpgen adds none):
@@ -48,7 +45,7 @@ class MemoLoader(_BaseLoader):
             return _STR  # quoted
         tag = _TAGS.get(value)
         if tag is None:
-            tag = _BaseLoader.resolve(self, kind, value, implicit)  # type: ignore[no-untyped-call]  # untyped stub
+            tag = SafeLoader.resolve(self, kind, value, implicit)  # type: ignore[no-untyped-call]  # untyped stub
             if len(_TAGS) >= _CACHE_LIMIT:
                 _TAGS.clear()
             _TAGS[value] = tag

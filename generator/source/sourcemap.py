@@ -10,11 +10,7 @@ import yaml
 
 from kkpgen.diagnostics import Diagnostic, KkpgenError, Location
 from kkpgen.source.fastload import MemoLoader
-
-try:  # the C composer is several times faster; fall back where libyaml is missing
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+from kkpgen.source.libyaml import SafeLoader
 
 _YAML_TAG = "tag:yaml.org,2002:"
 _STR = f"{_YAML_TAG}str"
@@ -166,7 +162,7 @@ class _Builder:
 def _check_no_aliases(text: str, file: str, ref: str | None) -> None:
     # Anchors/aliases are refused outright: spec files do not need them and they enable
     # "billion laughs" expansion.
-    for event in yaml.parse(text, Loader=_Loader):
+    for event in yaml.parse(text, Loader=SafeLoader):
         if isinstance(event, yaml.NodeEvent) and event.anchor is not None:
             mark = event.start_mark
             line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
@@ -246,4 +242,5 @@ def load_documents(raw: bytes, *, file: str, ref: str | None = None) -> Iterator
 
 def load_data(text: str) -> Any:
     """kkpgen's own data files (catalog, charts): no positions needed, libyaml's speed."""
-    return yaml.load(text, Loader=_Loader)  # noqa: TID251  this module is where YAML is read
+    # S506: libyaml.SafeLoader is PyYAML's safe loader (C or pure Python) under our import
+    return yaml.load(text, Loader=SafeLoader)  # noqa: TID251, S506  YAML is read here

@@ -31,12 +31,6 @@ def argocd_digest() -> str:
     return hashlib.sha256(_text() + _text(KKP_DATA)).hexdigest()
 
 
-def argocd_source() -> dict[str, str]:
-    """The `source` header: repository, tag and commit the schemas were read from."""
-    header = json.loads(_text())["source"]
-    return {key: value for key, value in header.items() if isinstance(value, str)}
-
-
 def argocd_schemas() -> list[tuple[str, str, JSONObject]]:
     """(apiVersion, kind, schema) per CRD version, Argo CD's and then KKP's; parsed anew, so
     callers may change them."""

@@ -146,7 +146,8 @@ def test_a_failed_render_closes_with_errors_by_code(
     result = run_cli(["render", "--repo", str(repo.path), "--out", str(tmp_path / "o")], expect=1)
     assert result.stderr.count("error[cni.version.unsupported]") == 2  # errors stay in full
     assert result.stderr.splitlines()[-1].startswith(
-        "failed: 0 warnings, 2 errors (2 cni.version.unsupported), "
+        "failed: 0 warnings, 2 notices (2 network.tunnel-port.unknown), "
+        "2 errors (2 cni.version.unsupported), "
     )
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from click.testing import Result
 
-from kkpgen.output.contents import shard_of
+from kkpgen.render.contents import shard_of
 from tests.conftest import Repo, cluster_yaml
 
 NAME = "c1"

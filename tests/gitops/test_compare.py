@@ -12,12 +12,13 @@ from bench.fleet import make_fleet
 from kkpgen.gitops import compare, report
 from kkpgen.kkp.check import CheckedFleet
 from kkpgen.models.options import SourceOptions
-from kkpgen.output import contents
+from kkpgen.render import contents
 from kkpgen.render.engine import Renderer
 from kkpgen.source import repository
 from kkpgen.source.repository import SourceTree
 from tests.conftest import CONFIG as TEST_CONFIG
 from tests.conftest import Repo, cluster_yaml, git
+from tests.gitops.full_diff import diff_refs_in_full
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 CONFIG = (FIXTURES / "kubermatic.yaml").read_text()
@@ -61,7 +62,7 @@ HEADS: dict[str, dict[str, str | None]] = {
 def _assert_same(repo: Path, mode: str = "") -> None:
     opts = SourceOptions(repo=repo, ref="HEAD")
     fast = compare.diff_refs(opts, base="base")
-    full = compare.diff_refs_in_full(opts, base="base")
+    full = diff_refs_in_full(opts, base="base")
     assert fast == full
     for fmt in ("text", "json", "markdown"):
         text = report.format_report(fast, fmt, full=True)
@@ -274,5 +275,5 @@ def test_a_failing_base_keeps_the_rollout_waves_of_all_its_passing_clusters(
     opts = SourceOptions(repo=repo.path, ref="HEAD")
     fast = compare.diff_refs(opts, base="base")
     assert [(c.name, c.status) for c in fast.clusters] == [("c", "added")]
-    full = compare.diff_refs_in_full(opts, base="base")
+    full = diff_refs_in_full(opts, base="base")
     assert [c.name for c in full.clusters] == ["argocd", "c"]

@@ -26,7 +26,7 @@ from kkpgen.kkp.check import check_fleet
 from kkpgen.kkp.variables import LIBRARY_SCHEMA, validator_class, values_validator
 from kkpgen.models.options import SourceOptions
 from kkpgen.models.resolved import ResolvedCluster
-from kkpgen.output.contents import render_cluster
+from kkpgen.render.contents import render_cluster
 from kkpgen.render.engine import Renderer, build_environment, render_release
 from kkpgen.render.manifest import Manifest
 from kkpgen.render.plan import ChartRelease, plan_releases
@@ -453,7 +453,7 @@ def test_no_value_check_accepts_can_add_an_object_or_a_key(
     renderer = Renderer(build_environment(), memoize=False)
 
     def render(values: Mapping[str, object]) -> tuple[Manifest, ...]:
-        changed = ChartRelease(release.chart, cluster, values, "clusters/x.yaml")
+        changed = ChartRelease(release.chart, cluster, values)
         return render_release(changed, chart=chart, renderer=renderer, images=images)
 
     allowed = _shapes(render({}))

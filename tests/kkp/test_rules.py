@@ -11,7 +11,7 @@ import pytest
 from kkpgen.diagnostics import Diagnostic, KkpgenError, format_diagnostic
 from kkpgen.kkp.check import check_fleet
 from kkpgen.models.options import SourceOptions
-from tests.conftest import Repo
+from tests.conftest import Repo, without_tunnel_notice
 
 Found = tuple[str, str, int | None]  # code, field, line
 
@@ -42,9 +42,9 @@ def _check(
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_text(textwrap.dedent(text))
     try:
-        return check_fleet(SourceOptions(repo=root)).diagnostics
+        return without_tunnel_notice(check_fleet(SourceOptions(repo=root)).diagnostics)
     except KkpgenError as error:
-        return error.diagnostics
+        return without_tunnel_notice(error.diagnostics)
 
 
 def _found(diagnostics: tuple[Diagnostic, ...], *prefixes: str) -> list[Found]:
@@ -377,7 +377,7 @@ def test_deprecated_cni_version_is_an_error_for_a_new_cluster(
     repo = make_repo(base={}, head={"clusters/c1.yaml": DEPRECATED})
     with pytest.raises(KkpgenError) as caught:
         check_fleet(SourceOptions(repo=repo.path, ref="HEAD", base="base"))
-    (diagnostic,) = caught.value.diagnostics
+    (diagnostic,) = without_tunnel_notice(caught.value.diagnostics)
     assert (diagnostic.code, diagnostic.field, diagnostic.location.line) == (
         "cni.version.deprecated",
         "spec.cniPlugin.version",
@@ -396,7 +396,7 @@ def test_deprecated_cni_version_is_a_warning_for_an_existing_cluster(
 ) -> None:
     repo = make_repo(base={"clusters/c1.yaml": DEPRECATED}, head={})
     checked = check_fleet(SourceOptions(repo=repo.path, ref="HEAD", base="base"))
-    (diagnostic,) = checked.diagnostics
+    (diagnostic,) = without_tunnel_notice(checked.diagnostics)
     assert (diagnostic.code, diagnostic.field, diagnostic.location.line) == (
         "cni.version.deprecated",
         "spec.cniPlugin.version",

@@ -19,8 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kkpgen.cli import main
-from kkpgen.output.contents import shard_names
 from kkpgen.output.record import INPUTS_FILE
+from kkpgen.render.contents import shard_names
 from tests.conftest import CONFIG, cluster_yaml, git
 from tests.faults.injection import render_exit_code, render_with_fault
 from tests.good_fleet import assert_rejected, tree

@@ -17,9 +17,9 @@ from kkpgen.output.staging import (
     commit,
     discard,
     output_lock,
-    stage_tree,
 )
 from kkpgen.output.workers import share_of
+from tests.output.staging_helpers import stage_tree
 
 
 def _tree(root: Path) -> dict[str, bytes]:

@@ -17,9 +17,9 @@ from click.testing import CliRunner
 
 from kkpgen.cli import main
 from kkpgen.diagnostics import ExitCode, KkpgenError
-from kkpgen.output import contents
 from kkpgen.output.staging import output_lock
 from kkpgen.output.workers import write_in_workers
+from kkpgen.render import contents
 from tests.conftest import CONFIG, cluster_yaml, git
 
 # A parent that takes the lock and forks two workers that never finish; it writes their pids.

@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 import yaml
 from click.testing import Result
 
@@ -105,12 +106,16 @@ def test_the_bootstrap_application_syncs_the_argocd_folder(
     ]
 
 
-def test_an_unknown_argo_cd_mode_names_the_annotation(
-    make_repo: Callable[..., Repo], run_cli: RunCli, tmp_path: Path
+@pytest.mark.parametrize("command", ["check", "render"])
+def test_an_unknown_argo_cd_mode_is_refused_at_its_line_by_check_and_render(
+    command: str, make_repo: Callable[..., Repo], run_cli: RunCli, tmp_path: Path
 ) -> None:
     repo = make_repo(base={"clusters/c1.yaml": cluster_yaml("c1")}, config=_config("apps"))
-    result = run_cli(["render", "--repo", str(repo.path), "--out", str(tmp_path / "o")], expect=1)
+    line = _config("apps").splitlines().index('    kkpgen/argocd-mode: "apps"') + 1
+    out = ["--out", str(tmp_path / "o")] if command == "render" else []
+    result = run_cli([command, "--repo", str(repo.path), *out], expect=1)
     assert (
-        "kubermatic.yaml: error[argocd.mode.unknown]: metadata.annotations.kkpgen/argocd-mode: "
-        "unknown Argo CD mode 'apps'"
+        f"kubermatic.yaml:{line}:5: error[argocd.mode.unknown]: "
+        "metadata.annotations.kkpgen/argocd-mode: unknown Argo CD mode 'apps'"
     ) in result.stderr
+    assert not (tmp_path / "o").exists()

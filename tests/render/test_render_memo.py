@@ -13,7 +13,7 @@ from bench.fleet import make_fleet
 from kkpgen.kkp.charts import CHARTS_DIR, LIBRARY
 from kkpgen.kkp.check import check_fleet
 from kkpgen.models.options import SourceOptions
-from kkpgen.output import contents
+from kkpgen.render import contents
 from kkpgen.render import engine as engine_module
 from kkpgen.render import memo as memo_module
 from kkpgen.render.engine import Renderer, _chart_memoizable, build_environment

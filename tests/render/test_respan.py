@@ -13,8 +13,7 @@ from hypothesis import strategies as st
 from bench.fleet import make_fleet
 from kkpgen.kkp.check import check_fleet
 from kkpgen.models.options import SourceOptions
-from kkpgen.output import contents
-from kkpgen.render import engine, fastdump
+from kkpgen.render import contents, engine, fastdump
 from kkpgen.render.engine import Renderer
 from kkpgen.render.manifest import CanonicalObject
 from kkpgen.render.memo import TrackingEnvironment

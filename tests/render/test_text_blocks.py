@@ -29,7 +29,7 @@ from kkpgen.kkp.catalog import load_catalog
 from kkpgen.kkp.charts import load_charts
 from kkpgen.kkp.check import check_fleet
 from kkpgen.models.options import SourceOptions
-from kkpgen.output.contents import render_cluster
+from kkpgen.render.contents import render_cluster
 from kkpgen.render.engine import Renderer, TemplateFailure, build_environment
 from kkpgen.render.manifest import Manifest
 from tests.conftest import CONFIG, cluster_yaml

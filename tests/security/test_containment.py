@@ -16,10 +16,10 @@ from click.testing import CliRunner
 
 from kkpgen.cli import main
 from kkpgen.diagnostics import KkpgenError
-from kkpgen.output.staging import stage_tree
 from kkpgen.render.engine import build_environment
 from tests.conftest import cluster_yaml
 from tests.good_fleet import GoodFleet, assert_out_untouched, assert_rejected
+from tests.output.staging_helpers import stage_tree
 
 ROOT = Path(__file__).resolve().parents[2]
 KKPGEN = Path(sys.executable).parent / "kkpgen"

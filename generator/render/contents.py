@@ -1,4 +1,4 @@
-"""Rendered output in memory: each cluster's (path, bytes), the Argo CD files, their digests."""
+"""A checked fleet rendered in memory: each cluster's (path, bytes) and the Argo CD files."""
 
 from __future__ import annotations
 
@@ -21,7 +21,6 @@ from kkpgen.models.labels import (
 )
 from kkpgen.models.options import SourceOptions
 from kkpgen.models.resolved import ResolvedCluster
-from kkpgen.output.record import OutputInputs, cluster_digest, code_digest, run_digest
 from kkpgen.render import applications, appsets
 from kkpgen.render.engine import Renderer, build_environment, render_release
 from kkpgen.render.manifest import (
@@ -31,8 +30,8 @@ from kkpgen.render.manifest import (
     dump_yaml,
     kustomization_text,
 )
-from kkpgen.render.plan import plan_releases, tunnel_port_notice
-from kkpgen.source.fleet import Fleet, LoadedCluster, locate_violation
+from kkpgen.render.plan import plan_releases
+from kkpgen.source.fleet import Fleet, LoadedCluster
 from kkpgen.source.repository import SourceTree
 
 
@@ -78,21 +77,8 @@ def argo_settings(fleet: Fleet) -> applications.ArgoSettings | None:
     repo_url = annotations.get(ARGOCD_REPO_ANNOTATION)
     if not repo_url:
         return None
-    mode = annotations.get(ARGOCD_MODE_ANNOTATION, "applicationset")
-    if mode not in ("applicationset", "applications"):
-        field = f"metadata.annotations.{ARGOCD_MODE_ANNOTATION}"
-        raise KkpgenError(
-            [
-                Diagnostic(
-                    "argocd.mode.unknown",
-                    Location("kubermatic.yaml"),
-                    field,
-                    f"unknown Argo CD mode {mode!r}",
-                    "use applicationset (one ApplicationSet per destination kind) or "
-                    "applications (one Application file per cluster and destination)",
-                )
-            ]
-        )
+    # whole_fleet.argocd_mode_known refused any other value before the render
+    mode = annotations.get(ARGOCD_MODE_ANNOTATION)
     return applications.ArgoSettings(
         repo_url=repo_url,
         revision=annotations.get(ARGOCD_REVISION_ANNOTATION, "HEAD"),
@@ -216,30 +202,6 @@ def rendered_files(
     return checked, tuple(output_files(checked, only=only, kept=()))
 
 
-def fleet_inputs(checked: CheckedFleet) -> OutputInputs:
-    settings = argo_settings(checked.fleet)
-    # The Applications under argocd/ follow the settings and which clusters are being
-    # decommissioned: a change of either renders argocd/ again.
-    leaving = sorted(c.name for c in checked.resolved if c.labels.get(DECOMMISSION_LABEL) == "true")
-    # The node access network is a platform setting that no cluster's document holds.
-    platform = repr(defaults.PlatformSettings.of(checked.fleet.config))
-    run = run_digest(
-        code_digest(),
-        repr(settings),
-        platform,
-        *(["decommission", *leaving] if leaving else []),
-    )
-    by_name = {c.name: c for c in checked.fleet.clusters}
-    clusters = {
-        cluster.name: cluster_digest(
-            defaults.resolved_document(by_name[cluster.name], cluster),
-            [(a.name, a.variables) for a in cluster.addons],
-        )
-        for cluster in checked.resolved
-    }
-    return OutputInputs(run, clusters)
-
-
 def shard_of(name: str, count: int) -> int:
     """The shard (1-based, of `count`) a cluster is in: by a hash of its name, so adding or
     removing a cluster never moves another one to a different CI machine."""
@@ -249,12 +211,3 @@ def shard_of(name: str, count: int) -> int:
 def shard_names(names: Sequence[str], index: int, count: int) -> list[str]:
     """The clusters of shard `index` of `count`."""
     return [name for name in names if shard_of(name, count) == index]
-
-
-def render_notices(checked: CheckedFleet) -> list[Diagnostic]:
-    by_name = {c.name: c for c in checked.fleet.clusters}
-    return [
-        locate_violation(violation, by_name[cluster.name])
-        for cluster in checked.resolved
-        for violation in tunnel_port_notice(by_name[cluster.name], cluster)
-    ]
