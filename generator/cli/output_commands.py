@@ -27,11 +27,11 @@ from kkpgen.cli.summary import (
     run_fleet_action,
     verbosity_options,
 )
+from kkpgen.models.layout import ARGOCD_DIR
+from kkpgen.models.layout import LEGACY_INPUTS_FILE as INPUTS_FILE
 from kkpgen.models.options import SourceOptions
 from kkpgen.output import update
-from kkpgen.output.record import INPUTS_FILE
 from kkpgen.output.workers import available_cores
-from kkpgen.render.applications import ARGOCD_DIR
 
 
 @click.command()

@@ -10,9 +10,10 @@ from typing import Literal
 from kkpgen.diagnostics import Diagnostic
 from kkpgen.kkp.catalog import KKPRelease
 from kkpgen.kkp.check import decommission_hint
+from kkpgen.models import layout
 from kkpgen.models.labels import DECOMMISSION_LABEL, ROLLOUT_WAVE_LABEL
+from kkpgen.models.layout import ARGOCD_DIR
 from kkpgen.models.resolved import ResolvedCluster
-from kkpgen.render.applications import ARGOCD_DIR
 
 ChangeKind = Literal["added", "removed", "changed"]
 ClusterStatus = Literal["added", "removed", "changed", "unchanged"]
@@ -208,7 +209,7 @@ def group_changes(changes: Iterable[ObjectChange]) -> dict[str, list[ObjectChang
     """Object changes by their top folder: a cluster's name, or "argocd"."""
     by_group: dict[str, list[ObjectChange]] = {}
     for change in changes:
-        by_group.setdefault(change.path.split("/", 1)[0], []).append(change)
+        by_group.setdefault(layout.group_of(change.path), []).append(change)
     return by_group
 
 

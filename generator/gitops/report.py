@@ -16,7 +16,7 @@ from kkpgen.diagnostics import (
     format_diagnostic,
 )
 from kkpgen.gitops.changes import ClusterDiff, FleetDiff, wave_order
-from kkpgen.render.applications import ARGOCD_DIR
+from kkpgen.models.layout import ARGOCD_DIR
 
 # GitHub rejects comments above 65536 characters; keep room for a CI tool's own header.
 MARKDOWN_LIMIT = 60_000

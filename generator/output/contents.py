@@ -10,6 +10,7 @@ from kkpgen.kkp import defaults
 from kkpgen.kkp.catalog import Catalog, load_catalog
 from kkpgen.kkp.charts import Chart, load_charts
 from kkpgen.kkp.check import CheckedFleet, check_fleet
+from kkpgen.models import layout
 from kkpgen.models.labels import (
     ARGOCD_MODE_ANNOTATION,
     ARGOCD_PATH_ANNOTATION,
@@ -26,7 +27,6 @@ from kkpgen.render import applications, appsets
 from kkpgen.render.engine import Renderer, build_environment, render_release
 from kkpgen.render.manifest import (
     DESTINATIONS,
-    KUSTOMIZATION,
     Manifest,
     dump_yaml,
     kustomization_text,
@@ -141,14 +141,14 @@ def selected_files(
                 f"{m.chart}/{m.file_name}" for m in manifests if m.destination == destination
             ]
             if resources:
-                path = f"{cluster.name}/{destination}/{KUSTOMIZATION}"
+                path = layout.kustomization_path(cluster.name, destination)
                 yield path, kustomization_text(resources).encode()
                 if sets:  # what the ApplicationSet of this destination kind reads
                     target = applications.ArgoTarget(cluster.name, destination, wave=_wave(cluster))
                     path, text = appsets.target_file(target)
                     yield path, text.encode()
         document = defaults.resolved_document(loaded, cluster)
-        yield f"{cluster.name}/resolved.yaml", dump_yaml(document).encode()
+        yield layout.resolved_path(cluster.name), dump_yaml(document).encode()
 
 
 def _unpinned_node_ports(cluster: ResolvedCluster) -> tuple[str, ...]:
@@ -200,7 +200,7 @@ def output_files(
     """Everything `render` writes for these clusters, in memory (diff, the Argo CD plugin)."""
     names = [c.name for c in checked.resolved if not only or c.name in only]
     files = dict(cluster_files(checked, names=names, renderer=Renderer(build_environment())))
-    written = {tuple(path.split("/")[:2]) for path in files}
+    written = {layout.folder_of(path) for path in files}
     kept_targets = {(t.cluster, t.destination) for t in kept}
     yield from files.items()
     yield from argocd_files(

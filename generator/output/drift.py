@@ -10,17 +10,22 @@ from typing import Literal
 
 from kkpgen.diagnostics import Diagnostic
 from kkpgen.kkp.check import CheckedFleet, raise_unknown
+from kkpgen.models.layout import (
+    ARGOCD_DIR,
+    LEGACY_INPUTS_FILE,
+    OWNER_MARKER,
+    folder_of,
+    group_of,
+    record_path,
+)
 from kkpgen.output.contents import argocd_files, cluster_files, render_notices, shard_names
 from kkpgen.output.recheck import diagnostic_order
-from kkpgen.output.record import CLUSTER_RECORD, INPUTS_FILE
-from kkpgen.output.staging import OWNER_MARKER
-from kkpgen.render.applications import ARGOCD_DIR
 from kkpgen.render.engine import Renderer, build_environment
 
 DriftKind = Literal["missing", "extra", "changed"]  # as <out> stands against a render
 Progress = Callable[[int, int], None]  # (clusters done, clusters in all)
 # Bookkeeping, not output: a stale record only makes the next render do more work.
-_NOT_OUTPUT = frozenset({INPUTS_FILE, OWNER_MARKER})
+_NOT_OUTPUT = frozenset({LEGACY_INPUTS_FILE, OWNER_MARKER})
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +73,7 @@ def _compare(out: Path, group: str, files: Iterable[tuple[str, bytes]]) -> Itera
         current = _read(out / path)
         if current != data:
             yield Drift(group, path, "missing" if current is None else "changed")
-    for path in sorted(_on_disk(out / group, group) - expected - {f"{group}/{CLUSTER_RECORD}"}):
+    for path in sorted(_on_disk(out / group, group) - expected - {record_path(group)}):
         yield Drift(group, path, "extra")
 
 
@@ -113,10 +118,10 @@ def check_output(
     drifts: list[Drift] = []
     written: set[tuple[str, str]] = set()
     count = 0
-    for done, (name, files) in enumerate(itertools.groupby(stream, lambda f: _group(f[0])), 1):
+    for done, (name, files) in enumerate(itertools.groupby(stream, lambda f: group_of(f[0])), 1):
         listed = list(files)
         count += len(listed)
-        written.update((name, path.split("/", 2)[1]) for path, _ in listed)
+        written.update(folder_of(path) for path, _ in listed)
         drifts += _compare(out, name, listed)
         if progress is not None:
             progress(done, len(names))
@@ -128,10 +133,6 @@ def check_output(
     ordered = tuple(sorted(drifts, key=lambda d: d.path))
     notices = sorted((*checked.diagnostics, *render_notices(checked)), key=diagnostic_order)
     return DriftReport(len(names), count, ordered, tuple(notices))
-
-
-def _group(path: str) -> str:
-    return path.partition("/")[0]
 
 
 def drift_counts(report: DriftReport) -> Mapping[DriftKind, int]:

@@ -22,11 +22,9 @@ from typing import Any
 from kkpgen.diagnostics import Diagnostic, Location
 from kkpgen.kkp.catalog import CATALOG_PATH
 from kkpgen.kkp.charts import CHARTS_DIR
+from kkpgen.models.layout import CLUSTER_RECORD, record_path
+from kkpgen.models.layout import LEGACY_INPUTS_FILE as INPUTS_FILE
 
-INPUTS_FILE = ".kkpgen-inputs.json"
-# Inside each cluster's folder: the inputs it was rendered from. It moves with the folder in
-# the same rename or exchange, so a folder and its record can never disagree (issue 14).
-CLUSTER_RECORD = ".kkpgen-cluster"
 _FORMAT = 3
 
 
@@ -143,7 +141,7 @@ def cluster_record(run: str, digest: str) -> bytes:
 def folder_is_current(out: Path, name: str, run: str, digest: str) -> bool:
     """out/<name> was rendered from exactly these inputs (its own record says so)."""
     try:
-        return (out / name / CLUSTER_RECORD).read_bytes() == cluster_record(run, digest)
+        return (out / record_path(name)).read_bytes() == cluster_record(run, digest)
     except OSError:
         return False
 

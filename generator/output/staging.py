@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kkpgen.diagnostics import Diagnostic, ExitCode, KkpgenError, Location
+from kkpgen.models.layout import OWNER_MARKER
 
 # What the stager keeps in mind, bounded: a forked worker's memory grew by every name kept
 # (issue 15: the process tree at 10,000 clusters).
 _FOLDERS_REMEMBERED = 1_024  # folders made: a cluster's are made together, then never again
 _CONTENTS_REMEMBERED = 4_096  # digests of bytes written, beside those linked at least once
-OWNER_MARKER = ".kkpgen-output"  # kkpgen only ever replaces a folder that carries this file
 _MARKER_TEXT = "This folder is written by kkpgen; changes made by hand are lost.\n"
 
 
@@ -278,7 +278,7 @@ def replace_folder(staged: StagedTree, name: str, *, record: tuple[str, bytes]) 
     """Swap one staged folder into out in one step, then update out's record.
 
     Used when a single cluster changed. The folder carries its own record
-    (record.CLUSTER_RECORD), so the one exchange changes the tree and what is recorded about
+    (layout.CLUSTER_RECORD), so the one exchange changes the tree and what is recorded about
     it together: <out> is the old or the new tree at every instant, each folder with its
     own record. The top record, rewritten after, only caches the inputs' digests; a run
     killed before it is rewritten leaves it stale, and the next run checks the changed spec

@@ -9,6 +9,8 @@ from pathlib import Path
 
 from kkpgen.diagnostics import Diagnostic
 from kkpgen.kkp.check import CheckedFleet, check_fleet, raise_unknown
+from kkpgen.models import layout
+from kkpgen.models.layout import LEGACY_INPUTS_FILE as INPUTS_FILE
 from kkpgen.models.options import SourceOptions
 from kkpgen.output.contents import (
     Selected,
@@ -29,8 +31,6 @@ from kkpgen.output.recheck import (
     sources_digest,
 )
 from kkpgen.output.record import (
-    CLUSTER_RECORD,
-    INPUTS_FILE,
     ChangePlan,
     OutputInputs,
     cluster_record,
@@ -50,8 +50,8 @@ from kkpgen.output.staging import (
     replace_folder,
 )
 from kkpgen.output.workers import counted, write_in_workers
-from kkpgen.render.applications import ARGOCD_DIR
 from kkpgen.render.engine import Renderer, build_environment
+from kkpgen.render.manifest import DESTINATIONS
 from kkpgen.source.repository import CLUSTERS_DIR, SourceTree, read_tree
 
 
@@ -222,22 +222,22 @@ def _replace_one(
 
 def _mark(stager: Stager, name: str, inputs: OutputInputs) -> None:
     """Put the cluster's own record into its staged folder: it is swapped in with it."""
-    stager.mark(f"{name}/{CLUSTER_RECORD}", cluster_record(inputs.run, inputs.clusters[name]))
+    stager.mark(layout.record_path(name), cluster_record(inputs.run, inputs.clusters[name]))
 
 
 def _same_applications(checked: CheckedFleet, name: str, out: Path) -> bool:
     """The cluster's Applications in <out> are those it would get now (a label such as
     kkpgen/decommission changes them, and argocd/ changes only with a full swap)."""
-    prefix = f"{ARGOCD_DIR}/application-{name}-"
+    mine = {layout.argocd_path(layout.application_file_name(name, d)) for d in DESTINATIONS}
     wanted = {
         path: data
         for path, data in argocd_files(checked, present=lambda c, d: (out / c / d).is_dir())
-        if path.startswith(prefix)
+        if path in mine
     }
-    folder = out / ARGOCD_DIR
+    folder = out / layout.ARGOCD_DIR
     held = {
-        f"{ARGOCD_DIR}/{p.name}": p.read_bytes()
-        for p in (folder.glob(f"application-{name}-*.yaml") if folder.is_dir() else ())
+        layout.argocd_path(p.name): p.read_bytes()
+        for p in (folder.glob(layout.application_glob(name)) if folder.is_dir() else ())
     }
     return wanted == held
 

@@ -6,11 +6,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
+from kkpgen.models import layout
 from kkpgen.models.labels import ROLLOUT_WAVE_LABEL
 from kkpgen.render.manifest import Destination, dump_yaml
 
 ARGOCD_NAMESPACE = "argocd"
-ARGOCD_DIR = "argocd"
 PROJECT = "kkpgen"  # the AppProject every generated Application belongs to
 WAVE_LABEL = ROLLOUT_WAVE_LABEL  # the Cluster label, copied onto its Applications
 # Argo CD regenerates an Application's manifests only when a commit touches these paths
@@ -153,7 +153,9 @@ def _application(target: ArgoTarget, settings: ArgoSettings) -> dict[str, object
                 "repoURL": settings.repo_url,
                 "targetRevision": settings.revision,
                 # kustomization.yaml in the folder: Argo CD builds it with Kustomize.
-                "path": f"{settings.path.strip('/')}/{target.cluster}/{target.destination}",
+                "path": layout.destination_folder(
+                    settings.path, target.cluster, target.destination
+                ),
             },
             "destination": destination_of(target.cluster, target.destination, settings),
             **({"ignoreDifferences": ignores} if ignores else {}),
@@ -169,5 +171,6 @@ def application_files(
     files = []
     for target in sorted(set(targets), key=lambda t: (t.cluster, t.destination)):
         text = f"# Source: kkpgen argocd\n{dump_yaml(_application(target, settings))}"
-        files.append((f"{ARGOCD_DIR}/application-{target.cluster}-{target.destination}.yaml", text))
+        name = layout.application_file_name(target.cluster, target.destination)
+        files.append((layout.argocd_path(name), text))
     return files

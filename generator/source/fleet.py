@@ -15,6 +15,7 @@ from kkpgen.diagnostics import Diagnostic, KkpgenError, Location, Violation
 from kkpgen.models.addon import Addon
 from kkpgen.models.cluster import Cluster
 from kkpgen.models.kubermatic import KubermaticConfiguration
+from kkpgen.models.layout import RESERVED_NAMES
 from kkpgen.source.repository import CONFIG_FILE, SourceTree
 from kkpgen.source.sourcemap import Document, FieldPath, SourceMap, format_field, load_documents
 
@@ -196,8 +197,6 @@ def _load_config(
     return _DEFAULT_CONFIG, None
 
 
-# Folders of <out> that kkpgen writes itself: a cluster of that name would share them.
-RESERVED_NAMES = frozenset({"argocd"})
 # KKP puts a cluster's control plane in namespace cluster-<name>: a DNS-1123 label (63).
 MAX_NAME_LENGTH = 63 - len("cluster-")
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from kkpgen.output.record import INPUTS_FILE
+from kkpgen.models.layout import LEGACY_INPUTS_FILE as INPUTS_FILE
 from tests.conftest import CONFIG, cluster_yaml, git
 from tests.hardening.conftest import OPERATIONS, patch_operation, render_with_fault, tree
 from tests.hardening.conftest import render_exit_code as _render

@@ -19,8 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kkpgen.cli import main
+from kkpgen.models.layout import LEGACY_INPUTS_FILE as INPUTS_FILE
 from kkpgen.output.contents import shard_names
-from kkpgen.output.record import INPUTS_FILE
 from tests.conftest import CONFIG, cluster_yaml, git
 from tests.hardening.conftest import assert_rejected, render_exit_code, render_with_fault, tree
 

@@ -8,9 +8,10 @@ import pytest
 
 from bench.fleet import make_fleet
 from kkpgen.diagnostics import Diagnostic, KkpgenError, Location
+from kkpgen.models.layout import CLUSTER_RECORD
 from kkpgen.models.options import SourceOptions
 from kkpgen.output import contents, update
-from kkpgen.output.record import CLUSTER_RECORD, read_inputs
+from kkpgen.output.record import read_inputs
 
 
 def _tree(root: Path) -> dict[str, bytes]:

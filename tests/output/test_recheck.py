@@ -10,9 +10,10 @@ import pytest
 
 from bench.fleet import make_fleet
 from kkpgen.diagnostics import KkpgenError
+from kkpgen.models.layout import LEGACY_INPUTS_FILE as INPUTS_FILE
 from kkpgen.models.options import SourceOptions
 from kkpgen.output import update
-from kkpgen.output.record import INPUTS_FILE, read_inputs
+from kkpgen.output.record import read_inputs
 from kkpgen.source import fleet as fleet_loader
 from kkpgen.source import sourcemap
 from kkpgen.source.sourcemap import Document
