@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import sys
 import time
 from dataclasses import replace
@@ -28,7 +29,6 @@ from kkpgen.cli.summary import (
     verbosity_options,
 )
 from kkpgen.models.layout import ARGOCD_DIR
-from kkpgen.models.layout import LEGACY_INPUTS_FILE as INPUTS_FILE
 from kkpgen.models.options import SourceOptions
 from kkpgen.output import update
 from kkpgen.output.workers import available_cores
@@ -62,6 +62,12 @@ from kkpgen.output.workers import available_cores
     is_flag=True,
     help="Write nothing; exit 1 naming the clusters and files when OUT differs from a render.",
 )
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Render every cluster again, whatever the folder records say "
+    "(repairs files edited by hand).",
+)
 @verbosity_options
 def render(
     repo: Path,
@@ -78,6 +84,7 @@ def render(
     shard: tuple[int, int] | None,
     jobs: int,
     check: bool,
+    full: bool,
     verbosity: Verbosity,
 ) -> None:
     """Render every cluster into OUT (atomically: OUT changes only if all of it succeeds)."""
@@ -91,6 +98,7 @@ def render(
         backend=backend,
         kubeconform=kubeconform,
         schema_cache=schema_cache,
+        full=full,
     )
     opts = with_decommission(source(repo, ref, base, kkp_version), decommission)
     if check:
@@ -147,10 +155,11 @@ def _check_out(
         )
         click.echo(f"{state} ({compared}); {closing_line(report.notices, started)}", err=True)
     if groups:
+        # --full, not a plain render: a folder edited by hand (or a merge resolved by hand)
+        # may still carry a current record, which a plain render trusts.
         click.echo(
-            f"  hint: run `kkpgen render --out {options.out}` and commit the result; render "
-            f"trusts its record, so delete {options.out / INPUTS_FILE} first if files were "
-            "edited by hand",
+            f"  hint: run `kkpgen render --full --out {shlex.quote(str(options.out))}` "
+            "and commit the result",
             err=True,
         )
         sys.exit(1)

@@ -164,26 +164,44 @@ def _unpinned_node_ports(cluster: ResolvedCluster) -> tuple[str, ...]:
     return () if pinned else ("konnectivity-server" if konnectivity else "openvpn-server",)
 
 
+def cluster_argo(cluster: ResolvedCluster) -> applications.ClusterArgo:
+    return applications.ClusterArgo(
+        wave=_wave(cluster),
+        decommissioning=cluster.labels.get(DECOMMISSION_LABEL) == "true",
+        unpinned_node_ports=_unpinned_node_ports(cluster),
+    )
+
+
 def argocd_files(
     checked: CheckedFleet, *, present: Callable[[str, str], bool]
 ) -> Iterator[tuple[str, bytes]]:
-    settings = argo_settings(checked.fleet)
+    facts = {cluster.name: cluster_argo(cluster) for cluster in checked.resolved}
+    return argocd_tree(argo_settings(checked.fleet), facts, present=present)
+
+
+def argocd_tree(
+    settings: applications.ArgoSettings | None,
+    facts: Mapping[str, applications.ClusterArgo],
+    *,
+    present: Callable[[str, str], bool],
+) -> Iterator[tuple[str, bytes]]:
+    """The files under argocd/: from the settings and each cluster's facts, which a render
+    of one cluster reads from the others' folder records (output/record.py)."""
     if settings is None:
         return
-    waves = {_wave(cluster) for cluster in checked.resolved}
-    files = appsets.control_files(settings, waves=waves)
+    files = appsets.control_files(settings, waves={f.wave for f in facts.values()})
     if settings.mode == "applications":
         targets = [
             applications.ArgoTarget(
-                cluster.name,
+                name,
                 destination,
-                decommissioning=cluster.labels.get(DECOMMISSION_LABEL) == "true",
-                unpinned_node_ports=_unpinned_node_ports(cluster) if destination == "seed" else (),
-                wave=_wave(cluster),
+                decommissioning=argo.decommissioning,
+                unpinned_node_ports=argo.unpinned_node_ports if destination == "seed" else (),
+                wave=argo.wave,
             )
-            for cluster in checked.resolved
+            for name, argo in facts.items()
             for destination in DESTINATIONS
-            if present(cluster.name, destination)
+            if present(name, destination)
         ]
         files += applications.application_files(targets, settings)
     for path, text in sorted(files):
@@ -218,12 +236,10 @@ def rendered_files(
 
 def fleet_inputs(checked: CheckedFleet) -> OutputInputs:
     settings = argo_settings(checked.fleet)
-    # The Applications under argocd/ follow the settings and which clusters are being
-    # decommissioned: a change of either renders argocd/ again.
-    leaving = sorted(c.name for c in checked.resolved if c.labels.get(DECOMMISSION_LABEL) == "true")
-    run = run_digest(
-        code_digest(), repr(settings), *(["decommission", *leaving] if leaving else [])
-    )
+    # Nothing of one cluster goes in here: a cluster's record holds the run digest, so a
+    # change of one cluster that changed it would rewrite every record (issue 22). argocd/
+    # follows the others (waves, decommissioning) from the records (argocd_tree).
+    run = run_digest(code_digest(), repr(settings))
     by_name = {c.name: c for c in checked.fleet.clusters}
     clusters = {
         cluster.name: cluster_digest(
@@ -232,7 +248,7 @@ def fleet_inputs(checked: CheckedFleet) -> OutputInputs:
         )
         for cluster in checked.resolved
     }
-    return OutputInputs(run, clusters)
+    return OutputInputs(run, clusters, settings=settings)
 
 
 def shard_names(names: Sequence[str], index: int, count: int) -> list[str]:

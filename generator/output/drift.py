@@ -12,7 +12,6 @@ from kkpgen.diagnostics import Diagnostic
 from kkpgen.kkp.check import CheckedFleet, raise_unknown
 from kkpgen.models.layout import (
     ARGOCD_DIR,
-    LEGACY_INPUTS_FILE,
     OWNER_MARKER,
     folder_of,
     group_of,
@@ -24,8 +23,9 @@ from kkpgen.render.engine import Renderer, build_environment
 
 DriftKind = Literal["missing", "extra", "changed"]  # as <out> stands against a render
 Progress = Callable[[int, int], None]  # (clusters done, clusters in all)
-# Bookkeeping, not output: a stale record only makes the next render do more work.
-_NOT_OUTPUT = frozenset({LEGACY_INPUTS_FILE, OWNER_MARKER})
+# The marker, not output. kkpgen 0.1's fleet-wide record (LEGACY_INPUTS_FILE) is reported
+# as extra: `render` removes it, and the tree merges without it (issue 22).
+_NOT_OUTPUT = frozenset({OWNER_MARKER})
 
 
 @dataclass(frozen=True, slots=True)

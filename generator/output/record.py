@@ -1,20 +1,24 @@
-"""Which clusters' output must be rendered again: input fingerprints kept beside the output.
+"""Which clusters' output must be rendered again: input fingerprints, kept per cluster.
 
 A cluster's output depends only on its resolved document, its Addon variables, the
-catalog, the charts, the Argo CD settings and kkpgen itself. Their digest is stored in
-`<out>/.kkpgen-inputs.json`; a cluster whose digest is unchanged is not rendered again.
-The record also keeps, per spec file, the digest of its bytes and what checking it found,
-so that the next render checks only the files that changed (generator/output/recheck.py).
+catalog, the charts, the Argo CD settings and kkpgen itself. Their digest is stored in the
+cluster's own folder (`<out>/<cluster>/.kkpgen-cluster`, with what its Argo CD objects need);
+a cluster whose digest is unchanged is not rendered again. Nothing fleet-wide is kept in
+<out>: two pull requests that change different clusters change different files and merge
+(issue 22). What speeds up the next check (per spec file, the digest of its bytes and what
+checking it found; output/recheck.py) is a memo kept in the user's cache folder, keyed by
+content: a missing, foreign or damaged one only makes the next render check everything.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -23,9 +27,11 @@ from kkpgen.diagnostics import Diagnostic, Location
 from kkpgen.kkp.catalog import CATALOG_PATH
 from kkpgen.kkp.charts import CHARTS_DIR
 from kkpgen.models.layout import CLUSTER_RECORD, record_path
-from kkpgen.models.layout import LEGACY_INPUTS_FILE as INPUTS_FILE
+from kkpgen.render.applications import ArgoSettings, ClusterArgo
+from kkpgen.source.cache import cache_folder
 
-_FORMAT = 3
+_FORMAT = 4
+_MEMO_HEAD = b"kkpgen record memo "
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,11 +50,13 @@ class OutputInputs:
     sources: str = ""  # digest of what every spec file's check shares (see recheck.py)
     files: Mapping[str, SpecFileRecord] = field(default_factory=dict)  # self-contained only
     shared: tuple[Diagnostic, ...] = ()  # diagnostics about no single cluster
+    settings: ArgoSettings | None = None  # kubermatic.yaml's Argo CD settings (in `sources`)
 
     def to_bytes(self) -> bytes:
-        """JSON, one line per cluster and per spec file (a diff shows what changed); built
-        from json.dumps of the pieces, which stays on its C encoder (indent= does not)."""
-        head = {"format": _FORMAT, "run": self.run, "sources": self.sources}
+        """JSON, one line per cluster and per spec file; built from json.dumps of the
+        pieces, which stays on its C encoder (indent= does not)."""
+        argo = asdict(self.settings) if self.settings is not None else None
+        head = {"format": _FORMAT, "run": self.run, "sources": self.sources, "settings": argo}
         lines = [json.dumps(head)[:-1] + ","]
         lines.append(f'"shared":{json.dumps([_diagnostic_json(d) for d in self.shared])},')
         lines.append('"clusters":{')
@@ -133,28 +141,95 @@ def cluster_digest(document: Mapping[str, object], addons: Sequence[object]) -> 
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def cluster_record(run: str, digest: str) -> bytes:
-    """What `<out>/<cluster>/.kkpgen-cluster` holds: the run and the cluster's input digest."""
+def cluster_record(run: str, digest: str, argo: ClusterArgo) -> bytes:
+    """What `<out>/<cluster>/.kkpgen-cluster` holds: the run and the cluster's input digest,
+    then what the cluster's Argo CD objects are made from (argocd/ is made again from the
+    records whenever a render changes anything, so a render of one cluster keeps it current)."""
+    facts = json.dumps([argo.wave, argo.decommissioning, list(argo.unpinned_node_ports)])
+    return f"kkpgen cluster record {_FORMAT}\nrun {run}\ninputs {digest}\nargocd {facts}\n".encode()
+
+
+def _record_head(run: str, digest: str) -> bytes:
     return f"kkpgen cluster record {_FORMAT}\nrun {run}\ninputs {digest}\n".encode()
 
 
 def folder_is_current(out: Path, name: str, run: str, digest: str) -> bool:
     """out/<name> was rendered from exactly these inputs (its own record says so)."""
+    return read_cluster_argo(out, name, run, digest) is not None
+
+
+def read_cluster_argo(out: Path, name: str, run: str, digest: str) -> ClusterArgo | None:
+    """The Argo CD facts in out/<name>'s record, if it was rendered from these inputs."""
     try:
-        return (out / record_path(name)).read_bytes() == cluster_record(run, digest)
+        data = (out / record_path(name)).read_bytes()
     except OSError:
-        return False
+        return None
+    head = _record_head(run, digest)
+    if not data.startswith(head):
+        return None
+    line = data[len(head) :]
+    try:
+        if not line.startswith(b"argocd ") or not line.endswith(b"\n"):
+            return None
+        wave, leaving, ports = json.loads(line[len(b"argocd ") :])
+        argo = ClusterArgo(str(wave), bool(leaving), tuple(str(p) for p in ports))
+    except (ValueError, TypeError):
+        return None  # a record merged or edited by hand: render the folder again
+    return argo if cluster_record(run, digest, argo) == data else None
+
+
+def memo_file(out: Path) -> Path:
+    """Where the memo of the renders into `out` lives: the user's cache, never <out>."""
+    key = hashlib.sha256(str(out.resolve()).encode()).hexdigest()[:32]
+    return cache_folder("records") / f"{key}.json"
 
 
 def record_bytes(out: Path) -> bytes | None:
+    """The memo's body, if it verifies: its own digest and the folder it was made for."""
     try:
-        return (out / INPUTS_FILE).read_bytes()
+        raw = memo_file(out).read_bytes()
     except OSError:
         return None
+    head, _, body = raw.partition(b"\n")
+    expected = _MEMO_HEAD + _memo_digest(out, body).encode()
+    return body if head == expected else None
+
+
+def _memo_digest(out: Path, body: bytes) -> str:
+    return hashlib.sha256(str(out.resolve()).encode() + b"\0" + body).hexdigest()
+
+
+def write_record(out: Path, inputs: OutputInputs) -> None:
+    """Keep the memo for the next render (best effort: without it, the next one checks all)."""
+    body = inputs.to_bytes()
+    path = memo_file(out)
+    temporary = path.with_name(f"{path.name}.{os.getpid()}")
+    with contextlib.suppress(OSError):
+        temporary.write_bytes(_MEMO_HEAD + _memo_digest(out, body).encode() + b"\n" + body)
+        temporary.replace(path)  # whole or absent when two processes write it at once
+    with contextlib.suppress(OSError):
+        temporary.unlink(missing_ok=True)
+
+
+def _settings(payload: object) -> ArgoSettings | None:
+    if payload is None:
+        return None
+    if not isinstance(payload, dict):
+        raise TypeError("settings")
+    mode = payload["mode"]
+    if mode not in ("applicationset", "applications"):
+        raise ValueError(mode)
+    return ArgoSettings(
+        repo_url=str(payload["repo_url"]),
+        revision=str(payload["revision"]),
+        path=str(payload["path"]),
+        seed_destination=str(payload["seed_destination"]),
+        mode="applications" if mode == "applications" else "applicationset",
+    )
 
 
 def parse_inputs(raw: bytes | None) -> OutputInputs | None:
-    """The record of a previous render; None when there is none or it cannot be used."""
+    """The memo of a previous render; None when there is none or it cannot be used."""
     if raw is None:
         return None
     try:
@@ -167,9 +242,10 @@ def parse_inputs(raw: bytes | None) -> OutputInputs | None:
             str(payload["sources"]),
             {path: _file_record(record) for path, record in payload["files"].items()},
             tuple(_diagnostic(d) for d in payload["shared"]),
+            _settings(payload["settings"]),
         )
     except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
-        return None  # no usable record (a nested one can exhaust the parser): check all
+        return None  # no usable memo (a nested one can exhaust the parser): check all
 
 
 def read_inputs(out: Path) -> OutputInputs | None:
@@ -177,14 +253,15 @@ def read_inputs(out: Path) -> OutputInputs | None:
 
 
 def plan_changes(
-    old: OutputInputs | None, new: OutputInputs, *, out: Path, only: Sequence[str]
+    old: OutputInputs | None,
+    new: OutputInputs,
+    *,
+    out: Path,
+    only: Sequence[str],
+    full: bool = False,
 ) -> ChangePlan:
-    """Render what changed (or what `only` names); reuse the rest when its folder exists.
-
-    Whether a folder is current is read from the folder's own record, never from
-    <out>/.kkpgen-inputs.json: that file only caches what the inputs were (recheck.py), so a
-    run killed between swapping a folder and rewriting it cannot make a folder look current.
-    """
+    """Render what changed (or what `only` names, or all with `full`); reuse the rest when
+    its folder exists. Whether a folder is current is read from the folder's own record."""
     render: list[str] = []
     keep: list[str] = []
     for name in sorted(new.clusters):
@@ -194,14 +271,14 @@ def plan_changes(
                 keep.append(name)
             continue
         current = present and folder_is_current(out, name, new.run, new.clusters[name])
-        (keep if current and not only else render).append(name)
-    previous = set(old.clusters if old is not None else ()) | _recorded_folders(out)
+        (keep if current and not only and not full else render).append(name)
+    previous = set(old.clusters if old is not None else ()) | recorded_folders(out)
     removed = sorted(name for name in previous if name not in new.clusters)
     return ChangePlan(tuple(render), tuple(keep), tuple(removed))
 
 
-def _recorded_folders(out: Path) -> set[str]:
-    """Cluster folders in <out> (whatever the top record says: it may lag a killed run)."""
+def recorded_folders(out: Path) -> set[str]:
+    """Cluster folders in <out>: those that hold a record."""
     try:
         entries = list(os.scandir(out))
     except OSError:

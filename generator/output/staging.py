@@ -274,35 +274,33 @@ def stage_tree(
         return stager.finish()
 
 
-def replace_folder(staged: StagedTree, name: str, *, record: tuple[str, bytes]) -> None:
-    """Swap one staged folder into out in one step, then update out's record.
+def replace_folder(staged: StagedTree, name: str) -> None:
+    """Swap one staged folder into out in one step (a cluster's, or argocd/), then discard
+    the staging folder; a folder staged empty is removed from out.
 
-    Used when a single cluster changed. The folder carries its own record
-    (layout.CLUSTER_RECORD), so the one exchange changes the tree and what is recorded about
-    it together: <out> is the old or the new tree at every instant, each folder with its
-    own record. The top record, rewritten after, only caches the inputs' digests; a run
-    killed before it is rewritten leaves it stale, and the next run checks the changed spec
-    file again and finds the folder current.
+    Used when a single cluster changed. A cluster's folder carries its own record
+    (layout.CLUSTER_RECORD), so the one exchange changes the folder and what is recorded
+    about it together: <out> is the old or the new tree at every instant, each folder with
+    its own record. argocd/ is swapped after it, made from the records; a run killed in
+    between leaves argocd/ stale, which the next render finds and makes again.
     """
-    if not _exchange(staged.root / name, staged.out / name):
-        raise OSError(errno.ENOSYS, "renameat2 exchange is not available", str(staged.out))
-    replace_file(staged.out, *record)
+    new, old = staged.root / name, staged.out / name
+    if new.exists() and old.exists():
+        if not _exchange(new, old):
+            raise OSError(errno.ENOSYS, "renameat2 exchange is not available", str(staged.out))
+    elif new.exists():
+        new.rename(old)
+    elif old.exists():
+        old.rename(new)  # out of <out> in one step; removed with the staging folder
     discard(staged)
 
 
-def replace_file(out: Path, name: str, data: bytes) -> None:
-    """Replace one file of out atomically (a rename over it): the record, when nothing else
-    changes."""
-    # Beside <out>, not in it: a run killed here leaves <out> itself whole.
-    temporary = out.parent / f".{out.name}.rec-{os.getpid()}"
+def remove_file(out: Path, name: str) -> None:
+    """Remove one file of out (the record kkpgen 0.1 kept at its top)."""
     try:
-        temporary.write_bytes(data)
-        temporary.chmod(0o644)
-        temporary.replace(out / name)
-    except OSError as error:  # a full disk: exit 4 like any other write (it was exit 70)
+        (out / name).unlink(missing_ok=True)
+    except OSError as error:
         raise _unwritable(out, error) from None
-    finally:
-        temporary.unlink(missing_ok=True)
 
 
 def discard(staged: StagedTree) -> None:

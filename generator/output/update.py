@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from kkpgen.diagnostics import Diagnostic
 from kkpgen.kkp.check import CheckedFleet, check_fleet, raise_unknown
 from kkpgen.models import layout
-from kkpgen.models.layout import LEGACY_INPUTS_FILE as INPUTS_FILE
 from kkpgen.models.options import SourceOptions
 from kkpgen.output.contents import (
     Selected,
     argocd_files,
+    argocd_tree,
+    cluster_argo,
     cluster_files,
     fleet_inputs,
     render_notices,
@@ -36,8 +37,9 @@ from kkpgen.output.record import (
     cluster_record,
     parse_inputs,
     plan_changes,
-    read_inputs,
+    read_cluster_argo,
     record_bytes,
+    write_record,
 )
 from kkpgen.output.staging import (
     Stager,
@@ -46,12 +48,12 @@ from kkpgen.output.staging import (
     commit,
     discard,
     output_lock,
-    replace_file,
+    remove_file,
     replace_folder,
 )
 from kkpgen.output.workers import counted, write_in_workers
+from kkpgen.render.applications import ClusterArgo
 from kkpgen.render.engine import Renderer, build_environment
-from kkpgen.render.manifest import DESTINATIONS
 from kkpgen.source.repository import CLUSTERS_DIR, SourceTree, read_tree
 
 
@@ -74,6 +76,7 @@ class RenderOptions:
     kubeconform: str | None = None
     schema_cache: Path | None = None
     progress: Progress | None = None  # told (clusters done, clusters to render) as they are
+    full: bool = False  # render every cluster again, whatever the folder records say
 
 
 def render_fleet(opts: SourceOptions, render: RenderOptions) -> RenderResult:
@@ -84,7 +87,8 @@ def render_fleet(opts: SourceOptions, render: RenderOptions) -> RenderResult:
     tree = read_tree(opts.repo, opts.ref)
     raw = record_bytes(render.out)
     old = parse_inputs(raw)
-    if not render.only and render.shard is None and not render.validate:
+    quick_path = not (render.only or render.full or render.validate)
+    if quick_path and render.shard is None:
         quick = recheck(opts, old, tree)
         result = _render_rechecked(quick, old, raw, render) if quick and old and raw else None
         if result is not None:
@@ -122,20 +126,24 @@ def _render_checked(
     sources = "" if opts.base is not None else sources_digest(tree, opts, inputs.run)
     inputs = replace(inputs, sources=sources, files=files, shared=shared)
     result = RenderResult(len(checked.resolved), 0, tuple(diagnostics))
+    facts = {c.name: cluster_argo(c) for c in checked.resolved}
     with output_lock(render.out):
         check_owned(render.out)
-        old = read_inputs(render.out) if render.out.is_dir() else None
-        plan = plan_changes(old, inputs, out=render.out, only=render.only)
+        plan = plan_changes(None, inputs, out=render.out, only=render.only, full=render.full)
         renderer = Renderer(build_environment())
-        if not plan.render and not plan.removed and old is not None and not render.validate:
-            if old != inputs:  # only the record changes (a comment in a spec file, say)
-                replace_file(render.out, INPUTS_FILE, inputs.to_bytes())
-            return result
-        count = None
-        if _one_folder_changes(plan, old) and old is not None and old.run == inputs.run:
-            count = _replace_one(checked, plan.render[0], render, inputs=inputs, renderer=renderer)
-        if count is None:
-            count = _replace_all(checked, plan, render, inputs=inputs, renderer=renderer)
+        count = 0
+        if plan.render or plan.removed or render.validate or not render.out.is_dir():
+            one = _one_folder_changes(plan, render.out)
+            written = (
+                _replace_one(checked, plan.render[0], render, inputs, renderer) if one else None
+            )
+            if written is None:  # the whole tree, argocd/ with it
+                written = _replace_all(checked, plan, render, inputs=inputs, renderer=renderer)
+                facts = {}
+            count = written
+        if facts:
+            count += max(0, _sync_argocd(render.out, inputs, facts))
+        write_record(render.out, inputs)
     return replace(result, files=count, rendered=len(plan.render))
 
 
@@ -145,35 +153,42 @@ def _render_rechecked(
     """The common pull request: few spec files changed. None: take the full path."""
     names = [name for record in quick.kept.values() for name in record.clusters]
     if any(name not in old.clusters for name in names):
-        return None  # a record that does not add up: check everything
+        return None  # a memo that does not add up: check everything
     clusters = {name: old.clusters[name] for name in names}
     found = [d for record in quick.kept.values() for d in record.diagnostics]
-    files, shared = dict(quick.kept), old.shared
+    files, shared, settings = dict(quick.kept), old.shared, old.settings
     checked = quick.checked
+    facts: dict[str, ClusterArgo] = {}
     if checked is not None:
         fresh = _ordered_diagnostics(checked)
         records, shared = file_records(checked, quick.changed, fresh)
         files.update(records)
         clusters.update(fleet_inputs(checked).clusters)
+        facts = {c.name: cluster_argo(c) for c in checked.resolved}
         found += fresh
     else:
         found += shared
-    inputs = OutputInputs(old.run, clusters, quick.sources, files, shared)
+    inputs = OutputInputs(old.run, clusters, quick.sources, files, shared, settings)
     result = RenderResult(len(clusters), 0, tuple(sorted(found, key=diagnostic_order)))
     with output_lock(render.out):
         check_owned(render.out)
         if record_bytes(render.out) != raw:
             return None  # another run rendered in between
         plan = plan_changes(old, inputs, out=render.out, only=())
-        if not plan.render and not plan.removed:
-            if old != inputs:
-                replace_file(render.out, INPUTS_FILE, inputs.to_bytes())
-            return result
-        if checked is None or not _one_folder_changes(plan, old):
-            return None
-        renderer = Renderer(build_environment())
-        count = _replace_one(checked, plan.render[0], render, inputs=inputs, renderer=renderer)
-    return None if count is None else replace(result, files=count, rendered=1)
+        count = 0
+        if plan.render or plan.removed:
+            if checked is None or not _one_folder_changes(plan, render.out):
+                return None
+            renderer = Renderer(build_environment())
+            written = _replace_one(checked, plan.render[0], render, inputs, renderer)
+            if written is None:
+                return None
+            count = written
+        synced = _sync_argocd(render.out, inputs, facts)
+        if synced < 0:
+            return None  # a record that does not verify: the full path makes argocd/
+        write_record(render.out, inputs)
+    return replace(result, files=count + synced, rendered=len(plan.render))
 
 
 def _ordered_diagnostics(checked: CheckedFleet) -> list[Diagnostic]:
@@ -181,65 +196,73 @@ def _ordered_diagnostics(checked: CheckedFleet) -> list[Diagnostic]:
     return sorted((*checked.diagnostics, *render_notices(checked)), key=diagnostic_order)
 
 
-def _one_folder_changes(plan: ChangePlan, old: OutputInputs | None) -> bool:
+def _one_folder_changes(plan: ChangePlan, out: Path) -> bool:
     """One existing cluster changed and nothing else: swap just its folder (atomic)."""
-    return (
-        len(plan.render) == 1
-        and not plan.removed
-        and old is not None
-        and (plan.render[0] in old.clusters)
+    return len(plan.render) == 1 and not plan.removed and (out / plan.render[0]).is_dir()
+
+
+def _sync_argocd(out: Path, inputs: OutputInputs, facts: Mapping[str, ClusterArgo]) -> int:
+    """Make argocd/ what the fleet's clusters now call for, on every path (issue 22: a wave
+    changed in one cluster left the ApplicationSets' steps stale). `facts` has the clusters
+    just checked; the others' come from their folder records. Returns the files written,
+    -1 when a record does not verify (nothing written), 0 when argocd/ was current. Also
+    removes the fleet-wide record of kkpgen 0.1."""
+    remove_file(out, layout.LEGACY_INPUTS_FILE)
+    everyone: dict[str, ClusterArgo] = {}
+    for name, digest in sorted(inputs.clusters.items()):
+        argo = facts.get(name) or read_cluster_argo(out, name, inputs.run, digest)
+        if argo is None:
+            return -1
+        everyone[name] = argo
+    wanted = dict(
+        argocd_tree(inputs.settings, everyone, present=lambda c, d: (out / c / d).is_dir())
     )
+    folder = out / layout.ARGOCD_DIR
+    held = {
+        layout.argocd_path(p.name): p.read_bytes()
+        for p in (sorted(folder.iterdir()) if folder.is_dir() else ())
+        if p.is_file()
+    }
+    if held == wanted and (folder.is_dir() or not wanted):
+        return 0
+    with Stager(out) as stager:
+        for path, data in wanted.items():
+            stager.write(path, data)
+        replace_folder(stager.finish(), layout.ARGOCD_DIR)
+        return stager.count
 
 
 def _replace_one(
     checked: CheckedFleet,
     name: str,
     render: RenderOptions,
-    *,
     inputs: OutputInputs,
     renderer: Renderer,
 ) -> int | None:
     """Swap in the one changed folder; None (nothing written) when its destinations changed,
-    since the Argo CD folder then changes too, or when the folder is missing from <out>."""
-    if not (render.out / name).is_dir():  # deleted by hand: restored by the full path
-        return None
+    or when the folder is missing from <out>."""
     with Stager(render.out) as stager:
         for path, data in cluster_files(checked, names=[name], renderer=renderer):
             stager.write(path, data)
-        _mark(stager, name, inputs)
+        _mark(stager, name, inputs, checked)
         staged = stager.finish()
         same_shape = {p.name for p in (staged.root / name).iterdir() if p.is_dir()} == {
             p.name for p in (render.out / name).iterdir() if p.is_dir()
         }
-        if not same_shape or not _same_applications(checked, name, render.out):
+        if not same_shape:
             discard(staged)
             return None
         if render.validate:
             _validate_staged(staged.root, render)
-        replace_folder(staged, name, record=(INPUTS_FILE, inputs.to_bytes()))
+        replace_folder(staged, name)
         return stager.count
 
 
-def _mark(stager: Stager, name: str, inputs: OutputInputs) -> None:
+def _mark(stager: Stager, name: str, inputs: OutputInputs, checked: CheckedFleet) -> None:
     """Put the cluster's own record into its staged folder: it is swapped in with it."""
-    stager.mark(layout.record_path(name), cluster_record(inputs.run, inputs.clusters[name]))
-
-
-def _same_applications(checked: CheckedFleet, name: str, out: Path) -> bool:
-    """The cluster's Applications in <out> are those it would get now (a label such as
-    kkpgen/decommission changes them, and argocd/ changes only with a full swap)."""
-    mine = {layout.argocd_path(layout.application_file_name(name, d)) for d in DESTINATIONS}
-    wanted = {
-        path: data
-        for path, data in argocd_files(checked, present=lambda c, d: (out / c / d).is_dir())
-        if path in mine
-    }
-    folder = out / layout.ARGOCD_DIR
-    held = {
-        layout.argocd_path(p.name): p.read_bytes()
-        for p in (folder.glob(layout.application_glob(name)) if folder.is_dir() else ())
-    }
-    return wanted == held
+    cluster = next(c for c in checked.resolved if c.name == name)
+    record = cluster_record(inputs.run, inputs.clusters[name], cluster_argo(cluster))
+    stager.mark(layout.record_path(name), record)
 
 
 def _replace_all(
@@ -258,9 +281,12 @@ def _replace_all(
         def files(share: Sequence[Selected]) -> Iterator[tuple[str, bytes]]:
             """A share's files; each cluster's record is marked right after them, by the
             process that wrote them (1,000 records written by the parent alone took 0.4 s)."""
-            for one in share:
-                yield from selected_files(checked, (one,), renderer=renderer)
-                _mark(stager, one[0].name, inputs)
+            for resolved, loaded in share:
+                yield from selected_files(checked, ((resolved, loaded),), renderer=renderer)
+                record = cluster_record(
+                    inputs.run, inputs.clusters[resolved.name], cluster_argo(resolved)
+                )
+                stager.mark(layout.record_path(resolved.name), record)
 
         if render.jobs > 1 and len(plan.render) >= 2 * render.jobs:
             stager.count += write_in_workers(
@@ -277,7 +303,6 @@ def _replace_all(
             checked, present=lambda c, d: (stager.root / c / d).is_dir()
         ):
             stager.write(path, data)
-        stager.write(INPUTS_FILE, inputs.to_bytes())
         staged = stager.finish()
         if render.validate:
             _validate_staged(staged.root, render)

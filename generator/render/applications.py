@@ -29,6 +29,15 @@ class ArgoSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class ClusterArgo:
+    """What a cluster's Argo CD objects are made from, besides its name and its folders."""
+
+    wave: str = ""  # the cluster's kkpgen/rollout-wave label
+    decommissioning: bool = False  # labelled kkpgen/decommission: "true"
+    unpinned_node_ports: tuple[str, ...] = ()  # seed Services, see ArgoTarget
+
+
+@dataclass(frozen=True, slots=True)
 class ArgoTarget:
     cluster: str
     destination: Destination
