@@ -115,9 +115,12 @@ def destination_of(cluster: str, destination: Destination, settings: ArgoSetting
     }
 
 
-def sync_policy() -> dict[str, object]:
+def sync_policy(*, automated: bool = True) -> dict[str, object]:
+    """automated=False for an ApplicationSet's template under RollingSync: its controller
+    syncs the generated Applications step by step itself, turns their automated sync off
+    and logs a warning for each template that sets it (Argo CD's Progressive Syncs)."""
     return {
-        "automated": {"prune": True, "selfHeal": True},
+        **({"automated": {"prune": True, "selfHeal": True}} if automated else {}),
         # Calico CRDs exceed the 256 KiB last-applied annotation of client-side apply.
         # RespectIgnoreDifferences: a sync keeps the ignored live values, too.
         "syncOptions": [

@@ -109,7 +109,8 @@ def application_set(
                     },
                     "destination": dest,
                     "ignoreDifferences": _ignores(destination),
-                    "syncPolicy": sync_policy(),
+                    # RollingSync syncs them: no automated sync in the template.
+                    "syncPolicy": sync_policy(automated=False),
                 },
             },
             # A cluster folder deleted from the tree deletes its Application: that must not
