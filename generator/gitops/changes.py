@@ -18,6 +18,7 @@ from kkpgen.models.resolved import ResolvedCluster
 ChangeKind = Literal["added", "removed", "changed"]
 ClusterStatus = Literal["added", "removed", "changed", "unchanged"]
 MAINTENANCE = "plan a maintenance window"
+FailOn = Literal["disruption", "change"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +65,14 @@ class FleetDiff:
     @property
     def changed(self) -> bool:
         return any(c.objects for c in self.clusters)
+
+    @property
+    def disruptive(self) -> bool:
+        return any(c.disruptions for c in self.clusters)
+
+    def holds(self, what: FailOn) -> bool:
+        """`diff --fail-on`: a disruption, or any change (an object or a disruption)."""
+        return self.disruptive if what == "disruption" else self.changed or self.disruptive
 
 
 def _cni(cluster: ResolvedCluster) -> str:
