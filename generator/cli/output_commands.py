@@ -5,8 +5,10 @@ from __future__ import annotations
 import shlex
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import TypeVar
 
 import click
 
@@ -18,7 +20,7 @@ from kkpgen.cli.options import (
     source_options,
     with_decommission,
 )
-from kkpgen.cli.printing import run_action
+from kkpgen.cli.printing import emit_report, run_action, run_reported
 from kkpgen.cli.summary import (
     ProgressLine,
     Verbosity,
@@ -32,6 +34,19 @@ from kkpgen.models.layout import ARGOCD_DIR
 from kkpgen.models.options import SourceOptions
 from kkpgen.output import update
 from kkpgen.output.workers import available_cores
+
+F = TypeVar("F", bound=Callable[..., object])
+
+
+def format_option(command: F) -> F:
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(["text", "json"]),
+        default="text",
+        show_default=True,
+        help="json: one object on stdout (summary, errors, warnings), for CI and scripts.",
+    )(command)
 
 
 @click.command()
@@ -68,6 +83,7 @@ from kkpgen.output.workers import available_cores
     help="Render every cluster again, whatever the folder records say "
     "(repairs files edited by hand).",
 )
+@format_option
 @verbosity_options
 def render(
     repo: Path,
@@ -85,6 +101,7 @@ def render(
     jobs: int,
     check: bool,
     full: bool,
+    fmt: str,
     verbosity: Verbosity,
 ) -> None:
     """Render every cluster into OUT (atomically: OUT changes only if all of it succeeds)."""
@@ -101,6 +118,9 @@ def render(
         full=full,
     )
     opts = with_decommission(source(repo, ref, base, kkp_version), decommission)
+    if fmt == "json":
+        (_check_json if check else _render_json)(opts, options)
+        return
     if check:
         _check_out(opts, options, verbosity=verbosity, started=started)
         return
@@ -122,6 +142,48 @@ def render(
             f"{closing_line(result.notices, started)}",
             err=True,
         )
+
+
+def _render_json(opts: SourceOptions, options: update.RenderOptions) -> None:
+    """`render --format json`: the summary and the warnings on stdout (errors too, exit code
+    unchanged); only the progress line goes to stderr."""
+    progress = ProgressLine("rendering")
+    try:
+        result = run_reported(
+            "render", lambda: update.render_fleet(opts, replace(options, progress=progress))
+        )
+    finally:
+        progress.clear()
+    summary = {
+        "ok": True,
+        "out": str(options.out),
+        "clusters": result.clusters,
+        "rendered": result.rendered,
+        "unchanged": result.clusters - result.rendered,
+        "files": result.files,
+    }
+    emit_report("render", summary, result.notices)
+
+
+def _check_json(opts: SourceOptions, options: update.RenderOptions) -> None:
+    """`render --check --format json`: what differs, as data; exit 1 when anything does."""
+    progress = ProgressLine("comparing")
+    try:
+        report = run_reported(
+            "render", lambda: update.check_rendered(opts, options, progress=progress)
+        )
+    finally:
+        progress.clear()
+    summary = {
+        "ok": not report.drifts,
+        "out": str(options.out),
+        "clusters": report.clusters,
+        "files": report.files,
+        "drifts": [{"group": d.group, "path": d.path, "kind": d.kind} for d in report.drifts],
+    }
+    emit_report("render", summary, report.notices)
+    if report.drifts:
+        sys.exit(1)
 
 
 def _check_out(
@@ -184,11 +246,23 @@ def _differ(files: int) -> str:
     default=None,
     help="Where offline schemas are built once and reused.",
 )
-def validate(out: Path, backend: str, kubeconform: str | None, schema_cache: Path | None) -> None:
+@format_option
+def validate(
+    out: Path, backend: str, kubeconform: str | None, schema_cache: Path | None, fmt: str
+) -> None:
     """Validate a rendered tree OUT against offline Kubernetes, CRD and Argo CD schemas (strict)."""
-    run_action(
-        lambda: pipeline.validate_output(
-            out, backend=backend, kubeconform=kubeconform, cache_dir=schema_cache
+    progress = ProgressLine("validating", noun="file")  # on a terminal, after 2 s
+
+    def check() -> int:
+        return pipeline.validate_output(
+            out, backend=backend, kubeconform=kubeconform, cache_dir=schema_cache, progress=progress
         )
-    )
-    click.echo(f"{out}: all manifests valid", err=True)
+
+    try:
+        files = run_reported("validate", check) if fmt == "json" else run_action(check)
+    finally:
+        progress.clear()
+    if fmt == "json":
+        emit_report("validate", {"ok": True, "tree": str(out), "files": files}, ())
+    else:
+        click.echo(f"{out}: all {plural(files, 'manifest')} valid", err=True)

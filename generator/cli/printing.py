@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TypeVar
 
 import click
@@ -75,11 +75,42 @@ def emit(diagnostics: Sequence[Diagnostic], fmt: str) -> None:
         _emit_text(ordered)
 
 
+def emit_report(command: str, summary: Mapping[str, object], found: Sequence[Diagnostic]) -> None:
+    """`--format json` of render and validate: one object on stdout, whatever happened."""
+    ordered = sorted(found, key=Diagnostic.sort_key)
+    payload = {
+        "command": command,
+        "summary": dict(summary),
+        "errors": [_as_json(d) for d in ordered if d.severity == "error"],
+        "warnings": [_as_json(d) for d in ordered if d.severity != "error"],
+    }
+    click.echo(json.dumps(payload, indent=2))
+
+
+def run_reported(command: str, action: Callable[[], T]) -> T:
+    """run_action for `--format json`: a known failure is a report with ok false, its exit
+    code in the summary and the process's."""
+    try:
+        return run_action(action, fmt="none")
+    except _Failed as failed:
+        summary = {"ok": False, "exit_code": int(failed.error.exit_code)}
+        emit_report(command, summary, failed.error.diagnostics)
+        sys.exit(int(failed.error.exit_code))
+
+
+class _Failed(Exception):
+    def __init__(self, error: KkpgenError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
 def run_action(action: Callable[[], T], *, fmt: str = "text") -> T:
     """Known failures print diagnostics and exit with their code; bugs print one line."""
     try:
         return action()
     except KkpgenError as error:
+        if fmt == "none":  # the caller reports it (run_reported)
+            raise _Failed(error) from None
         emit(error.diagnostics, fmt)
         sys.exit(int(error.exit_code))
     except Exception as error:  # noqa: BLE001  the one place that turns bugs into exit 70

@@ -85,6 +85,7 @@ class ProgressLine:
     """`rendering 1200/10000 clusters` redrawn on stderr, only when stderr is a terminal."""
 
     verb: str
+    noun: str = "cluster"
     enabled: bool = field(default_factory=lambda: sys.stderr.isatty())
     delay: float = 2.0  # seconds before the first draw: a quick run prints no progress
     _born: float = field(default_factory=time.monotonic)
@@ -98,7 +99,7 @@ class ProgressLine:
         if now - self._last < _PROGRESS_EVERY and done < total:
             return
         self._last, self._shown = now, True
-        sys.stderr.write(f"\r{self.verb} {done}/{plural(total, 'cluster')}\x1b[K")
+        sys.stderr.write(f"\r{self.verb} {done}/{plural(total, self.noun)}\x1b[K")
         sys.stderr.flush()
 
     def clear(self) -> None:
