@@ -38,6 +38,18 @@ from kkpgen.output.workers import available_cores
 F = TypeVar("F", bound=Callable[..., object])
 
 
+def _no_stream(out: Path) -> Path:
+    """`--out -` made a folder named "-": render writes a tree, never a stream."""
+    if str(out) == "-":
+        raise click.BadParameter(
+            "render writes a tree of files (a folder per cluster, argocd/), not a stream; "
+            "hint: write it into a folder, e.g. `--out rendered`; to print one cluster's "
+            "manifests as one YAML stream, run `kkpgen argocd generate --cluster NAME "
+            "--destination user-cluster`"
+        )
+    return out
+
+
 def format_option(command: F) -> F:
     return click.option(
         "--format",
@@ -52,7 +64,13 @@ def format_option(command: F) -> F:
 @click.command()
 @source_options
 @decommission_option
-@click.option("--out", type=click.Path(path_type=Path), required=True, help="Output folder.")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    required=True,
+    callback=lambda _ctx, _param, value: _no_stream(value),
+    help="Output folder (a tree of files; not a stream).",
+)
 @click.option("--cluster", "only", multiple=True, help="Render only this cluster (repeatable).")
 @click.option("--validate/--no-validate", default=False, help="Validate before swapping in.")
 @click.option("--backend", type=click.Choice(["auto", "kubeconform", "builtin"]), default="auto")

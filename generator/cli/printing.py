@@ -15,9 +15,22 @@ from kkpgen.diagnostics import Diagnostic, ExitCode, KkpgenError, format_diagnos
 T = TypeVar("T")
 
 
+_COLOURS = {"error": "red", "warning": "yellow", "notice": "cyan"}
+
+
+def painted(diagnostic: Diagnostic) -> str:
+    """format_diagnostic with the severity coloured and the hint dimmed. click.echo drops
+    the colours where they do not belong (not a terminal, NO_COLOR, --color never)."""
+    text = format_diagnostic(diagnostic)
+    token = f"{diagnostic.severity}[{diagnostic.code}]"
+    colour = _COLOURS.get(diagnostic.severity, "")
+    text = text.replace(token, click.style(token, fg=colour, bold=True), 1)
+    return text.replace("\n  hint: ", f"\n  {click.style('hint:', dim=True)} ", 1)
+
+
 def _emit_text(diagnostics: Sequence[Diagnostic]) -> None:
     for diagnostic in diagnostics:
-        click.echo(format_diagnostic(diagnostic), err=True)
+        click.echo(painted(diagnostic), err=True)
 
 
 def github_data(text: str) -> str:

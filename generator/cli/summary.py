@@ -11,8 +11,8 @@ from typing import Literal, TypeVar
 
 import click
 
-from kkpgen.cli.printing import emit, run_action
-from kkpgen.diagnostics import Diagnostic, KkpgenError, format_diagnostic, printable
+from kkpgen.cli.printing import emit, painted, run_action
+from kkpgen.diagnostics import Diagnostic, KkpgenError, printable
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., object])
@@ -64,7 +64,7 @@ def emit_grouped(diagnostics: Sequence[Diagnostic], verbosity: Verbosity) -> Non
     for diagnostic in sorted(diagnostics, key=Diagnostic.sort_key):
         groups.setdefault(diagnostic.code, []).append(diagnostic)
     for group in groups.values():
-        click.echo(format_diagnostic(group[0]), err=True)
+        click.echo(painted(group[0]), err=True)
         if len(group) > 1:
             click.echo(printable(_more(group)), err=True)
 
