@@ -7,11 +7,18 @@ import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Protocol
 
 import pytest
+import yaml
 from click.testing import CliRunner, Result
 
 from kkpgen.cli import main
+from kkpgen.models.options import SourceOptions
+from kkpgen.output import update
+
+# The good fleet (rendered once per module, copied per test), for every folder's tests.
+pytest_plugins = ["tests.good_fleet"]
 
 CONFIG = """\
 apiVersion: kubermatic.k8c.io/v1
@@ -125,3 +132,58 @@ def run_cli() -> Callable[..., Result]:
         return result
 
     return run
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """What one in-process render wrote into `out`, and what it reported."""
+
+    out: Path
+    result: update.RenderResult
+
+    def objects(self, under: str = "") -> dict[str, Any]:
+        """{path below `under`: parsed object} of every YAML file written there."""
+        root = self.out / under
+        return {
+            p.relative_to(root).as_posix(): yaml.safe_load(p.read_text())
+            for p in sorted(root.rglob("*.yaml"))
+        }
+
+
+class RenderFleet(Protocol):
+    def __call__(
+        self,
+        repo: Path,
+        *,
+        specs: Mapping[str, str] | None = None,
+        config: str = CONFIG,
+        out: Path | None = None,
+        **options: Any,
+    ) -> Rendered: ...
+
+
+def _render_fleet(
+    repo: Path,
+    *,
+    specs: Mapping[str, str] | None = None,
+    config: str = CONFIG,
+    out: Path | None = None,
+    **options: Any,
+) -> Rendered:
+    """`kkpgen render` of `repo` in-process (into `repo/out` unless told; `options` are
+    RenderOptions'). With `specs`, first write `config` as kubermatic.yaml and each spec as
+    clusters/<name>.yaml."""
+    if specs is not None:
+        (repo / "clusters").mkdir(parents=True, exist_ok=True)
+        (repo / "kubermatic.yaml").write_text(config)
+        for name, text in specs.items():
+            (repo / "clusters" / f"{name}.yaml").write_text(text)
+    out = repo / "out" if out is None else out
+    result = update.render_fleet(SourceOptions(repo=repo), update.RenderOptions(out, **options))
+    return Rendered(out, result)
+
+
+@pytest.fixture(scope="session")
+def render_fleet() -> RenderFleet:
+    """The one way tests render a fleet in-process: render_fleet(repo, specs={...})."""
+    return _render_fleet

@@ -1,4 +1,4 @@
-"""Stages import only earlier stages: diagnostics -> models -> source -> kkp -> render ->
+"""Stages import only earlier stages: diagnostics -> models -> source -> kkp -> plan -> render ->
 validate -> output -> gitops -> pipeline -> cli. No exceptions: the shared vocabulary
 (`diagnostics`, `models`) is the ground floor, which every later stage may import.
 """
@@ -19,13 +19,14 @@ RANKS = {
     "models": 1,
     "source": 2,
     "kkp": 3,
-    "render": 4,
-    "validate": 5,
-    "output": 6,
-    "gitops": 7,
-    "pipeline": 8,
-    "cli": 9,
-    "__main__": 10,
+    "plan": 4,  # upgrade steps: reads kkp/'s rules, renders nothing
+    "render": 5,
+    "validate": 6,
+    "output": 7,
+    "gitops": 8,
+    "pipeline": 9,
+    "cli": 10,
+    "__main__": 11,
 }
 MAX_TOP_LEVEL_MODULES = 6
 MAX_MODULE_LINES = 600

@@ -2,7 +2,7 @@
 
 Usage (a git mirror of kubermatic/kubermatic, and the patches to record):
 
-    python tools/kkp_facts.py --git-dir <mirror> v2.20.0..v2.20.16 v2.19.0..v2.19.15 \
+    python -m tools.kkp_facts --git-dir <mirror> v2.20.0..v2.20.16 v2.19.0..v2.19.15 \
         v2.18.0..v2.18.11 v2.17.0..v2.17.5 \
         > generator/kkp/data/kkp-patches.yaml
 
@@ -15,14 +15,18 @@ from __future__ import annotations
 
 import argparse
 import re
-import subprocess
 import sys
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 
 import yaml
 
+from tools import kkp_facts_recent as recent
+from tools.kkp_source import GO_STRING as _GO_STRING
+from tools.kkp_source import FactError, Source
+from tools.kkp_source import one as _one
+
 CNI_VERSION_GO = "pkg/version/cni/version.go"
+CNI_VERSION_GO_NEW = "pkg/cni/version.go"  # from v2.22
 # v2.18 and older: the CNI matrix lives in the cluster webhooks (no deprecated set, no
 # transitions table); v2.17 has no cniPlugin handling at all (every cluster runs Canal v3.8).
 CNI_WEBHOOK_VALIDATION_GO = "pkg/webhook/cluster/validation/validation.go"
@@ -30,6 +34,7 @@ CNI_WEBHOOK_MUTATION_GO = "pkg/webhook/cluster/mutation/mutation.go"
 CANAL_LAST_UNSPECIFIED_VERSION = "v3.8"  # cni.CanalCNILastUnspecifiedVersion (v2.19+)
 OPERATOR_DEFAULTS_GO = "pkg/controller/operator/defaults/defaults.go"
 OPERATOR_DEFAULTS_GO_OLD = "pkg/controller/operator/common/defaults.go"  # v2.17, v2.18
+OPERATOR_DEFAULTS_GO_NEW = "pkg/defaulting/configuration.go"  # from v2.22
 RESOURCES_GO = "pkg/resources/resources.go"
 KONNECTIVITY_AGENT_GO = (
     "pkg/controller/user-cluster-controller-manager/resources/resources/konnectivity/deployment.go"
@@ -43,6 +48,9 @@ OPENVPN_SERVER_GO = "pkg/resources/openvpn/deployment.go"
 HTTP_PROBER_GO = "pkg/resources/apiserver/is-running.go"
 DNAT_CONTROLLER_DEFAULTS_GO = "pkg/controller/operator/defaults/defaults_ce.go"
 DNAT_CONTROLLER_DEFAULTS_GO_OLD = "pkg/resources/resources_ce.go"  # v2.17, v2.18
+DNAT_CONTROLLER_DEFAULTS_GO_NEW = "pkg/defaulting/images_ce.go"  # from v2.22
+CLUSTER_DEFAULTING_GO = "pkg/defaulting/cluster.go"
+FEATURES_GO = "pkg/features/features.go"
 VALIDATION_GO = "pkg/validation/cluster.go"
 
 # kkpgen image name -> (addon file, image path without registry and tag).
@@ -59,70 +67,22 @@ CANAL_IMAGES: Mapping[str, str] = {
     "calico_node": "calico/node",
     "calico_cni": "calico/cni",
     "calico_kube_controllers": "calico/kube-controllers",
-    "flannel": "coreos/flannel",
+    "flannel": "coreos/flannel|flannel/flannel|flannelcni/flannel",
 }
 CILIUM_IMAGES: Mapping[str, str] = {
     "cilium_agent": "cilium/cilium",
     "cilium_operator": "cilium/operator-generic",
 }
 _IMAGE_LINE = re.compile(
-    r"""image:\s*['"]?(?:\{\{\s*Registry\s+"(?P<registry>[^"]+)"\s*\}\}|(?P<host>[a-z0-9.-]+\.[a-z]+))"""
+    r"""image:\s*['"]?(?:\{\{\s*Image\s+\(?(?:print\s+)?")?"""
+    r"""(?:\{\{\s*Registry\s+"(?P<registry>[^"]+)"\s*\}\}|(?P<host>[a-z0-9.-]+\.[a-z]+))"""
     r"""/(?P<path>[a-z0-9._/-]+):"""
-    r"""(?P<tag>v\{\{ \.Cluster\.Version \}\}|[^'"\s@]+(?:@sha256:[0-9a-f]+)?)"""
+    r"""(?P<tag>v\{\{ \.Cluster\.Version \}\}|v"\s*\.Cluster\.Version"""
+    r"""|[^'"\s@]+(?:@sha256:[0-9a-f]+)?)"""
 )
-_GO_STRING = r'"([^"]*)"'
-
-
-class FactError(Exception):
-    """A fact could not be read at a tag: the tool's patterns need a look at that tag."""
-
-
-@dataclass(frozen=True, slots=True)
-class Source:
-    git_dir: str
-    tag: str
-
-    def read(self, path: str) -> str:
-        result = subprocess.run(  # noqa: S603  a fixed git command with our own arguments
-            ["git", "--git-dir", self.git_dir, "show", f"{self.tag}:{path}"],  # noqa: S607
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if result.returncode != 0:
-            raise FactError(f"{self.tag}: {path}: {result.stderr.strip()}")
-        return result.stdout
-
-    def exists(self, path: str) -> bool:
-        result = subprocess.run(  # noqa: S603  a fixed git command with our own arguments
-            ["git", "--git-dir", self.git_dir, "cat-file", "-e", f"{self.tag}:{path}"],  # noqa: S607
-            capture_output=True,
-            check=False,
-        )
-        return result.returncode == 0
-
-    def first(self, *paths: str) -> str:
-        """The first of `paths` that exists at the tag (newer layouts first)."""
-        for path in paths:
-            if self.exists(path):
-                return path
-        raise FactError(f"{self.tag}: none of {', '.join(paths)} exists")
-
-    def files(self, folder: str) -> tuple[str, ...]:
-        result = subprocess.run(  # noqa: S603  a fixed git command with our own arguments
-            ["git", "--git-dir", self.git_dir, "ls-tree", "--name-only", self.tag, f"{folder}/"],  # noqa: S607
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        return tuple(result.stdout.split())
-
-
-def _one(pattern: str, text: str, what: str) -> str:
-    match = re.search(pattern, text, flags=re.MULTILINE | re.DOTALL)
-    if match is None:
-        raise FactError(f"cannot find {what}")
-    return match.group(1)
+# `{{ Image (print "registry.k8s.io/kube-proxy:v" .Cluster.Version) }}` (v2.22+) and
+# `v{{ .Cluster.Version }}` (older) both mean the cluster's version.
+_CLUSTER_VERSION_TAG = re.compile(r'v(?:\{\{ \.Cluster\.Version \}\}|"\s*\.Cluster\.Version)')
 
 
 def registries(source: Source) -> dict[str, str]:
@@ -139,7 +99,8 @@ def addon_image(text: str, image_path: str) -> str | None:
             path = path.removeprefix(prefix)
         if path == image_path:
             host = match.group("registry") or match.group("host")
-            return f"{host}/{image_path}:{match.group('tag')}"
+            tag = _CLUSTER_VERSION_TAG.sub("v{{ .Cluster.Version }}", match.group("tag"))
+            return f"{host}/{image_path}:{tag}"
     return None
 
 
@@ -150,8 +111,10 @@ def _go_image(source: Source, path: str, registry_names: Mapping[str, str]) -> t
     return registry_names[name], text
 
 
-def component_images(source: Source, version: str) -> dict[str, str]:
-    regs = registries(source)
+def _konnectivity_images(source: Source, regs: Mapping[str, str]) -> dict[str, str]:
+    """From v2.23 the proxy version follows the cluster's Kubernetes minor
+    (konnectivity.NetworkProxyVersion): the tag is `{network_proxy_version}`, read per minor
+    from `konnectivityVersions`."""
     images: dict[str, str] = {}
     for key, path in (
         ("konnectivity_agent", KONNECTIVITY_AGENT_GO),
@@ -159,17 +122,36 @@ def component_images(source: Source, version: str) -> dict[str, str]:
     ):
         if not source.exists(path):
             continue  # before v2.18: no Konnectivity (recorded under `absent`)
+        text = source.read(path)
+        if "NetworkProxyVersion(" in text:
+            registry = regs[_one(r"(Registry\w+),\s*\w*\.?NetworkProxyVersion", text, path)]
+            name = _one(r'"%s/(kas-network-proxy/[a-z-]+):%s"', text, f"{path} name")
+            images[key] = f"{registry}/{name}:{{network_proxy_version}}"
+            continue
         registry, text = _go_image(source, path, regs)
         name = _one(r"^\s*name\s*=\s*" + _GO_STRING, text, f"{path} name")
         tag = _one(r"^\s*version\s*=\s*" + _GO_STRING, text, f"{path} version")
         images[key] = f"{registry}/{name}:{tag}"
+    return images
+
+
+def _node_cache_image(source: Source, regs: Mapping[str, str]) -> str:
+    registry, text = _go_image(source, NODE_LOCAL_DNS_GO, regs)
+    node_cache = _one(r'%s/((?:dns/)?k8s-dns-node-cache:[^"]+)"', text, "node-cache image")
+    if node_cache.endswith(":%s"):  # v2.25+: the tag is the file's `version` constant
+        tag = _one(r"^\s*version\s*=\s*" + _GO_STRING, text, "node-cache version")
+        node_cache = node_cache.removesuffix("%s") + tag
+    return f"{registry}/{node_cache}"
+
+
+def component_images(source: Source, version: str) -> dict[str, str]:
+    regs = registries(source)
+    images = _konnectivity_images(source, regs)
     registry, text = _go_image(source, METRICS_SERVER_GO, regs)
     path = _one(r'\+\s*"(/metrics-server[^"]*:)"', text, "metrics-server image")
     tag = _one(r"^\s*tag\s*=\s*" + _GO_STRING, text, "metrics-server tag")
     images["metrics_server"] = f"{registry}{path}{tag}"
-    registry, text = _go_image(source, NODE_LOCAL_DNS_GO, regs)
-    node_cache = _one(r'%s/(k8s-dns-node-cache:[^"]+)"', text, "node-cache image")
-    images["nodelocal_dns"] = f"{registry}/{node_cache}"
+    images["nodelocal_dns"] = _node_cache_image(source, regs)
     text = source.read(OPENVPN_SERVER_GO)
     images["openvpn"] = "quay.io" + _one(r'\+\s*"(/kubermatic/openvpn:[^"]+)"', text, "openvpn")
     images["openvpn_exporter"] = "docker.io" + _one(r'\+\s*"(/kumina/[^"]+)"', text, "exporter")
@@ -177,26 +159,75 @@ def component_images(source: Source, version: str) -> dict[str, str]:
     images["http_prober"] = "quay.io/kubermatic/http-prober:" + _one(
         r"^\s*tag\s*=\s*" + _GO_STRING, text, "http-prober tag"
     )
-    text = source.read(source.first(DNAT_CONTROLLER_DEFAULTS_GO, DNAT_CONTROLLER_DEFAULTS_GO_OLD))
+    text = source.read(
+        source.first(
+            DNAT_CONTROLLER_DEFAULTS_GO_NEW,
+            DNAT_CONTROLLER_DEFAULTS_GO,
+            DNAT_CONTROLLER_DEFAULTS_GO_OLD,
+        )
+    )
     repository = _one(r"DefaultDNATControllerImage\s*=\s*" + _GO_STRING, text, "dnat image")
     images["kubeletdnat_controller"] = f"{repository}:{version}"  # tagged with KKP's version
     for key, (addon, image_path) in ADDON_IMAGES.items():
-        if not source.exists(addon):
+        addon_text = _addon_text(source, addon)
+        if addon_text is None:
             continue  # hubble before v2.19 (recorded under `absent`)
-        found = addon_image(source.read(addon), image_path)
+        found = addon_image(addon_text, image_path)
         if found is not None:  # hubble's envoy sidecar is gone by v2.20.16
             images[key] = found.replace("{{ .Cluster.Version }}", "{kubernetes_version}")
     return dict(sorted(images.items()))
 
 
-def _go_set(text: str, variable: str) -> dict[str, tuple[str, ...]]:
-    block = _one(
+def _addon_text(source: Source, addon: str) -> str | None:
+    """An addon file; from v2.21 the hubble addon is one file per Cilium minor
+    (hubble_v1.11.yaml, hubble_v1.12.yaml): the newest one is read."""
+    if source.exists(addon):
+        return source.read(addon)
+    folder, name = addon.rsplit("/", 1)
+    stem = name.removesuffix(".yaml")
+    if not source.exists(folder):
+        return None
+    versioned = [f for f in source.files(folder) if f.rsplit("/", 1)[-1].startswith(f"{stem}_v")]
+    if not versioned:
+        return None
+    return source.read(max(versioned, key=_version_key))
+
+
+def _set_bodies(block: str) -> Iterator[tuple[str, str]]:
+    """(CNI type, the text inside its sets.NewString(...) or sets.New(...)): the parentheses
+    are balanced by hand, because a CVE comment may hold "(Moderate Severity)"."""
+    for match in re.finditer(r"CNIPluginType(\w+):\s*sets\.New(?:String)?\(", block):
+        depth, end = 1, match.end()
+        while depth and end < len(block):
+            char = block[end]
+            if char == "/" and block.startswith("//", end):
+                end = block.find("\n", end)  # a comment: its parentheses do not count
+                continue
+            depth += {"(": 1, ")": -1}.get(char, 0)
+            end += 1
+        yield match.group(1), block[match.end() : end - 1]
+
+
+def _go_set_block(text: str, variable: str) -> str:
+    return _one(
         variable + r"\s*=\s*map\[[^\]]+\][^{]*\{(.*?)\n\t\}", text.replace("\r", ""), variable
     )
-    result: dict[str, tuple[str, ...]] = {}
-    for cni, values in re.findall(r"CNIPluginType(\w+):\s*sets\.NewString\(([^)]*)\)", block):
-        result[cni.lower()] = tuple(re.findall(_GO_STRING, values))
-    return result
+
+
+def _go_set(text: str, variable: str) -> dict[str, tuple[str, ...]]:
+    return {
+        cni.lower(): tuple(re.findall(_GO_STRING, re.sub(r"//[^\n]*", "", body)))
+        for cni, body in _set_bodies(_go_set_block(text, variable))
+    }
+
+
+def _go_set_reasons(text: str, variable: str) -> dict[str, dict[str, str]]:
+    """The comment after each version in a set (KKP writes the CVEs a deprecation fixes)."""
+    reasons: dict[str, dict[str, str]] = {}
+    for cni, body in _set_bodies(_go_set_block(text, variable)):
+        for version, comment in re.findall(r'"([^"]+)",?[ \t]*//[ \t]*([^\n]+)', body):
+            reasons.setdefault(cni.lower(), {})[version] = comment.strip()
+    return reasons
 
 
 def _constraint(text: str, *, any_version: str) -> str:
@@ -235,9 +266,9 @@ def _old_cni_facts(source: Source) -> dict[str, object]:
 
 
 def cni_facts(source: Source) -> dict[str, object]:
-    if not source.exists(CNI_VERSION_GO):
+    if not source.exists(CNI_VERSION_GO) and not source.exists(CNI_VERSION_GO_NEW):
         return _old_cni_facts(source)
-    text = source.read(CNI_VERSION_GO)
+    text = source.read(source.first(CNI_VERSION_GO_NEW, CNI_VERSION_GO))
     defaults = dict(
         re.findall(
             r"CNIPluginType(\w+):\s*" + _GO_STRING,
@@ -246,6 +277,7 @@ def cni_facts(source: Source) -> dict[str, object]:
     )
     supported = _go_set(text, "supportedCNIPluginVersions")
     deprecated = _go_set(text, "deprecatedCNIPluginVersions")
+    reasons = _go_set_reasons(text, "deprecatedCNIPluginVersions")
     transitions = []
     for plugin, body in re.findall(r"CNIPluginType(\w+):\s*\{(.*?)\n\t\t\},?\n\t\}", text, re.S):
         for k8s, old, new in re.findall(
@@ -274,6 +306,7 @@ def cni_facts(source: Source) -> dict[str, object]:
             "default": defaults.get(name.capitalize(), ""),
             "supported": sorted(versions, key=_version_key),
             "deprecated": sorted(deprecated.get(name, ()), key=_version_key),
+            **({"deprecatedReasons": reasons[name]} if name in reasons else {}),
             "images": cni_images(source, name, versions + deprecated.get(name, ())),
         }
     return {"cni": cni, "allowedTransitions": transitions}
@@ -283,26 +316,47 @@ def _version_key(version: str) -> tuple[int, ...]:
     return tuple(int(part) for part in re.findall(r"\d+", version))
 
 
+def _versioned_addon(source: Source, folder: str, version: str) -> str | None:
+    """`addons/canal/canal_v3.22.yaml`, else the folder's unversioned file (v2.20 and older
+    keep v3.8 there), else None: from v2.26 the v1.11/v1.12 Cilium addons and from v2.27
+    Canal v3.8's file are gone while older versions stay listed as deprecated."""
+    name = folder.rsplit("/", 1)[-1]
+    for path in (f"{folder}/{name}_{version}.yaml", f"{folder}/{name}.yaml"):
+        if source.exists(path):
+            return source.read(path)
+    return None
+
+
 def cni_images(source: Source, cni: str, versions: Sequence[str]) -> dict[str, dict[str, str]]:
-    """Images per CNI version, from the addon file that renders that version."""
+    """Images per CNI version, from the addon file that renders that version. Cilium 1.13
+    and newer is a Helm chart KKP installs (ApplicationInstallation): no addon images."""
+    wanted_images = {"canal": CANAL_IMAGES, "cilium": CILIUM_IMAGES}.get(cni)
     result: dict[str, dict[str, str]] = {}
-    if cni == "canal":
-        files = source.files("addons/canal")
-        for version in sorted(versions, key=_version_key):
-            name = f"addons/canal/canal_{version}.yaml"
-            text = source.read(name if name in files else "addons/canal/canal.yaml")
-            wanted = {k: addon_image(text, path) for k, path in CANAL_IMAGES.items()}
-            result[version] = {k: v for k, v in wanted.items() if v is not None}
-    elif cni == "cilium":
-        text = source.read("addons/cilium/cilium.yaml")
-        for version in versions:
-            wanted = {k: addon_image(text, path) for k, path in CILIUM_IMAGES.items()}
-            result[version] = {k: v for k, v in wanted.items() if v is not None}
+    if wanted_images is None:
+        return result
+    for version in sorted(versions, key=_version_key):
+        text = _versioned_addon(source, f"addons/{cni}", version)
+        if text is None:
+            continue
+        wanted = {k: _first_image(text, paths) for k, paths in wanted_images.items()}
+        result[version] = {k: v for k, v in wanted.items() if v is not None}
     return result
 
 
+def _first_image(text: str, paths: str) -> str | None:
+    """`paths`: one image path, or alternatives separated by `|` (flannel moved from
+    coreos/flannel to flannel/flannel)."""
+    for path in paths.split("|"):
+        found = addon_image(text, path)
+        if found is not None:
+            return found
+    return None
+
+
 def kubernetes_facts(source: Source) -> dict[str, object]:
-    text = source.read(source.first(OPERATOR_DEFAULTS_GO, OPERATOR_DEFAULTS_GO_OLD))
+    text = source.read(
+        source.first(OPERATOR_DEFAULTS_GO_NEW, OPERATOR_DEFAULTS_GO, OPERATOR_DEFAULTS_GO_OLD)
+    )
     block = _one(
         r"DefaultKubernetesVersioning\s*=.*?\{(.*?)Updates:", text.replace("\r", ""), "k8s"
     )
@@ -318,8 +372,53 @@ def kubernetes_facts(source: Source) -> dict[str, object]:
     }
 
 
-# Named differences between patches that templates branch on: (name, file, text whose
-# presence in that file at the tag means the patch has the capability).
+# The v1.11 cilium and hubble addons: one file up to v2.20, one file per minor from v2.21.
+HUBBLE_V1_11 = "addons/hubble/hubble.yaml|addons/hubble/hubble_v1.11.yaml"
+CILIUM_V1_11 = "addons/cilium/cilium.yaml|addons/cilium/cilium_v1.11.yaml"
+CLUSTER_TYPES_GO = "sdk/apis/kubermatic/v1/cluster.go|pkg/apis/kubermatic/v1/cluster.go"
+KUBE_PROXY_DAEMONSET = "addons/kube-proxy/daemonset.yaml"
+CNI_APP_CONTROLLER_GO = (
+    "pkg/controller/seed-controller-manager/cni-application-installation-controller/controller.go"
+)
+
+# v2.21 and later (names read by kkp/ and the charts; see docs in catalog.yaml).
+RECENT_CAPABILITIES: tuple[tuple[str, str, str], ...] = (
+    # The KonnectivityService feature gate exists (v2.18-v2.21); from v2.22 Konnectivity
+    # needs no gate.
+    ("konnectivity_feature_gate", FEATURES_GO, "KonnectivityService = "),
+    # Konnectivity's proxy version follows the cluster's Kubernetes minor (v2.23+).
+    ("konnectivity_per_kubernetes_minor", KONNECTIVITY_SERVER_GO, "func NetworkProxyVersion("),
+    # konnectivityEnabled: false is refused (v2.26+): OpenVPN is gone.
+    ("konnectivity_mandatory", VALIDATION_GO, "Konnectivity can no longer be disabled"),
+    # spec.clusterNetwork.ipFamily (IPv4 or IPv4+IPv6) and per-family node mask sizes (v2.21+).
+    ("dual_stack", CLUSTER_TYPES_GO, 'IPFamilyDualStack IPFamily = "IPv4+IPv6"'),
+    # Canal below v3.22 refuses dual stack (v2.21+).
+    ("canal_dual_stack_needs_v3_22", VALIDATION_GO, "dual-stack not allowed on Canal"),
+    # spec.clusterNetwork.tunnelingAgentIP (the Tunneling expose strategy's agent address).
+    ("tunneling_agent_ip", CLUSTER_TYPES_GO, "TunnelingAgentIP string"),
+    # Cilium >= 1.13 is a Helm ApplicationInstallation written by the seed (v2.22+).
+    ("cilium_application_installation", CNI_VERSION_GO_NEW, "func IsManagedByAppInfra("),
+    # proxyMode ebpf is refused only with Canal, so CNI none may use it (v2.26+).
+    (
+        "ebpf_with_cni_none",
+        VALIDATION_GO,
+        "EBPFProxyMode && (cni == nil || cni.Type == kubermaticv1.CNIPluginTypeCanal)",
+    ),
+    # proxyMode nftables exists (v2.30+); GetDefaultProxyMode picks it from a Kubernetes
+    # minor (networkDefaults.nftablesFromKubernetes).
+    ("proxy_mode_nftables", RESOURCES_GO, "NFTablesProxyMode"),
+    # kube-proxy's DaemonSet carries checksum/config, the ConfigHash of the addon's network
+    # values (v2.30+).
+    ("kube_proxy_config_hash", KUBE_PROXY_DAEMONSET, "checksum/config"),
+    # node-cache pulls IfNotPresent and serves metrics on 9253 (v2.29+).
+    ("nodelocal_dns_metrics_port", NODE_LOCAL_DNS_GO, "9253"),
+    # Cilium's enforced values exclude NodeLocal DNS's address (v2.29.9+).
+    ("cilium_exclude_local_address", CNI_APP_CONTROLLER_GO, "exclude-local-address"),
+)
+
+# Named differences between patches that templates and rules branch on: (name, file, text
+# whose presence in that file at the tag means the patch has the capability). A file may
+# name alternatives, `a|b`: the first that exists is read.
 CAPABILITIES: tuple[tuple[str, str, str], ...] = (
     ("konnectivity_agent_priority_class", KONNECTIVITY_AGENT_GO, "PriorityClassName"),
     ("konnectivity_agent_pull_if_not_present", KONNECTIVITY_AGENT_GO, "PullIfNotPresent"),
@@ -329,7 +428,7 @@ CAPABILITIES: tuple[tuple[str, str, str], ...] = (
     # The canal addon's calico-kube-controllers PDB and hubble's certgen CronJob keep their
     # beta APIs (policy/v1beta1, batch/v1beta1) until the addon YAML moves them.
     ("canal_pdb_policy_v1", "addons/canal/canal_v3.22.yaml", "apiVersion: policy/v1\n"),
-    ("hubble_cronjob_batch_v1", "addons/hubble/hubble.yaml", "apiVersion: batch/v1\nkind: CronJob"),
+    ("hubble_cronjob_batch_v1", HUBBLE_V1_11, "apiVersion: batch/v1\nkind: CronJob"),
     # From v2.20.12 node-cache reads /etc/Corefile built from Corefile.base and kube-dns.
     ("nodelocal_dns_kube_dns_config", NODE_LOCAL_DNS_GO, "kube-dns-config"),
     # validateCNIUpdate exists (v2.19+): it validates every CNI change, KKP's own forced
@@ -348,48 +447,107 @@ CAPABILITIES: tuple[tuple[str, str, str], ...] = (
     # dials the hubble-peer Service, hubble-ui v0.11 serves through nginx (no Envoy), the
     # agent gets the apply-sysctl-overwrites and install-cni-binaries init containers, and
     # the CronJob is batch/v1.
-    ("cilium_chart_1_11_16", "addons/hubble/hubble.yaml", "hubble-peer"),
+    ("cilium_chart_1_11_16", HUBBLE_V1_11, "hubble-peer"),
     # From v2.20.14 cilium-config carries the cluster's node-port range with proxy mode ebpf.
-    ("cilium_node_port_range", "addons/cilium/cilium.yaml", "node-port-range: {{"),
+    ("cilium_node_port_range", CILIUM_V1_11, "node-port-range: {{"),
     (
         "proxy_mode_change_with_migration_label",
         VALIDATION_GO,
         "allow proxy mode change by CNI migration",
     ),
+    *RECENT_CAPABILITIES,
 )
 
 
 def capabilities(source: Source) -> list[str]:
-    return [
-        name
-        for name, path, text in CAPABILITIES
-        if source.exists(path) and text in source.read(path)
-    ]
+    found = []
+    for name, paths, text in CAPABILITIES:
+        path = next((p for p in paths.split("|") if source.exists(p)), None)
+        if path is not None and text in source.read(path):
+            found.append(name)
+    if _top_level_address(source):
+        found.append("cluster_top_level_address")
+    return found
 
 
-# Sources a patch may lack, and what their absence means for kkpgen.
-ABSENT_REASONS: Mapping[str, str] = {
-    KONNECTIVITY_AGENT_GO: "no Konnectivity before KKP v2.18: every cluster uses OpenVPN",
-    "addons/hubble/hubble.yaml": "no hubble addon before KKP v2.19",
-    "addons/cilium/cilium.yaml": "no Cilium CNI before KKP v2.19",
-    CNI_VERSION_GO: "no CNI version package before KKP v2.19: the matrix is read from the "
-    "cluster webhooks (v2.18), or is Canal v3.8 only (v2.17, no cniPlugin handling)",
+def _top_level_address(source: Source) -> bool:
+    """The Cluster object has `address` beside `spec` (v2.17-v2.21); from v2.22 it is only
+    under `status` (the apiserver URL then comes from kkpgen/apiserver-url)."""
+    path = next((p for p in CLUSTER_TYPES_GO.split("|") if source.exists(p)), None)
+    if path is None:
+        return True  # v2.17/v2.18 keep the types elsewhere, with address at the top
+    text = source.read(path)
+    cluster = re.search(r"\ntype Cluster struct \{(.*?)\n\}", text, re.S)
+    return cluster is not None and "Address ClusterAddress" in cluster.group(1)
+
+
+# Sources a patch may lack, and what their absence means for kkpgen: (alternatives, why).
+ABSENT_REASONS: tuple[tuple[str, str], ...] = (
+    (KONNECTIVITY_AGENT_GO, "no Konnectivity before KKP v2.18: every cluster uses OpenVPN"),
+    ("addons/hubble", "no hubble addon before KKP v2.19"),
+    ("addons/cilium", "no Cilium CNI before KKP v2.19"),
+    (
+        f"{CNI_VERSION_GO}|{CNI_VERSION_GO_NEW}",
+        "no CNI version package before KKP v2.19: the matrix is read from the "
+        "cluster webhooks (v2.18), or is Canal v3.8 only (v2.17, no cniPlugin handling)",
+    ),
+)
+# From v2.26 the v1.11/v1.12 cilium addons are gone (Cilium >= 1.13 is a Helm chart).
+CILIUM_ADDON_GONE = "no cilium addon from KKP v2.26: Cilium 1.13 and newer is a Helm chart"
+ABSENT_KEYS = {  # how v2.20 and older recorded them (unchanged keys keep the data stable)
+    "addons/hubble": "addons/hubble/hubble.yaml",
+    "addons/cilium": "addons/cilium/cilium.yaml",
+    f"{CNI_VERSION_GO}|{CNI_VERSION_GO_NEW}": CNI_VERSION_GO,
 }
 
 
 def absent(source: Source) -> dict[str, str]:
-    return {path: why for path, why in ABSENT_REASONS.items() if not source.exists(path)}
+    missing: dict[str, str] = {}
+    for paths, why in ABSENT_REASONS:
+        if any(source.exists(p) for p in paths.split("|")):
+            continue
+        reason = CILIUM_ADDON_GONE if paths == "addons/cilium" and _from_v2_26(source) else why
+        missing[ABSENT_KEYS.get(paths, paths)] = reason
+    return missing
+
+
+def _from_v2_26(source: Source) -> bool:
+    return _version_key(source.tag)[:2] >= (2, 26)
 
 
 def patch_facts(source: Source) -> dict[str, object]:
+    cni = cni_facts(source)
     facts = {
         **kubernetes_facts(source),
-        **cni_facts(source),
+        **cni,
         "componentImages": component_images(source, source.tag),
         "capabilities": capabilities(source),
+        **recent_facts(source, cni),
     }
     missing = absent(source)
     return {**facts, "absent": missing} if missing else facts
+
+
+def recent_facts(source: Source, cni: Mapping[str, object]) -> dict[str, object]:
+    """What only v2.21 and later record (absent keys: catalog.yaml's values hold)."""
+    network = recent.network_defaults(source)
+    if network is None:
+        return {}
+    matrix = cni["cni"]
+    assert isinstance(matrix, dict)  # noqa: S101  built above
+    canal_default = str(matrix.get("canal", {}).get("default", ""))
+    facts: dict[str, object] = {
+        "defaultCni": recent.default_cni_type(source),
+        "networkDefaults": network,
+        "forcedUpgrades": recent.forced_upgrades(source, canal_default),
+    }
+    proxy_versions = recent.konnectivity_versions(source)
+    if proxy_versions is not None:
+        facts["konnectivityVersions"] = proxy_versions
+    charts = recent.cilium_charts(source)
+    if charts:
+        facts["ciliumCharts"] = charts
+    return facts
 
 
 def expand(spec: str) -> Iterator[str]:
@@ -407,7 +565,7 @@ def expand(spec: str) -> Iterator[str]:
 HEADER = """\
 # Facts recorded from kubermatic/kubermatic at each release tag by tools/kkp_facts.py.
 # Generated: do not edit by hand. A new KKP patch is one command plus a review of the diff:
-#   python tools/kkp_facts.py --git-dir <kubermatic mirror> {ranges} \\
+#   python -m tools.kkp_facts --git-dir <kubermatic mirror> {ranges} \\
 #     > generator/kkp/data/kkp-patches.yaml
 # Sources per tag: {sources}.
 """
@@ -428,12 +586,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     sources = ", ".join(
         (
-            CNI_VERSION_GO,
-            OPERATOR_DEFAULTS_GO,
+            f"{CNI_VERSION_GO} (pkg/cni/version.go from v2.22)",
+            f"{OPERATOR_DEFAULTS_GO} (pkg/defaulting from v2.22)",
             RESOURCES_GO,
             "addons/{canal,cilium,hubble,kube-proxy,openvpn}",
             "the Go files of konnectivity, metrics-server, node-local-dns, "
-            "openvpn, http-prober and the dnat-controller default",
+            "openvpn, http-prober and the dnat-controller default; from v2.21 "
+            "pkg/defaulting/cluster.go, the cluster mutation, konnectivity/sidecar.go and "
+            "Cilium's ApplicationDefinition",
         )
     )
     sys.stdout.write(HEADER.format(ranges=" ".join(args.tags), sources=sources))

@@ -10,7 +10,7 @@ from types import FrameType
 
 import click
 
-from kkpgen.cli import gitops_commands, output_commands, spec_commands
+from kkpgen.cli import gitops_commands, output_commands, rollout_commands, spec_commands
 
 
 class _KkpgenGroup(click.Group):
@@ -73,6 +73,7 @@ for _command in (
     gitops_commands.diff,
     gitops_commands.argocd_group,
     gitops_commands.init_repo,
+    rollout_commands.plan,
 ):
     main.add_command(_command)
 

@@ -30,9 +30,11 @@ from kkpgen.cli.summary import (
     run_fleet_action,
     verbosity_options,
 )
+from kkpgen.diagnostics import printable
 from kkpgen.models.layout import ARGOCD_DIR
 from kkpgen.models.options import SourceOptions
 from kkpgen.output import update
+from kkpgen.output.contents import shard_of
 from kkpgen.output.workers import available_cores
 
 F = TypeVar("F", bound=Callable[..., object])
@@ -124,6 +126,7 @@ def render(
 ) -> None:
     """Render every cluster into OUT (atomically: OUT changes only if all of it succeeds)."""
     started = time.monotonic()
+    _check_shard(only, shard)
     options = update.RenderOptions(
         out=out,
         only=only,
@@ -202,6 +205,20 @@ def _check_json(opts: SourceOptions, options: update.RenderOptions) -> None:
     emit_report("render", summary, report.notices)
     if report.drifts:
         sys.exit(1)
+
+
+def _check_shard(only: tuple[str, ...], shard: tuple[int, int] | None) -> None:
+    """--cluster names a cluster of another shard: a usage error (it rendered every cluster)."""
+    if shard is None:
+        return
+    index, count = shard
+    for name in only:
+        home = shard_of(name, count)
+        if home != index:
+            raise click.UsageError(
+                f"--cluster {printable(name)} is in shard {home}/{count}, not in --shard "
+                f"{index}/{count}: pass --shard {home}/{count}, or leave out --shard"
+            )
 
 
 def _check_out(

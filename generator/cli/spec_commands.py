@@ -79,7 +79,7 @@ def versions(kkp_version: str | None, fmt: str) -> None:
     """Print the CNI support matrix per KKP release (deprecated versions marked)."""
     catalog = load_catalog()
     releases = sorted(
-        catalog.releases.values(),
+        catalog.listed_releases(),
         key=lambda r: [int(p) for p in r.version[1:].split(".")],
         reverse=True,
     )
@@ -87,8 +87,9 @@ def versions(kkp_version: str | None, fmt: str) -> None:
         wanted = catalog.release(kkp_version)
         releases = [wanted] if wanted else []
         if not releases:
+            known = ", ".join(r.version for r in catalog.listed_releases())
             raise click.BadParameter(
-                f"unknown KKP version; known: {', '.join(sorted(catalog.releases))}",
+                f"unknown KKP version; known: {known} (or any patch kkpgen has facts for)",
                 param_hint="--kkp-version",
             )
     if fmt == "json":
@@ -116,7 +117,8 @@ def versions(kkp_version: str | None, fmt: str) -> None:
             ]
             listed += [f"{v} (deprecated: {why})" for v, why in support.deprecated.items()]
             cells.append(f"{cni}: {', '.join(listed)}")
-        click.echo(f"KKP {release.version}.x  " + "; ".join(cells))
+        name = release.version if release.patch else f"{release.version}.x"
+        click.echo(f"KKP {name}  " + "; ".join(cells))
 
 
 @click.command()

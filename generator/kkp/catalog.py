@@ -5,9 +5,10 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import semver
 
@@ -77,6 +78,20 @@ class PatchFacts:
     component_images: Mapping[str, str]
     cni_images: Mapping[str, Mapping[str, Mapping[str, str]]]  # cni -> version -> images
     capabilities: frozenset[str] = frozenset()  # what templates branch on (tools/kkp_facts.py)
+    # v2.21 and later (None: the catalog's values hold, as for v2.17-v2.20).
+    network: NetworkDefaults | None = None
+    forced_upgrades: tuple[ForcedUpgrade, ...] | None = None
+    # konnectivity.NetworkProxyVersion: Kubernetes minor ("1.33") or "default" -> version.
+    konnectivity_versions: Mapping[str, str] = field(default_factory=dict)
+    # Cilium >= 1.13 (a Helm ApplicationInstallation): CNI version -> chart version.
+    cilium_charts: Mapping[str, str] = field(default_factory=dict)
+
+    def network_proxy_version(self, kubernetes_version: str) -> str:
+        """The apiserver-network-proxy tag KKP runs with this Kubernetes version."""
+        minor = ".".join(kubernetes_version.removeprefix("v").split(".")[:2])
+        return self.konnectivity_versions.get(minor) or self.konnectivity_versions.get(
+            "default", ""
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +121,17 @@ class NetworkDefaults:
     dns_domain: str
     node_local_dns_cache_enabled: bool
     konnectivity_enabled: bool
+    # KKP v2.21+ (resources.go): the IPv6 ranges of a dual-stack cluster, node mask sizes and
+    # the Tunneling agent's address; empty/0 where the release has none.
+    pods_cidr_ipv6: str = ""
+    services_cidr_ipv6: str = ""
+    node_cidr_mask_size_ipv4: int = 0
+    node_cidr_mask_size_ipv6: int = 0
+    tunneling_agent_ip: str = ""
+    # GetDefaultProxyMode (v2.30+): nftables from this Kubernetes minor ("" never), and
+    # whether Hetzner keeps iptables whatever the version (v2.31.0) or not (v2.30.x).
+    nftables_from_kubernetes: str = ""
+    hetzner_iptables_always: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,7 +172,9 @@ class Catalog:
     patches: Mapping[str, KKPRelease] = field(default_factory=dict)  # "v2.20.9" -> release
 
     def release(self, kkp_version: str) -> KKPRelease | None:
-        """`v2.20.9` is exactly that patch; `v2.20` is the minor's entry (see catalog.yaml)."""
+        """`v2.20.9` is exactly that patch; `v2.20` is the minor's entry (see catalog.yaml).
+        From v2.21 only patches are known: a bare `v2.31` would move with every recorded
+        patch, so it is refused (the error names the patches)."""
         minor = kkp_minor(kkp_version)
         if minor is None or not KKP_VERSION_FORM.fullmatch(kkp_version):
             return None
@@ -156,6 +184,28 @@ class Catalog:
             if any(known.startswith(f"{minor}.") for known in self.patches):
                 return self.patches.get(patch)  # a patch kkpgen has no facts for is unknown
         return self.releases.get(minor)
+
+    def listed_releases(self) -> tuple[KKPRelease, ...]:
+        """What `kkpgen versions` lists: each minor's entry (v2.17-v2.20) and, for the lines
+        known only by their patches (v2.21+), the newest patch of each."""
+        minors = {kkp_minor(v) for v in self.patches} - set(self.releases)
+        newest = (self.newest_patch(m) for m in sorted(m for m in minors if m))
+        return (*self.releases.values(), *(self.patches[v] for v in newest if v))
+
+    def newest_patch(self, minor: str | None = None) -> str | None:
+        """The newest patch kkpgen has facts for (of `minor`, or of all)."""
+        known = [v for v in self.patches if minor is None or kkp_minor(v) == minor]
+        return max(known, key=lambda v: parse_version(v) or semver.Version(0)) if known else None
+
+    def network_for(self, release: KKPRelease) -> NetworkDefaults:
+        patch = release.patch
+        return patch.network if patch is not None and patch.network is not None else self.network
+
+    def forced_upgrades_for(self, release: KKPRelease) -> tuple[ForcedUpgrade, ...]:
+        patch = release.patch
+        if patch is not None and patch.forced_upgrades is not None:
+            return patch.forced_upgrades
+        return self.forced_upgrades
 
     def default_accessible_addons(self, release: KKPRelease) -> tuple[str, ...]:
         """KKP's DefaultAccessibleAddons, used when KubermaticConfiguration lists none."""
@@ -177,11 +227,15 @@ class Catalog:
         if facts is not None:
             shared.update(facts.images)
         patch = release.patch if release else None
+        proxy = ""
         if patch is not None:  # a pinned patch: KKP's own references win
             shared.update(patch.component_images)
             shared.update(patch.cni_images.get(cni, {}).get(cni_version, {}))
+            proxy = patch.network_proxy_version(kubernetes_version)
         return {
-            name: ref.replace("{kubernetes_version}", kubernetes_version)
+            name: ref.replace("{kubernetes_version}", kubernetes_version).replace(
+                "{network_proxy_version}", proxy
+            )
             for name, ref in shared.items()
         }
 
@@ -238,61 +292,123 @@ def _transitions(raw: object) -> tuple[AllowedTransition, ...]:
     return tuple(AllowedTransition(t["cni"], t["kubernetes"], t["from"], t["to"]) for t in raw)
 
 
-def _patch(version: str, raw: Mapping[str, object], minor: KKPRelease) -> KKPRelease:
-    """A pinned patch: the minor's entry with the CNI matrix, rules and images KKP had then."""
-    cni_raw, kubernetes = raw["cni"], raw["kubernetes"]
-    assert isinstance(cni_raw, dict)  # noqa: S101  shape of our own data file
-    assert isinstance(kubernetes, dict)  # noqa: S101  shape of our own data file
-    cni = {
-        name: CNISupport(
-            default=str(entry["default"]),
-            supported=tuple(entry["supported"]),
-            deprecated={
-                str(v): minor.cni[name].deprecated.get(v, f"deprecated in KKP {version}")
-                if name in minor.cni
-                else f"deprecated in KKP {version}"
-                for v in entry["deprecated"]
-            },
+# Reasons KKP's source states in prose rather than in a comment beside the version.
+_KNOWN_REASONS = {
+    ("canal", "v3.8"): "uses v1beta1 CRDs that Kubernetes 1.22 removed",
+    ("cilium", "v1.11"): "a KKP addon; Cilium 1.13 and newer are Helm charts KKP installs",
+    ("cilium", "v1.12"): "a KKP addon; Cilium 1.13 and newer are Helm charts KKP installs",
+}
+
+
+def _deprecation_reason(
+    version: str, cni: str, entry: Mapping[str, object], minor: KKPRelease | None
+) -> dict[str, str]:
+    """Why each deprecated version is deprecated: KKP's own comment (its CVEs, v2.22+), else
+    the minor's catalog entry, else the patch that deprecated it."""
+    written = entry.get("deprecatedReasons") or {}
+    assert isinstance(written, dict)  # noqa: S101  shape of our own data file
+    known = minor.cni[cni].deprecated if minor is not None and cni in minor.cni else {}
+    return {
+        str(v): str(
+            written.get(v)
+            or known.get(v)
+            or _KNOWN_REASONS.get((cni, v))
+            or f"KKP {version} keeps it for existing clusters only"
         )
-        for name, entry in cni_raw.items()
+        for v in _strings(entry["deprecated"])
     }
-    cni["none"] = CNISupport(default="", supported=("",), deprecated={})
-    facts = PatchFacts(
+
+
+def _patch_network(raw: object, base: NetworkDefaults) -> NetworkDefaults | None:
+    if not isinstance(raw, dict):
+        return None
+    return replace(
+        base,
+        pods_cidr_blocks=(str(raw["podsCidrIPv4"]),),
+        services_cidr_blocks=(str(raw["servicesCidrIPv4"]),),
+        kubevirt_pods_cidr_blocks=(str(raw["kubevirtPodsCidrIPv4"]),),
+        kubevirt_services_cidr_blocks=(str(raw["kubevirtServicesCidrIPv4"]),),
+        pods_cidr_ipv6=str(raw["podsCidrIPv6"]),
+        services_cidr_ipv6=str(raw["servicesCidrIPv6"]),
+        node_cidr_mask_size_ipv4=int(raw["nodeCidrMaskSizeIPv4"]),
+        node_cidr_mask_size_ipv6=int(raw["nodeCidrMaskSizeIPv6"]),
+        tunneling_agent_ip=str(raw.get("tunnelingAgentIP", "")),
+        nftables_from_kubernetes=str(raw.get("nftablesFromKubernetes", "")),
+        hetzner_iptables_always=bool(raw.get("hetznerIptablesAlways", True)),
+    )
+
+
+def _forced(raw: object) -> tuple[ForcedUpgrade, ...] | None:
+    if not isinstance(raw, list):
+        return None
+    return tuple(
+        ForcedUpgrade(f["cni"], f["kubernetes"], f["from"], str(f["to"]), f["reason"]) for f in raw
+    )
+
+
+def _patch_facts(raw: Mapping[str, Any], network: NetworkDefaults) -> PatchFacts:
+    cni_raw, kubernetes = raw["cni"], raw["kubernetes"]
+    return PatchFacts(
         kubernetes_default=str(kubernetes["default"]),
         kubernetes_versions=_strings(kubernetes["versions"]),
         accessible_addons=_strings(raw["accessibleAddons"]),
         allowed_transitions=_transitions(raw["allowedTransitions"]),
-        component_images={str(k): str(v) for k, v in dict(raw["componentImages"]).items()},  # type: ignore[call-overload]
+        component_images={str(k): str(v) for k, v in dict(raw["componentImages"]).items()},
         cni_images={name: dict(entry["images"]) for name, entry in cni_raw.items()},
         capabilities=frozenset(_strings(raw.get("capabilities") or [])),
+        network=_patch_network(raw.get("networkDefaults"), network),
+        forced_upgrades=_forced(raw.get("forcedUpgrades")),
+        konnectivity_versions={
+            str(k): str(v) for k, v in (raw.get("konnectivityVersions") or {}).items()
+        },
+        cilium_charts={str(k): str(v) for k, v in (raw.get("ciliumCharts") or {}).items()},
     )
+
+
+def _patch(
+    version: str, raw: Mapping[str, Any], minor: KKPRelease | None, network: NetworkDefaults
+) -> KKPRelease:
+    """A pinned patch: the CNI matrix, rules and images KKP had then. v2.17-v2.20 patches
+    take the rest from their minor's entry; v2.21 and later patches are whole facts."""
+    cni = {
+        name: CNISupport(
+            default=str(entry["default"]),
+            supported=_strings(entry["supported"]),
+            deprecated=_deprecation_reason(version, name, entry, minor),
+        )
+        for name, entry in raw["cni"].items()
+    }
+    cni["none"] = CNISupport(default="", supported=("",), deprecated={})
+    facts = _patch_facts(raw, network)
     return KKPRelease(
         version,
-        minor.default_cni,
+        minor.default_cni if minor is not None else str(raw.get("defaultCni", "canal")),
         cni,
-        konnectivity=minor.konnectivity,
-        component_images=minor.component_images,
+        konnectivity=minor.konnectivity if minor is not None else True,
+        component_images=minor.component_images if minor is not None else {},
         patch=facts,
     )
 
 
-def parse_patches(text: str, releases: Mapping[str, KKPRelease]) -> dict[str, KKPRelease]:
+def parse_patches(
+    text: str, releases: Mapping[str, KKPRelease], network: NetworkDefaults
+) -> dict[str, KKPRelease]:
     raw = load_data(text)
     patches: dict[str, KKPRelease] = {}
     for version, facts in (raw.get("patches") or {}).items():
         minor = releases.get(kkp_minor(str(version)) or "")
-        if minor is not None:
-            patches[str(version)] = _patch(str(version), facts, minor)
+        patches[str(version)] = _patch(str(version), facts, minor, network)
     return patches
 
 
 def parse_catalog(text: str, patches_text: str = "") -> Catalog:
     raw = load_data(text)
     releases = {str(v): _release(str(v), r) for v, r in raw["kkpVersions"].items()}
+    network = _network(raw["networkDefaults"])
     return Catalog(
         default_kkp_version=str(raw["defaultKkpVersion"]),
         releases=releases,
-        network=_network(raw["networkDefaults"]),
+        network=network,
         allowed_dns_domains=tuple(raw["allowedDnsDomains"]),
         forced_upgrades=tuple(
             ForcedUpgrade(f["cni"], f["kubernetes"], f["from"], str(f["to"]), f["reason"])
@@ -309,7 +425,7 @@ def parse_catalog(text: str, patches_text: str = "") -> Catalog:
             for cni, versions in raw["cniVersions"].items()
         },
         component_images={str(k): str(v) for k, v in (raw["componentImages"] or {}).items()},
-        patches=parse_patches(patches_text, releases) if patches_text else {},
+        patches=parse_patches(patches_text, releases, network) if patches_text else {},
     )
 
 
@@ -324,4 +440,17 @@ def load_catalog() -> Catalog:
     patches = data.joinpath(PATCHES_RESOURCE).read_text(encoding="utf-8")
     inputs = [catalog.encode(), patches.encode(), Path(__file__).read_bytes()]
     inputs.append(semver.__version__.encode())
-    return kept("catalog", inputs, lambda: parse_catalog(catalog, patches))
+    return kept("catalog", inputs, lambda: parse_catalog(catalog, patches), types=_CATALOG_TYPES)
+
+
+# What a kept catalog is made of: the cache constructs these and plain values, nothing else.
+_CATALOG_TYPES = (
+    Catalog,
+    KKPRelease,
+    CNISupport,
+    PatchFacts,
+    NetworkDefaults,
+    ForcedUpgrade,
+    AllowedTransition,
+    CNIVersionFacts,
+)

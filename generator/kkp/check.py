@@ -21,6 +21,7 @@ from kkpgen.models.labels import (
     ARGOCD_REVISION_ANNOTATION,
     DECOMMISSION_LABEL,
     KKP_VERSION_ANNOTATION,
+    NODE_ACCESS_NETWORK_ANNOTATION,
     SEED_DESTINATION_ANNOTATION,
 )
 from kkpgen.models.options import SourceOptions
@@ -81,6 +82,7 @@ _CONFIG_ANNOTATIONS = (
     ARGOCD_REVISION_ANNOTATION,
     ARGOCD_PATH_ANNOTATION,
     SEED_DESTINATION_ANNOTATION,
+    NODE_ACCESS_NETWORK_ANNOTATION,
 )
 # Whole-value forms (fullmatch, ASCII): what is written into every Application.
 _SETTING_FORMS = {
@@ -95,6 +97,13 @@ _SETTING_FORMS = {
     SEED_DESTINATION_ANNOTATION: (
         re.compile(r"[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?"),
         "the Argo CD cluster name of the seed, a DNS name such as in-cluster",
+    ),
+    NODE_ACCESS_NETWORK_ANNOTATION: (
+        re.compile(
+            r"((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}"
+            r"(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])/(3[0-2]|[12]?[0-9])"
+        ),
+        "the seed-controller-manager's -node-access-network, an IPv4 CIDR such as 10.254.0.0/16",
     ),
 }
 _READ_GATES = ("KonnectivityService",)

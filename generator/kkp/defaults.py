@@ -3,22 +3,27 @@
 from __future__ import annotations
 
 import functools
+import ipaddress
+from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import netaddr
 
-from kkpgen.kkp.catalog import Catalog, KKPRelease, satisfies
+from kkpgen.kkp.catalog import Catalog, KKPRelease, NetworkDefaults, satisfies
 from kkpgen.models.base import KKPModel
-from kkpgen.models.cluster import Cluster, ClusterNetworkingConfig, ClusterSpec
+from kkpgen.models.cluster import Cluster, ClusterNetworkingConfig, ClusterSpec, NetworkRanges
 from kkpgen.models.kubermatic import KubermaticConfiguration
 from kkpgen.models.labels import (
     APISERVER_URL_ANNOTATION,
+    DEFAULT_NODE_ACCESS_NETWORK,
     KONNECTIVITY_PORT_ANNOTATION,
+    NODE_ACCESS_NETWORK_ANNOTATION,
     OPENVPN_PORT_ANNOTATION,
 )
 from kkpgen.models.resolved import (
     CNIType,
+    IPFamily,
     ProxyMode,
     ResolvedAddon,
     ResolvedAddress,
@@ -70,7 +75,7 @@ def forced_version(
     if support is None or version not in support.allowed():
         return None  # an unknown version is reported, not upgraded
     current = version
-    for rule in catalog.forced_upgrades:
+    for rule in catalog.forced_upgrades_for(release):
         if rule.cni != cni or not _matches(current, rule.from_version):
             continue
         if not _matches(kubernetes_version, rule.kubernetes):
@@ -115,29 +120,70 @@ def _resolve_cni(
     )
 
 
-def _resolve_network(
-    net: ClusterNetworkingConfig, *, provider: str, catalog: Catalog
-) -> ResolvedNetwork:
-    defaults = catalog.network
-    kubevirt = provider == "kubevirt"
-    pods = (
-        net.pods.cidr_blocks
-        if net.pods and net.pods.cidr_blocks
-        else (defaults.kubevirt_pods_cidr_blocks if kubevirt else defaults.pods_cidr_blocks)
+@dataclass(frozen=True, slots=True)
+class _NetworkContext:
+    """What DefaultClusterNetwork reads besides the spec's clusterNetwork."""
+
+    provider: str
+    kubernetes_version: str
+    expose_strategy: str
+    defaults: NetworkDefaults
+    konnectivity_mandatory: bool = False  # KKP v2.26+: OpenVPN is gone
+
+
+def _ip_family(net: ClusterNetworkingConfig, ctx: _NetworkContext) -> IPFamily:
+    """KKP v2.21+: an unset ipFamily is dual stack when two pods ranges are written."""
+    if net.ip_family is not None:
+        return net.ip_family
+    pods = net.pods.cidr_blocks if net.pods else ()
+    return "IPv4+IPv6" if len(pods) >= 2 and ctx.defaults.pods_cidr_ipv6 else "IPv4"
+
+
+def _ranges(
+    written: NetworkRanges | None, ipv4: tuple[str, ...], ipv6: str, dual: bool
+) -> tuple[str, ...]:
+    if written is not None and written.cidr_blocks:
+        return written.cidr_blocks
+    return (*ipv4, ipv6) if dual and ipv6 else ipv4
+
+
+def default_proxy_mode(ctx: _NetworkContext) -> ProxyMode:
+    """KKP GetDefaultProxyMode: iptables on Hetzner ("IPVS causes issues with Hetzner's
+    LoadBalancers", kubernetes/enhancements#1392), nftables from a Kubernetes minor (v2.30+;
+    at v2.30.x Hetzner gets nftables too, at v2.31.0 it keeps iptables), else ipvs."""
+    defaults = ctx.defaults
+    hetzner = ctx.provider == "hetzner"
+    nftables = bool(defaults.nftables_from_kubernetes) and _matches(
+        ctx.kubernetes_version, f">={defaults.nftables_from_kubernetes}"
     )
-    services = (
-        net.services.cidr_blocks
-        if net.services and net.services.cidr_blocks
-        else (defaults.kubevirt_services_cidr_blocks if kubevirt else defaults.services_cidr_blocks)
+    if hetzner and (defaults.hetzner_iptables_always or not nftables):
+        return "iptables"
+    if nftables:
+        return "nftables"
+    return "iptables" if defaults.proxy_mode == "iptables" else "ipvs"
+
+
+def _resolve_network(net: ClusterNetworkingConfig, ctx: _NetworkContext) -> ResolvedNetwork:
+    defaults = ctx.defaults
+    kubevirt = ctx.provider == "kubevirt"
+    family = _ip_family(net, ctx)
+    dual = family == "IPv4+IPv6"
+    pods = _ranges(
+        net.pods,
+        defaults.kubevirt_pods_cidr_blocks if kubevirt else defaults.pods_cidr_blocks,
+        defaults.pods_cidr_ipv6,
+        dual,
     )
-    # KKP DefaultClusterNetwork: iptables on Hetzner ("IPVS causes issues with Hetzner's
-    # LoadBalancers", kubernetes/enhancements#1392), else the default (ipvs).
-    proxy_mode: ProxyMode = net.proxy_mode or (
-        "iptables" if provider == "hetzner" or defaults.proxy_mode == "iptables" else "ipvs"
+    services = _ranges(
+        net.services,
+        defaults.kubevirt_services_cidr_blocks if kubevirt else defaults.services_cidr_blocks,
+        defaults.services_cidr_ipv6,
+        dual,
     )
     strict_arp = net.ipvs.strict_arp if net.ipvs and net.ipvs.strict_arp is not None else None
+    konnectivity = net.konnectivity_enabled
     return ResolvedNetwork(
-        proxy_mode=proxy_mode,
+        proxy_mode=net.proxy_mode or default_proxy_mode(ctx),
         pods_cidr_blocks=pods,
         services_cidr_blocks=services,
         dns_domain=net.dns_domain or defaults.dns_domain,
@@ -151,12 +197,26 @@ def _resolve_network(
             else net.node_local_dns_cache_enabled
         ),
         konnectivity_enabled=(
-            defaults.konnectivity_enabled
-            if net.konnectivity_enabled is None
-            else net.konnectivity_enabled
+            (ctx.konnectivity_mandatory or defaults.konnectivity_enabled)
+            if konnectivity is None
+            else konnectivity
         ),
         dns_service_ip=dns_service_ip(services[0]),
+        ip_family=family,
+        node_cidr_mask_size_ipv4=_node_mask(net.node_cidr_mask_size_ipv4, pods, 4, defaults),
+        node_cidr_mask_size_ipv6=_node_mask(net.node_cidr_mask_size_ipv6, pods, 6, defaults),
+        tunneling_agent_ip=net.tunneling_agent_ip
+        or (defaults.tunneling_agent_ip if ctx.expose_strategy == "Tunneling" else ""),
     )
+
+
+def _node_mask(written: int | None, pods: tuple[str, ...], family: int, d: NetworkDefaults) -> int:
+    """KKP v2.21+: a family's node mask size, defaulted when the pods have that family."""
+    if written is not None:
+        return written
+    if family == 6:
+        return d.node_cidr_mask_size_ipv6 if any(":" in b for b in pods) else 0
+    return d.node_cidr_mask_size_ipv4 if any(":" not in b for b in pods) else 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +225,7 @@ class PlatformSettings:
 
     apiserver_url_template: str | None = None  # annotation kkpgen/apiserver-url
     expose_strategy: str = "NodePort"  # spec.exposeStrategy (KKP's default: NodePort)
+    node_access_network: str = DEFAULT_NODE_ACCESS_NETWORK  # annotation kkpgen/node-access-network
 
     @classmethod
     def of(cls, config: KubermaticConfiguration) -> PlatformSettings:
@@ -172,6 +233,9 @@ class PlatformSettings:
         return cls(
             apiserver_url_template=config.metadata.annotations.get(APISERVER_URL_ANNOTATION),
             expose_strategy=strategy if isinstance(strategy, str) and strategy else "NodePort",
+            node_access_network=config.metadata.annotations.get(
+                NODE_ACCESS_NETWORK_ANNOTATION, DEFAULT_NODE_ACCESS_NETWORK
+            ),
         )
 
 
@@ -198,12 +262,29 @@ def resolve_address(loaded: LoadedCluster, url_template: str | None) -> Resolved
         port,
         konnectivity_port=_port(annotations.get(KONNECTIVITY_PORT_ANNOTATION)),
         openvpn_port=_port(annotations.get(OPENVPN_PORT_ANNOTATION)),
+        external_ips=_external_ips(loaded, parsed.hostname or ""),
     )
+
+
+def _external_ips(loaded: LoadedCluster, host: str) -> tuple[str, ...]:
+    """KKP hostnameToIPList: an IP name is itself; a DNS name is what the seed resolves."""
+    address = loaded.cluster.address
+    name = (address.external_name if address else None) or host
+    for text in (name, address.ip if address else None):
+        try:
+            return (str(ipaddress.ip_address(text or "")),)
+        except ValueError:
+            continue
+    return ()
 
 
 def _port(text: str | None) -> int:
     # ASCII only: "²".isdigit() is true, and int("²") raises (rules.py reports the value).
     return int(text) if text and text.isascii() and text.isdigit() and 0 < int(text) < 65536 else 0
+
+
+def _has(release: KKPRelease, capability: str) -> bool:
+    return release.patch is not None and capability in release.patch.capabilities
 
 
 def resolve_cluster(
@@ -218,6 +299,7 @@ def resolve_cluster(
     spec = loaded.cluster.spec
     providers = spec.cloud.providers()
     provider = providers[0] if providers else ""
+    expose = _expose_strategy(spec.expose_strategy, platform.expose_strategy)
     return ResolvedCluster(
         name=loaded.name,
         file=loaded.source.file,
@@ -225,9 +307,18 @@ def resolve_cluster(
         kubernetes_version=spec.version.removeprefix("v"),
         cloud_provider=provider,
         cni=_resolve_cni(spec, catalog=catalog, release=release, is_new=is_new),
-        network=_resolve_network(spec.cluster_network, provider=provider, catalog=catalog),
+        network=_resolve_network(
+            spec.cluster_network,
+            _NetworkContext(
+                provider=provider,
+                kubernetes_version=spec.version.removeprefix("v"),
+                expose_strategy=expose,
+                defaults=catalog.network_for(release),
+                konnectivity_mandatory=_has(release, "konnectivity_mandatory"),
+            ),
+        ),
         address=resolve_address(loaded, platform.apiserver_url_template),
-        expose_strategy=_expose_strategy(spec.expose_strategy, platform.expose_strategy),
+        expose_strategy=expose,
         labels=dict(loaded.cluster.metadata.labels),
         addons=tuple(
             ResolvedAddon(a.addon.spec.name, a.source.file, dict(a.addon.spec.variables or {}))
@@ -236,19 +327,16 @@ def resolve_cluster(
         is_new=is_new,
         features=_features(spec.features, is_new=is_new),
         kkp_capabilities=release.patch.capabilities if release.patch else frozenset(),
+        node_access_network=platform.node_access_network,
     )
 
 
 APISERVER_NETWORK_POLICY = "apiserverNetworkPolicy"
 
 
-def _features(written: object, *, is_new: bool) -> dict[str, bool]:
+def _features(written: Mapping[str, bool] | None, *, is_new: bool) -> dict[str, bool]:
     """spec.features; KKP's mutateCreate turns apiserverNetworkPolicy on for new clusters only."""
-    features = (
-        {str(k): v for k, v in written.items() if isinstance(v, bool)}
-        if isinstance(written, dict)
-        else {}
-    )
+    features = dict(written or {})
     if is_new:
         features.setdefault(APISERVER_NETWORK_POLICY, True)
     return features

@@ -12,9 +12,14 @@ from kkpgen.diagnostics import Violation
 from kkpgen.kkp import access, rollout
 from kkpgen.kkp.catalog import parse_version
 from kkpgen.kkp.release_rules import (
+    canal_dual_stack_needs_v3_22,
     cni_none_has_no_version,
     expose_strategy_valid,
+    ip_family_matches_the_pods,
+    konnectivity_cannot_be_disabled,
     kubernetes_version_supported,
+    network_fields_known_to_the_release,
+    nftables_needs_the_release,
 )
 from kkpgen.kkp.subject import Rule, RuleContext, Subject
 
@@ -146,17 +151,25 @@ def cni_none_notice(subject: Subject, _: RuleContext) -> Iterator[Violation]:
         )
 
 
-def ebpf_needs_cilium_and_konnectivity(subject: Subject, _: RuleContext) -> Iterator[Violation]:
-    """Seed: ebpf "is available only if Cilium CNI is selected and Konnectivity is enabled"."""
+def ebpf_needs_cilium_and_konnectivity(subject: Subject, ctx: RuleContext) -> Iterator[Violation]:
+    """Seed: ebpf "is available only if Cilium CNI is selected and Konnectivity is enabled";
+    from KKP v2.26 only Canal is refused (CNI none may bring its own kube-proxy replacement)."""
     network = subject.resolved.network
     if network.proxy_mode != "ebpf":
         return
-    if subject.resolved.cni.type != "cilium":
+    patch = ctx.release.patch
+    refused = (
+        ("canal",)
+        if patch is not None and "ebpf_with_cni_none" in patch.capabilities
+        else ("canal", "none")
+    )
+    if subject.resolved.cni.type in refused:
         yield Violation(
             "network.proxy-mode.ebpf-requires-cilium",
             (*_NET, "proxyMode"),
             f"ebpf proxy mode is valid only for Cilium CNI, not {subject.resolved.cni.type!r}",
-            "use proxyMode ipvs or iptables, or the cilium CNI",
+            "use proxyMode ipvs or iptables, or the cilium CNI"
+            + ("" if "none" in refused else " (or none)"),
         )
     if not network.konnectivity_enabled:
         yield Violation(
@@ -179,9 +192,14 @@ def konnectivity_exists_in_the_release(subject: Subject, ctx: RuleContext) -> It
 
 
 def konnectivity_needs_feature_gate(subject: Subject, ctx: RuleContext) -> Iterator[Violation]:
-    """Seed: Konnectivity "Requires KonnectivityService feature gate" in KKP's configuration."""
-    if subject.resolved.network.konnectivity_enabled and not ctx.config.feature_enabled(
-        KONNECTIVITY_GATE
+    """Seed: Konnectivity "Requires KonnectivityService feature gate" in KKP's configuration;
+    the gate is gone from KKP v2.22 (a pinned patch says whether it has it)."""
+    patch = ctx.release.patch
+    gated = patch is None or "konnectivity_feature_gate" in patch.capabilities
+    if (
+        gated
+        and subject.resolved.network.konnectivity_enabled
+        and not ctx.config.feature_enabled(KONNECTIVITY_GATE)
     ):
         yield Violation(
             "network.konnectivity.feature-gate",
@@ -192,19 +210,47 @@ def konnectivity_needs_feature_gate(subject: Subject, ctx: RuleContext) -> Itera
         )
 
 
+# Which family a CIDR block must have: KKP v2.17-v2.20 know IPv4 only; from v2.21 the first
+# block is IPv4 and a second one (dual stack) IPv6.
+_IPV4_ONLY, _FIRST, _SECOND = "ipv4-only", "first", "second"
+
+
 @functools.lru_cache(maxsize=4096)  # a fleet repeats a few ranges thousands of times
-def _cidr_problem(text: str) -> str | None:
+def _cidr_problem(text: str, slot: str = _IPV4_ONLY) -> str | None:
     try:
         network = netaddr.IPNetwork(text)
     except (netaddr.AddrFormatError, ValueError, TypeError) as error:
         return f"not a CIDR: {error}"
     if "/" not in text:
         return "a CIDR needs a prefix length, e.g. 10.0.0.0/16"
-    if network.version != 4:  # dual-stack arrived in KKP v2.21; v2.17-v2.20 are IPv4-only
-        return "IPv6 is not supported by KKP v2.17-v2.20"
+    family = _family_problem(text, network, slot)
+    if family is not None or network.version == 6:
+        return family
     problem = _form_problem(text, network)
     if problem:
         return problem
+    if network.ip != network.network:
+        return f"host bits set; the network is {network.cidr}"
+    return None
+
+
+def _family_problem(text: str, network: netaddr.IPNetwork, slot: str) -> str | None:
+    if slot == _SECOND:
+        if network.version != 6:
+            return "the second block of a dual-stack cluster must be IPv6"
+        return _ipv6_problem(text, network)
+    if network.version != 4:
+        return (
+            "IPv6 is not supported by KKP v2.17-v2.20"
+            if slot == _IPV4_ONLY
+            else "the first block must be IPv4 (KKP has IPv4 and dual stack, not IPv6 only)"
+        )
+    return None
+
+
+def _ipv6_problem(text: str, network: netaddr.IPNetwork) -> str | None:
+    if text.strip() != text or not text.isascii() or any(c.isspace() for c in text):
+        return "write it as an IPv6 network such as fd01::/48: no spaces"
     if network.ip != network.network:
         return f"host bits set; the network is {network.cidr}"
     return None
@@ -236,13 +282,13 @@ def _cidr_range(text: str) -> tuple[int, int]:
     return network.first, network.last
 
 
-def _too_small(name: str, block: str) -> str | None:
+def _too_small(name: str, block: str, node_mask: int = _MAX_POD_PREFIX) -> str | None:
     # kube-dns takes the 10th address of the services range (KKP UserClusterDNSResolverIP);
     # a smaller range rendered an empty DNS address into the manifests.
     if name != "services":
         prefix = int(block.rpartition("/")[2])
-        if prefix > _MAX_POD_PREFIX:
-            size = f"/{_MAX_POD_PREFIX}"
+        if ":" not in block and prefix > node_mask:
+            size = f"/{node_mask}"
             return f"too small: each node takes a {size}; use a {size} or larger"
         return None
     first, last = _cidr_range(block)
@@ -251,39 +297,56 @@ def _too_small(name: str, block: str) -> str | None:
     return None
 
 
-def cidrs_valid(subject: Subject, _: RuleContext) -> Iterator[Violation]:
-    """KKP ValidateClusterNetworkConfig: one well-formed CIDR each for pods and services."""
+def _slots(blocks: tuple[str, ...], *, dual_stack_release: bool) -> tuple[str, ...]:
+    if not dual_stack_release:
+        return (_IPV4_ONLY,) * len(blocks)
+    return (_FIRST, _SECOND, *(_SECOND,) * max(0, len(blocks) - 2))[: len(blocks)]
+
+
+def cidrs_valid(subject: Subject, ctx: RuleContext) -> Iterator[Violation]:
+    """KKP ValidateClusterNetworkConfig: one well-formed CIDR each for pods and services, or
+    (v2.21+) an IPv4 and an IPv6 one for a dual-stack cluster."""
     network = subject.resolved.network
+    dual = ctx.release.patch is not None and "dual_stack" in ctx.release.patch.capabilities
+    most = 2 if dual else 1
     for name, blocks in (
         ("pods", network.pods_cidr_blocks),
         ("services", network.services_cidr_blocks),
     ):
         path = (*_NET, name, "cidrBlocks")
-        if len(blocks) > 1:
+        if len(blocks) > most:
             yield Violation(
                 "network.cidr.too-many",
                 path,
-                f"{len(blocks)} {name} CIDR blocks given; KKP uses exactly one",
-                "keep a single CIDR block",
+                f"{len(blocks)} {name} CIDR blocks given; KKP uses exactly one"
+                + (" per IP family (IPv4, then IPv6)" if dual else ""),
+                "keep one IPv4 and at most one IPv6 block" if dual else "keep a single CIDR block",
             )
-        for index, block in enumerate(blocks):
-            problem = _cidr_problem(block) or _too_small(name, block)
+        mask = network.node_cidr_mask_size_ipv4 or _MAX_POD_PREFIX
+        slots = _slots(blocks, dual_stack_release=dual)
+        for index, (block, slot) in enumerate(zip(blocks, slots, strict=True)):
+            problem = _cidr_problem(block, slot) or _too_small(name, block, mask)
             if problem:
                 yield Violation(
                     "network.cidr.invalid",
                     (*path, index),
                     f"{name} CIDR {block!r}: {problem}",
-                    "write an IPv4 network such as 172.25.0.0/16",
+                    "write an IPv6 network such as fd01::/48"
+                    if slot == _SECOND
+                    else "write an IPv4 network such as 172.25.0.0/16",
                 )
 
 
 def cidrs_disjoint(subject: Subject, _: RuleContext) -> Iterator[Violation]:
     """Pod and service ranges must not overlap, or routing in the cluster breaks."""
     network = subject.resolved.network
-    if any(_cidr_problem(b) for b in network.pods_cidr_blocks + network.services_cidr_blocks):
+    blocks = network.pods_cidr_blocks + network.services_cidr_blocks
+    if any(_cidr_problem(b, _SECOND if ":" in b else _FIRST) for b in blocks):
         return
     for pods in network.pods_cidr_blocks:
         for services in network.services_cidr_blocks:
+            if (":" in pods) != (":" in services):
+                continue  # different families never overlap
             (pods_first, pods_last), (first, last) = _cidr_range(pods), _cidr_range(services)
             if pods_first <= last and first <= pods_last:
                 yield Violation(
@@ -357,6 +420,11 @@ RULES: tuple[Rule, ...] = (
     ebpf_needs_cilium_and_konnectivity,
     konnectivity_exists_in_the_release,
     konnectivity_needs_feature_gate,
+    konnectivity_cannot_be_disabled,
+    network_fields_known_to_the_release,
+    nftables_needs_the_release,
+    ip_family_matches_the_pods,
+    canal_dual_stack_needs_v3_22,
     cidrs_valid,
     cidrs_disjoint,
     dns_domain_valid,

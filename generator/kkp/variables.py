@@ -77,7 +77,16 @@ def _properties(schema: Mapping[str, object]) -> list[str]:
     return sorted(cast("Mapping[str, object]", schema.get("properties", {})))
 
 
+# Variables that became one platform setting: where each went.
+_MOVED = {
+    "nodeAccessNetwork": "the node access network is one value for the platform: set the "
+    "annotation kkpgen/node-access-network in kubermatic.yaml and remove this variable",
+}
+
+
 def _unknown_key_hint(key: str, known: list[str]) -> str:
+    if key in _MOVED:
+        return _MOVED[key]
     close = difflib.get_close_matches(key, known, n=1)
     shown = ", ".join(known[:_MAX_KEYS_IN_HINT]) + (
         ", ..." if len(known) > _MAX_KEYS_IN_HINT else ""

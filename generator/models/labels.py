@@ -18,5 +18,10 @@ KONNECTIVITY_PORT_ANNOTATION = "kkpgen/konnectivity-server-port"
 OPENVPN_PORT_ANNOTATION = "kkpgen/openvpn-server-port"
 # Apiserver URL of clusters whose spec has no address.url yet, "{name}" = the cluster name.
 APISERVER_URL_ANNOTATION = "kkpgen/apiserver-url"
+# The seed-controller-manager's -node-access-network (KKP's default 10.254.0.0/16): the network
+# through which the control plane reaches nodes over OpenVPN, one value for openvpn-server,
+# openvpn-client's dnat-controller and metrics-server's seed dnat-controller.
+NODE_ACCESS_NETWORK_ANNOTATION = "kkpgen/node-access-network"
+DEFAULT_NODE_ACCESS_NETWORK = "10.254.0.0/16"
 # A Cluster label: the user confirms the cluster's deletion since the base (diff, check).
 DECOMMISSION_LABEL = "kkpgen/decommission"

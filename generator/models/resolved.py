@@ -6,8 +6,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+from kkpgen.models.labels import DEFAULT_NODE_ACCESS_NETWORK
+
 CNIType = Literal["canal", "cilium", "none"]
-ProxyMode = Literal["ipvs", "iptables", "ebpf"]
+ProxyMode = Literal["ipvs", "iptables", "ebpf", "nftables"]
+IPFamily = Literal["IPv4", "IPv4+IPv6"]
 
 # NodeLocal DNS cache listens on this link-local address on every node (KKP
 # resources.NodeLocalDNSCacheAddress).
@@ -36,6 +39,12 @@ class ResolvedNetwork:
     konnectivity_enabled: bool
     dns_service_ip: str  # the 10th address of the services CIDR (KKP's kube-dns ClusterIP)
     node_local_dns_ip: str = NODE_LOCAL_DNS_IP
+    # KKP v2.21+ (DefaultClusterNetwork); v2.17-v2.20 clusters are IPv4 with 0 mask sizes
+    # (their KKP has no such fields) and no tunneling agent address.
+    ip_family: IPFamily = "IPv4"
+    node_cidr_mask_size_ipv4: int = 0
+    node_cidr_mask_size_ipv6: int = 0
+    tunneling_agent_ip: str = ""
 
     @property
     def pods_cidr(self) -> str:
@@ -44,6 +53,19 @@ class ResolvedNetwork:
     @property
     def services_cidr(self) -> str:
         return self.services_cidr_blocks[0]
+
+    @property
+    def dual_stack(self) -> bool:
+        return self.ip_family == "IPv4+IPv6"
+
+    @property
+    def pods_cidr_ipv6(self) -> str:
+        """The IPv6 pods range of a dual-stack cluster ("" otherwise)."""
+        return next((b for b in self.pods_cidr_blocks if ":" in b), "")
+
+    @property
+    def services_cidr_ipv6(self) -> str:
+        return next((b for b in self.services_cidr_blocks if ":" in b), "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +79,10 @@ class ResolvedAddress:
     # and kkpgen/openvpn-server-port); 0 when unknown. Kubernetes allocates them in the seed.
     konnectivity_port: int = 0
     openvpn_port: int = 0
+    # The IPs of address.externalName as KKP's seed resolves them for the apiserver's
+    # cluster-external-addr-allow policy: the name itself when it is an IP, else address.ip
+    # (KKP's address controller writes the resolved IP there); () when unknown.
+    external_ips: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,11 +106,15 @@ class ResolvedCluster:
     labels: Mapping[str, str]
     addons: tuple[ResolvedAddon, ...]
     is_new: bool  # absent at the base ref (or no base ref given)
-    # spec.features as KKP holds them (a new cluster gets apiserverNetworkPolicy: true).
+    # spec.features as KKP holds them (a new cluster gets apiserverNetworkPolicy: true). KKP's
+    # controllers read a feature's value; its addon templates only whether the key is present
+    # (TemplateData Features is sets.StringKeySet): `"name" in cluster.features`.
     features: Mapping[str, bool] = field(default_factory=dict)
     # What the pinned KKP patch renders differently (catalog PatchFacts.capabilities); empty
     # for a minor alone, which renders as its .0 patch.
     kkp_capabilities: frozenset[str] = frozenset()
+    # The seed's -node-access-network (kubermatic.yaml kkpgen/node-access-network): OpenVPN only.
+    node_access_network: str = DEFAULT_NODE_ACCESS_NETWORK
 
     @property
     def kubernetes_minor(self) -> str:

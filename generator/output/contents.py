@@ -239,7 +239,9 @@ def fleet_inputs(checked: CheckedFleet) -> OutputInputs:
     # Nothing of one cluster goes in here: a cluster's record holds the run digest, so a
     # change of one cluster that changed it would rewrite every record (issue 22). argocd/
     # follows the others (waves, decommissioning) from the records (argocd_tree).
-    run = run_digest(code_digest(), repr(settings))
+    # The node access network is a platform setting that no cluster's document holds.
+    platform = repr(defaults.PlatformSettings.of(checked.fleet.config))
+    run = run_digest(code_digest(), repr(settings), platform)
     by_name = {c.name: c for c in checked.fleet.clusters}
     clusters = {
         cluster.name: cluster_digest(
@@ -251,14 +253,15 @@ def fleet_inputs(checked: CheckedFleet) -> OutputInputs:
     return OutputInputs(run, clusters, settings=settings)
 
 
+def shard_of(name: str, count: int) -> int:
+    """The shard (1-based, of `count`) a cluster is in: by a hash of its name, so adding or
+    removing a cluster never moves another one to a different CI machine."""
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big") % count + 1
+
+
 def shard_names(names: Sequence[str], index: int, count: int) -> list[str]:
-    """The clusters of shard `index` of `count`: by a hash of the name, so adding or removing
-    a cluster never moves another one to a different CI machine."""
-    return [
-        name
-        for name in names
-        if int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big") % count == index - 1
-    ]
+    """The clusters of shard `index` of `count`."""
+    return [name for name in names if shard_of(name, count) == index]
 
 
 def render_notices(checked: CheckedFleet) -> list[Diagnostic]:

@@ -28,7 +28,8 @@ from kkpgen.kkp.catalog import CATALOG_PATH
 from kkpgen.kkp.charts import CHARTS_DIR
 from kkpgen.models.layout import CLUSTER_RECORD, record_path
 from kkpgen.render.applications import ArgoSettings, ClusterArgo
-from kkpgen.source.cache import cache_folder
+from kkpgen.source.cache import cache_descriptor
+from kkpgen.source.private import cache_home, read_private, write_private
 
 _FORMAT = 4
 _MEMO_HEAD = b"kkpgen record memo "
@@ -178,37 +179,51 @@ def read_cluster_argo(out: Path, name: str, run: str, digest: str) -> ClusterArg
     return argo if cluster_record(run, digest, argo) == data else None
 
 
+_MEMO_FOLDER = "records"
+_MEMO_LIMIT = 256 << 20  # bytes: 10,000 clusters' memo is a few MB; a planted huge file is not read
+
+
+def _memo_name(out: Path) -> str:
+    return hashlib.sha256(str(out.resolve()).encode()).hexdigest()[:32] + ".json"
+
+
 def memo_file(out: Path) -> Path:
     """Where the memo of the renders into `out` lives: the user's cache, never <out>."""
-    key = hashlib.sha256(str(out.resolve()).encode()).hexdigest()[:32]
-    return cache_folder("records") / f"{key}.json"
+    return cache_home() / "kkpgen" / _MEMO_FOLDER / _memo_name(out)
 
 
 def record_bytes(out: Path) -> bytes | None:
-    """The memo's body, if it verifies: its own digest and the folder it was made for."""
+    """The memo's body, if it verifies: read from a private folder of this user's (else
+    none), sealed with the digest of itself and of the folder it was made for."""
+    folder = cache_descriptor(_MEMO_FOLDER)
+    if folder is None:
+        return None
     try:
-        raw = memo_file(out).read_bytes()
-    except OSError:
+        raw = read_private(folder, _memo_name(out), _MEMO_LIMIT)
+    finally:
+        os.close(folder)
+    if raw is None:
         return None
     head, _, body = raw.partition(b"\n")
-    expected = _MEMO_HEAD + _memo_digest(out, body).encode()
-    return body if head == expected else None
+    return body if head == sealed(out, body).partition(b"\n")[0] else None
 
 
-def _memo_digest(out: Path, body: bytes) -> str:
-    return hashlib.sha256(str(out.resolve()).encode() + b"\0" + body).hexdigest()
+def sealed(out: Path, body: bytes) -> bytes:
+    """The memo file's bytes: a line with the digest of the folder and the body, then it."""
+    digest = hashlib.sha256(str(out.resolve()).encode() + b"\0" + body).hexdigest()
+    return _MEMO_HEAD + digest.encode() + b"\n" + body
 
 
 def write_record(out: Path, inputs: OutputInputs) -> None:
     """Keep the memo for the next render (best effort: without it, the next one checks all)."""
-    body = inputs.to_bytes()
-    path = memo_file(out)
-    temporary = path.with_name(f"{path.name}.{os.getpid()}")
-    with contextlib.suppress(OSError):
-        temporary.write_bytes(_MEMO_HEAD + _memo_digest(out, body).encode() + b"\n" + body)
-        temporary.replace(path)  # whole or absent when two processes write it at once
-    with contextlib.suppress(OSError):
-        temporary.unlink(missing_ok=True)
+    folder = cache_descriptor(_MEMO_FOLDER)
+    if folder is None:
+        return
+    try:
+        with contextlib.suppress(OSError):
+            write_private(folder, _memo_name(out), sealed(out, inputs.to_bytes()))
+    finally:
+        os.close(folder)
 
 
 def _settings(payload: object) -> ArgoSettings | None:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from kkpgen.diagnostics import Diagnostic, ExitCode, KkpgenError, Location
 from kkpgen.models.layout import OWNER_MARKER
+from kkpgen.source.private import PRIVATE_FILE, UntrustedFolder, private_folder, xdg_folder
 
 # What the stager keeps in mind, bounded: a forked worker's memory grew by every name kept
 # (issue 15: the process tree at 10,000 clusters).
@@ -78,39 +79,69 @@ def check_location(out: Path, *, clusters: Path) -> Path:
     return target
 
 
-def _lock_folder() -> Path:
+def _lock_base() -> tuple[Path, tuple[str, ...]]:
     """Where lock files live: the user's runtime folder, never the user's tree (a lock file
-    beside <out> stayed there after every run)."""
-    runtime = os.environ.get("XDG_RUNTIME_DIR")
-    base = Path(runtime) if runtime else Path(tempfile.gettempdir()) / f"kkpgen-{os.getuid()}"
-    return base / "kkpgen-locks"
+    beside <out> stayed there after every run); without one, a folder of the user's in the
+    temporary folder. Either must be private (source/private.py), or kkpgen refuses."""
+    runtime = xdg_folder("XDG_RUNTIME_DIR")  # a relative one is ignored (XDG spec)
+    if runtime is not None and runtime.parent != runtime:
+        return runtime.parent, (runtime.name, "kkpgen-locks")
+    return Path(tempfile.gettempdir()).absolute(), (f"kkpgen-{os.getuid()}", "kkpgen-locks")
 
 
 def lock_path(out: Path) -> Path:
     """One lock per output folder, whatever name reaches it (a symlink, a relative path)."""
     key = hashlib.sha256(str(out.resolve()).encode()).hexdigest()[:32]
-    return _lock_folder() / f"{key}.lock"
+    base, names = _lock_base()
+    return base.joinpath(*names, f"{key}.lock")
+
+
+def _open_lock(out: Path) -> int:
+    """The lock file of `out`, opened in a private folder and through no link."""
+    path = lock_path(out)
+    base, names = _lock_base()
+    try:
+        with private_folder(base, *names) as folder:
+            flags = os.O_RDWR | os.O_CREAT | PRIVATE_FILE
+            descriptor = os.open(path.name, flags, 0o600, dir_fd=folder)
+    except UntrustedFolder as error:
+        raise _refuse(
+            out,
+            f"cannot lock {out}: {error}",
+            "set XDG_RUNTIME_DIR to a folder of your own with mode 0700 (as systemd's "
+            f"/run/user/{os.getuid()}), or remove that folder so that kkpgen makes it",
+        ) from None
+    except OSError as error:
+        raise _refuse(
+            out,
+            f"cannot lock {out}: {path}: {error.strerror or error}",
+            "set XDG_RUNTIME_DIR to a writable folder of your own with mode 0700",
+        ) from None
+    return descriptor
 
 
 @contextlib.contextmanager
 def output_lock(out: Path) -> Iterator[None]:
-    """Serialise runs on one <out>: a second run waits for none and refuses at once."""
-    path = lock_path(out)
+    """Serialise runs on one <out>: a second run waits for none and refuses at once.
+
+    Render workers forked under the lock share it; they die with this process
+    (output/workers.py), so a killed run never leaves the lock held (issue 23)."""
+    descriptor = _open_lock(out)
     try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        handle = path.open("a")
-    except OSError as error:
-        raise _unwritable(out, error) from None
-    with handle:
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            out.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise _unwritable(out, error) from None
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise _refuse(
                 out, f"another kkpgen run is writing {out}", "wait for it to finish, then re-run"
             ) from None
         remove_leftovers(out)
         yield
+    finally:
+        os.close(descriptor)
 
 
 def remove_leftovers(out: Path) -> None:

@@ -7,7 +7,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from kkpgen.diagnostics import Diagnostic
+from kkpgen.diagnostics import Diagnostic, Location
 from kkpgen.kkp.check import CheckedFleet, check_fleet, raise_unknown
 from kkpgen.models import layout
 from kkpgen.models.options import SourceOptions
@@ -114,12 +114,14 @@ def _render_checked(
     checked: CheckedFleet, tree: SourceTree, opts: SourceOptions, render: RenderOptions
 ) -> RenderResult:
     raise_unknown(render.only, checked.fleet)  # --cluster typo: not a silent no-op
+    diagnostics = _ordered_diagnostics(checked)
     if render.shard is not None:
         names = shard_names([c.name for c in checked.resolved], *render.shard)
-        render = replace(
-            render, only=tuple(n for n in names if not render.only or n in render.only)
-        )
-    diagnostics = _ordered_diagnostics(checked)
+        names = [n for n in names if not render.only or n in render.only]
+        if not names:  # an empty `only` means every cluster: render nothing instead
+            notice = _empty_shard(render.shard, len(checked.resolved))
+            return RenderResult(len(checked.resolved), 0, (*diagnostics, notice))
+        render = replace(render, only=tuple(names))
     files, shared = file_records(checked, tree, diagnostics)
     # Records made against --base hold transition findings: never reuse them (recheck.py).
     inputs = fleet_inputs(checked)
@@ -145,6 +147,19 @@ def _render_checked(
             count += max(0, _sync_argocd(render.out, inputs, facts))
         write_record(render.out, inputs)
     return replace(result, files=count, rendered=len(plan.render))
+
+
+def _empty_shard(shard: tuple[int, int], clusters: int) -> Diagnostic:
+    index, count = shard
+    return Diagnostic(
+        "render.shard-empty",
+        Location(""),
+        "",
+        f"shard {index}/{count} holds none of the {clusters} clusters: nothing rendered, "
+        "the output is as it was",
+        "nothing to do: the other shards render every cluster",
+        severity="notice",
+    )
 
 
 def _render_rechecked(

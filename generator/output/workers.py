@@ -11,13 +11,15 @@ worker copies by touching its clusters are not copied by the other workers too.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import pickle
 import signal
+import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TypeVar
 
-from kkpgen.diagnostics import KkpgenError
+from kkpgen.diagnostics import Diagnostic, ExitCode, KkpgenError, Location
 from kkpgen.models.layout import group_of
 
 T = TypeVar("T")  # what stands for a cluster in a share
@@ -89,6 +91,7 @@ def write_in_workers(
     (to one cluster), so it stands for all of them without a channel back to the parent.
     """
     children: list[tuple[int, int]] = []
+    parent = os.getpid()
     try:
         for index in range(jobs):
             share = share_of(names, index, jobs)
@@ -99,6 +102,7 @@ def write_in_workers(
             signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
             pid = os.fork()
             if pid == 0:  # the worker: render, report, and never return into the caller
+                _die_with(parent)
                 signal.signal(signal.SIGTERM, signal.SIG_DFL)
                 signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
                 os.close(read_end)
@@ -119,12 +123,44 @@ def write_in_workers(
         raise
 
 
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _die_with(parent: int) -> None:
+    """Have the kernel kill this worker when its parent dies (a CI job's timeout kills the
+    parent alone): a worker that ran on kept the output lock, and the next render was
+    refused (issue 23). Linux only; elsewhere a worker finishes its share, then exits."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # the parent died before prctl: nobody to tell
+        os._exit(70)
+
+
 def _stop(children: list[tuple[int, int]]) -> None:
     for pid, _ in children:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
         with contextlib.suppress(ChildProcessError):
             os.waitpid(pid, 0)
+
+
+def _killed(pid: int) -> KkpgenError:
+    """SIGKILL from outside: on a CI runner nearly always the kernel's out-of-memory killer."""
+    return KkpgenError(
+        [
+            Diagnostic(
+                "render.worker-killed",
+                Location(""),
+                "",
+                f"render worker {pid} was killed (SIGKILL), most likely by the out-of-memory "
+                "killer: the workers together needed more memory than the machine has",
+                "re-run with fewer workers (--jobs 1 uses the least memory), or on a machine "
+                "with more memory",
+            )
+        ],
+        exit_code=ExitCode.ENVIRONMENT,
+    )
 
 
 def _collect(children: list[tuple[int, int]]) -> int:
@@ -142,6 +178,8 @@ def _collect(children: list[tuple[int, int]]) -> int:
             failure = failure or result
         elif isinstance(result, int) and status == 0:
             total += result
+        elif os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL:
+            raise _killed(pid)
         else:
             raise RuntimeError(f"render worker {pid} failed (status {status})")
     if failure is not None:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import base64
-import contextlib
 import hashlib
 import json
+import os
 import re
 import traceback
 from collections.abc import Iterator, Mapping
@@ -38,7 +38,8 @@ from kkpgen.render.memo import (
 from kkpgen.render.plan import ChartRelease
 from kkpgen.render.respan import Respans, Trace
 from kkpgen.source import fastload
-from kkpgen.source.cache import cache_folder, kept
+from kkpgen.source.cache import cache_descriptor, kept
+from kkpgen.source.private import read_private, write_private
 
 
 class TemplateFailure(Exception):
@@ -109,21 +110,39 @@ def _b64enc(value: object) -> str:
     return base64.b64encode(str(value).encode()).decode()
 
 
-class _CompiledTemplates(jinja2.FileSystemBytecodeCache):
+class _CompiledTemplates(jinja2.BytecodeCache):
     """Compiled templates kept between runs in $XDG_CACHE_HOME/kkpgen/templates: compiling the
     charts is most of a one-cluster render. Jinja checks each entry against the template's
-    source; a cache that cannot be read or written is simply not used."""
+    source. Bytecode is code: it is read only from a private folder (source/private.py),
+    through no link; a cache that cannot be trusted, read or written is simply not used."""
 
-    def __init__(self) -> None:
-        super().__init__(str(cache_folder("templates")))
+    def _folder(self) -> int | None:
+        return cache_descriptor("templates")
 
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        with contextlib.suppress(OSError):
-            super().load_bytecode(bucket)
+        folder = self._folder()
+        if folder is None:
+            return
+        try:
+            raw = read_private(folder, f"{bucket.key}.jinja", _BYTECODE_LIMIT)
+        finally:
+            os.close(folder)
+        if raw is not None:
+            bucket.bytecode_from_string(raw)
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        with contextlib.suppress(OSError):
-            super().dump_bytecode(bucket)
+        folder = self._folder()
+        if folder is None:
+            return
+        try:
+            write_private(folder, f"{bucket.key}.jinja", bucket.bytecode_to_string())
+        except OSError:
+            pass  # a full disk: the next run compiles again
+        finally:
+            os.close(folder)
+
+
+_BYTECODE_LIMIT = 16 << 20  # bytes; a chart template compiles to a few hundred kilobytes
 
 
 def build_environment(root: Path = CHARTS_DIR) -> TrackingEnvironment:

@@ -16,7 +16,10 @@ try:  # the C composer is several times faster; fall back where libyaml is missi
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
-_STR = "tag:yaml.org,2002:str"
+_YAML_TAG = "tag:yaml.org,2002:"
+_STR = f"{_YAML_TAG}str"
+_MAP = f"{_YAML_TAG}map"
+_SEQ = f"{_YAML_TAG}seq"
 _NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
 MAX_FILE_BYTES = 1024 * 1024  # a spec file is a few KB; refuse what could exhaust memory
 MAX_DEPTH = 64  # a Cluster nests ~6 deep; deeper input would exhaust Python's recursion limit
@@ -84,6 +87,8 @@ class _Builder:
                 f"values nest more than {MAX_DEPTH} levels deep",
                 "flatten the value; no KKP field nests this deep",
             )
+        if type(node) in (yaml.MappingNode, yaml.SequenceNode):
+            self._check_tag(node)
         if type(node) is yaml.MappingNode:  # the C composer makes exactly these classes
             return self._mapping(node, path)
         if type(node) is yaml.SequenceNode:
@@ -131,6 +136,21 @@ class _Builder:
             self._mark(child, key_node)
             result[key] = self.build(value_node, child)
         return result
+
+    def _check_tag(self, node: yaml.Node) -> None:
+        """A mapping or list with a tag of its own (`!!python/object/new:os.system`): refused,
+        not read as plain data (the fast loader accepted it silently: issue 23)."""
+        plain = _MAP if type(node) is yaml.MappingNode else _SEQ
+        if node.tag != plain:
+            tag = str(node.tag)
+            shown = "!!" + tag.removeprefix(_YAML_TAG) if tag.startswith(_YAML_TAG) else tag
+            kind = "mapping" if plain == _MAP else "list"
+            raise _fail(
+                "yaml.tag",
+                self._location(node),
+                f"unknown YAML tag {shown} on a {kind}",
+                "remove the tag: spec files hold plain mappings, lists and values",
+            )
 
     def _mark(self, path: FieldPath, node: yaml.Node) -> None:
         # Interned: 10,000 specs share a few hundred paths and positions, and a tuple per

@@ -10,10 +10,11 @@ from pathlib import Path
 from typing import Literal, get_args
 
 from kkpgen.diagnostics import Diagnostic, ExitCode, KkpgenError, Location
+from kkpgen.source.private import cache_home
 from kkpgen.validate.builtin import BuiltinBackend
 from kkpgen.validate.finding import Backend, Finding, environment_error
 from kkpgen.validate.kubeconform import KubeconformBackend
-from kkpgen.validate.schemas import build_schema_dir
+from kkpgen.validate.schemas import build_schema_dir, usable_cache
 from kkpgen.validate.tree import plan_groups
 
 __all__ = ["Backend", "BuiltinBackend", "Finding", "KubeconformBackend", "select_backend"]
@@ -74,27 +75,27 @@ def validate_tree(
     for that cluster; `argocd/` against the newest bundle and the Argo CD schemas."""
     groups, findings = plan_groups(root, kubernetes_version=kubernetes_version)
     by_schema_dir: dict[Path, list[Path]] = defaultdict(list)
-    for group in groups:
-        schema_dir = build_schema_dir(
-            cache_dir=cache_dir, kubernetes_version=group.kubernetes_version, crds=group.crds
-        )
-        by_schema_dir[schema_dir].extend(group.files)
-    total, done = sum(len(files) for files in by_schema_dir.values()), 0
-    for schema_dir, files in sorted(by_schema_dir.items()):
-        ordered = sorted(files)
-        for start in range(0, len(ordered), _BATCH):
-            batch = ordered[start : start + _BATCH]
-            findings.extend(backend.validate(batch, root=root, schema_dir=schema_dir))
-            done += len(batch)
-            if progress is not None:
-                progress(done, total)
+    with usable_cache(cache_dir) as usable:
+        for group in groups:
+            schema_dir = build_schema_dir(
+                cache_dir=usable, kubernetes_version=group.kubernetes_version, crds=group.crds
+            )
+            by_schema_dir[schema_dir].extend(group.files)
+        total, done = sum(len(files) for files in by_schema_dir.values()), 0
+        for schema_dir, files in sorted(by_schema_dir.items()):
+            ordered = sorted(files)
+            for start in range(0, len(ordered), _BATCH):
+                batch = ordered[start : start + _BATCH]
+                findings.extend(backend.validate(batch, root=root, schema_dir=schema_dir))
+                done += len(batch)
+                if progress is not None:
+                    progress(done, total)
     return sorted(findings, key=Finding.sort_key)
 
 
 def default_cache_dir() -> Path:
     """$XDG_CACHE_HOME/kkpgen/schemas, else ~/.cache/kkpgen/schemas (XDG base directories)."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "kkpgen" / "schemas"
+    return cache_home() / "kkpgen" / "schemas"
 
 
 def run_validation(  # noqa: PLR0913  keyword-only, one per flag of `validate`

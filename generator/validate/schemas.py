@@ -14,8 +14,10 @@ newer one against the newest: fields removed or added since then are judged by t
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import os
 import re
 import shutil
 import tempfile
@@ -26,6 +28,7 @@ from pathlib import Path
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
+from kkpgen.source.private import UntrustedFolder, open_private
 from kkpgen.validate.argocd import argocd_digest, argocd_schemas
 from kkpgen.validate.crd import CustomResourceDefinition, crd_schemas
 from kkpgen.validate.finding import environment_error
@@ -85,18 +88,22 @@ def pick_bundle(kubernetes_version: str | None, available: Sequence[tuple[int, i
 def build_schema_dir(
     *, cache_dir: Path, kubernetes_version: str | None, crds: Sequence[CustomResourceDefinition]
 ) -> Path:
-    """The schema folder for this Kubernetes version and CRD set; built once, then reused."""
+    """The schema folder for this Kubernetes version and CRD set; built once, then reused
+    while every file in it still has the digest it was written with."""
     root = bundle_root()
     bundle = pick_bundle(kubernetes_version, bundled_versions(root))
     crds = sorted(set(crds), key=lambda c: (c.group, c.kind, c.versions))
     removed = _removed_apis(kubernetes_version)
     target = cache_dir / f"v{bundle}-{_cache_key(bundle, crds, removed)}"
-    if target.is_dir():
-        return target
-    cache_dir.mkdir(parents=True, exist_ok=True)
+    if target.is_dir() and not target.is_symlink():
+        if _verified(target):
+            return target
+        _set_aside(target)  # edited or cut short (a schema replaced with {} passed anything)
+    cache_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".tmp-", dir=cache_dir))
     try:
         _write_all(staging, bundle_dir=root / f"v{bundle}-local", crds=crds, removed=removed)
+        _write_digests(staging)
         staging.chmod(0o755)
         staging.replace(target)  # atomic: a reader sees no folder or a complete one
     except OSError:
@@ -105,6 +112,59 @@ def build_schema_dir(
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return target
+
+
+@contextlib.contextmanager
+def usable_cache(cache_dir: Path) -> Iterator[Path]:
+    """`cache_dir` when it is private (this user's, closed to others, no link on the way
+    there: source/private.py); else a temporary folder of this run, removed after it."""
+    folder = cache_dir.absolute()
+    try:
+        os.close(open_private(folder.parent, folder.name))
+    except (UntrustedFolder, OSError):
+        with tempfile.TemporaryDirectory(prefix="kkpgen-schemas-") as temporary:
+            yield Path(temporary)
+        return
+    yield folder
+
+
+DIGESTS = ".kkpgen-digests.json"  # in each schema folder: file name -> sha256 of its bytes
+
+
+def _digests(folder: Path) -> dict[str, str] | None:
+    """Every entry's sha256; None when an entry is not a regular file (a link, a folder)."""
+    found: dict[str, str] = {}
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.name == DIGESTS:
+                continue
+            if not entry.is_file(follow_symlinks=False):
+                return None
+            found[entry.name] = hashlib.sha256(Path(entry.path).read_bytes()).hexdigest()
+    return found
+
+
+def _write_digests(folder: Path) -> None:
+    digests = _digests(folder) or {}
+    text = json.dumps(digests, sort_keys=True, indent=0)
+    (folder / DIGESTS).write_text(text + "\n", encoding="utf-8")
+
+
+def _verified(folder: Path) -> bool:
+    """The folder holds exactly the files it was built with, with their bytes."""
+    try:
+        recorded = json.loads((folder / DIGESTS).read_text(encoding="utf-8"))
+        return bool(recorded) and _digests(folder) == recorded
+    except (OSError, ValueError):
+        return False
+
+
+def _set_aside(folder: Path) -> None:
+    """Move a folder that failed verification out of the way, then remove it."""
+    aside = Path(tempfile.mkdtemp(prefix=".bad-", dir=folder.parent))
+    with contextlib.suppress(OSError):
+        folder.rename(aside / "schemas")
+    shutil.rmtree(aside, ignore_errors=True)
 
 
 # APIs that Kubernetes served before the oldest bundle (1.25) and KKP still applies to older

@@ -84,7 +84,11 @@ def test_a_release_is_found_by_its_patch_or_its_minor(written: str, found: str) 
     assert _release(written).version == found
 
 
-@pytest.mark.parametrize("written", ["v2.21", "v2.16", "latest"], ids=["newer", "older", "garbage"])
+@pytest.mark.parametrize(
+    "written",
+    ["v2.32", "v2.32.0", "v2.16", "latest", "v2.31", "v2.31.9"],
+    ids=["newer", "newer-patch", "older", "garbage", "bare-minor-from-v2.21", "unknown-patch"],
+)
 def test_a_release_outside_the_catalog_is_none(written: str) -> None:
     assert CATALOG.release(written) is None
 

@@ -21,9 +21,28 @@ def _images(version: str, cni: str, cni_version: str) -> dict[str, str]:
     )
 
 
-def test_the_catalog_holds_every_patch_from_v2_17_0_to_v2_20_16() -> None:
+# The GA patches of each line, as tagged in kubermatic/kubermatic (145 from v2.21.0 to v2.31.0).
+GA_PATCHES = {
+    "v2.31": 1,
+    "v2.30": 7,
+    "v2.29": 11,
+    "v2.28": 14,
+    "v2.27": 13,
+    "v2.26": 14,
+    "v2.25": 19,
+    "v2.24": 16,
+    "v2.23": 20,
+    "v2.22": 14,
+    "v2.21": 16,
+}
+
+
+def test_the_catalog_holds_every_ga_patch_from_v2_17_0_to_v2_31_0() -> None:
+    recent = {f"{minor}.{n}" for minor, count in GA_PATCHES.items() for n in range(count)}
+    assert len(recent) == 145
     wanted = (
-        {f"v2.20.{n}" for n in range(17)}
+        recent
+        | {f"v2.20.{n}" for n in range(17)}
         | {f"v2.19.{n}" for n in range(16)}
         | {f"v2.18.{n}" for n in range(12)}
         | {f"v2.17.{n}" for n in range(6)}
@@ -110,7 +129,35 @@ def test_the_allowed_transitions_table_differs_by_patch(version: str, count: int
     assert len(CATALOG.transitions_for(_release(version))) == count
 
 
-@pytest.mark.parametrize("version", sorted(CATALOG.patches))
+OLD_PATCHES = sorted(v for v in CATALOG.patches if kkp_minor(v) in CATALOG.releases)
+RECENT_PATCHES = sorted(v for v in CATALOG.patches if kkp_minor(v) not in CATALOG.releases)
+
+
+@pytest.mark.parametrize("version", RECENT_PATCHES)
+def test_every_recent_patch_has_images_for_its_addons_and_a_chart_for_helm_cilium(
+    version: str,
+) -> None:
+    """v2.21+: each supported Canal version and the Cilium v1.11/v1.12 addons KKP still ships
+    have images; Cilium 1.13 and newer is a Helm chart, named per version."""
+    release = _release(version)
+    assert release.patch is not None
+    assert release.patch.kubernetes_default in release.patch.kubernetes_versions
+    canal = release.cni["canal"]
+    assert canal.default in canal.supported
+    assert set(canal.supported) <= set(release.patch.cni_images["canal"])
+    cilium = release.cni["cilium"]
+    # KKP v2.26.8-v2.26.13 default to Cilium 1.15.10 while listing it as deprecated (their
+    # pkg/cni/version.go): kkpgen follows the source.
+    assert cilium.default in cilium.allowed()
+    helm = {v for v in cilium.supported if not v.startswith("v")}  # v1.11/v1.12: addons
+    # KKP v2.23.3 lists Cilium 1.14.1 as supported before its ApplicationDefinition has it.
+    assert helm - set(release.patch.cilium_charts) == CHARTLESS.get(version, set())
+
+
+CHARTLESS = {"v2.23.3": {"1.14.1"}}
+
+
+@pytest.mark.parametrize("version", OLD_PATCHES)
 def test_every_patch_default_is_supported_and_its_images_cover_every_cni_version(
     version: str,
 ) -> None:

@@ -151,7 +151,7 @@ def test_unknown_field_message_is_formatted_like_a_compiler(tmp_path: Path) -> N
         (
             "proxyMode: userspace",
             ("schema.literal-error", "spec.clusterNetwork.proxyMode", 9),
-            "use one of: 'ipvs', 'iptables' or 'ebpf'",
+            "use one of: 'ipvs', 'iptables', 'ebpf' or 'nftables'",
         ),
         (
             "pods: {cidrBlocks: 10.0.0.0/8}",
@@ -1042,3 +1042,42 @@ def test_an_existing_cluster_without_cni_plugin_warns_with_the_yaml_to_write(
         + f'"{hint_version}"'
         + "} (a new cluster without it would get the release default instead)"
     ]
+
+
+NODE_ACCESS_CLUSTER = """\
+    apiVersion: kubermatic.k8c.io/v1
+    kind: Cluster
+    metadata: {name: c1}
+    spec:
+      version: "1.22.5"
+      cloud: {aws: {}}
+      clusterNetwork: {konnectivityEnabled: false}
+    ---
+    apiVersion: kubermatic.k8c.io/v1
+    kind: Addon
+    metadata: {name: openvpn, namespace: cluster-c1}
+    spec:
+      name: openvpn
+      cluster: {name: c1}
+      variables: {nodeAccessNetwork: 10.99.0.0/16}
+    """
+
+
+def test_an_addon_node_access_network_points_at_the_one_platform_setting(tmp_path: Path) -> None:
+    diagnostic = _only(_cluster(tmp_path, NODE_ACCESS_CLUSTER), "addon.variables.unknown")
+    assert diagnostic.field == "spec.variables.nodeAccessNetwork"
+    assert diagnostic.location.line == 15
+    assert "annotation kkpgen/node-access-network in kubermatic.yaml" in diagnostic.hint
+
+
+@pytest.mark.parametrize("value", ["10.254.0.0", "10.254.0.0/33", "fd00::/64", "10.254.0.0/16\n"])
+def test_a_node_access_network_that_is_not_an_ipv4_cidr_is_refused(
+    tmp_path: Path, value: str
+) -> None:
+    config = _config().replace(
+        "  annotations:\n", f"  annotations:\n    kkpgen/node-access-network: {value!r}\n"
+    )
+    cluster = NODE_ACCESS_CLUSTER.split("    ---")[0]
+    diagnostic = _only(_cluster(tmp_path, cluster, config), "config.annotation.invalid")
+    assert diagnostic.field == "metadata.annotations.kkpgen/node-access-network"
+    assert "10.254.0.0/16" in diagnostic.hint

@@ -9,9 +9,9 @@ import pytest
 from bench.fleet import make_fleet
 from kkpgen.diagnostics import Diagnostic, KkpgenError, Location
 from kkpgen.models.layout import CLUSTER_RECORD
-from kkpgen.models.options import SourceOptions
-from kkpgen.output import contents, update
+from kkpgen.output import contents
 from kkpgen.output.record import read_inputs
+from tests.conftest import RenderFleet
 
 
 def _tree(root: Path) -> dict[str, bytes]:
@@ -20,10 +20,6 @@ def _tree(root: Path) -> dict[str, bytes]:
         for p in sorted(root.rglob("*"))
         if p.is_file()
     }
-
-
-def _render(repo: Path, out: Path, *, only: tuple[str, ...] = ()) -> update.RenderResult:
-    return update.render_fleet(SourceOptions(repo=repo), update.RenderOptions(out=out, only=only))
 
 
 def _edit(repo: Path, name: str, old: str, new: str) -> None:
@@ -38,83 +34,91 @@ def fleet(tmp_path: Path) -> Path:
     return make_fleet(tmp_path / "fleet", 12, seed=5)
 
 
-def test_one_changed_cluster_swaps_only_its_folder(fleet: Path, tmp_path: Path) -> None:
+def test_one_changed_cluster_swaps_only_its_folder(
+    fleet: Path, tmp_path: Path, render_fleet: RenderFleet
+) -> None:
     out = tmp_path / "out"
-    _render(fleet, out)
+    render_fleet(fleet, out=out)
     untouched = out / "c00001" / "resolved.yaml"
     inode = untouched.stat().st_ino
     _edit(fleet, "c00003", 'version: "1.23.', 'version: "1.22.')
-    result = _render(fleet, out)
+    result = render_fleet(fleet, out=out).result
     assert untouched.stat().st_ino == inode  # not rewritten, not even relinked
     assert result.files < 80  # one cluster's files, not the fleet's
     scratch = tmp_path / "scratch"
-    _render(fleet, scratch)
+    render_fleet(fleet, out=scratch)
     assert _tree(out) == _tree(scratch)
 
 
-def test_an_unchanged_fleet_renders_nothing_again(fleet: Path, tmp_path: Path) -> None:
+def test_an_unchanged_fleet_renders_nothing_again(
+    fleet: Path, tmp_path: Path, render_fleet: RenderFleet
+) -> None:
     out = tmp_path / "out"
-    first = _render(fleet, out)
+    first = render_fleet(fleet, out=out).result
     before = _tree(out)
-    second = _render(fleet, out)
+    second = render_fleet(fleet, out=out).result
     assert second.files < first.files / 10
     assert _tree(out) == before
 
 
 def test_added_and_removed_clusters_match_a_render_from_scratch(
-    fleet: Path, tmp_path: Path
+    fleet: Path, tmp_path: Path, render_fleet: RenderFleet
 ) -> None:
     out = tmp_path / "out"
-    _render(fleet, out)
+    render_fleet(fleet, out=out)
     (fleet / "clusters" / "c00002.yaml").unlink()
     text = (fleet / "clusters" / "c00004.yaml").read_text().replace("c00004", "c99999")
     (fleet / "clusters" / "c99999.yaml").write_text(text)
-    _render(fleet, out)
+    render_fleet(fleet, out=out)
     scratch = tmp_path / "scratch"
-    _render(fleet, scratch)
+    render_fleet(fleet, out=scratch)
     assert _tree(out) == _tree(scratch)
     assert not (out / "c00002").exists()
 
 
-def test_a_changed_run_input_renders_everything(fleet: Path, tmp_path: Path) -> None:
+def test_a_changed_run_input_renders_everything(
+    fleet: Path, tmp_path: Path, render_fleet: RenderFleet
+) -> None:
     out = tmp_path / "out"
-    _render(fleet, out)
+    render_fleet(fleet, out=out)
     record = read_inputs(out)
     assert record is not None
     # Each folder's own record says which run rendered it (as another kkpgen version would)
     for marker in out.glob(f"*/{CLUSTER_RECORD}"):
         marker.write_text(marker.read_text().replace(record.run, "0" * len(record.run)))
-    result = _render(fleet, out)
+    result = render_fleet(fleet, out=out).result
     assert result.files > 12 * 40  # every cluster again
 
 
-def test_shards_split_the_fleet_without_overlap_and_stay_put(fleet: Path, tmp_path: Path) -> None:
+def test_shards_split_the_fleet_without_overlap_and_stay_put(
+    fleet: Path, tmp_path: Path, render_fleet: RenderFleet
+) -> None:
     names = [f"c{i:05d}" for i in range(12)]
     shards = [contents.shard_names(names, k, 3) for k in (1, 2, 3)]
     assert sorted(name for shard in shards for name in shard) == names
     assert contents.shard_names([*names, "c99999"], 2, 3) in (shards[1], [*shards[1], "c99999"])
     out = tmp_path / "out"
-    update.render_fleet(SourceOptions(repo=fleet), update.RenderOptions(out=out, shard=(2, 3)))
+    render_fleet(fleet, out=out, shard=(2, 3))
     rendered = sorted(p.name for p in out.iterdir() if p.is_dir() and p.name != "argocd")
     assert rendered == shards[1]
 
 
-def test_a_render_in_worker_processes_is_byte_identical(fleet: Path, tmp_path: Path) -> None:
+def test_a_render_in_worker_processes_is_byte_identical(
+    fleet: Path, tmp_path: Path, render_fleet: RenderFleet
+) -> None:
     serial, parallel = tmp_path / "serial", tmp_path / "parallel"
-    _render(fleet, serial)
-    result = update.render_fleet(
-        SourceOptions(repo=fleet), update.RenderOptions(out=parallel, jobs=3)
-    )
+    render_fleet(fleet, out=serial)
+    result = render_fleet(fleet, out=parallel, jobs=3).result
     assert _tree(parallel) == _tree(serial)
     # the ownership marker and the clusters' own records are not counted
     assert result.files == len(_tree(serial)) - 1 - 12
 
 
 def test_an_error_in_a_worker_is_reported_and_out_is_untouched(
-    fleet: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    fleet: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, render_fleet: RenderFleet
 ) -> None:
     out = tmp_path / "out"
-    _render(fleet, out)
+    render_fleet(fleet, out=out)
     for marker in out.glob(f"*/{CLUSTER_RECORD}"):  # force a full render
         marker.unlink()
     before = _tree(out)
@@ -125,6 +129,29 @@ def test_an_error_in_a_worker_is_reported_and_out_is_untouched(
 
     monkeypatch.setattr(contents, "render_cluster", broken)
     with pytest.raises(KkpgenError) as caught:
-        update.render_fleet(SourceOptions(repo=fleet), update.RenderOptions(out=out, jobs=2))
+        render_fleet(fleet, out=out, jobs=2)
     assert caught.value.diagnostics[0].message == "boom"
     assert _tree(out) == before
+
+
+def test_a_new_node_access_network_renders_the_openvpn_clusters_again(
+    fleet: Path, tmp_path: Path, render_fleet: RenderFleet
+) -> None:
+    """kubermatic.yaml's kkpgen/node-access-network is in no cluster's document."""
+    out = tmp_path / "out"
+    render_fleet(fleet, out=out)
+    config = fleet / "kubermatic.yaml"
+    text = config.read_text()
+    assert "  annotations:\n" in text
+    config.write_text(
+        text.replace(
+            "  annotations:\n",
+            '  annotations:\n    kkpgen/node-access-network: "10.99.0.0/16"\n',
+            1,
+        )
+    )
+    render_fleet(fleet, out=out)
+    scratch = tmp_path / "scratch"
+    render_fleet(fleet, out=scratch)
+    assert _tree(out) == _tree(scratch)
+    assert any(b"10.99.0.0" in data for data in _tree(out).values())

@@ -10,12 +10,12 @@ import pytest
 
 from bench.fleet import make_fleet
 from kkpgen.diagnostics import KkpgenError
-from kkpgen.models.options import SourceOptions
 from kkpgen.output import update
 from kkpgen.output.record import memo_file, read_inputs
 from kkpgen.source import fleet as fleet_loader
 from kkpgen.source import sourcemap
 from kkpgen.source.sourcemap import Document
+from tests.conftest import RenderFleet
 
 
 def _tree(root: Path) -> dict[str, bytes]:
@@ -24,10 +24,6 @@ def _tree(root: Path) -> dict[str, bytes]:
         for p in sorted(root.rglob("*"))
         if p.is_file()
     }
-
-
-def _render(repo: Path, out: Path) -> update.RenderResult:
-    return update.render_fleet(SourceOptions(repo=repo), update.RenderOptions(out))
 
 
 @pytest.fixture
@@ -54,54 +50,58 @@ def _edit(repo: Path, name: str, change: Callable[[str], str]) -> None:
     path.write_text(change(path.read_text()))
 
 
-def _same_as_scratch(repo: Path, out: Path, result: update.RenderResult, tmp: Path) -> None:
+def _same_as_scratch(
+    repo: Path, out: Path, result: update.RenderResult, tmp: Path, render_fleet: RenderFleet
+) -> None:
     scratch = tmp / "scratch"
-    fresh = _render(repo, scratch)
+    fresh = render_fleet(repo, out=scratch).result
     assert _tree(out) == _tree(scratch)
     assert result.notices == fresh.notices
     assert result.clusters == fresh.clusters
 
 
 def test_one_changed_file_is_the_only_one_parsed(
-    fleet: Path, tmp_path: Path, parsed: list[str]
+    fleet: Path, tmp_path: Path, parsed: list[str], render_fleet: RenderFleet
 ) -> None:
     out = tmp_path / "out"
-    _render(fleet, out)
+    render_fleet(fleet, out=out)
     parsed.clear()
     _edit(fleet, "c00003", lambda t: t.replace('version: "1.23.', 'version: "1.22.', 1))
-    result = _render(fleet, out)
+    result = render_fleet(fleet, out=out).result
     assert parsed == ["kubermatic.yaml", "clusters/c00003.yaml"]
     assert 0 < result.files < 80
-    _same_as_scratch(fleet, out, result, tmp_path)
+    _same_as_scratch(fleet, out, result, tmp_path, render_fleet)
 
 
 def test_nothing_changed_parses_no_spec_file(
-    fleet: Path, tmp_path: Path, parsed: list[str]
+    fleet: Path, tmp_path: Path, parsed: list[str], render_fleet: RenderFleet
 ) -> None:
     out = tmp_path / "out"
-    first = _render(fleet, out)
+    first = render_fleet(fleet, out=out).result
     parsed.clear()
-    again = _render(fleet, out)
+    again = render_fleet(fleet, out=out).result
     assert parsed == []
     assert again.files == 0
     assert again.notices == first.notices
     assert again.clusters == 12
 
 
-def test_a_comment_changes_nothing_in_out(fleet: Path, tmp_path: Path) -> None:
+def test_a_comment_changes_nothing_in_out(
+    fleet: Path, tmp_path: Path, render_fleet: RenderFleet
+) -> None:
     out = tmp_path / "out"
-    _render(fleet, out)
+    render_fleet(fleet, out=out)
     before = _tree(out)
     _edit(fleet, "c00004", lambda t: f"# owner: team-a\n{t}")
-    result = _render(fleet, out)
+    result = render_fleet(fleet, out=out).result
     after = _tree(out)
     assert result.files == 0
     assert after == before  # the memo in the user's cache changed, not the committed tree
-    _same_as_scratch(fleet, out, result, tmp_path)
+    _same_as_scratch(fleet, out, result, tmp_path, render_fleet)
 
 
 def test_an_addon_in_another_file_is_checked_with_its_cluster(
-    fleet: Path, tmp_path: Path, parsed: list[str]
+    fleet: Path, tmp_path: Path, parsed: list[str], render_fleet: RenderFleet
 ) -> None:
     addon = (
         "apiVersion: kubermatic.k8c.io/v1\nkind: Addon\nmetadata:\n  name: dashboard\n"
@@ -109,41 +109,43 @@ def test_an_addon_in_another_file_is_checked_with_its_cluster(
     )
     (fleet / "clusters" / "addons.yaml").write_text(addon)
     out = tmp_path / "out"
-    _render(fleet, out)
+    render_fleet(fleet, out=out)
     record = read_inputs(out)
     assert record is not None
     assert "clusters/addons.yaml" not in record.files  # not self-contained: always re-checked
     assert "clusters/c00001.yaml" not in record.files
     parsed.clear()
     _edit(fleet, "c00005", lambda t: t.replace('version: "1.23.', 'version: "1.22.', 1))
-    result = _render(fleet, out)
+    result = render_fleet(fleet, out=out).result
     assert sorted(parsed) == sorted(
         ["kubermatic.yaml", "clusters/addons.yaml", "clusters/c00001.yaml", "clusters/c00005.yaml"]
     )
-    _same_as_scratch(fleet, out, result, tmp_path)
+    _same_as_scratch(fleet, out, result, tmp_path, render_fleet)
 
 
-def test_a_name_taken_by_an_unchanged_file_is_an_error(fleet: Path, tmp_path: Path) -> None:
+def test_a_name_taken_by_an_unchanged_file_is_an_error(
+    fleet: Path, tmp_path: Path, render_fleet: RenderFleet
+) -> None:
     out = tmp_path / "out"
-    _render(fleet, out)
+    render_fleet(fleet, out=out)
     before = _tree(out)
     _edit(fleet, "c00006", lambda t: t.replace("name: c00006", "name: c00002", 1))
     with pytest.raises(KkpgenError) as caught:
-        _render(fleet, out)
+        render_fleet(fleet, out=out)
     assert [d.code for d in caught.value.diagnostics] == ["cluster.name.duplicate"]
     assert _tree(out) == before
 
 
 def test_a_memo_edited_by_hand_is_not_trusted(
-    fleet: Path, tmp_path: Path, parsed: list[str]
+    fleet: Path, tmp_path: Path, parsed: list[str], render_fleet: RenderFleet
 ) -> None:
     out = tmp_path / "out"
-    _render(fleet, out)
+    render_fleet(fleet, out=out)
     record = memo_file(out)
     text = record.read_text()
     assert '"clusters": ["c00007"]' in text
     record.write_text(text.replace('"clusters": ["c00007"]', '"clusters": []'))
     parsed.clear()
-    result = _render(fleet, out)
+    result = render_fleet(fleet, out=out).result
     assert len(parsed) == 13  # the whole fleet: c00007 would otherwise be lost
-    _same_as_scratch(fleet, out, result, tmp_path)
+    _same_as_scratch(fleet, out, result, tmp_path, render_fleet)

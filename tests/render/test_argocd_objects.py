@@ -9,7 +9,7 @@ from pathlib import Path
 import yaml
 from click.testing import Result
 
-from tests.conftest import CONFIG, Repo, cluster_yaml
+from tests.conftest import CONFIG, RenderFleet, Repo, cluster_yaml
 
 RunCli = Callable[..., Result]
 ARGO = """\
@@ -31,16 +31,12 @@ def _argocd(out: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted((out / "argocd").iterdir())}
 
 
-def _render(run_cli: RunCli, repo: Repo, out: Path, *extra: str) -> None:
-    run_cli(["render", "--repo", str(repo.path), "--out", str(out), "-q", *extra])
-
-
 def test_adding_a_cluster_adds_no_argo_cd_file(
-    make_repo: Callable[..., Repo], run_cli: RunCli, tmp_path: Path
+    make_repo: Callable[..., Repo], tmp_path: Path, render_fleet: RenderFleet
 ) -> None:
     repo = make_repo(base={"clusters/c1.yaml": cluster_yaml("c1")}, config=_config())
     out = tmp_path / "out"
-    _render(run_cli, repo, out, "--validate", "--backend", "builtin")
+    render_fleet(repo.path, out=out, validate=True, backend="builtin")
     before = _argocd(out)
     assert sorted(before) == [
         "application-kkpgen-bootstrap.yaml",
@@ -49,20 +45,20 @@ def test_adding_a_cluster_adds_no_argo_cd_file(
         "appproject-kkpgen.yaml",
     ]
     repo.write({"clusters/c2.yaml": cluster_yaml("c2")})
-    _render(run_cli, repo, out)
+    render_fleet(repo.path, out=out)
     assert _argocd(out) == before
     params = json.loads((out / "c2/user-cluster/argocd.json").read_text())
     assert params == {"cluster": "c2", "destination": "user-cluster", "wave": ""}
 
 
 def test_rolling_sync_steps_follow_the_waves_and_unwaved_clusters_go_last(
-    make_repo: Callable[..., Repo], run_cli: RunCli, tmp_path: Path
+    make_repo: Callable[..., Repo], tmp_path: Path, render_fleet: RenderFleet
 ) -> None:
     specs = {f"clusters/{n}.yaml": _waved(n, w) for n, w in [("a", "10"), ("b", "2"), ("c", "1")]}
     specs["clusters/d.yaml"] = cluster_yaml("d")
     repo = make_repo(base=specs, config=_config())
     out = tmp_path / "out"
-    _render(run_cli, repo, out)
+    render_fleet(repo.path, out=out)
     appset = yaml.safe_load((out / "argocd/applicationset-kkpgen-user-cluster.yaml").read_text())
     steps = appset["spec"]["strategy"]["rollingSync"]["steps"]
     assert [s["matchExpressions"][0]["values"] for s in steps] == [["1"], ["2"], ["10"], [""]]
@@ -78,7 +74,7 @@ def test_rolling_sync_steps_follow_the_waves_and_unwaved_clusters_go_last(
 
 
 def test_a_rolling_sync_template_has_no_automated_sync_and_the_applications_mode_has(
-    make_repo: Callable[..., Repo], run_cli: RunCli, tmp_path: Path
+    make_repo: Callable[..., Repo], tmp_path: Path, render_fleet: RenderFleet
 ) -> None:
     """RollingSync syncs the generated Applications itself and turns their automated sync off
     (Argo CD logs a warning for each template that sets it): docs/argocd.md, Rollout waves."""
@@ -86,7 +82,7 @@ def test_a_rolling_sync_template_has_no_automated_sync_and_the_applications_mode
     for mode, automated in (("applicationset", False), ("applications", True)):
         repo.write({"kubermatic.yaml": _config(mode)})
         out = tmp_path / mode
-        _render(run_cli, repo, out)
+        render_fleet(repo.path, out=out)
         objects = [yaml.safe_load(p.read_text()) for p in sorted((out / "argocd").iterdir())]
         specs = [
             o["spec"]["template"]["spec"] if o["kind"] == "ApplicationSet" else o["spec"]
@@ -100,11 +96,11 @@ def test_a_rolling_sync_template_has_no_automated_sync_and_the_applications_mode
 
 
 def test_applications_mode_writes_one_application_per_cluster_and_destination(
-    make_repo: Callable[..., Repo], run_cli: RunCli, tmp_path: Path
+    make_repo: Callable[..., Repo], tmp_path: Path, render_fleet: RenderFleet
 ) -> None:
     repo = make_repo(base={"clusters/c1.yaml": _waved("c1", "3")}, config=_config("applications"))
     out = tmp_path / "out"
-    _render(run_cli, repo, out, "--validate", "--backend", "builtin")
+    render_fleet(repo.path, out=out, validate=True, backend="builtin")
     names = sorted(_argocd(out))
     assert "application-c1-user-cluster.yaml" in names
     assert not any(n.startswith("applicationset-") for n in names)
@@ -117,11 +113,11 @@ def test_applications_mode_writes_one_application_per_cluster_and_destination(
 
 
 def test_the_bootstrap_application_syncs_the_argocd_folder(
-    make_repo: Callable[..., Repo], run_cli: RunCli, tmp_path: Path
+    make_repo: Callable[..., Repo], tmp_path: Path, render_fleet: RenderFleet
 ) -> None:
     repo = make_repo(base={"clusters/c1.yaml": cluster_yaml("c1")}, config=_config())
     out = tmp_path / "out"
-    _render(run_cli, repo, out)
+    render_fleet(repo.path, out=out)
     app = yaml.safe_load((out / "argocd/application-kkpgen-bootstrap.yaml").read_text())
     assert app["spec"]["source"]["path"] == "rendered/argocd"
     project = yaml.safe_load((out / "argocd/appproject-kkpgen.yaml").read_text())

@@ -9,9 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from kkpgen.models.options import SourceOptions
-from kkpgen.output import update
-from tests.conftest import CONFIG, cluster_yaml
+from tests.conftest import CONFIG, RenderFleet, cluster_yaml
 
 FACTS: dict[str, dict[str, dict[str, Any]]] = yaml.safe_load(
     (Path(__file__).with_name("kkp_parity_facts.yaml")).read_text()
@@ -50,11 +48,8 @@ OBJECTS: dict[str, tuple[bool, str, str, str]] = {
 }
 
 
-def _render(
-    tmp_path: Path, *, patch: str, konnectivity: bool, features: str = ""
-) -> dict[str, Any]:
-    (tmp_path / "clusters").mkdir(parents=True)
-    (tmp_path / "kubermatic.yaml").write_text(CONFIG.replace('"v2.20"', f'"{patch}"'))
+def _inputs(patch: str, *, konnectivity: bool, features: str = "") -> dict[str, Any]:
+    """render_fleet's inputs: KKP `patch` and one cluster c1 with both tunnel ports."""
     spec = cluster_yaml(
         "c1",
         version='"1.22.5"',  # offered by KKP v2.20.0 to v2.20.16
@@ -70,13 +65,7 @@ def _render(
         f'    kkpgen/openvpn-server-port: "{OPENVPN_PORT}"\n',
         1,
     )
-    (tmp_path / "clusters" / "c1.yaml").write_text(spec)
-    out = tmp_path / "out"
-    update.render_fleet(SourceOptions(repo=tmp_path), update.RenderOptions(out=out))
-    return {
-        p.relative_to(out / "c1").as_posix(): yaml.safe_load(p.read_text())
-        for p in sorted((out / "c1").rglob("*.yaml"))
-    }
+    return {"specs": {"c1": spec}, "config": CONFIG.replace('"v2.20"', f'"{patch}"')}
 
 
 MISSING = object()
@@ -106,13 +95,17 @@ def _expected(group: str, patch: str) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, bool], dict[str, Any]]:
+def rendered(
+    tmp_path_factory: pytest.TempPathFactory, render_fleet: RenderFleet
+) -> dict[tuple[str, bool], dict[str, Any]]:
     return {
-        (patch, konnectivity): _render(
+        (patch, konnectivity): render_fleet(
             tmp_path_factory.mktemp(f"{patch}-{konnectivity}"),
-            patch=patch,
-            konnectivity=konnectivity,
-        )
+            **_inputs(
+                patch=patch,
+                konnectivity=konnectivity,
+            ),
+        ).objects("c1")
         for patch in PATCHES
         for konnectivity in (True, False)
     }
@@ -135,15 +128,19 @@ def test_the_rendered_object_has_the_fields_kkp_renders_at_that_patch(
 
 @pytest.mark.parametrize("patch", PATCHES)
 def test_seed_allow_policies_are_rendered_only_with_the_apiserver_network_policy_feature(
-    tmp_path: Path, patch: str
+    tmp_path: Path, render_fleet: RenderFleet, patch: str
 ) -> None:
-    without = _render(tmp_path / "without", patch=patch, konnectivity=False)
-    with_feature = _render(
+    without = render_fleet(
+        tmp_path / "without", **_inputs(patch=patch, konnectivity=False)
+    ).objects("c1")
+    with_feature = render_fleet(
         tmp_path / "with",
-        patch=patch,
-        konnectivity=False,
-        features="features: {apiserverNetworkPolicy: true}\n",
-    )
+        **_inputs(
+            patch=patch,
+            konnectivity=False,
+            features="features: {apiserverNetworkPolicy: true}\n",
+        ),
+    ).objects("c1")
     for policy in (
         "seed/openvpn/networkpolicy-openvpn-server-allow.yaml",
         "seed/metrics-server/networkpolicy-metrics-server-allow.yaml",
@@ -154,14 +151,12 @@ def test_seed_allow_policies_are_rendered_only_with_the_apiserver_network_policy
 
 @pytest.mark.parametrize("konnectivity", [True, False], ids=["konnectivity", "openvpn"])
 def test_tunneling_fixes_the_tunnel_ports_so_the_agents_render_without_an_annotation(
-    tmp_path: Path, konnectivity: bool
+    tmp_path: Path, render_fleet: RenderFleet, konnectivity: bool
 ) -> None:
-    (tmp_path / "clusters").mkdir(parents=True)
     config = CONFIG.replace('"v2.20"', '"v2.20.9"').replace(
         "    KonnectivityService: true",
         "    KonnectivityService: true\n    TunnelingExposeStrategy: true",
     )
-    (tmp_path / "kubermatic.yaml").write_text(config)
     spec = cluster_yaml(
         "c1",
         extra=f"""\
@@ -179,9 +174,7 @@ def test_tunneling_fixes_the_tunnel_ports_so_the_agents_render_without_an_annota
         "metadata: {name: openvpn, namespace: cluster-c1}\n"
         "spec: {name: openvpn, cluster: {name: c1}, variables: {serverHost: 192.0.2.10}}\n"
     )
-    (tmp_path / "clusters" / "c1.yaml").write_text(spec + addon)
-    out = tmp_path / "out"
-    update.render_fleet(SourceOptions(repo=tmp_path), update.RenderOptions(out=out))
+    out = render_fleet(tmp_path, specs={"c1": spec + addon}, config=config).out
     if konnectivity:
         agent = yaml.safe_load(
             (out / "c1/user-cluster/konnectivity/deployment-konnectivity-agent.yaml").read_text()
@@ -208,15 +201,19 @@ def test_tunneling_fixes_the_tunnel_ports_so_the_agents_render_without_an_annota
     ids=["konnectivity", "openvpn"],
 )
 def test_kube_system_policies_are_rendered_only_with_the_kube_system_network_policies_feature(
-    tmp_path: Path, konnectivity: bool, policies: tuple[str, ...]
+    tmp_path: Path, render_fleet: RenderFleet, konnectivity: bool, policies: tuple[str, ...]
 ) -> None:
-    without = _render(tmp_path / "without", patch="v2.20.9", konnectivity=konnectivity)
-    with_feature = _render(
+    without = render_fleet(
+        tmp_path / "without", **_inputs(patch="v2.20.9", konnectivity=konnectivity)
+    ).objects("c1")
+    with_feature = render_fleet(
         tmp_path / "with",
-        patch="v2.20.9",
-        konnectivity=konnectivity,
-        features="features: {kubeSystemNetworkPolicies: true}\n",
-    )
+        **_inputs(
+            patch="v2.20.9",
+            konnectivity=konnectivity,
+            features="features: {kubeSystemNetworkPolicies: true}\n",
+        ),
+    ).objects("c1")
     for policy in policies:
         assert policy not in without
         assert policy in with_feature
@@ -229,15 +226,18 @@ FEATURES = "features: {apiserverNetworkPolicy: true, kubeSystemNetworkPolicies: 
 @pytest.fixture(scope="module")
 def rendered_with_policies(
     tmp_path_factory: pytest.TempPathFactory,
+    render_fleet: RenderFleet,
 ) -> dict[tuple[str, bool], dict[str, Any]]:
     """Both tunnels at each patch, with the features that add KKP's network policies."""
     return {
-        (patch, konnectivity): _render(
+        (patch, konnectivity): render_fleet(
             tmp_path_factory.mktemp(f"whole-{patch}-{konnectivity}"),
-            patch=patch,
-            konnectivity=konnectivity,
-            features=FEATURES,
-        )
+            **_inputs(
+                patch=patch,
+                konnectivity=konnectivity,
+                features=FEATURES,
+            ),
+        ).objects("c1")
         for patch in PATCHES
         for konnectivity in (True, False)
     }
@@ -290,24 +290,23 @@ def test_the_rendered_object_is_the_object_kkp_applies(
     assert _matched(expected, tree[facts["file"]]) == expected, f"{name} at KKP {patch}"
 
 
-def test_metrics_server_probes_are_kkpgens_opt_in_and_off_by_default(tmp_path: Path) -> None:
+def test_metrics_server_probes_are_kkpgens_opt_in_and_off_by_default(
+    tmp_path: Path, render_fleet: RenderFleet
+) -> None:
     """KKP sets no ports or probes on metrics-server; `probes: true` adds kkpgen's."""
     addon = (
         "---\napiVersion: kubermatic.k8c.io/v1\nkind: Addon\n"
         "metadata: {name: metrics-server, namespace: cluster-c1}\n"
         "spec: {name: metrics-server, cluster: {name: c1}, variables: {probes: true}}\n"
     )
-    (tmp_path / "clusters").mkdir(parents=True)
-    (tmp_path / "kubermatic.yaml").write_text(CONFIG.replace('"v2.20"', '"v2.20.9"'))
     spec = cluster_yaml(
         "c1",
         version='"1.22.5"',
         extra="cniPlugin: {type: canal, version: v3.22}\n"
         "clusterNetwork: {konnectivityEnabled: true}\n",
     )
-    (tmp_path / "clusters" / "c1.yaml").write_text(spec + addon)
-    out = tmp_path / "out"
-    update.render_fleet(SourceOptions(repo=tmp_path), update.RenderOptions(out=out))
+    config = CONFIG.replace('"v2.20"', '"v2.20.9"')
+    out = render_fleet(tmp_path, specs={"c1": spec + addon}, config=config).out
     path = out / "c1/user-cluster/metrics-server/deployment-metrics-server.yaml"
     (container,) = yaml.safe_load(path.read_text())["spec"]["template"]["spec"]["containers"]
     assert container["ports"] == [{"name": "https", "containerPort": 443, "protocol": "TCP"}]
@@ -332,3 +331,109 @@ def test_every_probe_names_a_port_its_container_declares(
             for probe in ("livenessProbe", "readinessProbe", "startupProbe"):
                 port = container.get(probe, {}).get("httpGet", {}).get("port")
                 assert not isinstance(port, str) or port in names, (path, container["name"])
+
+
+def test_a_feature_key_set_to_false_is_on_for_addons_and_off_for_kkps_controllers(
+    tmp_path: Path, render_fleet: RenderFleet
+) -> None:
+    """KKP's addon templates ask `.Cluster.Features.Has` (a key set: present is on, whatever its
+    value); its controllers read the value (`Spec.Features[name]`)."""
+    off = "features: {kubeSystemNetworkPolicies: false, apiserverNetworkPolicy: false}\n"
+    for konnectivity, addon_policy, controller_policies in (
+        (
+            True,
+            "user-cluster/canal/networkpolicy-calico.yaml",
+            (
+                "user-cluster/konnectivity/networkpolicy-konnectivity.yaml",
+                "user-cluster/metrics-server/networkpolicy-metrics-server.yaml",
+            ),
+        ),
+        (
+            False,
+            "user-cluster/openvpn/networkpolicy-openvpn-client.yaml",
+            ("seed/openvpn/networkpolicy-openvpn-server-allow.yaml",),
+        ),
+    ):
+        tree = render_fleet(
+            tmp_path / str(konnectivity),
+            **_inputs("v2.20.9", konnectivity=konnectivity, features=off),
+        ).objects("c1")
+        assert addon_policy in tree
+        assert not set(controller_policies) & set(tree)
+
+
+def test_one_node_access_network_reaches_openvpn_and_metrics_server(
+    tmp_path: Path, render_fleet: RenderFleet
+) -> None:
+    """KKP's seed-controller-manager has one -node-access-network; kkpgen one annotation."""
+    config = CONFIG.replace('"v2.20"', '"v2.20.9"').replace(
+        "  annotations:\n", '  annotations:\n    kkpgen/node-access-network: "10.99.0.0/16"\n'
+    )
+    spec = cluster_yaml("c1", extra="clusterNetwork: {konnectivityEnabled: false}\n").replace(
+        "  name: c1\n", '  name: c1\n  annotations: {kkpgen/openvpn-server-port: "31001"}\n'
+    )
+    out = render_fleet(tmp_path, specs={"c1": spec}, config=config).out / "c1"
+    texts = {
+        path: (out / path).read_text()
+        for path in (
+            "seed/openvpn/configmap-openvpn-client-configs.yaml",
+            "seed/openvpn/deployment-openvpn-server.yaml",
+            "user-cluster/openvpn/deployment-openvpn-client.yaml",
+            "seed/metrics-server/deployment-metrics-server.yaml",
+        )
+    }
+    assert (
+        "iroute 10.99.0.0 255.255.0.0"
+        in texts["seed/openvpn/configmap-openvpn-client-configs.yaml"]
+    )
+    assert (
+        "virtualnodenet='10.99.0.0/16'"
+        in texts["user-cluster/openvpn/deployment-openvpn-client.yaml"]
+    )
+    assert "- 10.99.0.0/16" in texts["seed/metrics-server/deployment-metrics-server.yaml"]
+    assert all("10.254.0.0" not in text for text in texts.values())
+
+
+EXTERNAL_ADDR_POLICY = "seed/konnectivity/networkpolicy-cluster-external-addr-allow.yaml"
+
+
+def _render_with_address(
+    render_fleet: RenderFleet, root: Path, strategy: str, address: str, features: str
+) -> dict[str, Any]:
+    spec = cluster_yaml(
+        "c1",
+        version='"1.22.5"',
+        extra=f"exposeStrategy: {strategy}\nclusterNetwork: {{konnectivityEnabled: true}}\n"
+        f"{features}",
+    )
+    config = CONFIG.replace('"v2.20"', '"v2.20.16"')
+    return render_fleet(root, specs={"c1": spec + address}, config=config).objects("c1")
+
+
+ADDRESS = (
+    "address: {url: 'https://c1.kkp.example.com:6443', externalName: c1.kkp.example.com, "
+    "ip: 192.0.2.10, port: 6443}\n"
+)
+
+
+@pytest.mark.parametrize("strategy", ["NodePort", "LoadBalancer"])
+def test_the_cluster_external_addr_allow_policy_is_the_object_kkp_applies(
+    tmp_path: Path, strategy: str, render_fleet: RenderFleet
+) -> None:
+    tree = _render_with_address(render_fleet, tmp_path, strategy, ADDRESS, FEATURES)
+    assert tree[EXTERNAL_ADDR_POLICY] == FACTS["external-addr-allow"][strategy]
+
+
+@pytest.mark.parametrize(
+    ("address", "features"),
+    [
+        ("", FEATURES),  # the seed resolves the name: kkpgen does not know the IPs
+        (ADDRESS, "features: {apiserverNetworkPolicy: false}\n"),
+    ],
+    ids=["unresolved-name", "feature-off"],
+)
+def test_the_cluster_external_addr_allow_policy_needs_the_feature_and_known_ips(
+    tmp_path: Path, address: str, features: str, render_fleet: RenderFleet
+) -> None:
+    tree = _render_with_address(render_fleet, tmp_path, "NodePort", address, features)
+    assert EXTERNAL_ADDR_POLICY not in tree

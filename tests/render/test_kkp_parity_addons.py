@@ -15,9 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
-from kkpgen.models.options import SourceOptions
-from kkpgen.output import update
-from tests.conftest import CONFIG, cluster_yaml
+from tests.conftest import CONFIG, RenderFleet, cluster_yaml
 from tools.kkp_addon_facts import VARIANTS, flatten, normalize, object_id
 
 ROOT = Path(__file__).parents[2]
@@ -38,28 +36,25 @@ spec: {name: hubble, cluster: {name: c1, kind: Cluster}}
 """
 
 
-def _render(
-    root: Path, patch: str, variant: str, *, policies: bool = True, addons: str = HUBBLE_ADDON
-) -> Path:
+USER_CLUSTER = "c1/user-cluster"  # the folder of the cluster's addons
+
+
+def _inputs(
+    patch: str, variant: str, *, policies: bool = True, addons: str = HUBBLE_ADDON
+) -> dict[str, Any]:
+    """render_fleet's inputs: KKP `patch` and one cluster c1 of the variant (its Addons)."""
     spec = VARIANTS[variant]
-    (root / "clusters").mkdir(parents=True)
-    (root / "kubermatic.yaml").write_text(CONFIG.replace('"v2.20"', f'"{patch}"'))
     features = "features: {kubeSystemNetworkPolicies: true}\n" if policies else ""
-    (root / "clusters" / "c1.yaml").write_text(
-        cluster_yaml(
-            "c1",
-            version=KUBERNETES[variant],
-            extra=f"""\
-            cniPlugin: {{type: {spec.cni}, version: {spec.version}}}
-            clusterNetwork: {{proxyMode: {spec.proxy_mode}, konnectivityEnabled: true}}
-            {features}""",
-        )
+    text = cluster_yaml(
+        "c1",
+        version=KUBERNETES[variant],
+        extra=f"""\
+        cniPlugin: {{type: {spec.cni}, version: {spec.version}}}
+        clusterNetwork: {{proxyMode: {spec.proxy_mode}, konnectivityEnabled: true}}
+        {features}""",
     )
-    if spec.cni == "cilium":
-        with (root / "clusters" / "c1.yaml").open("a") as out:
-            out.write(addons)
-    update.render_fleet(SourceOptions(repo=root), update.RenderOptions(out=root / "out"))
-    return root / "out" / "c1" / "user-cluster"
+    text += addons if spec.cni == "cilium" else ""
+    return {"specs": {"c1": text}, "config": CONFIG.replace('"v2.20"', f'"{patch}"')}
 
 
 def _objects(folder: Path, variant: str) -> dict[str, dict[str, Any]]:
@@ -73,10 +68,11 @@ def _objects(folder: Path, variant: str) -> dict[str, dict[str, Any]]:
 
 
 @pytest.fixture(scope="module")
-def rendered(tmp_path_factory: pytest.TempPathFactory) -> Any:
+def rendered(tmp_path_factory: pytest.TempPathFactory, render_fleet: RenderFleet) -> Any:
     @cache
     def folder(patch: str, variant: str) -> Path:
-        return _render(tmp_path_factory.mktemp(f"{patch}-{variant}"), patch, variant)
+        root = tmp_path_factory.mktemp(f"{patch}-{variant}")
+        return render_fleet(root, **_inputs(patch, variant)).out / USER_CLUSTER
 
     def get(patch: str, variant: str) -> dict[str, dict[str, Any]]:
         # hubble is rendered beside cilium (the test cluster has the hubble Addon).
@@ -177,14 +173,17 @@ def test_canal_v3_8_differs_from_kkp_only_in_its_crds(rendered: Any, patch: str)
     ids=["canal", "cilium"],
 )
 def test_the_kube_system_policy_is_rendered_only_with_the_kube_system_network_policies_feature(
-    tmp_path: Path, rendered: Any, variant: str, policy: str
+    tmp_path: Path, render_fleet: RenderFleet, rendered: Any, variant: str, policy: str
 ) -> None:
-    without = _objects(_render(tmp_path, "v2.20.9", variant, policies=False), variant)
+    inputs = _inputs("v2.20.9", variant, policies=False)
+    without = _objects(render_fleet(tmp_path, **inputs).out / USER_CLUSTER, variant)
     assert policy not in without
     assert rendered("v2.20.9", variant)[policy] == FACTS["v2.20.9"][variant][policy]
 
 
-def test_kkpgen_extras_render_only_when_their_opt_in_values_are_set(tmp_path: Path) -> None:
+def test_kkpgen_extras_render_only_when_their_opt_in_values_are_set(
+    tmp_path: Path, render_fleet: RenderFleet
+) -> None:
     addons = """\
 ---
 apiVersion: kubermatic.k8c.io/v1
@@ -206,7 +205,8 @@ spec:
   variables:
     operator: {readinessProbe: true}
 """
-    folder = _render(tmp_path, "v2.20.9", "cilium-ebpf", addons=addons)
+    inputs = _inputs("v2.20.9", "cilium-ebpf", addons=addons)
+    folder = render_fleet(tmp_path, **inputs).out / USER_CLUSTER
     ui = yaml.safe_load((folder / "hubble/deployment-hubble-ui.yaml").read_text())["spec"]
     frontend = ui["template"]["spec"]["containers"][0]
     assert frontend["readinessProbe"] == {"tcpSocket": {"port": "http"}}

@@ -10,10 +10,8 @@ from typing import Any
 import pytest
 import yaml
 
-from kkpgen.models.options import SourceOptions
-from kkpgen.output import update
 from kkpgen.validate import run_validation
-from tests.conftest import CONFIG, cluster_yaml
+from tests.conftest import RenderFleet, cluster_yaml
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 HUBBLE = """\
@@ -23,19 +21,6 @@ kind: Addon
 metadata: {name: hubble, namespace: cluster-c1}
 spec: {name: hubble, cluster: {name: c1}}
 """
-
-
-def _render(tmp_path: Path, spec: str) -> dict[str, Any]:
-    """Render one cluster `c1` and return {path: object} of everything written."""
-    (tmp_path / "clusters").mkdir(parents=True, exist_ok=True)
-    (tmp_path / "kubermatic.yaml").write_text(CONFIG)
-    (tmp_path / "clusters" / "c1.yaml").write_text(spec)
-    out = tmp_path / "out"
-    update.render_fleet(SourceOptions(repo=tmp_path), update.RenderOptions(out=out))
-    return {
-        p.relative_to(out).as_posix(): yaml.safe_load(p.read_text())
-        for p in sorted(out.rglob("*.yaml"))
-    }
 
 
 PORTS = """\
@@ -83,9 +68,9 @@ COMBINATIONS = [
     ids=[f"{c}-{p}-{'konnectivity' if k else 'openvpn'}" for c, p, k in COMBINATIONS],
 )
 def test_each_combination_gets_exactly_its_components(
-    cni: str, proxy: str, konnectivity: bool, tmp_path: Path
+    cni: str, proxy: str, konnectivity: bool, tmp_path: Path, render_fleet: RenderFleet
 ) -> None:
-    objects = _render(tmp_path, _spec(cni, proxy, konnectivity))
+    objects = render_fleet(tmp_path, specs={"c1": _spec(cni, proxy, konnectivity)}).objects()
     expected = {"metrics-server", "nodelocal-dns", "konnectivity" if konnectivity else "openvpn"}
     expected |= {cni} if cni != "none" else set()
     expected |= {"kube-proxy"} if proxy != "ebpf" else set()
@@ -97,8 +82,10 @@ def test_each_combination_gets_exactly_its_components(
             assert obj["metadata"]["namespace"] == "cluster-c1", path
 
 
-def test_kube_proxy_mode_and_strict_arp_follow_the_spec(tmp_path: Path) -> None:
-    objects = _render(tmp_path, _spec("canal", "iptables", False))
+def test_kube_proxy_mode_and_strict_arp_follow_the_spec(
+    tmp_path: Path, render_fleet: RenderFleet
+) -> None:
+    objects = render_fleet(tmp_path, specs={"c1": _spec("canal", "iptables", False)}).objects()
     config = yaml.safe_load(
         objects["c1/user-cluster/kube-proxy/configmap-kube-proxy.yaml"]["data"]["config.conf"]
     )
@@ -107,8 +94,8 @@ def test_kube_proxy_mode_and_strict_arp_follow_the_spec(tmp_path: Path) -> None:
     assert config["clusterCIDR"] == "172.25.0.0/16"
 
 
-def test_cilium_replaces_kube_proxy_with_ebpf(tmp_path: Path) -> None:
-    objects = _render(tmp_path, _spec("cilium", "ebpf", True))
+def test_cilium_replaces_kube_proxy_with_ebpf(tmp_path: Path, render_fleet: RenderFleet) -> None:
+    objects = render_fleet(tmp_path, specs={"c1": _spec("cilium", "ebpf", True)}).objects()
     config = objects["c1/user-cluster/cilium/configmap-cilium-config.yaml"]["data"]
     assert config["kube-proxy-replacement"] == "strict"
     assert config["cluster-pool-ipv4-cidr"] == "172.25.0.0/16"
@@ -118,47 +105,58 @@ def test_cilium_replaces_kube_proxy_with_ebpf(tmp_path: Path) -> None:
     assert {"name": "KUBERNETES_SERVICE_HOST", "value": "c1.kkp.example.com"} in env
 
 
-def test_cilium_without_ebpf_keeps_kube_proxy_replacement_off(tmp_path: Path) -> None:
-    objects = _render(tmp_path, _spec("cilium", "ipvs", False))
+def test_cilium_without_ebpf_keeps_kube_proxy_replacement_off(
+    tmp_path: Path, render_fleet: RenderFleet
+) -> None:
+    objects = render_fleet(tmp_path, specs={"c1": _spec("cilium", "ipvs", False)}).objects()
     config = objects["c1/user-cluster/cilium/configmap-cilium-config.yaml"]["data"]
     assert config["kube-proxy-replacement"] == "disabled"
 
 
 def test_konnectivity_agent_and_metrics_server_run_two_replicas_in_the_user_cluster(
     tmp_path: Path,
+    render_fleet: RenderFleet,
 ) -> None:
-    objects = _render(tmp_path, _spec("canal", "ipvs", True))
+    objects = render_fleet(tmp_path, specs={"c1": _spec("canal", "ipvs", True)}).objects()
     agent = objects["c1/user-cluster/konnectivity/deployment-konnectivity-agent.yaml"]
     metrics = objects["c1/user-cluster/metrics-server/deployment-metrics-server.yaml"]
     assert (agent["spec"]["replicas"], metrics["spec"]["replicas"]) == (2, 2)
     assert agent["metadata"]["namespace"] == metrics["metadata"]["namespace"] == "kube-system"
 
 
-def test_openvpn_puts_the_server_and_metrics_server_in_the_seed(tmp_path: Path) -> None:
-    objects = _render(tmp_path, _spec("canal", "ipvs", False))
+def test_openvpn_puts_the_server_and_metrics_server_in_the_seed(
+    tmp_path: Path, render_fleet: RenderFleet
+) -> None:
+    objects = render_fleet(tmp_path, specs={"c1": _spec("canal", "ipvs", False)}).objects()
     assert "c1/seed/openvpn/deployment-openvpn-server.yaml" in objects
     assert "c1/user-cluster/openvpn/deployment-openvpn-client.yaml" in objects
     assert "c1/seed/metrics-server/deployment-metrics-server.yaml" in objects
     assert "c1/user-cluster/metrics-server/deployment-metrics-server.yaml" not in objects
 
 
-def test_hubble_ui_service_listens_on_port_80_in_kube_system(tmp_path: Path) -> None:
-    objects = _render(tmp_path, _spec("cilium", "ebpf", True) + HUBBLE)
+def test_hubble_ui_service_listens_on_port_80_in_kube_system(
+    tmp_path: Path, render_fleet: RenderFleet
+) -> None:
+    objects = render_fleet(tmp_path, specs={"c1": _spec("cilium", "ebpf", True) + HUBBLE}).objects()
     service = objects["c1/user-cluster/hubble/service-hubble-ui.yaml"]
     assert service["metadata"]["namespace"] == "kube-system"
     assert [p["port"] for p in service["spec"]["ports"]] == [80]
     assert "c1/user-cluster/hubble/deployment-hubble-relay.yaml" in objects
 
 
-def test_kubevirt_pod_cidr_reaches_canal(tmp_path: Path) -> None:
-    objects = _render(tmp_path, _spec("canal", "ipvs", False, cloud="kubevirt: {}"))
+def test_kubevirt_pod_cidr_reaches_canal(tmp_path: Path, render_fleet: RenderFleet) -> None:
+    objects = render_fleet(
+        tmp_path, specs={"c1": _spec("canal", "ipvs", False, cloud="kubevirt: {}")}
+    ).objects()
     config = objects["c1/user-cluster/canal/configmap-canal-config.yaml"]["data"]
     assert '"Network": "172.26.0.0/16"' in config["net-conf.json"]
 
 
-def test_services_cidr_and_dns_domain_reach_nodelocal_dns(tmp_path: Path) -> None:
+def test_services_cidr_and_dns_domain_reach_nodelocal_dns(
+    tmp_path: Path, render_fleet: RenderFleet
+) -> None:
     spec = cluster_yaml("c1", extra="clusterNetwork:\n  services: {cidrBlocks: [10.96.0.0/12]}\n")
-    objects = _render(tmp_path, spec)
+    objects = render_fleet(tmp_path, specs={"c1": spec}).objects()
     corefile = objects["c1/user-cluster/nodelocal-dns/configmap-node-local-dns.yaml"]["data"][
         "Corefile"
     ]
@@ -166,15 +164,18 @@ def test_services_cidr_and_dns_domain_reach_nodelocal_dns(tmp_path: Path) -> Non
     assert "10.96.0.10" in corefile
 
 
-def test_nodelocal_dns_is_absent_when_disabled(tmp_path: Path) -> None:
+def test_nodelocal_dns_is_absent_when_disabled(tmp_path: Path, render_fleet: RenderFleet) -> None:
     spec = cluster_yaml("c1", extra="clusterNetwork: {nodeLocalDNSCacheEnabled: false}\n")
-    assert "nodelocal-dns" not in _charts(_render(tmp_path, spec), "user-cluster")
+    assert "nodelocal-dns" not in _charts(
+        render_fleet(tmp_path, specs={"c1": spec}).objects(), "user-cluster"
+    )
 
 
 def test_every_object_has_images_from_the_catalog_and_probes_on_workloads(
     tmp_path: Path,
+    render_fleet: RenderFleet,
 ) -> None:
-    objects = _render(tmp_path, _spec("canal", "ipvs", False))
+    objects = render_fleet(tmp_path, specs={"c1": _spec("canal", "ipvs", False)}).objects()
     workloads = [o for o in objects.values() if o.get("kind") in {"Deployment", "DaemonSet"}]
     assert workloads
     for workload in workloads:
@@ -183,17 +184,17 @@ def test_every_object_has_images_from_the_catalog_and_probes_on_workloads(
             assert not container["image"].endswith(":latest")
 
 
-def test_the_example_fleet_validates_clean_under_strict_schemas(tmp_path: Path) -> None:
-    out = tmp_path / "rendered"
-    update.render_fleet(SourceOptions(repo=FIXTURES), update.RenderOptions(out=out))
+def test_the_example_fleet_validates_clean_under_strict_schemas(
+    tmp_path: Path, render_fleet: RenderFleet
+) -> None:
+    out = render_fleet(FIXTURES, out=tmp_path / "rendered").out
     run_validation(out, backend="builtin", kubeconform=None, cache_dir=tmp_path / "schemas")
 
 
 def test_each_destination_folder_is_a_kustomization_of_exactly_its_objects(
-    tmp_path: Path,
+    tmp_path: Path, render_fleet: RenderFleet
 ) -> None:
-    out = tmp_path / "rendered"
-    update.render_fleet(SourceOptions(repo=FIXTURES), update.RenderOptions(out=out))
+    out = render_fleet(FIXTURES, out=tmp_path / "rendered").out
     folders = sorted(out.glob("*/user-cluster")) + sorted(out.glob("*/seed"))
     assert len(folders) == 12
     for folder in folders:

@@ -150,6 +150,36 @@ def test_alias_message() -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("spec:\n  cloud: !!python/object/new:os.system\n    args: [id]\n", ("yaml.tag", 2, 10)),
+        ("spec:\n  cloud: !aws {}\n", ("yaml.tag", 2, 10)),
+        ("spec:\n  ipFamilies: !!python/tuple [a]\n", ("yaml.tag", 2, 15)),
+        ("spec:\n  cloud: !!omap\n  - aws: {}\n", ("yaml.tag", 2, 10)),
+        ("--- !!python/object:os.system\nspec: {}\n", ("yaml.tag", 1, 5)),
+    ],
+    ids=["python-object-mapping", "local-tag", "python-tuple-list", "omap", "document"],
+)
+def test_a_tag_on_a_mapping_or_list_is_refused_at_its_line(text: str, found: Found) -> None:
+    diagnostic = _load_error(text.encode())
+    assert (diagnostic.code, diagnostic.location.line, diagnostic.location.column) == found
+
+
+def test_tag_message() -> None:
+    text = b"spec:\n  cloud: !!python/object/new:os.system\n    args: [id]\n"
+    assert format_diagnostic(_load_error(text)) == (
+        "clusters/c1.yaml:2:10: error[yaml.tag]: unknown YAML tag "
+        "!!python/object/new:os.system on a mapping\n"
+        "  hint: remove the tag: spec files hold plain mappings, lists and values"
+    )
+
+
+def test_the_plain_tags_written_out_are_fine() -> None:
+    (document,) = load_documents(b"a: !!map {b: !!seq [1]}\n", file="f.yaml")
+    assert document.data == {"a": {"b": [1]}}
+
+
+@pytest.mark.parametrize(
     "text",
     ["a: '*not-an-alias'\n", "a: 'R&D'\n", "a: b*c&d\n"],
     ids=["star-in-quoted-string", "ampersand-in-quoted-string", "plain-scalar"],
@@ -315,3 +345,15 @@ def test_schema_errors_in_kubermatic_yaml_are_located_there() -> None:
         "spec.featureGates.KonnectivityService",
     )
     assert diagnostic.code == "schema.bool-type"
+
+
+def test_a_feature_that_is_not_a_bool_is_refused_at_its_line() -> None:
+    """KKP's spec.features is map[string]bool: its CRD refuses a string such as "yes"."""
+    (diagnostic,) = _fleet_errors(
+        {"clusters/c1.yaml": CLUSTER + "  features:\n    kubeSystemNetworkPolicies: yes please\n"}
+    )
+    assert (diagnostic.location.line, diagnostic.field, diagnostic.code) == (
+        9,
+        "spec.features.kubeSystemNetworkPolicies",
+        "schema.bool-type",
+    )

@@ -343,3 +343,27 @@ def test_a_policy_v1beta1_pdb_is_valid_on_clusters_that_still_serve_it(
         "eu-1/user-cluster/konnectivity/poddisruptionbudget-konnectivity-agent.yaml": PDB_V1BETA1,
     }
     assert [f.message for f in check(tmp_path, files)] == found
+
+
+def _reject_wrong_type(tmp_path: Path) -> list[Finding]:
+    file = "eu-1/user-cluster/canal/deployment-calico-kube-controllers.yaml"
+    return check(tmp_path, {file: DEPLOYMENT.replace("replicas: 1", "replicas: one", 1)})
+
+
+def test_a_schema_replaced_in_the_cache_is_built_again_not_trusted(tmp_path: Path) -> None:
+    """A schema cache replaced with {} made validate pass what it had rejected (issue 23)."""
+    assert len(_reject_wrong_type(tmp_path)) == 1
+    for schema in (tmp_path / "cache").glob("*/deployment-apps-v1.json"):
+        schema.write_text("{}\n")
+    assert len(_reject_wrong_type(tmp_path)) == 1
+    (schema,) = (tmp_path / "cache").glob("*/deployment-apps-v1.json")
+    assert schema.read_text() != "{}\n"
+
+
+def test_a_schema_cache_others_can_write_is_not_used(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    cache.chmod(0o777)
+    (cache / "planted").mkdir()
+    assert len(_reject_wrong_type(tmp_path)) == 1
+    assert [p.name for p in cache.iterdir()] == ["planted"]  # built elsewhere, for this run

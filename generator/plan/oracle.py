@@ -1,0 +1,78 @@
+"""The rules as an oracle: is a spec state allowed, and is a step from one state to the next?
+
+The planner proposes edits; only kkp/rules.py and kkp/transitions.py decide. What a step
+would break is what `kkpgen check --base` would report for it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from kkpgen.diagnostics import Violation
+from kkpgen.kkp import defaults, rules, transitions
+from kkpgen.kkp.catalog import Catalog, KKPRelease
+from kkpgen.kkp.subject import RuleContext, Subject
+from kkpgen.models.cluster import CNIPluginSettings
+from kkpgen.models.kubermatic import KubermaticConfiguration
+from kkpgen.models.resolved import ResolvedCluster
+from kkpgen.source.fleet import LoadedCluster
+
+
+@dataclass(frozen=True, slots=True)
+class Oracle:
+    catalog: Catalog
+    config: KubermaticConfiguration
+
+    def resolve(self, loaded: LoadedCluster, release: KKPRelease) -> ResolvedCluster:
+        return defaults.resolve_cluster(
+            loaded,
+            catalog=self.catalog,
+            release=release,
+            is_new=False,
+            platform=defaults.PlatformSettings.of(self.config),
+        )
+
+    def state_errors(self, loaded: LoadedCluster, release: KKPRelease) -> list[Violation]:
+        """What `check` refuses in this state of an existing cluster under `release`."""
+        ctx = RuleContext(self.catalog, release, self.config)
+        subject = Subject(loaded, self.resolve(loaded, release))
+        return [v for v in rules.check(subject, ctx) if v.severity == "error"]
+
+    def step_errors(
+        self, before: LoadedCluster, after: LoadedCluster, release: KKPRelease
+    ) -> list[Violation]:
+        """What `check --base` refuses when the spec moves from `before` to `after`."""
+        found = self.state_errors(after, release)
+        found += [
+            v
+            for v in transitions.check(
+                self.resolve(before, release),
+                self.resolve(after, release),
+                specs=(before.cluster.spec, after.cluster.spec),
+                catalog=self.catalog,
+                release=release,
+            )
+            if v.severity == "error"
+        ]
+        return found
+
+
+def with_spec(
+    loaded: LoadedCluster,
+    *,
+    cni: tuple[str, str] | None = None,
+    kubernetes: str | None = None,
+    konnectivity: bool | None = None,
+) -> LoadedCluster:
+    """The cluster with these spec fields set (the rest as written)."""
+    spec = loaded.cluster.spec
+    update: dict[str, object] = {}
+    if cni is not None:
+        plugin = CNIPluginSettings.model_validate({"type": cni[0], "version": cni[1]})
+        update["cni_plugin"] = plugin
+    if kubernetes is not None:
+        update["version"] = kubernetes
+    if konnectivity is not None:
+        network = spec.cluster_network.model_copy(update={"konnectivity_enabled": konnectivity})
+        update["cluster_network"] = network
+    cluster = loaded.cluster.model_copy(update={"spec": spec.model_copy(update=update)})
+    return replace(loaded, cluster=cluster)

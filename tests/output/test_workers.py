@@ -1,0 +1,126 @@
+"""Render workers die with their parent (and the lock with them), and a worker killed from
+outside (the out-of-memory killer's SIGKILL) is an environment error naming memory and --jobs."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from kkpgen.cli import main
+from kkpgen.diagnostics import ExitCode, KkpgenError
+from kkpgen.output import contents
+from kkpgen.output.staging import output_lock
+from kkpgen.output.workers import write_in_workers
+from tests.conftest import CONFIG, cluster_yaml, git
+
+# A parent that takes the lock and forks two workers that never finish; it writes their pids.
+PARENT = """
+import os, sys, time
+from pathlib import Path
+from kkpgen.output.staging import output_lock
+from kkpgen.output.workers import write_in_workers
+
+out, pids = Path(sys.argv[1]), Path(sys.argv[2])
+
+def files(share):
+    with pids.open("a") as stream:
+        stream.write(f"{os.getpid()}\\n")
+    while True:
+        time.sleep(1)
+        yield "x", b""
+
+with output_lock(out):
+    write_in_workers([1, 2], jobs=2, files=files, write=lambda path, data: None)
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # a zombie is dead: reaped by init in a moment
+    status = Path(f"/proc/{pid}/stat").read_text().split()[2] if sys.platform == "linux" else ""
+    return status != "Z"
+
+
+def _wait_for(condition: object, what: str) -> None:
+    """Poll up to 30 s (a liveness bound on a loaded machine, not a timing assertion)."""
+    deadline = time.monotonic() + 30
+    while not condition():  # type: ignore[operator]
+        assert time.monotonic() < deadline, what
+        time.sleep(0.05)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_workers_die_with_a_killed_parent_and_the_lock_is_free(tmp_path: Path) -> None:
+    out, pids = tmp_path / "out", tmp_path / "pids"
+    script = tmp_path / "parent.py"
+    script.write_text(textwrap.dedent(PARENT))
+    parent = subprocess.Popen([sys.executable, str(script), str(out), str(pids)])
+    try:
+        _wait_for(lambda: pids.exists() and len(pids.read_text().split()) == 2, "no workers")
+        workers = [int(p) for p in pids.read_text().split()]
+        with pytest.raises(KkpgenError, match="another kkpgen run"), output_lock(out):
+            pass
+        parent.send_signal(signal.SIGKILL)  # a CI job's timeout
+        parent.wait(timeout=30)
+        _wait_for(lambda: not any(_alive(pid) for pid in workers), "a worker outlived its parent")
+        with output_lock(out):  # the next render is not refused
+            pass
+    finally:
+        parent.kill()
+        parent.wait()
+
+
+def _killed_by_oom(share: Sequence[int]) -> Iterator[tuple[str, bytes]]:
+    if share[0] == 1:
+        os.kill(os.getpid(), signal.SIGKILL)
+    yield from ()
+
+
+def test_a_worker_killed_by_sigkill_names_memory_and_jobs() -> None:
+    with pytest.raises(KkpgenError) as caught:
+        write_in_workers([0, 1], jobs=2, files=_killed_by_oom, write=lambda p, d: None)
+    assert caught.value.exit_code == ExitCode.ENVIRONMENT
+    (diagnostic,) = caught.value.diagnostics
+    assert diagnostic.code == "render.worker-killed"
+    assert "out-of-memory killer" in diagnostic.message
+    assert "--jobs 1" in diagnostic.hint
+
+
+def test_render_exits_4_when_the_oom_killer_takes_a_worker(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = tmp_path / "repo"
+    (repo / "clusters").mkdir(parents=True)
+    (repo / "kubermatic.yaml").write_text(CONFIG)
+    for index in range(4):
+        (repo / "clusters" / f"c{index}.yaml").write_text(cluster_yaml(f"c{index}"))
+    git(repo, "init", "-q")
+    real, tests = contents.selected_files, os.getpid()
+
+    def files(checked, selected, *, renderer):
+        if selected[0][0].name == "c3" and os.getpid() != tests:  # in a worker only
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(checked, selected, renderer=renderer)
+
+    monkeypatch.setattr("kkpgen.output.update.selected_files", files)
+    out = tmp_path / "out"
+    argv = ["render", "--repo", str(repo), "--out", str(out), "--jobs", "2"]
+    result = CliRunner().invoke(main, argv, catch_exceptions=False)
+    assert result.exit_code == 4, result.stderr
+    assert "out-of-memory killer" in result.stderr
+    assert "re-run with fewer workers (--jobs 1" in result.stderr
+    assert not out.exists()  # nothing swapped in
+    hint = CliRunner().invoke(main, [*argv[:-2], "--jobs", "1"], catch_exceptions=False)
+    assert hint.exit_code == 0, hint.stderr  # the hint works: no worker with --jobs 1
