@@ -227,4 +227,10 @@ def test_a_missing_kubermatic_yaml_is_one_error_and_its_hint_adds_it(
     assert command[:2] == ["kkpgen", "init"]
     monkeypatch.chdir(repo.path)  # "in the repository's root folder"
     run_cli(command[1:])
+    assert "config.missing" not in run_cli(["check", "--repo", str(repo.path)], expect=None).stderr
+    # "then set kkpgen/kkp-version in it to the KKP release you run": c1 runs on v2.20.
+    config = repo.path / "kubermatic.yaml"
+    pinned = re.search(r'kkpgen/kkp-version: "([^"]+)"', config.read_text())
+    assert pinned
+    config.write_text(config.read_text().replace(pinned.group(1), "v2.20.16"))
     run_cli(["check", "--repo", str(repo.path)])
