@@ -10,13 +10,15 @@ from typing import Literal
 from kkpgen.diagnostics import Diagnostic
 from kkpgen.kkp.catalog import KKPRelease
 from kkpgen.kkp.check import decommission_hint
+from kkpgen.models import layout
 from kkpgen.models.labels import DECOMMISSION_LABEL, ROLLOUT_WAVE_LABEL
+from kkpgen.models.layout import ARGOCD_DIR
 from kkpgen.models.resolved import ResolvedCluster
-from kkpgen.render.applications import ARGOCD_DIR
 
 ChangeKind = Literal["added", "removed", "changed"]
 ClusterStatus = Literal["added", "removed", "changed", "unchanged"]
 MAINTENANCE = "plan a maintenance window"
+FailOn = Literal["disruption", "change"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +65,14 @@ class FleetDiff:
     @property
     def changed(self) -> bool:
         return any(c.objects for c in self.clusters)
+
+    @property
+    def disruptive(self) -> bool:
+        return any(c.disruptions for c in self.clusters)
+
+    def holds(self, what: FailOn) -> bool:
+        """`diff --fail-on`: a disruption, or any change (an object or a disruption)."""
+        return self.disruptive if what == "disruption" else self.changed or self.disruptive
 
 
 def _cni(cluster: ResolvedCluster) -> str:
@@ -208,7 +218,7 @@ def group_changes(changes: Iterable[ObjectChange]) -> dict[str, list[ObjectChang
     """Object changes by their top folder: a cluster's name, or "argocd"."""
     by_group: dict[str, list[ObjectChange]] = {}
     for change in changes:
-        by_group.setdefault(change.path.split("/", 1)[0], []).append(change)
+        by_group.setdefault(layout.group_of(change.path), []).append(change)
     return by_group
 
 

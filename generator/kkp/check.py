@@ -33,6 +33,7 @@ from kkpgen.source.fleet import (
     load_fleet_partially,
     locate_violation,
     require_clusters,
+    require_config,
 )
 from kkpgen.source.repository import SourceTree, read_tree
 
@@ -232,7 +233,12 @@ def _removed_clusters(base: Fleet, head: Fleet, confirmed: Sequence[str]) -> lis
                     if marked
                     else "; its Applications and the network of a running cluster would be pruned"
                 ),
-                decommission_hint(loaded.name, f"kkpgen check --base {base.ref}"),
+                (
+                    "nothing more to do: this change deletes the cluster's folder and its "
+                    "Applications"
+                    if marked
+                    else decommission_hint(loaded.name, f"kkpgen check --base {base.ref}")
+                ),
                 "notice" if marked else "error",
                 loaded.name,
             )
@@ -332,7 +338,9 @@ def check_fleet_partially(
 
 def _check(opts: SourceOptions, *, only: Sequence[str], tree: SourceTree | None) -> _Findings:
     catalog = load_catalog()
-    fleet = load_fleet(tree if tree is not None else read_tree(opts.repo, opts.ref))
+    tree = tree if tree is not None else read_tree(opts.repo, opts.ref)
+    require_config(tree)
+    fleet = load_fleet(tree)
     require_clusters(fleet)
     release = _release(fleet, opts, catalog)
     base, base_problems = _load_base(opts)
@@ -374,7 +382,11 @@ def _cluster_findings(
             release=ctx.release,
         )
     found = [locate_violation(v, loaded) for v in violations]
-    return (*found, *check_addon_variables(loaded, charts))
+    # KKP defaults an empty accessibleAddons list to its DefaultAccessibleAddons.
+    accessible = ctx.config.spec.api.accessible_addons or ctx.catalog.default_accessible_addons(
+        ctx.release
+    )
+    return (*found, *check_addon_variables(loaded, charts, accessible=accessible))
 
 
 def raise_unknown(only: Sequence[str], fleet: Fleet) -> None:

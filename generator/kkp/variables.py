@@ -13,7 +13,7 @@ import difflib
 import functools
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from typing import TYPE_CHECKING, cast
 
 from kkpgen.diagnostics import Diagnostic
@@ -128,6 +128,27 @@ def _diagnostics(
     )
 
 
+def _unknown_addon(addon: LoadedAddon, charts: Mapping[str, Chart], cluster: str) -> Diagnostic:
+    name = addon.addon.spec.name
+    close = difflib.get_close_matches(name, sorted(charts), n=1, cutoff=0.75)
+    hint = (
+        f"did you mean {close[0]!r}? Write spec.name: {close[0]}"
+        if close
+        else f"name a kkpgen chart ({', '.join(sorted(charts))}) or an accessible addon "
+        "of KKP (spec.api.accessibleAddons of kubermatic.yaml)"
+    )
+    return Diagnostic(
+        "addon.unknown",
+        addon.source.locate(("spec", "name")),
+        "spec.name",
+        f"addon {name!r} is neither a kkpgen chart nor an accessible addon of KKP: "
+        "kkpgen renders nothing for it and its variables are not used",
+        hint,
+        severity="warning",
+        cluster=cluster,
+    )
+
+
 def _duplicate(addon: LoadedAddon, first: LoadedAddon, cluster: str) -> Diagnostic:
     where = first.source.locate(("spec", "name"))
     return Diagnostic(
@@ -141,8 +162,12 @@ def _duplicate(addon: LoadedAddon, first: LoadedAddon, cluster: str) -> Diagnost
     )
 
 
-def check_addon_variables(loaded: LoadedCluster, charts: Mapping[str, Chart]) -> list[Diagnostic]:
-    """Addon spec.variables against the chart's values.schema.json; one Addon per chart."""
+def check_addon_variables(
+    loaded: LoadedCluster, charts: Mapping[str, Chart], *, accessible: Collection[str] = ()
+) -> list[Diagnostic]:
+    """Addon spec.variables against the chart's values.schema.json; one Addon per chart.
+    An Addon of no chart is KKP's business when it is an accessible addon (`accessible`),
+    else most likely a typo, whose variables would be dropped without a word."""
     problems = []
     seen: dict[str, LoadedAddon] = {}
     for addon in loaded.addons:
@@ -153,17 +178,8 @@ def check_addon_variables(loaded: LoadedCluster, charts: Mapping[str, Chart]) ->
         seen[name] = addon
         chart = charts.get(name)
         if chart is None:
-            problems.append(
-                Diagnostic(
-                    "addon.unknown",
-                    addon.source.locate(("spec", "name")),
-                    "spec.name",
-                    f"addon {name!r} is not part of the network layer; kkpgen does not render it",
-                    f"kkpgen charts: {', '.join(sorted(charts))}",
-                    severity="notice",
-                    cluster=loaded.name,
-                )
-            )
+            if name not in accessible:
+                problems.append(_unknown_addon(addon, charts, loaded.name))
             continue
         variables = addon.addon.spec.variables or {}
         schema = chart.schema or {"type": "object", "additionalProperties": False}

@@ -8,8 +8,9 @@ import pytest
 
 from bench.fleet import make_fleet
 from kkpgen.diagnostics import Diagnostic, KkpgenError, Location
+from kkpgen.models.layout import CLUSTER_RECORD
 from kkpgen.output import contents
-from kkpgen.output.record import CLUSTER_RECORD, read_inputs
+from kkpgen.output.record import read_inputs
 from tests.conftest import RenderFleet
 
 
