@@ -144,7 +144,7 @@ def _render_checked(
                 facts = {}
             count = written
         if facts:
-            count += max(0, _sync_argocd(render.out, inputs, facts))
+            count += max(0, _sync_argocd(render.out, inputs, {**plan.facts, **facts}))
         write_record(render.out, inputs)
     return replace(result, files=count, rendered=len(plan.render))
 
@@ -199,7 +199,7 @@ def _render_rechecked(
             if written is None:
                 return None
             count = written
-        synced = _sync_argocd(render.out, inputs, facts)
+        synced = _sync_argocd(render.out, inputs, {**plan.facts, **facts})
         if synced < 0:
             return None  # a record that does not verify: the full path makes argocd/
         write_record(render.out, inputs)
