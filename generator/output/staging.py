@@ -10,6 +10,7 @@ import hashlib
 import os
 import re
 import shutil
+import signal
 import sys
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -225,15 +226,28 @@ class Stager:
 
     def __init__(self, out: Path) -> None:
         self.out = out.absolute()
-        try:
-            self.out.parent.mkdir(parents=True, exist_ok=True)
-            self.root = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.tmp-", dir=self.out.parent))
-        except OSError as error:
-            raise _unwritable(self.out, error) from None
         self.made: set[str] = set()
         self.count = 0
         self.contents: dict[bytes, str] = {}  # digest of bytes written -> first path
         self.linked: set[bytes] = set()  # digests of contents written more than once
+        self.root = self._make_root()
+
+    def _make_root(self) -> Path:
+        """The staging folder, made with SIGTERM and SIGINT held: a signal handled between
+        mkdtemp and the `with` block unwound past __exit__ and left the folder behind."""
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})
+        try:
+            self.out.parent.mkdir(parents=True, exist_ok=True)
+            root = tempfile.mkdtemp(prefix=f".{self.out.name}.tmp-", dir=self.out.parent)
+        except OSError as error:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
+            raise _unwritable(self.out, error) from None
+        try:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)  # a held signal is handled here
+        except BaseException:
+            shutil.rmtree(root, ignore_errors=True)
+            raise
+        return Path(root)
 
     def __enter__(self) -> Stager:
         return self
