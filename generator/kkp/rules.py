@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import netaddr
 
 from kkpgen.diagnostics import Violation
-from kkpgen.kkp import access, rollout
+from kkpgen.kkp import access, waves
 from kkpgen.kkp.catalog import parse_version
 from kkpgen.kkp.release_rules import (
     canal_dual_stack_needs_v3_22,
@@ -429,7 +429,7 @@ RULES: tuple[Rule, ...] = (
     cidrs_disjoint,
     dns_domain_valid,
     hubble_addon_allowed,
-    rollout.rollout_wave_valid,
+    waves.rollout_wave_valid,
 )
 
 

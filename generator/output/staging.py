@@ -10,6 +10,7 @@ import hashlib
 import os
 import re
 import shutil
+import signal
 import sys
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -237,17 +238,30 @@ class Stager:
 
     def __init__(self, out: Path) -> None:
         self.out = out.absolute()
-        try:
-            self.out.parent.mkdir(parents=True, exist_ok=True)
-            self.root = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.tmp-", dir=self.out.parent))
-        except OSError as error:
-            raise _unwritable(self.out, error) from None
         self.made: set[str] = set()
         self.count = 0
         self.contents: dict[bytes, str] = {}  # digest of bytes written -> first path
         self.linked: set[bytes] = set()  # digests of contents written more than once
         self.listing: list[tuple[str, bytes, int]] = []  # written since take_listing
         self.hard_links = True  # False once the file system refused one: copy instead
+        self.root = self._make_root()
+
+    def _make_root(self) -> Path:
+        """The staging folder, made with SIGTERM and SIGINT held: a signal handled between
+        mkdtemp and the `with` block unwound past __exit__ and left the folder behind."""
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})
+        try:
+            self.out.parent.mkdir(parents=True, exist_ok=True)
+            root = tempfile.mkdtemp(prefix=f".{self.out.name}.tmp-", dir=self.out.parent)
+        except OSError as error:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
+            raise _unwritable(self.out, error) from None
+        try:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)  # a held signal is handled here
+        except BaseException:
+            shutil.rmtree(root, ignore_errors=True)
+            raise
+        return Path(root)
 
     def __enter__(self) -> Stager:
         return self
@@ -309,7 +323,7 @@ class Stager:
 
     def link_folder(self, name: str) -> None:
         """Reuse out/<name> unchanged: hard links cost a fraction of writing the bytes again.
-        No link in it is followed (record.folder_is_current found none in a kept folder)."""
+        No link in it is followed (record.current_argo found none in a kept folder)."""
         _copy_tree(self.out / name, self.root / name)
 
     def keep_foreign(self, names: Iterable[str]) -> None:

@@ -149,7 +149,8 @@ def _render_checked(
                 facts = {}
             count, swapped = written, True
         if facts:
-            synced, warned = _sync_argocd_after(render.out, inputs, facts, swapped=swapped)
+            everyone = {**plan.facts, **facts}
+            synced, warned = _sync_argocd_after(render.out, inputs, everyone, swapped=swapped)
             count += max(0, synced)
         write_record(render.out, inputs)
     notices = (*result.notices, *warned)
@@ -203,7 +204,8 @@ def _render_rechecked(
             if written is None:
                 return None
             count, swapped = written, True
-        synced, warned = _sync_argocd_after(render.out, inputs, facts, swapped=swapped)
+        everyone = {**plan.facts, **facts}
+        synced, warned = _sync_argocd_after(render.out, inputs, everyone, swapped=swapped)
         if synced < 0:
             return None  # a record that does not verify: the full path makes argocd/
         write_record(render.out, inputs)
