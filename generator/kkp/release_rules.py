@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from kkpgen.diagnostics import Violation
-from kkpgen.kkp.catalog import parse_version
+from kkpgen.kkp.catalog import KKPRelease, parse_version
 from kkpgen.kkp.subject import RuleContext, Subject
 from kkpgen.models.kubermatic import KubermaticConfiguration
 
@@ -25,13 +25,22 @@ def _configured_versions(config: KubermaticConfiguration) -> tuple[str, ...]:
     return tuple(str(v).removeprefix("v") for v in listed)
 
 
+def offered_kubernetes_versions(
+    release: KKPRelease, config: KubermaticConfiguration
+) -> tuple[str, ...] | None:
+    """The Kubernetes versions a cluster may run under `release`; None when kkpgen has no
+    list (a KKP minor without a pinned patch)."""
+    if release.patch is None:
+        return None
+    return _configured_versions(config) or release.patch.kubernetes_versions
+
+
 def kubernetes_version_supported(subject: Subject, ctx: RuleContext) -> Iterator[Violation]:
     """KKP refuses a Cluster whose version is not in the release's (or configured) list."""
-    patch = ctx.release.patch
     version = subject.resolved.kubernetes_version
-    if patch is None or parse_version(version) is None:
+    allowed = offered_kubernetes_versions(ctx.release, ctx.config)
+    if allowed is None or parse_version(version) is None:
         return  # no patch pinned: no list to check against; a bad version is reported above
-    allowed = _configured_versions(ctx.config) or patch.kubernetes_versions
     if version not in allowed:
         yield Violation(
             "cluster.version.unsupported",

@@ -99,7 +99,9 @@ def _check_selection(plan: FleetPlan, selection: StepSelection) -> None:
             "--apply-step",
             f"the plan has no step {selection.number}"
             + (" (every cluster is at the target)" if plan.last_step == 0 else ""),
-            f"run kkpgen plan to see the steps (1 to {plan.last_step})",
+            f"run kkpgen plan to see the steps (1 to {plan.last_step})"
+            if plan.last_step
+            else "nothing to apply; kkpgen plan --to-kkp vX.Y.Z plans a KKP upgrade",
         )
 
 

@@ -188,6 +188,9 @@ def plan_fleet(
     catalog = load_catalog()
     checked, failures = check_fleet_partially(opts, tree=tree)
     oracle = Oracle(catalog, checked.fleet.config)
+    by_name = {loaded.name: loaded for loaded in checked.fleet.clusters}
+    for resolved in checked.resolved:  # resolved by the check already: not again
+        oracle.keep(by_name[resolved.name], checked.release, resolved, checked=True)
     releases = (checked.release, *kkp_path(catalog, checked.release, to_kkp))
     failed = _failures(failures)
     clusters = [

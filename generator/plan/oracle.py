@@ -5,7 +5,8 @@ would break is what `kkpgen check --base` would report for it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections import OrderedDict
+from dataclasses import dataclass, field, replace
 
 from kkpgen.diagnostics import Violation
 from kkpgen.kkp import defaults, rules, transitions
@@ -16,20 +17,64 @@ from kkpgen.models.kubermatic import KubermaticConfiguration
 from kkpgen.models.resolved import ResolvedCluster
 from kkpgen.source.fleet import LoadedCluster
 
+# Resolving is most of the planner's time, and a walk asks about the same few states again
+# and again: the last resolutions are kept (with their cluster, so no id is reused).
+_KEPT = 64
+
 
 @dataclass(frozen=True, slots=True)
 class Oracle:
     catalog: Catalog
     config: KubermaticConfiguration
+    _kept: OrderedDict[tuple[int, str], tuple[LoadedCluster, ResolvedCluster]] = field(
+        default_factory=OrderedDict, compare=False, repr=False
+    )
+    _checked: dict[tuple[int, str], tuple[LoadedCluster, ResolvedCluster]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def resolve(self, loaded: LoadedCluster, release: KKPRelease) -> ResolvedCluster:
-        return defaults.resolve_cluster(
+        key = (id(loaded), release.version)
+        kept = self._checked.get(key) or self._kept.get(key)
+        if kept is not None and kept[0] is loaded:
+            if key in self._kept:
+                self._kept.move_to_end(key)
+            return kept[1]
+        resolved = defaults.resolve_cluster(
             loaded,
             catalog=self.catalog,
             release=release,
             is_new=False,
             platform=defaults.PlatformSettings.of(self.config),
         )
+        self.keep(loaded, release, resolved)
+        return resolved
+
+    def keep(
+        self,
+        loaded: LoadedCluster,
+        release: KKPRelease,
+        resolved: ResolvedCluster,
+        *,
+        checked: bool = False,  # the check stage's: kept for the whole run (one a cluster)
+    ) -> None:
+        """Remember a resolution."""
+        if checked:
+            self._checked[(id(loaded), release.version)] = (loaded, resolved)
+            return
+        self._kept[(id(loaded), release.version)] = (loaded, resolved)
+        if len(self._kept) > _KEPT:
+            self._kept.popitem(last=False)
+
+    def may_move(self, loaded: LoadedCluster, version: str, release: KKPRelease) -> bool:
+        """Whether the CNI version rule lets the cluster move to `version` (cheap: no new
+        resolution; the whole check of the step follows)."""
+        now = self.resolve(loaded, release)
+        probe = replace(now, cni=replace(now.cni, version=version, forced_from=None))
+        problem = transitions.version_change_problem(
+            now, probe, catalog=self.catalog, release=release
+        )
+        return problem is None
 
     def state_errors(self, loaded: LoadedCluster, release: KKPRelease) -> list[Violation]:
         """What `check` refuses in this state of an existing cluster under `release`."""

@@ -7,14 +7,13 @@ last (a missing feature gate stops it, not the CNI steps)."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-import semver
-
 from kkpgen.diagnostics import Violation
 from kkpgen.kkp.catalog import KKPRelease, parse_version, satisfies
-from kkpgen.models.kubermatic import KubermaticConfiguration
+from kkpgen.kkp.release_rules import offered_kubernetes_versions
 from kkpgen.models.resolved import ResolvedCluster
 from kkpgen.plan.model import Change, StepKind, Target, Value
 from kkpgen.plan.oracle import Oracle, with_spec
@@ -39,8 +38,10 @@ class DraftStep:
     kkp: str
 
 
-def _version(text: str) -> semver.Version:
-    return parse_version(text) or semver.Version(0)
+@functools.lru_cache(maxsize=4096)  # compared thousands of times a plan: a plain tuple
+def _version(text: str) -> tuple[int, int, int]:
+    parsed = parse_version(text)
+    return (parsed.major, parsed.minor, parsed.patch) if parsed else (0, 0, 0)
 
 
 def cni_label(cluster: ResolvedCluster) -> str:
@@ -89,13 +90,19 @@ class Walk:
         return self.oracle.resolve(self.loaded, self.release)
 
     def _take(
-        self, kind: StepKind, after: LoadedCluster, summary: str, why: tuple[bool, str]
+        self,
+        kind: StepKind,
+        after: LoadedCluster,
+        summary: str,
+        why: tuple[bool, str],
+        errors: list[Violation] | None = None,  # the step's errors, when already checked
     ) -> bool:
         """Add the step if the rules allow it; else stop the walk with the rule's reason."""
         if len(self.steps) >= _MAX_STEPS:
             self.blocked = f"more than {_MAX_STEPS} steps: the catalog has no path"
             return False
-        errors = self.oracle.step_errors(self.loaded, after, self.release)
+        if errors is None:
+            errors = self.oracle.step_errors(self.loaded, after, self.release)
         if errors:
             self.blocked = f"{summary} is refused: {_problem(errors)}"
             return False
@@ -137,6 +144,7 @@ class Walk:
         current = _version(now.cni.version)
         return any(
             current < _version(v) <= _version(goal)
+            and self.oracle.may_move(self.loaded, v, self.release)
             and not self.oracle.step_errors(
                 self.loaded, with_spec(self.loaded, cni=(now.cni.type, v)), self.release
             )
@@ -154,9 +162,12 @@ class Walk:
         )
         candidates = [v for v in candidates if _version(v) <= _version(goal)]
         for version in candidates:
+            if not self.oracle.may_move(self.loaded, version, self.release):
+                continue
             after = with_spec(self.loaded, cni=(now.cni.type, version))
             if not self.oracle.step_errors(self.loaded, after, self.release):
-                return self._take("cni-version", after, *self._cni_why(now, version))
+                summary, why = self._cni_why(now, version)
+                return self._take("cni-version", after, summary, why, errors=[])
         if not candidates:
             self.blocked = f"KKP {self.release.version} has no {now.cni.type} version up to {goal}"
             return False
@@ -210,26 +221,13 @@ class Walk:
                 after = with_spec(after, cni=(forced.cni.type, forced.cni.version))
                 summary += f" (forces {cni_label(now)} -> {forced.cni.version})"
                 reason += f"; {self.forced_reason(forced, now.cni.version)}"
-            if not self.oracle.step_errors(self.loaded, after, self.release):
-                self._take("kubernetes", after, summary, (True, reason))
+            errors = self.oracle.step_errors(self.loaded, after, self.release)
+            if not errors:
+                self._take("kubernetes", after, summary, (True, reason), errors=[])
                 return
             if forced.cni.forced_from is None or not self.cni_step(forced.cni.version):
-                self._take("kubernetes", after, summary, (True, reason))  # reports why not
+                self._take("kubernetes", after, summary, (True, reason), errors)  # says why not
                 return
-
-
-def offered_kubernetes_versions(
-    release: KKPRelease, config: KubermaticConfiguration
-) -> tuple[str, ...] | None:
-    """The Kubernetes versions the rule cluster.version.unsupported accepts under `release`
-    (spec.versions.versions of kubermatic.yaml, else the patch's list); None: no list."""
-    if release.patch is None:
-        return None
-    versions = config.spec.versions
-    listed = versions.get("versions") if isinstance(versions, dict) else None
-    if isinstance(listed, list) and listed:
-        return tuple(str(v).removeprefix("v") for v in listed)
-    return release.patch.kubernetes_versions
 
 
 def _holds(version: str, constraint: str) -> bool:
@@ -240,8 +238,8 @@ def _holds(version: str, constraint: str) -> bool:
 
 
 def _minor(version: str) -> tuple[int, int]:
-    parsed = _version(version)
-    return parsed.major, parsed.minor
+    major, minor, _ = _version(version)
+    return major, minor
 
 
 def _next_kubernetes(
