@@ -253,8 +253,12 @@ def _memo_name(out: Path) -> str:
 
 
 def memo_file(out: Path) -> Path:
-    """Where the memo of the renders into `out` lives: the user's cache, never <out>."""
-    return cache_home() / "kkpgen" / _MEMO_FOLDER / _memo_name(out)
+    """Where the memo of the renders into `out` lives: the user's cache, never <out> (with no
+    cache folder, no HOME and no XDG_CACHE_HOME, there is no memo and none is kept)."""
+    home = cache_home()
+    if home is None:
+        raise LookupError("no cache folder: no HOME and no XDG_CACHE_HOME")
+    return home / "kkpgen" / _MEMO_FOLDER / _memo_name(out)
 
 
 def record_bytes(out: Path) -> bytes | None:

@@ -31,8 +31,9 @@ Types = Sequence[type]  # the dataclasses an entry may hold
 def cache_descriptor(name: str) -> int | None:
     """A descriptor of the private folder $XDG_CACHE_HOME/kkpgen/<name>; None when it cannot
     be made or trusted (another user's, writable by others, reached through a link)."""
+    home = cache_home()
     try:
-        return open_private(cache_home(), "kkpgen", name)
+        return None if home is None else open_private(home, "kkpgen", name)
     except (UntrustedFolder, OSError):
         return None
 

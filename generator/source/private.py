@@ -30,9 +30,13 @@ def xdg_folder(name: str, env: Mapping[str, str] | None = None) -> Path | None:
     return Path(value) if value and Path(value).is_absolute() else None
 
 
-def cache_home() -> Path:
-    """$XDG_CACHE_HOME, else ~/.cache."""
-    return xdg_folder("XDG_CACHE_HOME") or Path.home() / ".cache"
+def cache_home() -> Path | None:
+    """$XDG_CACHE_HOME, else ~/.cache; None without either (no HOME, a uid without a
+    passwd entry, as an Argo CD plugin runs): then nothing is cached."""
+    try:
+        return xdg_folder("XDG_CACHE_HOME") or Path.home() / ".cache"
+    except RuntimeError:  # Path.home(): "Could not determine home directory"
+        return None
 
 
 def _step(parent: int, name: str, where: Path, *, create: bool) -> int:

@@ -64,7 +64,7 @@ def validate_tree(
     root: Path,
     *,
     backend: Backend,
-    cache_dir: Path,
+    cache_dir: Path | None,
     kubernetes_version: str | None = None,
     progress: Progress | None = None,
 ) -> list[Finding]:
@@ -93,9 +93,10 @@ def validate_tree(
     return sorted(findings, key=Finding.sort_key)
 
 
-def default_cache_dir() -> Path:
+def default_cache_dir() -> Path | None:
     """$XDG_CACHE_HOME/kkpgen/schemas, else ~/.cache/kkpgen/schemas (XDG base directories)."""
-    return cache_home() / "kkpgen" / "schemas"
+    home = cache_home()  # none: a temporary folder for this run (schemas.usable_cache)
+    return None if home is None else home / "kkpgen" / "schemas"
 
 
 def run_validation(  # noqa: PLR0913  keyword-only, one per flag of `validate`

@@ -115,17 +115,23 @@ def build_schema_dir(
 
 
 @contextlib.contextmanager
-def usable_cache(cache_dir: Path) -> Iterator[Path]:
+def usable_cache(cache_dir: Path | None) -> Iterator[Path]:
     """`cache_dir` when it is private (this user's, closed to others, no link on the way
-    there: source/private.py); else a temporary folder of this run, removed after it."""
-    folder = cache_dir.absolute()
+    there: source/private.py); else (or with none) a temporary folder of this run."""
+    folder = None if cache_dir is None else cache_dir.absolute()
+    if folder is not None and _private(folder):
+        yield folder
+        return
+    with tempfile.TemporaryDirectory(prefix="kkpgen-schemas-") as temporary:
+        yield Path(temporary)
+
+
+def _private(folder: Path) -> bool:
     try:
         os.close(open_private(folder.parent, folder.name))
     except (UntrustedFolder, OSError):
-        with tempfile.TemporaryDirectory(prefix="kkpgen-schemas-") as temporary:
-            yield Path(temporary)
-        return
-    yield folder
+        return False
+    return True
 
 
 DIGESTS = ".kkpgen-digests.json"  # in each schema folder: file name -> sha256 of its bytes

@@ -175,3 +175,19 @@ def test_an_entry_that_is_a_link_is_not_read(own_cache: Path, tmp_path: Path) ->
     derive = Counting(1)
     assert cache.kept("probe", [b"x"], derive) == 1
     assert derive.calls == 1
+
+
+def test_without_a_home_nothing_is_cached_and_nothing_fails(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An Argo CD plugin: uid 999 with no passwd entry, no HOME, no XDG_CACHE_HOME."""
+    monkeypatch.delenv("XDG_CACHE_HOME")
+
+    def no_home() -> Path:
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.setattr(Path, "home", no_home)
+    derive = Counting(5)
+    assert cache.kept("probe", [b"x"], derive) == 5
+    assert cache.kept("probe", [b"x"], derive) == 5
+    assert derive.calls == 2
