@@ -20,6 +20,9 @@ class ExitCode(IntEnum):
     USAGE = 2
     VALIDATION_FAILED = 3
     ENVIRONMENT = 4
+    # `diff --fail-on`: the diff holds what the flag names (a disruption, or any change). Its
+    # own code, so CI tells it from a failure of kkpgen (1-4, 70) or a signal (130, 143).
+    GATED = 10
     INTERNAL = 70
 
 

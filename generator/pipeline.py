@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from kkpgen.diagnostics import Diagnostic, ExitCode, KkpgenError, Location
@@ -28,9 +29,15 @@ def upgrade_targets(opts: SourceOptions, name: str) -> tuple[ResolvedCluster, tu
 
 
 def validate_output(
-    out: Path, *, backend: str, kubeconform: str | None, cache_dir: Path | None
-) -> None:
-    """Schema-check a rendered tree; raise KkpgenError (exit 3) with every finding."""
+    out: Path,
+    *,
+    backend: str,
+    kubeconform: str | None,
+    cache_dir: Path | None,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """Schema-check a rendered tree; raise KkpgenError (exit 3) with every finding, else
+    return the number of files checked."""
     if not out.is_dir():
         raise KkpgenError(
             [
@@ -47,6 +54,11 @@ def validate_output(
     # Imported here: jsonschema adds 0.2 s to the start of every command that does not validate.
     from kkpgen.validate import run_validation
 
-    run_validation(
-        out, backend=backend, kubeconform=kubeconform, cache_dir=cache_dir, display_root=str(out)
+    return run_validation(
+        out,
+        backend=backend,
+        kubeconform=kubeconform,
+        cache_dir=cache_dir,
+        display_root=str(out),
+        progress=progress,
     )

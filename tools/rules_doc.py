@@ -24,9 +24,10 @@ Every code `kkpgen check` reports from a rule, generated from the rule registry
 (exit 1), a warning or notice is printed and the command goes on. A finding names the file,
 line and field; its own hint says what to do with the values of the case.
 Other codes come before any rule runs: from reading the repository (`yaml.*`, `schema.*`,
-`source.*`, `config.document.extra`, `cluster.name.*`, `addon.cluster.unknown`: a file that
-does not load, a name defined twice) and from the run's own setting (`kkp.version.unsupported`,
-`cluster.unknown` for a `--cluster` typo).
+`source.*`, `config.missing`, `config.document.extra`, `cluster.name.*`,
+`addon.cluster.unknown`: a file that is missing or does not load, a name defined twice) and
+from the run's own setting (`kkp.version.unsupported`, `cluster.unknown` for a `--cluster`
+typo). A field with `*` stands for any text there; "or" separates the fields a code may name.
 """
 
 AnyRule = Rule[Fleet] | Rule[Subject] | Rule[Change] | Rule[FleetChange]

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import Literal, cast
+from typing import TYPE_CHECKING, Literal, cast
 
 import click
 
@@ -16,8 +17,12 @@ from kkpgen.cli.options import (
     with_decommission,
 )
 from kkpgen.cli.printing import emit, run_action
+from kkpgen.diagnostics import ExitCode
 from kkpgen.escape import terminal
 from kkpgen.gitops import plugin
+
+if TYPE_CHECKING:
+    from kkpgen.gitops.changes import FailOn
 
 
 @click.command()
@@ -30,6 +35,13 @@ from kkpgen.gitops import plugin
     default=None,
     help="Also write the full report here (a CI artifact); the Markdown comment is cut to fit.",
 )
+@click.option(
+    "--fail-on",
+    type=click.Choice(["disruption", "change"]),
+    default=None,
+    help=f"Exit {int(ExitCode.GATED)} (after the report) when the diff disrupts a cluster, "
+    "or changes anything; 0 otherwise. For CI gates.",
+)
 def diff(
     repo: Path,
     ref: str | None,
@@ -38,6 +50,7 @@ def diff(
     decommission: tuple[str, ...],
     fmt: str,
     output: Path | None,
+    fail_on: str | None,
 ) -> None:
     """Show what the rendered manifests change from --base to --ref, and how disruptive it is."""
     if base is None:
@@ -51,6 +64,10 @@ def diff(
         full = report.format_report(result, fmt, full=True)
         run_action(lambda: report.write_report(output, full))
     click.echo(report.format_report(result, fmt), nl=False)
+    if fail_on is not None and result.holds(cast("FailOn", fail_on)):
+        found = "a disruption" if fail_on == "disruption" else "changes"
+        click.echo(f"kkpgen diff: the diff holds {found} (--fail-on {fail_on})", err=True)
+        sys.exit(int(ExitCode.GATED))
 
 
 @click.group("argocd")

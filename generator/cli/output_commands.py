@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import shlex
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import TypeVar
 
 import click
 
@@ -17,7 +20,7 @@ from kkpgen.cli.options import (
     source_options,
     with_decommission,
 )
-from kkpgen.cli.printing import run_action
+from kkpgen.cli.printing import emit_report, run_action, run_reported
 from kkpgen.cli.summary import (
     ProgressLine,
     Verbosity,
@@ -28,17 +31,48 @@ from kkpgen.cli.summary import (
     verbosity_options,
 )
 from kkpgen.escape import terminal
+from kkpgen.models.layout import ARGOCD_DIR
 from kkpgen.models.options import SourceOptions
 from kkpgen.output import update
 from kkpgen.output.workers import available_cores
-from kkpgen.render.applications import ARGOCD_DIR
 from kkpgen.render.contents import shard_of
+
+F = TypeVar("F", bound=Callable[..., object])
+
+
+def _no_stream(out: Path) -> Path:
+    """`--out -` made a folder named "-": render writes a tree, never a stream."""
+    if str(out) == "-":
+        raise click.BadParameter(
+            "render writes a tree of files (a folder per cluster, argocd/), not a stream; "
+            "hint: write it into a folder, e.g. `--out rendered`; to print one cluster's "
+            "manifests as one YAML stream, run `kkpgen argocd generate --cluster NAME "
+            "--destination user-cluster`"
+        )
+    return out
+
+
+def format_option(command: F) -> F:
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(["text", "json"]),
+        default="text",
+        show_default=True,
+        help="json: one object on stdout (summary, errors, warnings), for CI and scripts.",
+    )(command)
 
 
 @click.command()
 @source_options
 @decommission_option
-@click.option("--out", type=click.Path(path_type=Path), required=True, help="Output folder.")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    required=True,
+    callback=lambda _ctx, _param, value: _no_stream(value),
+    help="Output folder (a tree of files; not a stream).",
+)
 @click.option("--cluster", "only", multiple=True, help="Render only this cluster (repeatable).")
 @click.option("--validate/--no-validate", default=False, help="Validate before swapping in.")
 @click.option("--backend", type=click.Choice(["auto", "kubeconform", "builtin"]), default="auto")
@@ -63,6 +97,13 @@ from kkpgen.render.contents import shard_of
     is_flag=True,
     help="Write nothing; exit 1 naming the clusters and files when OUT differs from a render.",
 )
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Render every cluster again, whatever the folder records say "
+    "(repairs files edited by hand).",
+)
+@format_option
 @verbosity_options
 def render(
     repo: Path,
@@ -79,6 +120,8 @@ def render(
     shard: tuple[int, int] | None,
     jobs: int,
     check: bool,
+    full: bool,
+    fmt: str,
     verbosity: Verbosity,
 ) -> None:
     """Render every cluster into OUT (atomically: OUT changes only if all of it succeeds)."""
@@ -93,8 +136,12 @@ def render(
         backend=backend,
         kubeconform=kubeconform,
         schema_cache=schema_cache,
+        full=full,
     )
     opts = with_decommission(source(repo, ref, base, kkp_version), decommission)
+    if fmt == "json":
+        (_check_json if check else _render_json)(opts, options)
+        return
     if check:
         _check_out(opts, options, verbosity=verbosity, started=started)
         return
@@ -118,6 +165,48 @@ def render(
             ),
             err=True,
         )
+
+
+def _render_json(opts: SourceOptions, options: update.RenderOptions) -> None:
+    """`render --format json`: the summary and the warnings on stdout (errors too, exit code
+    unchanged); only the progress line goes to stderr."""
+    progress = ProgressLine("rendering")
+    try:
+        result = run_reported(
+            "render", lambda: update.render_fleet(opts, replace(options, progress=progress))
+        )
+    finally:
+        progress.clear()
+    summary = {
+        "ok": True,
+        "out": str(options.out),
+        "clusters": result.clusters,
+        "rendered": result.rendered,
+        "unchanged": result.clusters - result.rendered,
+        "files": result.files,
+    }
+    emit_report("render", summary, result.notices)
+
+
+def _check_json(opts: SourceOptions, options: update.RenderOptions) -> None:
+    """`render --check --format json`: what differs, as data; exit 1 when anything does."""
+    progress = ProgressLine("comparing")
+    try:
+        report = run_reported(
+            "render", lambda: update.output_drift(opts, options, progress=progress)
+        )
+    finally:
+        progress.clear()
+    summary = {
+        "ok": not report.drifts,
+        "out": str(options.out),
+        "clusters": report.clusters,
+        "files": report.files,
+        "drifts": [{"group": d.group, "path": d.path, "kind": d.kind} for d in report.drifts],
+    }
+    emit_report("render", summary, report.notices)
+    if report.drifts:
+        sys.exit(1)
 
 
 def _check_shard(only: tuple[str, ...], shard: tuple[int, int] | None) -> None:
@@ -166,8 +255,10 @@ def _check_out(
         line = f"{state} ({compared}); {closing_line(report.notices, started)}"
         click.echo(terminal(line), err=True)
     if groups:
-        hint = f"  hint: run `kkpgen render --out {options.out}` and commit the result"
-        click.echo(terminal(hint), err=True)
+        # --full, not a plain render: it renders every folder whatever its record says (a
+        # record edited together with its folder, say, as a merge resolved by hand can be).
+        command = f"kkpgen render --full --out {shlex.quote(str(options.out))}"
+        click.echo(terminal(f"  hint: run `{command}` and commit the result"), err=True)
         sys.exit(1)
 
 
@@ -190,11 +281,23 @@ def _differ(files: int) -> str:
     default=None,
     help="Where offline schemas are built once and reused.",
 )
-def validate(out: Path, backend: str, kubeconform: str | None, schema_cache: Path | None) -> None:
+@format_option
+def validate(
+    out: Path, backend: str, kubeconform: str | None, schema_cache: Path | None, fmt: str
+) -> None:
     """Validate a rendered tree OUT against offline Kubernetes, CRD and Argo CD schemas (strict)."""
-    run_action(
-        lambda: pipeline.validate_output(
-            out, backend=backend, kubeconform=kubeconform, cache_dir=schema_cache
+    progress = ProgressLine("validating", noun="file")  # on a terminal, after 2 s
+
+    def check() -> int:
+        return pipeline.validate_output(
+            out, backend=backend, kubeconform=kubeconform, cache_dir=schema_cache, progress=progress
         )
-    )
-    click.echo(terminal(f"{out}: all manifests valid"), err=True)
+
+    try:
+        files = run_reported("validate", check) if fmt == "json" else run_action(check)
+    finally:
+        progress.clear()
+    if fmt == "json":
+        emit_report("validate", {"ok": True, "tree": str(out), "files": files}, ())
+    else:
+        click.echo(terminal(f"{out}: all {plural(files, 'manifest')} valid"), err=True)

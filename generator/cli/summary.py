@@ -11,8 +11,8 @@ from typing import Literal, TypeVar
 
 import click
 
-from kkpgen.cli.printing import emit, run_action
-from kkpgen.diagnostics import Diagnostic, KkpgenError, format_diagnostic
+from kkpgen.cli.printing import emit, painted, run_action
+from kkpgen.diagnostics import Diagnostic, KkpgenError
 from kkpgen.escape import terminal
 
 T = TypeVar("T")
@@ -65,7 +65,7 @@ def emit_grouped(diagnostics: Sequence[Diagnostic], verbosity: Verbosity) -> Non
     for diagnostic in sorted(diagnostics, key=Diagnostic.sort_key):
         groups.setdefault(diagnostic.code, []).append(diagnostic)
     for group in groups.values():
-        click.echo(format_diagnostic(group[0]), err=True)
+        click.echo(painted(group[0]), err=True)
         if len(group) > 1:
             click.echo(terminal(_more(group)), err=True)
 
@@ -86,6 +86,7 @@ class ProgressLine:
     """`rendering 1200/10000 clusters` redrawn on stderr, only when stderr is a terminal."""
 
     verb: str
+    noun: str = "cluster"
     enabled: bool = field(default_factory=lambda: sys.stderr.isatty())
     delay: float = 2.0  # seconds before the first draw: a quick run prints no progress
     _born: float = field(default_factory=time.monotonic)
@@ -99,7 +100,7 @@ class ProgressLine:
         if now - self._last < _PROGRESS_EVERY and done < total:
             return
         self._last, self._shown = now, True
-        sys.stderr.write(f"\r{self.verb} {done}/{plural(total, 'cluster')}\x1b[K")
+        sys.stderr.write(f"\r{self.verb} {done}/{plural(total, self.noun)}\x1b[K")
         sys.stderr.flush()
 
     def clear(self) -> None:

@@ -11,12 +11,13 @@ from kkpgen.diagnostics import Diagnostic
 from kkpgen.kkp.catalog import KKPRelease
 from kkpgen.kkp.whole_fleet import decommission_hint
 from kkpgen.models.labels import DECOMMISSION_LABEL, ROLLOUT_WAVE_LABEL
+from kkpgen.models.layout import ARGOCD_DIR
 from kkpgen.models.resolved import ResolvedCluster
-from kkpgen.render.applications import ARGOCD_DIR
 
 ChangeKind = Literal["added", "removed", "changed"]
 ClusterStatus = Literal["added", "removed", "changed", "unchanged"]
 MAINTENANCE = "plan a maintenance window"
+FailOn = Literal["disruption", "change"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +64,14 @@ class FleetDiff:
     @property
     def changed(self) -> bool:
         return any(c.objects for c in self.clusters)
+
+    @property
+    def disruptive(self) -> bool:
+        return any(c.disruptions for c in self.clusters)
+
+    def holds(self, what: FailOn) -> bool:
+        """`diff --fail-on`: a disruption, or any change (an object or a disruption)."""
+        return self.disruptive if what == "disruption" else self.changed or self.disruptive
 
 
 def _cni(cluster: ResolvedCluster) -> str:

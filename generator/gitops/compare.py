@@ -16,10 +16,11 @@ from kkpgen.gitops.changes import (
     object_changes,
 )
 from kkpgen.kkp.check import CheckedFleet, check_fleet, check_fleet_partially
+from kkpgen.models import layout
+from kkpgen.models.layout import ARGOCD_DIR
 from kkpgen.models.options import SourceOptions
 from kkpgen.output.record import fleet_inputs
 from kkpgen.render import contents
-from kkpgen.render.applications import ARGOCD_DIR
 from kkpgen.render.engine import Renderer, build_environment
 from kkpgen.source.repository import SourceTree, read_tree
 
@@ -138,7 +139,7 @@ def _diff_clusters(
         sides = []
         for checked, known, written in zip((base, head), names, present, strict=True):
             files = dict(_files(checked, name, renderer) if name in known else ())
-            written.update(_destination(path) for path in files)
+            written.update(layout.folder_of(path) for path in files)
             sides.append(files)
         found = object_changes(sides[0], sides[1])
         if found:
@@ -156,12 +157,6 @@ def _files(
     checked: CheckedFleet | None, name: str, renderer: Renderer
 ) -> Iterable[tuple[str, bytes]]:
     return contents.cluster_files(checked, names=(name,), renderer=renderer) if checked else ()
-
-
-def _destination(path: str) -> tuple[str, str]:
-    """("c1", "seed") for "c1/seed/canal/daemonset-x.yaml": what argocd_files asks about."""
-    cluster, _, rest = path.partition("/")
-    return cluster, rest.partition("/")[0]
 
 
 def _argocd(checked: CheckedFleet | None, written: set[tuple[str, str]]) -> Mapping[str, bytes]:

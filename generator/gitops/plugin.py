@@ -8,10 +8,11 @@ from typing import get_args
 
 from kkpgen.diagnostics import Diagnostic, ExitCode, KkpgenError, Location
 from kkpgen.kkp.check import CheckedFleet
+from kkpgen.models import layout
 from kkpgen.models.options import SourceOptions
 from kkpgen.render.applications import ArgoTarget
 from kkpgen.render.contents import rendered_files
-from kkpgen.render.manifest import KUSTOMIZATION, Destination
+from kkpgen.render.manifest import Destination
 from kkpgen.source.repository import CONFIG_FILE, SourceTree, read_tree
 
 # Set by Argo CD for every CMP command: plugin env entries of the Application get the
@@ -63,13 +64,11 @@ def plugin_target(
 
 def manifest_stream(files: Iterable[tuple[str, bytes]], target: ArgoTarget) -> bytes:
     """The files `render` writes below <cluster>/<destination>/, by path, joined by `---`."""
-    prefix = f"{target.cluster}/{target.destination}/"
+    folder = (target.cluster, target.destination)
     chosen = sorted(
         (path, data)
         for path, data in files
-        if path.startswith(prefix)
-        and path.endswith(".yaml")  # not argocd.json, the ApplicationSet's parameters
-        and not path.endswith(f"/{KUSTOMIZATION}")
+        if layout.folder_of(path) == folder and layout.is_manifest(path)
     )
     return DOCUMENT_SEPARATOR.join(data for _, data in chosen)
 

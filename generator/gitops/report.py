@@ -17,8 +17,8 @@ from kkpgen.diagnostics import (
 )
 from kkpgen.escape import markdown, markdown_block, markdown_code, terminal_lines
 from kkpgen.gitops.changes import ClusterDiff, FleetDiff, wave_order
+from kkpgen.models.layout import ARGOCD_DIR
 from kkpgen.output.tree import replace_with
-from kkpgen.render.applications import ARGOCD_DIR
 
 # GitHub rejects comments above 65536 characters; keep room for a CI tool's own header.
 MARKDOWN_LIMIT = 60_000

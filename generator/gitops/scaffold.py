@@ -5,14 +5,18 @@ from __future__ import annotations
 import errno
 import json
 import re
+import shlex
 from dataclasses import dataclass
-from importlib.metadata import version
 from pathlib import Path
 from typing import Literal
 
+import semver
+
 from kkpgen.diagnostics import Diagnostic, ExitCode, KkpgenError, Location
+from kkpgen.gitops import pinning
 from kkpgen.gitops.ci_templates import CI_FILES, ci_file
 from kkpgen.kkp import access
+from kkpgen.kkp.catalog import KKPRelease, load_catalog, parse_version
 from kkpgen.kkp.editor_schema import spec_schema
 
 KUBERMATIC_YAML = """\
@@ -24,8 +28,9 @@ metadata:
   name: kubermatic
   namespace: kubermatic
   annotations:
-    # The KKP release the platform runs: decides the supported CNI versions.
-    kkpgen/kkp-version: "v2.20"
+    # The KKP release the platform runs, to the patch: it decides the Kubernetes and CNI
+    # versions kkpgen accepts. @KKP@ is the newest patch this kkpgen knows; write yours.
+    kkpgen/kkp-version: "@KKP@"
     # Where clusters without address.url reach their apiserver ({name} = cluster name).
     kkpgen/apiserver-url: "https://{name}.kkp.example.com:6443"
     # Where Argo CD reads the rendered tree; remove these to skip the argocd/ folder.
@@ -50,13 +55,13 @@ kind: Cluster
 metadata:
   name: example
 spec:
-  version: "1.23.6"
+  version: "@KUBERNETES@"
   cloud:
     dc: europe-west3-c
     aws: {}
   cniPlugin:
     type: canal
-    version: v3.22
+    version: @CANAL@
   clusterNetwork:
     proxyMode: ipvs
     konnectivityEnabled: true
@@ -115,17 +120,13 @@ class InitResult:
     kept: tuple[str, ...]  # already there: never overwritten
 
 
-def release_tag() -> str:
-    return f"v{version('kkpgen')}"
-
-
 def _refuse(
     code: str, where: str, message: str, hint: str, exit_code: ExitCode = ExitCode.INVALID_INPUT
 ) -> KkpgenError:
     return KkpgenError([Diagnostic(code, Location(where), "", message, hint)], exit_code)
 
 
-def _requirement(options: InitOptions) -> str:
+def _requirement(options: InitOptions, pin: pinning.Pin | None) -> str:
     """The pip requirement CI installs kkpgen with."""
     if options.kkpgen_wheel is not None:
         wheel = options.kkpgen_wheel
@@ -140,14 +141,29 @@ def _requirement(options: InitOptions) -> str:
             )
         return options.kkpgen_wheel
     if options.kkpgen_repo is not None:
-        return f"kkpgen @ git+{_git_url(options.kkpgen_repo)}@{release_tag()}"
+        assert pin is not None  # noqa: S101  skeleton() pins every --kkpgen-repo
+        return f"kkpgen @ git+{_git_url(options.kkpgen_repo)}@{pin.rev}"
     raise _refuse(
         "init.kkpgen-source",
         "--kkpgen-repo",
         "kkpgen init writes CI that installs kkpgen, but does not know where CI gets it from",
-        f"pass --kkpgen-repo GIT_URL (a kkpgen repository with the tag {release_tag()}) or "
-        "--kkpgen-wheel PATH_OR_URL (a kkpgen wheel CI can reach), or --ci none",
+        "pass --kkpgen-repo GIT_URL (your clone of kkpgen) or --kkpgen-wheel PATH_OR_URL "
+        "(a kkpgen wheel CI can reach), or --ci none",
     )
+
+
+def _pin(url: str) -> pinning.Pin:
+    found = pinning.pin(_git_url(url))
+    if found is None:
+        tag = pinning.release_tag()
+        raise _refuse(
+            "init.kkpgen-repo.unpinned",
+            "--kkpgen-repo",
+            f"{access.redacted(url)!r} has neither the commit of this kkpgen nor its tag {tag}",
+            f"push kkpgen's tag there (git push {shlex.quote(url)} {tag}), name the clone "
+            "this kkpgen was installed from, or pass --kkpgen-wheel PATH_OR_URL",
+        )
+    return found
 
 
 def _git_url(url: str) -> str:
@@ -162,13 +178,13 @@ def _git_url(url: str) -> str:
     return url
 
 
-def _pre_commit_config(options: InitOptions) -> str:
-    if options.kkpgen_repo is not None:
+def _pre_commit_config(options: InitOptions, pin: pinning.Pin | None) -> str:
+    if options.kkpgen_repo is not None and pin is not None:
         return (
             "# kkpgen check on every commit that changes a spec file (pre-commit.com).\n"
             "repos:\n"
             f"  - repo: {json.dumps(_git_url(options.kkpgen_repo))}\n"
-            f"    rev: {release_tag()}\n"
+            f"    rev: {pin.rev}  # {pin.note}\n"
             "    hooks:\n"
             "      - id: kkpgen-check\n"
         )
@@ -187,6 +203,21 @@ def _pre_commit_config(options: InitOptions) -> str:
     )
 
 
+def newest_patch() -> KKPRelease:
+    """The newest KKP patch in kkpgen's catalog: init pins it, never a bare minor (a minor
+    alone turns the check of Kubernetes versions off)."""
+    catalog = load_catalog()
+    newest = max(catalog.patches, key=lambda v: parse_version(v) or semver.Version(0))
+    return catalog.patches[newest]
+
+
+def _example_cluster(release: KKPRelease) -> str:
+    """The example on that patch's default Kubernetes and Canal versions: it checks clean."""
+    assert release.patch is not None  # noqa: S101  a patch of the catalog has its facts
+    text = EXAMPLE_CLUSTER.replace("@KUBERNETES@", release.patch.kubernetes_default)
+    return text.replace("@CANAL@", release.cni["canal"].default)
+
+
 def _has_specs(root: Path) -> bool:
     clusters = root / "clusters"
     return clusters.is_dir() and any(
@@ -196,18 +227,21 @@ def _has_specs(root: Path) -> bool:
 
 def skeleton(root: Path, options: InitOptions) -> dict[str, str]:
     """Repository-relative path -> text of every file `kkpgen init` would add to `root`."""
+    release = newest_patch()
+    pin = _pin(options.kkpgen_repo) if options.kkpgen_repo is not None else None
     files = {
-        "kubermatic.yaml": KUBERMATIC_YAML,
+        "kubermatic.yaml": KUBERMATIC_YAML.replace("@KKP@", release.version),
         SCHEMA_FILE: json.dumps(spec_schema(), indent=2) + "\n",
-        PRE_COMMIT_FILE: _pre_commit_config(options),
+        PRE_COMMIT_FILE: _pre_commit_config(options, pin),
         ".gitignore": GITIGNORE,
     }
     if not _has_specs(root):  # an example in a real fleet would render as a cluster
-        files["clusters/example.yaml"] = EXAMPLE_CLUSTER
+        files["clusters/example.yaml"] = _example_cluster(release)
     if options.ci != "none":
         path = CI_FILES[options.ci][0]
         # an existing CI file is kept, and then kkpgen need not know where CI gets it from
-        files[path] = "" if (root / path).exists() else ci_file(options.ci, _requirement(options))
+        kept = (root / path).exists()
+        files[path] = "" if kept else ci_file(options.ci, _requirement(options, pin))
     return files
 
 

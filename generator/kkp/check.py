@@ -21,6 +21,7 @@ from kkpgen.source.fleet import (
     load_fleet_partially,
     locate_violation,
     require_clusters,
+    require_config,
 )
 from kkpgen.source.repository import CONFIG_FILE, SourceTree, read_tree
 from kkpgen.source.sourcemap import format_field
@@ -180,7 +181,9 @@ def check_fleet_partially(
 
 def _run_rules(opts: SourceOptions, *, only: Sequence[str], tree: SourceTree | None) -> _Findings:
     catalog = load_catalog()
-    fleet = load_fleet(tree if tree is not None else read_tree(opts.repo, opts.ref))
+    tree = tree if tree is not None else read_tree(opts.repo, opts.ref)
+    require_config(tree)
+    fleet = load_fleet(tree)
     require_clusters(fleet)
     release = _release(fleet, opts, catalog)
     base, base_problems = _load_base(opts)

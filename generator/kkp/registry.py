@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from kkpgen.kkp import access, release_rules, rules, transitions, variables, whole_fleet
+from kkpgen.kkp import access, release_rules, rules, transitions, variables, waves, whole_fleet
 from kkpgen.kkp.subject import Change, Code, Finding, FleetChange, Rule, RuleContext, S, Subject
 from kkpgen.source.fleet import Fleet
 
@@ -31,7 +31,13 @@ class Registry:
 
 REGISTRY = Registry(
     config=whole_fleet.CONFIG_RULES,
-    cluster=(*access.RULES, *rules.RULES, *release_rules.RULES, *variables.RULES),
+    cluster=(
+        *access.RULES,
+        *rules.RULES,
+        *release_rules.RULES,
+        *waves.RULES,
+        *variables.RULES,
+    ),
     change=transitions.RULES,
     removal=whole_fleet.REMOVAL_RULES,
 )

@@ -13,7 +13,7 @@ import difflib
 import functools
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
@@ -160,6 +160,27 @@ def _diagnostics(
     )
 
 
+def _unknown_addon(addon: LoadedAddon, charts: Mapping[str, Chart], cluster: str) -> Diagnostic:
+    name = addon.addon.spec.name
+    close = difflib.get_close_matches(name, sorted(charts), n=1, cutoff=0.75)
+    hint = (
+        f"did you mean {close[0]!r}? Write spec.name: {close[0]}"
+        if close
+        else f"name a kkpgen chart ({', '.join(sorted(charts))}) or an accessible addon "
+        "of KKP (spec.api.accessibleAddons of kubermatic.yaml)"
+    )
+    return Diagnostic(
+        "addon.unknown",
+        addon.source.locate(("spec", "name")),
+        "spec.name",
+        f"addon {name!r} is neither a kkpgen chart nor an accessible addon of KKP: "
+        "kkpgen renders nothing for it and its variables are not used",
+        hint,
+        severity="warning",
+        cluster=cluster,
+    )
+
+
 def _duplicate(addon: LoadedAddon, first: LoadedAddon, cluster: str) -> Diagnostic:
     where = first.source.locate(("spec", "name"))
     return Diagnostic(
@@ -173,8 +194,12 @@ def _duplicate(addon: LoadedAddon, first: LoadedAddon, cluster: str) -> Diagnost
     )
 
 
-def check_addon_variables(loaded: LoadedCluster, charts: Mapping[str, Chart]) -> list[Diagnostic]:
-    """Addon spec.variables against the chart's values.schema.json; one Addon per chart."""
+def check_addon_variables(
+    loaded: LoadedCluster, charts: Mapping[str, Chart], *, accessible: Collection[str] = ()
+) -> list[Diagnostic]:
+    """Addon spec.variables against the chart's values.schema.json; one Addon per chart.
+    An Addon of no chart is KKP's business when it is an accessible addon (`accessible`),
+    else most likely a typo, whose variables would be dropped without a word."""
     problems = []
     seen: dict[str, LoadedAddon] = {}
     for addon in loaded.addons:
@@ -185,17 +210,8 @@ def check_addon_variables(loaded: LoadedCluster, charts: Mapping[str, Chart]) ->
         seen[name] = addon
         chart = charts.get(name)
         if chart is None:
-            problems.append(
-                Diagnostic(
-                    "addon.unknown",
-                    addon.source.locate(("spec", "name")),
-                    "spec.name",
-                    f"addon {name!r} is not part of the network layer; kkpgen does not render it",
-                    f"kkpgen charts: {', '.join(sorted(charts))}",
-                    severity="notice",
-                    cluster=loaded.name,
-                )
-            )
+            if name not in accessible:
+                problems.append(_unknown_addon(addon, charts, loaded.name))
             continue
         variables = addon.addon.spec.variables or {}
         validator = values_validator(chart)
@@ -207,13 +223,22 @@ def check_addon_variables(loaded: LoadedCluster, charts: Mapping[str, Chart]) ->
 
 @rule(
     Code("addon.duplicate", "error", "spec.name", "merge the two Addons' variables into one"),
-    Code("addon.unknown", "notice", "spec.name", "nothing to do: kkpgen renders its charts only"),
+    Code(
+        "addon.unknown",
+        "warning",
+        "spec.name",
+        "name a kkpgen chart or an accessible addon of KKP",
+    ),
     Code("addon.variables.unknown", "error", "spec.variables.*", "set a key the chart has"),
     Code("addon.variables.invalid", "error", "spec.variables*", "set a value the chart takes"),
 )
 def addon_variables_valid(subject: Subject, ctx: RuleContext) -> Iterator[Diagnostic]:
     """Each Addon of the cluster against its chart's values.schema.json."""
-    return iter(check_addon_variables(subject.loaded, ctx.charts))
+    # KKP defaults an empty accessibleAddons list to its DefaultAccessibleAddons.
+    accessible = ctx.config.spec.api.accessible_addons or ctx.catalog.default_accessible_addons(
+        ctx.release
+    )
+    return iter(check_addon_variables(subject.loaded, ctx.charts, accessible=accessible))
 
 
 RULES: tuple[Rule[Subject], ...] = (addon_variables_valid,)

@@ -208,7 +208,11 @@ def removed_clusters_decommissioned(change: FleetChange, _: RuleContext) -> Iter
                 if marked
                 else "; its Applications and the network of a running cluster would be pruned"
             ),
-            decommission_hint(loaded.name, f"kkpgen check --base {base.ref}"),
+            (
+                "nothing more to do: this change deletes the cluster's folder and its Applications"
+                if marked
+                else decommission_hint(loaded.name, f"kkpgen check --base {base.ref}")
+            ),
             "notice" if marked else "error",
             loaded.name,
         )

@@ -11,18 +11,24 @@ from typing import Literal
 
 from kkpgen.diagnostics import Diagnostic
 from kkpgen.kkp.check import CheckedFleet, raise_unknown
+from kkpgen.models.layout import (
+    ARGOCD_DIR,
+    OWNER_MARKER,
+    folder_of,
+    group_of,
+    record_path,
+)
 from kkpgen.output.recheck import diagnostic_order
-from kkpgen.output.record import CLUSTER_RECORD, INPUTS_FILE, foreign_entries
-from kkpgen.output.staging import OWNER_MARKER
+from kkpgen.output.record import foreign_entries
 from kkpgen.output.tree import EntryKind, read_file, walk
-from kkpgen.render.applications import ARGOCD_DIR
 from kkpgen.render.contents import argocd_files, cluster_files, shard_names
 from kkpgen.render.engine import Renderer, build_environment
 
 DriftKind = Literal["missing", "extra", "changed"]  # as <out> stands against a render
 Progress = Callable[[int, int], None]  # (clusters done, clusters in all)
-# Bookkeeping, not output: a stale record only makes the next render do more work.
-_NOT_OUTPUT = frozenset({INPUTS_FILE, OWNER_MARKER})
+# The marker, not output. kkpgen 0.1's fleet-wide record (LEGACY_INPUTS_FILE) is reported
+# as extra: `render` removes it, and the tree merges without it (issue 22).
+_NOT_OUTPUT = frozenset({OWNER_MARKER})
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +74,7 @@ def _compare(out: Path, group: str, files: Iterable[tuple[str, bytes]]) -> Itera
             yield Drift(group, path, "missing")
         elif kind != "file" or read_file(f"{out}/{path}", len(data)) != data:
             yield Drift(group, path, "changed")
-    for path in sorted(found.keys() - expected - {f"{group}/{CLUSTER_RECORD}"}):
+    for path in sorted(found.keys() - expected - {record_path(group)}):
         yield Drift(group, path, "extra")
 
 
@@ -81,15 +87,19 @@ def _selected(
 
 
 def _strays(out: Path, names: Iterable[str]) -> Iterator[Drift]:
-    """Folders of clusters no longer in the repository (a render removes them). Entries
-    kkpgen did not write are not drift: a render keeps them as they are."""
+    """Folders of clusters no longer in the repository and kkpgen 0.1's fleet-wide record (a
+    render removes them). Entries kkpgen did not write are not drift: a render keeps them."""
     if not out.is_dir() or out.is_symlink():
         return
     known = {*names, ARGOCD_DIR, *_NOT_OUTPUT, *foreign_entries(out, names)}
     for entry in sorted(os.scandir(out), key=lambda e: e.name):
-        if entry.name not in known:
+        if entry.name in known:
+            continue
+        if entry.is_dir(follow_symlinks=False):
             for path in sorted(_on_disk(Path(entry.path), entry.name)):
                 yield Drift(entry.name, path, "extra")
+        else:
+            yield Drift("", entry.name, "extra")
 
 
 def find_drift(
@@ -110,10 +120,10 @@ def find_drift(
     drifts: list[Drift] = []
     written: set[tuple[str, str]] = set()
     count = 0
-    for done, (name, files) in enumerate(itertools.groupby(stream, lambda f: _group(f[0])), 1):
+    for done, (name, files) in enumerate(itertools.groupby(stream, lambda f: group_of(f[0])), 1):
         listed = list(files)
         count += len(listed)
-        written.update((name, path.split("/", 2)[1]) for path, _ in listed)
+        written.update(folder_of(path) for path, _ in listed)
         drifts += _compare(out, name, listed)
         if progress is not None:
             progress(done, len(names))
@@ -125,7 +135,3 @@ def find_drift(
     ordered = tuple(sorted(drifts, key=lambda d: d.path))
     notices = sorted(checked.diagnostics, key=diagnostic_order)
     return DriftReport(len(names), count, ordered, tuple(notices))
-
-
-def _group(path: str) -> str:
-    return path.partition("/")[0]

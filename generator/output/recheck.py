@@ -4,9 +4,9 @@ A spec file is self-contained when its Addons name only clusters it defines itse
 it then depends on nothing but its own bytes and what every file shares: kkpgen, the catalog,
 the charts, kubermatic.yaml, the KKP version and the ref (the `sources` digest). Unchanged
 self-contained files are not parsed again: their clusters' digests and diagnostics come from
-<out>/.kkpgen-inputs.json. Anything unusual (no record, --base, a changed shared input, a
-cluster name defined twice, an error) returns None, and the caller checks the whole fleet,
-which reports it with the whole fleet in view.
+the memo of the last render (output/record.py). Anything unusual (no memo, --base, a changed
+shared input, a cluster name defined twice, an error) returns None, and the caller checks the
+whole fleet, which reports it with the whole fleet in view.
 """
 
 from __future__ import annotations

@@ -1,10 +1,14 @@
-"""Which clusters' output must be rendered again: input fingerprints kept beside the output.
+"""Which clusters' output must be rendered again: input fingerprints, kept per cluster.
 
 A cluster's output depends only on its resolved document, its Addon variables, the
-catalog, the charts, the Argo CD settings and kkpgen itself. Their digest is stored in
-`<out>/.kkpgen-inputs.json`; a cluster whose digest is unchanged is not rendered again.
-The record also keeps, per spec file, the digest of its bytes and what checking it found,
-so that the next render checks only the files that changed (generator/output/recheck.py).
+catalog, the charts, the Argo CD settings and kkpgen itself. Their digest is stored in the
+cluster's own folder (`<out>/<cluster>/.kkpgen-cluster`, with what its Argo CD objects need
+and the files kkpgen wrote there); a cluster whose digest is unchanged, and whose folder holds
+exactly the files its record lists, is not rendered again. Nothing fleet-wide is kept in
+<out>: two pull requests that change different clusters change different files and merge
+(issue 22). What speeds up the next check (per spec file, the digest of its bytes and what
+checking it found; output/recheck.py) is a memo kept in the user's cache folder, keyed by
+content: a missing, foreign or damaged one only makes the next render check everything.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ import hashlib
 import json
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -25,24 +29,15 @@ from kkpgen.kkp import defaults
 from kkpgen.kkp.catalog import CATALOG_PATH
 from kkpgen.kkp.charts import CHARTS_DIR
 from kkpgen.kkp.check import CheckedFleet
-from kkpgen.models.labels import DECOMMISSION_LABEL
-from kkpgen.output.staging import OWNER_MARKER
+from kkpgen.models.layout import CLUSTER_RECORD, TOP_ENTRIES, record_path
 from kkpgen.output.tree import read_file, walk
-from kkpgen.render.applications import ARGOCD_DIR
+from kkpgen.render.applications import ArgoSettings, ClusterArgo
 from kkpgen.render.contents import argo_settings
-from kkpgen.source.private import (
-    UntrustedFolder,
-    cache_home,
-    private_folder,
-    read_private,
-    write_private,
-)
+from kkpgen.source.cache import cache_descriptor
+from kkpgen.source.private import cache_home, read_private, write_private
 
-INPUTS_FILE = ".kkpgen-inputs.json"
-# Inside each cluster's folder: the inputs it was rendered from. It moves with the folder in
-# the same rename or exchange, so a folder and its record can never disagree (issue 14).
-CLUSTER_RECORD = ".kkpgen-cluster"
-_FORMAT = 4  # 4: a cluster's record lists its files
+_FORMAT = 5  # 5: a cluster's record carries its Argo CD facts and lists its files
+_MEMO_HEAD = b"kkpgen record memo "
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,11 +56,13 @@ class OutputInputs:
     sources: str = ""  # digest of what every spec file's check shares (see recheck.py)
     files: Mapping[str, SpecFileRecord] = field(default_factory=dict)  # self-contained only
     shared: tuple[Diagnostic, ...] = ()  # diagnostics about no single cluster
+    settings: ArgoSettings | None = None  # kubermatic.yaml's Argo CD settings (in `sources`)
 
     def to_bytes(self) -> bytes:
-        """JSON, one line per cluster and per spec file (a diff shows what changed); built
-        from json.dumps of the pieces, which stays on its C encoder (indent= does not)."""
-        head = {"format": _FORMAT, "run": self.run, "sources": self.sources}
+        """JSON, one line per cluster and per spec file; built from json.dumps of the
+        pieces, which stays on its C encoder (indent= does not)."""
+        argo = asdict(self.settings) if self.settings is not None else None
+        head = {"format": _FORMAT, "run": self.run, "sources": self.sources, "settings": argo}
         lines = [json.dumps(head)[:-1] + ","]
         lines.append(f'"shared":{json.dumps([_diagnostic_json(d) for d in self.shared])},')
         lines.append('"clusters":{')
@@ -116,6 +113,9 @@ class ChangePlan:
     render: tuple[str, ...]  # clusters to render
     keep: tuple[str, ...]  # clusters whose old folder is reused as it is
     removed: tuple[str, ...]  # folders of clusters no longer in the repository
+    # The Argo CD facts of the kept clusters, read from their records on the way (a render
+    # of one cluster of 10,000 would otherwise read every record twice).
+    facts: Mapping[str, ClusterArgo] = field(default_factory=dict)
 
 
 def digest_files(root: Path, suffixes: tuple[str, ...] = (".yaml", ".tpl", ".json")) -> str:
@@ -153,35 +153,81 @@ def cluster_digest(document: Mapping[str, object], addons: Sequence[object]) -> 
 Listing = Sequence[tuple[str, bytes, int]]  # (path in the folder, blake2b-128 digest, size)
 
 
-def cluster_record(run: str, digest: str, files: Listing = ()) -> bytes:
-    """What `<out>/<cluster>/.kkpgen-cluster` holds: the run, the cluster's input digest, and
-    every file kkpgen wrote into the folder, with its digest and size."""
+def cluster_record(run: str, digest: str, argo: ClusterArgo, files: Listing = ()) -> bytes:
+    """What `<out>/<cluster>/.kkpgen-cluster` holds: the run and the cluster's input digest;
+    what the cluster's Argo CD objects are made from (argocd/ is made again from the records
+    whenever a render changes anything, so a render of one cluster keeps it current); and
+    every file kkpgen wrote into the folder, with its digest and size (issue 23)."""
+    facts = json.dumps([argo.wave, argo.decommissioning, list(argo.unpinned_node_ports)])
     lines = [f"kkpgen cluster record {_FORMAT}", f"run {run}", f"inputs {digest}"]
+    lines += [f"argocd {facts}"]
     lines += [f"file {d.hex()} {size} {path}" for path, d, size in sorted(files)]
     return ("\n".join(lines) + "\n").encode()
+
+
+def _record_head(run: str, digest: str) -> bytes:
+    return f"kkpgen cluster record {_FORMAT}\nrun {run}\ninputs {digest}\n".encode()
 
 
 _RECORD_LIMIT = 1 << 22  # bytes: a cluster's record lists some 50 files
 
 
-def folder_is_current(out: Path, name: str, run: str, digest: str) -> bool:
-    """out/<name> was rendered from exactly these inputs (its own record says so) and holds
-    exactly what kkpgen wrote there: the files its record lists, with their bytes, and
-    nothing else (no link, no file added). A record is evidence, not trust (issue 23)."""
-    folder = f"{out}/{name}"
-    if os.path.islink(folder):  # noqa: PTH114  a string path, as walk() takes
-        return False
-    raw = read_file(f"{folder}/{CLUSTER_RECORD}", _RECORD_LIMIT)
-    head = cluster_record(run, digest)
+@dataclass(frozen=True, slots=True)
+class ClusterRecord:
+    """A cluster's record as read back: its Argo CD facts and the files it lists."""
+
+    argo: ClusterArgo
+    files: Mapping[str, tuple[str, int]]  # path in the folder -> (digest, hex; size)
+
+
+def read_cluster_record(out: Path, name: str, run: str, digest: str) -> ClusterRecord | None:
+    """out/<name>'s record, if it says the folder was rendered from these inputs: read through
+    no link and bounded; None for any record that is not what a render writes, byte for byte
+    (merged or edited by hand: the folder is rendered again)."""
+    if os.path.islink(f"{out}/{name}"):  # noqa: PTH114  a string path, as read_file takes
+        return None
+    raw = read_file(f"{out}/{record_path(name)}", _RECORD_LIMIT)
+    head = _record_head(run, digest)
     if raw is None or not raw.startswith(head):
-        return False
-    listed: dict[str, tuple[str, int]] = {}
-    for line in raw[len(head) :].decode("utf-8", "replace").splitlines():
-        tag, digest_hex, size, path = [*line.split(" ", 3), "", "", ""][:4]
+        return None
+    line, _, listing = raw[len(head) :].partition(b"\n")
+    try:
+        if not line.startswith(b"argocd "):
+            return None
+        wave, leaving, ports = json.loads(line[len(b"argocd ") :])
+        argo = ClusterArgo(str(wave), bool(leaving), tuple(str(p) for p in ports))
+        files = dict(_listed(listing.decode()))
+    except (ValueError, TypeError):
+        return None
+    listed = [(path, bytes.fromhex(d), size) for path, (d, size) in files.items()]
+    return ClusterRecord(argo, files) if cluster_record(run, digest, argo, listed) == raw else None
+
+
+def _listed(text: str) -> Iterable[tuple[str, tuple[str, int]]]:
+    for line in text.splitlines():
+        tag, digest_hex, size, path = line.split(" ", 3)
         if tag != "file" or not size.isdigit():
-            return False
-        listed[path] = (digest_hex, int(size))
-    return _holds_exactly(folder, listed)
+            raise ValueError(line)
+        bytes.fromhex(digest_hex)
+        yield path, (digest_hex, int(size))
+
+
+def read_cluster_argo(out: Path, name: str, run: str, digest: str) -> ClusterArgo | None:
+    """The Argo CD facts in out/<name>'s record, if it was rendered from these inputs (the
+    record alone: plan_changes found what the folder holds, under the same lock)."""
+    record = read_cluster_record(out, name, run, digest)
+    return None if record is None else record.argo
+
+
+def current_argo(out: Path, name: str, run: str, digest: str) -> ClusterArgo | None:
+    """The Argo CD facts of out/<name> when the folder is current: rendered from exactly
+    these inputs (its own record says so) and holding exactly what kkpgen wrote there: the
+    files its record lists, with their bytes, and nothing else (no link, no file added). A
+    record is evidence, not trust (issue 23)."""
+    record = read_cluster_record(out, name, run, digest)
+    if record is None or not _holds_exactly(f"{out}/{name}", record.files):
+        return None
+    return record.argo
 
 
 def _holds_exactly(folder: str, listed: Mapping[str, tuple[str, int]]) -> bool:
@@ -201,15 +247,76 @@ def _holds_exactly(folder: str, listed: Mapping[str, tuple[str, int]]) -> bool:
     return found == len(listed)
 
 
+_MEMO_FOLDER = "records"
+_MEMO_LIMIT = 256 << 20  # bytes: 10,000 clusters' memo is a few MB; a planted huge file is not read
+
+
+def _memo_name(out: Path) -> str:
+    return hashlib.sha256(str(out.resolve()).encode()).hexdigest()[:32] + ".json"
+
+
+def memo_file(out: Path) -> Path:
+    """Where the memo of the renders into `out` lives: the user's cache, never <out> (with no
+    cache folder, no HOME and no XDG_CACHE_HOME, there is no memo and none is kept)."""
+    home = cache_home()
+    if home is None:
+        raise LookupError("no cache folder: no HOME and no XDG_CACHE_HOME")
+    return home / "kkpgen" / _MEMO_FOLDER / _memo_name(out)
+
+
 def record_bytes(out: Path) -> bytes | None:
-    try:
-        return (out / INPUTS_FILE).read_bytes()
-    except OSError:
+    """The memo's body, if it verifies: read from a private folder of this user's (else
+    none), sealed with the digest of itself and of the folder it was made for."""
+    folder = cache_descriptor(_MEMO_FOLDER)
+    if folder is None:
         return None
+    try:
+        raw = read_private(folder, _memo_name(out), _MEMO_LIMIT)
+    finally:
+        os.close(folder)
+    if raw is None:
+        return None
+    head, _, body = raw.partition(b"\n")
+    return body if head == sealed(out, body).partition(b"\n")[0] else None
+
+
+def sealed(out: Path, body: bytes) -> bytes:
+    """The memo file's bytes: a line with the digest of the folder and the body, then it."""
+    digest = hashlib.sha256(str(out.resolve()).encode() + b"\0" + body).hexdigest()
+    return _MEMO_HEAD + digest.encode() + b"\n" + body
+
+
+def write_record(out: Path, inputs: OutputInputs) -> None:
+    """Keep the memo for the next render (best effort: without it, the next one checks all)."""
+    folder = cache_descriptor(_MEMO_FOLDER)
+    if folder is None:
+        return
+    try:
+        with contextlib.suppress(OSError):
+            write_private(folder, _memo_name(out), sealed(out, inputs.to_bytes()))
+    finally:
+        os.close(folder)
+
+
+def _settings(payload: object) -> ArgoSettings | None:
+    if payload is None:
+        return None
+    if not isinstance(payload, dict):
+        raise TypeError("settings")
+    mode = payload["mode"]
+    if mode not in ("applicationset", "applications"):
+        raise ValueError(mode)
+    return ArgoSettings(
+        repo_url=str(payload["repo_url"]),
+        revision=str(payload["revision"]),
+        path=str(payload["path"]),
+        seed_destination=str(payload["seed_destination"]),
+        mode="applications" if mode == "applications" else "applicationset",
+    )
 
 
 def parse_inputs(raw: bytes | None) -> OutputInputs | None:
-    """The record of a previous render; None when there is none or it cannot be used."""
+    """The memo of a previous render; None when there is none or it cannot be used."""
     if raw is None:
         return None
     try:
@@ -222,40 +329,10 @@ def parse_inputs(raw: bytes | None) -> OutputInputs | None:
             str(payload["sources"]),
             {path: _file_record(record) for path, record in payload["files"].items()},
             tuple(_diagnostic(d) for d in payload["shared"]),
+            _settings(payload["settings"]),
         )
     except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
-        return None  # no usable record (a nested one can exhaust the parser): check all
-
-
-def _vouched_folder() -> contextlib.AbstractContextManager[int]:
-    home = cache_home()
-    if home is None:
-        raise UntrustedFolder("no cache folder: no HOME and no XDG_CACHE_HOME")
-    return private_folder(home, "kkpgen", "records")  # source/private.py
-
-
-def _vouch_key(out: Path) -> str:
-    return hashlib.sha256(str(out.resolve()).encode()).hexdigest()[:32]
-
-
-def vouch(out: Path, raw: bytes) -> bytes:
-    """Note, in this user's private cache, that kkpgen wrote `raw` as <out>'s record; returns
-    `raw`. Nothing is added to <out>: its bytes stay the same on every machine."""
-    with contextlib.suppress(OSError, UntrustedFolder), _vouched_folder() as folder:
-        write_private(folder, _vouch_key(out), hashlib.sha256(raw).hexdigest().encode())
-    return raw
-
-
-def vouched(out: Path, raw: bytes) -> bool:
-    """`raw` is the record kkpgen last wrote into <out> here. A record is evidence, not
-    trust: one edited by hand, or committed from elsewhere, makes the next render check
-    every spec file again (one digest edited made `render` pass a broken spec: issue 23)."""
-    try:
-        with _vouched_folder() as folder:
-            noted = read_private(folder, _vouch_key(out), 64)
-    except (OSError, UntrustedFolder):
-        return False
-    return noted == hashlib.sha256(raw).hexdigest().encode()
+        return None  # no usable memo (a nested one can exhaust the parser): check all
 
 
 def read_inputs(out: Path) -> OutputInputs | None:
@@ -263,45 +340,48 @@ def read_inputs(out: Path) -> OutputInputs | None:
 
 
 def plan_changes(
-    old: OutputInputs | None, new: OutputInputs, *, out: Path, only: Sequence[str]
+    old: OutputInputs | None,
+    new: OutputInputs,
+    *,
+    out: Path,
+    only: Sequence[str],
+    full: bool = False,
 ) -> ChangePlan:
-    """Render what changed (or what `only` names); reuse the rest when its folder exists.
-
-    Whether a folder is current is read from the folder's own record, never from
-    <out>/.kkpgen-inputs.json: that file only caches what the inputs were (recheck.py), so a
-    run killed between swapping a folder and rewriting it cannot make a folder look current.
-    """
+    """Render what changed (or what `only` names, or all with `full`); reuse the rest when
+    its folder exists. Whether a folder is current is read from the folder's own record."""
     render: list[str] = []
     keep: list[str] = []
+    facts: dict[str, ClusterArgo] = {}
     for name in sorted(new.clusters):
-        present = (out / name).is_dir()
+        present = (out / name).is_dir() and not (out / name).is_symlink()  # a link: render
         if only and name not in only:
             if present:  # --cluster: the others stay as they are
                 keep.append(name)
             continue
-        current = present and folder_is_current(out, name, new.run, new.clusters[name])
-        (keep if current and not only else render).append(name)
-    previous = set(old.clusters if old is not None else ()) | _recorded_folders(out)
+        argo = current_argo(out, name, new.run, new.clusters[name]) if present else None
+        if argo is not None and not only and not full:
+            keep.append(name)
+            facts[name] = argo
+        else:
+            render.append(name)
+    previous = set(old.clusters if old is not None else ()) | recorded_folders(out)
     removed = sorted(name for name in previous if name not in new.clusters)
-    return ChangePlan(tuple(render), tuple(keep), tuple(removed))
-
-
-KKPGEN_ENTRIES = frozenset({INPUTS_FILE, OWNER_MARKER, ARGOCD_DIR})  # at the top of <out>
+    return ChangePlan(tuple(render), tuple(keep), tuple(removed), facts)
 
 
 def foreign_entries(out: Path, clusters: Iterable[str]) -> list[str]:
-    """Top-level entries of <out> kkpgen did not write: not its marker, record or argocd/,
-    no cluster's folder, no folder with a cluster's record (a removed cluster's). A full
-    render carries them over; it never deletes them (issue 23)."""
-    ours = KKPGEN_ENTRIES | set(clusters) | _recorded_folders(out)
+    """Top-level entries of <out> kkpgen did not write: not its marker, its 0.1 record or
+    argocd/, no cluster's folder, no folder with a cluster's record (a removed cluster's).
+    A full render carries them over; it never deletes them (issue 23)."""
+    ours = TOP_ENTRIES | set(clusters) | recorded_folders(out)
     try:
         return sorted(entry.name for entry in os.scandir(out) if entry.name not in ours)
     except OSError:
         return []
 
 
-def _recorded_folders(out: Path) -> set[str]:
-    """Cluster folders in <out> (whatever the top record says: it may lag a killed run)."""
+def recorded_folders(out: Path) -> set[str]:
+    """Cluster folders in <out>: those that hold a record (a link is no folder of ours)."""
     try:
         entries = list(os.scandir(out))
     except OSError:
@@ -315,17 +395,12 @@ def _recorded_folders(out: Path) -> set[str]:
 
 def fleet_inputs(checked: CheckedFleet) -> OutputInputs:
     settings = argo_settings(checked.fleet)
-    # The Applications under argocd/ follow the settings and which clusters are being
-    # decommissioned: a change of either renders argocd/ again.
-    leaving = sorted(c.name for c in checked.resolved if c.labels.get(DECOMMISSION_LABEL) == "true")
+    # Nothing of one cluster goes in here: a cluster's record holds the run digest, so a
+    # change of one cluster that changed it would rewrite every record (issue 22). argocd/
+    # follows the others (waves, decommissioning) from the records (argocd_tree).
     # The node access network is a platform setting that no cluster's document holds.
     platform = repr(defaults.PlatformSettings.of(checked.fleet.config))
-    run = run_digest(
-        code_digest(),
-        repr(settings),
-        platform,
-        *(["decommission", *leaving] if leaving else []),
-    )
+    run = run_digest(code_digest(), repr(settings), platform)
     by_name = {c.name: c for c in checked.fleet.clusters}
     clusters = {
         cluster.name: cluster_digest(
@@ -334,4 +409,4 @@ def fleet_inputs(checked: CheckedFleet) -> OutputInputs:
         )
         for cluster in checked.resolved
     }
-    return OutputInputs(run, clusters)
+    return OutputInputs(run, clusters, settings=settings)

@@ -10,21 +10,22 @@ import hashlib
 import os
 import re
 import shutil
+import signal
 import sys
 import tempfile
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from kkpgen.diagnostics import Diagnostic, ExitCode, KkpgenError, Location
-from kkpgen.output.tree import is_no_hard_links, link_or_copy, replace_with, walk
+from kkpgen.models.layout import OWNER_MARKER
+from kkpgen.output.tree import is_no_hard_links, link_or_copy, walk
 from kkpgen.source.private import PRIVATE_FILE, UntrustedFolder, private_folder, xdg_folder
 
 # What the stager keeps in mind, bounded: a forked worker's memory grew by every name kept
 # (issue 15: the process tree at 10,000 clusters).
 _FOLDERS_REMEMBERED = 1_024  # folders made: a cluster's are made together, then never again
 _CONTENTS_REMEMBERED = 4_096  # digests of bytes written, beside those linked at least once
-OWNER_MARKER = ".kkpgen-output"  # kkpgen only ever replaces a folder that carries this file
 _MARKER_TEXT = "This folder is written by kkpgen; changes made by hand are lost.\n"
 
 
@@ -237,17 +238,30 @@ class Stager:
 
     def __init__(self, out: Path) -> None:
         self.out = out.absolute()
-        try:
-            self.out.parent.mkdir(parents=True, exist_ok=True)
-            self.root = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.tmp-", dir=self.out.parent))
-        except OSError as error:
-            raise _unwritable(self.out, error) from None
         self.made: set[str] = set()
         self.count = 0
         self.contents: dict[bytes, str] = {}  # digest of bytes written -> first path
         self.linked: set[bytes] = set()  # digests of contents written more than once
         self.listing: list[tuple[str, bytes, int]] = []  # written since take_listing
         self.hard_links = True  # False once the file system refused one: copy instead
+        self.root = self._make_root()
+
+    def _make_root(self) -> Path:
+        """The staging folder, made with SIGTERM and SIGINT held: a signal handled between
+        mkdtemp and the `with` block unwound past __exit__ and left the folder behind."""
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})
+        try:
+            self.out.parent.mkdir(parents=True, exist_ok=True)
+            root = tempfile.mkdtemp(prefix=f".{self.out.name}.tmp-", dir=self.out.parent)
+        except OSError as error:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
+            raise _unwritable(self.out, error) from None
+        try:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)  # a held signal is handled here
+        except BaseException:
+            shutil.rmtree(root, ignore_errors=True)
+            raise
+        return Path(root)
 
     def __enter__(self) -> Stager:
         return self
@@ -309,7 +323,7 @@ class Stager:
 
     def link_folder(self, name: str) -> None:
         """Reuse out/<name> unchanged: hard links cost a fraction of writing the bytes again.
-        No link in it is followed (record.folder_is_current found none in a kept folder)."""
+        No link in it is followed (record.current_argo found none in a kept folder)."""
         _copy_tree(self.out / name, self.root / name)
 
     def keep_foreign(self, names: Iterable[str]) -> None:
@@ -329,49 +343,33 @@ class Stager:
         return StagedTree(self.root, self.out)
 
 
-def replace_folder(
-    staged: StagedTree, name: str, *, record: tuple[str, bytes]
-) -> tuple[Diagnostic, ...]:
-    """Swap one staged folder into out in one step, then update out's record.
+def replace_folder(staged: StagedTree, name: str) -> None:
+    """Swap one staged folder into out in one step (a cluster's, or argocd/), then discard
+    the staging folder; a folder staged empty is removed from out.
 
-    Used when a single cluster changed. The folder carries its own record
-    (record.CLUSTER_RECORD), so the one exchange changes the tree and what is recorded about
-    it together: <out> is the old or the new tree at every instant, each folder with its
-    own record. The top record, rewritten after, only caches the inputs' digests; a run
-    killed before it is rewritten leaves it stale, and the next run checks the changed spec
-    file again and finds the folder current.
+    Used when a single cluster changed. A cluster's folder carries its own record
+    (layout.CLUSTER_RECORD), so the one exchange changes the folder and what is recorded
+    about it together: <out> is the old or the new tree at every instant, each folder with
+    its own record. argocd/ is swapped after it, made from the records; a run killed in
+    between leaves argocd/ stale, which the next render finds and makes again. A link at
+    the folder's name is moved or replaced as the link itself, never followed.
     """
-    if not _exchange(staged.root / name, staged.out / name):
-        raise OSError(errno.ENOSYS, "renameat2 exchange is not available", str(staged.out))
+    new, old = staged.root / name, staged.out / name
+    if new.exists() and os.path.lexists(old):
+        if not _exchange(new, old):
+            raise OSError(errno.ENOSYS, "renameat2 exchange is not available", str(staged.out))
+    elif new.exists():
+        new.rename(old)
+    elif os.path.lexists(old):
+        old.rename(new)  # out of <out> in one step; removed with the staging folder
     discard(staged)
-    # The tree has changed: a failure now must not be reported as a failed run (exit 4 with
-    # <out> changed: issue 23). The stale top record only makes the next run check more.
-    try:
-        replace_file(staged.out, *record)
-    except KkpgenError as error:
-        (problem,) = error.diagnostics
-        return (
-            replace(
-                problem,
-                code="output.record-not-written",
-                message=f"{problem.message}: the cluster's folder was replaced, the record of "
-                "the inputs was not",
-                hint="nothing to do now: the next render checks every changed spec again; "
-                "free disk space before it",
-                severity="warning",
-            ),
-        )
-    return ()
 
 
-def replace_file(out: Path, name: str, data: bytes) -> None:
-    """Replace one file of out atomically (a rename over it): the record, when nothing else
-    changes."""
-    # Beside <out>, not in it: a run killed here leaves <out> itself whole.
-    temporary = out.parent / f".{out.name}.rec-{os.getpid()}"
+def remove_file(out: Path, name: str) -> None:
+    """Remove one file of out (the record kkpgen 0.1 kept at its top)."""
     try:
-        replace_with(out / name, data, temporary)
-    except OSError as error:  # a full disk: exit 4 like any other write (it was exit 70)
+        (out / name).unlink(missing_ok=True)
+    except OSError as error:
         raise _unwritable(out, error) from None
 
 

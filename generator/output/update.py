@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator, Sequence
+import os
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from kkpgen.diagnostics import Diagnostic, Location
+from kkpgen.diagnostics import Diagnostic, KkpgenError, Location
 from kkpgen.kkp.check import CheckedFleet, check_fleet, raise_unknown
+from kkpgen.models import layout
 from kkpgen.models.options import SourceOptions
+from kkpgen.models.resolved import ResolvedCluster
 from kkpgen.output.drift import DriftReport, Progress, find_drift
 from kkpgen.output.recheck import (
     Recheck,
@@ -19,8 +22,6 @@ from kkpgen.output.recheck import (
     sources_digest,
 )
 from kkpgen.output.record import (
-    CLUSTER_RECORD,
-    INPUTS_FILE,
     ChangePlan,
     OutputInputs,
     cluster_record,
@@ -28,10 +29,9 @@ from kkpgen.output.record import (
     foreign_entries,
     parse_inputs,
     plan_changes,
-    read_inputs,
+    read_cluster_argo,
     record_bytes,
-    vouch,
-    vouched,
+    write_record,
 )
 from kkpgen.output.staging import (
     Stager,
@@ -40,14 +40,17 @@ from kkpgen.output.staging import (
     commit,
     discard,
     output_lock,
-    replace_file,
+    remove_file,
     replace_folder,
 )
+from kkpgen.output.tree import read_file, walk
 from kkpgen.output.workers import counted, write_in_workers
-from kkpgen.render.applications import ARGOCD_DIR
+from kkpgen.render.applications import ClusterArgo
 from kkpgen.render.contents import (
     Selected,
     argocd_files,
+    argocd_tree,
+    cluster_argo,
     cluster_files,
     select_clusters,
     selected_files,
@@ -76,6 +79,7 @@ class RenderOptions:
     kubeconform: str | None = None
     schema_cache: Path | None = None
     progress: Progress | None = None  # told (clusters done, clusters to render) as they are
+    full: bool = False  # render every cluster again, whatever the folder records say
 
 
 def render_fleet(opts: SourceOptions, render: RenderOptions) -> RenderResult:
@@ -86,8 +90,9 @@ def render_fleet(opts: SourceOptions, render: RenderOptions) -> RenderResult:
     tree = read_tree(opts.repo, opts.ref)
     raw = record_bytes(render.out)
     old = parse_inputs(raw)
-    if not render.only and render.shard is None and not render.validate:
-        quick = recheck(opts, old, tree) if raw and vouched(render.out, raw) else None
+    quick_path = not (render.only or render.full or render.validate)
+    if quick_path and render.shard is None:
+        quick = recheck(opts, old, tree)
         result = _render_rechecked(quick, old, raw, render) if quick and old and raw else None
         if result is not None:
             return result
@@ -126,24 +131,27 @@ def _render_checked(
     sources = "" if opts.base is not None else sources_digest(tree, opts, inputs.run)
     inputs = replace(inputs, sources=sources, files=files, shared=shared)
     result = RenderResult(len(checked.resolved), 0, tuple(diagnostics))
+    facts = {c.name: cluster_argo(c) for c in checked.resolved}
     with output_lock(render.out):
         check_owned(render.out)
-        old = read_inputs(render.out) if render.out.is_dir() else None
-        plan = plan_changes(old, inputs, out=render.out, only=render.only)
+        plan = plan_changes(None, inputs, out=render.out, only=render.only, full=render.full)
         renderer = Renderer(build_environment())
-        if not plan.render and not plan.removed and old is not None and not render.validate:
-            data = vouch(render.out, inputs.to_bytes())  # checked in full: this run's record
-            if record_bytes(render.out) != data:  # a comment in a spec file, an edited record
-                replace_file(render.out, INPUTS_FILE, data)
-            return result
-        replaced = None
-        if _one_folder_changes(plan, old) and old is not None and old.run == inputs.run:
-            replaced = _replace_one(
-                checked, plan.render[0], render, inputs=inputs, renderer=renderer
+        count, swapped = 0, False
+        warned: tuple[Diagnostic, ...] = ()
+        if plan.render or plan.removed or render.validate or not _is_folder(render.out):
+            one = _one_folder_changes(plan, render.out)
+            written = (
+                _replace_one(checked, plan.render[0], render, inputs, renderer) if one else None
             )
-        if replaced is None:
-            replaced = _replace_all(checked, plan, render, inputs=inputs, renderer=renderer), ()
-    count, warned = replaced
+            if written is None:  # the whole tree, argocd/ with it
+                written = _replace_all(checked, plan, render, inputs=inputs, renderer=renderer)
+                facts = {}
+            count, swapped = written, True
+        if facts:
+            everyone = {**plan.facts, **facts}
+            synced, warned = _sync_argocd_after(render.out, inputs, everyone, swapped=swapped)
+            count += max(0, synced)
+        write_record(render.out, inputs)
     notices = (*result.notices, *warned)
     return replace(result, files=count, rendered=len(plan.render), notices=notices)
 
@@ -167,38 +175,53 @@ def _render_rechecked(
     """The common pull request: few spec files changed. None: take the full path."""
     names = [name for record in quick.kept.values() for name in record.clusters]
     if any(name not in old.clusters for name in names):
-        return None  # a record that does not add up: check everything
+        return None  # a memo that does not add up: check everything
     clusters = {name: old.clusters[name] for name in names}
     found = [d for record in quick.kept.values() for d in record.diagnostics]
-    files, shared = dict(quick.kept), old.shared
+    files, shared, settings = dict(quick.kept), old.shared, old.settings
     checked = quick.checked
+    facts: dict[str, ClusterArgo] = {}
     if checked is not None:
         fresh = _ordered_diagnostics(checked)
         records, shared = file_records(checked, quick.changed, fresh)
         files.update(records)
         clusters.update(fleet_inputs(checked).clusters)
+        facts = {c.name: cluster_argo(c) for c in checked.resolved}
         found += fresh
     else:
         found += shared
-    inputs = OutputInputs(old.run, clusters, quick.sources, files, shared)
+    inputs = OutputInputs(old.run, clusters, quick.sources, files, shared, settings)
     result = RenderResult(len(clusters), 0, tuple(sorted(found, key=diagnostic_order)))
     with output_lock(render.out):
         check_owned(render.out)
         if record_bytes(render.out) != raw:
             return None  # another run rendered in between
         plan = plan_changes(old, inputs, out=render.out, only=())
-        if not plan.render and not plan.removed:
-            if old != inputs:
-                replace_file(render.out, INPUTS_FILE, vouch(render.out, inputs.to_bytes()))
-            return result
-        if checked is None or not _one_folder_changes(plan, old):
-            return None
-        renderer = Renderer(build_environment())
-        replaced = _replace_one(checked, plan.render[0], render, inputs=inputs, renderer=renderer)
-    if replaced is None:
+        count, swapped = 0, False
+        if plan.render or plan.removed:
+            written = _replace_rechecked(checked, plan, render, inputs)
+            if written is None:
+                return None
+            count, swapped = written, True
+        everyone = {**plan.facts, **facts}
+        synced, warned = _sync_argocd_after(render.out, inputs, everyone, swapped=swapped)
+        if synced < 0:
+            return None  # a record that does not verify: the full path makes argocd/
+        write_record(render.out, inputs)
+    notices = (*result.notices, *warned)
+    return replace(result, files=count + synced, rendered=len(plan.render), notices=notices)
+
+
+def _replace_rechecked(
+    checked: CheckedFleet | None, plan: ChangePlan, render: RenderOptions, inputs: OutputInputs
+) -> int | None:
+    """_replace_one for the one cluster of a changed spec file; None (the full path) for
+    anything else, such as the folder of an unchanged cluster that was tampered with."""
+    if checked is None or not _one_folder_changes(plan, render.out):
         return None
-    count, warned = replaced
-    return replace(result, files=count, rendered=1, notices=(*result.notices, *warned))
+    if plan.render[0] not in {c.name for c in checked.resolved}:
+        return None
+    return _replace_one(checked, plan.render[0], render, inputs, Renderer(build_environment()))
 
 
 def _ordered_diagnostics(checked: CheckedFleet) -> list[Diagnostic]:
@@ -206,69 +229,110 @@ def _ordered_diagnostics(checked: CheckedFleet) -> list[Diagnostic]:
     return sorted(checked.diagnostics, key=diagnostic_order)
 
 
-def _one_folder_changes(plan: ChangePlan, old: OutputInputs | None) -> bool:
+def _one_folder_changes(plan: ChangePlan, out: Path) -> bool:
     """One existing cluster changed and nothing else: swap just its folder (atomic)."""
-    return (
-        len(plan.render) == 1
-        and not plan.removed
-        and old is not None
-        and (plan.render[0] in old.clusters)
+    return len(plan.render) == 1 and not plan.removed and _is_folder(out / plan.render[0])
+
+
+def _sync_argocd(out: Path, inputs: OutputInputs, facts: Mapping[str, ClusterArgo]) -> int:
+    """Make argocd/ what the fleet's clusters now call for, on every path (issue 22: a wave
+    changed in one cluster left the ApplicationSets' steps stale). `facts` has the clusters
+    just checked; the others' come from their folder records. Returns the files written,
+    -1 when a record does not verify (nothing written), 0 when argocd/ was current. Also
+    removes the fleet-wide record of kkpgen 0.1."""
+    everyone: dict[str, ClusterArgo] = {}
+    for name, digest in sorted(inputs.clusters.items()):
+        argo = facts.get(name) or read_cluster_argo(out, name, inputs.run, digest)
+        if argo is None:
+            return -1
+        everyone[name] = argo
+    wanted = dict(
+        argocd_tree(inputs.settings, everyone, present=lambda c, d: _is_folder(out / c / d))
     )
+    count = 0
+    if not _holds_argocd(out, wanted):
+        with Stager(out) as stager:
+            for path, data in wanted.items():
+                stager.write(path, data)
+            replace_folder(stager.finish(), layout.ARGOCD_DIR)
+            count = stager.count
+    remove_file(out, layout.LEGACY_INPUTS_FILE)
+    return count
+
+
+def _holds_argocd(out: Path, wanted: Mapping[str, bytes]) -> bool:
+    """argocd/ holds exactly `wanted`: regular files, read through no link and bounded (a
+    committed tree is input: issue 23); no argocd/ holds exactly nothing."""
+    folder = out / layout.ARGOCD_DIR
+    if not _is_folder(folder):
+        return not wanted and not os.path.lexists(folder)
+    entries = list(walk(str(folder)))
+    if any(e.kind != "file" for e in entries):
+        return False
+    if {layout.argocd_path(e.path) for e in entries} != wanted.keys():
+        return False
+    return all(read_file(f"{out}/{path}", len(data)) == data for path, data in wanted.items())
+
+
+def _sync_argocd_after(
+    out: Path, inputs: OutputInputs, facts: Mapping[str, ClusterArgo], *, swapped: bool
+) -> tuple[int, tuple[Diagnostic, ...]]:
+    """_sync_argocd, and once a cluster's folder was swapped in a failure to write argocd/
+    (a full disk) is a warning, not a failed run: never exit 4 with <out> changed (issue
+    23). The next render finds argocd/ stale and makes it again."""
+    try:
+        return _sync_argocd(out, inputs, facts), ()
+    except KkpgenError as error:
+        if not swapped or len(error.diagnostics) != 1:
+            raise
+        (problem,) = error.diagnostics
+    warning = replace(
+        problem,
+        code="output.argocd-not-written",
+        message=f"{problem.message}: the cluster's folder was replaced, argocd/ was not",
+        hint="nothing to do now: the next render makes argocd/ again; free disk space before it",
+        severity="warning",
+    )
+    return 0, (warning,)
+
+
+def _is_folder(path: Path) -> bool:
+    """A folder, and no link to one: kkpgen never reads or keeps through a link (issue 23)."""
+    return path.is_dir() and not path.is_symlink()
 
 
 def _replace_one(
     checked: CheckedFleet,
     name: str,
     render: RenderOptions,
-    *,
     inputs: OutputInputs,
     renderer: Renderer,
-) -> tuple[int, tuple[Diagnostic, ...]] | None:
-    """Swap in the one changed folder: the files written, and a warning if the top record
-    could not be rewritten after. None (nothing written) when its destinations changed,
-    since the Argo CD folder then changes too, or when the folder is missing from <out>."""
-    if not (render.out / name).is_dir():  # deleted by hand: restored by the full path
-        return None
+) -> int | None:
+    """Swap in the one changed folder; None (nothing written) when its destinations changed,
+    or when the folder is missing from <out>."""
     with Stager(render.out) as stager:
         for path, data in cluster_files(checked, names=[name], renderer=renderer):
             stager.write(path, data)
-        _mark(stager, name, inputs)
+        _mark(stager, next(c for c in checked.resolved if c.name == name), inputs)
         staged = stager.finish()
         same_shape = {p.name for p in (staged.root / name).iterdir() if p.is_dir()} == {
             p.name for p in (render.out / name).iterdir() if p.is_dir()
         }
-        if not same_shape or not _same_applications(checked, name, render.out):
+        if not same_shape:
             discard(staged)
             return None
         if render.validate:
             _validate_staged(staged.root, render)
-        record = (INPUTS_FILE, vouch(render.out, inputs.to_bytes()))
-        warned = replace_folder(staged, name, record=record)
-        return stager.count, warned
+        replace_folder(staged, name)
+        return stager.count
 
 
-def _mark(stager: Stager, name: str, inputs: OutputInputs) -> None:
-    """Put the cluster's own record into its staged folder: it is swapped in with it."""
-    files = stager.take_listing(f"{name}/")
-    record = cluster_record(inputs.run, inputs.clusters[name], files)
-    stager.mark(f"{name}/{CLUSTER_RECORD}", record)
-
-
-def _same_applications(checked: CheckedFleet, name: str, out: Path) -> bool:
-    """The cluster's Applications in <out> are those it would get now (a label such as
-    kkpgen/decommission changes them, and argocd/ changes only with a full swap)."""
-    prefix = f"{ARGOCD_DIR}/application-{name}-"
-    wanted = {
-        path: data
-        for path, data in argocd_files(checked, present=lambda c, d: (out / c / d).is_dir())
-        if path.startswith(prefix)
-    }
-    folder = out / ARGOCD_DIR
-    held = {
-        f"{ARGOCD_DIR}/{p.name}": p.read_bytes()
-        for p in (folder.glob(f"application-{name}-*.yaml") if folder.is_dir() else ())
-    }
-    return wanted == held
+def _mark(stager: Stager, cluster: ResolvedCluster, inputs: OutputInputs) -> None:
+    """Put the cluster's own record into its staged folder, listing the files just written
+    there: it is swapped in with it."""
+    files = stager.take_listing(f"{cluster.name}/")
+    record = cluster_record(inputs.run, inputs.clusters[cluster.name], cluster_argo(cluster), files)
+    stager.mark(layout.record_path(cluster.name), record)
 
 
 def _replace_all(
@@ -290,7 +354,7 @@ def _replace_all(
             process that wrote them (1,000 records written by the parent alone took 0.4 s)."""
             for one in share:
                 yield from selected_files(checked, (one,), renderer=renderer)
-                _mark(stager, one[0].name, inputs)
+                _mark(stager, one[0], inputs)
 
         if render.jobs > 1 and len(plan.render) >= 2 * render.jobs:
             stager.count += write_in_workers(
@@ -307,7 +371,6 @@ def _replace_all(
             checked, present=lambda c, d: (stager.root / c / d).is_dir()
         ):
             stager.write(path, data)
-        stager.write(INPUTS_FILE, vouch(render.out, inputs.to_bytes()))
         staged = stager.finish()
         if render.validate:
             _validate_staged(staged.root, render)

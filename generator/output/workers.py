@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TypeVar
 
 from kkpgen.diagnostics import Diagnostic, ExitCode, KkpgenError, Location
+from kkpgen.models.layout import group_of
 
 T = TypeVar("T")  # what stands for a cluster in a share
 Files = Callable[[Sequence[T]], Iterable[tuple[str, bytes]]]  # a share -> its files
@@ -41,7 +42,7 @@ def counted(
     """Pass `files` through, telling `progress` each time a new cluster's files begin."""
     current, done = "", 0
     for path, data in files:
-        name = path.partition("/")[0]
+        name = group_of(path)
         if progress is not None and name != current:
             if current:
                 done += 1

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from kkpgen.models import layout
 from kkpgen.models.labels import ROLLOUT_WAVE_LABEL, ArgoMode
 from kkpgen.render.manifest import Destination, dump_yaml
 
 ARGOCD_NAMESPACE = "argocd"
-ARGOCD_DIR = "argocd"
 PROJECT = "kkpgen"  # the AppProject every generated Application belongs to
 WAVE_LABEL = ROLLOUT_WAVE_LABEL  # the Cluster label, copied onto its Applications
 # Argo CD regenerates an Application's manifests only when a commit touches these paths
@@ -24,6 +24,15 @@ class ArgoSettings:
     path: str  # where the rendered tree lives inside repo_url
     seed_destination: str  # Argo CD cluster name of the seed
     mode: ArgoMode = "applicationset"  # kkpgen/argocd-mode
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterArgo:
+    """What a cluster's Argo CD objects are made from, besides its name and its folders."""
+
+    wave: str = ""  # the cluster's kkpgen/rollout-wave label
+    decommissioning: bool = False  # labelled kkpgen/decommission: "true"
+    unpinned_node_ports: tuple[str, ...] = ()  # seed Services, see ArgoTarget
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,9 +113,12 @@ def destination_of(cluster: str, destination: Destination, settings: ArgoSetting
     }
 
 
-def sync_policy() -> dict[str, object]:
+def sync_policy(*, automated: bool = True) -> dict[str, object]:
+    """automated=False for an ApplicationSet's template under RollingSync: its controller
+    syncs the generated Applications step by step itself, turns their automated sync off
+    and logs a warning for each template that sets it (Argo CD's Progressive Syncs)."""
     return {
-        "automated": {"prune": True, "selfHeal": True},
+        **({"automated": {"prune": True, "selfHeal": True}} if automated else {}),
         # Calico CRDs exceed the 256 KiB last-applied annotation of client-side apply.
         # RespectIgnoreDifferences: a sync keeps the ignored live values, too.
         "syncOptions": [
@@ -151,7 +163,9 @@ def _application(target: ArgoTarget, settings: ArgoSettings) -> dict[str, object
                 "repoURL": settings.repo_url,
                 "targetRevision": settings.revision,
                 # kustomization.yaml in the folder: Argo CD builds it with Kustomize.
-                "path": f"{settings.path.strip('/')}/{target.cluster}/{target.destination}",
+                "path": layout.destination_folder(
+                    settings.path, target.cluster, target.destination
+                ),
             },
             "destination": destination_of(target.cluster, target.destination, settings),
             **({"ignoreDifferences": ignores} if ignores else {}),
@@ -167,5 +181,6 @@ def application_files(
     files = []
     for target in sorted(set(targets), key=lambda t: (t.cluster, t.destination)):
         text = f"# Source: kkpgen argocd\n{dump_yaml(_application(target, settings))}"
-        files.append((f"{ARGOCD_DIR}/application-{target.cluster}-{target.destination}.yaml", text))
+        name = layout.application_file_name(target.cluster, target.destination)
+        files.append((layout.argocd_path(name), text))
     return files

@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 
+from kkpgen.models import layout
 from kkpgen.render.applications import (
-    ARGOCD_DIR,
     ARGOCD_NAMESPACE,
     GENERATE_PATHS,
     PROJECT,
@@ -25,14 +25,13 @@ from kkpgen.render.applications import (
 )
 from kkpgen.render.manifest import DESTINATIONS, Destination, dump_yaml
 
-TARGET_FILE = "argocd.json"  # beside kustomization.yaml: not a resource, so never applied
 _MANAGED = {"app.kubernetes.io/managed-by": "kkpgen"}
 
 
 def target_file(target: ArgoTarget) -> tuple[str, str]:
     """(path, text) of the parameters one generated Application is made from."""
     params = {"cluster": target.cluster, "destination": target.destination, "wave": target.wave}
-    path = f"{target.cluster}/{target.destination}/{TARGET_FILE}"
+    path = layout.target_path(target.cluster, target.destination)
     return path, json.dumps(params, sort_keys=True) + "\n"
 
 
@@ -85,7 +84,7 @@ def application_set(
                     "git": {
                         "repoURL": settings.repo_url,
                         "revision": settings.revision,
-                        "files": [{"path": f"{root}/*/{destination}/{TARGET_FILE}"}],
+                        "files": [{"path": layout.target_glob(root, destination)}],
                     }
                 }
             ],
@@ -110,7 +109,8 @@ def application_set(
                     },
                     "destination": dest,
                     "ignoreDifferences": _ignores(destination),
-                    "syncPolicy": sync_policy(),
+                    # RollingSync syncs them: no automated sync in the template.
+                    "syncPolicy": sync_policy(automated=False),
                 },
             },
             # A cluster folder deleted from the tree deletes its Application: that must not
@@ -149,7 +149,7 @@ def bootstrap(settings: ArgoSettings) -> dict[str, object]:
             "source": {
                 "repoURL": settings.repo_url,
                 "targetRevision": settings.revision,
-                "path": f"{settings.path.strip('/')}/{ARGOCD_DIR}",
+                "path": layout.argocd_folder(settings.path),
             },
             "destination": {"name": "in-cluster", "namespace": ARGOCD_NAMESPACE},
             "syncPolicy": {"automated": {"prune": True, "selfHeal": True}},
@@ -170,6 +170,6 @@ def control_files(settings: ArgoSettings, *, waves: Iterable[str]) -> list[tuple
             for d in DESTINATIONS
         ]
     return [
-        (f"{ARGOCD_DIR}/{name}", f"# Source: kkpgen argocd\n{dump_yaml(body)}")
+        (layout.argocd_path(name), f"# Source: kkpgen argocd\n{dump_yaml(body)}")
         for name, body in objects
     ]

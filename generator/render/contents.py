@@ -10,6 +10,7 @@ from kkpgen.kkp import defaults
 from kkpgen.kkp.catalog import Catalog, load_catalog
 from kkpgen.kkp.charts import Chart, load_charts
 from kkpgen.kkp.check import CheckedFleet, check_fleet
+from kkpgen.models import layout
 from kkpgen.models.labels import (
     ARGOCD_MODE_ANNOTATION,
     ARGOCD_PATH_ANNOTATION,
@@ -25,7 +26,6 @@ from kkpgen.render import applications, appsets
 from kkpgen.render.engine import Renderer, build_environment, render_release
 from kkpgen.render.manifest import (
     DESTINATIONS,
-    KUSTOMIZATION,
     Manifest,
     dump_yaml,
     kustomization_text,
@@ -127,14 +127,14 @@ def selected_files(
                 f"{m.chart}/{m.file_name}" for m in manifests if m.destination == destination
             ]
             if resources:
-                path = f"{cluster.name}/{destination}/{KUSTOMIZATION}"
+                path = layout.kustomization_path(cluster.name, destination)
                 yield path, kustomization_text(resources).encode()
                 if sets:  # what the ApplicationSet of this destination kind reads
                     target = applications.ArgoTarget(cluster.name, destination, wave=_wave(cluster))
                     path, text = appsets.target_file(target)
                     yield path, text.encode()
         document = defaults.resolved_document(loaded, cluster)
-        yield f"{cluster.name}/resolved.yaml", dump_yaml(document).encode()
+        yield layout.resolved_path(cluster.name), dump_yaml(document).encode()
 
 
 def _unpinned_node_ports(cluster: ResolvedCluster) -> tuple[str, ...]:
@@ -150,26 +150,44 @@ def _unpinned_node_ports(cluster: ResolvedCluster) -> tuple[str, ...]:
     return () if pinned else ("konnectivity-server" if konnectivity else "openvpn-server",)
 
 
+def cluster_argo(cluster: ResolvedCluster) -> applications.ClusterArgo:
+    return applications.ClusterArgo(
+        wave=_wave(cluster),
+        decommissioning=cluster.labels.get(DECOMMISSION_LABEL) == "true",
+        unpinned_node_ports=_unpinned_node_ports(cluster),
+    )
+
+
 def argocd_files(
     checked: CheckedFleet, *, present: Callable[[str, str], bool]
 ) -> Iterator[tuple[str, bytes]]:
-    settings = argo_settings(checked.fleet)
+    facts = {cluster.name: cluster_argo(cluster) for cluster in checked.resolved}
+    return argocd_tree(argo_settings(checked.fleet), facts, present=present)
+
+
+def argocd_tree(
+    settings: applications.ArgoSettings | None,
+    facts: Mapping[str, applications.ClusterArgo],
+    *,
+    present: Callable[[str, str], bool],
+) -> Iterator[tuple[str, bytes]]:
+    """The files under argocd/: from the settings and each cluster's facts, which a render
+    of one cluster reads from the others' folder records (output/record.py)."""
     if settings is None:
         return
-    waves = {_wave(cluster) for cluster in checked.resolved}
-    files = appsets.control_files(settings, waves=waves)
+    files = appsets.control_files(settings, waves={f.wave for f in facts.values()})
     if settings.mode == "applications":
         targets = [
             applications.ArgoTarget(
-                cluster.name,
+                name,
                 destination,
-                decommissioning=cluster.labels.get(DECOMMISSION_LABEL) == "true",
-                unpinned_node_ports=_unpinned_node_ports(cluster) if destination == "seed" else (),
-                wave=_wave(cluster),
+                decommissioning=argo.decommissioning,
+                unpinned_node_ports=argo.unpinned_node_ports if destination == "seed" else (),
+                wave=argo.wave,
             )
-            for cluster in checked.resolved
+            for name, argo in facts.items()
             for destination in DESTINATIONS
-            if present(cluster.name, destination)
+            if present(name, destination)
         ]
         files += applications.application_files(targets, settings)
     for path, text in sorted(files):
@@ -186,7 +204,7 @@ def output_files(
     """Everything `render` writes for these clusters, in memory (diff, the Argo CD plugin)."""
     names = [c.name for c in checked.resolved if not only or c.name in only]
     files = dict(cluster_files(checked, names=names, renderer=Renderer(build_environment())))
-    written = {tuple(path.split("/")[:2]) for path in files}
+    written = {layout.folder_of(path) for path in files}
     kept_targets = {(t.cluster, t.destination) for t in kept}
     yield from files.items()
     yield from argocd_files(

@@ -7,6 +7,7 @@ from typing import Literal
 
 import yaml
 
+from kkpgen.models import layout
 from kkpgen.render import fastdump
 from kkpgen.source.libyaml import SafeDumper
 
@@ -33,9 +34,9 @@ class Manifest:
     """`<cluster>/<destination>/<chart>/<kind>-<name>.yaml`, lowercase (the output contract)."""
 
     def __post_init__(self) -> None:
-        file_name = f"{self.kind}-{self.name}.yaml".lower().replace(":", "-")
+        file_name = layout.manifest_file_name(self.kind, self.name)
         object.__setattr__(self, "file_name", file_name)
-        path = f"{self.cluster}/{self.destination}/{self.chart}/{file_name}"
+        path = layout.manifest_path(self.cluster, self.destination, self.chart, file_name)
         object.__setattr__(self, "path", path)
 
 
@@ -85,9 +86,6 @@ def dump_yaml(data: object) -> str:
             width=_WIDTH,
         )
     return yaml.serialize(node, Dumper=SafeDumper, allow_unicode=True, width=_WIDTH)
-
-
-KUSTOMIZATION = "kustomization.yaml"
 
 
 def kustomization_text(resources: list[str]) -> str:

@@ -15,6 +15,7 @@ from kkpgen.diagnostics import Diagnostic, KkpgenError, Location, Violation
 from kkpgen.models.addon import Addon
 from kkpgen.models.cluster import Cluster
 from kkpgen.models.kubermatic import KubermaticConfiguration
+from kkpgen.models.layout import RESERVED_NAMES
 from kkpgen.source.repository import CONFIG_FILE, SourceTree
 from kkpgen.source.sourcemap import Document, FieldPath, SourceMap, format_field, load_documents
 
@@ -196,8 +197,6 @@ def _load_config(
     return _DEFAULT_CONFIG, None
 
 
-# Folders of <out> that kkpgen writes itself: a cluster of that name would share them.
-RESERVED_NAMES = frozenset({"argocd"})
 # KKP puts a cluster's control plane in namespace cluster-<name>: a DNS-1123 label (63).
 MAX_NAME_LENGTH = 63 - len("cluster-")
 
@@ -233,8 +232,10 @@ def _check_name(cluster: Cluster, source: SourceMap, problems: list[Diagnostic])
 
 
 def _load_cluster_file(
-    docs: list[Document], problems: list[Diagnostic]
+    docs: list[Document], problems: list[Diagnostic], failed: set[str]
 ) -> tuple[list[tuple[Cluster, SourceMap]], list[LoadedAddon]]:
+    """The Clusters and Addons of one file; `failed` gets the names of Clusters that do not
+    load (their Addons then get no error of their own: the Cluster's error says it all)."""
     clusters: list[tuple[Cluster, SourceMap]] = []
     addons: list[LoadedAddon] = []
     for doc in docs:
@@ -243,6 +244,8 @@ def _load_cluster_file(
             cluster = _parse(Cluster, doc, problems)
             if cluster is not None and _check_name(cluster, doc.source, problems):
                 clusters.append((cluster, doc.source))
+            else:
+                failed.add(_written_name(doc))
         elif kind == "Addon":
             addon = _parse(Addon, doc, problems)
             if addon is not None:
@@ -250,16 +253,26 @@ def _load_cluster_file(
     return clusters, addons
 
 
+def _written_name(doc: Document) -> str:
+    """metadata.name as written in a document that did not load, or ""."""
+    meta = doc.data.get("metadata") if isinstance(doc.data, dict) else None
+    name = meta.get("name") if isinstance(meta, dict) else None
+    return name if isinstance(name, str) else ""
+
+
 def _attach_addons(
     clusters: Mapping[str, tuple[Cluster, SourceMap]],
     addons: list[LoadedAddon],
     problems: list[Diagnostic],
+    failed: set[str],
 ) -> dict[str, list[LoadedAddon]]:
     by_cluster: dict[str, list[LoadedAddon]] = {name: [] for name in clusters}
     for loaded in addons:
         target = loaded.addon.spec.cluster.name
         if target in by_cluster:
             by_cluster[target].append(loaded)
+            continue
+        if target in failed:  # its Cluster's own error is reported; "unknown" would mislead
             continue
         problems.append(
             Diagnostic(
@@ -281,6 +294,27 @@ def load_fleet(tree: SourceTree) -> Fleet:
     return fleet
 
 
+def require_config(tree: SourceTree) -> None:
+    """Spec files without kubermatic.yaml: one error that names it, not the follow-on errors
+    of a fleet checked against no KKP version and no settings."""
+    if any(f.path == CONFIG_FILE for f in tree.files) or not tree.files:
+        return
+    raise KkpgenError(
+        [
+            Diagnostic(
+                "config.missing",
+                Location(CONFIG_FILE),
+                "",
+                f"{CONFIG_FILE} is missing: kkpgen reads the KKP version and the platform's "
+                "settings from it, at the root of the repository, beside clusters/",
+                f"run `kkpgen init --ci none` in the repository's root folder (it adds "
+                f"{CONFIG_FILE} and keeps your files), then set kkpgen/kkp-version in it to "
+                "the KKP release you run",
+            )
+        ]
+    )
+
+
 def load_fleet_partially(tree: SourceTree) -> tuple[Fleet, list[Diagnostic]]:
     """Every cluster that loads, and the problems of the rest (for a base ref, whose broken
     files the head may be fixing)."""
@@ -292,6 +326,7 @@ def load_fleet_partially(tree: SourceTree) -> tuple[Fleet, list[Diagnostic]]:
         config, config_source = _DEFAULT_CONFIG, None
     clusters: dict[str, tuple[Cluster, SourceMap]] = {}
     addons: list[LoadedAddon] = []
+    failed: set[str] = set()
     for source in tree.files:
         if source.path == CONFIG_FILE:
             continue
@@ -300,7 +335,7 @@ def load_fleet_partially(tree: SourceTree) -> tuple[Fleet, list[Diagnostic]]:
         except KkpgenError as error:  # unparsable YAML: the other files still load
             problems.extend(error.diagnostics)
             continue
-        found, file_addons = _load_cluster_file(documents, problems)
+        found, file_addons = _load_cluster_file(documents, problems, failed)
         addons.extend(file_addons)
         for cluster, smap in found:
             name = cluster.metadata.name
@@ -316,7 +351,7 @@ def load_fleet_partially(tree: SourceTree) -> tuple[Fleet, list[Diagnostic]]:
                 )
                 continue
             clusters[name] = (cluster, smap)
-    by_cluster = _attach_addons(clusters, addons, problems)
+    by_cluster = _attach_addons(clusters, addons, problems, failed)
     loaded = tuple(
         LoadedCluster(cluster, smap, tuple(by_cluster[name]))
         for name, (cluster, smap) in sorted(clusters.items())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Literal, get_args
 
@@ -55,8 +56,17 @@ def _usable(path: str) -> str:
     return resolved
 
 
+Progress = Callable[[int, int], None]  # (files checked, files in all)
+_BATCH = 2_000  # files per backend call: progress moves, kubeconform starts rarely
+
+
 def validate_tree(
-    root: Path, *, backend: Backend, cache_dir: Path | None, kubernetes_version: str | None = None
+    root: Path,
+    *,
+    backend: Backend,
+    cache_dir: Path | None,
+    kubernetes_version: str | None = None,
+    progress: Progress | None = None,
 ) -> list[Finding]:
     """Findings for every manifest under `root`, sorted by file then field.
 
@@ -71,8 +81,15 @@ def validate_tree(
                 cache_dir=usable, kubernetes_version=group.kubernetes_version, crds=group.crds
             )
             by_schema_dir[schema_dir].extend(group.files)
+        total, done = sum(len(files) for files in by_schema_dir.values()), 0
         for schema_dir, files in sorted(by_schema_dir.items()):
-            findings.extend(backend.validate(sorted(files), root=root, schema_dir=schema_dir))
+            ordered = sorted(files)
+            for start in range(0, len(ordered), _BATCH):
+                batch = ordered[start : start + _BATCH]
+                findings.extend(backend.validate(batch, root=root, schema_dir=schema_dir))
+                done += len(batch)
+                if progress is not None:
+                    progress(done, total)
     return sorted(findings, key=Finding.sort_key)
 
 
@@ -82,16 +99,18 @@ def default_cache_dir() -> Path | None:
     return None if home is None else home / "kkpgen" / "schemas"
 
 
-def run_validation(
+def run_validation(  # noqa: PLR0913  keyword-only, one per flag of `validate`
     root: Path,
     *,
     backend: str,
     kubeconform: str | None,
     cache_dir: Path | None,
     display_root: str = "",
-) -> None:
-    """What pipeline.py calls: validate `root`; raise KkpgenError (exit 3) on any Finding.
-    `display_root` is how file names are shown (the final `out/`, not the staging folder)."""
+    progress: Progress | None = None,
+) -> int:
+    """What pipeline.py calls: validate `root`; raise KkpgenError (exit 3) on any Finding,
+    else return the number of files checked. `display_root` is how file names are shown
+    (the final `out/`, not the staging folder)."""
     names: dict[str, BackendName] = {name: name for name in get_args(BackendName)}
     if backend not in names:
         diagnostic = Diagnostic(
@@ -103,7 +122,16 @@ def run_validation(
         )
         raise KkpgenError([diagnostic], exit_code=ExitCode.USAGE)
     chosen = select_backend(names[backend], kubeconform_path=kubeconform)
-    findings = validate_tree(root, backend=chosen, cache_dir=cache_dir or default_cache_dir())
+    counted: list[int] = [0]
+
+    def seen(done: int, total: int) -> None:
+        counted[0] = total
+        if progress is not None:
+            progress(done, total)
+
+    cache = cache_dir or default_cache_dir()
+    findings = validate_tree(root, backend=chosen, cache_dir=cache, progress=seen)
     if findings:
         diagnostics = [f.to_diagnostic(prefix=display_root) for f in findings]
         raise KkpgenError(diagnostics, exit_code=ExitCode.VALIDATION_FAILED)
+    return counted[0]

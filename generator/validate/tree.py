@@ -8,16 +8,13 @@ from pathlib import Path
 
 import yaml
 
-from kkpgen.render.manifest import KUSTOMIZATION
+from kkpgen.models.layout import ARGOCD_DIR, RESOLVED, is_manifest
 from kkpgen.source.libyaml import SafeLoader
 from kkpgen.validate.crd import CustomResourceDefinition, parse_crd
 from kkpgen.validate.finding import Finding
 
 # Our own rendered output, parsed only to check it: no source positions are needed, so this
 # is plain PyYAML (libyaml's loader when built with it: ~10x faster on a large tree).
-
-ARGOCD_DIR = "argocd"
-RESOLVED = "resolved.yaml"  # the resolved KKP Cluster: not a manifest, never validated
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,11 +65,12 @@ def relative(path: Path, root: Path) -> str:
 
 def _manifests(directory: Path, *, root: Path) -> Iterator[Path]:
     for path in directory.rglob("*"):
-        if path.suffix in {".yaml", ".yml"} and path.is_file():
-            if path.name == RESOLVED and path.parent.parent == root:
-                continue
-            if path.name == KUSTOMIZATION:  # kustomize's build file, not an object
-                continue
+        # Not resolved.yaml, not kustomization.yaml: no Kubernetes object.
+        if (
+            path.suffix in {".yaml", ".yml"}
+            and path.is_file()
+            and is_manifest(relative(path, root))
+        ):
             yield path
 
 

@@ -101,10 +101,13 @@ def assert_terminal_safe(text: str) -> None:
         assert not line.lstrip().startswith("::"), repr(line)
 
 
-def _printed(action: object) -> tuple[str, str]:
-    with CliRunner().isolation() as (out, err, _):
+def _printed(action: object, *, color: bool = False) -> tuple[str, str]:
+    with CliRunner().isolation(color=color) as (out, err, _):
         action()  # type: ignore[operator]
         return out.getvalue().decode(), err.getvalue().decode()
+
+
+_SGR = re.compile(r"\x1b\[[0-9;]*m")  # what click.style writes: colour, bold, dim, reset
 
 
 @settings(max_examples=60, deadline=None)
@@ -118,6 +121,9 @@ def test_diagnostics_in_text_json_and_github_keep_their_structure(
         assert text.count("\n") == (1 if diagnostic.hint else 0)
     _, err = _printed(lambda: emit(found, "text"))
     assert_terminal_safe(err.removesuffix("\n"))
+    # On a terminal (--color always): colour is added after escaping, and nothing but colour
+    _, coloured = _printed(lambda: emit(found, "text"), color=True)
+    assert _SGR.sub("", coloured) == err
     _, err = _printed(lambda: emit_grouped(found, "normal"))
     assert_terminal_safe(err.removesuffix("\n"))
     out, _ = _printed(lambda: emit(found, "json"))

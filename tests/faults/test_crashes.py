@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from kkpgen.cli import main
+from kkpgen.output.record import memo_file, sealed
 from kkpgen.source import repository
 from kkpgen.source.sourcemap import MAX_FILE_BYTES
 from tests.conftest import cluster_yaml, git
@@ -97,8 +98,9 @@ def test_init_below_a_regular_file_is_an_environment_error(tmp_path: Path) -> No
 def test_a_deeply_nested_record_is_not_trusted_and_the_render_repairs_out(
     good_fleet: GoodFleet,
 ) -> None:
-    """A record edited into `[[[[...` exhausted the JSON parser: exit 70 (round 3 finding)."""
-    (good_fleet.out / ".kkpgen-inputs.json").write_text("[" * 200_000)
+    """A record edited into `[[[[...` exhausted the JSON parser: exit 70 (round 3 finding).
+    The record is the memo in the user's cache now (issue 22), sealed as kkpgen seals it."""
+    memo_file(good_fleet.out).write_bytes(sealed(good_fleet.out, b"[" * 200_000))
     result = good_fleet.render()
     assert result.exit_code == 0, result.stderr
     assert_out_untouched(good_fleet)  # the record is rewritten, the tree is as it was

@@ -1,8 +1,8 @@
 """Any sequence of edits, renders (full, --cluster, --shard, on a file system without hard
 links) and tampering with the committed tree (links planted in cluster folders, files added
-or edited there, entries kkpgen did not write at the top, a record edited): then a full render
-gives a fresh render's tree, with the entries kkpgen did not write kept as they were, nothing
-followed out of <out>, and nothing left beside it (issue 23)."""
+or edited there, entries kkpgen did not write at the top, a folder's record edited): then a
+full render gives a fresh render's tree, with the entries kkpgen did not write kept as they
+were, nothing followed out of <out>, and nothing left beside it (issue 23)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kkpgen.cli import main
-from kkpgen.output.record import INPUTS_FILE
+from kkpgen.models.layout import record_path
 from tests.conftest import CONFIG, cluster_yaml, git
 
 NAMES = ("alpha", "bravo", "charlie")
@@ -62,9 +62,9 @@ def _tamper(out: Path, how: str, name: str, outside: Path) -> None:
     elif how == "edit":
         manifest = next(p for p in sorted(folder.rglob("*.yaml")) if p.is_file())
         manifest.write_bytes(manifest.read_bytes()[:-2] + b"x\n")
-    elif how == "record" and (out / INPUTS_FILE).is_file():
-        record = out / INPUTS_FILE
-        record.write_bytes(record.read_bytes() + b" ")  # the same JSON, other bytes
+    elif how == "record":  # the folder's own record: the same lines, other bytes
+        record = out / record_path(name)
+        record.write_bytes(record.read_bytes() + b"\n")
 
 
 STEP = st.one_of(

@@ -21,6 +21,7 @@ from kkpgen.gitops.changes import (
 )
 from kkpgen.gitops.compare import WORK_TREE, base_failures
 from kkpgen.kkp.check import CheckedFleet
+from kkpgen.models import layout
 from kkpgen.models.options import SourceOptions
 from kkpgen.render import contents
 from kkpgen.source.fleet import load_fleet
@@ -31,7 +32,7 @@ def group_changes(changes: Iterable[ObjectChange]) -> dict[str, list[ObjectChang
     """Object changes by their top folder: a cluster's name, or "argocd"."""
     by_group: dict[str, list[ObjectChange]] = {}
     for change in changes:
-        by_group.setdefault(change.path.split("/", 1)[0], []).append(change)
+        by_group.setdefault(layout.group_of(change.path), []).append(change)
     return by_group
 
 

@@ -313,6 +313,16 @@ CASES: dict[str, Case] = {
         head={"kubermatic.yaml": _pinned("v2.26.0")},
         config=_pinned("v2.25.18"),
     ),
+    "rollout-waves": Case(
+        {
+            "clusters/c1.yaml": cluster_yaml(
+                "c1", extra=_CANAL, labels='kkpgen/rollout-wave: "wave one"\n'
+            ),
+            "clusters/c2.yaml": cluster_yaml(
+                "c2", extra=_CANAL, labels='kkpgen/rollout-wave: "01"\n'
+            ),
+        }
+    ),
     "unused-openvpn-port": Case(
         {
             "clusters/c1.yaml": cluster_yaml(

@@ -13,7 +13,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from kkpgen.cli import main
-from kkpgen.output.record import CLUSTER_RECORD
+from kkpgen.models.layout import ARGOCD_DIR, CLUSTER_RECORD
+from kkpgen.output import staging
 from tests.conftest import CONFIG, cluster_yaml, git
 
 NAMES = ("alpha", "bravo", "charlie")
@@ -172,7 +173,7 @@ def test_rendering_into_a_deploy_branch_checkout_keeps_its_git_folder(fleet: Fle
     changed = {
         line[3:].split("/")[0] for line in git(fleet.out, "status", "--porcelain").splitlines()
     }
-    assert changed == {"bravo", "charlie", ".kkpgen-inputs.json"}  # git sees the new render
+    assert changed == {"bravo", "charlie"}  # git sees the new render (no fleet-wide record)
     assert "r1" in git(fleet.out, "log", "--format=%s")
 
 
@@ -241,26 +242,33 @@ def test_without_hard_links_the_render_copies_and_stays_whole(
 def test_a_full_disk_after_a_one_folder_swap_is_a_warning_not_a_failure(
     fleet: Fleet, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The folder is swapped in, then the top record cannot be written: exit 0 with a
-    warning (it was exit 4 with <out> changed); the next render finds the folder current."""
-    real = Path.replace
+    """The folder is swapped in, then argocd/ (made again from the records after it) cannot
+    be written: exit 0 with a warning (it was exit 4 with <out> changed); the next render
+    finds the folder current and makes argocd/."""
+    argo = '  annotations:\n    kkpgen/argocd-repo-url: "https://git.example.com/fleet.git"\n'
+    (fleet.repo / "kubermatic.yaml").write_text(CONFIG.replace("  annotations:\n", argo))
+    assert fleet.render().exit_code == 0
+    wave = cluster_yaml("bravo", version='"1.23.6"', labels='kkpgen/rollout-wave: "2"\n')
+    (fleet.repo / "clusters" / "bravo.yaml").write_text(wave)  # bravo's folder and argocd/
+    real = staging._write
 
-    def full(self: Path, target: str | Path) -> Path:
-        if Path(target).name == ".kkpgen-inputs.json":
+    def full(root: Path, relative: str, data: bytes, made: set[str]) -> None:
+        if relative.startswith(f"{ARGOCD_DIR}/"):
             raise OSError(errno.ENOSPC, "No space left on device")
-        return real(self, target)
+        real(root, relative, data, made)
 
-    fleet.spec("bravo", 7)
-    monkeypatch.setattr(Path, "replace", full)
+    monkeypatch.setattr(staging, "_write", full)
     result = fleet.render()
     monkeypatch.undo()
     assert result.exit_code == 0, result.stderr
-    assert "warning[output.record-not-written]" in result.stderr
+    assert "warning[output.argocd-not-written]" in result.stderr
     assert "No space left on device: the cluster's folder was replaced" in result.stderr
     expected = fleet.fresh()
-    assert {k: v for k, v in tree(fleet.out).items() if k != ".kkpgen-inputs.json"} == {
-        k: v for k, v in expected.items() if k != ".kkpgen-inputs.json"
+    now = tree(fleet.out)
+    assert {k: v for k, v in now.items() if not k.startswith(ARGOCD_DIR)} == {
+        k: v for k, v in expected.items() if not k.startswith(ARGOCD_DIR)
     }
+    assert now != expected  # argocd/ is stale
     again = fleet.render()
     assert again.exit_code == 0, again.stderr
     assert "0 rendered" in again.stderr

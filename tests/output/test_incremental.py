@@ -8,7 +8,8 @@ import pytest
 
 from bench.fleet import make_fleet
 from kkpgen.diagnostics import Diagnostic, KkpgenError, Location
-from kkpgen.output.record import CLUSTER_RECORD, read_inputs
+from kkpgen.models.layout import CLUSTER_RECORD
+from kkpgen.output.record import read_inputs
 from kkpgen.render import contents
 from tests.conftest import RenderFleet
 

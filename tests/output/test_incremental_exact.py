@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kkpgen.cli import main
-from kkpgen.output.record import INPUTS_FILE
+from kkpgen.output.record import memo_file
 from kkpgen.render.contents import shard_names
 from tests.conftest import CONFIG, cluster_yaml, git
 from tests.faults.injection import render_exit_code, render_with_fault
@@ -171,14 +171,14 @@ def test_a_folder_is_current_only_by_its_own_record(fleet: Fleet, tmp_path: Path
 def test_a_top_record_left_stale_by_a_folder_swap_is_repaired(
     fleet: Fleet, tmp_path: Path, edit_back: bool
 ) -> None:
-    """A run killed between the one-folder exchange and rewriting the top record: the tree
-    is new, the top record old. The next render finds the folder current by its own record
-    and rewrites the top record; with the spec edited back it renders the folder again."""
-    stale = (fleet.out / INPUTS_FILE).read_bytes()
+    """A run killed between the one-folder exchange and rewriting the memo: the tree is new,
+    the memo (in the user's cache) old. The next render finds the folder current by its own
+    record and rewrites the memo; with the spec edited back it renders the folder again."""
+    stale = memo_file(fleet.out).read_bytes()
     fleet.write("clusters/alpha.yaml", version("alpha", 7))
     assert fleet.render().exit_code == 0
-    assert (fleet.out / INPUTS_FILE).read_bytes() != stale
-    (fleet.out / INPUTS_FILE).write_bytes(stale)
+    assert memo_file(fleet.out).read_bytes() != stale
+    memo_file(fleet.out).write_bytes(stale)
     if edit_back:
         fleet.write("clusters/alpha.yaml", version("alpha", 6))
     result = fleet.render()

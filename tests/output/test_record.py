@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from kkpgen.diagnostics import Diagnostic, Location
+from kkpgen.models.layout import CLUSTER_RECORD
 from kkpgen.output.record import (
-    CLUSTER_RECORD,
     OutputInputs,
     SpecFileRecord,
     cluster_digest,

@@ -1,7 +1,8 @@
-"""Records are evidence, not trust: `.kkpgen-inputs.json` lets a render skip checking the
-spec files it lists only when this user's kkpgen wrote exactly those bytes; an edited or
-foreign record falls back to a full check (one digest edited made `render` pass a broken
-spec: issue 23)."""
+"""Records are evidence, not trust: the memo of the last render lets a render skip checking
+the spec files it lists only when this user's kkpgen wrote exactly those bytes (in the
+private cache, sealed); an edited memo, or a record committed into <out> (kkpgen 0.1's
+`.kkpgen-inputs.json`), falls back to a full check (one digest edited made `render` pass a
+broken spec: issue 23)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from click.testing import CliRunner, Result
 
 from kkpgen.cli import main
 from kkpgen.kkp.check import check_fleet
-from kkpgen.output.record import INPUTS_FILE
+from kkpgen.models.layout import LEGACY_INPUTS_FILE
+from kkpgen.output.record import memo_file
 from tests.conftest import CONFIG, cluster_yaml, git
 
 BROKEN = cluster_yaml("alpha", extra='cniPlugin:\n  type: canal\n  version: "v9.99"\n')
@@ -49,18 +51,27 @@ def full_checks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return calls
 
 
-def _forge(out: Path, path: str, data: bytes) -> None:
-    """Edit the record as a pull request could: the file's digest set to its new bytes."""
-    record = json.loads((out / INPUTS_FILE).read_bytes())
+def _forge(out: Path, path: str, data: bytes, where: str) -> None:
+    """The memo with the file's digest set to its new bytes: edited in place (its seal left
+    as it was), or committed into <out> as kkpgen 0.1's record, as a pull request could."""
+    seal, _, body = memo_file(out).read_bytes().partition(b"\n")
+    record = json.loads(body)
     record["files"][path]["digest"] = hashlib.sha256(path.encode() + b"\0" + data).hexdigest()
-    (out / INPUTS_FILE).write_text(json.dumps(record))
+    forged = json.dumps(record).encode()
+    if where == "memo":
+        memo_file(out).write_bytes(seal + b"\n" + forged)
+    else:
+        (out / LEGACY_INPUTS_FILE).write_bytes(forged)
 
 
-def test_an_edited_record_does_not_let_a_broken_spec_through(repo: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("where", ["memo", "committed"])
+def test_an_edited_record_does_not_let_a_broken_spec_through(
+    repo: Path, tmp_path: Path, where: str
+) -> None:
     out = tmp_path / "out"
     assert _render(repo, out).exit_code == 0
     (repo / "clusters" / "alpha.yaml").write_text(BROKEN)
-    _forge(out, "clusters/alpha.yaml", BROKEN.encode())
+    _forge(out, "clusters/alpha.yaml", BROKEN.encode(), where)
     check = CliRunner().invoke(main, ["check", "--repo", str(repo)], catch_exceptions=False)
     result = _render(repo, out)
     assert check.exit_code == 1

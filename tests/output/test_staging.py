@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from kkpgen.diagnostics import ExitCode, KkpgenError
+from kkpgen.models.layout import OWNER_MARKER
 from kkpgen.output import staging
 from kkpgen.output.staging import (
-    OWNER_MARKER,
     Stager,
     check_owned,
     commit,

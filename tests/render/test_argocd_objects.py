@@ -74,6 +74,28 @@ def test_rolling_sync_steps_follow_the_waves_and_unwaved_clusters_go_last(
     assert json.loads((out / "b/seed/argocd.json").read_text())["wave"] == "2"
 
 
+def test_a_rolling_sync_template_has_no_automated_sync_and_the_applications_mode_has(
+    make_repo: Callable[..., Repo], tmp_path: Path, render_fleet: RenderFleet
+) -> None:
+    """RollingSync syncs the generated Applications itself and turns their automated sync off
+    (Argo CD logs a warning for each template that sets it): docs/argocd.md, Rollout waves."""
+    repo = make_repo(base={"clusters/a.yaml": _waved("a", "1")}, config=_config())
+    for mode, automated in (("applicationset", False), ("applications", True)):
+        repo.write({"kubermatic.yaml": _config(mode)})
+        out = tmp_path / mode
+        render_fleet(repo.path, out=out)
+        objects = [yaml.safe_load(p.read_text()) for p in sorted((out / "argocd").iterdir())]
+        specs = [
+            o["spec"]["template"]["spec"] if o["kind"] == "ApplicationSet" else o["spec"]
+            for o in objects
+            if o["kind"] in ("Application", "ApplicationSet") and o["metadata"]["name"] != "kkpgen"
+        ]
+        assert len(specs) == 2  # user-cluster and seed
+        for spec in specs:
+            assert ("automated" in spec["syncPolicy"]) is automated
+            assert "RespectIgnoreDifferences=true" in spec["syncPolicy"]["syncOptions"]
+
+
 def test_applications_mode_writes_one_application_per_cluster_and_destination(
     make_repo: Callable[..., Repo], tmp_path: Path, render_fleet: RenderFleet
 ) -> None:

@@ -17,6 +17,7 @@ GITHUB_CONTEXT = {
     "github.base_ref": "main",
     "github.token": "a-token",
     "github.event.pull_request.number": "7",
+    "contains(github.event.pull_request.labels.*.name, 'maintenance-window')": "false",
 }
 GH_STAND_IN = """#!/bin/sh
 # gh's stand-in: the comment's body must exist; record the call.
@@ -111,6 +112,7 @@ def test_every_shell_step_of_the_github_workflow_runs_on_a_pull_request(
         "Render and validate",
         "Diff the rendered manifests against the base branch",
         "Comment the diff on the pull request",
+        "A disruptive change needs the maintenance-window label",  # a new cluster passes
     ]
     assert "second" in (work / "kkpgen-diff.md").read_text()
     assert (work / "rendered/second/user-cluster").is_dir()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -24,7 +25,10 @@ def _initialised(installed: Installed, tmp_path: Path) -> Path:
 
 def _break(repo: Path) -> None:
     spec = repo / "clusters/example.yaml"
-    spec.write_text(spec.read_text().replace("version: v3.22", "version: 3.22"))
+    # The CNI version as a number (init writes the catalog's default Canal, e.g. v3.22).
+    broken = re.sub(r"(type: canal\n    version: )v(\d+\.\d+)\n", r"\g<1>\2\n", spec.read_text())
+    assert broken != spec.read_text()
+    spec.write_text(broken)
 
 
 def test_try_repo_of_the_kkpgen_checkout_passes_then_fails_on_a_broken_spec(
@@ -40,7 +44,7 @@ def test_try_repo_of_the_kkpgen_checkout_passes_then_fails_on_a_broken_spec(
     _break(repo)
     failed = installed.run(command, cwd=repo, expect=1, PRE_COMMIT_HOME=home)
     assert "clusters/example.yaml" in failed
-    assert 'write the version as a string with its v: "v3.22"' in failed
+    assert re.search(r'write the version as a string with its v: "v3\.\d+"', failed)
 
 
 def test_the_pre_commit_config_init_writes_runs_the_installed_kkpgen(
