@@ -110,11 +110,14 @@ def test_two_wave_changes_conflict_in_argocd_and_a_render_resolves_it(
 ) -> None:
     """The ApplicationSets list the fleet's waves: two new waves touch the same lines. As
     docs/team-workflow.md says: take either side, render, commit."""
-    if not (team.path / "rendered" / "argocd" / "applicationset-kkpgen-seed.yaml").exists():
-        pytest.skip("applications mode: one Application file per cluster, nothing shared")
+    shared = (team.path / "rendered" / "argocd" / "applicationset-kkpgen-seed.yaml").exists()
     _branch(run_cli, team, "pr-a", {"clusters/alpha.yaml": _spec("alpha", wave="1")})
     _branch(run_cli, team, "pr-b", {"clusters/bravo.yaml": _spec("bravo", wave="2")})
     assert _merge(team, "pr-a").returncode == 0
+    if not shared:  # applications mode: one Application file per cluster, nothing to conflict
+        assert _merge(team, "pr-b").returncode == 0
+        _check(run_cli, team)
+        return
     conflicted = _merge(team, "pr-b")
     assert conflicted.returncode != 0
     unmerged = git(team.path, "diff", "--name-only", "--diff-filter=U").split()
