@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 import os
@@ -137,9 +138,8 @@ class _CompiledTemplates(jinja2.BytecodeCache):
         if folder is None:
             return
         try:
-            write_private(folder, f"{bucket.key}.jinja", bucket.bytecode_to_string())
-        except OSError:
-            pass  # a full disk: the next run compiles again
+            with contextlib.suppress(OSError):  # a full disk: the next run compiles again
+                write_private(folder, f"{bucket.key}.jinja", bucket.bytecode_to_string())
         finally:
             os.close(folder)
 
