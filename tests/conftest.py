@@ -70,6 +70,18 @@ metadata:
     return body + textwrap.indent(textwrap.dedent(extra), "  ")
 
 
+def files_and_links(root: Path) -> dict[str, bytes | str]:
+    """Every file (bytes) and link (its target) below `root`, none followed."""
+    found: dict[str, bytes | str] = {}
+    for path in sorted(root.rglob("*")):
+        key = path.relative_to(root).as_posix()
+        if path.is_symlink():
+            found[key] = f"-> {path.readlink()}"
+        elif path.is_file():
+            found[key] = path.read_bytes()
+    return found
+
+
 def git(repo: Path, *args: str) -> str:
     result = subprocess.run(
         ["git", "-C", str(repo), *args], capture_output=True, text=True, check=True
