@@ -43,6 +43,11 @@ spec:
 TUNNEL_PORT_NOTICE = "network.tunnel-port.unknown"
 
 
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE_FLEET = ROOT / "fixtures"  # the README's example fleet, on the newest KKP
+V2_20_FLEET = ROOT / "tests" / "fleets" / "kkp-v2.20"  # the example fleet of KKP v2.20
+
+
 def without_tunnel_notice(diagnostics: Iterable[Diagnostic]) -> tuple[Diagnostic, ...]:
     return tuple(d for d in diagnostics if d.code != TUNNEL_PORT_NOTICE)
 
