@@ -49,10 +49,10 @@ def test_readme_render_command_renders_the_example_fleet(tmp_path: Path) -> None
     assert clusters == [
         "argocd",
         "byo-none",
+        "dual-canal",
         "edge-cilium",
-        "forced-canal",
+        "hetzner-canal",
         "lab-kubevirt",
-        "legacy-canal",
         "prod-canal",
     ]
     assert "Traceback" not in result.stderr
