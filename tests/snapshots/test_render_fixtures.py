@@ -16,10 +16,9 @@ import pytest
 from syrupy.assertion import SnapshotAssertion
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
-from tests.conftest import RenderFleet
+from tests.conftest import V2_20_FLEET, RenderFleet
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
-CLUSTERS = sorted(p.stem for p in (FIXTURES / "clusters").glob("*.yaml"))
+CLUSTERS = sorted(p.stem for p in (V2_20_FLEET / "clusters").glob("*.yaml"))
 GROUPS = [*CLUSTERS, "argocd"]  # the folders of the rendered tree, in holder order
 
 
@@ -30,7 +29,7 @@ class YamlSnapshot(SingleFileSnapshotExtension):
 
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory: pytest.TempPathFactory, render_fleet: RenderFleet) -> Path:
-    return render_fleet(FIXTURES, out=tmp_path_factory.mktemp("snap") / "rendered").out
+    return render_fleet(V2_20_FLEET, out=tmp_path_factory.mktemp("snap") / "rendered").out
 
 
 def _files(rendered: Path, group: str) -> dict[str, str]:
