@@ -46,16 +46,14 @@ def diff_refs(opts: SourceOptions, *, base: str) -> FleetDiff:
     (tests/gitops/full_diff.py). When kkpgen/kkp-version changes, the head specs are also
     checked at the base's release, so KKP's changes are told apart from the spec's.
     """
-    head_tree = read_tree(opts.repo, opts.ref)
-    head = _checked(replace(opts, base=None), head_tree)
+    head = _checked(replace(opts, base=None), read_tree(opts.repo, opts.ref))
     previous, failures = _checked_base(replace(opts, ref=base, base=None))
     changed = (
         changed_clusters(previous, head)
         if previous is not None
         else frozenset(c.name for c in head.fleet.resolved)
     )
-    middle = _spec_heads(opts, head_tree, previous, head)
-    del head_tree  # one tree at a time: the clusters are rendered from the checked fleets
+    middle = _spec_heads(opts, previous, head)
     by_group, parts = _diff_clusters(previous, head, changed, middle)
     base_side = _listed(base, previous.fleet) if previous is not None else DiffSide(base, {})
     return assemble_diff(
@@ -81,10 +79,11 @@ class Checked:
     settings: str  # kubermatic.yaml read, but for kkpgen/kkp-version (the release is in inputs)
     sources: dict[str, str]  # per cluster: its spec file and its Addons' files
     inputs: OutputInputs  # what the incremental render compares (output/record.py)
+    resolved: dict[str, ResolvedCluster]  # fleet.resolved by name
 
 
 def _checked(opts: SourceOptions, tree: SourceTree) -> Checked:
-    """The checked fleet at opts.ref."""
+    """The checked fleet at opts.ref (the tree is dropped after)."""
     return _digested(check_fleet(opts, tree=tree), tree)
 
 
@@ -97,7 +96,8 @@ def _digested(checked: CheckedFleet, tree: SourceTree) -> Checked:
             sha.update(b"\0" + file.encode() + b"\0" + data.get(file, b""))
         sources[loaded.name] = sha.hexdigest()
     config = hashlib.sha256(data.get(CONFIG_FILE, b"")).hexdigest()
-    return Checked(checked, config, _settings(checked), sources, fleet_inputs(checked))
+    by_name = {c.name: c for c in checked.resolved}
+    return Checked(checked, config, _settings(checked), sources, fleet_inputs(checked), by_name)
 
 
 def _settings(checked: CheckedFleet) -> str:
@@ -167,14 +167,14 @@ class SpecHeads:
         return self.failures.get(name, "")
 
 
-def _spec_heads(
-    opts: SourceOptions, tree: SourceTree, base: Checked | None, head: Checked
-) -> SpecHeads | None:
-    """None unless kkpgen/kkp-version differs between the refs."""
+def _spec_heads(opts: SourceOptions, base: Checked | None, head: Checked) -> SpecHeads | None:
+    """None unless kkpgen/kkp-version differs between the refs. The head is read again (one
+    tree is held at a time)."""
     if base is None or base.fleet.release.version == head.fleet.release.version:
         return None
     old, new = base.fleet.release.version, head.fleet.release.version
     at_old = replace(opts, base=None, kkp_version=old)
+    tree = read_tree(opts.repo, opts.ref)
     try:
         checked, failures = check_fleet_partially(at_old, tree=tree)
     except KkpgenError as error:
@@ -221,7 +221,7 @@ class _ClusterDiffer:
             return object_changes(before, after)
         reused = same_inputs(self.base, spec_heads, name, read_config=True)
         middle = before if reused else self.files(spec_heads, name, set())
-        modes = upgrade.proxy_modes_of(_resolved(spec_heads, name), _resolved(self.head, name))
+        modes = upgrade.proxy_modes_of(spec_heads.resolved[name], self.head.resolved[name])
         self.kkp[name] = upgrade.kkp_changes(
             middle, after, proxy_modes=modes, base_release=self.middle.base
         )
@@ -231,15 +231,11 @@ class _ClusterDiffer:
         if self.middle is None:
             return None
         heads = self.middle.checked
-        spec_heads = {c.name: c for c in heads.fleet.resolved} if heads else {}
+        spec_heads = heads.resolved if heads else {}
         return UpgradeParts(self.middle.base, self.middle.head, spec_heads, self.kkp)
 
 
 Files = dict[str, bytes]
-
-
-def _resolved(checked: Checked, name: str) -> ResolvedCluster:
-    return next(c for c in checked.fleet.resolved if c.name == name)
 
 
 def _diff_clusters(

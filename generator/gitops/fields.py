@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import yaml
 
-from kkpgen.source.sourcemap import load_data
+from kkpgen.source import fastload
 
 _PLAIN_KEY = re.compile(r"[A-Za-z0-9_-]+")
 _SHOWN = 72  # characters of a value shown before "..."
@@ -35,7 +35,12 @@ class FieldChange:
 
 def parse_object(text: bytes | None) -> object:
     """A rendered file's object (one YAML document); None for a missing file."""
-    return None if text is None else load_data(text.decode())
+    return None if text is None else _load(text.decode())
+
+
+def _load(text: str) -> object:
+    """The first document of `text` (None if none), parsed as the render parses its own."""
+    return next(iter(fastload.load_all(text)), None)
 
 
 def field_changes(before: object, after: object) -> tuple[FieldChange, ...]:
@@ -156,7 +161,7 @@ def _documents(before: str, after: str) -> tuple[object, object] | None:
     if "\n" not in before and "\n" not in after:
         return None
     try:
-        old, new = load_data(before), load_data(after)
+        old, new = _load(before), _load(after)
     except yaml.YAMLError:
         return None
     return (old, new) if isinstance(old, dict) and isinstance(new, dict) else None

@@ -388,3 +388,39 @@ def test_an_unchanged_spec_is_rendered_once_per_release(
         ]
         + [("payments", "v2.30.6"), ("payments", "v2.30.6"), ("payments", "v2.31.0")]
     )
+
+
+def test_clusters_added_removed_or_failing_in_the_base_have_no_kkp_part(
+    make_repo: MakeRepo,
+) -> None:
+    """A new cluster is created under the new release; a removed one is gone; a base
+    cluster that fails there counts as added (as in any diff)."""
+    broken = spec("quiet-2", port=None).replace("version: v3.31", "version: v3.99")
+    repo = make_repo(
+        base={**FLEET_31, "clusters/quiet-2.yaml": broken},
+        head={
+            "kubermatic.yaml": config("v2.31.0"),
+            "clusters/quiet-2.yaml": spec("quiet-2", port=None),
+            "clusters/payments.yaml": None,
+            "clusters/new.yaml": spec("new", port="31009"),
+        },
+        config=config("v2.30.6"),
+    )
+    diff = diff_of(repo)
+    assert {(c.name, c.status, c.kkp) for c in diff.clusters if c.kkp is None} == {
+        ("new", "added", None),
+        ("payments", "removed", None),
+        ("quiet-2", "added", None),
+    }
+    assert diff.kkp_step is not None
+    assert diff.kkp_step.unchanged == ("quiet-1",)
+    assert [c.name for c in diff.clusters if c.kkp is not None] == ["hz", "search"]
+
+
+def test_kkp_version_on_the_command_line_is_no_upgrade(make_repo: MakeRepo) -> None:
+    """--kkp-version overrides kubermatic.yaml on both sides: the same release twice."""
+    repo = upgraded(make_repo, FLEET_31, ("v2.30.6", "v2.31.0"))
+    opts = SourceOptions(repo=repo.path, ref="HEAD", kkp_version="v2.31.0")
+    diff = compare.diff_refs(opts, base="base")
+    assert diff.kkp_step is None
+    assert not diff.changed
