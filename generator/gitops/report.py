@@ -24,6 +24,9 @@ from kkpgen.output.tree import replace_with
 # GitHub rejects comments above 65536 characters; keep room for a CI tool's own header.
 MARKDOWN_LIMIT = 60_000
 _MARKERS = {"added": "+", "removed": "-", "changed": "~"}
+# Names on a line of the text report: a KKP upgrade disrupts every cluster of a fleet, and
+# the clusters are listed below (--format json has them all).
+TEXT_NAMES = 50
 
 
 def _title(cluster: ClusterDiff) -> str:
@@ -61,8 +64,10 @@ def format_text(diff: FleetDiff) -> str:
     if not diff.clusters:
         lines.append("no changes")
     for (wave, code), group in _by_wave(diff.clusters):
-        names = ", ".join(c.name for c in group)
-        lines.append(f"! {_wave_name(wave)}: {_plural(len(group), 'cluster')} {code}: {names}")
+        names = ", ".join(c.name for c in group[:TEXT_NAMES])
+        more = f" and {len(group) - TEXT_NAMES} more" if len(group) > TEXT_NAMES else ""
+        what = f"{_plural(len(group), 'cluster')} {code}"
+        lines.append(f"! {_wave_name(wave)}: {what}: {names}{more}")
     lines += upgrade_report.text_lines(diff)
     for cluster in _spec_changed(diff.clusters):
         lines.append(f"== {_title(cluster)}: {_counts(cluster)}")

@@ -12,8 +12,16 @@ import pytest
 from click.testing import Result
 from markdown_it import MarkdownIt
 
-from kkpgen.gitops import compare
-from kkpgen.gitops.changes import ClusterDiff, FleetDiff
+from kkpgen.gitops import compare, report
+from kkpgen.gitops.changes import (
+    ClusterDiff,
+    Disruption,
+    FleetDiff,
+    KkpChanges,
+    KkpObject,
+    KkpStep,
+)
+from kkpgen.gitops.fields import FieldChange
 from kkpgen.kkp.check import CheckedFleet
 from kkpgen.models.options import SourceOptions
 from kkpgen.render import contents
@@ -424,3 +432,43 @@ def test_kkp_version_on_the_command_line_is_no_upgrade(make_repo: MakeRepo) -> N
     diff = compare.diff_refs(opts, base="base")
     assert diff.kkp_step is None
     assert not diff.changed
+
+
+# --- a fleet of hundreds: the section stays a few groups and one line --------------------
+
+
+def _fleet_of(count: int, quiet: int) -> FleetDiff:
+    agent = KkpObject(
+        AGENT,
+        "changed",
+        "Deployment kube-system/konnectivity-agent",
+        (FieldChange("spec.template.spec.affinity.x", "10", "100"),),
+        "--- a\n+++ b\n",
+    )
+    roll = Disruption("disruption.kkp-upgrade.konnectivity-agents", "the agents roll", "expect")
+    changes = KkpChanges((agent,), (roll,))
+    clusters = tuple(
+        ClusterDiff(f"c{i:04}", "changed", (), (), str(i % 3), changes) for i in range(count)
+    )
+    step = KkpStep("v2.30.6", "v2.31.0", tuple(f"q{i:04}" for i in range(quiet)))
+    return FleetDiff("main", "HEAD", (), clusters, step)
+
+
+def test_a_fleet_of_hundreds_is_one_group_and_one_line_in_every_format() -> None:
+    diff = _fleet_of(300, 700)
+    text = report.format_report(diff, "text")
+    section = _lines_between(text, "KKP v2.30.6", "KKP changes nothing")
+    assert len(section) == 6  # heading, the group, its disruption, object, field, the quiet
+    assert section[1].startswith("-- 300 clusters: c0000, c0001, ")
+    assert section[1].endswith(", c0049 and 250 more")
+    assert section[-1].endswith("q0049 and 650 more")
+    assert (
+        "! wave 0: 100 clusters disruption.kkp-upgrade.konnectivity-agents: c0000, c0003, " in text
+    )
+    assert "c0147 and 50 more\n" in text  # the wave's first 50 clusters by name
+    comment = report.format_report(diff, "markdown")
+    assert len(comment) < 10_000
+    assert comment.count("<details>") == 1
+    payload = json.loads(report.format_report(diff, "json"))
+    assert len(payload["kkpUpgrade"]["unchanged"]) == 700
+    assert len([c for c in payload["clusters"] if c["kkp"]]) == 300
