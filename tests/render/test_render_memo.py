@@ -46,11 +46,16 @@ def _files(repo: Path, *, memoize: bool, monkeypatch: pytest.MonkeyPatch) -> dic
     return files
 
 
-@pytest.mark.parametrize("fleet", ["fixtures", "synthetic-40"])
+@pytest.mark.parametrize("fleet", ["fixtures", "synthetic-40", "synthetic-v2.31-40"])
 def test_memoized_render_is_byte_identical_to_a_plain_render(
     fleet: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    repo = FIXTURES if fleet == "fixtures" else make_fleet(tmp_path / "fleet", 40, seed=3)
+    release = "v2.31" if "v2.31" in fleet else "v2.20"
+    repo = (
+        FIXTURES
+        if fleet == "fixtures"
+        else make_fleet(tmp_path / "fleet", 40, seed=3, fleet=release)
+    )
     plain = _files(repo, memoize=False, monkeypatch=monkeypatch)
     memoized = _files(repo, memoize=True, monkeypatch=monkeypatch)
     assert memoized.keys() == plain.keys()
