@@ -8,7 +8,10 @@ from pathlib import Path
 import pytest
 
 from kkpgen.diagnostics import Diagnostic, Location
+from kkpgen.kkp.catalog import CATALOG_PATH
+from kkpgen.kkp.charts import CHARTS_DIR
 from kkpgen.models.layout import CLUSTER_RECORD
+from kkpgen.output import record
 from kkpgen.output.record import (
     OutputInputs,
     SpecFileRecord,
@@ -102,3 +105,26 @@ def test_the_plan_removes_what_either_record_knows_and_keeps_the_others_of_a_clu
     assert plan.render == ("a",)
     assert plan.keep == ("b",)
     assert plan.removed == ("gone", "left-by-a-killed-run")
+
+
+def test_the_code_digest_holds_kkpgen_s_code_its_catalog_and_its_charts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A changed kkpgen (its Python code, its catalog data or its charts) checks and renders
+    every cluster again: each of the three is an input of the digest."""
+    package = Path(record.__file__).parents[1]
+    parts = {
+        (package, (".py",)): "code",
+        (CATALOG_PATH.parent, (".yaml", ".tpl", ".json")): "catalog",
+        (CHARTS_DIR, (".yaml", ".tpl", ".json")): "charts",
+    }
+
+    def digest(root: Path, suffixes: tuple[str, ...] = (".yaml", ".tpl", ".json")) -> str:
+        return parts[(root, suffixes)]
+
+    monkeypatch.setattr(record, "digest_files", digest)
+    seen = {record.code_digest.__wrapped__()}
+    for key in list(parts):
+        parts[key] += " changed"
+        seen.add(record.code_digest.__wrapped__())
+    assert len(seen) == 4
