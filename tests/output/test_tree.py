@@ -70,6 +70,9 @@ def test_link_or_copy_makes_a_hard_link_of_a_file_and_of_a_link_itself(folder: P
     link_or_copy(str(folder / "link"), str(folder / "link2"))
     assert (folder / "link2").is_symlink()
     assert (folder / "link2").readlink() == folder / "b"
+    (folder / "to-file").symlink_to(folder / "a.yaml")  # a hard link would follow it
+    link_or_copy(str(folder / "to-file"), str(folder / "to-file2"))
+    assert (folder / "to-file2").readlink() == folder / "a.yaml"
 
 
 @pytest.mark.parametrize("code", [errno.EPERM, errno.EXDEV, errno.EOPNOTSUPP])
@@ -110,7 +113,10 @@ def test_copying_a_large_file_copies_every_chunk(folder: Path) -> None:
 def test_copy_refuses_a_special_file_and_never_writes_through_a_target(folder: Path) -> None:
     with pytest.raises(OSError, match="special file") as caught:
         copy_entry(str(folder / "pipe"), str(folder / "pipe2"))
+    # what the user reads: "cannot write beside <out>: <strerror>" (output/staging.py)
     assert caught.value.errno == errno.EPERM
+    assert caught.value.strerror == "cannot copy a special file without hard links"
+    assert caught.value.filename == str(folder / "pipe")
     with pytest.raises(FileExistsError):
         copy_entry(str(folder / "a.yaml"), str(folder / "link"))
     assert (folder / "b").is_dir()
