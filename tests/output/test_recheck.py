@@ -12,11 +12,12 @@ from bench.fleet import make_fleet
 from kkpgen.diagnostics import KkpgenError
 from kkpgen.models.options import SourceOptions
 from kkpgen.output import update
-from kkpgen.output.record import memo_file, read_inputs
+from kkpgen.output.record import read_inputs
 from kkpgen.source import fleet as fleet_loader
 from kkpgen.source import sourcemap
 from kkpgen.source.sourcemap import Document
 from tests.conftest import RenderFleet, git
+from tests.output.memo_helpers import memo_file
 
 
 def _tree(root: Path) -> dict[str, bytes]:
