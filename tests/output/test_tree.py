@@ -64,6 +64,17 @@ def test_read_file_reads_a_regular_file_up_to_its_bound_and_nothing_else(
     assert read_file(str(folder / "to-file"), 1 << 20) is None
 
 
+def test_read_file_reads_on_after_short_reads(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A read may return fewer bytes than asked (a network or FUSE file system)."""
+    real = os.read
+    monkeypatch.setattr(os, "read", lambda descriptor, size: real(descriptor, min(size, 3)))
+    data = b"0123456789"
+    (folder / "ten").write_bytes(data)
+    assert read_file(str(folder / "ten"), 10) == data
+
+
 def test_link_or_copy_makes_a_hard_link_of_a_file_and_of_a_link_itself(folder: Path) -> None:
     link_or_copy(str(folder / "a.yaml"), str(folder / "a2"))
     assert (folder / "a2").stat().st_ino == (folder / "a.yaml").stat().st_ino
