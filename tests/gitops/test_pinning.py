@@ -84,3 +84,52 @@ def test_a_package_outside_any_repository_has_no_commit(
     monkeypatch.setattr(kkpgen, "__file__", str(tmp_path / "generator" / "__init__.py"))
     monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
     assert pinning.running_commit() is None
+
+
+def _clone(tmp_path: Path, *, tag: str | None = None) -> tuple[str, str]:
+    """A bare kkpgen clone of one commit (tagged `tag` if given): its URL and commit."""
+    work = tmp_path / "work"
+    work.mkdir(parents=True)
+    git(work, "init", "-q", "-b", "main")
+    (work / "README").write_text("kkpgen\n")
+    commit_all(work, "one")
+    if tag:
+        identity = ["-c", "user.email=t@example.com", "-c", "user.name=t"]
+        git(work, *identity, "tag", "-a", tag, "-m", tag)  # annotated, as released
+    bare = tmp_path / "kkpgen.git"
+    git(tmp_path, "clone", "-q", "--bare", str(work), str(bare))
+    return bare.as_uri(), git(bare, "rev-parse", "HEAD").strip()
+
+
+def test_a_clone_that_has_the_running_commit_is_pinned_to_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url, commit = _clone(tmp_path, tag=pinning.release_tag())
+    monkeypatch.setattr(pinning, "running_commit", lambda: commit)
+    found = pinning.pin(url)
+    assert found is not None
+    assert found.rev == commit
+    assert found.note.endswith(f", commit {commit[:12]}")
+
+
+def test_a_clone_without_the_running_commit_is_pinned_to_the_tag_or_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pinning, "running_commit", lambda: SHA)
+    tag = pinning.release_tag()
+    url, _ = _clone(tmp_path / "tagged", tag=tag)
+    assert pinning.pin(url) == pinning.Pin(tag, f"kkpgen {tag}")
+    other, _ = _clone(tmp_path / "untagged")
+    assert pinning.pin(other) is None
+
+
+def test_a_remote_that_cannot_tell_is_pinned_to_the_running_commit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`git ls-remote` lists only the commits refs point at: a remote (or one that cannot
+    be read) gets the commit kkpgen runs, which CI then fetches by its SHA."""
+    monkeypatch.setattr(pinning, "running_commit", lambda: SHA)
+    monkeypatch.setattr(pinning, "_git", lambda *args, cwd=None: None)
+    found = pinning.pin("https://git.example.com/platform/kkpgen.git")
+    assert found is not None
+    assert found.rev == SHA
