@@ -254,16 +254,14 @@ def format_markdown(diff: FleetDiff, *, limit: int | None = None) -> str:
     budget = (limit or 0) - len(head) - len(_left_out(len(clusters)))
     bodies: list[str] = []
     for cluster in clusters:
-        full = _markdown_cluster(cluster, _diff_block(cluster))
-        if limit is None or len(full) <= budget:
-            bodies.append(full)
-            budget -= len(full)
-            continue
-        short = _markdown_cluster(cluster, None)
-        if len(short) > budget:
-            break
-        bodies.append(short)
-        budget -= len(short)
+        room = budget - (1 if bodies else 0)  # the line break that joins it to the last one
+        body = _markdown_cluster(cluster, _diff_block(cluster))
+        if limit is not None and len(body) > room:
+            body = _markdown_cluster(cluster, None)
+            if len(body) > room:
+                break
+        bodies.append(body)
+        budget = room - len(body)
     left = len(clusters) - len(bodies)
     return head + "\n".join(bodies) + (_left_out(left) if left else "")
 

@@ -63,6 +63,7 @@ def test_memoized_render_is_byte_identical_to_a_plain_render(
 def test_a_template_reading_a_whole_name_is_not_memoizable() -> None:
     env = build_environment()
     assert memoizable("{{ values.a | toyaml }}{{ x.y(cluster) }}", env)
+    assert memoizable('{{ values["a"] | toyaml }}{{ cluster.network.pods[0] }}', env)
     assert not memoizable("{{ values | toyaml }}", env)
     assert not memoizable("{% for k in cluster %}{{ k }}{% endfor %}", env)
 
