@@ -213,6 +213,7 @@ def test_the_json_report_holds_every_field() -> None:
             {"path": DAEMONSET, "change": "changed", "diff": IMAGE_DIFF},
             {"path": "alpha/a.yaml", "change": "added", "diff": "+a\n"},
         ],
+        "kkp": None,  # no KKP upgrade between base and head
     }
     assert (argocd["name"], argocd["wave"], argocd["disruptions"]) == ("argocd", "", [])
     assert (beta["status"], gamma["status"], gamma["objects"]) == ("removed", "unchanged", [])
