@@ -6,11 +6,14 @@ Usage (a git mirror of kubermatic/kubermatic, and the patches to record):
         > tests/render/kkp_parity_addons_facts.yaml
     python tools/kkp_addon_facts.py --git-dir <mirror> v2.31.0 v2.30.6 v2.29.10 \
         > tests/render/kkp_parity_addons_recent_facts.yaml
+    python tools/kkp_addon_facts.py --git-dir <mirror> v2.28.13 v2.27.12 v2.26.13 v2.25.18 \
+        v2.24.15 v2.23.19 v2.22.13 v2.21.15 > tests/render/kkp_parity_addons_lines_facts.yaml
 
 The variants of a tag (`variants_at`): canal, cilium and hubble at v2.20; from v2.29 (the
 newest patch of each line, `RECENT_PATCHES`) canal per supported version and dual stack, and
 kube-proxy per proxy mode and dual stack, with its v2.30+ `checksum/config` (ConfigHash: the
-SHA-1 of Go's JSON of the addon network struct, `kkpgen.render.gojson`).
+SHA-1 of Go's JSON of the addon network struct, `kkpgen.render.gojson`); at the newest patch
+of each line v2.21-v2.28 (`LINE_PATCHES`) kube-proxy per proxy mode and dual stack.
 
 KKP's addon controller fills each addon's Go template with the cluster's TemplateData
 (`pkg/addon/template.go`) and adds the `kubermatic-addon: <addon>` label to every object
@@ -144,11 +147,39 @@ RECENT_PATCHES: dict[str, tuple[tuple[str, ...], bool]] = {
 }
 
 
+# The newest patch of each older line (v2.21-v2.28): kube-proxy per proxy mode and dual stack,
+# for a cluster on the patch's default Kubernetes version and a Canal version it supports.
+LINE_PATCHES: dict[str, tuple[str, str]] = {
+    "v2.28.13": ("1.33.13", "v3.29"),
+    "v2.27.12": ("1.31.14", "v3.29"),
+    "v2.26.13": ("1.30.12", "v3.28"),
+    "v2.25.18": ("1.28.9", "v3.27"),
+    "v2.24.15": ("1.27.10", "v3.27"),
+    "v2.23.19": ("1.26.13", "v3.25"),
+    "v2.22.13": ("1.25.16", "v3.24"),
+    "v2.21.15": ("1.23.15", "v3.23"),
+}
+
+
+def line_variants(kubernetes: str, canal: str) -> dict[str, Variant]:
+    """KKP v2.21-v2.28: kube-proxy per proxy mode (ipvs, iptables) and dual stack."""
+    out = {
+        f"kube-proxy-{mode}": Variant("kube-proxy", "canal", canal, mode, kubernetes=kubernetes)
+        for mode in ("ipvs", "iptables")
+    }
+    out["kube-proxy-dual-stack"] = Variant(
+        "kube-proxy", "canal", canal, "iptables", dual_stack=True, kubernetes=kubernetes
+    )
+    return out
+
+
 def variants_at(tag: str) -> dict[str, Variant]:
-    """The variants recorded at a tag: v2.20's, or those of a recent line."""
+    """The variants recorded at a tag: v2.20's, or those of a recent or older line."""
     if tag in RECENT_PATCHES:
         versions, nftables = RECENT_PATCHES[tag]
         return recent_variants(versions, nftables=nftables)
+    if tag in LINE_PATCHES:
+        return line_variants(*LINE_PATCHES[tag])
     return VARIANTS
 
 
@@ -384,7 +415,8 @@ def patch_facts(git_dir: str, tag: str) -> dict[str, dict[str, dict[str, Json]]]
 HEADER = """\
 # Facts about every object KKP's addons apply, per patch and per cluster variant
 # (tools/kkp_addon_facts.py variants_at: canal, cilium and hubble at v2.20; canal and
-# kube-proxy at the newest patch of each line from v2.29), written by
+# kube-proxy at the newest patch of each line from v2.29; kube-proxy at the newest patch of
+# each line v2.21-v2.28), written by
 #   python tools/kkp_addon_facts.py --git-dir <kubermatic mirror> {tags}
 # from kubermatic/kubermatic's addons/ at each tag. Never KKP's YAML: per object its field
 # paths, scalars as they are and larger values as a digest of their JSON.
