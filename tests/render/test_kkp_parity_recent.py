@@ -14,7 +14,7 @@ import yaml
 
 from kkpgen.models.options import SourceOptions
 from kkpgen.output import update
-from tests.conftest import CONFIG, cluster_yaml
+from tests.conftest import CONFIG, RenderFleet, cluster_yaml
 from tests.render.test_kkp_parity import _matched
 
 ROOT = Path(__file__).parents[2]
@@ -198,3 +198,71 @@ def test_openvpn_is_never_rendered_where_kkp_removed_it(tmp_path: Path, patch: s
     assert _chart_files(tree, "openvpn") == set()
     assert not [path for path in tree if path.startswith("seed/metrics-server/")]
     assert "user-cluster/metrics-server/deployment-metrics-server.yaml" in tree
+
+
+def _cluster(patch: str, extra: str, cloud: str = "aws: {}") -> dict[str, str]:
+    kubernetes, canal = PATCHES[patch]
+    spec = cluster_yaml(
+        "c1",
+        version=f'"{kubernetes}"',
+        cloud=cloud,
+        extra=f"cniPlugin: {{type: canal, version: {canal}}}\n{extra}",
+    )
+    config = CONFIG.replace('"v2.20"', f'"{patch}"')
+    return {
+        "spec": spec,
+        "config": config.replace("  featureGates:\n    KonnectivityService: true\n", ""),
+    }
+
+
+def test_the_metrics_server_service_prefers_dual_stack_on_a_dual_stack_cluster(
+    tmp_path: Path, render_fleet: RenderFleet
+) -> None:
+    """service.go: IPFamilyPolicy PreferDualStack only when the cluster is dual stack."""
+    inputs = _cluster("v2.31.0", "clusterNetwork: {ipFamily: IPv4+IPv6}\n")
+    objects = render_fleet(tmp_path, specs={"c1": inputs["spec"]}, config=inputs["config"])
+    service = objects.objects("c1")["user-cluster/metrics-server/service-metrics-server.yaml"]
+    assert service["spec"]["ipFamilyPolicy"] == "PreferDualStack"
+
+
+@pytest.mark.parametrize(
+    ("patch", "cloud", "types"),
+    [
+        ("v2.25.18", "gcp: {}", "InternalIP"),
+        ("v2.25.18", "aws: {}", "ExternalIP,InternalIP"),
+        ("v2.21.15", "gcp: {}", "InternalIP"),
+    ],
+    ids=["gcp", "aws", "gcp-v2.21"],
+)
+def test_the_seed_metrics_server_prefers_the_address_types_kkp_chooses(
+    tmp_path: Path, render_fleet: RenderFleet, patch: str, cloud: str, types: str
+) -> None:
+    """GetKubeletPreferredAddressTypes (v2.21.1+): InternalIP on GCP, else ExternalIP first."""
+    inputs = _cluster(patch, "clusterNetwork: {konnectivityEnabled: false}\n", cloud)
+    config = inputs["config"]
+    if patch.startswith("v2.21."):
+        config = CONFIG.replace('"v2.20"', f'"{patch}"')
+    rendered = render_fleet(tmp_path, specs={"c1": inputs["spec"]}, config=config)
+    deployment = rendered.objects("c1")["seed/metrics-server/deployment-metrics-server.yaml"]
+    args = deployment["spec"]["template"]["spec"]["containers"][0]["args"]
+    server = yaml.safe_load(args[-1])["args"]
+    assert server[server.index("--kubelet-preferred-address-types") + 1] == types
+
+
+def test_metrics_server_resources_are_kkps_per_release_unless_set(
+    tmp_path: Path, render_fleet: RenderFleet
+) -> None:
+    """`userCluster.resources` empty: KKP's for the release; set: the value, whole."""
+    addon = (
+        "---\napiVersion: kubermatic.k8c.io/v1\nkind: Addon\n"
+        "metadata: {name: metrics-server, namespace: cluster-c1}\n"
+        "spec: {name: metrics-server, cluster: {name: c1}, variables: "
+        "{userCluster: {resources: {requests: {cpu: 300m}}}}}\n"
+    )
+    inputs = _cluster("v2.31.0", "")
+    rendered = render_fleet(tmp_path, specs={"c1": inputs["spec"] + addon}, config=inputs["config"])
+    deployment = rendered.objects("c1")[
+        "user-cluster/metrics-server/deployment-metrics-server.yaml"
+    ]
+    container = deployment["spec"]["template"]["spec"]["containers"][0]
+    assert container["resources"] == {"requests": {"cpu": "300m"}}
