@@ -25,8 +25,7 @@ from kkpgen.render.memo import (
     memoizable,
     root_paths,
 )
-
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+from tests.conftest import V2_20_FLEET
 
 
 def _files(repo: Path, *, memoize: bool, monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
@@ -52,7 +51,7 @@ def test_memoized_render_is_byte_identical_to_a_plain_render(
 ) -> None:
     release = "v2.31" if "v2.31" in fleet else "v2.20"
     repo = (
-        FIXTURES
+        V2_20_FLEET
         if fleet == "fixtures"
         else make_fleet(tmp_path / "fleet", 40, seed=3, fleet=release)
     )
