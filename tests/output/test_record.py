@@ -209,6 +209,9 @@ RECORD_EDITS: dict[str, Callable[[str], str]] = {
     "digest-not-hex": lambda text: text.replace("file ", "file zz", 1),
     "not-as-written": lambda text: text.replace("true", "1", 1),
     "file-added": lambda text: text + "file 00 1 extra.yaml\n",
+    "size-spelled-otherwise": lambda text: text.replace(" 5 seed/a.yaml", " 05 seed/a.yaml", 1),
+    "size-negative": lambda text: text.replace(" 0 seed/empty.yaml", " -0 seed/empty.yaml", 1),
+    "short-line": lambda text: text + "file 00 1\n",
     "line-added": lambda text: text + "\n",
     "no-last-newline": lambda text: text.rstrip("\n"),
 }
