@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from kkpgen.cli import main
-from kkpgen.diagnostics import ExitCode, KkpgenError
+from kkpgen.diagnostics import ExitCode, KkpgenError, Location
 from kkpgen.output.staging import output_lock
 from kkpgen.output.workers import available_cores, counted, write_in_workers
 from kkpgen.render import contents
@@ -94,6 +94,7 @@ def test_a_worker_killed_by_sigkill_names_memory_and_jobs() -> None:
     assert caught.value.exit_code == ExitCode.ENVIRONMENT
     (diagnostic,) = caught.value.diagnostics
     assert diagnostic.code == "render.worker-killed"
+    assert (diagnostic.location, diagnostic.field) == (Location(""), "")  # no file at fault
     assert "out-of-memory killer" in diagnostic.message
     assert "--jobs 1" in diagnostic.hint
 
@@ -170,4 +171,13 @@ def test_the_cores_available_are_the_cpu_set_of_the_process(
     monkeypatch: pytest.MonkeyPatch, cpus: set[int], cores: int
 ) -> None:
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: cpus, raising=False)
+    assert available_cores() == cores
+
+
+@pytest.mark.parametrize(("count", "cores"), [(None, 1), (1, 1), (6, 6)])
+def test_without_cpu_sets_the_cores_are_the_machine_s(
+    monkeypatch: pytest.MonkeyPatch, count: int | None, cores: int
+) -> None:
+    monkeypatch.delattr(os, "sched_getaffinity", raising=False)  # not on Linux
+    monkeypatch.setattr(os, "cpu_count", lambda: count)
     assert available_cores() == cores
