@@ -178,3 +178,42 @@ def test_an_empty_shard_renders_nothing_and_says_so(
         f"shard {empty}/40 holds none of the 12 clusters: nothing rendered, the output is as it was"
     )
     assert _tree(out) == before
+
+
+def test_full_renders_every_cluster_again_to_the_same_bytes(
+    fleet: Path, tmp_path: Path, render_fleet: RenderFleet
+) -> None:
+    out = tmp_path / "out"
+    first = render_fleet(fleet, out=out).result
+    before = _tree(out)
+    again = render_fleet(fleet, out=out, full=True).result
+    assert (again.rendered, again.files) == (12, first.files)
+    assert _tree(out) == before
+
+
+def test_validate_checks_the_staged_tree_and_a_refused_one_is_not_swapped_in(
+    fleet: Path, tmp_path: Path, render_fleet: RenderFleet, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--validate checks what is about to be swapped in, even when nothing changed, and shows
+    the files under <out>'s name; a finding leaves <out> as it was."""
+    out = tmp_path / "out"
+    render_fleet(fleet, out=out)
+    before = _tree(out)
+    seen: list[tuple[object, ...]] = []
+
+    def validating(root: Path, **options: object) -> int:
+        seen.append((root.parent, options["backend"], options["display_root"], len(_tree(root))))
+        raise KkpgenError([Diagnostic("validate.schema", Location("x.yaml"), "", "refused")])
+
+    monkeypatch.setattr("kkpgen.validate.run_validation", validating)
+    with pytest.raises(KkpgenError, match="refused"):
+        render_fleet(fleet, out=out, validate=True, backend="builtin")
+    assert seen == [(tmp_path, "builtin", str(out), len(before))]
+    _edit(fleet, "c00003", 'version: "1.23.', 'version: "1.22.')
+    seen.clear()
+    with pytest.raises(KkpgenError, match="refused"):
+        render_fleet(fleet, out=out, validate=True, backend="builtin")
+    # the one changed folder, staged with its record and the ownership marker
+    assert seen == [(tmp_path, "builtin", str(out), len(_tree(out / "c00003")) + 1)]
+    assert _tree(out) == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".out")] == []
