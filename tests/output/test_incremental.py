@@ -217,3 +217,22 @@ def test_validate_checks_the_staged_tree_and_a_refused_one_is_not_swapped_in(
     assert seen == [(tmp_path, "builtin", str(out), len(_tree(out / "c00003")) + 1)]
     assert _tree(out) == before
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".out")] == []
+
+
+def test_a_shard_renders_only_the_clusters_named_that_are_in_it(
+    fleet: Path, tmp_path: Path, render_fleet: RenderFleet
+) -> None:
+    names = [f"c{i:05d}" for i in range(12)]
+    shard = contents.shard_names(names, 1, 3)
+    other = next(name for name in names if name not in shard)
+    assert len(shard) >= 2
+    out = tmp_path / "out"
+    render_fleet(fleet, out=out)
+    for name in (shard[0], shard[1], other):
+        _edit(fleet, name, "metadata:\n", "metadata:\n  labels: {team: a}\n")
+    before = _tree(out)
+    result = render_fleet(fleet, out=out, shard=(1, 3), only=(shard[0], other)).result
+    assert result.rendered == 1
+    after = _tree(out)
+    changed = sorted({path.split("/")[0] for path in after if after[path] != before.get(path)})
+    assert changed == [shard[0]]
