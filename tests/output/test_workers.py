@@ -181,3 +181,32 @@ def test_without_cpu_sets_the_cores_are_the_machine_s(
     monkeypatch.delattr(os, "sched_getaffinity", raising=False)  # not on Linux
     monkeypatch.setattr(os, "cpu_count", lambda: count)
     assert available_cores() == cores
+
+
+def test_when_a_worker_is_killed_the_others_are_stopped_before_the_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The caller removes the staging folder on the error: no other worker may write on."""
+    forked: list[int] = []
+    fork = os.fork
+
+    def recording() -> int:
+        pid = fork()
+        if pid:
+            forked.append(pid)
+        return pid
+
+    def files(share: Sequence[int]) -> Iterator[tuple[str, bytes]]:
+        if share[0] == 0:
+            os.kill(os.getpid(), signal.SIGKILL)
+        for _ in range(1200):  # far longer than the first worker lives
+            time.sleep(0.1)
+        (tmp_path / "finished").write_text("")
+        yield from ()
+
+    monkeypatch.setattr(os, "fork", recording)
+    with pytest.raises(KkpgenError, match="was killed"):
+        write_in_workers([0, 1], jobs=2, files=files, write=lambda path, data: None)
+    assert len(forked) == 2
+    assert not any(_alive(pid) for pid in forked)  # killed and reaped
+    assert not (tmp_path / "finished").exists()
