@@ -210,3 +210,21 @@ def test_when_a_worker_is_killed_the_others_are_stopped_before_the_error(
     assert len(forked) == 2
     assert not any(_alive(pid) for pid in forked)  # killed and reaped
     assert not (tmp_path / "finished").exists()
+
+
+def test_the_first_worker_tells_the_progress_for_all_of_them(tmp_path: Path) -> None:
+    """Told in the first worker (its share of 2 of 5 clusters stands for all, scaled by
+    the 2 workers), which the progress bar of `render --jobs` shows."""
+    told = tmp_path / "told"
+
+    def progress(done: int, total: int) -> None:
+        with told.open("a") as stream:
+            stream.write(f"{done}/{total}\n")
+
+    def files(share: Sequence[str]) -> Iterator[tuple[str, bytes]]:
+        for name in share:
+            yield f"{name}/x.yaml", b""
+
+    names = ["a", "b", "c", "d", "e"]
+    write_in_workers(names, jobs=2, files=files, write=lambda p, d: None, progress=progress)
+    assert told.read_text().split() == ["2/5", "5/5"]
