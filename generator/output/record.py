@@ -290,13 +290,14 @@ def write_record(out: Path, inputs: OutputInputs) -> None:
 
 
 def _settings(payload: object) -> ArgoSettings | None:
+    """The memo's Argo CD settings; raises (no usable memo: parse_inputs) when malformed."""
     if payload is None:
         return None
     if not isinstance(payload, dict):
-        raise TypeError("settings")
+        raise TypeError
     mode = payload["mode"]
     if mode not in ("applicationset", "applications"):
-        raise ValueError(mode)
+        raise ValueError
     return ArgoSettings(
         repo_url=str(payload["repo_url"]),
         revision=str(payload["revision"]),
