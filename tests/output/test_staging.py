@@ -170,6 +170,7 @@ def test_only_a_folder_kkpgen_marked_or_an_empty_one_is_replaced(tmp_path: Path)
     with pytest.raises(KkpgenError) as caught:
         check_owned(out)
     (refused,) = caught.value.diagnostics
+    assert (refused.location.file, refused.field) == (str(out), "")  # a folder, no spec field
     assert refused.message == f"{out} holds files kkpgen did not write"
     assert refused.hint == (
         f"choose an empty or new --out folder (kkpgen marks its own with {OWNER_MARKER})"
