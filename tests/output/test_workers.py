@@ -228,3 +228,16 @@ def test_the_first_worker_tells_the_progress_for_all_of_them(tmp_path: Path) -> 
     names = ["a", "b", "c", "d", "e"]
     write_in_workers(names, jobs=2, files=files, write=lambda p, d: None, progress=progress)
     assert told.read_text().split() == ["2/5", "5/5"]
+
+
+def test_a_bug_in_a_worker_is_an_internal_error_with_its_exit_status() -> None:
+    """An exception that is no KkpgenError or OSError ends the worker with status 70
+    (EX_SOFTWARE, kkpgen's exit code for an internal error), reported as a failure."""
+
+    def broken(share: Sequence[int]) -> Iterator[tuple[str, bytes]]:
+        raise ZeroDivisionError
+        yield from ()
+
+    status = 70 << 8  # exit status 70, as waitpid reports it
+    with pytest.raises(RuntimeError, match=rf"render worker \d+ failed \(status {status}\)"):
+        write_in_workers([0, 1], jobs=2, files=broken, write=lambda p, d: None)
