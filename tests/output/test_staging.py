@@ -363,3 +363,15 @@ def test_a_file_of_out_that_cannot_be_removed_is_an_environment_error(
     (problem,) = caught.value.diagnostics
     assert problem.message == f"cannot write beside {tmp_path / 'out'}: Permission denied"
     assert problem.hint == "make the parent folder of --out writable (and check free disk space)"
+
+
+def test_without_renameat2_in_the_c_library_commit_renames_instead(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """musl and glibc before 2.28 have no renameat2."""
+    out = tmp_path / "out"
+    commit(stage_tree([("a/x.yaml", b"1\n")], out=out))
+    monkeypatch.setattr("ctypes.CDLL", lambda *args, **kwargs: object())
+    commit(stage_tree([("a/x.yaml", b"2\n")], out=out))
+    assert (out / "a/x.yaml").read_bytes() == b"2\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]

@@ -4,6 +4,7 @@ outside (the out-of-memory killer's SIGKILL) is an environment error naming memo
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -94,6 +95,7 @@ def test_a_worker_killed_by_sigkill_names_memory_and_jobs() -> None:
     assert caught.value.exit_code == ExitCode.ENVIRONMENT
     (diagnostic,) = caught.value.diagnostics
     assert diagnostic.code == "render.worker-killed"
+    assert re.match(r"render worker [1-9]\d* was killed \(SIGKILL\)", diagnostic.message)
     assert (diagnostic.location, diagnostic.field) == (Location(""), "")  # no file at fault
     assert "out-of-memory killer" in diagnostic.message
     assert "--jobs 1" in diagnostic.hint
@@ -240,3 +242,14 @@ def test_a_bug_in_a_worker_is_an_internal_error_with_its_exit_status() -> None:
     status = 70 << 8  # exit status 70, as waitpid reports it
     with pytest.raises(RuntimeError, match=rf"render worker \d+ failed \(status {status}\)"):
         write_in_workers([0, 1], jobs=2, files=broken, write=lambda p, d: None)
+
+
+def test_a_worker_ended_by_another_signal_is_not_blamed_on_memory() -> None:
+    def terminated(share: Sequence[int]) -> Iterator[tuple[str, bytes]]:
+        if share[0] == 1:
+            os.kill(os.getpid(), signal.SIGTERM)
+        yield from ()
+
+    status = signal.SIGTERM  # as waitpid reports a worker ended by the signal
+    with pytest.raises(RuntimeError, match=rf"render worker \d+ failed \(status {status}\)"):
+        write_in_workers([0, 1], jobs=2, files=terminated, write=lambda p, d: None)
