@@ -173,7 +173,8 @@ def test_an_empty_shard_renders_nothing_and_says_so(
     result = render_fleet(fleet, out=out, shard=(empty, 40)).result
     assert (result.files, result.rendered, result.clusters) == (0, 0, 12)
     (notice,) = [n for n in result.notices if n.code == "render.shard-empty"]
-    assert notice.severity == "notice"
+    assert (notice.severity, notice.location, notice.field) == ("notice", Location(""), "")
+    assert notice.hint == "nothing to do: the other shards render every cluster"
     assert notice.message == (
         f"shard {empty}/40 holds none of the 12 clusters: nothing rendered, the output is as it was"
     )

@@ -375,3 +375,29 @@ def test_without_renameat2_in_the_c_library_commit_renames_instead(
     commit(stage_tree([("a/x.yaml", b"2\n")], out=out))
     assert (out / "a/x.yaml").read_bytes() == b"2\n"
     assert [p.name for p in tmp_path.iterdir()] == ["out"]
+
+
+def test_an_exchange_that_fails_says_why(tmp_path: Path) -> None:
+    (tmp_path / "b").mkdir()
+    with pytest.raises(FileNotFoundError):
+        staging._exchange(tmp_path / "missing", tmp_path / "b")
+
+
+@pytest.mark.parametrize("code", [errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP])
+def test_where_the_file_system_cannot_exchange_commit_renames_instead(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, code: int
+) -> None:
+    """An exchange refused by the kernel or the file system (NFS, an old kernel)."""
+
+    class Library:
+        @staticmethod
+        def renameat2(*args: object) -> int:
+            return -1
+
+    out = tmp_path / "out"
+    commit(stage_tree([("a/x.yaml", b"1\n")], out=out))
+    monkeypatch.setattr("ctypes.CDLL", lambda *args, **kwargs: Library())
+    monkeypatch.setattr("ctypes.get_errno", lambda: code)
+    commit(stage_tree([("a/x.yaml", b"2\n")], out=out))
+    assert (out / "a/x.yaml").read_bytes() == b"2\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
