@@ -203,19 +203,33 @@ def test_validate_checks_the_staged_tree_and_a_refused_one_is_not_swapped_in(
     seen: list[tuple[object, ...]] = []
 
     def validating(root: Path, **options: object) -> int:
-        assert (options["kubeconform"], options["cache_dir"]) == ("/opt/kc", tmp_path / "schemas")
+        assert (options["kubeconform"], options["cache_dir"]) == ("/opt/kc", schemas)
         seen.append((root.parent, options["backend"], options["display_root"], len(_tree(root))))
         raise KkpgenError([Diagnostic("validate.schema", Location("x.yaml"), "", "refused")])
 
     monkeypatch.setattr("kkpgen.validate.run_validation", validating)
-    schemas: dict[str, object] = {"kubeconform": "/opt/kc", "schema_cache": tmp_path / "schemas"}
+    schemas = tmp_path / "schemas"
     with pytest.raises(KkpgenError, match="refused"):
-        render_fleet(fleet, out=out, validate=True, backend="builtin", **schemas)
+        render_fleet(
+            fleet,
+            out=out,
+            validate=True,
+            backend="builtin",
+            kubeconform="/opt/kc",
+            schema_cache=schemas,
+        )
     assert seen == [(tmp_path, "builtin", str(out), len(before))]
     _edit(fleet, "c00003", 'version: "1.23.', 'version: "1.22.')
     seen.clear()
     with pytest.raises(KkpgenError, match="refused"):
-        render_fleet(fleet, out=out, validate=True, backend="builtin", **schemas)
+        render_fleet(
+            fleet,
+            out=out,
+            validate=True,
+            backend="builtin",
+            kubeconform="/opt/kc",
+            schema_cache=schemas,
+        )
     # the one changed folder, staged with its record and the ownership marker
     assert seen == [(tmp_path, "builtin", str(out), len(_tree(out / "c00003")) + 1)]
     assert _tree(out) == before
