@@ -20,7 +20,7 @@ from kkpgen.source import fleet as fleet_loader
 from kkpgen.source import sourcemap
 from kkpgen.source.repository import CONFIG_FILE, SourceTree, read_tree
 from kkpgen.source.sourcemap import Document
-from tests.conftest import RenderFleet, git
+from tests.conftest import RenderFleet, commit_all, git
 from tests.output.memo_helpers import memo_file
 
 
@@ -76,6 +76,9 @@ def test_one_changed_file_is_the_only_one_parsed(
     result = render_fleet(fleet, out=out).result
     assert parsed == ["kubermatic.yaml", "clusters/c00003.yaml"]
     assert 0 < result.files < 80
+    parsed.clear()
+    assert render_fleet(fleet, out=out).result.files == 0
+    assert parsed == []  # the memo the partial check kept is as good as a full one's
     _same_as_scratch(fleet, out, result, tmp_path, render_fleet)
 
 
@@ -205,6 +208,21 @@ def test_a_render_of_another_ref_names_the_new_ref(fleet: Path, tmp_path: Path) 
     again = update.render_fleet(SourceOptions(repo=fleet, ref=branch), update.RenderOptions(out))
     assert {n.location.ref for n in again.notices} == {branch}
     assert again.files == 0  # the same commit: nothing to write
+    _edit(fleet, "c00001", lambda t: f"# owner: team-a\n{t}")  # the file with a warning
+    commit_all(fleet, "a comment")
+    changed = update.render_fleet(SourceOptions(repo=fleet, ref=branch), update.RenderOptions(out))
+    assert {n.location.ref for n in changed.notices} == {branch}
+
+
+def test_a_repository_that_lost_its_kubermatic_yaml_is_refused_with_the_way_out(
+    fleet: Path, tmp_path: Path, render_fleet: RenderFleet
+) -> None:
+    out = tmp_path / "out"
+    render_fleet(fleet, out=out)
+    (fleet / CONFIG_FILE).unlink()
+    with pytest.raises(KkpgenError) as caught:
+        render_fleet(fleet, out=out)
+    assert [d.code for d in caught.value.diagnostics] == ["config.missing"]
 
 
 def _memo(opts: SourceOptions, tree: SourceTree, run: str = "run") -> OutputInputs:
