@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -253,3 +254,19 @@ def test_a_shard_renders_only_the_clusters_named_that_are_in_it(
     after = _tree(out)
     changed = sorted({path.split("/")[0] for path in after if after[path] != before.get(path)})
     assert changed == [shard[0]]
+
+
+def test_a_destination_folder_removed_by_hand_is_made_again_through_the_whole_tree(
+    fleet: Path, tmp_path: Path, render_fleet: RenderFleet
+) -> None:
+    """A cluster whose destination folders differ from what it renders changes argocd/ too:
+    not the one-folder swap; and the folder staged for that swap is not left behind."""
+    out = tmp_path / "out"
+    render_fleet(fleet, out=out)
+    shutil.rmtree(out / "c00003" / "seed")
+    result = render_fleet(fleet, out=out).result
+    assert result.rendered == 1
+    scratch = tmp_path / "scratch"
+    render_fleet(fleet, out=scratch)
+    assert _tree(out) == _tree(scratch)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fleet", "out", "scratch"]
