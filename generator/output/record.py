@@ -197,18 +197,17 @@ def read_cluster_record(out: Path, name: str, run: str, digest: str) -> ClusterR
         wave, leaving, ports = json.loads(line[len(b"argocd ") :])
         argo = ClusterArgo(str(wave), bool(leaving), tuple(str(p) for p in ports))
         files = dict(_listed(listing.decode()))
+        listed = [(path, bytes.fromhex(d), size) for path, (d, size) in files.items()]
     except (ValueError, TypeError):
         return None
-    listed = [(path, bytes.fromhex(d), size) for path, (d, size) in files.items()]
     return ClusterRecord(argo, files) if cluster_record(run, digest, argo, listed) == raw else None
 
 
 def _listed(text: str) -> Iterable[tuple[str, tuple[str, int]]]:
+    """The `file <digest> <size> <path>` lines, parsed; whether they are what a render
+    writes (tag, spelling) is checked by writing the record again from them."""
     for line in text.splitlines():
-        tag, digest_hex, size, path = line.split(" ", 3)
-        if tag != "file" or not size.isdigit():
-            raise ValueError(line)
-        bytes.fromhex(digest_hex)
+        _, digest_hex, size, path = line.split(" ", 3)
         yield path, (digest_hex, int(size))
 
 
@@ -309,13 +308,14 @@ def write_record(out: Path, inputs: OutputInputs) -> None:
 
 
 def _settings(payload: object) -> ArgoSettings | None:
+    """The memo's Argo CD settings; raises (no usable memo: parse_inputs) when malformed."""
     if payload is None:
         return None
     if not isinstance(payload, dict):
-        raise TypeError("settings")
+        raise TypeError
     mode = payload["mode"]
     if mode not in ("applicationset", "applications"):
-        raise ValueError(mode)
+        raise ValueError
     return ArgoSettings(
         repo_url=str(payload["repo_url"]),
         revision=str(payload["revision"]),
