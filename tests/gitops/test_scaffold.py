@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from kkpgen.diagnostics import ExitCode, KkpgenError, format_diagnostic
+from kkpgen.gitops import pinning
 from kkpgen.gitops.scaffold import InitOptions, init_repo
 
 
@@ -32,7 +34,88 @@ def test_ci_without_a_kkpgen_source_is_refused_before_anything_is_written(
         init_repo(tmp_path / "fleet", InitOptions(ci="github"))
     assert raised.value.exit_code == ExitCode.INVALID_INPUT
     (diagnostic,) = raised.value.diagnostics
-    assert format_diagnostic(diagnostic).startswith(
-        "--kkpgen-repo: error[init.kkpgen-source]: kkpgen init writes CI that installs kkpgen"
+    assert format_diagnostic(diagnostic) == (
+        "--kkpgen-repo: error[init.kkpgen-source]: kkpgen init writes CI that installs kkpgen, "
+        "but does not know where CI gets it from\n"
+        "  hint: pass --kkpgen-repo GIT_URL (your clone of kkpgen) or --kkpgen-wheel "
+        "PATH_OR_URL (a kkpgen wheel CI can reach), or --ci none"
     )
     assert not (tmp_path / "fleet" / "kubermatic.yaml").exists()
+
+
+WHEEL = "https://files.example.com/kkpgen-1.0.0-py3-none-any.whl"
+
+
+def _workflow(root: Path) -> dict[str, object]:
+    text = (root / ".github" / "workflows" / "kkpgen.yml").read_text()
+    loaded = yaml.safe_load(text)
+    assert isinstance(loaded, dict)
+    return loaded
+
+
+def test_ci_installs_the_wheel_it_is_given(tmp_path: Path) -> None:
+    init_repo(tmp_path / "fleet", InitOptions(ci="github", kkpgen_wheel=WHEEL))
+    assert _workflow(tmp_path / "fleet")["env"] == {"KKPGEN_REQUIREMENT": WHEEL}
+
+
+@pytest.mark.parametrize(
+    ("wheel", "shown"),
+    [
+        ("kkpgen-1.0.0.tar.gz", "'kkpgen-1.0.0.tar.gz'"),
+        ("https://ci:s3cret@files.example.com/kkpgen-1.0.0-py3-none-any.whl", "'https://***@"),
+    ],
+    ids=["not-a-wheel", "credentials"],
+)
+def test_a_wheel_that_is_no_wheel_or_carries_credentials_is_refused(
+    wheel: str, shown: str, tmp_path: Path
+) -> None:
+    with pytest.raises(KkpgenError) as raised:
+        init_repo(tmp_path / "fleet", InitOptions(ci="github", kkpgen_wheel=wheel))
+    (diagnostic,) = raised.value.diagnostics
+    text = format_diagnostic(diagnostic)
+    assert text.startswith(f"--kkpgen-wheel: error[init.kkpgen-wheel]: {shown}")
+    assert text.endswith(
+        "is not the path or URL of a wheel, or it carries credentials\n"
+        "  hint: name the kkpgen wheel file (kkpgen-X.Y.Z-py3-none-any.whl) without spaces, "
+        "and no user, password or token in the URL"
+    )
+    assert "s3cret" not in text
+    assert not (tmp_path / "fleet").exists()
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://oauth2:glpat-s3cret@git.example.com/kkpgen.git", "ftp://git.example.com/k.git"],
+    ids=["credentials", "not-git"],
+)
+def test_a_kkpgen_repo_that_is_no_git_url_or_carries_credentials_is_refused(
+    url: str, tmp_path: Path
+) -> None:
+    with pytest.raises(KkpgenError) as raised:
+        init_repo(tmp_path / "fleet", InitOptions(ci="github", kkpgen_repo=url))
+    (diagnostic,) = raised.value.diagnostics
+    text = format_diagnostic(diagnostic)
+    assert text.startswith("--kkpgen-repo: error[init.kkpgen-repo]: '")
+    assert text.endswith(
+        "' is not a git URL kkpgen can pin, or it carries credentials\n"
+        "  hint: use https://host/path/kkpgen.git or git@host:path/kkpgen.git, without a "
+        "password or token (CI and pre-commit authenticate by their own means)"
+    )
+    assert "s3cret" not in text
+
+
+def test_a_kkpgen_repo_without_the_commit_or_tag_says_how_to_push_the_tag(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pinning, "pin", lambda url: None)
+    url = "https://git.example.com/platform/kkpgen.git"
+    with pytest.raises(KkpgenError) as raised:
+        init_repo(tmp_path / "fleet", InitOptions(ci="github", kkpgen_repo=url))
+    (diagnostic,) = raised.value.diagnostics
+    tag = pinning.release_tag()
+    assert format_diagnostic(diagnostic) == (
+        f"--kkpgen-repo: error[init.kkpgen-repo.unpinned]: '{url}' has neither the commit of "
+        f"this kkpgen nor its tag {tag}\n"
+        f"  hint: push kkpgen's tag there (git push {url} {tag}), name the clone this kkpgen "
+        "was installed from, or pass --kkpgen-wheel PATH_OR_URL"
+    )
