@@ -208,11 +208,6 @@ def _wave(name: str, base: DiffSide, head: DiffSide) -> str:
     return cluster.labels.get(ROLLOUT_WAVE_LABEL, "") if cluster is not None else ""
 
 
-def wave_order(wave: str) -> tuple[int, int, str]:
-    """Waves in rollout order: numbers by value, then other names, then no wave last."""
-    return (not wave, 0 if wave.isdigit() else 1, wave.zfill(12) if wave.isdigit() else wave)
-
-
 def assemble_diff(
     by_group: Mapping[str, Sequence[ObjectChange]],
     base: DiffSide,

@@ -16,7 +16,8 @@ from kkpgen.diagnostics import (
     format_diagnostic,
 )
 from kkpgen.escape import markdown, markdown_block, markdown_code, terminal_lines
-from kkpgen.gitops.changes import ClusterDiff, FleetDiff, wave_order
+from kkpgen.gitops.changes import ClusterDiff, FleetDiff
+from kkpgen.kkp.waves import wave_order
 from kkpgen.models.layout import ARGOCD_DIR
 from kkpgen.output.tree import replace_with
 
