@@ -139,16 +139,15 @@ def _summary(diff: FleetDiff, names_shown: int) -> list[str]:
 
 
 def _wave_table(clusters: Sequence[ClusterDiff]) -> list[str]:
-    lines: list[str] = []
     waves = sorted({c.wave for c in clusters}, key=wave_order)
-    if any(waves):
-        lines += ["| wave | clusters | with disruptions |", "|---|---:|---:|"]
-        for wave in waves:
-            these = [c for c in clusters if c.wave == wave]
-            hit = sum(1 for c in these if c.disruptions)
-            lines.append(f"| {markdown(_wave_name(wave))} | {len(these)} | {hit} |")
-        lines.append("")
-    return lines
+    if not any(waves):
+        return []
+    lines = ["| wave | clusters | with disruptions |", "|---|---:|---:|"]
+    for wave in waves:
+        these = [c for c in clusters if c.wave == wave]
+        hit = sum(1 for c in these if c.disruptions)
+        lines.append(f"| {markdown(_wave_name(wave))} | {len(these)} | {hit} |")
+    return [*lines, ""]
 
 
 def _disruptive(clusters: Sequence[ClusterDiff], names_shown: int) -> list[str]:

@@ -6,6 +6,7 @@ GitHub's limit at its exact edges."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 from markdown_it import MarkdownIt
 
@@ -232,6 +233,34 @@ def test_a_base_failure_that_names_no_cluster_says_no_clusters() -> None:
     )
 
 
+def test_the_json_report_is_indented_for_a_ci_log() -> None:
+    assert report.format_report(FleetDiff("main", "HEAD", (), ()), "json") == (
+        '{\n  "base": "main",\n  "head": "HEAD",\n  "baseFailures": [],\n  "clusters": []\n}\n'
+    )
+
+
+def test_several_clusters_and_objects_are_listed_each_in_full() -> None:
+    """Two failing base clusters, two clusters with one disruption, two changed objects of
+    one cluster: every name is listed, every diff line kept as written (trailing spaces too)."""
+    (failure, _) = _sample().base_failures
+    failures = (failure, replace(failure, cluster="delta", location=Location("clusters/d.yaml")))
+    first = "--- a/a.yaml\n+++ b/a.yaml\n@@ -1 +1 @@\n-x: 1\n+x: 2\n+note: spaces  \n"
+    second = "--- a/b.yaml\n+++ b/b.yaml\n@@ -1 +1 @@\n-name: BOX\n+name: FOX\n"
+    objects = (ObjectChange("a.yaml", "changed", first), ObjectChange("b.yaml", "changed", second))
+    clusters = (
+        ClusterDiff("alpha", "changed", objects, (BUMP,), "2"),
+        ClusterDiff("beta", "unchanged", (), (BUMP,), "2"),
+    )
+    diff = FleetDiff("origin/main", "HEAD", failures, clusters)
+    text = report.format_report(diff, "text")
+    assert "fails the rules (clusters: beta, delta); the objects" in text
+    assert "\n! wave 2: 2 clusters disruption.cni-version: alpha, beta\n" in text
+    assert f"\n  ~ b.yaml\n{first}{second}== beta" in text
+    comment = report.format_report(diff, "markdown")
+    assert "fails the rules (clusters: beta, delta); the objects" in comment
+    assert f"```diff\n{first}{second}```\n" in comment
+
+
 # --- the comment's cut to a limit: at its exact edges --------------------------------------
 
 
@@ -251,7 +280,7 @@ def test_a_comment_that_fits_to_the_character_is_whole() -> None:
     assert report.format_markdown(diff, limit=room) == whole
     cut = report.format_markdown(diff, limit=room - 1)
     assert cut.count("```diff") == 2
-    assert "_diff left out to fit a comment: run `kkpgen diff` locally_" in cut
+    assert "`\n\n_diff left out to fit a comment: run `kkpgen diff` locally_\n\n</details>" in cut
     assert "left out to fit a comment: the full report" not in cut  # all three are named
     short = len(report._markdown_cluster(diff.clusters[2], None))
     full = len(report._markdown_cluster(diff.clusters[2], report._diff_block(diff.clusters[2])))
