@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from pathlib import Path
 
+import pytest
 from markdown_it import MarkdownIt
 
-from kkpgen.diagnostics import Diagnostic, Location
+from kkpgen.diagnostics import Diagnostic, ExitCode, KkpgenError, Location, format_diagnostic
 from kkpgen.gitops import report
 from kkpgen.gitops.changes import ClusterDiff, Disruption, FleetDiff, ObjectChange
 
@@ -333,3 +335,20 @@ def test_a_summary_of_very_many_waves_still_names_one_cluster_a_wave() -> None:
     warnings = _warnings(comment)
     assert len(warnings) == 150
     assert all(w.count("**w") == 1 and " and 3 more." in w for w in warnings)
+
+
+def test_the_report_file_is_written_whole_or_the_error_names_its_path(tmp_path: Path) -> None:
+    target = tmp_path / "kkpgen-diff.md"
+    report.write_report(target, MARKDOWN)
+    assert target.read_text() == MARKDOWN
+    assert [p.name for p in tmp_path.iterdir()] == ["kkpgen-diff.md"]  # no temporary left
+    missing = tmp_path / "no-such-folder" / "kkpgen-diff.md"
+    with pytest.raises(KkpgenError) as raised:
+        report.write_report(missing, MARKDOWN)
+    assert raised.value.exit_code == ExitCode.ENVIRONMENT
+    (diagnostic,) = raised.value.diagnostics
+    assert format_diagnostic(diagnostic) == (
+        f"{missing}: error[diff.output.unwritable]: cannot write the report to {missing}: "
+        "No such file or directory\n"
+        "  hint: choose an --output path in an existing, writable folder"
+    )

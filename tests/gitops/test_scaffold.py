@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -119,3 +120,42 @@ def test_a_kkpgen_repo_without_the_commit_or_tag_says_how_to_push_the_tag(
         f"  hint: push kkpgen's tag there (git push {url} {tag}), name the clone this kkpgen "
         "was installed from, or pass --kkpgen-wheel PATH_OR_URL"
     )
+
+
+def test_the_pre_commit_hook_is_kkpgens_pinned_repository_when_init_is_given_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pin = pinning.Pin(
+        "0123456789abcdef0123456789abcdef01234567", "kkpgen 1.0.0, commit 0123456789ab"
+    )
+    monkeypatch.setattr(pinning, "pin", lambda url: pin)
+    url = "https://git.example.com/platform/kkpgen.git"
+    init_repo(tmp_path / "fleet", InitOptions(ci="none", kkpgen_repo=url))
+    assert (tmp_path / "fleet" / ".pre-commit-config.yaml").read_text() == (
+        "# kkpgen check on every commit that changes a spec file (pre-commit.com).\n"
+        "repos:\n"
+        f'  - repo: "{url}"\n'
+        f"    rev: {pin.rev}  # {pin.note}\n"
+        "    hooks:\n"
+        "      - id: kkpgen-check\n"
+    )
+
+
+def test_without_a_repository_the_pre_commit_hook_runs_the_installed_kkpgen(
+    tmp_path: Path,
+) -> None:
+    init_repo(tmp_path / "fleet", InitOptions(ci="none"))
+    text = (tmp_path / "fleet" / ".pre-commit-config.yaml").read_text()
+    assert text.startswith(
+        "# kkpgen check on every commit that changes a spec file (pre-commit.com), with the\n"
+        "# kkpgen installed where git runs; kkpgen init --kkpgen-repo URL pins a release "
+        "instead.\n"
+    )
+    (hook,) = yaml.safe_load(text)["repos"][0]["hooks"]
+    assert hook["entry"] == "kkpgen check"
+    assert (hook["language"], hook["pass_filenames"]) == ("system", False)
+    spec_files = re.compile(hook["files"])
+    for path in ("kubermatic.yaml", "clusters/a.yaml", "clusters/eu/b.yml"):
+        assert spec_files.search(path), path
+    for path in ("rendered/a/x.yaml", "README.md", "clusters/a.json"):
+        assert not spec_files.search(path), path
