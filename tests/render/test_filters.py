@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from kkpgen.render.engine import build_environment
+from kkpgen.render.engine import TemplateFailure, build_environment
 
 # What YAML 1.1 (libyaml, as Kubernetes' YAML reader) would read as something else.
 TRICKY = ["true", "on", "no", "null", "~", "1.20", "0x1F", "1e3", "010", "12:30", "-", ""]
@@ -27,3 +27,21 @@ def test_plain_leaves_an_address_or_image_bare_as_kkps_addons_write_it(value: st
 @pytest.mark.parametrize("value", ["true", "1.20", "0x1F"])
 def test_plain_quotes_a_string_yaml_would_read_as_another_type(value: str) -> None:
     assert build_environment().from_string("{{ x | plain }}").render(x=value) == f'"{value}"'
+
+
+@pytest.mark.parametrize("value", ["x", None, ""], ids=["set", "none", "empty"])
+def test_required_refuses_a_missing_or_empty_value_with_the_charts_message(
+    value: str | None,
+) -> None:
+    template = build_environment().from_string('{{ x | required("set address.url") }}')
+    if value:
+        assert template.render(x=value) == value
+        return
+    with pytest.raises(TemplateFailure, match=r"^set address\.url$"):
+        template.render(x=value)
+
+
+def test_required_refuses_an_undefined_value() -> None:
+    template = build_environment().from_string("{{ cluster.nothing | required }}")
+    with pytest.raises(TemplateFailure, match=r"^a required value is missing$"):
+        template.render(cluster={})
