@@ -327,6 +327,14 @@ def test_a_summary_of_many_waves_halves_the_names_shown_until_it_fits_half_the_c
     warnings = _warnings(comment)
     assert len(warnings) == 40
     assert all(w.count("**w") == 25 and " and 35 more." in w for w in warnings)
+    assert "**\x20\x20\n\n<details>" in comment  # the summary ends as it would unhalved
+
+
+def test_a_warning_names_the_first_50_clusters_and_counts_the_rest() -> None:
+    comment = report.format_markdown(_many_waves(1, 60), limit=report.MARKDOWN_LIMIT)
+    (warning,) = _warnings(comment)
+    assert warning.count("**w") == 50
+    assert "**w000-c049** and 10 more." in warning
 
 
 def test_a_summary_of_very_many_waves_still_names_one_cluster_a_wave() -> None:
