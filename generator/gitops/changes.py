@@ -60,7 +60,7 @@ class KkpObject:
 @dataclass(frozen=True, slots=True)
 class KkpChanges:
     """What KKP itself changes in one cluster: its head spec rendered at the base release
-    and at the head release (gitops/kkp_effects.py)."""
+    and at the head release (gitops/upgrade.py)."""
 
     objects: tuple[KkpObject, ...] = ()
     disruptions: tuple[Disruption, ...] = ()
@@ -199,7 +199,7 @@ def disruptions(
     """What the change from base to head does to the running cluster, worst first.
     `confirmed`: (base ref, --decommission names joined by spaces) of a diff. `spec_head`:
     on a KKP upgrade, the head spec at the base's release: the spec's own change is base ->
-    spec_head (what KKP changes is gitops/kkp_effects.py's)."""
+    spec_head (what KKP changes is gitops/upgrade.py's)."""
     if head is None:
         if base is None:
             return ()
@@ -260,7 +260,7 @@ def wave_order(wave: str) -> tuple[int, int, str]:
 @dataclass(frozen=True, slots=True)
 class UpgradeParts:
     """On a KKP upgrade: the head specs resolved at the base's release (the clusters that
-    pass there), and what KKP changes in each cluster of both refs (gitops/kkp_effects.py)."""
+    pass there), and what KKP changes in each cluster of both refs (gitops/upgrade.py)."""
 
     base: str  # the base's KKP release
     head: str

@@ -16,7 +16,7 @@ from kkpgen.diagnostics import (
     format_diagnostic,
 )
 from kkpgen.escape import markdown, markdown_block, markdown_code, terminal_lines
-from kkpgen.gitops import kkp_report
+from kkpgen.gitops import upgrade_report
 from kkpgen.gitops.changes import ClusterDiff, Disruption, FleetDiff, KkpChanges, wave_order
 from kkpgen.models.layout import ARGOCD_DIR
 from kkpgen.output.tree import replace_with
@@ -68,7 +68,7 @@ def format_text(diff: FleetDiff) -> str:
         more = f" and {len(group) - TEXT_NAMES} more" if len(group) > TEXT_NAMES else ""
         what = f"{_plural(len(group), 'cluster')} {code}"
         lines.append(f"! {_wave_name(wave)}: {what}: {names}{more}")
-    lines += kkp_report.text_lines(diff)
+    lines += upgrade_report.text_lines(diff)
     for cluster in _spec_changed(diff.clusters):
         lines.append(f"== {_title(cluster)}: {_counts(cluster)}")
         lines += [f"  ! {d.message}; {d.action}" for d in cluster.disruptions]
@@ -259,7 +259,7 @@ def format_markdown(diff: FleetDiff, *, limit: int | None = None) -> str:
         names_shown //= 2  # 10,000 disruptive clusters: the summary must still fit
         head = "\n".join(_head(diff, names_shown)) + "\n"
     kkp_budget = None if limit is None else (limit - len(head)) // 2
-    head += kkp_report.markdown_section(diff, budget=kkp_budget, names_shown=names_shown)
+    head += upgrade_report.markdown_section(diff, budget=kkp_budget, names_shown=names_shown)
     clusters = _spec_changed(diff.clusters)
     budget = (limit or 0) - len(head) - len(_left_out(len(clusters)))
     bodies: list[str] = []

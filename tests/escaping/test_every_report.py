@@ -18,7 +18,7 @@ from kkpgen.cli.printing import emit
 from kkpgen.cli.summary import emit_grouped
 from kkpgen.diagnostics import Diagnostic, Location, Severity, format_diagnostic
 from kkpgen.escape import control
-from kkpgen.gitops import kkp_report
+from kkpgen.gitops import upgrade_report
 from kkpgen.gitops.changes import (
     ChangeKind,
     ClusterDiff,
@@ -210,7 +210,7 @@ def test_the_markdown_comment_keeps_its_structure(diff: FleetDiff) -> None:
     tags = re.findall(r"</?([A-Za-z][A-Za-z0-9-]*)", html)
     assert set(tags) <= _OUR_TAGS, tags
     blocks = [c for c in diff.clusters if c.objects or c.disruptions]
-    groups = kkp_report.groups(diff) if diff.kkp_step else []
+    groups = upgrade_report.groups(diff) if diff.kkp_step else []
     assert tags.count("details") == 2 * (len(blocks) + len(groups))  # opened, closed once
     for token in tokens:
         if token.type == "text":  # a mention is found in rendered text, outside code
@@ -233,7 +233,7 @@ def test_the_markdown_comment_keeps_its_structure(diff: FleetDiff) -> None:
         control(text) or " "
         for g in groups
         for o in g.changes.objects
-        for text in (o.path, *kkp_report.field_lines(o))
+        for text in (o.path, *upgrade_report.field_lines(o))
     ]
     assert all(span in spans for span in kkp_spans)  # each path and field line one span
     rows = [t for t in tokens if t.type == "tr_open"]
