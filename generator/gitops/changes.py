@@ -60,7 +60,7 @@ class KkpObject:
 @dataclass(frozen=True, slots=True)
 class KkpChanges:
     """What KKP itself changes in one cluster: its head spec rendered at the base release
-    and at the head release (gitops/upgrade.py)."""
+    and at the head release (gitops/upgrade_effects.py)."""
 
     objects: tuple[KkpObject, ...] = ()
     disruptions: tuple[Disruption, ...] = ()
@@ -199,7 +199,7 @@ def disruptions(
     """What the change from base to head does to the running cluster, worst first.
     `confirmed`: (base ref, --decommission names joined by spaces) of a diff. `spec_head`:
     on a KKP upgrade, the head spec at the base's release: the spec's own change is base ->
-    spec_head (what KKP changes is gitops/upgrade.py's)."""
+    spec_head (what KKP changes is gitops/upgrade_effects.py's)."""
     if head is None:
         if base is None:
             return ()
@@ -252,15 +252,10 @@ def _wave(name: str, base: DiffSide, head: DiffSide) -> str:
     return cluster.labels.get(ROLLOUT_WAVE_LABEL, "") if cluster is not None else ""
 
 
-def wave_order(wave: str) -> tuple[int, int, str]:
-    """Waves in rollout order: numbers by value, then other names, then no wave last."""
-    return (not wave, 0 if wave.isdigit() else 1, wave.zfill(12) if wave.isdigit() else wave)
-
-
 @dataclass(frozen=True, slots=True)
 class UpgradeParts:
     """On a KKP upgrade: the head specs resolved at the base's release (the clusters that
-    pass there), and what KKP changes in each cluster of both refs (gitops/upgrade.py)."""
+    pass there), and what KKP changes in each cluster of both refs (gitops/upgrade_effects.py)."""
 
     base: str  # the base's KKP release
     head: str

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
 from kkpgen.diagnostics import Diagnostic, ExitCode, KkpgenError
-from kkpgen.gitops import upgrade
+from kkpgen.gitops import upgrade_effects
 from kkpgen.gitops.changes import (
     DiffSide,
     FleetDiff,
@@ -217,12 +217,12 @@ class _ClusterDiffer:
             return object_changes(before, after)
         reason, spec_heads = self.middle.reason(name), self.middle.checked
         if reason or spec_heads is None or self.base is None:
-            self.kkp[name] = upgrade.unseparated(reason)
+            self.kkp[name] = upgrade_effects.unseparated(reason)
             return object_changes(before, after)
         reused = same_inputs(self.base, spec_heads, name, read_config=True)
         middle = before if reused else self.files(spec_heads, name, set())
-        modes = upgrade.proxy_modes_of(spec_heads.resolved[name], self.head.resolved[name])
-        self.kkp[name] = upgrade.kkp_changes(
+        modes = upgrade_effects.proxy_modes_of(spec_heads.resolved[name], self.head.resolved[name])
+        self.kkp[name] = upgrade_effects.kkp_changes(
             middle, after, proxy_modes=modes, base_release=self.middle.base
         )
         return object_changes(before, middle)

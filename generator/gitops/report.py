@@ -17,7 +17,8 @@ from kkpgen.diagnostics import (
 )
 from kkpgen.escape import markdown, markdown_block, markdown_code, terminal_lines
 from kkpgen.gitops import upgrade_report
-from kkpgen.gitops.changes import ClusterDiff, Disruption, FleetDiff, KkpChanges, wave_order
+from kkpgen.gitops.changes import ClusterDiff, Disruption, FleetDiff, KkpChanges
+from kkpgen.kkp.waves import wave_order
 from kkpgen.models.layout import ARGOCD_DIR
 from kkpgen.output.tree import replace_with
 
@@ -188,16 +189,15 @@ def _kkp_counts(diff: FleetDiff) -> str:
 
 
 def _wave_table(clusters: Sequence[ClusterDiff]) -> list[str]:
-    lines: list[str] = []
     waves = sorted({c.wave for c in clusters}, key=wave_order)
-    if any(waves):
-        lines += ["| wave | clusters | with disruptions |", "|---|---:|---:|"]
-        for wave in waves:
-            these = [c for c in clusters if c.wave == wave]
-            hit = sum(1 for c in these if c.all_disruptions)
-            lines.append(f"| {markdown(_wave_name(wave))} | {len(these)} | {hit} |")
-        lines.append("")
-    return lines
+    if not any(waves):
+        return []
+    lines = ["| wave | clusters | with disruptions |", "|---|---:|---:|"]
+    for wave in waves:
+        these = [c for c in clusters if c.wave == wave]
+        hit = sum(1 for c in these if c.all_disruptions)
+        lines.append(f"| {markdown(_wave_name(wave))} | {len(these)} | {hit} |")
+    return [*lines, ""]
 
 
 def _disruptive(clusters: Sequence[ClusterDiff], names_shown: int) -> list[str]:
@@ -264,16 +264,14 @@ def format_markdown(diff: FleetDiff, *, limit: int | None = None) -> str:
     budget = (limit or 0) - len(head) - len(_left_out(len(clusters)))
     bodies: list[str] = []
     for cluster in clusters:
-        full = _markdown_cluster(cluster, _diff_block(cluster))
-        if limit is None or len(full) <= budget:
-            bodies.append(full)
-            budget -= len(full)
-            continue
-        short = _markdown_cluster(cluster, None)
-        if len(short) > budget:
-            break
-        bodies.append(short)
-        budget -= len(short)
+        room = budget - (1 if bodies else 0)  # the line break that joins it to the last one
+        body = _markdown_cluster(cluster, _diff_block(cluster))
+        if limit is not None and len(body) > room:
+            body = _markdown_cluster(cluster, None)
+            if len(body) > room:
+                break
+        bodies.append(body)
+        budget = room - len(body)
     left = len(clusters) - len(bodies)
     return head + "\n".join(bodies) + (_left_out(left) if left else "")
 

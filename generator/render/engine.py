@@ -17,7 +17,7 @@ import jinja2
 import yaml
 
 from kkpgen.diagnostics import Diagnostic, KkpgenError, Location
-from kkpgen.kkp.charts import CHARTS_DIR, LIBRARY, SEED_TEMPLATES, Chart
+from kkpgen.kkp.charts import CHARTS_DIR, LIBRARY, SEED_TEMPLATES, Chart, ChartFiles
 from kkpgen.render import memo as memo_module
 from kkpgen.render.gojson import go_config_hash
 from kkpgen.render.goyaml import go_yaml, merge_override
@@ -50,7 +50,8 @@ class TemplateFailure(Exception):
 
 
 def _required(value: object, message: str = "a required value is missing") -> object:
-    if value is None or value == "" or isinstance(value, jinja2.Undefined):
+    # Undefined first: comparing a StrictUndefined raises Jinja's error, not the chart's.
+    if isinstance(value, jinja2.Undefined) or value is None or value == "":
         raise TemplateFailure(message)
     return value
 
@@ -173,6 +174,7 @@ def build_environment(root: Path = CHARTS_DIR) -> TrackingEnvironment:
         go_yaml=go_yaml,
         merge_override=merge_override,
     )
+    env.globals["files"] = ChartFiles(root)
     return env
 
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from kkpgen.diagnostics import ExitCode, KkpgenError
-from kkpgen.gitops import upgrade
+from kkpgen.gitops import upgrade_effects
 from kkpgen.gitops.changes import (
     DiffSide,
     FleetDiff,
@@ -116,16 +116,16 @@ def _upgrade_in_full(
     team |= {p: d for p, d in middle.items() if layout.group_of(p) in separated}
     team |= {p: d for p, d in head[1].items() if layout.group_of(p) == layout.ARGOCD_DIR}
     changes = {
-        name: upgrade.kkp_changes(
+        name: upgrade_effects.kkp_changes(
             _folder(middle, name),
             _folder(head[1], name),
-            proxy_modes=upgrade.proxy_modes_of(spec_heads[name], head[0].clusters[name]),
+            proxy_modes=upgrade_effects.proxy_modes_of(spec_heads[name], head[0].clusters[name]),
             base_release=old,
         )
         for name in separated
     }
     changes |= {
-        name: upgrade.unseparated(reason)
+        name: upgrade_effects.unseparated(reason)
         for name, reason in reasons.items()
         if name in base[0].clusters and name in head[0].clusters
     }

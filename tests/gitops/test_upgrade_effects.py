@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from kkpgen.gitops import upgrade
+from kkpgen.gitops import upgrade_effects
 from kkpgen.gitops.changes import KkpChanges
 from kkpgen.gitops.fields import FieldChange, field_changes
 
@@ -116,7 +116,7 @@ def _changes(
     modes: tuple[str, str] = ("ipvs", "ipvs"),
 ) -> KkpChanges:
     """`before`/`after`: {path in the cluster folder: object} of a cluster "c"."""
-    return upgrade.kkp_changes(
+    return upgrade_effects.kkp_changes(
         {f"c/{p}": _file(o) for p, o in before.items()},
         {f"c/{p}": _file(o) for p, o in after.items()},
         proxy_modes=modes,
@@ -236,7 +236,7 @@ def test_a_mode_change_is_said_once_with_the_way_to_keep_the_mode() -> None:
 
 
 def test_files_that_are_no_objects_are_left_out() -> None:
-    changes = upgrade.kkp_changes(
+    changes = upgrade_effects.kkp_changes(
         {"c/resolved.yaml": b"a: 1\n", "c/user-cluster/kustomization.yaml": b"resources: []\n"},
         {"c/resolved.yaml": b"a: 2\n", "c/user-cluster/kustomization.yaml": b"resources: [x]\n"},
         proxy_modes=("ipvs", "ipvs"),
