@@ -30,7 +30,7 @@ STAGE_TESTS = {
     "output": ("tests/output", "tests/faults"),
     "render": ("tests/render", "tests/snapshots"),
 }
-LINKS = ("generator", "tests", "fixtures", "bench", "tools", "charts")
+LINKS = ("generator", "tests", "fixtures", "bench", "tools", "charts", "docs")
 
 
 def _toml_list(items: list[str]) -> str:
@@ -45,7 +45,7 @@ def mutmut_table(stage: str, module: str | None, tests: list[str]) -> str:
         'source_paths = ["kkpgen"]\n'
         f"only_mutate = {_toml_list([only])}\n"
         # the charts are a link inside the package: copy what it points to
-        'also_copy = ["kkpgen/charts", "fixtures", "bench", "tools"]\n'
+        'also_copy = ["kkpgen/charts", "fixtures", "bench", "tools", "docs"]\n'
         f"pytest_add_cli_args_test_selection = {_toml_list(tests)}\n"
         'pytest_add_cli_args = ["-p", "no:cacheprovider", "-q"]\n'
     )

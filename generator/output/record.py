@@ -385,7 +385,9 @@ def fleet_inputs(checked: CheckedFleet) -> OutputInputs:
     # follows the others (waves, decommissioning) from the records (argocd_tree).
     # The node access network is a platform setting that no cluster's document holds.
     platform = repr(defaults.PlatformSettings.of(checked.fleet.config))
-    run = run_digest(code_digest(), repr(settings), platform)
+    # The KKP release: a cluster's resolved document need not change with it (v2.30.6 ->
+    # v2.31.0 moves the konnectivity agent's affinity and nothing of the Cluster).
+    run = run_digest(code_digest(), repr(settings), platform, checked.release.version)
     by_name = {c.name: c for c in checked.fleet.clusters}
     clusters = {
         cluster.name: cluster_digest(

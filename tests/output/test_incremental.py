@@ -12,7 +12,7 @@ from kkpgen.diagnostics import Diagnostic, KkpgenError, Location
 from kkpgen.models.layout import CLUSTER_RECORD
 from kkpgen.output.record import read_inputs
 from kkpgen.render import contents
-from tests.conftest import RenderFleet
+from tests.conftest import CONFIG, RenderFleet, cluster_yaml
 
 
 def _tree(root: Path) -> dict[str, bytes]:
@@ -161,6 +161,30 @@ def test_a_new_node_access_network_renders_the_openvpn_clusters_again(
     render_fleet(fleet, out=scratch)
     assert _tree(out) == _tree(scratch)
     assert any(b"10.99.0.0" in data for data in _tree(out).values())
+
+
+def test_a_kkp_upgrade_renders_again_the_clusters_whose_documents_stay_the_same(
+    tmp_path: Path, render_fleet: RenderFleet
+) -> None:
+    """KKP v2.30.6 -> v2.31.0 changes the konnectivity agent's affinity and nothing of the
+    resolved Cluster: a folder kept by its record would hold v2.30.6's Deployment."""
+    spec = cluster_yaml(
+        "c1",
+        version='"1.34.10"',
+        extra="cniPlugin: {type: canal, version: v3.31}\n",
+    ).replace(
+        "  name: c1\n", '  name: c1\n  annotations:\n    kkpgen/konnectivity-server-port: "31210"\n'
+    )
+    config = CONFIG.replace('"v2.20"', '"v2.30.6"')
+    out = tmp_path / "out"
+    render_fleet(tmp_path / "repo", specs={"c1": spec}, config=config, out=out)
+    config = config.replace('"v2.30.6"', '"v2.31.0"')
+    render_fleet(tmp_path / "repo", specs={"c1": spec}, config=config, out=out)
+    scratch = tmp_path / "scratch"
+    render_fleet(tmp_path / "repo", out=scratch)
+    assert _tree(out) == _tree(scratch)
+    agent = out / "c1/user-cluster/konnectivity/deployment-konnectivity-agent.yaml"
+    assert "weight: 100" in agent.read_text()
 
 
 def test_an_empty_shard_renders_nothing_and_says_so(
