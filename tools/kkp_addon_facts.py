@@ -4,13 +4,15 @@ Usage (a git mirror of kubermatic/kubermatic, and the patches to record):
 
     python tools/kkp_addon_facts.py --git-dir <mirror> v2.20.0 v2.20.9 v2.20.16 \
         > tests/render/kkp_parity_addons_facts.yaml
-    python tools/kkp_addon_facts.py --git-dir <mirror> v2.31.0 v2.30.6 v2.29.10 \
+    python tools/kkp_addon_facts.py --git-dir <mirror> v2.31.0 v2.30.6 v2.29.10 v2.28.13 \
+        v2.27.12 v2.26.13 v2.25.18 v2.24.15 v2.23.19 v2.22.13 v2.21.15 \
         > tests/render/kkp_parity_addons_recent_facts.yaml
 
 The variants of a tag (`variants_at`): canal, cilium and hubble at v2.20; from v2.29 (the
 newest patch of each line, `RECENT_PATCHES`) canal per supported version and dual stack, and
 kube-proxy per proxy mode and dual stack, with its v2.30+ `checksum/config` (ConfigHash: the
-SHA-1 of Go's JSON of the addon network struct, `kkpgen.render.gojson`).
+SHA-1 of Go's JSON of the addon network struct, `kkpgen.render.gojson`); at the newest patch
+of each line from v2.28 back to v2.21 (`OLDER_PATCHES`) canal alone.
 
 KKP's addon controller fills each addon's Go template with the cluster's TemplateData
 (`pkg/addon/template.go`) and adds the `kubermatic-addon: <addon>` label to every object
@@ -118,15 +120,9 @@ VARIANTS = _variants()
 
 def recent_variants(canal_versions: Sequence[str], *, nftables: bool) -> dict[str, Variant]:
     """KKP v2.29+: canal per supported version and dual stack, kube-proxy per proxy mode."""
-    policies, k8s = frozenset({KUBE_SYSTEM_POLICIES}), KUBERNETES_RECENT
-    out = {
-        f"canal-{v}": Variant("canal", "canal", v, "ipvs", policies, kubernetes=k8s)
-        for v in canal_versions
-    }
+    k8s = KUBERNETES_RECENT
+    out = canal_variants(canal_versions, k8s)
     newest = canal_versions[-1]
-    out["canal-dual-stack"] = Variant(
-        "canal", "canal", newest, "ipvs", policies, dual_stack=True, kubernetes=k8s
-    )
     for mode in ("ipvs", "iptables", *(("nftables",) if nftables else ())):
         out[f"kube-proxy-{mode}"] = Variant("kube-proxy", "canal", newest, mode, kubernetes=k8s)
     out["kube-proxy-dual-stack"] = Variant(
@@ -144,11 +140,41 @@ RECENT_PATCHES: dict[str, tuple[tuple[str, ...], bool]] = {
 }
 
 
+# The newest patch of each older line from v2.21 (v2.28 back to v2.21): the Canal versions it
+# supports and the test cluster's Kubernetes version (the patch's default unless noted).
+OLDER_PATCHES: dict[str, tuple[tuple[str, ...], str]] = {
+    "v2.28.13": (("v3.27", "v3.28", "v3.29"), "1.33.13"),
+    "v2.27.12": (("v3.27", "v3.28", "v3.29"), "1.31.14"),
+    "v2.26.13": (("v3.26", "v3.27", "v3.28"), "1.30.12"),
+    "v2.25.18": (("v3.24", "v3.25", "v3.26", "v3.27"), "1.28.9"),
+    "v2.24.15": (("v3.24", "v3.25", "v3.26", "v3.27"), "1.27.10"),
+    "v2.23.19": (("v3.23", "v3.24", "v3.25", "v3.27"), "1.26.13"),
+    "v2.22.13": (("v3.22", "v3.23", "v3.24"), "1.25.16"),
+    # 1.22: from 1.23 KKP forces Canal below v3.22 to v3.22 (kkpgen renders it so).
+    "v2.21.15": (("v3.20", "v3.21", "v3.22", "v3.23"), "1.22.17"),
+}
+
+
+def canal_variants(canal_versions: Sequence[str], kubernetes: str) -> dict[str, Variant]:
+    """Canal per supported version, and dual stack on the newest."""
+    policies = frozenset({KUBE_SYSTEM_POLICIES})
+    out = {
+        f"canal-{v}": Variant("canal", "canal", v, "ipvs", policies, kubernetes=kubernetes)
+        for v in canal_versions
+    }
+    out["canal-dual-stack"] = Variant(
+        "canal", "canal", canal_versions[-1], "ipvs", policies, True, kubernetes
+    )
+    return out
+
+
 def variants_at(tag: str) -> dict[str, Variant]:
-    """The variants recorded at a tag: v2.20's, or those of a recent line."""
+    """The variants recorded at a tag: v2.20's, or those of a line's newest patch."""
     if tag in RECENT_PATCHES:
         versions, nftables = RECENT_PATCHES[tag]
         return recent_variants(versions, nftables=nftables)
+    if tag in OLDER_PATCHES:
+        return canal_variants(*OLDER_PATCHES[tag])
     return VARIANTS
 
 
@@ -384,7 +410,7 @@ def patch_facts(git_dir: str, tag: str) -> dict[str, dict[str, dict[str, Json]]]
 HEADER = """\
 # Facts about every object KKP's addons apply, per patch and per cluster variant
 # (tools/kkp_addon_facts.py variants_at: canal, cilium and hubble at v2.20; canal and
-# kube-proxy at the newest patch of each line from v2.29), written by
+# kube-proxy at the newest patch of each line from v2.29, canal alone v2.21-v2.28), written by
 #   python tools/kkp_addon_facts.py --git-dir <kubermatic mirror> {tags}
 # from kubermatic/kubermatic's addons/ at each tag. Never KKP's YAML: per object its field
 # paths, scalars as they are and larger values as a digest of their JSON.

@@ -81,9 +81,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("stage", choices=STAGES)
     parser.add_argument("--module", help="one module of the stage, e.g. record")
     parser.add_argument("--tests", nargs="+", help="the tests to run (default: the stage's)")
+    parser.add_argument(
+        "--leave-out", nargs="+", default=[], help="test ids to leave out (slow property tests)"
+    )
     parser.add_argument("--max-children", type=int, default=2, help="parallel workers")
     args = parser.parse_args(argv)
     tests = args.tests or list(STAGE_TESTS.get(args.stage, (f"tests/{args.stage}",)))
+    tests += [f"--deselect={test}" for test in args.leave_out]
     work = prepare(args.stage, args.module, tests)
     mutmut = Path(sys.executable).parent / "mutmut"
     run = [str(mutmut), "run", "--max-children", str(args.max_children)]

@@ -34,7 +34,7 @@ from kkpgen.output.tree import read_file, walk
 from kkpgen.render.applications import ArgoSettings, ClusterArgo
 from kkpgen.render.contents import argo_settings
 from kkpgen.source.cache import cache_descriptor
-from kkpgen.source.private import cache_home, read_private, write_private
+from kkpgen.source.private import read_private, write_private
 
 _FORMAT = 5  # 5: a cluster's record carries its Argo CD facts and lists its files
 _MEMO_HEAD = b"kkpgen record memo "
@@ -247,31 +247,23 @@ def _holds_exactly(folder: str, listed: Mapping[str, tuple[str, int]]) -> bool:
     return found == len(listed)
 
 
-_MEMO_FOLDER = "records"
+MEMO_FOLDER = "records"  # $XDG_CACHE_HOME/kkpgen/records/<memo_name>
 _MEMO_LIMIT = 256 << 20  # bytes: 10,000 clusters' memo is a few MB; a planted huge file is not read
 
 
-def _memo_name(out: Path) -> str:
+def memo_name(out: Path) -> str:
+    """The memo's file name: one per output folder, whatever name reaches it."""
     return hashlib.sha256(str(out.resolve()).encode()).hexdigest()[:32] + ".json"
-
-
-def memo_file(out: Path) -> Path:
-    """Where the memo of the renders into `out` lives: the user's cache, never <out> (with no
-    cache folder, no HOME and no XDG_CACHE_HOME, there is no memo and none is kept)."""
-    home = cache_home()
-    if home is None:
-        raise LookupError("no cache folder: no HOME and no XDG_CACHE_HOME")
-    return home / "kkpgen" / _MEMO_FOLDER / _memo_name(out)
 
 
 def record_bytes(out: Path) -> bytes | None:
     """The memo's body, if it verifies: read from a private folder of this user's (else
     none), sealed with the digest of itself and of the folder it was made for."""
-    folder = cache_descriptor(_MEMO_FOLDER)
+    folder = cache_descriptor(MEMO_FOLDER)
     if folder is None:
         return None
     try:
-        raw = read_private(folder, _memo_name(out), _MEMO_LIMIT)
+        raw = read_private(folder, memo_name(out), _MEMO_LIMIT)
     finally:
         os.close(folder)
     if raw is None:
@@ -288,12 +280,12 @@ def sealed(out: Path, body: bytes) -> bytes:
 
 def write_record(out: Path, inputs: OutputInputs) -> None:
     """Keep the memo for the next render (best effort: without it, the next one checks all)."""
-    folder = cache_descriptor(_MEMO_FOLDER)
+    folder = cache_descriptor(MEMO_FOLDER)
     if folder is None:
         return
     try:
         with contextlib.suppress(OSError):
-            write_private(folder, _memo_name(out), sealed(out, inputs.to_bytes()))
+            write_private(folder, memo_name(out), sealed(out, inputs.to_bytes()))
     finally:
         os.close(folder)
 
@@ -400,7 +392,9 @@ def fleet_inputs(checked: CheckedFleet) -> OutputInputs:
     # follows the others (waves, decommissioning) from the records (argocd_tree).
     # The node access network is a platform setting that no cluster's document holds.
     platform = repr(defaults.PlatformSettings.of(checked.fleet.config))
-    run = run_digest(code_digest(), repr(settings), platform)
+    # The KKP release: a cluster's resolved document need not change with it (v2.30.6 ->
+    # v2.31.0 moves the konnectivity agent's affinity and nothing of the Cluster).
+    run = run_digest(code_digest(), repr(settings), platform, checked.release.version)
     by_name = {c.name: c for c in checked.fleet.clusters}
     clusters = {
         cluster.name: cluster_digest(

@@ -30,9 +30,9 @@ class Entry:
 def _kind(entry: os.DirEntry[str]) -> EntryKind:
     if entry.is_symlink():
         return "link"
-    if entry.is_dir(follow_symlinks=False):
+    if entry.is_dir():  # not a link (above): there is nothing to follow
         return "folder"
-    return "file" if entry.is_file(follow_symlinks=False) else "other"
+    return "file" if entry.is_file() else "other"
 
 
 def walk(folder: str, prefix: str = "") -> Iterator[Entry]:

@@ -216,6 +216,7 @@ def test_the_json_report_holds_every_field() -> None:
             {"path": DAEMONSET, "change": "changed", "diff": IMAGE_DIFF},
             {"path": "alpha/a.yaml", "change": "added", "diff": "+a\n"},
         ],
+        "kkp": None,  # no KKP upgrade between base and head
     }
     assert (argocd["name"], argocd["wave"], argocd["disruptions"]) == ("argocd", "", [])
     assert (beta["status"], gamma["status"], gamma["objects"]) == ("removed", "unchanged", [])
@@ -237,7 +238,8 @@ def test_a_base_failure_that_names_no_cluster_says_no_clusters() -> None:
 
 def test_the_json_report_is_indented_for_a_ci_log() -> None:
     assert report.format_report(FleetDiff("main", "HEAD", (), ()), "json") == (
-        '{\n  "base": "main",\n  "head": "HEAD",\n  "baseFailures": [],\n  "clusters": []\n}\n'
+        '{\n  "base": "main",\n  "head": "HEAD",\n  "baseFailures": [],\n  "kkpUpgrade": null,\n'
+        '  "clusters": []\n}\n'
     )
 
 

@@ -12,11 +12,12 @@ from bench.fleet import make_fleet
 from kkpgen.diagnostics import KkpgenError
 from kkpgen.models.options import SourceOptions
 from kkpgen.output import update
-from kkpgen.output.record import memo_file, read_inputs
+from kkpgen.output.record import read_inputs
 from kkpgen.source import fleet as fleet_loader
 from kkpgen.source import sourcemap
 from kkpgen.source.sourcemap import Document
-from tests.conftest import RenderFleet
+from tests.conftest import RenderFleet, git
+from tests.output.memo_helpers import memo_file
 
 
 def _tree(root: Path) -> dict[str, bytes]:
@@ -187,3 +188,16 @@ def test_a_changed_addon_variable_renders_its_cluster_again(
     scratch = tmp_path / "scratch"
     render_fleet(fleet, out=scratch)
     assert _tree(out) == _tree(scratch)
+
+
+def test_a_render_of_another_ref_names_the_new_ref(fleet: Path, tmp_path: Path) -> None:
+    """The ref is an input of every file's check (each diagnostic names it): a render of
+    another ref keeps no verdict that names the old one."""
+    out = tmp_path / "out"
+    branch = git(fleet, "rev-parse", "--abbrev-ref", "HEAD").strip()
+    first = update.render_fleet(SourceOptions(repo=fleet, ref="HEAD"), update.RenderOptions(out))
+    assert first.notices
+    assert {n.location.ref for n in first.notices} == {"HEAD"}
+    again = update.render_fleet(SourceOptions(repo=fleet, ref=branch), update.RenderOptions(out))
+    assert {n.location.ref for n in again.notices} == {branch}
+    assert again.files == 0  # the same commit: nothing to write

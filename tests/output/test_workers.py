@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from kkpgen.cli import main
 from kkpgen.diagnostics import ExitCode, KkpgenError
 from kkpgen.output.staging import output_lock
-from kkpgen.output.workers import write_in_workers
+from kkpgen.output.workers import available_cores, counted, write_in_workers
 from kkpgen.render import contents
 from tests.conftest import CONFIG, cluster_yaml, git
 
@@ -27,7 +27,7 @@ PARENT = """
 import os, sys, time
 from pathlib import Path
 from kkpgen.output.staging import output_lock
-from kkpgen.output.workers import write_in_workers
+from kkpgen.output.workers import available_cores, counted, write_in_workers
 
 out, pids = Path(sys.argv[1]), Path(sys.argv[2])
 
@@ -124,3 +124,50 @@ def test_render_exits_4_when_the_oom_killer_takes_a_worker(
     assert not out.exists()  # nothing swapped in
     hint = CliRunner().invoke(main, [*argv[:-2], "--jobs", "1"], catch_exceptions=False)
     assert hint.exit_code == 0, hint.stderr  # the hint works: no worker with --jobs 1
+
+
+def _files(*clusters: str) -> list[tuple[str, bytes]]:
+    return [(f"{name}/seed/x-{index}.yaml", b"") for name in clusters for index in (1, 2)]
+
+
+def test_progress_is_told_once_per_cluster_as_its_files_end() -> None:
+    told: list[tuple[int, int]] = []
+    files = _files("a", "b", "c")
+    passed = list(counted(files, 3, lambda done, total: told.append((done, total))))
+    assert passed == files
+    assert told == [(1, 3), (2, 3), (3, 3)]
+    told.clear()
+    assert list(counted([], 0, lambda done, total: told.append((done, total)))) == []
+    assert told == []
+    assert list(counted(files, 3, None)) == files
+
+
+def test_the_first_worker_s_progress_stands_for_all_workers() -> None:
+    """Scaled by the workers' count and never past the clusters in all; the last report is
+    the whole render."""
+    told: list[tuple[int, int]] = []
+    list(counted(_files("a", "b", "c"), 5, lambda done, total: told.append((done, total)), 2))
+    assert told == [(2, 5), (4, 5), (5, 5)]
+
+
+def test_the_workers_together_write_every_cluster_and_count_every_file(tmp_path: Path) -> None:
+    def files(share: Sequence[str]) -> Iterator[tuple[str, bytes]]:
+        for name in share:
+            (tmp_path / name).write_text("")  # what the workers did, seen by this process
+            yield from ((f"{name}/x.yaml", b""), (f"{name}/y.yaml", b""))
+
+    names = ["a", "b", "c", "d", "e"]
+    for jobs in (1, 2, 3):
+        count = write_in_workers(names, jobs=jobs, files=files, write=lambda path, data: None)
+        assert count == 10
+        assert sorted(p.name for p in tmp_path.iterdir()) == names
+        for path in tmp_path.iterdir():
+            path.unlink()
+
+
+@pytest.mark.parametrize(("cpus", "cores"), [(set(), 1), ({0}, 1), ({0, 3, 5}, 3)])
+def test_the_cores_available_are_the_cpu_set_of_the_process(
+    monkeypatch: pytest.MonkeyPatch, cpus: set[int], cores: int
+) -> None:
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: cpus, raising=False)
+    assert available_cores() == cores
