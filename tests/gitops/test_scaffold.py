@@ -185,4 +185,4 @@ def test_init_pins_the_newest_patch_by_version_not_by_text(monkeypatch: pytest.M
     """As text "v2.31.9" sorts after "v2.31.10"; the newest patch is v2.31.10."""
     patches = {v: f"release {v}" for v in ("v2.31.9", "v2.31.10", "v2.9.30", "not-a-version")}
     monkeypatch.setattr(scaffold, "load_catalog", lambda: SimpleNamespace(patches=patches))
-    assert scaffold.newest_patch() == "release v2.31.10"
+    assert str(scaffold.newest_patch()) == "release v2.31.10"
