@@ -74,6 +74,22 @@ def test_frozen_values_keep_types_apart() -> None:
     assert freeze(("x",)) != freeze("x")
 
 
+@dataclass
+class _Mutable:
+    mtu: int
+
+
+def test_frozen_values_differ_wherever_the_values_differ() -> None:
+    """The memo key of a list, set or mapping holds every element: two clusters with pod
+    CIDR lists of one length but other CIDRs must not share a text."""
+    assert freeze(["10.0.0.0/16", "fd00::/48"]) != freeze(["10.1.0.0/16", "fd00::/48"])
+    assert freeze({"a": 1}) != freeze({"a": 2})
+    assert freeze({"10.0.0.0/8"}) != freeze({"10.1.0.0/16"})
+    assert freeze(frozenset({1, 2})) == freeze({2, 1})
+    assert freeze(_Mutable(1450)) != freeze(_Mutable(1400))
+    hash(freeze([_Mutable(1450), {"a": [1, {2}]}]))  # a key: hashable whatever it holds
+
+
 def test_a_template_that_never_repeats_is_retired_and_frees_its_results() -> None:
     env = build_environment()
     memo = TemplateMemo()
