@@ -10,7 +10,16 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from kkpgen.kkp import access, release_rules, rules, transitions, variables, waves, whole_fleet
+from kkpgen.kkp import (
+    access,
+    cilium_values,
+    release_rules,
+    rules,
+    transitions,
+    variables,
+    waves,
+    whole_fleet,
+)
 from kkpgen.kkp.subject import Change, Code, Finding, FleetChange, Rule, RuleContext, S, Subject
 from kkpgen.source.fleet import Fleet
 
@@ -37,8 +46,9 @@ REGISTRY = Registry(
         *release_rules.RULES,
         *waves.RULES,
         *variables.RULES,
+        *cilium_values.RULES,
     ),
-    change=transitions.RULES,
+    change=(*transitions.RULES, *cilium_values.CHANGE_RULES),
     removal=whole_fleet.REMOVAL_RULES,
 )
 
