@@ -144,8 +144,37 @@ RECENT_PATCHES: dict[str, tuple[tuple[str, ...], bool]] = {
 }
 
 
+# KKP v2.21-v2.25: the legacy v1.12 cilium and hubble addons (KKP deletes both Addons when
+# a cluster moves to Cilium 1.13) at the newest patch of each line, with the Kubernetes
+# version that patch defaults to.
+LEGACY_PATCHES: dict[str, str] = {
+    "v2.21.15": "1.23.15",
+    "v2.22.13": "1.25.16",
+    "v2.23.19": "1.26.13",
+    "v2.24.15": "1.27.10",
+    "v2.25.18": "1.28.9",
+}
+
+
+def legacy_variants(kubernetes: str) -> dict[str, Variant]:
+    policies = frozenset({KUBE_SYSTEM_POLICIES})
+    return {
+        "cilium-v1.12-ebpf": Variant(
+            "cilium", "cilium", "v1.12", "ebpf", policies, kubernetes=kubernetes
+        ),
+        "cilium-v1.12-ipvs": Variant(
+            "cilium", "cilium", "v1.12", "ipvs", policies, kubernetes=kubernetes
+        ),
+        "hubble-v1.12": Variant(
+            "hubble", "cilium", "v1.12", "ebpf", policies, kubernetes=kubernetes
+        ),
+    }
+
+
 def variants_at(tag: str) -> dict[str, Variant]:
-    """The variants recorded at a tag: v2.20's, or those of a recent line."""
+    """The variants recorded at a tag: v2.20's, or those of a recent or legacy line."""
+    if tag in LEGACY_PATCHES:
+        return legacy_variants(LEGACY_PATCHES[tag])
     if tag in RECENT_PATCHES:
         versions, nftables = RECENT_PATCHES[tag]
         return recent_variants(versions, nftables=nftables)
@@ -176,6 +205,8 @@ class _Evaluator:
             ".Cluster.Network.NodePortRange": NODE_PORT_RANGE,
             ".Cluster.Address.URL": f"https://{API_HOST}:{API_PORT}",
             ".Cluster.Network.PodCIDRIPv4": PODS_CIDR,
+            ".Cluster.Network.NodeCIDRMaskSizeIPv4": "24",
+            ".Cluster.Network.NodeCIDRMaskSizeIPv6": "64",
             ".Cluster.Network.PodCIDRIPv6": PODS_CIDR_IPV6 if v.dual_stack else "",
             ".Cluster.Network.ConfigHash": v.config_hash(),
             ".Cluster.Version": v.kubernetes,
@@ -203,6 +234,10 @@ class _Evaluator:
         raise TemplateError(f"unknown template value: {expr!r}")
 
     def condition(self, expr: str) -> bool:
+        if m := re.fullmatch(r"or \((.+?)\) \((.+)\)", expr):
+            return self.condition(m.group(1)) or self.condition(m.group(2))
+        if m := re.fullmatch(rf"hasPrefix {_STRING} {_FIELD}", expr):
+            return self.value(m.group(2)).startswith(m.group(1))
         if m := re.fullmatch(rf"(eq|ne) {_FIELD} {_STRING}", expr):
             return (self.value(m.group(2)) == m.group(3)) == (m.group(1) == "eq")
         if expr == ".Cluster.Network.DualStack":
@@ -383,8 +418,9 @@ def patch_facts(git_dir: str, tag: str) -> dict[str, dict[str, dict[str, Json]]]
 
 HEADER = """\
 # Facts about every object KKP's addons apply, per patch and per cluster variant
-# (tools/kkp_addon_facts.py variants_at: canal, cilium and hubble at v2.20; canal and
-# kube-proxy at the newest patch of each line from v2.29), written by
+# (tools/kkp_addon_facts.py variants_at: canal, cilium and hubble at v2.20; cilium and hubble
+# v1.12 at the newest patch of v2.21-v2.25; canal and kube-proxy at the newest patch of each
+# line from v2.29), written by
 #   python tools/kkp_addon_facts.py --git-dir <kubermatic mirror> {tags}
 # from kubermatic/kubermatic's addons/ at each tag. Never KKP's YAML: per object its field
 # paths, scalars as they are and larger values as a digest of their JSON.
