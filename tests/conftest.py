@@ -43,6 +43,11 @@ spec:
 TUNNEL_PORT_NOTICE = "network.tunnel-port.unknown"
 
 
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE_FLEET = ROOT / "fixtures"  # the README's example fleet, on the newest KKP
+V2_20_FLEET = ROOT / "tests" / "fleets" / "kkp-v2.20"  # the example fleet of KKP v2.20
+
+
 def without_tunnel_notice(diagnostics: Iterable[Diagnostic]) -> tuple[Diagnostic, ...]:
     return tuple(d for d in diagnostics if d.code != TUNNEL_PORT_NOTICE)
 
@@ -68,6 +73,18 @@ metadata:
     {cloud}
 """
     return body + textwrap.indent(textwrap.dedent(extra), "  ")
+
+
+def files_and_links(root: Path) -> dict[str, bytes | str]:
+    """Every file (bytes) and link (its target) below `root`, none followed."""
+    found: dict[str, bytes | str] = {}
+    for path in sorted(root.rglob("*")):
+        key = path.relative_to(root).as_posix()
+        if path.is_symlink():
+            found[key] = f"-> {path.readlink()}"
+        elif path.is_file():
+            found[key] = path.read_bytes()
+    return found
 
 
 def git(repo: Path, *args: str) -> str:

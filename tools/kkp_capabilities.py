@@ -23,6 +23,7 @@ HUBBLE_V1_11 = "addons/hubble/hubble.yaml|addons/hubble/hubble_v1.11.yaml"
 CILIUM_V1_11 = "addons/cilium/cilium.yaml|addons/cilium/cilium_v1.11.yaml"
 CLUSTER_TYPES_GO = "sdk/apis/kubermatic/v1/cluster.go|pkg/apis/kubermatic/v1/cluster.go"
 KUBE_PROXY_DAEMONSET = "addons/kube-proxy/daemonset.yaml"
+CANAL_V3_22_ADDON = "addons/canal/canal_v3.22.yaml"
 CNI_APP_CONTROLLER_GO = (
     "pkg/controller/seed-controller-manager/cni-application-installation-controller/controller.go"
 )
@@ -73,6 +74,11 @@ RECENT_CAPABILITIES: tuple[tuple[str, str, str], ...] = (
         VALIDATION_GO,
         "minorVersionChange := newV.Minor() != oldV.Minor()",
     ),
+    # The canal addon (v2.21+) templates dual stack into canal-config and calico-node from
+    # Canal v3.22 (with the blank lines its `if`s leave), and its calico CRDs carry
+    # `preserveUnknownFields: false` (v3.19-v3.22 too; data: charts/canal/files/crds.yaml).
+    ("canal_dual_stack", CANAL_V3_22_ADDON, ".Cluster.Network.DualStack"),
+    ("canal_crd_preserve_unknown_fields", CANAL_V3_22_ADDON, "preserveUnknownFields: false"),
     # Cilium's enforced values exclude NodeLocal DNS's address (v2.29.9+).
     ("cilium_exclude_local_address", CNI_APP_CONTROLLER_GO, "exclude-local-address"),
     # What the Cilium ApplicationInstallation carries, change by change

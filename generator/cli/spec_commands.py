@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from kkpgen import pipeline
+from kkpgen.cli.matrix import release_block
 from kkpgen.cli.options import decommission_option, source, source_options, with_decommission
 from kkpgen.cli.printing import emit, run_action
 from kkpgen.cli.summary import (
@@ -108,18 +109,7 @@ def versions(kkp_version: str | None, fmt: str) -> None:
         }
         click.echo(json.dumps(table, indent=2))
         return
-    for release in releases:
-        cells = []
-        for cni, support in release.cni.items():
-            if cni == "none":
-                continue
-            listed = [
-                f"{v}{' (default)' if v == support.default else ''}" for v in support.supported
-            ]
-            listed += [f"{v} (deprecated: {why})" for v, why in support.deprecated.items()]
-            cells.append(f"{cni}: {', '.join(listed)}")
-        name = release.version if release.patch else f"{release.version}.x"
-        click.echo(f"KKP {name}  " + "; ".join(cells))
+    click.echo("\n".join(release_block(release) for release in releases), nl=False)
 
 
 @click.command()

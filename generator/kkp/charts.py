@@ -76,6 +76,31 @@ def load_chart(folder: Path) -> Chart:
     )
 
 
+# A chart's data files (like Helm's .Files): YAML below <chart>/files/, read by templates
+# through the `files` global of the Jinja environment.
+FILES = "files"
+
+
+@functools.cache  # shipped with kkpgen: each is read once per process, when first used
+def load_chart_file(root: Path, chart: str, name: str) -> object:
+    path = root / chart / FILES / name
+    try:
+        return load_data(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise _chart_error(path, f"cannot read the chart data file: {error}") from None
+
+
+@dataclass(frozen=True, slots=True)
+class ChartFiles:
+    """`files.get("canal", "crds.yaml")` in a template: constant data, so the template memo
+    need not record what is read from it (the record digests every file below charts/)."""
+
+    root: Path
+
+    def get(self, chart: str, name: str) -> object:
+        return load_chart_file(self.root, chart, name)
+
+
 @functools.cache  # the charts ship with kkpgen: read them once per process (check, render)
 def load_charts(root: Path = CHARTS_DIR) -> Mapping[str, Chart]:
     return {

@@ -11,8 +11,8 @@ from urllib.parse import urlsplit
 import netaddr
 
 from kkpgen.kkp.catalog import Catalog, KKPRelease, NetworkDefaults, satisfies
-from kkpgen.models.base import KKPModel
 from kkpgen.models.cluster import Cluster, ClusterNetworkingConfig, ClusterSpec, NetworkRanges
+from kkpgen.models.kkp_model import KKPModel
 from kkpgen.models.kubermatic import KubermaticConfiguration
 from kkpgen.models.labels import (
     APISERVER_URL_ANNOTATION,

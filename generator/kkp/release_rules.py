@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from kkpgen.diagnostics import Violation
 from kkpgen.kkp.catalog import KKPRelease, parse_version
 from kkpgen.kkp.subject import Code, Rule, RuleContext, Subject, rule
-from kkpgen.models.base import KKPModel
+from kkpgen.models.kkp_model import KKPModel
 from kkpgen.models.kubermatic import KubermaticConfiguration
 
 _CNI = ("spec", "cniPlugin")

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import JsonValue
 
-from kkpgen.models.base import KKPModel, ObjectMeta
+from kkpgen.models.kkp_model import KKPModel, ObjectMeta
 
 
 class ClusterReference(KKPModel):

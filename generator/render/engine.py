@@ -17,7 +17,7 @@ import jinja2
 import yaml
 
 from kkpgen.diagnostics import Diagnostic, KkpgenError, Location
-from kkpgen.kkp.charts import CHARTS_DIR, LIBRARY, SEED_TEMPLATES, Chart
+from kkpgen.kkp.charts import CHARTS_DIR, LIBRARY, SEED_TEMPLATES, Chart, ChartFiles
 from kkpgen.render import memo as memo_module
 from kkpgen.render.gojson import go_config_hash
 from kkpgen.render.goyaml import drop_key, go_yaml, merge_override
@@ -174,6 +174,7 @@ def build_environment(root: Path = CHARTS_DIR) -> TrackingEnvironment:
         merge_override=merge_override,
         drop_key=drop_key,
     )
+    env.globals["files"] = ChartFiles(root)
     return env
 
 

@@ -49,10 +49,10 @@ def test_readme_render_command_renders_the_example_fleet(tmp_path: Path) -> None
     assert clusters == [
         "argocd",
         "byo-none",
+        "dual-canal",
         "edge-cilium",
-        "forced-canal",
+        "hetzner-canal",
         "lab-kubevirt",
-        "legacy-canal",
         "prod-canal",
     ]
     assert "Traceback" not in result.stderr
@@ -215,9 +215,24 @@ def test_resolve_prints_the_cluster_with_every_default(
 def test_versions_marks_deprecated_versions(run_cli: Callable[..., Result]) -> None:
     result = run_cli(["versions", "--kkp-version", "v2.19"])
     assert result.stdout.startswith(
-        "KKP v2.19.x  canal: v3.19, v3.20, v3.21 (default), v3.8 (deprecated:"
+        "KKP v2.19.x\n"
+        "  canal       v3.19, v3.20, v3.21 (default)\n"
+        "              deprecated v3.8: uses v1beta1 CRDs"
     )
-    assert "cilium: v1.11 (default)" in result.stdout
+    assert "  cilium      v1.11 (default)\n" in result.stdout
+
+
+def test_versions_groups_deprecations_by_reason_and_kubernetes_by_minor(
+    run_cli: Callable[..., Result],
+) -> None:
+    """KKP v2.31.0 deprecates 25 Cilium versions: one line per CVE set, not one long line."""
+    lines = run_cli(["versions", "--kkp-version", "v2.31.0"]).stdout.splitlines()
+    assert lines[0] == "KKP v2.31.0"
+    assert "  cilium      1.17.16, 1.18.10, 1.19.4 (default)" in lines
+    assert "              deprecated 1.17.14, 1.18.8: CVE-2026-41520" in lines
+    assert lines[-1].startswith("  kubernetes  1.33 (1.33.0-1.33.13, 12 patches), 1.34 (")
+    assert lines[-1].endswith(", 1.36 (1.36.3)")
+    assert max(map(len, lines)) < 160
 
 
 def test_upgrades_lists_one_minor_step(

@@ -16,10 +16,9 @@ from click.testing import Result
 from jsonschema import Draft202012Validator
 
 from kkpgen.gitops import pinning, report
-from tests.conftest import CONFIG, Repo, cluster_yaml, commit_all, git
+from tests.conftest import CONFIG, V2_20_FLEET, Repo, cluster_yaml, commit_all, git
 
 ROOT = Path(__file__).resolve().parents[2]
-FIXTURES = ROOT / "fixtures"
 KKPGEN = Path(sys.executable).parent / "kkpgen"
 RunCli = Callable[..., Result]
 MakeRepo = Callable[..., Repo]
@@ -243,13 +242,13 @@ def test_plugin_output_equals_what_render_writes_for_each_folder(
     run_cli: RunCli, tmp_path: Path
 ) -> None:
     out = tmp_path / "out"
-    run_cli(["render", "--repo", str(FIXTURES), "--out", str(out)])
+    run_cli(["render", "--repo", str(V2_20_FLEET), "--out", str(out)])
     clusters = sorted(p.name for p in out.iterdir() if (p / "seed").is_dir())
     assert len(clusters) == 6
     for cluster in clusters:
         for destination in ("user-cluster", "seed"):
             args = ["--cluster", cluster, "--destination", destination]
-            result = run_cli(["argocd", "generate", "--repo", str(FIXTURES), *args])
+            result = run_cli(["argocd", "generate", "--repo", str(V2_20_FLEET), *args])
             assert result.stdout_bytes == _rendered_stream(out / cluster / destination)
             assert result.stdout_bytes.startswith(b"# Source: ")
 
@@ -277,14 +276,14 @@ def test_plugin_reads_the_target_from_argo_cd_environment(
             "argocd",
             "generate",
             "--repo",
-            str(FIXTURES),
+            str(V2_20_FLEET),
             "--cluster",
             "edge-cilium",
             "--destination",
             "seed",
         ]
     ).stdout_bytes
-    assert run_cli(["argocd", "generate", "--repo", str(FIXTURES)]).stdout_bytes == expected
+    assert run_cli(["argocd", "generate", "--repo", str(V2_20_FLEET)]).stdout_bytes == expected
 
 
 def test_plugin_without_a_target_is_a_usage_error_with_a_hint(
@@ -292,7 +291,7 @@ def test_plugin_without_a_target_is_a_usage_error_with_a_hint(
 ) -> None:
     for name in ("ARGOCD_ENV_CLUSTER", "ARGOCD_ENV_DESTINATION", "ARGOCD_APP_NAME"):
         monkeypatch.delenv(name, raising=False)
-    result = run_cli(["argocd", "generate", "--repo", str(FIXTURES)], expect=2)
+    result = run_cli(["argocd", "generate", "--repo", str(V2_20_FLEET)], expect=2)
     assert result.stderr.splitlines() == [
         "$ARGOCD_ENV_CLUSTER: error[argocd.plugin.target]: no cluster given",
         "  hint: pass --cluster, set ARGOCD_ENV_CLUSTER (plugin env CLUSTER) or name the "
@@ -314,13 +313,15 @@ def test_plugin_yaml_runs_kkpgen_as_argo_cd_would(tmp_path: Path) -> None:
     def run(step: str) -> bytes:
         command = plugin["spec"][step]["command"]
         assert command[0] == "kkpgen"
-        result = subprocess.run(command, cwd=FIXTURES, env=env, capture_output=True, check=False)
+        result = subprocess.run(command, cwd=V2_20_FLEET, env=env, capture_output=True, check=False)
         assert result.returncode == 0, result.stderr
         return result.stdout
 
     run("init")
     out = tmp_path / "out"
-    subprocess.run([str(KKPGEN), "render", "--repo", str(FIXTURES), "--out", str(out)], check=True)
+    subprocess.run(
+        [str(KKPGEN), "render", "--repo", str(V2_20_FLEET), "--out", str(out)], check=True
+    )
     assert run("generate") == _rendered_stream(out / "prod-canal" / "user-cluster")
 
 
@@ -353,7 +354,7 @@ def spec_validator() -> Draft202012Validator:
     return Draft202012Validator(schema)
 
 
-SPEC_FILES = sorted([FIXTURES / "kubermatic.yaml", *(FIXTURES / "clusters").glob("*.yaml")])
+SPEC_FILES = sorted([V2_20_FLEET / "kubermatic.yaml", *(V2_20_FLEET / "clusters").glob("*.yaml")])
 
 
 @pytest.mark.parametrize("path", SPEC_FILES, ids=[p.name for p in SPEC_FILES])

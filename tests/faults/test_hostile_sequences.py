@@ -19,21 +19,10 @@ from hypothesis import strategies as st
 
 from kkpgen.cli import main
 from kkpgen.models.layout import record_path
-from tests.conftest import CONFIG, cluster_yaml, git
+from tests.conftest import CONFIG, cluster_yaml, files_and_links, git
 
 NAMES = ("alpha", "bravo", "charlie")
 FOREIGN = {"README.md": b"the deploy branch\n", ".github/CODEOWNERS": b"* @platform\n"}
-
-
-def _files(root: Path) -> dict[str, bytes | str]:
-    found: dict[str, bytes | str] = {}
-    for path in sorted(root.rglob("*")):
-        key = path.relative_to(root).as_posix()
-        if path.is_symlink():
-            found[key] = f"-> {path.readlink()}"
-        elif path.is_file():
-            found[key] = path.read_bytes()
-    return found
 
 
 def _render(repo: Path, out: Path, *flags: str, hard_links: bool = True) -> int:
@@ -115,10 +104,10 @@ def test_any_sequence_of_hostile_changes_then_a_full_render_is_a_fresh_render(
     assert _render(repo, out) == 0
     fresh = root / "fresh"
     assert _render(repo, fresh) == 0
-    found = _files(out)
+    found = files_and_links(out)
     if planted:
         assert {k: found.pop(k) for k in FOREIGN} == FOREIGN
-    assert found == _files(fresh)
-    assert _files(outside) == {"id_ed25519": b"PRIVATE KEY\n"}
+    assert found == files_and_links(fresh)
+    assert files_and_links(outside) == {"id_ed25519": b"PRIVATE KEY\n"}
     assert sorted(p.name for p in out.parent.iterdir()) == ["out"]
     shutil.rmtree(root)

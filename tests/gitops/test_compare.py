@@ -17,12 +17,11 @@ from kkpgen.render.engine import Renderer
 from kkpgen.source import repository
 from kkpgen.source.repository import SourceTree
 from tests.conftest import CONFIG as TEST_CONFIG
-from tests.conftest import Repo, cluster_yaml, git
+from tests.conftest import V2_20_FLEET, Repo, cluster_yaml, git
 from tests.gitops.full_diff import diff_refs_in_full
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
-CONFIG = (FIXTURES / "kubermatic.yaml").read_text()
-SPECS = {f"clusters/{p.name}": p.read_text() for p in sorted((FIXTURES / "clusters").iterdir())}
+CONFIG = (V2_20_FLEET / "kubermatic.yaml").read_text()
+SPECS = {f"clusters/{p.name}": p.read_text() for p in sorted((V2_20_FLEET / "clusters").iterdir())}
 
 
 def _edit(path: str, old: str, new: str) -> dict[str, str | None]:

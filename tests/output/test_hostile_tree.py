@@ -15,21 +15,9 @@ from click.testing import CliRunner, Result
 from kkpgen.cli import main
 from kkpgen.models.layout import ARGOCD_DIR, CLUSTER_RECORD
 from kkpgen.output import staging
-from tests.conftest import CONFIG, cluster_yaml, git
+from tests.conftest import CONFIG, cluster_yaml, files_and_links, git
 
 NAMES = ("alpha", "bravo", "charlie")
-
-
-def tree(root: Path) -> dict[str, bytes | str]:
-    """Every file (bytes) and link (its target) below `root`, none followed."""
-    found: dict[str, bytes | str] = {}
-    for path in sorted(root.rglob("*")):
-        key = path.relative_to(root).as_posix()
-        if path.is_symlink():
-            found[key] = f"-> {path.readlink()}"
-        elif path.is_file():
-            found[key] = path.read_bytes()
-    return found
 
 
 class Fleet:
@@ -55,7 +43,7 @@ class Fleet:
         fresh = self.root / "fresh"
         shutil.rmtree(fresh, ignore_errors=True)
         assert self.render(out=fresh).exit_code == 0
-        return tree(fresh)
+        return files_and_links(fresh)
 
 
 @pytest.fixture
@@ -91,7 +79,7 @@ def test_a_link_in_a_kept_folder_is_never_followed_and_the_folder_is_rendered_ag
         fleet.spec(name, 7)
     result = fleet.render()
     assert result.exit_code == 0, result.stderr
-    assert tree(fleet.out) == fleet.fresh()
+    assert files_and_links(fleet.out) == fleet.fresh()
     assert not _inodes(fleet.out) & _inodes(secret)  # no hard link to the outside file
 
 
@@ -122,7 +110,7 @@ def test_a_kept_folder_holding_anything_kkpgen_did_not_write_is_rendered_again(
     fleet.spec("charlie", 7)
     result = fleet.render()
     assert result.exit_code == 0, result.stderr
-    assert tree(fleet.out) == fleet.fresh()
+    assert files_and_links(fleet.out) == fleet.fresh()
     assert not (folder / "seed" / "pipe").exists()
 
 
@@ -132,12 +120,12 @@ def test_a_cluster_folder_that_is_a_link_is_replaced_not_followed(
     elsewhere = tmp_path / "elsewhere"
     (fleet.out / "alpha").rename(elsewhere)
     (fleet.out / "alpha").symlink_to(elsewhere)
-    before = tree(elsewhere)
+    before = files_and_links(elsewhere)
     fleet.spec("bravo", 7)
     fleet.spec("charlie", 7)
     assert fleet.render().exit_code == 0
-    assert tree(fleet.out) == fleet.fresh()
-    assert tree(elsewhere) == before
+    assert files_and_links(fleet.out) == fleet.fresh()
+    assert files_and_links(elsewhere) == before
 
 
 def test_entries_kkpgen_did_not_write_at_the_top_of_out_are_kept(
@@ -150,7 +138,7 @@ def test_entries_kkpgen_did_not_write_at_the_top_of_out_are_kept(
     fleet.spec("bravo", 7)
     fleet.spec("charlie", 7)
     assert fleet.render().exit_code == 0
-    found = tree(fleet.out)
+    found = files_and_links(fleet.out)
     assert found["README.md"] == b"the deploy branch\n"
     assert found[".github/CODEOWNERS"] == b"* @platform\n"
     assert found["keys"] == f"-> {secret}"  # still a link, never followed
@@ -235,7 +223,7 @@ def test_without_hard_links_the_render_copies_and_stays_whole(
     result = fleet.render(out=out)
     assert result.exit_code == 0, result.stderr
     monkeypatch.undo()
-    assert tree(out) == fleet.fresh() if change == "full" else expected_first
+    assert files_and_links(out) == fleet.fresh() if change == "full" else expected_first
     assert all(p.stat().st_nlink == 1 for p in out.rglob("*") if p.is_file())
 
 
@@ -264,7 +252,7 @@ def test_a_full_disk_after_a_one_folder_swap_is_a_warning_not_a_failure(
     assert "warning[output.argocd-not-written]" in result.stderr
     assert "No space left on device: the cluster's folder was replaced" in result.stderr
     expected = fleet.fresh()
-    now = tree(fleet.out)
+    now = files_and_links(fleet.out)
     assert {k: v for k, v in now.items() if not k.startswith(ARGOCD_DIR)} == {
         k: v for k, v in expected.items() if not k.startswith(ARGOCD_DIR)
     }
@@ -272,4 +260,4 @@ def test_a_full_disk_after_a_one_folder_swap_is_a_warning_not_a_failure(
     again = fleet.render()
     assert again.exit_code == 0, again.stderr
     assert "0 rendered" in again.stderr
-    assert tree(fleet.out) == expected
+    assert files_and_links(fleet.out) == expected

@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 import yaml
@@ -18,8 +17,8 @@ from kkpgen.output import update
 from kkpgen.render import fastdump
 from kkpgen.render.respan import Respans
 from kkpgen.source import fastload
+from tests.conftest import V2_20_FLEET
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -75,7 +74,7 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Recorded:
         patch.setattr(fastdump, "dump", recording_dump)
         # every text parsed, every object dumped: none re-dumped from the last output
         patch.setattr(Respans, "objects", lambda _, text, source, parse: parse(text, source, None))
-        update.render_fleet(SourceOptions(repo=FIXTURES), update.RenderOptions(out=out))
+        update.render_fleet(SourceOptions(repo=V2_20_FLEET), update.RenderOptions(out=out))
     return recorded
 
 

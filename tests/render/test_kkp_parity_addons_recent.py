@@ -99,10 +99,7 @@ def test_every_rendered_object_is_one_kkp_applies(rendered: Any, patch: str, var
     assert sorted(set(rendered(patch, variant)) - set(FACTS[patch][variant])) == []
 
 
-IDENTICAL = [(patch, variant) for patch, variant in CASES if variant.startswith("kube-proxy")]
-
-
-@pytest.mark.parametrize(("patch", "variant"), IDENTICAL)
+@pytest.mark.parametrize(("patch", "variant"), CASES)
 def test_every_object_kkp_applies_is_rendered_field_identical(
     rendered: Any, patch: str, variant: str
 ) -> None:

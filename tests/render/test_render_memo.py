@@ -25,8 +25,7 @@ from kkpgen.render.memo import (
     memoizable,
     root_paths,
 )
-
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+from tests.conftest import V2_20_FLEET
 
 
 def _files(repo: Path, *, memoize: bool, monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
@@ -50,7 +49,7 @@ def _files(repo: Path, *, memoize: bool, monkeypatch: pytest.MonkeyPatch) -> dic
 def test_memoized_render_is_byte_identical_to_a_plain_render(
     fleet: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    repo = FIXTURES if fleet == "fixtures" else make_fleet(tmp_path / "fleet", 40, seed=3)
+    repo = V2_20_FLEET if fleet == "fixtures" else make_fleet(tmp_path / "fleet", 40, seed=3)
     plain = _files(repo, memoize=False, monkeypatch=monkeypatch)
     memoized = _files(repo, memoize=True, monkeypatch=monkeypatch)
     assert memoized.keys() == plain.keys()

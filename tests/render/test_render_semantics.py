@@ -12,9 +12,8 @@ import pytest
 import yaml
 
 from kkpgen.validate import run_validation
-from tests.conftest import RenderFleet, cluster_yaml
+from tests.conftest import V2_20_FLEET, RenderFleet, cluster_yaml
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 HUBBLE = """\
 ---
 apiVersion: kubermatic.k8c.io/v1
@@ -188,14 +187,14 @@ def test_every_object_has_images_from_the_catalog_and_probes_on_workloads(
 def test_the_example_fleet_validates_clean_under_strict_schemas(
     tmp_path: Path, render_fleet: RenderFleet
 ) -> None:
-    out = render_fleet(FIXTURES, out=tmp_path / "rendered").out
+    out = render_fleet(V2_20_FLEET, out=tmp_path / "rendered").out
     run_validation(out, backend="builtin", kubeconform=None, cache_dir=tmp_path / "schemas")
 
 
 def test_each_destination_folder_is_a_kustomization_of_exactly_its_objects(
     tmp_path: Path, render_fleet: RenderFleet
 ) -> None:
-    out = render_fleet(FIXTURES, out=tmp_path / "rendered").out
+    out = render_fleet(V2_20_FLEET, out=tmp_path / "rendered").out
     folders = sorted(out.glob("*/user-cluster")) + sorted(out.glob("*/seed"))
     assert len(folders) == 12
     for folder in folders:

@@ -19,8 +19,8 @@ from kkpgen.render.manifest import CanonicalObject
 from kkpgen.render.memo import TrackingEnvironment
 from kkpgen.render.respan import Entry, Respans, Trace, record, respan
 from kkpgen.source import fastload
+from tests.conftest import V2_20_FLEET
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 SOURCE = "demo/templates/configmap.yaml"
 
 DEMO = """\
@@ -254,7 +254,7 @@ def test_a_render_with_re_dumped_outputs_is_byte_identical_to_a_full_render(
     fleet: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     if fleet == "fixtures":
-        repo = FIXTURES
+        repo = V2_20_FLEET
     else:
         _, count, _, seed = fleet.split("-")
         repo = make_fleet(tmp_path / "fleet", int(count), seed=int(seed))

@@ -74,12 +74,12 @@ def test_every_hook_runs_and_passes_on_the_checkout(checkout: Path, tmp_path: Pa
 
 
 def test_the_kkpgen_hook_fails_on_a_broken_fixture(checkout: Path, tmp_path: Path) -> None:
-    spec = checkout / "fixtures/clusters/legacy-canal.yaml"
-    spec.write_text(spec.read_text().replace("version: v3.8", "version: 3.8"))
+    spec = checkout / "fixtures/clusters/prod-canal.yaml"
+    spec.write_text(spec.read_text().replace("version: v3.31", "version: 3.31"))
     git(checkout, "add", "-A")
     result = _pre_commit(
         ["run", "kkpgen-check", "--all-files"], cwd=checkout, home=tmp_path / "home"
     )
     assert result.returncode == 1, result.stdout + result.stderr
-    assert "fixtures/clusters/legacy-canal.yaml" not in result.stdout  # paths are repo-relative
-    assert "clusters/legacy-canal.yaml:" in result.stdout
+    assert "fixtures/clusters/prod-canal.yaml" not in result.stdout  # paths are repo-relative
+    assert "clusters/prod-canal.yaml:" in result.stdout

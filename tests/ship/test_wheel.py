@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from tests.conftest import commit_all, git
+from tests.conftest import V2_20_FLEET, commit_all, git
 from tests.ship.conftest import ROOT, Installed
 
 FIXTURES = ROOT / "fixtures"
@@ -61,9 +61,9 @@ def test_the_sdist_carries_the_charts_and_the_catalog(tmp_path: Path) -> None:
     assert "generator/validate/data/argocd-schemas.json" in names
 
 
-def _fleet(tmp_path: Path) -> Path:
+def _fleet(tmp_path: Path, example: Path = FIXTURES) -> Path:
     fleet = tmp_path / "fleet"
-    shutil.copytree(FIXTURES, fleet)
+    shutil.copytree(example, fleet)
     git(fleet, "init", "-q", "-b", "main")
     commit_all(fleet, "fleet")
     return fleet
@@ -133,8 +133,9 @@ def test_installed_kkpgen_resolves_the_chart_library_schema(
     installed: Installed, tmp_path: Path
 ) -> None:
     """Addon variables are checked against schemas whose `$ref`s point into
-    charts/_library: the wheel carries the library and kkpgen resolves it offline."""
-    fleet = _fleet(tmp_path)
+    charts/_library: the wheel carries the library and kkpgen resolves it offline (the
+    hubble addon's variables, which only KKP v2.20's fleet has)."""
+    fleet = _fleet(tmp_path, V2_20_FLEET)
     spec = fleet / "clusters/edge-cilium.yaml"
     good = "    kind: Cluster\n  variables: {relay: {replicas: 2, resources: {limits: {cpu: 1}}}}\n"
     spec.write_text(spec.read_text().replace("    kind: Cluster\n", good, 1))

@@ -1,4 +1,7 @@
-"""Snapshots of every manifest the example fleet renders: a readable diff per change.
+"""Snapshots of every manifest the example fleets render: a readable diff per change.
+
+Two fleets: `fixtures/` (the README's example, on the newest KKP) and the example fleet of
+KKP v2.20 (`tests/fleets/kkp-v2.20`), whose groups are named `v2.20-<folder>`.
 
 Most files are the same bytes in several clusters (a kube-proxy RBAC object, a seed
 kustomization). Each distinct file is stored once, under the first cluster (in the order
@@ -16,11 +19,18 @@ import pytest
 from syrupy.assertion import SnapshotAssertion
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
-from tests.conftest import RenderFleet
+from tests.conftest import EXAMPLE_FLEET, V2_20_FLEET, RenderFleet
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
-CLUSTERS = sorted(p.stem for p in (FIXTURES / "clusters").glob("*.yaml"))
-GROUPS = [*CLUSTERS, "argocd"]  # the folders of the rendered tree, in holder order
+FLEETS = {"": EXAMPLE_FLEET, "v2.20-": V2_20_FLEET}  # a group's prefix: its fleet
+
+
+def _groups(prefix: str, fleet: Path) -> list[str]:
+    """The folders of a fleet's rendered tree, named for the snapshots, in holder order."""
+    clusters = sorted(p.stem for p in (fleet / "clusters").glob("*.yaml"))
+    return [f"{prefix}{folder}" for folder in [*clusters, "argocd"]]
+
+
+GROUPS = [group for prefix, fleet in FLEETS.items() for group in _groups(prefix, fleet)]
 
 
 class YamlSnapshot(SingleFileSnapshotExtension):
@@ -29,20 +39,33 @@ class YamlSnapshot(SingleFileSnapshotExtension):
 
 
 @pytest.fixture(scope="module")
-def rendered(tmp_path_factory: pytest.TempPathFactory, render_fleet: RenderFleet) -> Path:
-    return render_fleet(FIXTURES, out=tmp_path_factory.mktemp("snap") / "rendered").out
-
-
-def _files(rendered: Path, group: str) -> dict[str, str]:
-    """{snapshot name: text} of one folder's YAML files (name: the path joined by __)."""
+def rendered(
+    tmp_path_factory: pytest.TempPathFactory, render_fleet: RenderFleet
+) -> dict[str, Path]:
+    """{prefix: the rendered tree} of each fleet."""
+    work = tmp_path_factory.mktemp("snap")
     return {
-        "__".join(p.relative_to(rendered / group).with_suffix("").parts): p.read_text()
-        for p in sorted((rendered / group).rglob("*.yaml"))
+        prefix: render_fleet(fleet, out=work / f"rendered-{prefix or 'example'}").out
+        for prefix, fleet in FLEETS.items()
+    }
+
+
+def _folder(rendered: dict[str, Path], group: str) -> Path:
+    prefix = "v2.20-" if group.startswith("v2.20-") else ""
+    return rendered[prefix] / group.removeprefix(prefix)
+
+
+def _files(rendered: dict[str, Path], group: str) -> dict[str, str]:
+    """{snapshot name: text} of one folder's YAML files (name: the path joined by __)."""
+    folder = _folder(rendered, group)
+    return {
+        "__".join(p.relative_to(folder).with_suffix("").parts): p.read_text()
+        for p in sorted(folder.rglob("*.yaml"))
     }
 
 
 @pytest.fixture(scope="module")
-def holders(rendered: Path) -> dict[str, str]:
+def holders(rendered: dict[str, Path]) -> dict[str, str]:
     """{text: the first group that renders it}: where each distinct file's snapshot is."""
     first: dict[str, str] = {}
     for group in GROUPS:
@@ -58,11 +81,11 @@ def yaml_snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
 
 @pytest.mark.parametrize("group", GROUPS)
 def test_rendered_manifests_match_their_snapshots(
-    group: str, rendered: Path, holders: dict[str, str], yaml_snapshot: SnapshotAssertion
+    group: str, rendered: dict[str, Path], holders: dict[str, str], yaml_snapshot: SnapshotAssertion
 ) -> None:
     files = _files(rendered, group)
     assert files, f"nothing rendered for {group}"
-    index = "".join(f"{name}: {holders[text]}\n" for name, text in files.items())
+    index = f"# {group}\n" + "".join(f"{name}: {holders[text]}\n" for name, text in files.items())
     assert index == yaml_snapshot(name="index")
     for name, text in files.items():
         if holders[text] == group:

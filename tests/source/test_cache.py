@@ -11,21 +11,7 @@ import pytest
 
 from kkpgen.kkp import catalog
 from kkpgen.source import cache
-
-
-@pytest.fixture(autouse=True)
-def own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    return tmp_path / "cache"
-
-
-class Counting:
-    def __init__(self, value: object) -> None:
-        self.value, self.calls = value, 0
-
-    def __call__(self) -> object:
-        self.calls += 1
-        return self.value
+from tests.source.conftest import Counting
 
 
 def test_a_result_is_derived_once_for_the_same_inputs() -> None:

@@ -12,23 +12,9 @@ from pathlib import Path
 import pytest
 
 from kkpgen.source import cache, private
+from tests.source.conftest import Counting
 
 NOBODY = 65534
-
-
-@pytest.fixture(autouse=True)
-def own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    return tmp_path / "cache"
-
-
-class Counting:
-    def __init__(self, value: object) -> None:
-        self.value, self.calls = value, 0
-
-    def __call__(self) -> object:
-        self.calls += 1
-        return self.value
 
 
 @dataclass(frozen=True)

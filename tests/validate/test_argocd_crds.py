@@ -16,12 +16,11 @@ from click.testing import Result
 from kkpgen.validate import BuiltinBackend, KubeconformBackend, validate_tree
 from kkpgen.validate.argocd import DATA, argocd_schemas
 from kkpgen.validate.schemas import build_schema_dir
-from tests.conftest import Repo, git
+from tests.conftest import V2_20_FLEET, Repo, git
 from tests.validate.test_builtin_backend import APPLICATION
 from tests.validate.test_kubeconform_backend import stand_in
 from tools.argocd_crds import document, without_descriptions
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 HYDRATED = """\
 apiVersion: argoproj.io/v1alpha1
 kind: Application
@@ -162,11 +161,11 @@ def test_every_argo_cd_object_of_the_example_fleet_validates(
     run_cli: Callable[..., Result],
     tmp_path: Path,
 ) -> None:
-    config = (FIXTURES / "kubermatic.yaml").read_text()
+    config = (V2_20_FLEET / "kubermatic.yaml").read_text()
     config = config.replace(
         "  annotations:\n", f'  annotations:\n    kkpgen/argocd-mode: "{mode}"\n'
     )
-    specs = {f"clusters/{p.name}": p.read_text() for p in (FIXTURES / "clusters").iterdir()}
+    specs = {f"clusters/{p.name}": p.read_text() for p in (V2_20_FLEET / "clusters").iterdir()}
     repo = make_repo(base=specs, config=config)
     out = tmp_path / "out"
     run_cli(["render", "--repo", str(repo.path), "--out", str(out), "-q"])

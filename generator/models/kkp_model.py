@@ -1,4 +1,4 @@
-"""KKPModel: the pydantic base of every input model (frozen, strict about unknown fields)."""
+"""KKPModel: the pydantic model every KKP-shaped input derives from (frozen, no unknown fields)."""
 
 from __future__ import annotations
 
