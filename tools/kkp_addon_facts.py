@@ -4,13 +4,15 @@ Usage (a git mirror of kubermatic/kubermatic, and the patches to record):
 
     python tools/kkp_addon_facts.py --git-dir <mirror> v2.20.0 v2.20.9 v2.20.16 \
         > tests/render/kkp_parity_addons_facts.yaml
-    python tools/kkp_addon_facts.py --git-dir <mirror> v2.31.0 v2.30.6 v2.29.10 \
+    python tools/kkp_addon_facts.py --git-dir <mirror> v2.31.0 v2.30.6 v2.29.10 v2.28.13 \
+        v2.27.12 v2.26.13 v2.25.18 v2.24.15 v2.23.19 v2.22.13 v2.21.15 \
         > tests/render/kkp_parity_addons_recent_facts.yaml
 
 The variants of a tag (`variants_at`): canal, cilium and hubble at v2.20; from v2.29 (the
 newest patch of each line, `RECENT_PATCHES`) canal per supported version and dual stack, and
 kube-proxy per proxy mode and dual stack, with its v2.30+ `checksum/config` (ConfigHash: the
-SHA-1 of Go's JSON of the addon network struct, `kkpgen.render.gojson`).
+SHA-1 of Go's JSON of the addon network struct, `kkpgen.render.gojson`); at the newest patch
+of each line from v2.28 back to v2.21 (`OLDER_PATCHES`) the same, without nftables.
 
 KKP's addon controller fills each addon's Go template with the cluster's TemplateData
 (`pkg/addon/template.go`) and adds the `kubermatic-addon: <addon>` label to every object
@@ -118,19 +120,21 @@ VARIANTS = _variants()
 
 def recent_variants(canal_versions: Sequence[str], *, nftables: bool) -> dict[str, Variant]:
     """KKP v2.29+: canal per supported version and dual stack, kube-proxy per proxy mode."""
-    policies, k8s = frozenset({KUBE_SYSTEM_POLICIES}), KUBERNETES_RECENT
-    out = {
-        f"canal-{v}": Variant("canal", "canal", v, "ipvs", policies, kubernetes=k8s)
-        for v in canal_versions
+    k8s = KUBERNETES_RECENT
+    return {
+        **canal_variants(canal_versions, k8s),
+        **kube_proxy_variants(canal_versions[-1], k8s, nftables=nftables),
     }
-    newest = canal_versions[-1]
-    out["canal-dual-stack"] = Variant(
-        "canal", "canal", newest, "ipvs", policies, dual_stack=True, kubernetes=k8s
-    )
-    for mode in ("ipvs", "iptables", *(("nftables",) if nftables else ())):
-        out[f"kube-proxy-{mode}"] = Variant("kube-proxy", "canal", newest, mode, kubernetes=k8s)
+
+
+def kube_proxy_variants(canal: str, kubernetes: str, *, nftables: bool) -> dict[str, Variant]:
+    """kube-proxy per proxy mode (nftables where the line has it) and dual stack."""
+    out = {
+        f"kube-proxy-{mode}": Variant("kube-proxy", "canal", canal, mode, kubernetes=kubernetes)
+        for mode in ("ipvs", "iptables", *(("nftables",) if nftables else ()))
+    }
     out["kube-proxy-dual-stack"] = Variant(
-        "kube-proxy", "canal", newest, "iptables", dual_stack=True, kubernetes=k8s
+        "kube-proxy", "canal", canal, "iptables", dual_stack=True, kubernetes=kubernetes
     )
     return out
 
@@ -171,13 +175,45 @@ def legacy_variants(kubernetes: str) -> dict[str, Variant]:
     }
 
 
+# The newest patch of each older line from v2.21 (v2.28 back to v2.21): the Canal versions it
+# supports and the test cluster's Kubernetes version (the patch's default unless noted).
+OLDER_PATCHES: dict[str, tuple[tuple[str, ...], str]] = {
+    "v2.28.13": (("v3.27", "v3.28", "v3.29"), "1.33.13"),
+    "v2.27.12": (("v3.27", "v3.28", "v3.29"), "1.31.14"),
+    "v2.26.13": (("v3.26", "v3.27", "v3.28"), "1.30.12"),
+    "v2.25.18": (("v3.24", "v3.25", "v3.26", "v3.27"), "1.28.9"),
+    "v2.24.15": (("v3.24", "v3.25", "v3.26", "v3.27"), "1.27.10"),
+    "v2.23.19": (("v3.23", "v3.24", "v3.25", "v3.27"), "1.26.13"),
+    "v2.22.13": (("v3.22", "v3.23", "v3.24"), "1.25.16"),
+    # 1.22: from 1.23 KKP forces Canal below v3.22 to v3.22 (kkpgen renders it so).
+    "v2.21.15": (("v3.20", "v3.21", "v3.22", "v3.23"), "1.22.17"),
+}
+
+
+def canal_variants(canal_versions: Sequence[str], kubernetes: str) -> dict[str, Variant]:
+    """Canal per supported version, and dual stack on the newest."""
+    policies = frozenset({KUBE_SYSTEM_POLICIES})
+    out = {
+        f"canal-{v}": Variant("canal", "canal", v, "ipvs", policies, kubernetes=kubernetes)
+        for v in canal_versions
+    }
+    out["canal-dual-stack"] = Variant(
+        "canal", "canal", canal_versions[-1], "ipvs", policies, True, kubernetes
+    )
+    return out
+
+
 def variants_at(tag: str) -> dict[str, Variant]:
-    """The variants recorded at a tag: v2.20's, or those of a recent or legacy line."""
-    if tag in LEGACY_PATCHES:
-        return legacy_variants(LEGACY_PATCHES[tag])
+    """The variants recorded at a tag: v2.20's, or those of a line's newest patch."""
     if tag in RECENT_PATCHES:
         versions, nftables = RECENT_PATCHES[tag]
         return recent_variants(versions, nftables=nftables)
+    if tag in OLDER_PATCHES:
+        versions, k8s = OLDER_PATCHES[tag]
+        return {
+            **canal_variants(versions, k8s),
+            **kube_proxy_variants(versions[-1], k8s, nftables=False),
+        }
     return VARIANTS
 
 
@@ -407,10 +443,13 @@ def _addon_text(git_dir: str, tag: str, addon: str) -> str:
     return "\n---\n".join(_git_show(git_dir, tag, p) for p in sorted(listing) if p.endswith("yaml"))
 
 
-def patch_facts(git_dir: str, tag: str) -> dict[str, dict[str, dict[str, Json]]]:
-    """variant -> object id -> flat fields, for one KKP tag."""
+def patch_facts(
+    git_dir: str, tag: str, *, legacy: bool = False
+) -> dict[str, dict[str, dict[str, Json]]]:
+    """variant -> object id -> flat fields, for one KKP tag (`legacy`: the v1.12 addons)."""
     facts: dict[str, dict[str, dict[str, Json]]] = {}
-    for name, variant in variants_at(tag).items():
+    chosen = legacy_variants(LEGACY_PATCHES[tag]) if legacy else variants_at(tag)
+    for name, variant in chosen.items():
         objects = kkp_objects(_addon_text(git_dir, tag, variant.addon), variant)
         facts[name] = {oid: dict(flatten(obj)) for oid, obj in sorted(objects.items())}
     return facts
@@ -418,9 +457,9 @@ def patch_facts(git_dir: str, tag: str) -> dict[str, dict[str, dict[str, Json]]]
 
 HEADER = """\
 # Facts about every object KKP's addons apply, per patch and per cluster variant
-# (tools/kkp_addon_facts.py variants_at: canal, cilium and hubble at v2.20; cilium and hubble
-# v1.12 at the newest patch of v2.21-v2.25; canal and kube-proxy at the newest patch of each
-# line from v2.29), written by
+# (tools/kkp_addon_facts.py variants_at: canal, cilium and hubble at v2.20; canal and
+# kube-proxy at the newest patch of each line from v2.21; with --legacy, legacy_variants: the
+# cilium and hubble v1.12 addons at the newest patch of v2.21-v2.25), written by
 #   python tools/kkp_addon_facts.py --git-dir <kubermatic mirror> {tags}
 # from kubermatic/kubermatic's addons/ at each tag. Never KKP's YAML: per object its field
 # paths, scalars as they are and larger values as a digest of their JSON.
@@ -429,7 +468,8 @@ HEADER = """\
 
 
 def _diff(git_dir: str, tag: str, name: str, rendered: Path) -> Iterator[str]:
-    variant = variants_at(tag)[name]
+    legacy = legacy_variants(LEGACY_PATCHES[tag]) if tag in LEGACY_PATCHES else {}
+    variant = {**variants_at(tag), **legacy}[name]
     ours: dict[str, dict[str, Json]] = {}
     for path in sorted(rendered.glob(f"**/{variant.addon}/*.yaml")):
         for doc in yaml.safe_load_all(path.read_text()):
@@ -455,14 +495,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--git-dir", required=True, help="a git mirror of kubermatic/kubermatic")
     parser.add_argument("--diff", type=Path, help="a folder of rendered objects to compare")
     parser.add_argument("--variant", help="the variant of --diff (variants_at the tag)")
+    parser.add_argument(
+        "--legacy", action="store_true", help="record the v1.12 cilium and hubble addons"
+    )
     parser.add_argument("tags", nargs="+", help="KKP tags, e.g. v2.20.0 v2.20.9 v2.20.16")
     args = parser.parse_args(argv)
     if args.diff:
         for line in _diff(args.git_dir, args.tags[0], args.variant, args.diff):
             sys.stdout.write(line + "\n")
         return 0
-    facts = {tag: patch_facts(args.git_dir, tag) for tag in args.tags}
-    header = HEADER.format(tags=" ".join(args.tags))
+    facts = {tag: patch_facts(args.git_dir, tag, legacy=args.legacy) for tag in args.tags}
+    header = HEADER.format(tags=("--legacy " if args.legacy else "") + " ".join(args.tags))
     sys.stdout.write(header + yaml.safe_dump(facts, sort_keys=True, width=100))
     return 0
 

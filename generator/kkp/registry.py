@@ -16,6 +16,7 @@ from kkpgen.kkp import (
     release_rules,
     rules,
     transitions,
+    upgrade_rules,
     variables,
     waves,
     whole_fleet,
@@ -48,7 +49,7 @@ REGISTRY = Registry(
         *variables.RULES,
         *cilium_values.RULES,
     ),
-    change=(*transitions.RULES, *cilium_values.CHANGE_RULES),
+    change=(*upgrade_rules.RULES, *transitions.RULES, *cilium_values.CHANGE_RULES),
     removal=whole_fleet.REMOVAL_RULES,
 )
 

@@ -345,6 +345,18 @@ CASES: dict[str, Case] = {
         head={"clusters/c1.yaml": _on_kubernetes("c1", "1.27.10", "cilium: 1.13.14")},
         config=_pinned("v2.24.15"),
     ),
+    "kkp-upgrade-changes-a-default": Case(
+        {
+            "clusters/c1.yaml": cluster_yaml(
+                "c1",
+                version='"1.35.7"',
+                cloud="hetzner: {}",
+                extra="cniPlugin: {type: canal, version: v3.31}\n",
+            )
+        },
+        head={"kubermatic.yaml": _pinned("v2.31.0")},
+        config=_pinned("v2.30.6"),
+    ),
     "rollout-waves": Case(
         {
             "clusters/c1.yaml": cluster_yaml(

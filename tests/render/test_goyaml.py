@@ -67,3 +67,12 @@ def test_drop_key_deletes_like_go_and_leaves_missing_paths_alone() -> None:
     assert operator["clusterPoolIPv4PodCIDR"] == "10.0.0.0/8"  # a copy
     assert drop_key(values, "ipam", "missing", "key") == values
     assert drop_key({"ipam": "text"}, "ipam", "operator") == {"ipam": "text"}
+
+
+def test_values_python_finds_equal_keep_their_own_text() -> None:
+    """The text of a value met before is reused: 1, True and 1.0 are equal in Python (and
+    hash alike), but yaml.Marshal writes True as true."""
+    values = [{"k": 1}, {"k": True}, {"k": 1.0}, {"k": "1"}, {"k": [1]}, {"k": [True]}]
+    texts = [go_yaml(value) for value in values]
+    assert texts == ["k: 1\n", "k: true\n", "k: 1\n", 'k: "1"\n', "k:\n- 1\n", "k:\n- true\n"]
+    assert [go_yaml(value) for value in reversed(values)] == texts[::-1]

@@ -1,7 +1,7 @@
 """The legacy v1.12 cilium and hubble addons at the newest patch of each KKP line that offers
 them (v2.21-v2.25), against every object KKP's addons apply there
-(kkp_parity_addons_legacy_facts.yaml, written by tools/kkp_addon_facts.py for the variants of
-`variants_at(patch)`). Each object is compared whole, as flat field paths.
+(kkp_parity_addons_legacy_facts.yaml, written by `tools/kkp_addon_facts.py --legacy` for
+`legacy_variants`). Each object is compared whole, as flat field paths.
 
 kkpgen's cilium and hubble charts follow KKP's v1.11 addons; these tests measure how far the
 v1.12 addons are from them: docs/kkp-parity.md states the counts per patch and variant, and a
@@ -22,7 +22,7 @@ from kkpgen.models.options import SourceOptions
 from kkpgen.output import update
 from tests.conftest import CONFIG, cluster_yaml
 from tests.render.test_kkp_parity_addons import HUBBLE_ADDON, _differences, _objects_of
-from tools.kkp_addon_facts import LEGACY_PATCHES, Variant, variants_at
+from tools.kkp_addon_facts import LEGACY_PATCHES, Variant, legacy_variants
 
 ROOT = Path(__file__).parents[2]
 FACTS: dict[str, dict[str, dict[str, dict[str, Any]]]] = yaml.safe_load(
@@ -58,7 +58,7 @@ def render(root: Path, patch: str, spec: Variant) -> Path:
 def rendered(tmp_path_factory: pytest.TempPathFactory) -> Any:
     @cache
     def get(patch: str, variant: str) -> dict[str, dict[str, Any]]:
-        spec = variants_at(patch)[variant]
+        spec = legacy_variants(LEGACY_PATCHES[patch])[variant]
         folder = render(tmp_path_factory.mktemp(f"{patch}-{variant}"), patch, spec)
         return _objects_of(folder, spec.addon)
 
@@ -82,7 +82,7 @@ def _doc_rows() -> dict[tuple[str, str], tuple[int, ...]]:
     }
 
 
-CASES = [(patch, variant) for patch in LEGACY_PATCHES for variant in variants_at(patch)]
+CASES = [(p, v) for p, k8s in LEGACY_PATCHES.items() for v in legacy_variants(k8s)]
 
 
 @pytest.mark.parametrize(("patch", "variant"), CASES)

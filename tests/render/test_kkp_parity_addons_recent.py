@@ -1,5 +1,6 @@
-"""canal and kube-proxy at the newest patch of each KKP line kkpgen supports (v2.29+), against
-every object KKP's addons apply there (kkp_parity_addons_recent_facts.yaml).
+"""canal and kube-proxy at the newest patch of each KKP line KKP supports (v2.29+), and canal at
+the newest patch of each line from v2.28 back to v2.21, against every object KKP's addons
+apply there (kkp_parity_addons_recent_facts.yaml).
 
 tools/kkp_addon_facts.py records the facts for the variants of `variants_at(patch)`; each
 object is compared whole, as flat field paths, labels and annotations included.
@@ -14,19 +15,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from kkpgen.models.options import SourceOptions
 from kkpgen.output import update
+from kkpgen.source.sourcemap import load_data
 from tests.conftest import CONFIG, cluster_yaml
 from tests.render.test_kkp_parity_addons import _differences, _objects_of
-from tools.kkp_addon_facts import RECENT_PATCHES, Variant, variants_at
+from tools.kkp_addon_facts import OLDER_PATCHES, RECENT_PATCHES, Variant, variants_at
 
 ROOT = Path(__file__).parents[2]
-FACTS: dict[str, dict[str, dict[str, dict[str, Any]]]] = yaml.safe_load(
+# libyaml: the facts of eleven lines are 31,000 lines.
+FACTS: dict[str, dict[str, dict[str, dict[str, Any]]]] = load_data(
     Path(__file__).with_name("kkp_parity_addons_recent_facts.yaml").read_text()
 )
-PATCHES = tuple(RECENT_PATCHES)
+PATCHES = (*RECENT_PATCHES, *OLDER_PATCHES)
 
 
 def render(root: Path, patch: str, spec: Variant) -> Path:
@@ -74,7 +76,7 @@ def counts(patch: str, variant: str, ours: dict[str, dict[str, Any]]) -> tuple[i
 
 def _doc_rows() -> dict[tuple[str, str], tuple[int, ...]]:
     text = (ROOT / "docs" / "kkp-parity.md").read_text()
-    row = re.compile(r"^\| (v2\.(?:29|3\d)\.\d+) \| `([a-z0-9.-]+)` \|((?: \d+ \|){4})$", re.M)
+    row = re.compile(r"^\| (v2\.(?:2[1-9]|3\d)\.\d+) \| `([a-z0-9.-]+)` \|((?: \d+ \|){4})$", re.M)
     return {
         (m.group(1), m.group(2)): tuple(int(n) for n in m.group(3).strip(" |").split(" | "))
         for m in row.finditer(text)
