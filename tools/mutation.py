@@ -51,6 +51,12 @@ def mutmut_table(stage: str, module: str | None, tests: list[str]) -> str:
     )
 
 
+def selection(stage: str, tests: list[str] | None, leave_out: list[str]) -> list[str]:
+    """pytest's arguments: the tests chosen (default: the stage's), less those left out."""
+    chosen = tests or list(STAGE_TESTS.get(stage, (f"tests/{stage}",)))
+    return chosen + [f"--deselect={test}" for test in leave_out]
+
+
 def prepare(stage: str, module: str | None, tests: list[str]) -> Path:
     """The work folder: links to the checkout and a pyproject.toml with the stage's table."""
     work = ROOT / ".mutation" / (f"{stage}-{module}" if module else stage)
@@ -86,8 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--max-children", type=int, default=2, help="parallel workers")
     args = parser.parse_args(argv)
-    tests = args.tests or list(STAGE_TESTS.get(args.stage, (f"tests/{args.stage}",)))
-    tests += [f"--deselect={test}" for test in args.leave_out]
+    tests = selection(args.stage, args.tests, args.leave_out)
     work = prepare(args.stage, args.module, tests)
     mutmut = Path(sys.executable).parent / "mutmut"
     run = [str(mutmut), "run", "--max-children", str(args.max_children)]

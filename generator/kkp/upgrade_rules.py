@@ -5,11 +5,13 @@ under the release they run now (issue 21 item 6)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from kkpgen.diagnostics import Violation
 from kkpgen.kkp import defaults
 from kkpgen.kkp.catalog import KKPRelease
 from kkpgen.kkp.subject import Change, Code, Rule, RuleContext, rule
+from kkpgen.kkp.transitions import yaml_value
 from kkpgen.models.cluster import ClusterSpec
 from kkpgen.models.resolved import ResolvedCluster
 
@@ -148,12 +150,27 @@ def _defaulted(spec: ClusterSpec, cluster: ResolvedCluster) -> tuple[_Default, .
     )
 
 
-def _yaml_value(value: object) -> str:
-    if isinstance(value, tuple):
-        return f"[{', '.join(map(str, value))}]"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
+@dataclass(frozen=True, slots=True)
+class StoredDefault:
+    """A field the spec leaves out whose default the new release changes."""
+
+    path: tuple[str, ...]  # below spec: ("clusterNetwork", "proxyMode")
+    stored: object  # the old release's default: what KKP stored and keeps
+    new: object  # the new release's default: what kkpgen would render
+
+
+def stored_defaults(
+    spec: ClusterSpec, before: ResolvedCluster, head: ResolvedCluster
+) -> tuple[StoredDefault, ...]:
+    """The defaults KKP keeps and the new release would change. A field the old release did
+    not have (a mask size of v2.20: 0) is filled by the new release's defaulting on the next
+    update, as kkpgen does: not one of them."""
+    olds = {path: value for path, _, value in _defaulted(spec, before)}
+    return tuple(
+        StoredDefault(path, olds[path], new)
+        for path, written, new in _defaulted(spec, head)
+        if not written and olds[path] != new and olds[path] not in (0, "")
+    )
 
 
 def changed_defaults(
@@ -164,25 +181,20 @@ def changed_defaults(
     base: KKPRelease,
     release: KKPRelease,
 ) -> Iterator[Violation]:
-    """A field the spec leaves to KKP's default, whose default the new release changes: KKP
-    keeps the value it stored (the old default), kkpgen would render the new one, and the
-    two would overwrite each other. A field the old release did not have (a mask size of
-    v2.20: 0) is filled by the new release's defaulting on the next update, as kkpgen does."""
+    """KKP keeps the value it stored, kkpgen would render the new default, and the two would
+    overwrite each other: the spec must say the stored value before the upgrade."""
     step = f"KKP {base.version} -> {release.version}"
-    olds = {path: value for path, _, value in _defaulted(spec, before)}
-    for path, written, new in _defaulted(spec, head):
-        old = olds[path]
-        if written or old == new or old in (0, ""):
-            continue
-        name = ".".join(path)
+    for found in stored_defaults(spec, before, head):
+        name = ".".join(found.path)
+        old, new = yaml_value(found.stored), yaml_value(found.new)
         yield Violation(
             "kkp.upgrade.default-changed",
-            ("spec", *path),
+            ("spec", *found.path),
             f"cluster {head.name!r} leaves spec.{name} to KKP's default, which changes from "
-            f"{_yaml_value(old)} to {_yaml_value(new)} ({step}); KKP keeps "
-            f"{_yaml_value(old)}, the value it stored when it defaulted the cluster",
-            f"first set spec.{name}: {_yaml_value(old)} in {head.name!r} under KKP "
-            f"{base.version} (it changes nothing there), then change kkpgen/kkp-version",
+            f"{old} to {new} ({step}); KKP keeps {old}, the value it stored when it "
+            "defaulted the cluster",
+            f"first set spec.{name}: {old} in {head.name!r} under KKP {base.version} (it "
+            "changes nothing there), then change kkpgen/kkp-version",
         )
 
 

@@ -108,6 +108,8 @@ def plan_phase(
     reason = _konnectivity_reason(walk, following, target)  # last: a missing gate stops it
     if reason is not None:
         walk.konnectivity(reason)
+    if following is not None:
+        walk.pin_defaults(following)
     if following is not None and not walk.blocked:
         errors = oracle.state_errors(walk.loaded, following)
         if errors:

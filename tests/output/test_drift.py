@@ -11,7 +11,7 @@ from kkpgen.models.layout import CLUSTER_RECORD, LEGACY_INPUTS_FILE, OWNER_MARKE
 from kkpgen.models.options import SourceOptions
 from kkpgen.output.drift import Drift, DriftReport
 from kkpgen.output.update import RenderOptions, output_drift
-from tests.conftest import CONFIG, RenderFleet, cluster_yaml
+from tests.conftest import CONFIG, RenderFleet, cluster_yaml, commit_all, git
 
 NAMES = ("alpha", "bravo", "charlie")
 SERVICE = "seed/openvpn/service-openvpn-server.yaml"
@@ -127,3 +127,14 @@ def test_a_selection_compares_only_its_clusters_folders(repo: Path) -> None:
     shard = _drift(repo, shard=(1, 2))
     assert [d.group for d in shard.drifts] == ["alpha"]
     assert shard.clusters == 1
+
+
+def test_the_check_of_a_ref_compares_what_is_committed_there(repo: Path) -> None:
+    """`render --check --ref HEAD` in CI: an uncommitted change of the work tree is not what
+    is compared."""
+    git(repo, "init", "-q")
+    commit_all(repo, "fleet")
+    (repo / "clusters" / "alpha.yaml").write_text(cluster_yaml("alpha", version='"1.22.9"'))
+    at_head = output_drift(SourceOptions(repo=repo, ref="HEAD"), RenderOptions(repo / "out"))
+    assert at_head.drifts == ()
+    assert _drift(repo).drifts != ()  # the work tree

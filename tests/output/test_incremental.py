@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -197,8 +198,99 @@ def test_an_empty_shard_renders_nothing_and_says_so(
     result = render_fleet(fleet, out=out, shard=(empty, 40)).result
     assert (result.files, result.rendered, result.clusters) == (0, 0, 12)
     (notice,) = [n for n in result.notices if n.code == "render.shard-empty"]
-    assert notice.severity == "notice"
+    assert (notice.severity, notice.location, notice.field) == ("notice", Location(""), "")
+    assert notice.hint == "nothing to do: the other shards render every cluster"
     assert notice.message == (
         f"shard {empty}/40 holds none of the 12 clusters: nothing rendered, the output is as it was"
     )
     assert _tree(out) == before
+
+
+def test_full_renders_every_cluster_again_to_the_same_bytes(
+    fleet: Path, tmp_path: Path, render_fleet: RenderFleet
+) -> None:
+    out = tmp_path / "out"
+    first = render_fleet(fleet, out=out).result
+    before = _tree(out)
+    again = render_fleet(fleet, out=out, full=True).result
+    assert (again.rendered, again.files) == (12, first.files)
+    assert _tree(out) == before
+
+
+def test_validate_checks_the_staged_tree_and_a_refused_one_is_not_swapped_in(
+    fleet: Path, tmp_path: Path, render_fleet: RenderFleet, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--validate checks what is about to be swapped in, even when nothing changed, and shows
+    the files under <out>'s name; a finding leaves <out> as it was."""
+    out = tmp_path / "out"
+    render_fleet(fleet, out=out)
+    before = _tree(out)
+    seen: list[tuple[object, ...]] = []
+
+    def validating(root: Path, **options: object) -> int:
+        assert (options["kubeconform"], options["cache_dir"]) == ("/opt/kc", schemas)
+        seen.append((root.parent, options["backend"], options["display_root"], len(_tree(root))))
+        raise KkpgenError([Diagnostic("validate.schema", Location("x.yaml"), "", "refused")])
+
+    monkeypatch.setattr("kkpgen.validate.run_validation", validating)
+    schemas = tmp_path / "schemas"
+    with pytest.raises(KkpgenError, match="refused"):
+        render_fleet(
+            fleet,
+            out=out,
+            validate=True,
+            backend="builtin",
+            kubeconform="/opt/kc",
+            schema_cache=schemas,
+        )
+    assert seen == [(tmp_path, "builtin", str(out), len(before))]
+    _edit(fleet, "c00003", 'version: "1.23.', 'version: "1.22.')
+    seen.clear()
+    with pytest.raises(KkpgenError, match="refused"):
+        render_fleet(
+            fleet,
+            out=out,
+            validate=True,
+            backend="builtin",
+            kubeconform="/opt/kc",
+            schema_cache=schemas,
+        )
+    # the one changed folder, staged with its record and the ownership marker
+    assert seen == [(tmp_path, "builtin", str(out), len(_tree(out / "c00003")) + 1)]
+    assert _tree(out) == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".out")] == []
+
+
+def test_a_shard_renders_only_the_clusters_named_that_are_in_it(
+    fleet: Path, tmp_path: Path, render_fleet: RenderFleet
+) -> None:
+    names = [f"c{i:05d}" for i in range(12)]
+    shard = contents.shard_names(names, 1, 3)
+    other = next(name for name in names if name not in shard)
+    assert len(shard) >= 2
+    out = tmp_path / "out"
+    render_fleet(fleet, out=out)
+    for name in (shard[0], shard[1], other):
+        _edit(fleet, name, "metadata:\n", "metadata:\n  labels: {team: a}\n")
+    before = _tree(out)
+    result = render_fleet(fleet, out=out, shard=(1, 3), only=(shard[0], other)).result
+    assert result.rendered == 1
+    after = _tree(out)
+    changed = sorted({path.split("/")[0] for path in after if after[path] != before.get(path)})
+    assert changed == [shard[0]]
+
+
+def test_a_destination_folder_removed_by_hand_is_made_again_through_the_whole_tree(
+    fleet: Path, tmp_path: Path, render_fleet: RenderFleet
+) -> None:
+    """A cluster whose destination folders differ from what it renders changes argocd/ too:
+    not the one-folder swap; and the folder staged for that swap is not left behind."""
+    out = tmp_path / "out"
+    render_fleet(fleet, out=out)
+    shutil.rmtree(out / "c00003" / "seed")
+    result = render_fleet(fleet, out=out).result
+    assert result.rendered == 1
+    scratch = tmp_path / "scratch"
+    render_fleet(fleet, out=scratch)
+    assert _tree(out) == _tree(scratch)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fleet", "out", "scratch"]

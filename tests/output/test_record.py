@@ -15,12 +15,14 @@ import pytest
 from kkpgen.diagnostics import Diagnostic, Location
 from kkpgen.kkp.catalog import CATALOG_PATH
 from kkpgen.kkp.charts import CHARTS_DIR
+from kkpgen.kkp.check import check_fleet
 from kkpgen.models.layout import (
     ARGOCD_DIR,
     CLUSTER_RECORD,
     LEGACY_INPUTS_FILE,
     OWNER_MARKER,
 )
+from kkpgen.models.options import SourceOptions
 from kkpgen.output import record
 from kkpgen.output.record import (
     OutputInputs,
@@ -29,6 +31,7 @@ from kkpgen.output.record import (
     cluster_record,
     current_argo,
     digest_files,
+    fleet_inputs,
     foreign_entries,
     memo_name,
     parse_inputs,
@@ -42,6 +45,7 @@ from kkpgen.output.record import (
     write_record,
 )
 from kkpgen.render.applications import ArgoSettings, ClusterArgo
+from tests.conftest import CONFIG, cluster_yaml
 from tests.output.memo_helpers import memo_file
 
 
@@ -209,6 +213,9 @@ RECORD_EDITS: dict[str, Callable[[str], str]] = {
     "digest-not-hex": lambda text: text.replace("file ", "file zz", 1),
     "not-as-written": lambda text: text.replace("true", "1", 1),
     "file-added": lambda text: text + "file 00 1 extra.yaml\n",
+    "size-spelled-otherwise": lambda text: text.replace(" 5 seed/a.yaml", " 05 seed/a.yaml", 1),
+    "size-negative": lambda text: text.replace(" 0 seed/empty.yaml", " -0 seed/empty.yaml", 1),
+    "short-line": lambda text: text + "file 00 1\n",
     "line-added": lambda text: text + "\n",
     "no-last-newline": lambda text: text.rstrip("\n"),
 }
@@ -342,3 +349,33 @@ def test_the_memo_is_kept_sealed_and_read_back_only_for_its_folder(
     assert record_bytes(out) is None
     memo.write_bytes(sealed(out, body))
     assert read_inputs(out) == inputs
+
+
+ARGO_CONFIG = CONFIG.replace(
+    "  annotations:\n",
+    '  annotations:\n    kkpgen/argocd-repo-url: "https://git.example.com/fleet.git"\n',
+)
+
+
+def _inputs_of(repo: Path, config: str, spec: str) -> OutputInputs:
+    (repo / "clusters").mkdir(parents=True, exist_ok=True)
+    (repo / "kubermatic.yaml").write_text(config)
+    (repo / "clusters" / "c1.yaml").write_text(spec)
+    return fleet_inputs(check_fleet(SourceOptions(repo=repo)))
+
+
+def test_the_run_digest_follows_kkpgen_s_code_and_the_argo_settings_not_a_cluster(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every cluster is rendered again when kkpgen's code (even at the same version) or the
+    Argo CD settings change; a change of one cluster changes its own digest alone."""
+    base = _inputs_of(tmp_path, CONFIG, cluster_yaml("c1"))
+    argo = _inputs_of(tmp_path, ARGO_CONFIG, cluster_yaml("c1"))
+    moved = _inputs_of(tmp_path, ARGO_CONFIG.replace("fleet.git", "moved.git"), cluster_yaml("c1"))
+    assert len({base.run, argo.run, moved.run}) == 3
+    assert base.clusters == argo.clusters == moved.clusters
+    edited = _inputs_of(tmp_path, CONFIG, cluster_yaml("c1", version='"1.22.9"'))
+    assert edited.run == base.run
+    assert edited.clusters["c1"] != base.clusters["c1"]
+    monkeypatch.setattr(record, "code_digest", lambda: "another kkpgen, same version")
+    assert _inputs_of(tmp_path, CONFIG, cluster_yaml("c1")).run != base.run
