@@ -103,6 +103,30 @@ def test_a_template_that_never_repeats_is_retired_and_frees_its_results() -> Non
     assert memo.by_shape == {}
 
 
+def test_a_template_is_retired_at_its_64th_miss_unless_it_hits_as_often() -> None:
+    """Retiring saves memory for templates that print a cluster's name or address; one
+    that repeats as often as it misses keeps its results."""
+    env = build_environment()
+
+    def memo_after(hits: int, misses: int) -> TemplateMemo:
+        memo = TemplateMemo()
+        names = ["same"] * (1 + hits) + [f"c{index}" for index in range(misses - 1)]
+        for name in names:
+            roots = {"cluster": {"name": name}}
+            if memo.lookup(env, roots, {}) is None:
+                recording = Recording(root_paths(roots))
+                recording.record(roots["cluster"], ("attr", "name"), name)
+                memo.store(recording, f"text {name}")
+        assert (memo.hits, memo.misses) == (hits, misses)
+        return memo
+
+    assert memo_module._RETIRE_AFTER == 64
+    assert memo_after(0, 63).active
+    assert not memo_after(0, 64).active
+    assert memo_after(64, 64).active
+    assert not memo_after(63, 64).active
+
+
 def test_a_memo_keeps_a_bounded_number_of_results_and_still_finds_new_ones(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
