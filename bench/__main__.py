@@ -1,7 +1,9 @@
-"""All fleet benchmarks in one command: python -m bench [COUNT ...]   (default: 1000 10000)
+"""All fleet benchmarks in one command: python -m bench [COUNT ...] [--fleet v2.20|v2.31]
+(default: 1000 10000, the v2.20 fleet)
 
 Prints the render figures for each COUNT (bench_render.py), then kkpgen against kustomize and
-Kapitan for the first COUNT (compare_tools.py; about ten minutes at 1,000 clusters).
+Kapitan for the first COUNT (compare_tools.py; about ten minutes at 1,000 clusters), both on
+the fleet named (bench/fleet.py).
 """
 
 from __future__ import annotations
@@ -9,12 +11,14 @@ from __future__ import annotations
 import sys
 
 from bench import bench_render, compare_tools
+from bench.fleet import DEFAULT_FLEET, fleet_option
 
 
-def main(counts: list[int]) -> None:
-    bench_render.main(counts)
-    compare_tools.main(counts[0])
+def main(counts: list[int], fleet: str = DEFAULT_FLEET) -> None:
+    bench_render.main(counts, fleet)
+    compare_tools.main(counts[0], fleet=fleet)
 
 
 if __name__ == "__main__":
-    main([int(a) for a in sys.argv[1:]] or [1000, 10000])
+    name, args = fleet_option(sys.argv[1:])
+    main([int(a) for a in args] or [1000, 10000], name)

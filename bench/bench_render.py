@@ -1,6 +1,7 @@
 """Benchmark: cold render, one-cluster re-render, peak memory and check on synthetic fleets.
 
-Usage: python bench/bench_render.py [COUNT ...]   (default: 1000 10000)
+Usage: python bench/bench_render.py [COUNT ...] [--fleet v2.20|v2.31]
+       (default: 1000 10000, the v2.20 fleet)
 Each figure is one whole `kkpgen` process, measured from outside, on a settled file system
 (see compare_tools.py); the output goes to a folder beside the repository's working copy
 (the same file system a CI checkout uses).
@@ -18,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.compare_tools import settle
-from bench.fleet import make_fleet
+from bench.fleet import DEFAULT_FLEET, change_one_cluster, fleet_option, make_fleet
 
 KKPGEN = Path(sys.executable).parent / "kkpgen"
 
@@ -49,8 +50,8 @@ def report(count: int, what: str, figures: tuple[float, float, float], extra: st
     )
 
 
-def bench(count: int, work: Path) -> None:
-    repo = make_fleet(work / f"fleet-{count}", count)
+def bench(count: int, work: Path, fleet: str = DEFAULT_FLEET) -> None:
+    repo = make_fleet(work / f"fleet-{count}", count, fleet=fleet)
     out = work / f"out-{count}"
     report(count, "check at a ref", run(["check", "--repo", str(repo), "--ref", "HEAD"]))
     figures = run(["render", "--repo", str(repo), "--out", str(out)])
@@ -65,20 +66,21 @@ def bench(count: int, work: Path) -> None:
         run(["render", "--repo", str(repo), "--out", str(parallel), "--jobs", "2"]),
     )
     shutil.rmtree(parallel)
-    target = repo / "clusters" / f"c{count // 2:05d}.yaml"
-    target.write_text(target.read_text().replace('version: "1.23.', 'version: "1.22.', 1))
+    change_one_cluster(repo, count, fleet)
     report(count, "one cluster changed", run(["render", "--repo", str(repo), "--out", str(out)]))
     report(count, "nothing changed", run(["render", "--repo", str(repo), "--out", str(out)]))
     shutil.rmtree(out)
     shutil.rmtree(repo)
 
 
-def main(counts: list[int]) -> None:
+def main(counts: list[int], fleet: str = DEFAULT_FLEET) -> None:
     root = Path(__file__).resolve().parent.parent.parent
+    print(f"the {fleet} fleet; load average at start {os.getloadavg()[0]:.1f}")
     with tempfile.TemporaryDirectory(prefix="kkpgen-bench-", dir=root) as tmp:
         for count in counts:
-            bench(count, Path(tmp))
+            bench(count, Path(tmp), fleet)
 
 
 if __name__ == "__main__":
-    main([int(a) for a in sys.argv[1:]] or [1000, 10000])
+    name, args = fleet_option(sys.argv[1:])
+    main([int(a) for a in args] or [1000, 10000], name)

@@ -1,7 +1,7 @@
 """Benchmark: kkpgen against kustomize and Kapitan building the same manifests for one fleet.
 
-Usage: python bench/compare_tools.py [COUNT] [--runs N]   (default: 1000 clusters, 3 runs;
-       50 is a quick run)
+Usage: python bench/compare_tools.py [COUNT] [--runs N] [--fleet v2.20|v2.31]
+       (default: 1000 clusters, 3 runs, the v2.20 fleet; 50 is a quick run)
 
 Not a timed test: it prints figures. One synthetic fleet (bench/fleet.py) is rendered by kkpgen;
 from that render the layouts a team would write by hand for the other tools are derived
@@ -54,7 +54,7 @@ from pathlib import Path
 from typing import TypeVar
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.fleet import make_fleet
+from bench.fleet import DEFAULT_FLEET, fleet_option, make_fleet
 from bench.kapitan_fleet import (
     compile_fleet,
     compiled_objects,
@@ -194,12 +194,13 @@ def bench_kapitan(clusters: list[ClusterRender], sample: Expected, work: Path) -
     return rows
 
 
-def print_table(count: int, rows: list[Row], load: float, runs: int) -> None:
+def print_table(count: int, rows: list[Row], load: float, runs: int, fleet: str) -> None:
     """tool, wall and CPU seconds, and both ratios to the default kkpgen render (rows[0])."""
     reference, reference_cpu = rows[0][1], rows[0][2]
     print(
-        f"\n{count} clusters, whole fleet (load average at start {load:.1f}; kkpgen and cp -r:"
-        f" median of {runs} runs, the others one run)"
+        f"\n{count} clusters of the {fleet} fleet, whole fleet (load average at start"
+        f" {load:.1f}, at the end {os.getloadavg()[0]:.1f}; kkpgen and cp -r: median of {runs}"
+        " runs, the others one run)"
     )
     print(f"{'tool':<46}{'seconds':>9}{'vs kkpgen':>11}{'CPU s':>9}{'CPU vs kkpgen':>15}")
     for tool, seconds, cpu in rows:
@@ -214,7 +215,7 @@ def print_table(count: int, rows: list[Row], load: float, runs: int) -> None:
     )
 
 
-def main(count: int, runs: int = 3) -> None:
+def main(count: int, runs: int = 3, fleet: str = DEFAULT_FLEET) -> None:
     """Make a fleet of `count` clusters beside the repository, time every tool, print the table."""
     root = Path(__file__).resolve().parent.parent.parent
     # other work on the machine skews every figure; the load average shows how much there was
@@ -222,23 +223,24 @@ def main(count: int, runs: int = 3) -> None:
     kapitan_command()  # install before anything is timed
     with tempfile.TemporaryDirectory(prefix="kkpgen-compare-", dir=root) as tmp:
         work = Path(tmp)
-        repo = make_fleet(work / "fleet", count)
+        repo = make_fleet(work / "fleet", count, fleet=fleet)
         rows = bench_kkpgen(repo, work, runs)
         clusters = read_render(work / "kkpgen")
         sample = expected_objects(sample_clusters(clusters, SAMPLE_SIZE))
         rows.append(bench_kustomize(clusters, sample, work))
         rows += bench_kapitan(clusters, sample, work)
-        print_table(count, rows, load, runs)
+        print_table(count, rows, load, runs, fleet)
 
 
-def parse_args(argv: list[str]) -> tuple[int, int]:
-    """COUNT and --runs N from the command line."""
+def parse_args(argv: list[str]) -> tuple[int, int, str]:
+    """COUNT, --runs N and --fleet NAME from the command line."""
+    fleet, argv = fleet_option(argv)
     runs = 3
     if "--runs" in argv:
         at = argv.index("--runs")
         runs = int(argv[at + 1])
         argv = argv[:at] + argv[at + 2 :]
-    return (int(argv[0]) if argv else 1000), max(1, runs)
+    return (int(argv[0]) if argv else 1000), max(1, runs), fleet
 
 
 if __name__ == "__main__":

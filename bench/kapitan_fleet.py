@@ -58,25 +58,36 @@ def quietly(command: list[str]) -> None:
         raise RuntimeError(f"{' '.join(command)} failed:\n{result.stderr[-3000:]}")
 
 
-def cluster_parameters(resolved: dict[str, Any]) -> dict[str, str]:
-    """The values that make one cluster's objects differ from another's, from resolved.yaml."""
+def cluster_parameters(cluster: ClusterRender) -> dict[str, str]:
+    """The values that make one cluster's objects differ from another's: from resolved.yaml,
+    and the kube-proxy `checksum/config` KKP computes from them (v2.30 and later), which a
+    team would keep in the inventory rather than compute in jinja2."""
+    resolved = cluster.resolved
     network = resolved["spec"]["clusterNetwork"]
     pods = network["pods"]["cidrBlocks"][0]
     services = network["services"]["cidrBlocks"][0]
     annotations = resolved["metadata"].get("annotations") or {}
     # the seed's tunnel NodePort (konnectivity-server or openvpn-server), as kkpgen reads it
     ports = [str(v) for k, v in annotations.items() if k.endswith("-server-port")]
-    return ({"tunnel_port": ports[0]} if ports else {}) | {
-        "name": resolved["metadata"]["name"],
-        "apiserver_url": resolved["address"]["url"],
-        "version": str(resolved["spec"]["version"]),
-        "pods_cidr": pods,
-        "services_cidr": services,
-        "pods_network": pods.split("/")[0],
-        "services_network": services.split("/")[0],
-        # KKP's cluster DNS Service takes the tenth address of the service range
-        "dns_ip": str(ipaddress.ip_network(services)[10]),
-    }
+    # the apiserver address is top-level up to KKP v2.21 and under status from v2.22
+    address = resolved.get("address") or resolved["status"]["address"]
+    daemonset = cluster.files["user-cluster"].get("kube-proxy/daemonset-kube-proxy.yaml", "")
+    checksum = re.search(r"checksum/config: (\w+)", daemonset)
+    return (
+        ({"tunnel_port": ports[0]} if ports else {})
+        | ({"proxy_config_hash": checksum.group(1)} if checksum else {})
+        | {
+            "name": resolved["metadata"]["name"],
+            "apiserver_url": address["url"],
+            "version": str(resolved["spec"]["version"]),
+            "pods_cidr": pods,
+            "services_cidr": services,
+            "pods_network": pods.split("/")[0],
+            "services_network": services.split("/")[0],
+            # KKP's cluster DNS Service takes the tenth address of the service range
+            "dns_ip": str(ipaddress.ip_network(services)[10]),
+        }
+    )
 
 
 def templated(text: str, parameters: dict[str, str]) -> str:
@@ -139,7 +150,7 @@ def class_for(project: KapitanProject, destination: str, chart: str, paths: list
 
 def write_target(project: KapitanProject, cluster: ClusterRender) -> None:
     """inventory/targets/<cluster>.yml with the classes of the cluster's charts."""
-    parameters = cluster_parameters(cluster.resolved)
+    parameters = cluster_parameters(cluster)
     classes: list[str] = []
     for destination, files in cluster.files.items():
         charts: dict[str, list[str]] = {}

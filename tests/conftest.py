@@ -131,6 +131,10 @@ def make_repo(tmp_path: Path) -> Callable[..., Repo]:
         config: str | None = CONFIG,
     ) -> Repo:
         path = tmp_path / "repo"
+        for n in range(2, 100):  # a test may build several repositories
+            if not path.exists():
+                break
+            path = tmp_path / f"repo-{n}"
         path.mkdir()
         git(path, "init", "-q", "-b", "main")
         git(path, "config", "user.email", "t@example.com")

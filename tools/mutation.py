@@ -30,7 +30,7 @@ STAGE_TESTS = {
     "output": ("tests/output", "tests/faults"),
     "render": ("tests/render", "tests/snapshots"),
 }
-LINKS = ("generator", "tests", "fixtures", "bench", "tools", "charts")
+LINKS = ("generator", "tests", "fixtures", "bench", "tools", "charts", "docs")
 
 
 def _toml_list(items: list[str]) -> str:
@@ -45,10 +45,16 @@ def mutmut_table(stage: str, module: str | None, tests: list[str]) -> str:
         'source_paths = ["kkpgen"]\n'
         f"only_mutate = {_toml_list([only])}\n"
         # the charts are a link inside the package: copy what it points to
-        'also_copy = ["kkpgen/charts", "fixtures", "bench", "tools"]\n'
+        'also_copy = ["kkpgen/charts", "fixtures", "bench", "tools", "docs"]\n'
         f"pytest_add_cli_args_test_selection = {_toml_list(tests)}\n"
         'pytest_add_cli_args = ["-p", "no:cacheprovider", "-q"]\n'
     )
+
+
+def selection(stage: str, tests: list[str] | None, leave_out: list[str]) -> list[str]:
+    """pytest's arguments: the tests chosen (default: the stage's), less those left out."""
+    chosen = tests or list(STAGE_TESTS.get(stage, (f"tests/{stage}",)))
+    return chosen + [f"--deselect={test}" for test in leave_out]
 
 
 def prepare(stage: str, module: str | None, tests: list[str]) -> Path:
@@ -81,9 +87,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("stage", choices=STAGES)
     parser.add_argument("--module", help="one module of the stage, e.g. record")
     parser.add_argument("--tests", nargs="+", help="the tests to run (default: the stage's)")
+    parser.add_argument(
+        "--leave-out", nargs="+", default=[], help="test ids to leave out (slow property tests)"
+    )
     parser.add_argument("--max-children", type=int, default=2, help="parallel workers")
     args = parser.parse_args(argv)
-    tests = args.tests or list(STAGE_TESTS.get(args.stage, (f"tests/{args.stage}",)))
+    tests = selection(args.stage, args.tests, args.leave_out)
     work = prepare(args.stage, args.module, tests)
     mutmut = Path(sys.executable).parent / "mutmut"
     run = [str(mutmut), "run", "--max-children", str(args.max_children)]

@@ -52,7 +52,9 @@ def diff(
     output: Path | None,
     fail_on: str | None,
 ) -> None:
-    """Show what the rendered manifests change from --base to --ref, and how disruptive it is."""
+    """Show what the rendered manifests change from --base to --ref, and how disruptive it is.
+
+    When kkpgen/kkp-version differs, also what KKP itself changes in each cluster."""
     if base is None:
         raise click.UsageError("diff needs --base REF (the state to compare with)")
     opts = with_decommission(source(repo, ref, base, kkp_version), decommission)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from kkpgen.diagnostics import Diagnostic
+from kkpgen.gitops.fields import FieldChange
 from kkpgen.kkp.catalog import KKPRelease
 from kkpgen.kkp.whole_fleet import decommission_hint
 from kkpgen.models.labels import DECOMMISSION_LABEL, ROLLOUT_WAVE_LABEL
@@ -46,12 +47,50 @@ class Disruption:
 
 
 @dataclass(frozen=True, slots=True)
+class KkpObject:
+    """One object a KKP upgrade adds, removes or changes in a cluster."""
+
+    path: str  # in the cluster's folder: "user-cluster/canal/daemonset-canal.yaml"
+    kind: ChangeKind
+    title: str  # "DaemonSet kube-system/canal"
+    fields: tuple[FieldChange, ...]  # what differs, for a changed object
+    diff: str  # the unified diff
+
+
+@dataclass(frozen=True, slots=True)
+class KkpChanges:
+    """What KKP itself changes in one cluster: its head spec rendered at the base release
+    and at the head release (gitops/upgrade_effects.py)."""
+
+    objects: tuple[KkpObject, ...] = ()
+    disruptions: tuple[Disruption, ...] = ()
+    # why KKP's changes could not be told from the spec's ("" when they were): they are
+    # then in the cluster's object changes, with the spec's
+    unseparated: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class KkpStep:
+    """A change of kkpgen/kkp-version between the base and the head."""
+
+    base: str  # "v2.30.6"
+    head: str  # "v2.31.0"
+    unchanged: tuple[str, ...] = ()  # the clusters in both refs in which KKP changes nothing
+
+
+@dataclass(frozen=True, slots=True)
 class ClusterDiff:
     name: str  # the cluster, or "argocd" for the Argo CD Applications
     status: ClusterStatus
-    objects: tuple[ObjectChange, ...]
+    objects: tuple[ObjectChange, ...]  # on a KKP upgrade: the spec's changes only
     disruptions: tuple[Disruption, ...]
     wave: str = ""  # the kkpgen/rollout-wave label (head, else base); "" when it has none
+    kkp: KkpChanges | None = None  # what a KKP upgrade changes in it (None: no upgrade)
+
+    @property
+    def all_disruptions(self) -> tuple[Disruption, ...]:
+        """The spec's disruptions, then the KKP upgrade's."""
+        return self.disruptions + (self.kkp.disruptions if self.kkp else ())
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,14 +99,15 @@ class FleetDiff:
     head_ref: str
     base_failures: tuple[Diagnostic, ...]  # the base fails the rules: its output is partial
     clusters: tuple[ClusterDiff, ...]  # only those with changes or disruptions, sorted
+    kkp_step: KkpStep | None = None  # the KKP upgrade between the refs, if any
 
     @property
     def changed(self) -> bool:
-        return any(c.objects for c in self.clusters)
+        return any(c.objects or (c.kkp and c.kkp.objects) for c in self.clusters)
 
     @property
     def disruptive(self) -> bool:
-        return any(c.disruptions for c in self.clusters)
+        return any(c.all_disruptions for c in self.clusters)
 
     def holds(self, what: FailOn) -> bool:
         """`diff --fail-on`: a disruption, or any change (an object or a disruption)."""
@@ -154,9 +194,12 @@ def disruptions(
     *,
     release: KKPRelease | None,
     confirmed: tuple[str, str] | None = None,
+    spec_head: ResolvedCluster | None = None,
 ) -> tuple[Disruption, ...]:
     """What the change from base to head does to the running cluster, worst first.
-    `confirmed`: (base ref, --decommission names joined by spaces) of a diff."""
+    `confirmed`: (base ref, --decommission names joined by spaces) of a diff. `spec_head`:
+    on a KKP upgrade, the head spec at the base's release: the spec's own change is base ->
+    spec_head (what KKP changes is gitops/upgrade_effects.py's)."""
     if head is None:
         if base is None:
             return ()
@@ -164,9 +207,10 @@ def disruptions(
         return tuple(_removed(base, base.name in names.split(), ref))
     found: list[Disruption] = []
     if base is not None:
-        found += _forced_upgrade(base, head)
-        found += _cni_change(base, head)
-        found += _konnectivity_switch(base, head)
+        after = spec_head or head
+        found += _forced_upgrade(base, after)
+        found += _cni_change(base, after)
+        found += _konnectivity_switch(base, after)
     found += _deprecated(head, release)
     return tuple(found)
 
@@ -208,9 +252,15 @@ def _wave(name: str, base: DiffSide, head: DiffSide) -> str:
     return cluster.labels.get(ROLLOUT_WAVE_LABEL, "") if cluster is not None else ""
 
 
-def wave_order(wave: str) -> tuple[int, int, str]:
-    """Waves in rollout order: numbers by value, then other names, then no wave last."""
-    return (not wave, 0 if wave.isdigit() else 1, wave.zfill(12) if wave.isdigit() else wave)
+@dataclass(frozen=True, slots=True)
+class UpgradeParts:
+    """On a KKP upgrade: the head specs resolved at the base's release (the clusters that
+    pass there), and what KKP changes in each cluster of both refs (gitops/upgrade_effects.py)."""
+
+    base: str  # the base's KKP release
+    head: str
+    spec_heads: Mapping[str, ResolvedCluster]
+    changes: Mapping[str, KkpChanges]
 
 
 def assemble_diff(
@@ -218,10 +268,12 @@ def assemble_diff(
     base: DiffSide,
     head: DiffSide,
     decommission: tuple[str, ...] = (),
+    upgrade: UpgradeParts | None = None,
 ) -> FleetDiff:
     """The FleetDiff of these object changes, grouped by cluster (and "argocd")."""
     confirmed = (base.ref, " ".join(decommission))
     clusters: list[ClusterDiff] = []
+    kkp = upgrade.changes if upgrade else {}
     for name in sorted(set(by_group) | set(head.clusters)):
         objects = tuple(by_group.get(name, ()))
         found = disruptions(
@@ -229,9 +281,24 @@ def assemble_diff(
             head.clusters.get(name),
             release=head.release,
             confirmed=confirmed,
+            spec_head=upgrade.spec_heads.get(name) if upgrade else None,
         )
-        if not objects and not found:
+        changes = kkp.get(name)
+        if changes == KkpChanges():
+            changes = None
+        if not objects and not found and changes is None:
             continue
-        status = _status(name, base, head) if objects else "unchanged"
-        clusters.append(ClusterDiff(name, status, objects, found, _wave(name, base, head)))
-    return FleetDiff(base.ref, head.ref, base.failures, tuple(clusters))
+        status = (
+            _status(name, base, head)
+            if objects
+            else "changed"
+            if changes and changes.objects
+            else "unchanged"
+        )
+        wave = _wave(name, base, head)
+        clusters.append(ClusterDiff(name, status, objects, found, wave, changes))
+    step = None
+    if upgrade is not None:
+        quiet = tuple(sorted(name for name, c in kkp.items() if c == KkpChanges()))
+        step = KkpStep(upgrade.base, upgrade.head, quiet)
+    return FleetDiff(base.ref, head.ref, base.failures, tuple(clusters), step)

@@ -75,35 +75,27 @@ def _local_path(url: str) -> Path | None:
     return Path(url) if not parts.scheme and Path(url).exists() else None
 
 
-def _has_commit(url: str, sha: str, refs: dict[str, str] | None) -> bool | None:
-    """True/False when kkpgen can tell whether `url` has `sha`; None when it cannot."""
+def _has_commit(url: str, sha: str) -> bool | None:
+    """True/False when kkpgen can tell whether `url` has `sha` (a repository on this
+    machine); None when it cannot: `git ls-remote` shows only the commits refs point at."""
     local = _local_path(url)
-    if local is not None:
-        return _git("cat-file", "-e", f"{sha}^{{commit}}", cwd=local) is not None
-    if refs is None:
+    if local is None:
         return None
-    return sha in refs.values() or None
+    return _git("cat-file", "-e", f"{sha}^{{commit}}", cwd=local) is not None
 
 
-def remote_refs(url: str) -> dict[str, str] | None:
-    """ref -> commit of `url` (tags peeled), or None when it cannot be read."""
-    listed = _git("ls-remote", "--tags", "--heads", url)
-    if listed is None:
-        return None
-    refs: dict[str, str] = {}
-    for line in listed.splitlines():
-        sha, _, ref = line.partition("\t")
-        refs[ref.removesuffix("^{}")] = sha
-    return refs
+def _has_tag(url: str, tag: str) -> bool:
+    """Whether `url` can be read and has the tag (an annotated tag is listed twice)."""
+    listed = _git("ls-remote", "--tags", url, f"refs/tags/{tag}")
+    return bool(listed and listed.strip())
 
 
 def pin(url: str) -> Pin | None:
     """The revision of `url` to pin; None when it has neither kkpgen's commit nor its tag."""
-    refs = remote_refs(url)
     commit = running_commit()
-    if commit is not None and _has_commit(url, commit, refs) is not False:
+    if commit is not None and _has_commit(url, commit) is not False:
         return Pin(commit, f"kkpgen {metadata.version('kkpgen')}, commit {commit[:12]}")
     tag = release_tag()
-    if refs is not None and f"refs/tags/{tag}" in refs:
+    if _has_tag(url, tag):
         return Pin(tag, f"kkpgen {tag}")
     return None

@@ -55,9 +55,10 @@ def plugin_target(
     for wanted in DESTINATIONS:
         if destination == wanted:
             return ArgoTarget(cluster, wanted)
+    given = f"destination {destination!r} is not" if destination else "no destination given:"
     raise _usage(
         DESTINATION_ENV,
-        f"destination {destination!r} is not one of {', '.join(DESTINATIONS)}",
+        f"{given} one of {', '.join(DESTINATIONS)}",
         f"pass --destination or set {DESTINATION_ENV} (plugin env DESTINATION)",
     )
 

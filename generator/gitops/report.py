@@ -16,13 +16,18 @@ from kkpgen.diagnostics import (
     format_diagnostic,
 )
 from kkpgen.escape import markdown, markdown_block, markdown_code, terminal_lines
-from kkpgen.gitops.changes import ClusterDiff, FleetDiff, wave_order
+from kkpgen.gitops import upgrade_report
+from kkpgen.gitops.changes import ClusterDiff, Disruption, FleetDiff, KkpChanges
+from kkpgen.kkp.waves import wave_order
 from kkpgen.models.layout import ARGOCD_DIR
 from kkpgen.output.tree import replace_with
 
 # GitHub rejects comments above 65536 characters; keep room for a CI tool's own header.
 MARKDOWN_LIMIT = 60_000
 _MARKERS = {"added": "+", "removed": "-", "changed": "~"}
+# Names on a line of the text report: a KKP upgrade disrupts every cluster of a fleet, and
+# the clusters are listed below (--format json has them all).
+TEXT_NAMES = 50
 
 
 def _title(cluster: ClusterDiff) -> str:
@@ -60,9 +65,12 @@ def format_text(diff: FleetDiff) -> str:
     if not diff.clusters:
         lines.append("no changes")
     for (wave, code), group in _by_wave(diff.clusters):
-        names = ", ".join(c.name for c in group)
-        lines.append(f"! {_wave_name(wave)}: {_plural(len(group), 'cluster')} {code}: {names}")
-    for cluster in diff.clusters:
+        names = ", ".join(c.name for c in group[:TEXT_NAMES])
+        more = f" and {len(group) - TEXT_NAMES} more" if len(group) > TEXT_NAMES else ""
+        what = f"{_plural(len(group), 'cluster')} {code}"
+        lines.append(f"! {_wave_name(wave)}: {what}: {names}{more}")
+    lines += upgrade_report.text_lines(diff)
+    for cluster in _spec_changed(diff.clusters):
         lines.append(f"== {_title(cluster)}: {_counts(cluster)}")
         lines += [f"  ! {d.message}; {d.action}" for d in cluster.disruptions]
         lines += [f"  {_MARKERS[c.kind]} {c.path}" for c in cluster.objects]
@@ -70,7 +78,37 @@ def format_text(diff: FleetDiff) -> str:
     return terminal_lines("\n".join(lines)) + "\n"
 
 
+def _spec_changed(clusters: Sequence[ClusterDiff]) -> list[ClusterDiff]:
+    """The clusters with changes or disruptions of their own, beside what KKP changes."""
+    return [c for c in clusters if c.objects or c.disruptions]
+
+
+def _disruptions_json(found: Sequence[Disruption]) -> list[dict[str, str]]:
+    return [{"code": d.code, "message": d.message, "action": d.action} for d in found]
+
+
+def _kkp_json(changes: KkpChanges | None) -> dict[str, object] | None:
+    if changes is None:
+        return None
+    objects = [
+        {
+            "path": o.path,
+            "change": o.kind,
+            "object": o.title,
+            "fields": [{"path": f.path, "before": f.before, "after": f.after} for f in o.fields],
+            "diff": o.diff,
+        }
+        for o in changes.objects
+    ]
+    return {
+        "objects": objects,
+        "disruptions": _disruptions_json(changes.disruptions),
+        "unseparated": changes.unseparated,
+    }
+
+
 def format_json(diff: FleetDiff) -> str:
+    step = diff.kkp_step
     payload = {
         "base": diff.base_ref,
         "head": diff.head_ref,
@@ -78,16 +116,19 @@ def format_json(diff: FleetDiff) -> str:
             {"code": d.code, "cluster": d.cluster, "file": d.location.file, "message": d.message}
             for d in diff.base_failures
         ],
+        "kkpUpgrade": (
+            {"from": step.base, "to": step.head, "unchanged": list(step.unchanged)}
+            if step
+            else None
+        ),
         "clusters": [
             {
                 "name": c.name,
                 "status": c.status,
                 "wave": c.wave,
-                "disruptions": [
-                    {"code": d.code, "message": d.message, "action": d.action}
-                    for d in c.disruptions
-                ],
+                "disruptions": _disruptions_json(c.disruptions),
                 "objects": [{"path": o.path, "change": o.kind, "diff": o.diff} for o in c.objects],
+                "kkp": _kkp_json(c.kkp),
             }
             for c in diff.clusters
         ],
@@ -138,16 +179,15 @@ def _summary(diff: FleetDiff, names_shown: int) -> list[str]:
 
 
 def _wave_table(clusters: Sequence[ClusterDiff]) -> list[str]:
-    lines: list[str] = []
     waves = sorted({c.wave for c in clusters}, key=wave_order)
-    if any(waves):
-        lines += ["| wave | clusters | with disruptions |", "|---|---:|---:|"]
-        for wave in waves:
-            these = [c for c in clusters if c.wave == wave]
-            hit = sum(1 for c in these if c.disruptions)
-            lines.append(f"| {markdown(_wave_name(wave))} | {len(these)} | {hit} |")
-        lines.append("")
-    return lines
+    if not any(waves):
+        return []
+    lines = ["| wave | clusters | with disruptions |", "|---|---:|---:|"]
+    for wave in waves:
+        these = [c for c in clusters if c.wave == wave]
+        hit = sum(1 for c in these if c.all_disruptions)
+        lines.append(f"| {markdown(_wave_name(wave))} | {len(these)} | {hit} |")
+    return [*lines, ""]
 
 
 def _disruptive(clusters: Sequence[ClusterDiff], names_shown: int) -> list[str]:
@@ -157,7 +197,7 @@ def _disruptive(clusters: Sequence[ClusterDiff], names_shown: int) -> list[str]:
     if groups:
         lines.append("> [!WARNING]")
         for (wave, code), group in groups:
-            first = next(d for d in group[0].disruptions if d.code == code)
+            first = next(d for d in group[0].all_disruptions if d.code == code)
             lines.append(
                 f"> {markdown(_wave_name(wave))}, {_plural(len(group), 'cluster')} "
                 f"({markdown(code)}): {_names([c.name for c in group], names_shown)}. "
@@ -174,8 +214,8 @@ def _by_wave(
     """Clusters with disruptions, by (wave, disruption code), in rollout order."""
     groups: dict[tuple[str, str], list[ClusterDiff]] = {}
     for cluster in clusters:
-        for d in cluster.disruptions:
-            groups.setdefault((cluster.wave, d.code), []).append(cluster)
+        for d in dict.fromkeys(d.code for d in cluster.all_disruptions):
+            groups.setdefault((cluster.wave, d), []).append(cluster)
     return sorted(groups.items(), key=lambda g: (wave_order(g[0][0]), g[0][1]))
 
 
@@ -196,7 +236,8 @@ def _head(diff: FleetDiff, names_shown: int) -> list[str]:
 
 
 def format_markdown(diff: FleetDiff, *, limit: int | None = None) -> str:
-    """A PR comment: the summary first, then one collapsed <details> per cluster.
+    """A PR comment: the summary first, on a KKP upgrade what KKP changes (a <details> per
+    group of clusters with the same changes), then one collapsed <details> per cluster.
 
     With a limit (GitHub's, for the comment) clusters' details go in while they fit, then
     their diffs while those fit; the rest is named in a closing line. `limit=None` gives the
@@ -207,20 +248,21 @@ def format_markdown(diff: FleetDiff, *, limit: int | None = None) -> str:
     while limit is not None and len(head) > limit // 2 and names_shown > 1:
         names_shown //= 2  # 10,000 disruptive clusters: the summary must still fit
         head = "\n".join(_head(diff, names_shown)) + "\n"
-    budget = (limit or 0) - len(head) - len(_left_out(len(diff.clusters)))
+    kkp_budget = None if limit is None else (limit - len(head)) // 2
+    head += upgrade_report.markdown_section(diff, budget=kkp_budget, names_shown=names_shown)
+    clusters = _spec_changed(diff.clusters)
+    budget = (limit or 0) - len(head) - len(_left_out(len(clusters)))
     bodies: list[str] = []
-    for cluster in diff.clusters:
-        full = _markdown_cluster(cluster, _diff_block(cluster))
-        if limit is None or len(full) <= budget:
-            bodies.append(full)
-            budget -= len(full)
-            continue
-        short = _markdown_cluster(cluster, None)
-        if len(short) > budget:
-            break
-        bodies.append(short)
-        budget -= len(short)
-    left = len(diff.clusters) - len(bodies)
+    for cluster in clusters:
+        room = budget - (1 if bodies else 0)  # the line break that joins it to the last one
+        body = _markdown_cluster(cluster, _diff_block(cluster))
+        if limit is not None and len(body) > room:
+            body = _markdown_cluster(cluster, None)
+            if len(body) > room:
+                break
+        bodies.append(body)
+        budget = room - len(body)
+    left = len(clusters) - len(bodies)
     return head + "\n".join(bodies) + (_left_out(left) if left else "")
 
 

@@ -10,7 +10,16 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from kkpgen.kkp import access, release_rules, rules, transitions, variables, waves, whole_fleet
+from kkpgen.kkp import (
+    access,
+    release_rules,
+    rules,
+    transitions,
+    upgrade_rules,
+    variables,
+    waves,
+    whole_fleet,
+)
 from kkpgen.kkp.subject import Change, Code, Finding, FleetChange, Rule, RuleContext, S, Subject
 from kkpgen.source.fleet import Fleet
 
@@ -38,7 +47,7 @@ REGISTRY = Registry(
         *waves.RULES,
         *variables.RULES,
     ),
-    change=transitions.RULES,
+    change=(*upgrade_rules.RULES, *transitions.RULES),
     removal=whole_fleet.REMOVAL_RULES,
 )
 

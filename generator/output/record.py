@@ -30,11 +30,11 @@ from kkpgen.kkp.catalog import CATALOG_PATH
 from kkpgen.kkp.charts import CHARTS_DIR
 from kkpgen.kkp.check import CheckedFleet
 from kkpgen.models.layout import CLUSTER_RECORD, TOP_ENTRIES, record_path
-from kkpgen.output.tree import read_file, walk
+from kkpgen.output.tree import DigestCache, read_file
 from kkpgen.render.applications import ArgoSettings, ClusterArgo
 from kkpgen.render.contents import argo_settings
 from kkpgen.source.cache import cache_descriptor
-from kkpgen.source.private import cache_home, read_private, write_private
+from kkpgen.source.private import read_private, write_private
 
 _FORMAT = 5  # 5: a cluster's record carries its Argo CD facts and lists its files
 _MEMO_HEAD = b"kkpgen record memo "
@@ -197,18 +197,17 @@ def read_cluster_record(out: Path, name: str, run: str, digest: str) -> ClusterR
         wave, leaving, ports = json.loads(line[len(b"argocd ") :])
         argo = ClusterArgo(str(wave), bool(leaving), tuple(str(p) for p in ports))
         files = dict(_listed(listing.decode()))
+        listed = [(path, bytes.fromhex(d), size) for path, (d, size) in files.items()]
     except (ValueError, TypeError):
         return None
-    listed = [(path, bytes.fromhex(d), size) for path, (d, size) in files.items()]
     return ClusterRecord(argo, files) if cluster_record(run, digest, argo, listed) == raw else None
 
 
 def _listed(text: str) -> Iterable[tuple[str, tuple[str, int]]]:
+    """The `file <digest> <size> <path>` lines, parsed; whether they are what a render
+    writes (tag, spelling) is checked by writing the record again from them."""
     for line in text.splitlines():
-        tag, digest_hex, size, path = line.split(" ", 3)
-        if tag != "file" or not size.isdigit():
-            raise ValueError(line)
-        bytes.fromhex(digest_hex)
+        _, digest_hex, size, path = line.split(" ", 3)
         yield path, (digest_hex, int(size))
 
 
@@ -219,59 +218,69 @@ def read_cluster_argo(out: Path, name: str, run: str, digest: str) -> ClusterArg
     return None if record is None else record.argo
 
 
-def current_argo(out: Path, name: str, run: str, digest: str) -> ClusterArgo | None:
+def current_argo(
+    out: Path, name: str, run: str, digest: str, digests: DigestCache | None = None
+) -> ClusterArgo | None:
     """The Argo CD facts of out/<name> when the folder is current: rendered from exactly
     these inputs (its own record says so) and holding exactly what kkpgen wrote there: the
     files its record lists, with their bytes, and nothing else (no link, no file added). A
-    record is evidence, not trust (issue 23)."""
+    record is evidence, not trust (issue 23). `digests` keeps what was read across the
+    folders of one run."""
     record = read_cluster_record(out, name, run, digest)
-    if record is None or not _holds_exactly(f"{out}/{name}", record.files):
+    checked = digests if digests is not None else DigestCache()
+    if record is None or not _holds_exactly(f"{out}/{name}", record.files, checked):
         return None
     return record.argo
 
 
-def _holds_exactly(folder: str, listed: Mapping[str, tuple[str, int]]) -> bool:
+def _holds_exactly(
+    folder: str, listed: Mapping[str, tuple[str, int]], digests: DigestCache
+) -> bool:
+    """Every entry below `folder` (a link is an entry, never descended into) is a regular
+    file the record lists, with its size and digest, and every listed file is there. The
+    folder listing is walked as tree.walk walks it, without an object per entry: this runs
+    for every file of every kept folder."""
     found = 0
-    for entry in walk(folder):
-        if entry.kind == "folder" or entry.path == CLUSTER_RECORD:
+    pending = [(folder, "")]
+    while pending:
+        path, prefix = pending.pop()
+        try:
+            device = os.lstat(path).st_dev  # a folder's files live on its device
+            scan = os.scandir(path)
+        except (FileNotFoundError, NotADirectoryError):
             continue
-        expected = listed.get(entry.path)
-        if entry.kind != "file" or expected is None:
-            return False
-        data = read_file(f"{folder}/{entry.path}", expected[1])
-        if data is None or len(data) != expected[1]:
-            return False
-        if hashlib.blake2b(data, digest_size=16).hexdigest() != expected[0]:
-            return False
-        found += 1
+        with scan:
+            for entry in scan:
+                name = prefix + entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append((entry.path, name + "/"))
+                    continue
+                if name == CLUSTER_RECORD:
+                    continue
+                expected = listed.get(name)
+                if expected is None or digests.digest(entry, device, expected[1]) != expected:
+                    return False
+                found += 1
     return found == len(listed)
 
 
-_MEMO_FOLDER = "records"
+MEMO_FOLDER = "records"  # $XDG_CACHE_HOME/kkpgen/records/<memo_name>
 _MEMO_LIMIT = 256 << 20  # bytes: 10,000 clusters' memo is a few MB; a planted huge file is not read
 
 
-def _memo_name(out: Path) -> str:
+def memo_name(out: Path) -> str:
+    """The memo's file name: one per output folder, whatever name reaches it."""
     return hashlib.sha256(str(out.resolve()).encode()).hexdigest()[:32] + ".json"
-
-
-def memo_file(out: Path) -> Path:
-    """Where the memo of the renders into `out` lives: the user's cache, never <out> (with no
-    cache folder, no HOME and no XDG_CACHE_HOME, there is no memo and none is kept)."""
-    home = cache_home()
-    if home is None:
-        raise LookupError("no cache folder: no HOME and no XDG_CACHE_HOME")
-    return home / "kkpgen" / _MEMO_FOLDER / _memo_name(out)
 
 
 def record_bytes(out: Path) -> bytes | None:
     """The memo's body, if it verifies: read from a private folder of this user's (else
     none), sealed with the digest of itself and of the folder it was made for."""
-    folder = cache_descriptor(_MEMO_FOLDER)
+    folder = cache_descriptor(MEMO_FOLDER)
     if folder is None:
         return None
     try:
-        raw = read_private(folder, _memo_name(out), _MEMO_LIMIT)
+        raw = read_private(folder, memo_name(out), _MEMO_LIMIT)
     finally:
         os.close(folder)
     if raw is None:
@@ -288,24 +297,25 @@ def sealed(out: Path, body: bytes) -> bytes:
 
 def write_record(out: Path, inputs: OutputInputs) -> None:
     """Keep the memo for the next render (best effort: without it, the next one checks all)."""
-    folder = cache_descriptor(_MEMO_FOLDER)
+    folder = cache_descriptor(MEMO_FOLDER)
     if folder is None:
         return
     try:
         with contextlib.suppress(OSError):
-            write_private(folder, _memo_name(out), sealed(out, inputs.to_bytes()))
+            write_private(folder, memo_name(out), sealed(out, inputs.to_bytes()))
     finally:
         os.close(folder)
 
 
 def _settings(payload: object) -> ArgoSettings | None:
+    """The memo's Argo CD settings; raises (no usable memo: parse_inputs) when malformed."""
     if payload is None:
         return None
     if not isinstance(payload, dict):
-        raise TypeError("settings")
+        raise TypeError
     mode = payload["mode"]
     if mode not in ("applicationset", "applications"):
-        raise ValueError(mode)
+        raise ValueError
     return ArgoSettings(
         repo_url=str(payload["repo_url"]),
         revision=str(payload["revision"]),
@@ -352,13 +362,14 @@ def plan_changes(
     render: list[str] = []
     keep: list[str] = []
     facts: dict[str, ClusterArgo] = {}
+    digests = DigestCache()  # a file linked into many kept folders is read once
     for name in sorted(new.clusters):
         present = (out / name).is_dir() and not (out / name).is_symlink()  # a link: render
         if only and name not in only:
             if present:  # --cluster: the others stay as they are
                 keep.append(name)
             continue
-        argo = current_argo(out, name, new.run, new.clusters[name]) if present else None
+        argo = current_argo(out, name, new.run, new.clusters[name], digests) if present else None
         if argo is not None and not only and not full:
             keep.append(name)
             facts[name] = argo
@@ -400,7 +411,9 @@ def fleet_inputs(checked: CheckedFleet) -> OutputInputs:
     # follows the others (waves, decommissioning) from the records (argocd_tree).
     # The node access network is a platform setting that no cluster's document holds.
     platform = repr(defaults.PlatformSettings.of(checked.fleet.config))
-    run = run_digest(code_digest(), repr(settings), platform)
+    # The KKP release: a cluster's resolved document need not change with it (v2.30.6 ->
+    # v2.31.0 moves the konnectivity agent's affinity and nothing of the Cluster).
+    run = run_digest(code_digest(), repr(settings), platform, checked.release.version)
     by_name = {c.name: c for c in checked.fleet.clusters}
     clusters = {
         cluster.name: cluster_digest(

@@ -107,7 +107,7 @@ def output_drift(
     opts: SourceOptions, render: RenderOptions, *, progress: Progress | None = None
 ) -> DriftReport:
     """`render --check`: what a render would change in <out>, with nothing written."""
-    checked = check_fleet(opts, tree=read_tree(opts.repo, opts.ref))
+    checked = check_fleet(opts)  # the spec files at opts.ref
     gc.freeze()
     select = (render.only, render.shard)
     return find_drift(checked, out=render.out, select=select, progress=progress)

@@ -50,7 +50,7 @@ def counted(
             current = name
         yield path, data
     if progress is not None and current:
-        progress(total if scale > 1 else done + 1, total)
+        progress(total, total)  # the stream ended: every cluster is done
 
 
 def share_of(items: Sequence[T], index: int, jobs: int) -> Sequence[T]:

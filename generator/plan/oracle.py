@@ -6,7 +6,7 @@ would break is what `kkpgen check --base` would report for it."""
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 from kkpgen.diagnostics import Violation
@@ -14,7 +14,7 @@ from kkpgen.kkp import defaults, transitions
 from kkpgen.kkp.catalog import Catalog, KKPRelease
 from kkpgen.kkp.registry import REGISTRY, run
 from kkpgen.kkp.subject import Change, Finding, RuleContext, Subject
-from kkpgen.models.cluster import CNIPluginSettings
+from kkpgen.models.cluster import ClusterNetworkingConfig, CNIPluginSettings
 from kkpgen.models.kubermatic import KubermaticConfiguration
 from kkpgen.models.resolved import ResolvedCluster
 from kkpgen.source.fleet import LoadedCluster
@@ -109,6 +109,7 @@ def with_spec(
     cni: tuple[str, str] | None = None,
     kubernetes: str | None = None,
     konnectivity: bool | None = None,
+    network: Mapping[str, str | bool] | None = None,  # clusterNetwork fields by KKP's name
 ) -> LoadedCluster:
     """The cluster with these spec fields set (the rest as written)."""
     spec = loaded.cluster.spec
@@ -118,8 +119,11 @@ def with_spec(
         update["cni_plugin"] = plugin
     if kubernetes is not None:
         update["version"] = kubernetes
+    fields = {**(network or {})}
     if konnectivity is not None:
-        network = spec.cluster_network.model_copy(update={"konnectivity_enabled": konnectivity})
-        update["cluster_network"] = network
+        fields["konnectivityEnabled"] = konnectivity
+    if fields:
+        written = spec.cluster_network.model_dump(by_alias=True, exclude_none=True)
+        update["cluster_network"] = ClusterNetworkingConfig.model_validate({**written, **fields})
     cluster = loaded.cluster.model_copy(update={"spec": spec.model_copy(update=update)})
     return replace(loaded, cluster=cluster)

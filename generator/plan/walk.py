@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from kkpgen.diagnostics import Violation
 from kkpgen.kkp.catalog import KKPRelease, parse_version, satisfies
 from kkpgen.kkp.release_rules import offered_kubernetes_versions
+from kkpgen.kkp.transitions import yaml_value
+from kkpgen.kkp.upgrade_rules import stored_defaults
 from kkpgen.models.resolved import ResolvedCluster
 from kkpgen.plan.model import Change, StepKind, Target, Value
 from kkpgen.plan.oracle import Oracle, with_spec
@@ -23,6 +25,8 @@ _CNI_VERSION = ("spec", "cniPlugin", "version")
 _CNI_TYPE = ("spec", "cniPlugin", "type")
 _KUBERNETES = ("spec", "version")
 _KONNECTIVITY = ("spec", "clusterNetwork", "konnectivityEnabled")
+# Scalar clusterNetwork fields a plan may write (KKP keeps their stored defaults).
+_PINNABLE = ("ipFamily", "proxyMode", "dnsDomain", "nodeLocalDNSCacheEnabled")
 _MAX_STEPS = 64  # a walk that goes on longer is a bug in the catalog, not a plan
 
 
@@ -53,18 +57,20 @@ def cni_label(cluster: ResolvedCluster) -> str:
 def _written(loaded: LoadedCluster) -> dict[tuple[str, ...], Value | None]:
     spec = loaded.cluster.spec
     plugin = spec.cni_plugin
+    written = spec.cluster_network.model_dump(by_alias=True, exclude_none=True)
     return {
         _CNI_TYPE: plugin.type if plugin else None,
         _CNI_VERSION: plugin.version if plugin else None,
         _KUBERNETES: spec.version,
         _KONNECTIVITY: spec.cluster_network.konnectivity_enabled,
+        **{("spec", "clusterNetwork", name): written.get(name) for name in _PINNABLE},
     }
 
 
 def changes_between(before: LoadedCluster, after: LoadedCluster) -> tuple[Change, ...]:
     old, new = _written(before), _written(after)
     return tuple(
-        Change(path, old[path], value)
+        Change(path, old.get(path), value)
         for path, value in new.items()
         if value is not None and value != old[path]
     )
@@ -123,6 +129,45 @@ class Walk:
             reason = self.forced_reason(now, now.cni.forced_from or "")
         summary = f"write {cni_label(now)} into the spec (KKP runs it already)"
         self._take("spec-sync", after, summary, (False, reason))
+
+    def pin_defaults(self, following: KKPRelease) -> None:
+        """KKP keeps the defaults it stored: one that the next release changes is written
+        into the spec first (`kkp.upgrade.default-changed` refuses the upgrade otherwise)."""
+        if self.blocked:
+            return
+        now = self.resolved
+        found = stored_defaults(
+            self.loaded.cluster.spec, now, self.oracle.resolve(self.loaded, following)
+        )
+        network = {
+            d.path[1]: d.stored
+            for d in found
+            if d.path[0] == "clusterNetwork"
+            and d.path[1] in _PINNABLE
+            and isinstance(d.stored, (str, bool))
+        }
+        cni = any(d.path[0] == "cniPlugin" for d in found)
+        unpinned = [d for d in found if d.path[0] != "cniPlugin" and d.path[1] not in network]
+        if unpinned:  # a list or a number: the team writes it (the plan edits scalars only)
+            name = ".".join(unpinned[0].path)
+            self.blocked = (
+                f"before KKP {following.version}: set spec.{name}: "
+                f"{yaml_value(unpinned[0].stored)} (KKP keeps it; the next default differs)"
+            )
+            return
+        if not network and not cni:
+            return
+        after = with_spec(
+            self.loaded, cni=(now.cni.type, now.cni.version) if cni else None, network=network
+        )
+        shown = ", ".join(f"{'.'.join(d.path)}: {yaml_value(d.stored)}" for d in found)
+        reason = (
+            f"KKP {following.version} changes these defaults; KKP keeps the values it stored "
+            "when it defaulted the cluster"
+        )
+        self._take(
+            "spec-sync", after, f"write {shown} into the spec (KKP keeps it)", (False, reason)
+        )
 
     def forced_reason(self, cluster: ResolvedCluster, from_version: str) -> str:
         for rule in self.oracle.catalog.forced_upgrades_for(self.release):

@@ -248,3 +248,31 @@ def test_a_fleet_at_the_target_says_so_in_every_format(
     )
     result = run_cli([*args, "--apply-step", "1"], expect=1)
     assert "the plan has no step 1 (every cluster is at the target)" in result.stderr
+
+
+def test_a_default_the_next_release_changes_is_written_first_and_the_upgrade_then_passes(
+    make_repo: Callable[..., Repo], run_cli: Run
+) -> None:
+    """Hetzner on Kubernetes 1.35: v2.30.6's default proxy mode is nftables, v2.31.0's
+    iptables, and KKP keeps the stored nftables. The plan writes it before the KKP step."""
+    hetzner = (
+        "apiVersion: kubermatic.k8c.io/v1\nkind: Cluster\nmetadata:\n  name: hz\nspec:\n"
+        '  version: "1.35.7"\n  cloud:\n    hetzner: {}\n'
+        "  cniPlugin:\n    type: canal\n    version: v3.31\n"
+    )
+    config = CONFIG.replace('"v2.20"', '"v2.30.6"').replace(
+        "  featureGates:\n    KonnectivityService: true\n", ""
+    )
+    repo = make_repo(base={"clusters/hz.yaml": hetzner}, config=config)
+    args = ["plan", "--repo", str(repo.path), "--to-kkp", "v2.31.0"]
+    out = run_cli(args).stdout
+    assert "step 1  write clusterNetwork.proxyMode: 'nftables' into the spec" in out
+    assert "step 2  KKP v2.30.6 -> v2.31.0" in out
+    for step in ("pin nftables", "upgrade KKP"):  # a committed step leaves the plan: 1 again
+        run_cli([*args, "--apply-step", "1"])
+        run_cli(["check", "--repo", str(repo.path), "--base", "HEAD"])
+        repo.commit({}, step)
+    assert "proxyMode: nftables" in (repo.path / "clusters/hz.yaml").read_text()
+    assert '"v2.31.0"' in (repo.path / "kubermatic.yaml").read_text()
+    resolved = run_cli(["resolve", "hz", "--repo", str(repo.path)]).stdout
+    assert "proxyMode: nftables" in resolved

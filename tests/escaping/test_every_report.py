@@ -18,7 +18,19 @@ from kkpgen.cli.printing import emit
 from kkpgen.cli.summary import emit_grouped
 from kkpgen.diagnostics import Diagnostic, Location, Severity, format_diagnostic
 from kkpgen.escape import control
-from kkpgen.gitops.changes import ClusterDiff, ClusterStatus, Disruption, FleetDiff, ObjectChange
+from kkpgen.gitops import upgrade_report
+from kkpgen.gitops.changes import (
+    ChangeKind,
+    ClusterDiff,
+    ClusterStatus,
+    Disruption,
+    FleetDiff,
+    KkpChanges,
+    KkpObject,
+    KkpStep,
+    ObjectChange,
+)
+from kkpgen.gitops.fields import FieldChange
 from kkpgen.gitops.report import format_json, format_markdown, format_text
 
 FRAGMENTS = [
@@ -82,7 +94,23 @@ def clusters(draw: st.DrawFn) -> ClusterDiff:
     statuses: st.SearchStrategy[ClusterStatus]
     statuses = st.sampled_from(["added", "removed", "changed", "unchanged"])
     status = draw(statuses)
-    return ClusterDiff(draw(hostile), status, tuple(objects), tuple(disruptions), draw(hostile))
+    kkp = draw(st.none() | kkp_changes())
+    name, wave = draw(hostile), draw(hostile)
+    return ClusterDiff(name, status, tuple(objects), tuple(disruptions), wave, kkp)
+
+
+kinds: st.SearchStrategy[ChangeKind] = st.sampled_from(["added", "removed", "changed"])
+field_changes = st.builds(FieldChange, hostile, st.none() | hostile, st.none() | hostile)
+
+
+@st.composite
+def kkp_changes(draw: st.DrawFn) -> KkpChanges:
+    """What KKP changes in a cluster, every string hostile (a field path or value comes
+    from a rendered object, which holds spec values)."""
+    fields = st.lists(field_changes, max_size=3).map(tuple)
+    objects = st.lists(st.builds(KkpObject, hostile, kinds, hostile, fields, hostile), max_size=2)
+    found = st.lists(st.builds(Disruption, hostile, hostile, hostile), max_size=2)
+    return KkpChanges(tuple(draw(objects)), tuple(draw(found)), draw(hostile))
 
 
 fleet_diffs = st.builds(
@@ -91,6 +119,7 @@ fleet_diffs = st.builds(
     hostile,
     st.lists(diagnostics(), max_size=2).map(tuple),
     st.lists(clusters(), min_size=1, max_size=3).map(tuple),
+    st.none() | st.builds(KkpStep, hostile, hostile, st.lists(hostile, max_size=3).map(tuple)),
 )
 
 
@@ -148,6 +177,18 @@ def test_diff_text_and_json_keep_their_structure(diff: FleetDiff) -> None:
     assert [o["diff"] for c in payload["clusters"] for o in c["objects"]] == [
         o.diff for c in diff.clusters for o in c.objects
     ]
+    read = [
+        f for c in payload["clusters"] if c["kkp"] for o in c["kkp"]["objects"] for f in o["fields"]
+    ]
+    assert read == [
+        {"path": f.path, "before": f.before, "after": f.after}
+        for c in diff.clusters
+        if c.kkp
+        for o in c.kkp.objects
+        for f in o.fields
+    ]
+    step = payload["kkpUpgrade"]
+    assert (step and step["unchanged"]) == (diff.kkp_step and list(diff.kkp_step.unchanged))
 
 
 def _walk(tokens: Sequence[Token]) -> Iterator[Token]:
@@ -168,7 +209,9 @@ def test_the_markdown_comment_keeps_its_structure(diff: FleetDiff) -> None:
     html = "".join(t.content for t in tokens if t.type in ("html_block", "html_inline"))
     tags = re.findall(r"</?([A-Za-z][A-Za-z0-9-]*)", html)
     assert set(tags) <= _OUR_TAGS, tags
-    assert tags.count("details") == 2 * len(diff.clusters)  # each opened and closed once
+    blocks = [c for c in diff.clusters if c.objects or c.disruptions]
+    groups = upgrade_report.groups(diff) if diff.kkp_step else []
+    assert tags.count("details") == 2 * (len(blocks) + len(groups))  # opened, closed once
     for token in tokens:
         if token.type == "text":  # a mention is found in rendered text, outside code
             assert not re.search(r"@[A-Za-z0-9]", token.content), token.content
@@ -176,7 +219,7 @@ def test_the_markdown_comment_keeps_its_structure(diff: FleetDiff) -> None:
             token.type == "em_open" and token.markup == "_"
         ), token.type
     fences = [t.content for t in tokens if t.type == "fence"]
-    bodies = ["".join(o.diff for o in c.objects if o.kind == "changed") for c in diff.clusters]
+    bodies = ["".join(o.diff for o in c.objects if o.kind == "changed") for c in blocks]
     expected = [
         "\n".join(control(line) for line in body.rstrip("\n").split("\n")) + "\n"
         for body in bodies
@@ -184,8 +227,15 @@ def test_the_markdown_comment_keeps_its_structure(diff: FleetDiff) -> None:
     ]
     assert fences[len(fences) - len(expected) :] == expected  # each diff whole, as its own
     spans = [t.content for t in tokens if t.type == "code_inline"]
-    paths = [control(o.path) or " " for c in diff.clusters for o in c.objects]
+    paths = [control(o.path) or " " for c in blocks for o in c.objects]
     assert spans[len(spans) - len(paths) :] == paths or not paths
+    kkp_spans = [
+        control(text) or " "
+        for g in groups
+        for o in g.changes.objects
+        for text in (o.path, *upgrade_report.field_lines(o))
+    ]
+    assert all(span in spans for span in kkp_spans)  # each path and field line one span
     rows = [t for t in tokens if t.type == "tr_open"]
     cells = sum(1 for t in tokens if t.type in ("td_open", "th_open"))
     assert cells == 3 * len(rows)  # no value opened a table cell

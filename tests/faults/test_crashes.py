@@ -13,11 +13,12 @@ import pytest
 from click.testing import CliRunner
 
 from kkpgen.cli import main
-from kkpgen.output.record import memo_file, sealed
+from kkpgen.output.record import sealed
 from kkpgen.source import repository
 from kkpgen.source.sourcemap import MAX_FILE_BYTES
 from tests.conftest import cluster_yaml, git
 from tests.good_fleet import GoodFleet, assert_out_untouched, assert_rejected
+from tests.output.memo_helpers import memo_file
 
 
 def _huge(path: Path) -> None:

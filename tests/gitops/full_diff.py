@@ -12,15 +12,17 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from kkpgen.diagnostics import ExitCode, KkpgenError
+from kkpgen.gitops import upgrade_effects
 from kkpgen.gitops.changes import (
     DiffSide,
     FleetDiff,
     ObjectChange,
+    UpgradeParts,
     assemble_diff,
     object_changes,
 )
-from kkpgen.gitops.compare import WORK_TREE, base_failures
-from kkpgen.kkp.check import CheckedFleet
+from kkpgen.gitops.compare import WORK_TREE, _why, base_failures
+from kkpgen.kkp.check import CheckedFleet, check_fleet_partially
 from kkpgen.models import layout
 from kkpgen.models.options import SourceOptions
 from kkpgen.render import contents
@@ -83,4 +85,56 @@ def diff_refs_in_full(opts: SourceOptions, *, base: str) -> FleetDiff:
     the reference diff_refs must match."""
     head = _side(opts.ref or WORK_TREE, [contents.rendered_files(replace(opts, base=None))])
     base_side = _base_side(replace(opts, ref=base, base=None), base)
-    return diff_fleets(base_side, head, opts.decommission)
+    old, new = (side[0].release for side in (base_side, head))
+    if old is None or new is None or old.version == new.version or not base_side[1]:
+        return diff_fleets(base_side, head, opts.decommission)
+    return _upgrade_in_full(opts, base_side, head, (old.version, new.version))
+
+
+def _upgrade_in_full(
+    opts: SourceOptions, base: Rendered, head: Rendered, releases: tuple[str, str]
+) -> FleetDiff:
+    """A KKP upgrade: the whole head tree rendered again at the base's release; a cluster of
+    both refs whose head spec passes there has the spec's changes base -> that tree, and
+    KKP's that tree -> head; the others have all their changes base -> head."""
+    old = releases[0]
+    at_old = replace(opts, base=None, kkp_version=old)
+    tree = read_tree(opts.repo, opts.ref)
+    reasons: dict[str, str] = {}
+    try:
+        checked, failures = check_fleet_partially(at_old, tree=tree)
+    except KkpgenError as error:
+        checked, failures = None, ()
+        everywhere = _why(error.diagnostics[0], old, "kubermatic.yaml")
+        reasons = dict.fromkeys(base[0].clusters, everywhere)
+    for failure in reversed(failures):
+        reasons[failure.cluster or ""] = _why(failure, old, "its head spec")
+    middle = dict(contents.output_files(checked, only=(), kept=())) if checked else {}
+    spec_heads = {c.name: c for c in checked.resolved} if checked else {}
+    separated = set(spec_heads) & set(base[0].clusters) & set(head[0].clusters) - set(reasons)
+    team = {p: d for p, d in head[1].items() if layout.group_of(p) not in separated}
+    team |= {p: d for p, d in middle.items() if layout.group_of(p) in separated}
+    team |= {p: d for p, d in head[1].items() if layout.group_of(p) == layout.ARGOCD_DIR}
+    changes = {
+        name: upgrade_effects.kkp_changes(
+            _folder(middle, name),
+            _folder(head[1], name),
+            proxy_modes=upgrade_effects.proxy_modes_of(spec_heads[name], head[0].clusters[name]),
+            base_release=old,
+        )
+        for name in separated
+    }
+    changes |= {
+        name: upgrade_effects.unseparated(reason)
+        for name, reason in reasons.items()
+        if name in base[0].clusters and name in head[0].clusters
+    }
+    parts = UpgradeParts(
+        old, head[0].release.version if head[0].release else "", spec_heads, changes
+    )
+    by_group = group_changes(object_changes(base[1], team))
+    return assemble_diff(by_group, base[0], head[0], opts.decommission, parts)
+
+
+def _folder(files: dict[str, bytes], name: str) -> dict[str, bytes]:
+    return {p: d for p, d in files.items() if layout.group_of(p) == name}

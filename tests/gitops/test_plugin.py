@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kkpgen.diagnostics import ExitCode, KkpgenError
+from kkpgen.diagnostics import ExitCode, KkpgenError, format_diagnostic
 from kkpgen.gitops.plugin import manifest_stream, plugin_target
 from kkpgen.render.applications import ArgoTarget
 
@@ -47,6 +47,38 @@ def test_an_unknown_destination_is_a_usage_error() -> None:
     assert diagnostic.message == "destination 'edge' is not one of user-cluster, seed"
 
 
+@pytest.mark.parametrize(
+    ("flags", "env", "error"),
+    [
+        (
+            (None, "seed"),
+            {"ARGOCD_APP_NAME": "kkpgen"},
+            "$ARGOCD_ENV_CLUSTER: error[argocd.plugin.target]: no cluster given\n"
+            "  hint: pass --cluster, set ARGOCD_ENV_CLUSTER (plugin env CLUSTER) or name the "
+            "Application <cluster>-<destination>",
+        ),
+        (
+            ("c1", None),
+            {},
+            "$ARGOCD_ENV_DESTINATION: error[argocd.plugin.target]: no destination given: one "
+            "of user-cluster, seed\n"
+            "  hint: pass --destination or set ARGOCD_ENV_DESTINATION (plugin env DESTINATION)",
+        ),
+    ],
+    ids=["no-cluster", "no-destination"],
+)
+def test_a_missing_target_is_a_usage_error_that_says_what_to_set(
+    flags: tuple[str | None, str | None], env: dict[str, str], error: str
+) -> None:
+    """An Application not named <cluster>-<destination> and without the plugin env: the
+    error names the variable to set (what the Application's plugin env holds)."""
+    with pytest.raises(KkpgenError) as raised:
+        plugin_target(cluster=flags[0], destination=flags[1], env=env)
+    assert raised.value.exit_code == ExitCode.USAGE
+    (diagnostic,) = raised.value.diagnostics
+    assert format_diagnostic(diagnostic) == error
+
+
 def test_the_stream_joins_one_folder_sorted_by_path() -> None:
     files = [
         ("c1/seed/b/x.yaml", b"b: 1\n"),
@@ -69,7 +101,8 @@ def test_plugin_mode_parses_only_the_files_that_name_the_cluster() -> None:
         SourceFile("clusters/c1-eu.yaml", b"metadata:\n  name: c1-eu\n"),
         SourceFile("kubermatic.yaml", b"kind: KubermaticConfiguration\n"),
     )
-    narrowed = cluster_tree(SourceTree(None, files), "c1")
+    narrowed = cluster_tree(SourceTree("origin/main", files), "c1")
+    assert narrowed.ref == "origin/main"
     assert [f.path for f in narrowed.files] == [
         "clusters/addons.yaml",
         "clusters/c1.yaml",

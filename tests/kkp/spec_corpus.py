@@ -313,6 +313,18 @@ CASES: dict[str, Case] = {
         head={"kubermatic.yaml": _pinned("v2.26.0")},
         config=_pinned("v2.25.18"),
     ),
+    "kkp-upgrade-changes-a-default": Case(
+        {
+            "clusters/c1.yaml": cluster_yaml(
+                "c1",
+                version='"1.35.7"',
+                cloud="hetzner: {}",
+                extra="cniPlugin: {type: canal, version: v3.31}\n",
+            )
+        },
+        head={"kubermatic.yaml": _pinned("v2.31.0")},
+        config=_pinned("v2.30.6"),
+    ),
     "rollout-waves": Case(
         {
             "clusters/c1.yaml": cluster_yaml(

@@ -495,3 +495,55 @@ def test_the_node_mask_size_is_longer_than_the_pods_prefix(
     spec = _cluster("c1", "1.34.10", "clusterNetwork:\n" + textwrap.indent(network, "  "))
     diagnostics = _check(tmp_path, "v2.31.0", {"c1": spec})
     assert [(code, line) for code, _, line in _found(diagnostics, "network.")] == found
+
+
+def test_a_kkp_upgrade_refuses_a_default_the_new_release_changes_and_the_hint_works(
+    make_repo: Callable[..., Repo], tmp_path: Path
+) -> None:
+    """KKP v2.30.6 gives Hetzner clusters on Kubernetes 1.35 nftables, v2.31.0 iptables; KKP
+    stored nftables when it created the cluster and keeps it, so kkpgen must not render
+    iptables. The hint pins the stored value under the old release; then the upgrade passes."""
+    canal = "cniPlugin: {type: canal, version: v3.31}\n"
+    spec = _cluster("c1", "1.35.7", canal, cloud="hetzner: {}")
+    diagnostics = _upgrade(make_repo, ("v2.30.6", "v2.31.0"), spec)
+    assert _found(diagnostics, "kkp.upgrade") == [
+        ("kkp.upgrade.default-changed", "spec.clusterNetwork.proxyMode", 5)
+    ]
+    (found,) = [d for d in diagnostics if d.code == "kkp.upgrade.default-changed"]
+    assert "changes from 'nftables' to 'iptables' (KKP v2.30.6 -> v2.31.0)" in found.message
+    hint = "first set spec.clusterNetwork.proxyMode: 'nftables' in 'c1' under KKP v2.30.6"
+    assert found.hint.startswith(hint)
+    # the hint, followed: the value written under v2.30.6 changes nothing there ...
+    pinned = _cluster(
+        "c1", "1.35.7", canal + "clusterNetwork: {proxyMode: nftables}\n", "hetzner: {}"
+    )
+    assert _errors(_upgrade(make_repo, ("v2.30.6", "v2.30.6"), spec, pinned)) == []
+    # ... and the upgrade that follows keeps nftables
+    assert _errors(_upgrade(make_repo, ("v2.30.6", "v2.31.0"), pinned)) == []
+    _check(tmp_path, "v2.31.0", {"c1": pinned})
+    (resolved,) = check_fleet(SourceOptions(repo=tmp_path)).resolved
+    assert resolved.network.proxy_mode == "nftables"
+
+
+def test_a_kkp_upgrade_refuses_a_default_cni_version_the_new_release_changes(
+    make_repo: Callable[..., Repo],
+) -> None:
+    """Canal without a version: v2.29.10's default is v3.30, v2.30.6's v3.31; KKP keeps the
+    stored v3.30 (a CNI upgrade is the team's step, with its own disruption)."""
+    spec = _cluster("c1", "1.33.5", "cniPlugin: {type: canal}\n")
+    found = _found(_upgrade(make_repo, ("v2.29.10", "v2.30.6"), spec), "kkp.upgrade")
+    assert found == [("kkp.upgrade.default-changed", "spec.cniPlugin.version", 9)]
+
+
+def test_a_kkp_upgrade_fills_a_field_the_old_release_did_not_have(
+    make_repo: Callable[..., Repo],
+) -> None:
+    """KKP v2.21 added the node mask sizes; its defaulting fills them on the next update."""
+    spec = _cluster(
+        "c1",
+        "1.22.17",
+        "cniPlugin: {type: canal, version: v3.22}\nclusterNetwork: {proxyMode: ipvs, "
+        "pods: {cidrBlocks: [172.25.0.0/16]}, services: {cidrBlocks: [10.240.16.0/20]}}\n",
+    )
+    found = _found(_upgrade(make_repo, ("v2.20.16", "v2.21.0"), spec), "kkp.upgrade.default")
+    assert found == []

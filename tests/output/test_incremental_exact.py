@@ -19,11 +19,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kkpgen.cli import main
-from kkpgen.output.record import memo_file
 from kkpgen.render.contents import shard_names
 from tests.conftest import CONFIG, cluster_yaml, git
 from tests.faults.injection import render_exit_code, render_with_fault
 from tests.good_fleet import assert_rejected, tree
+from tests.output.memo_helpers import memo_file
 
 ARGO = CONFIG.replace(
     '    kkpgen/apiserver-url: "https://{name}.kkp.example.com:6443"\n',

@@ -4,19 +4,24 @@ render from scratch ends: the same tree, the same record and the same diagnostic
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from bench.fleet import make_fleet
-from kkpgen.diagnostics import KkpgenError
+from kkpgen.diagnostics import Diagnostic, KkpgenError, Location
+from kkpgen.kkp.check import check_fleet
 from kkpgen.models.options import SourceOptions
 from kkpgen.output import update
-from kkpgen.output.record import memo_file, read_inputs
+from kkpgen.output.recheck import diagnostic_order, file_records, recheck, sources_digest
+from kkpgen.output.record import OutputInputs, read_inputs
 from kkpgen.source import fleet as fleet_loader
 from kkpgen.source import sourcemap
+from kkpgen.source.repository import CONFIG_FILE, SourceTree, read_tree
 from kkpgen.source.sourcemap import Document
-from tests.conftest import RenderFleet
+from tests.conftest import RenderFleet, commit_all, git
+from tests.output.memo_helpers import memo_file
 
 
 def _tree(root: Path) -> dict[str, bytes]:
@@ -71,6 +76,9 @@ def test_one_changed_file_is_the_only_one_parsed(
     result = render_fleet(fleet, out=out).result
     assert parsed == ["kubermatic.yaml", "clusters/c00003.yaml"]
     assert 0 < result.files < 80
+    parsed.clear()
+    assert render_fleet(fleet, out=out).result.files == 0
+    assert parsed == []  # the memo the partial check kept is as good as a full one's
     _same_as_scratch(fleet, out, result, tmp_path, render_fleet)
 
 
@@ -187,3 +195,103 @@ def test_a_changed_addon_variable_renders_its_cluster_again(
     scratch = tmp_path / "scratch"
     render_fleet(fleet, out=scratch)
     assert _tree(out) == _tree(scratch)
+
+
+def test_a_render_of_another_ref_names_the_new_ref(fleet: Path, tmp_path: Path) -> None:
+    """The ref is an input of every file's check (each diagnostic names it): a render of
+    another ref keeps no verdict that names the old one."""
+    out = tmp_path / "out"
+    branch = git(fleet, "rev-parse", "--abbrev-ref", "HEAD").strip()
+    first = update.render_fleet(SourceOptions(repo=fleet, ref="HEAD"), update.RenderOptions(out))
+    assert first.notices
+    assert {n.location.ref for n in first.notices} == {"HEAD"}
+    again = update.render_fleet(SourceOptions(repo=fleet, ref=branch), update.RenderOptions(out))
+    assert {n.location.ref for n in again.notices} == {branch}
+    assert again.files == 0  # the same commit: nothing to write
+    _edit(fleet, "c00001", lambda t: f"# owner: team-a\n{t}")  # the file with a warning
+    commit_all(fleet, "a comment")
+    changed = update.render_fleet(SourceOptions(repo=fleet, ref=branch), update.RenderOptions(out))
+    assert {n.location.ref for n in changed.notices} == {branch}
+
+
+def test_a_repository_that_lost_its_kubermatic_yaml_is_refused_with_the_way_out(
+    fleet: Path, tmp_path: Path, render_fleet: RenderFleet
+) -> None:
+    out = tmp_path / "out"
+    render_fleet(fleet, out=out)
+    (fleet / CONFIG_FILE).unlink()
+    with pytest.raises(KkpgenError) as caught:
+        render_fleet(fleet, out=out)
+    assert [d.code for d in caught.value.diagnostics] == ["config.missing"]
+
+
+def _memo(opts: SourceOptions, tree: SourceTree, run: str = "run") -> OutputInputs:
+    """What a full check of `tree` keeps for the next render."""
+    checked = check_fleet(opts, tree=tree)
+    diagnostics = sorted(checked.diagnostics, key=diagnostic_order)
+    files, shared = file_records(checked, tree, diagnostics)
+    return OutputInputs(run, {}, sources_digest(tree, opts, run), files, shared)
+
+
+def test_recheck_checks_the_changed_files_alone_and_keeps_the_others(fleet: Path) -> None:
+    opts = SourceOptions(repo=fleet)
+    tree = read_tree(fleet, None)
+    old = _memo(opts, tree)
+    assert sorted(old.files) == [f"clusters/c{i:05d}.yaml" for i in range(12)]
+    assert old.files["clusters/c00001.yaml"].clusters == ("c00001",)
+    warned = old.files["clusters/c00001.yaml"].diagnostics
+    assert [(d.code, d.cluster) for d in warned] == [("cni.version.forced-upgrade", "c00001")]
+    same = recheck(opts, old, tree)
+    assert same is not None
+    assert (same.checked, same.kept, same.sources) == (None, old.files, old.sources)
+    assert [f.path for f in same.changed.files] == [CONFIG_FILE]
+    _edit(fleet, "c00003", lambda t: t.replace('version: "1.23.', 'version: "1.22.', 1))
+    changed = recheck(opts, old, read_tree(fleet, None))
+    assert changed is not None
+    assert changed.checked is not None
+    assert [c.name for c in changed.checked.resolved] == ["c00003"]
+    assert [f.path for f in changed.changed.files] == [CONFIG_FILE, "clusters/c00003.yaml"]
+    assert sorted(changed.kept) == sorted(set(old.files) - {"clusters/c00003.yaml"})
+
+
+def test_recheck_leaves_anything_unusual_to_a_full_check(fleet: Path) -> None:
+    opts = SourceOptions(repo=fleet)
+    tree = read_tree(fleet, None)
+    old = _memo(opts, tree)
+    assert recheck(opts, None, tree) is None  # no memo
+    assert recheck(SourceOptions(repo=fleet, base="HEAD"), old, tree) is None
+    assert recheck(opts, replace(old, files={}), tree) is None
+    assert recheck(opts, replace(old, run="another run"), tree) is None  # an edited memo
+    config = fleet / CONFIG_FILE
+    config.write_text(config.read_text() + "# a comment\n")  # shared by every file's check
+    assert recheck(opts, old, read_tree(fleet, None)) is None
+    config.write_text(config.read_text().removesuffix("# a comment\n"))
+    _edit(fleet, "c00003", lambda t: t.replace("name: c00003", "name: c00002", 1))
+    assert recheck(opts, old, read_tree(fleet, None)) is None  # a name a kept file has
+    _edit(fleet, "c00003", lambda t: t + "  bogus: [\n")
+    assert recheck(opts, old, read_tree(fleet, None)) is None  # an error: the full check says it
+
+
+def test_a_file_whose_addon_names_a_cluster_of_another_file_is_not_kept(fleet: Path) -> None:
+    addon = (
+        "---\napiVersion: kubermatic.k8c.io/v1\nkind: Addon\n"
+        "metadata: {name: hubble, namespace: cluster-c00002}\n"
+        "spec: {name: hubble, cluster: {name: c00002}}\n"
+    )
+    _edit(fleet, "c00004", lambda text: text + addon)
+    tree = read_tree(fleet, None)
+    old = _memo(SourceOptions(repo=fleet), tree)
+    assert "clusters/c00004.yaml" not in old.files
+    assert "clusters/c00002.yaml" not in old.files
+    assert len(old.files) == 10
+    assert CONFIG_FILE not in old.files
+
+
+def test_a_diagnostic_of_no_cluster_is_kept_apart_from_the_files() -> None:
+    where = Location("kubermatic.yaml", 3, 1)
+    shared = Diagnostic("config.x", where, "", "m", "h", "warning")
+    clustered = Diagnostic("cni.y", Location("clusters/a.yaml", 2, 1), "", "m", "h", "notice", "a")
+    order = sorted([clustered, shared], key=diagnostic_order)
+    assert order == sorted([shared, clustered], key=diagnostic_order)
+    twins = [replace(shared, hint="z"), replace(shared, hint="a"), replace(shared, message="a")]
+    assert [d.hint for d in sorted(twins, key=diagnostic_order)] == ["h", "a", "z"]

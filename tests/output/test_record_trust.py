@@ -16,8 +16,8 @@ from click.testing import CliRunner, Result
 from kkpgen.cli import main
 from kkpgen.kkp.check import check_fleet
 from kkpgen.models.layout import LEGACY_INPUTS_FILE
-from kkpgen.output.record import memo_file
 from tests.conftest import CONFIG, cluster_yaml, git
+from tests.output.memo_helpers import memo_file
 
 BROKEN = cluster_yaml("alpha", extra='cniPlugin:\n  type: canal\n  version: "v9.99"\n')
 

@@ -4,6 +4,7 @@ outside (the out-of-memory killer's SIGKILL) is an environment error naming memo
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -16,9 +17,9 @@ import pytest
 from click.testing import CliRunner
 
 from kkpgen.cli import main
-from kkpgen.diagnostics import ExitCode, KkpgenError
+from kkpgen.diagnostics import ExitCode, KkpgenError, Location
 from kkpgen.output.staging import output_lock
-from kkpgen.output.workers import write_in_workers
+from kkpgen.output.workers import available_cores, counted, write_in_workers
 from kkpgen.render import contents
 from tests.conftest import CONFIG, cluster_yaml, git
 
@@ -27,7 +28,7 @@ PARENT = """
 import os, sys, time
 from pathlib import Path
 from kkpgen.output.staging import output_lock
-from kkpgen.output.workers import write_in_workers
+from kkpgen.output.workers import available_cores, counted, write_in_workers
 
 out, pids = Path(sys.argv[1]), Path(sys.argv[2])
 
@@ -94,8 +95,13 @@ def test_a_worker_killed_by_sigkill_names_memory_and_jobs() -> None:
     assert caught.value.exit_code == ExitCode.ENVIRONMENT
     (diagnostic,) = caught.value.diagnostics
     assert diagnostic.code == "render.worker-killed"
+    assert re.match(r"render worker [1-9]\d* was killed \(SIGKILL\)", diagnostic.message)
+    assert (diagnostic.location, diagnostic.field) == (Location(""), "")  # no file at fault
     assert "out-of-memory killer" in diagnostic.message
-    assert "--jobs 1" in diagnostic.hint
+    assert diagnostic.hint == (
+        "re-run with fewer workers (--jobs 1 uses the least memory), or on a machine "
+        "with more memory"
+    )
 
 
 def test_render_exits_4_when_the_oom_killer_takes_a_worker(
@@ -124,3 +130,129 @@ def test_render_exits_4_when_the_oom_killer_takes_a_worker(
     assert not out.exists()  # nothing swapped in
     hint = CliRunner().invoke(main, [*argv[:-2], "--jobs", "1"], catch_exceptions=False)
     assert hint.exit_code == 0, hint.stderr  # the hint works: no worker with --jobs 1
+
+
+def _files(*clusters: str) -> list[tuple[str, bytes]]:
+    return [(f"{name}/seed/x-{index}.yaml", b"") for name in clusters for index in (1, 2)]
+
+
+def test_progress_is_told_once_per_cluster_as_its_files_end() -> None:
+    told: list[tuple[int, int]] = []
+    files = _files("a", "b", "c")
+    passed = list(counted(files, 3, lambda done, total: told.append((done, total))))
+    assert passed == files
+    assert told == [(1, 3), (2, 3), (3, 3)]
+    told.clear()
+    assert list(counted([], 0, lambda done, total: told.append((done, total)))) == []
+    assert told == []
+    assert list(counted(files, 3, None)) == files
+
+
+def test_the_first_worker_s_progress_stands_for_all_workers() -> None:
+    """Scaled by the workers' count and never past the clusters in all; the last report is
+    the whole render."""
+    told: list[tuple[int, int]] = []
+    list(counted(_files("a", "b", "c"), 5, lambda done, total: told.append((done, total)), 2))
+    assert told == [(2, 5), (4, 5), (5, 5)]
+
+
+def test_the_workers_together_write_every_cluster_and_count_every_file(tmp_path: Path) -> None:
+    def files(share: Sequence[str]) -> Iterator[tuple[str, bytes]]:
+        for name in share:
+            (tmp_path / name).write_text("")  # what the workers did, seen by this process
+            yield from ((f"{name}/x.yaml", b""), (f"{name}/y.yaml", b""))
+
+    names = ["a", "b", "c", "d", "e"]
+    for jobs in (1, 2, 3):
+        count = write_in_workers(names, jobs=jobs, files=files, write=lambda path, data: None)
+        assert count == 10
+        assert sorted(p.name for p in tmp_path.iterdir()) == names
+        for path in tmp_path.iterdir():
+            path.unlink()
+
+
+@pytest.mark.parametrize(("cpus", "cores"), [(set(), 1), ({0}, 1), ({0, 3, 5}, 3)])
+def test_the_cores_available_are_the_cpu_set_of_the_process(
+    monkeypatch: pytest.MonkeyPatch, cpus: set[int], cores: int
+) -> None:
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: cpus, raising=False)
+    assert available_cores() == cores
+
+
+@pytest.mark.parametrize(("count", "cores"), [(None, 1), (1, 1), (6, 6)])
+def test_without_cpu_sets_the_cores_are_the_machine_s(
+    monkeypatch: pytest.MonkeyPatch, count: int | None, cores: int
+) -> None:
+    monkeypatch.delattr(os, "sched_getaffinity", raising=False)  # not on Linux
+    monkeypatch.setattr(os, "cpu_count", lambda: count)
+    assert available_cores() == cores
+
+
+def test_when_a_worker_is_killed_the_others_are_stopped_before_the_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The caller removes the staging folder on the error: no other worker may write on."""
+    forked: list[int] = []
+    fork = os.fork
+
+    def recording() -> int:
+        pid = fork()
+        if pid:
+            forked.append(pid)
+        return pid
+
+    def files(share: Sequence[int]) -> Iterator[tuple[str, bytes]]:
+        if share[0] == 0:
+            os.kill(os.getpid(), signal.SIGKILL)
+        for _ in range(1200):  # far longer than the first worker lives
+            time.sleep(0.1)
+        (tmp_path / "finished").write_text("")
+        yield from ()
+
+    monkeypatch.setattr(os, "fork", recording)
+    with pytest.raises(KkpgenError, match="was killed"):
+        write_in_workers([0, 1], jobs=2, files=files, write=lambda path, data: None)
+    assert len(forked) == 2
+    assert not any(_alive(pid) for pid in forked)  # killed and reaped
+    assert not (tmp_path / "finished").exists()
+
+
+def test_the_first_worker_tells_the_progress_for_all_of_them(tmp_path: Path) -> None:
+    """Told in the first worker (its share of 2 of 5 clusters stands for all, scaled by
+    the 2 workers), which the progress bar of `render --jobs` shows."""
+    told = tmp_path / "told"
+
+    def progress(done: int, total: int) -> None:
+        with told.open("a") as stream:
+            stream.write(f"{done}/{total}\n")
+
+    def files(share: Sequence[str]) -> Iterator[tuple[str, bytes]]:
+        for name in share:
+            yield f"{name}/x.yaml", b""
+
+    names = ["a", "b", "c", "d", "e"]
+    write_in_workers(names, jobs=2, files=files, write=lambda p, d: None, progress=progress)
+    assert told.read_text().split() == ["2/5", "5/5"]
+
+
+def test_a_bug_in_a_worker_is_an_internal_error_with_its_exit_status() -> None:
+    """An exception that is no KkpgenError or OSError ends the worker with status 70
+    (EX_SOFTWARE, kkpgen's exit code for an internal error), reported as a failure."""
+
+    def broken(share: Sequence[int]) -> Iterator[tuple[str, bytes]]:
+        yield from ((f"c{index}/x.yaml", b"") for index in share if 1 // index)
+
+    status = 70 << 8  # exit status 70, as waitpid reports it
+    with pytest.raises(RuntimeError, match=rf"render worker \d+ failed \(status {status}\)"):
+        write_in_workers([0, 1], jobs=2, files=broken, write=lambda p, d: None)
+
+
+def test_a_worker_ended_by_another_signal_is_not_blamed_on_memory() -> None:
+    def terminated(share: Sequence[int]) -> Iterator[tuple[str, bytes]]:
+        if share[0] == 1:
+            os.kill(os.getpid(), signal.SIGTERM)
+        yield from ()
+
+    status = signal.SIGTERM  # as waitpid reports a worker ended by the signal
+    with pytest.raises(RuntimeError, match=rf"render worker \d+ failed \(status {status}\)"):
+        write_in_workers([0, 1], jobs=2, files=terminated, write=lambda p, d: None)

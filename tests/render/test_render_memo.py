@@ -25,7 +25,7 @@ from kkpgen.render.memo import (
     memoizable,
     root_paths,
 )
-from tests.conftest import V2_20_FLEET
+from tests.conftest import EXAMPLE_FLEET, V2_20_FLEET
 
 
 def _files(repo: Path, *, memoize: bool, monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
@@ -45,11 +45,15 @@ def _files(repo: Path, *, memoize: bool, monkeypatch: pytest.MonkeyPatch) -> dic
     return files
 
 
-@pytest.mark.parametrize("fleet", ["fixtures", "synthetic-40"])
+@pytest.mark.parametrize(
+    "fleet", ["fixtures", "v2.20-fixtures", "synthetic-40", "synthetic-v2.31-40"]
+)
 def test_memoized_render_is_byte_identical_to_a_plain_render(
     fleet: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    repo = V2_20_FLEET if fleet == "fixtures" else make_fleet(tmp_path / "fleet", 40, seed=3)
+    release = "v2.31" if "v2.31" in fleet else "v2.20"
+    examples = {"fixtures": EXAMPLE_FLEET, "v2.20-fixtures": V2_20_FLEET}
+    repo = examples.get(fleet) or make_fleet(tmp_path / "fleet", 40, seed=3, fleet=release)
     plain = _files(repo, memoize=False, monkeypatch=monkeypatch)
     memoized = _files(repo, memoize=True, monkeypatch=monkeypatch)
     assert memoized.keys() == plain.keys()
@@ -59,6 +63,7 @@ def test_memoized_render_is_byte_identical_to_a_plain_render(
 def test_a_template_reading_a_whole_name_is_not_memoizable() -> None:
     env = build_environment()
     assert memoizable("{{ values.a | toyaml }}{{ x.y(cluster) }}", env)
+    assert memoizable('{{ values["a"] | toyaml }}{{ cluster.network.pods[0] }}', env)
     assert not memoizable("{{ values | toyaml }}", env)
     assert not memoizable("{% for k in cluster %}{{ k }}{% endfor %}", env)
 

@@ -248,7 +248,9 @@ def _files(
 
 
 @pytest.mark.parametrize(
-    "fleet", ["fixtures", "synthetic-60-seed-1", "synthetic-40-seed-7"], ids=str
+    "fleet",
+    ["fixtures", "synthetic-60-seed-1", "synthetic-40-seed-7", "v2.31-synthetic-60-seed-2"],
+    ids=str,
 )
 def test_a_render_with_re_dumped_outputs_is_byte_identical_to_a_full_render(
     fleet: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -256,8 +258,9 @@ def test_a_render_with_re_dumped_outputs_is_byte_identical_to_a_full_render(
     if fleet == "fixtures":
         repo = V2_20_FLEET
     else:
-        _, count, _, seed = fleet.split("-")
-        repo = make_fleet(tmp_path / "fleet", int(count), seed=int(seed))
+        *kind, _, count, _, seed = fleet.split("-")
+        release = kind[0] if kind else "v2.20"
+        repo = make_fleet(tmp_path / "fleet", int(count), seed=int(seed), fleet=release)
     reference, _ = _files(repo, monkeypatch, memoize=False, respan=False)
     for memoize in (True, False):
         files, renderer = _files(repo, monkeypatch, memoize=memoize, respan=True)

@@ -32,3 +32,13 @@ def test_every_stage_is_a_package_with_tests(stage: str) -> None:
 
 def test_the_work_folder_is_not_committed() -> None:
     assert "/.mutation/" in (ROOT / ".gitignore").read_text().splitlines()
+
+
+def test_the_selection_is_the_stage_s_tests_less_those_left_out() -> None:
+    slow = "tests/faults/test_kills_and_races.py::test_sigkill"
+    assert mutation.selection("output", None, [slow]) == [
+        "tests/output",
+        "tests/faults",
+        f"--deselect={slow}",
+    ]
+    assert mutation.selection("gitops", ["tests/gitops/x.py"], []) == ["tests/gitops/x.py"]
