@@ -148,6 +148,33 @@ RECENT_PATCHES: dict[str, tuple[tuple[str, ...], bool]] = {
 }
 
 
+# KKP v2.21-v2.25: the legacy v1.12 cilium and hubble addons (KKP deletes both Addons when
+# a cluster moves to Cilium 1.13) at the newest patch of each line, with the Kubernetes
+# version that patch defaults to.
+LEGACY_PATCHES: dict[str, str] = {
+    "v2.21.15": "1.23.15",
+    "v2.22.13": "1.25.16",
+    "v2.23.19": "1.26.13",
+    "v2.24.15": "1.27.10",
+    "v2.25.18": "1.28.9",
+}
+
+
+def legacy_variants(kubernetes: str) -> dict[str, Variant]:
+    policies = frozenset({KUBE_SYSTEM_POLICIES})
+    return {
+        "cilium-v1.12-ebpf": Variant(
+            "cilium", "cilium", "v1.12", "ebpf", policies, kubernetes=kubernetes
+        ),
+        "cilium-v1.12-ipvs": Variant(
+            "cilium", "cilium", "v1.12", "ipvs", policies, kubernetes=kubernetes
+        ),
+        "hubble-v1.12": Variant(
+            "hubble", "cilium", "v1.12", "ebpf", policies, kubernetes=kubernetes
+        ),
+    }
+
+
 # The newest patch of each older line from v2.21 (v2.28 back to v2.21): the Canal versions it
 # supports and the test cluster's Kubernetes version (the patch's default unless noted).
 OLDER_PATCHES: dict[str, tuple[tuple[str, ...], str]] = {
@@ -214,6 +241,8 @@ class _Evaluator:
             ".Cluster.Network.NodePortRange": NODE_PORT_RANGE,
             ".Cluster.Address.URL": f"https://{API_HOST}:{API_PORT}",
             ".Cluster.Network.PodCIDRIPv4": PODS_CIDR,
+            ".Cluster.Network.NodeCIDRMaskSizeIPv4": "24",
+            ".Cluster.Network.NodeCIDRMaskSizeIPv6": "64",
             ".Cluster.Network.PodCIDRIPv6": PODS_CIDR_IPV6 if v.dual_stack else "",
             ".Cluster.Network.ConfigHash": v.config_hash(),
             ".Cluster.Version": v.kubernetes,
@@ -241,6 +270,10 @@ class _Evaluator:
         raise TemplateError(f"unknown template value: {expr!r}")
 
     def condition(self, expr: str) -> bool:
+        if m := re.fullmatch(r"or \((.+?)\) \((.+)\)", expr):
+            return self.condition(m.group(1)) or self.condition(m.group(2))
+        if m := re.fullmatch(rf"hasPrefix {_STRING} {_FIELD}", expr):
+            return self.value(m.group(2)).startswith(m.group(1))
         if m := re.fullmatch(rf"(eq|ne) {_FIELD} {_STRING}", expr):
             return (self.value(m.group(2)) == m.group(3)) == (m.group(1) == "eq")
         if expr == ".Cluster.Network.DualStack":
@@ -410,10 +443,13 @@ def _addon_text(git_dir: str, tag: str, addon: str) -> str:
     return "\n---\n".join(_git_show(git_dir, tag, p) for p in sorted(listing) if p.endswith("yaml"))
 
 
-def patch_facts(git_dir: str, tag: str) -> dict[str, dict[str, dict[str, Json]]]:
-    """variant -> object id -> flat fields, for one KKP tag."""
+def patch_facts(
+    git_dir: str, tag: str, *, legacy: bool = False
+) -> dict[str, dict[str, dict[str, Json]]]:
+    """variant -> object id -> flat fields, for one KKP tag (`legacy`: the v1.12 addons)."""
     facts: dict[str, dict[str, dict[str, Json]]] = {}
-    for name, variant in variants_at(tag).items():
+    chosen = legacy_variants(LEGACY_PATCHES[tag]) if legacy else variants_at(tag)
+    for name, variant in chosen.items():
         objects = kkp_objects(_addon_text(git_dir, tag, variant.addon), variant)
         facts[name] = {oid: dict(flatten(obj)) for oid, obj in sorted(objects.items())}
     return facts
@@ -422,7 +458,8 @@ def patch_facts(git_dir: str, tag: str) -> dict[str, dict[str, dict[str, Json]]]
 HEADER = """\
 # Facts about every object KKP's addons apply, per patch and per cluster variant
 # (tools/kkp_addon_facts.py variants_at: canal, cilium and hubble at v2.20; canal and
-# kube-proxy at the newest patch of each line from v2.21), written by
+# kube-proxy at the newest patch of each line from v2.21; with --legacy, legacy_variants: the
+# cilium and hubble v1.12 addons at the newest patch of v2.21-v2.25), written by
 #   python tools/kkp_addon_facts.py --git-dir <kubermatic mirror> {tags}
 # from kubermatic/kubermatic's addons/ at each tag. Never KKP's YAML: per object its field
 # paths, scalars as they are and larger values as a digest of their JSON.
@@ -431,7 +468,8 @@ HEADER = """\
 
 
 def _diff(git_dir: str, tag: str, name: str, rendered: Path) -> Iterator[str]:
-    variant = variants_at(tag)[name]
+    legacy = legacy_variants(LEGACY_PATCHES[tag]) if tag in LEGACY_PATCHES else {}
+    variant = {**variants_at(tag), **legacy}[name]
     ours: dict[str, dict[str, Json]] = {}
     for path in sorted(rendered.glob(f"**/{variant.addon}/*.yaml")):
         for doc in yaml.safe_load_all(path.read_text()):
@@ -457,14 +495,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--git-dir", required=True, help="a git mirror of kubermatic/kubermatic")
     parser.add_argument("--diff", type=Path, help="a folder of rendered objects to compare")
     parser.add_argument("--variant", help="the variant of --diff (variants_at the tag)")
+    parser.add_argument(
+        "--legacy", action="store_true", help="record the v1.12 cilium and hubble addons"
+    )
     parser.add_argument("tags", nargs="+", help="KKP tags, e.g. v2.20.0 v2.20.9 v2.20.16")
     args = parser.parse_args(argv)
     if args.diff:
         for line in _diff(args.git_dir, args.tags[0], args.variant, args.diff):
             sys.stdout.write(line + "\n")
         return 0
-    facts = {tag: patch_facts(args.git_dir, tag) for tag in args.tags}
-    header = HEADER.format(tags=" ".join(args.tags))
+    facts = {tag: patch_facts(args.git_dir, tag, legacy=args.legacy) for tag in args.tags}
+    header = HEADER.format(tags=("--legacy " if args.legacy else "") + " ".join(args.tags))
     sys.stdout.write(header + yaml.safe_dump(facts, sort_keys=True, width=100))
     return 0
 

@@ -32,6 +32,12 @@ CANAL_V3_22_ADDON = "addons/canal/canal_v3.22.yaml"
 CNI_APP_CONTROLLER_GO = (
     "pkg/controller/seed-controller-manager/cni-application-installation-controller/controller.go"
 )
+# GetAppInstallOverrideValues: in pkg/cni/cilium until v2.27, in the controller from v2.28.
+CILIUM_OVERRIDES_GO = "pkg/cni/cilium/cilium.go|" + CNI_APP_CONTROLLER_GO
+CILIUM_VALIDATION_GO = (
+    "pkg/cni/cilium/cilium.go|"
+    "pkg/controller/seed-controller-manager/cni-application-installation-controller/validation.go"
+)
 
 # v2.21 and later (names read by kkp/ and the charts; docs/kkp-releases.md explains each).
 RECENT_CAPABILITIES: tuple[tuple[str, str, str], ...] = (
@@ -80,6 +86,55 @@ RECENT_CAPABILITIES: tuple[tuple[str, str, str], ...] = (
     ("canal_crd_preserve_unknown_fields", CANAL_V3_22_ADDON, "preserveUnknownFields: false"),
     # Cilium's enforced values exclude NodeLocal DNS's address (v2.29.9+).
     ("cilium_exclude_local_address", CNI_APP_CONTROLLER_GO, "exclude-local-address"),
+    # What the Cilium ApplicationInstallation carries, change by change
+    # (tests/render/kkp_cilium_application_variants.yaml runs KKP's code at every patch):
+    # valuesBlock, sigs.k8s.io/yaml text, replaces the JSON `values` (v2.25.9+), and `values`
+    # is then `{}` (v2.25.11+; null before, so not stored); Helm installs atomically (v2.27+).
+    ("cilium_values_block", CNI_APP_CONTROLLER_GO, "app.Spec.ValuesBlock = string(rawValues)"),
+    ("cilium_empty_values", CNI_APP_CONTROLLER_GO, 'Raw: []byte("{}")'),
+    ("cilium_helm_atomic", CNI_APP_CONTROLLER_GO, "Atomic: true,"),
+    # The reconciler deletes ipam.operator.clusterPoolIPv4PodCIDR (v2.24.0-v2.27.0).
+    (
+        "cilium_drops_legacy_pod_cidr",
+        CNI_APP_CONTROLLER_GO,
+        'delete(operator, "clusterPoolIPv4PodCIDR")',
+    ),
+    # Enforced values: nodePort.range with ebpf and a non-default range (v2.22.1+); the
+    # RuntimeDefault seccomp profile on every pod (v2.24+); portmap chaining and
+    # sessionAffinity without kube-proxy replacement (v2.24+); the pod CIDR lists (v2.24+;
+    # one CIDR before); kubeProxyReplacement "true"/"false" (v2.26+; "strict"/"disabled"
+    # before); hubble-ui's securityContext enabled (v2.26+); envoy's seccomp profile and the
+    # ApplicationDefinition's envoy.enabled false (v2.27+); node mask sizes as integers
+    # (v2.27+; strings before).
+    ("cilium_node_port_range_value", CILIUM_OVERRIDES_GO, 'values["nodePort"]'),
+    (
+        "cilium_pod_security_context",
+        CILIUM_OVERRIDES_GO,
+        '"podSecurityContext": podSecurityContext',
+    ),
+    ("cilium_portmap_chaining", CILIUM_OVERRIDES_GO, 'valuesCni["chainingMode"] = "portmap"'),
+    ("cilium_pod_cidr_lists", CILIUM_OVERRIDES_GO, '"clusterPoolIPv4PodCIDRList"'),
+    (
+        "cilium_kube_proxy_replacement_bool",
+        CILIUM_OVERRIDES_GO,
+        'values["kubeProxyReplacement"] = "true"',
+    ),
+    ("cilium_hubble_ui_security_context_enabled", CILIUM_OVERRIDES_GO, 'uiSecContext["enabled"]'),
+    ("cilium_envoy", CILIUM_OVERRIDES_GO, 'values["envoy"] = valuesEnvoy'),
+    # ValidateValuesUpdate: `cni`, `ipam`, `ipv6` are immutable, compared with fmt.Sprint and
+    # with exclusions (a key whose presence frees its top-level value: cni.chainingMode, the
+    # v2.22-v2.23 pod CIDR) from v2.24; from v2.27 the node mask sizes free `ipam`.
+    ("cilium_values_immutable_exclusions", CILIUM_VALIDATION_GO, '"cni.chainingMode"'),
+    (
+        "cilium_values_immutable_mask_sizes_excluded",
+        CILIUM_VALIDATION_GO,
+        '"ipam.operator.clusterPoolIPv4MaskSize"',
+    ),
+    (
+        "cilium_node_mask_size_integer",
+        CILIUM_OVERRIDES_GO,
+        'ipamOperator["clusterPoolIPv4MaskSize"] = *cluster',
+    ),
     # konnectivity-agent's args: --sync-forever (v2.21+), --keepalive-time (v2.22+),
     # --xfr-channel-size unless the cluster's args set it (v2.30+); from v2.31 its
     # anti-affinity is resources.HostnameAntiAffinity (weight 100) plus a zone term when the

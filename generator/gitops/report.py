@@ -173,9 +173,19 @@ def _summary(diff: FleetDiff, names_shown: int) -> list[str]:
         + ", ".join(f"{status[k]} {k}" for k in ("added", "removed", "changed", "unchanged"))
         + " · **objects**: "
         + ", ".join(f"{objects[k]} {k}" for k in _MARKERS)
+        + _kkp_counts(diff)
         + "\n"
     ]
     return lines + _wave_table(clusters) + _disruptive(clusters, names_shown)
+
+
+def _kkp_counts(diff: FleetDiff) -> str:
+    """On a KKP upgrade, the objects KKP changes (the counts above are the specs')."""
+    if diff.kkp_step is None:
+        return ""
+    kinds: Counter[str] = Counter(o.kind for c in diff.clusters if c.kkp for o in c.kkp.objects)
+    step = markdown(f"KKP {diff.kkp_step.base} -> {diff.kkp_step.head}")
+    return f" · **{step}**: " + ", ".join(f"{kinds[k]} {k}" for k in _MARKERS)
 
 
 def _wave_table(clusters: Sequence[ClusterDiff]) -> list[str]:

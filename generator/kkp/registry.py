@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from kkpgen.kkp import (
     access,
+    cilium_values,
     release_rules,
     rules,
     transitions,
@@ -46,8 +47,9 @@ REGISTRY = Registry(
         *release_rules.RULES,
         *waves.RULES,
         *variables.RULES,
+        *cilium_values.RULES,
     ),
-    change=(*upgrade_rules.RULES, *transitions.RULES),
+    change=(*upgrade_rules.RULES, *transitions.RULES, *cilium_values.CHANGE_RULES),
     removal=whole_fleet.REMOVAL_RULES,
 )
 

@@ -211,13 +211,6 @@ def _listed(text: str) -> Iterable[tuple[str, tuple[str, int]]]:
         yield path, (digest_hex, int(size))
 
 
-def read_cluster_argo(out: Path, name: str, run: str, digest: str) -> ClusterArgo | None:
-    """The Argo CD facts in out/<name>'s record, if it was rendered from these inputs (the
-    record alone: plan_changes found what the folder holds, under the same lock)."""
-    record = read_cluster_record(out, name, run, digest)
-    return None if record is None else record.argo
-
-
 def current_argo(
     out: Path, name: str, run: str, digest: str, digests: DigestCache | None = None
 ) -> ClusterArgo | None:

@@ -29,7 +29,6 @@ from kkpgen.output.record import (
     foreign_entries,
     parse_inputs,
     plan_changes,
-    read_cluster_argo,
     record_bytes,
     write_record,
 )
@@ -150,7 +149,7 @@ def _render_checked(
         if facts:
             everyone = {**plan.facts, **facts}
             synced, warned = _sync_argocd_after(render.out, inputs, everyone, swapped=swapped)
-            count += max(0, synced)
+            count += synced
         write_record(render.out, inputs)
     notices = (*result.notices, *warned)
     return replace(result, files=count, rendered=len(plan.render), notices=notices)
@@ -205,8 +204,6 @@ def _render_rechecked(
             count, swapped = written, True
         everyone = {**plan.facts, **facts}
         synced, warned = _sync_argocd_after(render.out, inputs, everyone, swapped=swapped)
-        if synced < 0:
-            return None  # a record that does not verify: the full path makes argocd/
         write_record(render.out, inputs)
     notices = (*result.notices, *warned)
     return replace(result, files=count + synced, rendered=len(plan.render), notices=notices)
@@ -236,16 +233,11 @@ def _one_folder_changes(plan: ChangePlan, out: Path) -> bool:
 
 def _sync_argocd(out: Path, inputs: OutputInputs, facts: Mapping[str, ClusterArgo]) -> int:
     """Make argocd/ what the fleet's clusters now call for, on every path (issue 22: a wave
-    changed in one cluster left the ApplicationSets' steps stale). `facts` has the clusters
-    just checked; the others' come from their folder records. Returns the files written,
-    -1 when a record does not verify (nothing written), 0 when argocd/ was current. Also
-    removes the fleet-wide record of kkpgen 0.1."""
-    everyone: dict[str, ClusterArgo] = {}
-    for name, digest in sorted(inputs.clusters.items()):
-        argo = facts.get(name) or read_cluster_argo(out, name, inputs.run, digest)
-        if argo is None:
-            return -1
-        everyone[name] = argo
+    changed in one cluster left the ApplicationSets' steps stale). `facts` has every
+    cluster's: those just checked, and those plan_changes read from the records of the
+    folders it keeps. Returns the files written, 0 when argocd/ was current. Also removes
+    the fleet-wide record of kkpgen 0.1."""
+    everyone = {name: facts[name] for name in sorted(inputs.clusters)}
     wanted = dict(
         argocd_tree(inputs.settings, everyone, present=lambda c, d: _is_folder(out / c / d))
     )

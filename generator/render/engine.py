@@ -20,7 +20,7 @@ from kkpgen.diagnostics import Diagnostic, KkpgenError, Location
 from kkpgen.kkp.charts import CHARTS_DIR, LIBRARY, SEED_TEMPLATES, Chart, ChartFiles
 from kkpgen.render import memo as memo_module
 from kkpgen.render.gojson import go_config_hash
-from kkpgen.render.goyaml import go_yaml, merge_override
+from kkpgen.render.goyaml import drop_key, go_yaml, merge_override
 from kkpgen.render.manifest import (
     CRD_SYNC_WAVE,
     SYNC_WAVE,
@@ -173,6 +173,7 @@ def build_environment(root: Path = CHARTS_DIR) -> TrackingEnvironment:
         go_config_hash=go_config_hash,
         go_yaml=go_yaml,
         merge_override=merge_override,
+        drop_key=drop_key,
     )
     env.globals["files"] = ChartFiles(root)
     return env

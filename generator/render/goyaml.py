@@ -194,3 +194,13 @@ def merge_override(base: object, enforced: object) -> object:
             merged[key] = merge_override(base.get(key), value) if key in base else value
         return merged
     return enforced
+
+
+def drop_key(value: object, *path: str) -> object:
+    """Go's `delete(m, key)` on the map at `path` (its last name is the key): a copy without
+    it; the value as it is when a map on the way is missing."""
+    if not path or not isinstance(value, Mapping) or path[0] not in value:
+        return value
+    if len(path) == 1:
+        return {k: v for k, v in value.items() if k != path[0]}
+    return {**value, path[0]: drop_key(value[path[0]], *path[1:])}

@@ -93,7 +93,7 @@ class TrackingEnvironment(jinja2.Environment):
 
 
 def _evaluate(env: jinja2.Environment, roots: Mapping[str, object], path: Path) -> object:
-    value: object = roots[str(path[0][1])] if path and path[0][0] == "root" else None
+    value: object = roots[str(path[0][1])]  # every path starts at a root (root_paths)
     for kind, key in path[1:]:
         value = (
             jinja2.Environment.getattr(env, value, str(key))

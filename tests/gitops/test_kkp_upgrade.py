@@ -255,6 +255,10 @@ def test_the_pr_comment_holds_a_collapsed_block_per_group(
     argv = ["diff", "--repo", str(repo.path), "--base", "base", "--format", "markdown"]
     comment = run_cli(argv).stdout
     assert "#### KKP v2.30.6 -> v2.31.0: what KKP changes in 3 of 5 clusters" in comment
+    assert (
+        "· **objects**: 0 added, 0 removed, 0 changed · **KKP v2.30.6 -> v2.31.0**: 0 added, "
+        "0 removed, 5 changed\n" in comment
+    )  # the agent in 3 clusters, kube-proxy's 2 in hz
     assert "KKP changes nothing in 2 clusters: quiet-1, quiet-2" in comment
     assert comment.count("<details>") == 2  # hz, and payments with search
     assert "<summary><b>2 clusters</b>: payments, search · 1 object, 1 disruption" in comment

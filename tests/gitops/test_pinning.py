@@ -146,3 +146,24 @@ def test_git_never_waits_for_a_password(tmp_path: Path, monkeypatch: pytest.Monk
     monkeypatch.setenv("PATH", f"{fake.parent}:{os.environ['PATH']}")
     monkeypatch.setenv("GIT_TERMINAL_PROMPT", "1")
     assert pinning._git("ls-remote", "https://git.example.com/private.git") == "prompt=0\n"
+
+
+def test_a_checkout_without_a_commit_has_no_commit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _installed(monkeypatch, None)
+    (tmp_path / "kkpgen" / "generator").mkdir(parents=True)
+    git(tmp_path / "kkpgen", "init", "-q", "-b", "main")
+    monkeypatch.setattr(kkpgen, "__file__", str(tmp_path / "kkpgen" / "generator" / "x.py"))
+    assert pinning.running_commit() is None
+
+
+def test_a_git_call_that_hangs_is_given_up(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A remote that never answers: `init` goes on without it (as if it could not be read)."""
+    fake = tmp_path / "bin" / "git"
+    fake.parent.mkdir()
+    fake.write_text("#!/bin/sh\nexec sleep 30\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake.parent}:{os.environ['PATH']}")
+    monkeypatch.setattr(pinning, "_TIMEOUT", 0.5)
+    assert pinning._git("ls-remote", "https://git.example.com/slow.git") is None

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import yaml
 
 from kkpgen.diagnostics import ExitCode, KkpgenError, format_diagnostic
-from kkpgen.gitops import pinning
+from kkpgen.gitops import pinning, scaffold
 from kkpgen.gitops.scaffold import InitOptions, init_repo
 
 
@@ -151,11 +152,37 @@ def test_without_a_repository_the_pre_commit_hook_runs_the_installed_kkpgen(
         "# kkpgen installed where git runs; kkpgen init --kkpgen-repo URL pins a release "
         "instead.\n"
     )
-    (hook,) = yaml.safe_load(text)["repos"][0]["hooks"]
-    assert hook["entry"] == "kkpgen check"
+    (repo,) = yaml.safe_load(text)["repos"]
+    assert repo["repo"] == "local"
+    (hook,) = repo["hooks"]
+    assert (hook["id"], hook["name"], hook["entry"]) == (
+        "kkpgen-check",
+        "kkpgen check",
+        "kkpgen check",
+    )
     assert (hook["language"], hook["pass_filenames"]) == ("system", False)
     spec_files = re.compile(hook["files"])
     for path in ("kubermatic.yaml", "clusters/a.yaml", "clusters/eu/b.yml"):
         assert spec_files.search(path), path
     for path in ("rendered/a/x.yaml", "README.md", "clusters/a.json"):
         assert not spec_files.search(path), path
+
+
+def test_init_adds_no_example_to_a_fleet_that_has_clusters(tmp_path: Path) -> None:
+    """An example beside real clusters would be rendered and synced as one more cluster."""
+    (tmp_path / "fleet" / "clusters").mkdir(parents=True)
+    (tmp_path / "fleet" / "clusters" / "prod.yml").write_text("kind: Cluster\n")
+    created = init_repo(tmp_path / "fleet", InitOptions(ci="none")).created
+    assert "kubermatic.yaml" in created
+    assert "clusters/example.yaml" not in created
+    assert (
+        init_repo(tmp_path / "empty", InitOptions(ci="none")).created.count("clusters/example.yaml")
+        == 1
+    )
+
+
+def test_init_pins_the_newest_patch_by_version_not_by_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As text "v2.31.9" sorts after "v2.31.10"; the newest patch is v2.31.10."""
+    patches = {v: f"release {v}" for v in ("v2.31.9", "v2.31.10", "v2.9.30", "not-a-version")}
+    monkeypatch.setattr(scaffold, "load_catalog", lambda: SimpleNamespace(patches=patches))
+    assert str(scaffold.newest_patch()) == "release v2.31.10"

@@ -48,6 +48,17 @@ spec:
   cluster: {name: c1}
   variables: {vethMtu: "1450\\n", bogus: 1}
 """
+_CILIUM_VALUES = """\
+---
+apiVersion: kubermatic.k8c.io/v1
+kind: Addon
+metadata: {{name: cilium, namespace: cluster-c1}}
+spec:
+  name: cilium
+  cluster: {{name: c1}}
+  variables:
+    values: {values}
+"""
 _OTHER_ADDON = _HUBBLE.replace("hubble", "cluster-autoscaler")
 _SECOND_CANAL = _VARIABLES.replace("name: canal, ", "name: canal-2, ").replace(
     '{vethMtu: "1450\\n", bogus: 1}', "{vethMtu: 1450}"
@@ -312,6 +323,27 @@ CASES: dict[str, Case] = {
         },
         head={"kubermatic.yaml": _pinned("v2.26.0")},
         config=_pinned("v2.25.18"),
+    ),
+    # Cilium >= 1.13 (KKP v2.22+): a team value KKP overrides, and a change of an immutable
+    # one (ipv6) between base and head.
+    "cilium-team-values": Case(
+        {
+            "clusters/c1.yaml": _on_kubernetes("c1", "1.34.10", "cilium: 1.19.4")
+            + _CILIUM_VALUES.format(
+                values="{kubeProxyReplacement: 'false', ipv6: {enabled: false}}"
+            )
+        },
+        head={
+            "clusters/c1.yaml": _on_kubernetes("c1", "1.34.10", "cilium: 1.19.4")
+            + _CILIUM_VALUES.format(values="{kubeProxyReplacement: strict, ipv6: {enabled: true}}")
+        },
+        config=_pinned("v2.31.0"),
+    ),
+    # The legacy v1.12 addon -> Cilium 1.13 by Helm (KKP deletes the cilium and hubble Addons).
+    "cilium-addon-to-application": Case(
+        {"clusters/c1.yaml": _on_kubernetes("c1", "1.27.10", "cilium: v1.12")},
+        head={"clusters/c1.yaml": _on_kubernetes("c1", "1.27.10", "cilium: 1.13.14")},
+        config=_pinned("v2.24.15"),
     ),
     "kkp-upgrade-changes-a-default": Case(
         {

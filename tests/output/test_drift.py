@@ -3,6 +3,7 @@ with it (missing, extra, changed), in its cluster's group; nothing is written.""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -138,3 +139,12 @@ def test_the_check_of_a_ref_compares_what_is_committed_there(repo: Path) -> None
     at_head = output_drift(SourceOptions(repo=repo, ref="HEAD"), RenderOptions(repo / "out"))
     assert at_head.drifts == ()
     assert _drift(repo).drifts != ()  # the work tree
+
+
+def test_a_check_before_the_first_render_names_every_file_missing(repo: Path) -> None:
+    shutil.rmtree(repo / "out")
+    report = _drift(repo)
+    assert report.files > 0
+    assert len(report.drifts) == report.files
+    assert {d.kind for d in report.drifts} == {"missing"}
+    assert not (repo / "out").exists()  # nothing written

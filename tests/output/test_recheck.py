@@ -295,3 +295,16 @@ def test_a_diagnostic_of_no_cluster_is_kept_apart_from_the_files() -> None:
     assert order == sorted([shared, clustered], key=diagnostic_order)
     twins = [replace(shared, hint="z"), replace(shared, hint="a"), replace(shared, message="a")]
     assert [d.hint for d in sorted(twins, key=diagnostic_order)] == ["h", "a", "z"]
+
+
+def test_the_memo_keeps_a_file_of_no_cluster_and_the_diagnostics_of_none(fleet: Path) -> None:
+    (fleet / "clusters" / "notes.yaml").write_text("# clusters move here next quarter\n")
+    opts = SourceOptions(repo=fleet)
+    tree = read_tree(fleet, None)
+    checked = check_fleet(opts, tree=tree)
+    fleet_wide = Diagnostic("config.x", Location(CONFIG_FILE, 3, 1), "", "m", "h", "warning")
+    files, shared = file_records(checked, tree, [*checked.diagnostics, fleet_wide])
+    assert files["clusters/notes.yaml"].clusters == ()
+    assert files["clusters/notes.yaml"].diagnostics == ()
+    assert shared == (fleet_wide,)
+    assert sum(len(record.diagnostics) for record in files.values()) == len(checked.diagnostics)

@@ -36,7 +36,6 @@ from kkpgen.output.record import (
     memo_name,
     parse_inputs,
     plan_changes,
-    read_cluster_argo,
     read_cluster_record,
     read_inputs,
     record_bytes,
@@ -197,11 +196,9 @@ def test_a_cluster_record_reads_back_its_argo_facts_and_files(tmp_path: Path) ->
         for path, data in FILES.items()
     }
     assert current_argo(tmp_path, "c1", "run", "inputs") == ARGO
-    assert read_cluster_argo(tmp_path, "c1", "run", "inputs") == ARGO
     for run, inputs in (("other", "inputs"), ("run", "other")):
         assert read_cluster_record(tmp_path, "c1", run, inputs) is None
         assert current_argo(tmp_path, "c1", run, inputs) is None
-        assert read_cluster_argo(tmp_path, "c1", run, inputs) is None
     assert read_cluster_record(tmp_path, "c2", "run", "inputs") is None
 
 
@@ -263,7 +260,9 @@ def test_a_folder_is_current_only_while_it_holds_exactly_what_its_record_lists(
     assert current_argo(tmp_path, "c1", "run", "inputs") == ARGO
     FOLDER_CHANGES[change](tmp_path / "c1")
     assert current_argo(tmp_path, "c1", "run", "inputs") is None
-    assert read_cluster_argo(tmp_path, "c1", "run", "inputs") == ARGO  # the record alone
+    record = read_cluster_record(tmp_path, "c1", "run", "inputs")  # the record alone
+    assert record is not None
+    assert record.argo == ARGO
 
 
 def _inputs(**clusters: str) -> OutputInputs:

@@ -401,3 +401,30 @@ def test_where_the_file_system_cannot_exchange_commit_renames_instead(
     commit(stage_tree([("a/x.yaml", b"2\n")], out=out))
     assert (out / "a/x.yaml").read_bytes() == b"2\n"
     assert [p.name for p in tmp_path.iterdir()] == ["out"]
+
+
+def test_commit_exchanges_the_folders_in_one_step_where_it_can(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With renameat2 there is no moment without <out> (issue 7: a SIGKILL between two
+    renames lost it). A link at <out> is never exchanged: render_fleet swaps the folder it
+    names (test_output_folder.py)."""
+    out = tmp_path / "out"
+    commit(stage_tree([("a/x.yaml", b"1\n")], out=out))
+    exchanged: list[tuple[Path, Path]] = []
+    real = staging._exchange
+
+    def spy(a: Path, b: Path) -> bool:
+        exchanged.append((a, b))
+        return real(a, b)
+
+    monkeypatch.setattr(staging, "_exchange", spy)
+    staged = stage_tree([("a/x.yaml", b"2\n")], out=out)
+    commit(staged)
+    assert exchanged == [(staged.root, out)]
+    assert (out / "a/x.yaml").read_bytes() == b"2\n"
+    (tmp_path / "link").symlink_to(out)
+    exchanged.clear()
+    staged = stage_tree([("a/x.yaml", b"3\n")], out=tmp_path / "link")
+    commit(staged)
+    assert exchanged == []

@@ -3,6 +3,8 @@ that value."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import yaml
 
@@ -45,3 +47,28 @@ def test_required_refuses_an_undefined_value() -> None:
     template = build_environment().from_string("{{ cluster.nothing | required }}")
     with pytest.raises(TemplateFailure, match=r"^a required value is missing$"):
         template.render(cluster={})
+
+
+@pytest.mark.parametrize("value", ["a\nb", "--- x", "k: v", "true", "", "#x", 'say "hi"'])
+def test_toyaml_writes_a_string_as_one_json_quoted_line(value: str) -> None:
+    """No newline, `---` or `key:` in a value can start a document or a key of the chart."""
+    text = build_environment().from_string("v: {{ x | toyaml }}\n").render(x=value)
+    assert text == f"v: {json.dumps(value)}\n"
+    assert yaml.safe_load(text) == {"v": value}
+
+
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [
+        (None, "null"),
+        (True, "true"),
+        (7, "7"),
+        (1.5, "1.5"),
+        ({"a": 1, "b": [2, "x"]}, "a: 1\nb:\n- 2\n- x"),
+        ([{"name": "c1"}], "- name: c1"),
+    ],
+)
+def test_toyaml_writes_other_values_plain_or_as_block_yaml_for_indent(
+    value: object, written: str
+) -> None:
+    assert build_environment().from_string("{{ x | toyaml }}").render(x=value) == written

@@ -55,6 +55,20 @@ def test_merge_merges_maps_and_replaces_anything_else_even_with_false() -> None:
     assert merge_override({"a": 1}, {"a": {"b": 2}}) == {"a": {"b": 2}}
 
 
+def test_drop_key_deletes_like_go_and_leaves_missing_paths_alone() -> None:
+    from kkpgen.render.goyaml import drop_key
+
+    operator: dict[str, object] = {"clusterPoolIPv4PodCIDR": "10.0.0.0/8", "x": 1}
+    values: dict[str, object] = {"ipam": {"operator": operator}, "k": 2}
+    assert drop_key(values, "ipam", "operator", "clusterPoolIPv4PodCIDR") == {
+        "ipam": {"operator": {"x": 1}},
+        "k": 2,
+    }
+    assert operator["clusterPoolIPv4PodCIDR"] == "10.0.0.0/8"  # a copy
+    assert drop_key(values, "ipam", "missing", "key") == values
+    assert drop_key({"ipam": "text"}, "ipam", "operator") == {"ipam": "text"}
+
+
 def test_values_python_finds_equal_keep_their_own_text() -> None:
     """The text of a value met before is reused: 1, True and 1.0 are equal in Python (and
     hash alike), but yaml.Marshal writes True as true."""

@@ -74,6 +74,22 @@ def test_frozen_values_keep_types_apart() -> None:
     assert freeze(("x",)) != freeze("x")
 
 
+@dataclass
+class _Mutable:
+    mtu: int
+
+
+def test_frozen_values_differ_wherever_the_values_differ() -> None:
+    """The memo key of a list, set or mapping holds every element: two clusters with pod
+    CIDR lists of one length but other CIDRs must not share a text."""
+    assert freeze(["10.0.0.0/16", "fd00::/48"]) != freeze(["10.1.0.0/16", "fd00::/48"])
+    assert freeze({"a": 1}) != freeze({"a": 2})
+    assert freeze({"10.0.0.0/8"}) != freeze({"10.1.0.0/16"})
+    assert freeze(frozenset({1, 2})) == freeze({2, 1})
+    assert freeze(_Mutable(1450)) != freeze(_Mutable(1400))
+    hash(freeze([_Mutable(1450), {"a": [1, {2}]}]))  # a key: hashable whatever it holds
+
+
 def test_a_template_that_never_repeats_is_retired_and_frees_its_results() -> None:
     env = build_environment()
     memo = TemplateMemo()
@@ -85,6 +101,30 @@ def test_a_template_that_never_repeats_is_retired_and_frees_its_results() -> Non
         memo.store(recording, f"text {index}")
     assert not memo.active
     assert memo.by_shape == {}
+
+
+def test_a_template_is_retired_at_its_64th_miss_unless_it_hits_as_often() -> None:
+    """Retiring saves memory for templates that print a cluster's name or address; one
+    that repeats as often as it misses keeps its results."""
+    env = build_environment()
+
+    def memo_after(hits: int, misses: int) -> TemplateMemo:
+        memo = TemplateMemo()
+        names = ["same"] * (1 + hits) + [f"c{index}" for index in range(misses - 1)]
+        for name in names:
+            roots = {"cluster": {"name": name}}
+            if memo.lookup(env, roots, {}) is None:
+                recording = Recording(root_paths(roots))
+                recording.record(roots["cluster"], ("attr", "name"), name)
+                memo.store(recording, f"text {name}")
+        assert (memo.hits, memo.misses) == (hits, misses)
+        return memo
+
+    assert memo_module._RETIRE_AFTER == 64
+    assert memo_after(0, 63).active
+    assert not memo_after(0, 64).active
+    assert memo_after(64, 64).active
+    assert not memo_after(63, 64).active
 
 
 def test_a_memo_keeps_a_bounded_number_of_results_and_still_finds_new_ones(
