@@ -12,7 +12,7 @@ The variants of a tag (`variants_at`): canal, cilium and hubble at v2.20; from v
 newest patch of each line, `RECENT_PATCHES`) canal per supported version and dual stack, and
 kube-proxy per proxy mode and dual stack, with its v2.30+ `checksum/config` (ConfigHash: the
 SHA-1 of Go's JSON of the addon network struct, `kkpgen.render.gojson`); at the newest patch
-of each line from v2.28 back to v2.21 (`OLDER_PATCHES`) canal alone.
+of each line from v2.28 back to v2.21 (`OLDER_PATCHES`) the same, without nftables.
 
 KKP's addon controller fills each addon's Go template with the cluster's TemplateData
 (`pkg/addon/template.go`) and adds the `kubermatic-addon: <addon>` label to every object
@@ -121,12 +121,20 @@ VARIANTS = _variants()
 def recent_variants(canal_versions: Sequence[str], *, nftables: bool) -> dict[str, Variant]:
     """KKP v2.29+: canal per supported version and dual stack, kube-proxy per proxy mode."""
     k8s = KUBERNETES_RECENT
-    out = canal_variants(canal_versions, k8s)
-    newest = canal_versions[-1]
-    for mode in ("ipvs", "iptables", *(("nftables",) if nftables else ())):
-        out[f"kube-proxy-{mode}"] = Variant("kube-proxy", "canal", newest, mode, kubernetes=k8s)
+    return {
+        **canal_variants(canal_versions, k8s),
+        **kube_proxy_variants(canal_versions[-1], k8s, nftables=nftables),
+    }
+
+
+def kube_proxy_variants(canal: str, kubernetes: str, *, nftables: bool) -> dict[str, Variant]:
+    """kube-proxy per proxy mode (nftables where the line has it) and dual stack."""
+    out = {
+        f"kube-proxy-{mode}": Variant("kube-proxy", "canal", canal, mode, kubernetes=kubernetes)
+        for mode in ("ipvs", "iptables", *(("nftables",) if nftables else ()))
+    }
     out["kube-proxy-dual-stack"] = Variant(
-        "kube-proxy", "canal", newest, "iptables", dual_stack=True, kubernetes=k8s
+        "kube-proxy", "canal", canal, "iptables", dual_stack=True, kubernetes=kubernetes
     )
     return out
 
@@ -174,7 +182,11 @@ def variants_at(tag: str) -> dict[str, Variant]:
         versions, nftables = RECENT_PATCHES[tag]
         return recent_variants(versions, nftables=nftables)
     if tag in OLDER_PATCHES:
-        return canal_variants(*OLDER_PATCHES[tag])
+        versions, k8s = OLDER_PATCHES[tag]
+        return {
+            **canal_variants(versions, k8s),
+            **kube_proxy_variants(versions[-1], k8s, nftables=False),
+        }
     return VARIANTS
 
 
@@ -410,7 +422,7 @@ def patch_facts(git_dir: str, tag: str) -> dict[str, dict[str, dict[str, Json]]]
 HEADER = """\
 # Facts about every object KKP's addons apply, per patch and per cluster variant
 # (tools/kkp_addon_facts.py variants_at: canal, cilium and hubble at v2.20; canal and
-# kube-proxy at the newest patch of each line from v2.29, canal alone v2.21-v2.28), written by
+# kube-proxy at the newest patch of each line from v2.21), written by
 #   python tools/kkp_addon_facts.py --git-dir <kubermatic mirror> {tags}
 # from kubermatic/kubermatic's addons/ at each tag. Never KKP's YAML: per object its field
 # paths, scalars as they are and larger values as a digest of their JSON.

@@ -8,10 +8,15 @@ import re
 from tools.kkp_paths import (
     CNI_VERSION_GO_NEW,
     FEATURES_GO,
+    HTTP_PROBER_GO,
     KONNECTIVITY_AGENT_GO,
     KONNECTIVITY_SERVER_GO,
+    METRICS_SERVER_GO,
+    METRICS_SERVER_USER_CLUSTER_GO,
     NODE_LOCAL_DNS_GO,
+    OPENVPN_SERVER_GO,
     RESOURCES_GO,
+    USER_CLUSTER_RECONCILER_GO,
     VALIDATION_GO,
 )
 from tools.kkp_source import Source
@@ -94,6 +99,49 @@ RECENT_CAPABILITIES: tuple[tuple[str, str, str], ...] = (
     # IfNotPresent with node-cache 1.25.0 (v2.28).
     ("nodelocal_dns_no_critical_addons_toleration", NODE_LOCAL_DNS_GO, "!patchTolerations("),
     ("nodelocal_dns_pull_if_not_present", NODE_LOCAL_DNS_GO, "PullIfNotPresent"),
+    # metrics-server v0.6 (v2.21+): `--secure-port` with a named `https` port, the /livez
+    # liveness probe, a non-root read-only container, system-cluster-critical, requests
+    # 100m/200Mi in the user cluster, the Service port `https`, the ClusterRole's
+    # nodes/metrics rule and a PreferDualStack Service on dual stack.
+    ("metrics_server_secure_port", METRICS_SERVER_USER_CLUSTER_GO, '"--secure-port"'),
+    # The user cluster's metrics-server serves on 10250 (v2.23.x, within the line), the
+    # seed's from v2.25; before both 4443.
+    ("metrics_server_serving_port_10250", METRICS_SERVER_USER_CLUSTER_GO, "servingPort = 10250"),
+    ("metrics_server_seed_serving_port_10250", METRICS_SERVER_GO, '"--secure-port", "10250"'),
+    # The seed's metrics-server (OpenVPN) prefers the address types of
+    # GetKubeletPreferredAddressTypes (v2.21.1+; before, ExternalIP,InternalIP everywhere).
+    (
+        "metrics_server_seed_address_types",
+        METRICS_SERVER_GO,
+        "GetKubeletPreferredAddressTypes(",
+    ),
+    # metrics-server drops every capability and asks for the RuntimeDefault seccomp profile
+    # in its container (v2.25+, with metrics-server v0.7.0).
+    ("metrics_server_drop_all_capabilities", METRICS_SERVER_USER_CLUSTER_GO, 'Capability{"ALL"}'),
+    # From v2.23 the seed's metrics-server has one anti-affinity term (weight 100, its app
+    # label, within the cluster namespace) instead of the per-cluster and per-app pair.
+    (
+        "metrics_server_seed_namespace_anti_affinity",
+        METRICS_SERVER_GO,
+        "AntiAffinityTypePreferred",
+    ),
+    # apiserver.IsRunningWrapper marks http-prober's emptyDir safe to evict for the cluster
+    # autoscaler (v2.24+), as openvpn-server does its status volume.
+    (
+        "http_prober_safe_to_evict_annotation",
+        HTTP_PROBER_GO,
+        "ClusterAutoscalerSafeToEvictVolumesAnnotation",
+    ),
+    (
+        "openvpn_server_safe_to_evict_annotation",
+        OPENVPN_SERVER_GO,
+        "ClusterAutoscalerSafeToEvictVolumesAnnotation",
+    ),
+    # The openvpn addon's dnat-controller maps only IPv4 node addresses (`cut -s`, v2.21+).
+    ("openvpn_client_dnat_ipv4_only", OPENVPN_CLIENT_ADDON, "cut -d. -s -f3-4"),
+    # The user-cluster-controller-manager keeps 2 revisions of the Deployments and DaemonSets
+    # it applies (konnectivity-agent, metrics-server, node-local-dns; v2.30.4+).
+    ("user_cluster_revision_history_limit", USER_CLUSTER_RECONCILER_GO, "RevisionHistoryLimit(2)"),
 )
 
 # Named differences between patches that templates and rules branch on: (name, file, text

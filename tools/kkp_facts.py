@@ -35,6 +35,7 @@ from tools.kkp_paths import (
     KONNECTIVITY_AGENT_GO,
     KONNECTIVITY_SERVER_GO,
     METRICS_SERVER_GO,
+    METRICS_SERVER_USER_CLUSTER_GO,
     NODE_LOCAL_DNS_GO,
     OPENVPN_SERVER_GO,
     OPERATOR_DEFAULTS_GO,
@@ -128,6 +129,15 @@ def _konnectivity_images(source: Source, regs: Mapping[str, str]) -> dict[str, s
     return images
 
 
+def _user_cluster_metrics_server(source: Source, regs: Mapping[str, str]) -> str:
+    """The user cluster's metrics-server pins its own tag (v2.23.x: v0.6.3 while the seed's
+    is v0.6.1)."""
+    registry, text = _go_image(source, METRICS_SERVER_USER_CLUSTER_GO, regs)
+    name = _one(r"^\s*imageName\s*=\s*" + _GO_STRING, text, "metrics-server imageName")
+    tag = _one(r"^\s*imageTag\s*=\s*" + _GO_STRING, text, "metrics-server imageTag")
+    return f"{registry}/{name}:{tag}"
+
+
 def _node_cache_image(source: Source, regs: Mapping[str, str]) -> str:
     registry, text = _go_image(source, NODE_LOCAL_DNS_GO, regs)
     node_cache = _one(r'%s/((?:dns/)?k8s-dns-node-cache:[^"]+)"', text, "node-cache image")
@@ -144,6 +154,8 @@ def component_images(source: Source, version: str) -> dict[str, str]:
     path = _one(r'\+\s*"(/metrics-server[^"]*:)"', text, "metrics-server image")
     tag = _one(r"^\s*tag\s*=\s*" + _GO_STRING, text, "metrics-server tag")
     images["metrics_server"] = f"{registry}{path}{tag}"
+    if source.exists(METRICS_SERVER_USER_CLUSTER_GO):  # Konnectivity clusters (v2.19+)
+        images["metrics_server_user_cluster"] = _user_cluster_metrics_server(source, regs)
     images["nodelocal_dns"] = _node_cache_image(source, regs)
     text = source.read(OPENVPN_SERVER_GO)
     images["openvpn"] = "quay.io" + _one(r'\+\s*"(/kubermatic/openvpn:[^"]+)"', text, "openvpn")

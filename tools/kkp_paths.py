@@ -18,6 +18,12 @@ KONNECTIVITY_AGENT_GO = (
 )
 KONNECTIVITY_SERVER_GO = "pkg/resources/konnectivity/sidecar.go"
 METRICS_SERVER_GO = "pkg/resources/metrics-server/deployment.go"
+# metrics-server in the user cluster (Konnectivity clusters) and the reconciler that applies it.
+_USER_CLUSTER_RESOURCES = "pkg/controller/user-cluster-controller-manager/resources/resources"
+METRICS_SERVER_USER_CLUSTER_GO = f"{_USER_CLUSTER_RESOURCES}/metrics-server/deployment.go"
+USER_CLUSTER_RECONCILER_GO = (
+    "pkg/controller/user-cluster-controller-manager/resources/reconciler.go"
+)
 NODE_LOCAL_DNS_GO = (
     "pkg/controller/user-cluster-controller-manager/resources/resources/node-local-dns/deamonset.go"
 )

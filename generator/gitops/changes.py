@@ -252,11 +252,6 @@ def _wave(name: str, base: DiffSide, head: DiffSide) -> str:
     return cluster.labels.get(ROLLOUT_WAVE_LABEL, "") if cluster is not None else ""
 
 
-def wave_order(wave: str) -> tuple[int, int, str]:
-    """Waves in rollout order: numbers by value, then other names, then no wave last."""
-    return (not wave, 0 if wave.isdigit() else 1, wave.zfill(12) if wave.isdigit() else wave)
-
-
 @dataclass(frozen=True, slots=True)
 class UpgradeParts:
     """On a KKP upgrade: the head specs resolved at the base's release (the clusters that

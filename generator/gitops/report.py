@@ -17,7 +17,8 @@ from kkpgen.diagnostics import (
 )
 from kkpgen.escape import markdown, markdown_block, markdown_code, terminal_lines
 from kkpgen.gitops import upgrade_report
-from kkpgen.gitops.changes import ClusterDiff, Disruption, FleetDiff, KkpChanges, wave_order
+from kkpgen.gitops.changes import ClusterDiff, Disruption, FleetDiff, KkpChanges
+from kkpgen.kkp.waves import wave_order
 from kkpgen.models.layout import ARGOCD_DIR
 from kkpgen.output.tree import replace_with
 
@@ -178,16 +179,15 @@ def _summary(diff: FleetDiff, names_shown: int) -> list[str]:
 
 
 def _wave_table(clusters: Sequence[ClusterDiff]) -> list[str]:
-    lines: list[str] = []
     waves = sorted({c.wave for c in clusters}, key=wave_order)
-    if any(waves):
-        lines += ["| wave | clusters | with disruptions |", "|---|---:|---:|"]
-        for wave in waves:
-            these = [c for c in clusters if c.wave == wave]
-            hit = sum(1 for c in these if c.all_disruptions)
-            lines.append(f"| {markdown(_wave_name(wave))} | {len(these)} | {hit} |")
-        lines.append("")
-    return lines
+    if not any(waves):
+        return []
+    lines = ["| wave | clusters | with disruptions |", "|---|---:|---:|"]
+    for wave in waves:
+        these = [c for c in clusters if c.wave == wave]
+        hit = sum(1 for c in these if c.all_disruptions)
+        lines.append(f"| {markdown(_wave_name(wave))} | {len(these)} | {hit} |")
+    return [*lines, ""]
 
 
 def _disruptive(clusters: Sequence[ClusterDiff], names_shown: int) -> list[str]:

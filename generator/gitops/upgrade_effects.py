@@ -200,16 +200,18 @@ def proxy_modes_of(spec_head: ResolvedCluster, head: ResolvedCluster) -> tuple[s
 def _mode_change(old: str, new: str, base_release: str) -> Iterator[Disruption]:
     """kkpgen/kkp-version moves the default of a spec without spec.clusterNetwork.proxyMode
     (GetDefaultProxyMode: nftables from Kubernetes 1.35 at v2.30, iptables on Hetzner at
-    v2.31.0). The mode cannot change with the upgrade (network.proxy-mode.immutable), so
-    keeping it is written into the spec first, under the release the cluster runs."""
+    v2.31.0). KKP keeps the mode it stored for the cluster, so this render would fight it:
+    `check --base` refuses the upgrade (kkp.upgrade.default-changed) until the spec says
+    the mode, written first under the release the cluster runs."""
     if old != new:
         yield Disruption(
             "disruption.kkp-upgrade.kube-proxy-mode",
-            f"kube-proxy changes mode {old} -> {new} (the new release's default for this "
-            "cluster): every node's Service rules are built again in the new mode while "
-            "kube-proxy restarts",
-            f"{MAINTENANCE}, or keep {old}: first set spec.clusterNetwork.proxyMode: {old} "
-            f"in the cluster's spec under KKP {base_release}, then change kkpgen/kkp-version",
+            f"the spec leaves kube-proxy's mode to KKP's default, which the new release "
+            f"changes {old} -> {new}; KKP keeps {old}, the mode it stored for this cluster, "
+            f"so a render of {new} would fight KKP (kkpgen check --base refuses the upgrade: "
+            "kkp.upgrade.default-changed)",
+            f"keep {old}: first set spec.clusterNetwork.proxyMode: {old} in the cluster's spec "
+            f"under KKP {base_release}, then change kkpgen/kkp-version",
         )
 
 

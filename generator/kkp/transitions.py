@@ -153,7 +153,7 @@ def _cni_changes(
         )
 
 
-def _shown(value: object) -> str:
+def yaml_value(value: object) -> str:
     """A value as YAML spells it, so the hint can be pasted back: [10.0.0.0/16], true, 'ipvs'."""
     if isinstance(value, tuple):
         return f"[{', '.join(str(item) for item in value)}]"
@@ -198,8 +198,8 @@ def _network_changes(base: ResolvedCluster, head: ResolvedCluster) -> Iterator[V
                 f"network.{code}.immutable",
                 _NET + path,
                 f"{name} cannot change on an existing cluster "
-                f"({_shown(before)} -> {_shown(after)})",
-                f"restore {_shown(before)}; create a new cluster for a different network",
+                f"({yaml_value(before)} -> {yaml_value(after)})",
+                f"restore {yaml_value(before)}; create a new cluster for a different network",
             )
 
 

@@ -11,6 +11,7 @@ from kkpgen.diagnostics import Violation
 from kkpgen.kkp import defaults
 from kkpgen.kkp.catalog import KKPRelease
 from kkpgen.kkp.subject import Change, Code, Rule, RuleContext, rule
+from kkpgen.kkp.transitions import yaml_value
 from kkpgen.models.cluster import ClusterSpec
 from kkpgen.models.resolved import ResolvedCluster
 
@@ -149,14 +150,6 @@ def _defaulted(spec: ClusterSpec, cluster: ResolvedCluster) -> tuple[_Default, .
     )
 
 
-def _yaml_value(value: object) -> str:
-    if isinstance(value, tuple):
-        return f"[{', '.join(map(str, value))}]"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
 @dataclass(frozen=True, slots=True)
 class StoredDefault:
     """A field the spec leaves out whose default the new release changes."""
@@ -193,7 +186,7 @@ def changed_defaults(
     step = f"KKP {base.version} -> {release.version}"
     for found in stored_defaults(spec, before, head):
         name = ".".join(found.path)
-        old, new = _yaml_value(found.stored), _yaml_value(found.new)
+        old, new = yaml_value(found.stored), yaml_value(found.new)
         yield Violation(
             "kkp.upgrade.default-changed",
             ("spec", *found.path),

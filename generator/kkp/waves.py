@@ -17,13 +17,18 @@ from kkpgen.models.labels import ROLLOUT_WAVE_LABEL
 # characters, alphanumerics, '-', '_' and '.', starting and ending with an alphanumeric.
 _LABEL_VALUE = re.compile(r"(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?")
 MAX_LABEL_VALUE = 63
-# Waves that are numbers are ordered by value: compared as 12-digit strings
-# (render/appsets.control_files, gitops/changes.wave_order).
+# Waves that are numbers are ordered by value: compared as 12-digit strings (wave_order).
 MAX_WAVE_DIGITS = 12
 _HINT = (
     'use a number such as "1" or "2" (waves roll out in their order), or a name of letters, '
     'digits, "-", "_" and "." that starts and ends with a letter or digit (at most 63)'
 )
+
+
+def wave_order(wave: str) -> tuple[bool, bool, str]:
+    """Waves in rollout order: numbers by value, then names in text order, then no wave.
+    The one order of the ApplicationSet's RollingSync steps, `diff` and `plan`."""
+    return (not wave, not wave.isdigit(), wave.zfill(MAX_WAVE_DIGITS) if wave.isdigit() else wave)
 
 
 @rule(

@@ -30,7 +30,7 @@ from kkpgen.kkp.catalog import CATALOG_PATH
 from kkpgen.kkp.charts import CHARTS_DIR
 from kkpgen.kkp.check import CheckedFleet
 from kkpgen.models.layout import CLUSTER_RECORD, TOP_ENTRIES, record_path
-from kkpgen.output.tree import read_file, walk
+from kkpgen.output.tree import DigestCache, read_file
 from kkpgen.render.applications import ArgoSettings, ClusterArgo
 from kkpgen.render.contents import argo_settings
 from kkpgen.source.cache import cache_descriptor
@@ -211,31 +211,49 @@ def _listed(text: str) -> Iterable[tuple[str, tuple[str, int]]]:
         yield path, (digest_hex, int(size))
 
 
-def current_argo(out: Path, name: str, run: str, digest: str) -> ClusterArgo | None:
+def current_argo(
+    out: Path, name: str, run: str, digest: str, digests: DigestCache | None = None
+) -> ClusterArgo | None:
     """The Argo CD facts of out/<name> when the folder is current: rendered from exactly
     these inputs (its own record says so) and holding exactly what kkpgen wrote there: the
     files its record lists, with their bytes, and nothing else (no link, no file added). A
-    record is evidence, not trust (issue 23)."""
+    record is evidence, not trust (issue 23). `digests` keeps what was read across the
+    folders of one run."""
     record = read_cluster_record(out, name, run, digest)
-    if record is None or not _holds_exactly(f"{out}/{name}", record.files):
+    checked = digests if digests is not None else DigestCache()
+    if record is None or not _holds_exactly(f"{out}/{name}", record.files, checked):
         return None
     return record.argo
 
 
-def _holds_exactly(folder: str, listed: Mapping[str, tuple[str, int]]) -> bool:
+def _holds_exactly(
+    folder: str, listed: Mapping[str, tuple[str, int]], digests: DigestCache
+) -> bool:
+    """Every entry below `folder` (a link is an entry, never descended into) is a regular
+    file the record lists, with its size and digest, and every listed file is there. The
+    folder listing is walked as tree.walk walks it, without an object per entry: this runs
+    for every file of every kept folder."""
     found = 0
-    for entry in walk(folder):
-        if entry.kind == "folder" or entry.path == CLUSTER_RECORD:
+    pending = [(folder, "")]
+    while pending:
+        path, prefix = pending.pop()
+        try:
+            device = os.lstat(path).st_dev  # a folder's files live on its device
+            scan = os.scandir(path)
+        except (FileNotFoundError, NotADirectoryError):
             continue
-        expected = listed.get(entry.path)
-        if entry.kind != "file" or expected is None:
-            return False
-        data = read_file(f"{folder}/{entry.path}", expected[1])
-        if data is None or len(data) != expected[1]:
-            return False
-        if hashlib.blake2b(data, digest_size=16).hexdigest() != expected[0]:
-            return False
-        found += 1
+        with scan:
+            for entry in scan:
+                name = prefix + entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append((entry.path, name + "/"))
+                    continue
+                if name == CLUSTER_RECORD:
+                    continue
+                expected = listed.get(name)
+                if expected is None or digests.digest(entry, device, expected[1]) != expected:
+                    return False
+                found += 1
     return found == len(listed)
 
 
@@ -337,13 +355,14 @@ def plan_changes(
     render: list[str] = []
     keep: list[str] = []
     facts: dict[str, ClusterArgo] = {}
+    digests = DigestCache()  # a file linked into many kept folders is read once
     for name in sorted(new.clusters):
         present = (out / name).is_dir() and not (out / name).is_symlink()  # a link: render
         if only and name not in only:
             if present:  # --cluster: the others stay as they are
                 keep.append(name)
             continue
-        argo = current_argo(out, name, new.run, new.clusters[name]) if present else None
+        argo = current_argo(out, name, new.run, new.clusters[name], digests) if present else None
         if argo is not None and not only and not full:
             keep.append(name)
             facts[name] = argo

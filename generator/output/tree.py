@@ -9,6 +9,7 @@ link to /dev/zero exhausted memory under `render --check`. Nothing here follows 
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 import stat
 from collections.abc import Iterator
@@ -53,6 +54,13 @@ def walk(folder: str, prefix: str = "") -> Iterator[Entry]:
 def read_file(path: str, limit: int) -> bytes | None:
     """A regular file's bytes, read through no link and only when at most `limit` bytes;
     None for anything else (missing, a link, a device, a folder, too large)."""
+    found = read_regular(path, limit)
+    return None if found is None else found[0]
+
+
+def read_regular(path: str, limit: int) -> tuple[bytes, os.stat_result] | None:
+    """read_file, with the status of the file it read (taken from the open descriptor, so
+    it describes the very file whose bytes these are)."""
     try:
         descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK)
     except OSError:
@@ -69,7 +77,35 @@ def read_file(path: str, limit: int) -> bytes | None:
             data += more
     finally:
         os.close(descriptor)
-    return data
+    return data, info
+
+
+class DigestCache:
+    """Digests of the regular files read in this run, by device and inode. Most files of
+    <out> are hard links to one another (a render writes each distinct file once and links
+    the others to it), so checking every kept folder reads and hashes each distinct file
+    once, and finds the others by the inode number of their folder listing, without a
+    status call: an entry with a regular file's inode is that file. A file is read through
+    no link; what it was read as (device and inode) comes from the descriptor it was read
+    through."""
+
+    def __init__(self) -> None:
+        self._known: dict[tuple[int, int], tuple[str, int]] = {}
+
+    def digest(self, entry: os.DirEntry[str], device: int, limit: int) -> tuple[str, int] | None:
+        """(blake2b-128 hex, size) of the regular file a listing of a folder on `device`
+        found, read only when at most `limit` bytes; None for anything else, as read_file."""
+        known = self._known.get((device, entry.inode()))
+        if known is not None:
+            return known if known[1] <= limit else None
+        found = read_regular(entry.path, limit)
+        if found is None:
+            return None
+        data, opened = found
+        digest = hashlib.blake2b(data, digest_size=16).hexdigest(), len(data)
+        if len(data) == opened.st_size:  # not a file that changed size while it was read
+            self._known[opened.st_dev, opened.st_ino] = digest
+        return digest
 
 
 def link_or_copy(source: str, target: str) -> None:

@@ -14,9 +14,10 @@ from pathlib import Path
 
 from kkpgen.diagnostics import Diagnostic, KkpgenError, Location
 from kkpgen.kkp.check import check_fleet, check_fleet_partially
+from kkpgen.kkp.waves import wave_order
 from kkpgen.models.labels import KKP_VERSION_ANNOTATION
 from kkpgen.models.options import SourceOptions
-from kkpgen.plan.fleet import plan_fleet, wave_order
+from kkpgen.plan.fleet import plan_fleet
 from kkpgen.plan.model import ClusterPlan, FleetPlan, KkpUpgrade, Step, Target
 from kkpgen.source.repository import SourceFile, SourceTree, read_tree
 from kkpgen.source.specedit import EditError, FieldEdit, edit_object

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from kkpgen.diagnostics import Diagnostic, KkpgenError, Location
 from kkpgen.kkp.catalog import Catalog, KKPRelease, kkp_minor, load_catalog, parse_version
 from kkpgen.kkp.check import check_fleet_partially
+from kkpgen.kkp.waves import wave_order
 from kkpgen.models.labels import ROLLOUT_WAVE_LABEL
 from kkpgen.models.options import SourceOptions
 from kkpgen.plan.model import ClusterPlan, FleetPlan, KkpUpgrade, Step, Target
@@ -134,11 +135,6 @@ def _describe(loaded: LoadedCluster, oracle: Oracle, release: KKPRelease) -> tup
     support = release.cni.get(resolved.cni.type)
     why = support.deprecated.get(resolved.cni.version, "") if support else ""
     return state, (f"{cni_label(resolved)} is deprecated: {why}" if why else "")
-
-
-def wave_order(wave: str) -> tuple[bool, int, str]:
-    """Waves in rollout order: numbers by value, then other names, then no wave last."""
-    return (not wave, 0 if wave.isdigit() else 1, wave.zfill(12) if wave.isdigit() else wave)
 
 
 def _numbered(drafts: Sequence[DraftStep], first: int) -> tuple[Step, ...]:

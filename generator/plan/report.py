@@ -6,8 +6,8 @@ import json
 from collections.abc import Callable, Sequence
 
 from kkpgen.escape import markdown, terminal
+from kkpgen.kkp.waves import wave_order
 from kkpgen.plan.apply import Applied, ApplyResult, StepSelection
-from kkpgen.plan.fleet import wave_order
 from kkpgen.plan.model import Change, ClusterPlan, FleetPlan, KkpUpgrade, Step, Value
 
 MAINTENANCE = "plan a maintenance window"

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from kkpgen.diagnostics import Violation
 from kkpgen.kkp.catalog import KKPRelease, parse_version, satisfies
 from kkpgen.kkp.release_rules import offered_kubernetes_versions
+from kkpgen.kkp.transitions import yaml_value
 from kkpgen.kkp.upgrade_rules import stored_defaults
 from kkpgen.models.resolved import ResolvedCluster
 from kkpgen.plan.model import Change, StepKind, Target, Value
@@ -151,7 +152,7 @@ class Walk:
             name = ".".join(unpinned[0].path)
             self.blocked = (
                 f"before KKP {following.version}: set spec.{name}: "
-                f"{_shown(unpinned[0].stored)} (KKP keeps it; the new release's default differs)"
+                f"{yaml_value(unpinned[0].stored)} (KKP keeps it; the next default differs)"
             )
             return
         if not network and not cni:
@@ -159,7 +160,7 @@ class Walk:
         after = with_spec(
             self.loaded, cni=(now.cni.type, now.cni.version) if cni else None, network=network
         )
-        shown = ", ".join(f"{'.'.join(d.path)}: {_shown(d.stored)}" for d in found)
+        shown = ", ".join(f"{'.'.join(d.path)}: {yaml_value(d.stored)}" for d in found)
         reason = (
             f"KKP {following.version} changes these defaults; KKP keeps the values it stored "
             "when it defaulted the cluster"
@@ -272,14 +273,6 @@ class Walk:
             if forced.cni.forced_from is None or not self.cni_step(forced.cni.version):
                 self._take("kubernetes", after, summary, (True, reason), errors)  # says why not
                 return
-
-
-def _shown(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, tuple):
-        return f"[{', '.join(map(str, value))}]"
-    return str(value)
 
 
 def _holds(version: str, constraint: str) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 
+from kkpgen.kkp.waves import wave_order
 from kkpgen.models import layout
 from kkpgen.render.applications import (
     ARGOCD_NAMESPACE,
@@ -159,7 +160,7 @@ def bootstrap(settings: ArgoSettings) -> dict[str, object]:
 
 def control_files(settings: ArgoSettings, *, waves: Iterable[str]) -> list[tuple[str, str]]:
     """(path, text) of the files under argocd/ that do not depend on the clusters listed."""
-    ordered = sorted(set(waves), key=lambda w: (not w, not w.isdigit(), w.zfill(12)))
+    ordered = sorted(set(waves), key=wave_order)
     objects = [
         ("application-kkpgen-bootstrap.yaml", bootstrap(settings)),
         (f"appproject-{PROJECT}.yaml", app_project(settings)),

@@ -50,7 +50,8 @@ class TemplateFailure(Exception):
 
 
 def _required(value: object, message: str = "a required value is missing") -> object:
-    if value is None or value == "" or isinstance(value, jinja2.Undefined):
+    # Undefined first: comparing a StrictUndefined raises Jinja's error, not the chart's.
+    if isinstance(value, jinja2.Undefined) or value is None or value == "":
         raise TemplateFailure(message)
     return value
 

@@ -140,8 +140,40 @@ def _events(value: object) -> Iterator[yaml.Event]:
         raise TypeError(f"no YAML for {type(value).__name__}")
 
 
+_TEXTS: dict[object, str] = {}
+_TEXTS_KEPT = 4096  # distinct values kept with their text: a few MB at most
+
+
 def go_yaml(value: object) -> str:
-    """sigs.k8s.io/yaml.Marshal(value) as text."""
+    """sigs.k8s.io/yaml.Marshal(value) as text; the text of a value met before is reused
+    (PyYAML's emitter is pure Python: the egress configuration of every Konnectivity
+    cluster and the Cilium values of clusters alike are one value each)."""
+    try:
+        key = _frozen(value)
+    except TypeError:  # not a value yaml.Marshal writes: _marshal says so
+        return _marshal(value)
+    text = _TEXTS.get(key)
+    if text is None:
+        if len(_TEXTS) >= _TEXTS_KEPT:
+            _TEXTS.clear()
+        text = _TEXTS[key] = _marshal(value)
+    return text
+
+
+def _frozen(value: object) -> object:
+    """A key equal only for values that _marshal reads alike: every part with its type (True
+    and 1 and 1.0 are equal in Python, and a str subclass may read otherwise)."""
+    if isinstance(value, Mapping):
+        items = tuple((type(k), k, _frozen(v)) for k, v in value.items())
+        return type(value), items
+    if isinstance(value, str | int | float | None):
+        return type(value), value
+    if isinstance(value, Sequence):
+        return type(value), tuple(_frozen(item) for item in value)
+    raise TypeError(type(value).__name__)
+
+
+def _marshal(value: object) -> str:
     events = [
         yaml.StreamStartEvent(),
         yaml.DocumentStartEvent(explicit=False),

@@ -266,7 +266,7 @@ def test_a_default_the_next_release_changes_is_written_first_and_the_upgrade_the
     repo = make_repo(base={"clusters/hz.yaml": hetzner}, config=config)
     args = ["plan", "--repo", str(repo.path), "--to-kkp", "v2.31.0"]
     out = run_cli(args).stdout
-    assert "step 1  write clusterNetwork.proxyMode: nftables into the spec" in out
+    assert "step 1  write clusterNetwork.proxyMode: 'nftables' into the spec" in out
     assert "step 2  KKP v2.30.6 -> v2.31.0" in out
     for step in ("pin nftables", "upgrade KKP"):  # a committed step leaves the plan: 1 again
         run_cli([*args, "--apply-step", "1"])

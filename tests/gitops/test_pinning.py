@@ -4,6 +4,7 @@ install, else the checkout kkpgen's package is in, and never some other reposito
 from __future__ import annotations
 
 import json
+import os
 from importlib import metadata
 from pathlib import Path
 
@@ -133,3 +134,15 @@ def test_a_remote_that_cannot_tell_is_pinned_to_the_running_commit(
     found = pinning.pin("https://git.example.com/platform/kkpgen.git")
     assert found is not None
     assert found.rev == SHA
+
+
+def test_git_never_waits_for_a_password(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A private https remote would make git ask for a password on the terminal, and `init`
+    (or CI) would hang: every git call runs with GIT_TERMINAL_PROMPT=0."""
+    fake = tmp_path / "bin" / "git"
+    fake.parent.mkdir()
+    fake.write_text('#!/bin/sh\necho "prompt=$GIT_TERMINAL_PROMPT"\n')
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake.parent}:{os.environ['PATH']}")
+    monkeypatch.setenv("GIT_TERMINAL_PROMPT", "1")
+    assert pinning._git("ls-remote", "https://git.example.com/private.git") == "prompt=0\n"

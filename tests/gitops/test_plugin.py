@@ -101,7 +101,8 @@ def test_plugin_mode_parses_only_the_files_that_name_the_cluster() -> None:
         SourceFile("clusters/c1-eu.yaml", b"metadata:\n  name: c1-eu\n"),
         SourceFile("kubermatic.yaml", b"kind: KubermaticConfiguration\n"),
     )
-    narrowed = cluster_tree(SourceTree(None, files), "c1")
+    narrowed = cluster_tree(SourceTree("origin/main", files), "c1")
+    assert narrowed.ref == "origin/main"
     assert [f.path for f in narrowed.files] == [
         "clusters/addons.yaml",
         "clusters/c1.yaml",

@@ -6,7 +6,8 @@ import pytest
 from markdown_it import MarkdownIt
 
 from kkpgen.gitops import report
-from kkpgen.gitops.changes import ClusterDiff, Disruption, FleetDiff, ObjectChange, wave_order
+from kkpgen.gitops.changes import ClusterDiff, Disruption, FleetDiff, ObjectChange
+from kkpgen.kkp.waves import wave_order
 
 BUMP = Disruption("disruption.cni-version", "CNI version change", "plan a maintenance window")
 

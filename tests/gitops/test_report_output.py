@@ -6,10 +6,13 @@ GitHub's limit at its exact edges."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
+from pathlib import Path
 
+import pytest
 from markdown_it import MarkdownIt
 
-from kkpgen.diagnostics import Diagnostic, Location
+from kkpgen.diagnostics import Diagnostic, ExitCode, KkpgenError, Location, format_diagnostic
 from kkpgen.gitops import report
 from kkpgen.gitops.changes import ClusterDiff, Disruption, FleetDiff, ObjectChange
 
@@ -233,6 +236,35 @@ def test_a_base_failure_that_names_no_cluster_says_no_clusters() -> None:
     )
 
 
+def test_the_json_report_is_indented_for_a_ci_log() -> None:
+    assert report.format_report(FleetDiff("main", "HEAD", (), ()), "json") == (
+        '{\n  "base": "main",\n  "head": "HEAD",\n  "baseFailures": [],\n  "kkpUpgrade": null,\n'
+        '  "clusters": []\n}\n'
+    )
+
+
+def test_several_clusters_and_objects_are_listed_each_in_full() -> None:
+    """Two failing base clusters, two clusters with one disruption, two changed objects of
+    one cluster: every name is listed, every diff line kept as written (trailing spaces too)."""
+    (failure, _) = _sample().base_failures
+    failures = (failure, replace(failure, cluster="delta", location=Location("clusters/d.yaml")))
+    first = "--- a/a.yaml\n+++ b/a.yaml\n@@ -1 +1 @@\n-x: 1\n+x: 2\n+note: spaces  \n"
+    second = "--- a/b.yaml\n+++ b/b.yaml\n@@ -1 +1 @@\n-name: BOX\n+name: FOX\n"
+    objects = (ObjectChange("a.yaml", "changed", first), ObjectChange("b.yaml", "changed", second))
+    clusters = (
+        ClusterDiff("alpha", "changed", objects, (BUMP,), "2"),
+        ClusterDiff("beta", "unchanged", (), (BUMP,), "2"),
+    )
+    diff = FleetDiff("origin/main", "HEAD", failures, clusters)
+    text = report.format_report(diff, "text")
+    assert "fails the rules (clusters: beta, delta); the objects" in text
+    assert "\n! wave 2: 2 clusters disruption.cni-version: alpha, beta\n" in text
+    assert f"\n  ~ b.yaml\n{first}{second}== beta" in text
+    comment = report.format_report(diff, "markdown")
+    assert "fails the rules (clusters: beta, delta); the objects" in comment
+    assert f"```diff\n{first}{second}```\n" in comment
+
+
 # --- the comment's cut to a limit: at its exact edges --------------------------------------
 
 
@@ -252,7 +284,7 @@ def test_a_comment_that_fits_to_the_character_is_whole() -> None:
     assert report.format_markdown(diff, limit=room) == whole
     cut = report.format_markdown(diff, limit=room - 1)
     assert cut.count("```diff") == 2
-    assert "_diff left out to fit a comment: run `kkpgen diff` locally_" in cut
+    assert "`\n\n_diff left out to fit a comment: run `kkpgen diff` locally_\n\n</details>" in cut
     assert "left out to fit a comment: the full report" not in cut  # all three are named
     short = len(report._markdown_cluster(diff.clusters[2], None))
     full = len(report._markdown_cluster(diff.clusters[2], report._diff_block(diff.clusters[2])))
@@ -297,6 +329,14 @@ def test_a_summary_of_many_waves_halves_the_names_shown_until_it_fits_half_the_c
     warnings = _warnings(comment)
     assert len(warnings) == 40
     assert all(w.count("**w") == 25 and " and 35 more." in w for w in warnings)
+    assert "**\x20\x20\n\n<details>" in comment  # the summary ends as it would unhalved
+
+
+def test_a_warning_names_the_first_50_clusters_and_counts_the_rest() -> None:
+    comment = report.format_markdown(_many_waves(1, 60), limit=report.MARKDOWN_LIMIT)
+    (warning,) = _warnings(comment)
+    assert warning.count("**w") == 50
+    assert "**w000-c049** and 10 more." in warning
 
 
 def test_a_summary_of_very_many_waves_still_names_one_cluster_a_wave() -> None:
@@ -305,3 +345,20 @@ def test_a_summary_of_very_many_waves_still_names_one_cluster_a_wave() -> None:
     warnings = _warnings(comment)
     assert len(warnings) == 150
     assert all(w.count("**w") == 1 and " and 3 more." in w for w in warnings)
+
+
+def test_the_report_file_is_written_whole_or_the_error_names_its_path(tmp_path: Path) -> None:
+    target = tmp_path / "kkpgen-diff.md"
+    report.write_report(target, MARKDOWN)
+    assert target.read_text() == MARKDOWN
+    assert [p.name for p in tmp_path.iterdir()] == ["kkpgen-diff.md"]  # no temporary left
+    missing = tmp_path / "no-such-folder" / "kkpgen-diff.md"
+    with pytest.raises(KkpgenError) as raised:
+        report.write_report(missing, MARKDOWN)
+    assert raised.value.exit_code == ExitCode.ENVIRONMENT
+    (diagnostic,) = raised.value.diagnostics
+    assert format_diagnostic(diagnostic) == (
+        f"{missing}: error[diff.output.unwritable]: cannot write the report to {missing}: "
+        "No such file or directory\n"
+        "  hint: choose an --output path in an existing, writable folder"
+    )

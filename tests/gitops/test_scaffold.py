@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 from kkpgen.diagnostics import ExitCode, KkpgenError, format_diagnostic
+from kkpgen.gitops import pinning
 from kkpgen.gitops.scaffold import InitOptions, init_repo
 
 
@@ -32,7 +35,127 @@ def test_ci_without_a_kkpgen_source_is_refused_before_anything_is_written(
         init_repo(tmp_path / "fleet", InitOptions(ci="github"))
     assert raised.value.exit_code == ExitCode.INVALID_INPUT
     (diagnostic,) = raised.value.diagnostics
-    assert format_diagnostic(diagnostic).startswith(
-        "--kkpgen-repo: error[init.kkpgen-source]: kkpgen init writes CI that installs kkpgen"
+    assert format_diagnostic(diagnostic) == (
+        "--kkpgen-repo: error[init.kkpgen-source]: kkpgen init writes CI that installs kkpgen, "
+        "but does not know where CI gets it from\n"
+        "  hint: pass --kkpgen-repo GIT_URL (your clone of kkpgen) or --kkpgen-wheel "
+        "PATH_OR_URL (a kkpgen wheel CI can reach), or --ci none"
     )
     assert not (tmp_path / "fleet" / "kubermatic.yaml").exists()
+
+
+WHEEL = "https://files.example.com/kkpgen-1.0.0-py3-none-any.whl"
+
+
+def _workflow(root: Path) -> dict[str, object]:
+    text = (root / ".github" / "workflows" / "kkpgen.yml").read_text()
+    loaded = yaml.safe_load(text)
+    assert isinstance(loaded, dict)
+    return loaded
+
+
+def test_ci_installs_the_wheel_it_is_given(tmp_path: Path) -> None:
+    init_repo(tmp_path / "fleet", InitOptions(ci="github", kkpgen_wheel=WHEEL))
+    assert _workflow(tmp_path / "fleet")["env"] == {"KKPGEN_REQUIREMENT": WHEEL}
+
+
+@pytest.mark.parametrize(
+    ("wheel", "shown"),
+    [
+        ("kkpgen-1.0.0.tar.gz", "'kkpgen-1.0.0.tar.gz'"),
+        ("https://ci:s3cret@files.example.com/kkpgen-1.0.0-py3-none-any.whl", "'https://***@"),
+    ],
+    ids=["not-a-wheel", "credentials"],
+)
+def test_a_wheel_that_is_no_wheel_or_carries_credentials_is_refused(
+    wheel: str, shown: str, tmp_path: Path
+) -> None:
+    with pytest.raises(KkpgenError) as raised:
+        init_repo(tmp_path / "fleet", InitOptions(ci="github", kkpgen_wheel=wheel))
+    (diagnostic,) = raised.value.diagnostics
+    text = format_diagnostic(diagnostic)
+    assert text.startswith(f"--kkpgen-wheel: error[init.kkpgen-wheel]: {shown}")
+    assert text.endswith(
+        "is not the path or URL of a wheel, or it carries credentials\n"
+        "  hint: name the kkpgen wheel file (kkpgen-X.Y.Z-py3-none-any.whl) without spaces, "
+        "and no user, password or token in the URL"
+    )
+    assert "s3cret" not in text
+    assert not (tmp_path / "fleet").exists()
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://oauth2:glpat-s3cret@git.example.com/kkpgen.git", "ftp://git.example.com/k.git"],
+    ids=["credentials", "not-git"],
+)
+def test_a_kkpgen_repo_that_is_no_git_url_or_carries_credentials_is_refused(
+    url: str, tmp_path: Path
+) -> None:
+    with pytest.raises(KkpgenError) as raised:
+        init_repo(tmp_path / "fleet", InitOptions(ci="github", kkpgen_repo=url))
+    (diagnostic,) = raised.value.diagnostics
+    text = format_diagnostic(diagnostic)
+    assert text.startswith("--kkpgen-repo: error[init.kkpgen-repo]: '")
+    assert text.endswith(
+        "' is not a git URL kkpgen can pin, or it carries credentials\n"
+        "  hint: use https://host/path/kkpgen.git or git@host:path/kkpgen.git, without a "
+        "password or token (CI and pre-commit authenticate by their own means)"
+    )
+    assert "s3cret" not in text
+
+
+def test_a_kkpgen_repo_without_the_commit_or_tag_says_how_to_push_the_tag(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pinning, "pin", lambda url: None)
+    url = "https://git.example.com/platform/kkpgen.git"
+    with pytest.raises(KkpgenError) as raised:
+        init_repo(tmp_path / "fleet", InitOptions(ci="github", kkpgen_repo=url))
+    (diagnostic,) = raised.value.diagnostics
+    tag = pinning.release_tag()
+    assert format_diagnostic(diagnostic) == (
+        f"--kkpgen-repo: error[init.kkpgen-repo.unpinned]: '{url}' has neither the commit of "
+        f"this kkpgen nor its tag {tag}\n"
+        f"  hint: push kkpgen's tag there (git push {url} {tag}), name the clone this kkpgen "
+        "was installed from, or pass --kkpgen-wheel PATH_OR_URL"
+    )
+
+
+def test_the_pre_commit_hook_is_kkpgens_pinned_repository_when_init_is_given_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pin = pinning.Pin(
+        "0123456789abcdef0123456789abcdef01234567", "kkpgen 1.0.0, commit 0123456789ab"
+    )
+    monkeypatch.setattr(pinning, "pin", lambda url: pin)
+    url = "https://git.example.com/platform/kkpgen.git"
+    init_repo(tmp_path / "fleet", InitOptions(ci="none", kkpgen_repo=url))
+    assert (tmp_path / "fleet" / ".pre-commit-config.yaml").read_text() == (
+        "# kkpgen check on every commit that changes a spec file (pre-commit.com).\n"
+        "repos:\n"
+        f'  - repo: "{url}"\n'
+        f"    rev: {pin.rev}  # {pin.note}\n"
+        "    hooks:\n"
+        "      - id: kkpgen-check\n"
+    )
+
+
+def test_without_a_repository_the_pre_commit_hook_runs_the_installed_kkpgen(
+    tmp_path: Path,
+) -> None:
+    init_repo(tmp_path / "fleet", InitOptions(ci="none"))
+    text = (tmp_path / "fleet" / ".pre-commit-config.yaml").read_text()
+    assert text.startswith(
+        "# kkpgen check on every commit that changes a spec file (pre-commit.com), with the\n"
+        "# kkpgen installed where git runs; kkpgen init --kkpgen-repo URL pins a release "
+        "instead.\n"
+    )
+    (hook,) = yaml.safe_load(text)["repos"][0]["hooks"]
+    assert hook["entry"] == "kkpgen check"
+    assert (hook["language"], hook["pass_filenames"]) == ("system", False)
+    spec_files = re.compile(hook["files"])
+    for path in ("kubermatic.yaml", "clusters/a.yaml", "clusters/eu/b.yml"):
+        assert spec_files.search(path), path
+    for path in ("rendered/a/x.yaml", "README.md", "clusters/a.json"):
+        assert not spec_files.search(path), path

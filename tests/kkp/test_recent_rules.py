@@ -510,8 +510,8 @@ def test_a_kkp_upgrade_refuses_a_default_the_new_release_changes_and_the_hint_wo
         ("kkp.upgrade.default-changed", "spec.clusterNetwork.proxyMode", 5)
     ]
     (found,) = [d for d in diagnostics if d.code == "kkp.upgrade.default-changed"]
-    assert "changes from nftables to iptables (KKP v2.30.6 -> v2.31.0)" in found.message
-    hint = "first set spec.clusterNetwork.proxyMode: nftables in 'c1' under KKP v2.30.6"
+    assert "changes from 'nftables' to 'iptables' (KKP v2.30.6 -> v2.31.0)" in found.message
+    hint = "first set spec.clusterNetwork.proxyMode: 'nftables' in 'c1' under KKP v2.30.6"
     assert found.hint.startswith(hint)
     # the hint, followed: the value written under v2.30.6 changes nothing there ...
     pinned = _cluster(

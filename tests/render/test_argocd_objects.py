@@ -10,6 +10,9 @@ import pytest
 import yaml
 from click.testing import Result
 
+from kkpgen.kkp.waves import wave_order
+from kkpgen.render.applications import ArgoSettings
+from kkpgen.render.appsets import control_files
 from tests.conftest import CONFIG, RenderFleet, Repo, cluster_yaml
 
 RunCli = Callable[..., Result]
@@ -141,3 +144,16 @@ def test_an_unknown_argo_cd_mode_is_refused_at_its_line_by_check_and_render(
         "metadata.annotations.kkpgen/argocd-mode: unknown Argo CD mode 'apps'"
     ) in result.stderr
     assert not (tmp_path / "o").exists()
+
+
+def test_the_rolling_sync_steps_are_in_the_order_diff_and_plan_show() -> None:
+    """Numbers by value, then names in text order ("canary" before "eu", as `diff` lists
+    them; padded like numbers, "eu" went first), then the clusters with no wave."""
+    waves = ["eu", "", "10", "canary", "9", "eu-west-2"]
+    settings = ArgoSettings("https://git.example.com/fleet.git", "main", "rendered", "seed")
+    files = dict(control_files(settings, waves=waves))
+    appset = yaml.safe_load(files["argocd/applicationset-kkpgen-seed.yaml"])
+    steps = appset["spec"]["strategy"]["rollingSync"]["steps"]
+    shown = [step["matchExpressions"][0]["values"][0] for step in steps]
+    assert shown == ["9", "10", "canary", "eu", "eu-west-2", ""]
+    assert shown == sorted(waves, key=wave_order)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
 
 import jinja2
 import pytest
 
+from kkpgen.render import engine
 from kkpgen.render.engine import build_environment
 
 TEMPLATE = "demo/templates/service.yaml"
@@ -44,6 +46,18 @@ def test_an_unusable_cache_is_skipped(tmp_path: Path, monkeypatch: pytest.Monkey
     blocked = tmp_path / "blocked"
     blocked.write_text("a file where the cache folder would go\n")  # refused even to root
     assert _render_template(blocked, monkeypatch) == plain
+
+
+def test_a_cache_that_cannot_be_written_is_skipped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full disk while the compiled template is written: the render goes on without it."""
+
+    def full(folder: int, name: str, data: bytes) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(engine, "write_private", full)
+    assert _render_template(tmp_path / "cache", monkeypatch) == 'metadata:\n  name: "c1"\n'
 
 
 def _plant(cache_home: Path, text: str) -> None:

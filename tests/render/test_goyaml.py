@@ -53,3 +53,12 @@ def test_merge_merges_maps_and_replaces_anything_else_even_with_false() -> None:
         "n": 1,
     }
     assert merge_override({"a": 1}, {"a": {"b": 2}}) == {"a": {"b": 2}}
+
+
+def test_values_python_finds_equal_keep_their_own_text() -> None:
+    """The text of a value met before is reused: 1, True and 1.0 are equal in Python (and
+    hash alike), but yaml.Marshal writes True as true."""
+    values = [{"k": 1}, {"k": True}, {"k": 1.0}, {"k": "1"}, {"k": [1]}, {"k": [True]}]
+    texts = [go_yaml(value) for value in values]
+    assert texts == ["k: 1\n", "k: true\n", "k: 1\n", 'k: "1"\n', "k:\n- 1\n", "k:\n- true\n"]
+    assert [go_yaml(value) for value in reversed(values)] == texts[::-1]
