@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
 import pytest
+from jinja2 import Template
 
 from bench.fleet import make_fleet
 from kkpgen.kkp.charts import CHARTS_DIR, LIBRARY
@@ -186,6 +188,23 @@ class _Cluster:
         return name in self.features
 
 
+def _through_memo(
+    memo: TemplateMemo, env: TrackingEnvironment, template: Template, roots: Mapping[str, object]
+) -> object:
+    """The engine's memo protocol for one template: a stored text when the values it read
+    last time are the same, else a render that records what it reads and is stored."""
+    found = memo.lookup(env, roots, {})
+    if found is not None:
+        return found
+    recording = env.recording = Recording(root_paths(roots))
+    try:
+        text = template.render(roots)
+    finally:
+        env.recording = None
+    memo.store(recording, text)
+    return text
+
+
 def test_a_value_read_through_a_method_call_is_part_of_the_memo_key() -> None:
     """`cluster.has_feature("x")` reads the cluster through a method, not a lookup: the
     whole object is part of the key, so a cluster without the feature does not get the
@@ -196,16 +215,7 @@ def test_a_value_read_through_a_method_call_is_part_of_the_memo_key() -> None:
 
     def render(*features: str) -> object:
         roots = {"cluster": _Cluster(features)}
-        found = memo.lookup(env, roots, {})
-        if found is not None:
-            return found
-        recording = env.recording = Recording(root_paths(roots))
-        try:
-            text = template.render(roots)
-        finally:
-            env.recording = None
-        memo.store(recording, text)
-        return text
+        return _through_memo(memo, env, template, roots)
 
     assert render("x") == "True"
     assert render("y") == "False"
@@ -269,16 +279,7 @@ def test_the_memo_key_follows_attributes_items_and_indexes_to_the_values_read() 
 
     def render(pods: tuple[str, ...], mtu: int, b: int, other: int) -> object:
         roots = {"cluster": _Spec(_Network(pods, mtu)), "values": {"a": {"b": b, "c": other}}}
-        found = memo.lookup(env, roots, {})
-        if found is not None:
-            return found
-        recording = env.recording = Recording(root_paths(roots))
-        try:
-            text = template.render(roots)
-        finally:
-            env.recording = None
-        memo.store(recording, text)
-        return text
+        return _through_memo(memo, env, template, roots)
 
     assert render(("10.0.0.0/16",), 1450, 1, 0) == "10.0.0.0/16 1"
     assert render(("10.0.0.0/16",), 1400, 1, 0) == "10.0.0.0/16 1"  # a hit
