@@ -10,7 +10,6 @@ test keeps them true, so a chart change shows in the table.
 
 from __future__ import annotations
 
-import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,12 @@ import yaml
 from kkpgen.models.options import SourceOptions
 from kkpgen.output import update
 from tests.conftest import CONFIG, cluster_yaml
-from tests.render.test_kkp_parity_addons import HUBBLE_ADDON, _differences, _objects_of
+from tests.render.test_kkp_parity_addons import (
+    HUBBLE_ADDON,
+    _differences,
+    _objects_of,
+    parity_doc_rows,
+)
 from tools.kkp_addon_facts import LEGACY_PATCHES, Variant, legacy_variants
 
 ROOT = Path(__file__).parents[2]
@@ -73,15 +77,6 @@ def counts(patch: str, variant: str, ours: dict[str, dict[str, Any]]) -> tuple[i
     return len(kkp), len(both), len(identical), 0, 0
 
 
-def _doc_rows() -> dict[tuple[str, str], tuple[int, ...]]:
-    text = (ROOT / "docs" / "kkp-parity.md").read_text()
-    row = re.compile(r"^\| (v2\.2[1-5]\.\d+) \| `([a-z0-9.-]+)` \|((?: \d+ \|){5})$", re.M)
-    return {
-        (m.group(1), m.group(2)): tuple(int(n) for n in m.group(3).strip(" |").split(" | "))
-        for m in row.finditer(text)
-    }
-
-
 CASES = [(p, v) for p, k8s in LEGACY_PATCHES.items() for v in legacy_variants(k8s)]
 
 
@@ -89,7 +84,8 @@ CASES = [(p, v) for p, k8s in LEGACY_PATCHES.items() for v in legacy_variants(k8
 def test_the_parity_doc_states_the_counts_the_render_gives(
     rendered: Any, patch: str, variant: str
 ) -> None:
-    assert _doc_rows().get((patch, variant)) == counts(patch, variant, rendered(patch, variant)), (
+    rows = parity_doc_rows(r"v2\.2[1-5]\.\d+", 5)
+    assert rows.get((patch, variant)) == counts(patch, variant, rendered(patch, variant)), (
         f"docs/kkp-parity.md row for {patch} `{variant}`: KKP objects, rendered, "
         "field-identical, CRDs, CRD schemas"
     )

@@ -9,7 +9,6 @@ docs/kkp-parity.md states the counts per patch and variant; a test keeps them tr
 
 from __future__ import annotations
 
-import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,7 @@ from kkpgen.models.options import SourceOptions
 from kkpgen.output import update
 from kkpgen.source.sourcemap import load_data
 from tests.conftest import CONFIG, cluster_yaml
-from tests.render.test_kkp_parity_addons import _differences, _objects_of
+from tests.render.test_kkp_parity_addons import _differences, _objects_of, parity_doc_rows
 from tools.kkp_addon_facts import OLDER_PATCHES, RECENT_PATCHES, Variant, variants_at
 
 ROOT = Path(__file__).parents[2]
@@ -74,15 +73,6 @@ def counts(patch: str, variant: str, ours: dict[str, dict[str, Any]]) -> tuple[i
     return len(kkp), len(both), len(identical), len(crds)
 
 
-def _doc_rows() -> dict[tuple[str, str], tuple[int, ...]]:
-    text = (ROOT / "docs" / "kkp-parity.md").read_text()
-    row = re.compile(r"^\| (v2\.(?:2[1-9]|3\d)\.\d+) \| `([a-z0-9.-]+)` \|((?: \d+ \|){4})$", re.M)
-    return {
-        (m.group(1), m.group(2)): tuple(int(n) for n in m.group(3).strip(" |").split(" | "))
-        for m in row.finditer(text)
-    }
-
-
 CASES = [(patch, variant) for patch in PATCHES for variant in variants_at(patch)]
 
 
@@ -90,7 +80,8 @@ CASES = [(patch, variant) for patch in PATCHES for variant in variants_at(patch)
 def test_the_parity_doc_states_the_counts_the_render_gives(
     rendered: Any, patch: str, variant: str
 ) -> None:
-    assert _doc_rows().get((patch, variant)) == counts(patch, variant, rendered(patch, variant)), (
+    rows = parity_doc_rows(r"v2\.(?:2[1-9]|3\d)\.\d+", 4)
+    assert rows.get((patch, variant)) == counts(patch, variant, rendered(patch, variant)), (
         f"docs/kkp-parity.md row for {patch} `{variant}`: KKP objects, rendered, "
         "field-identical, CRDs"
     )
