@@ -32,7 +32,7 @@ _EACH_FAILURE = re.compile(rf"(?:^|\s)- at {_POINTER}: (.*?)(?=\s+- at '|$)", re
 _VIA_BUILTIN = " (kubeconform names no field below; `kkpgen validate OUT --backend builtin` does)"
 _CHUNK = 2000  # files per kubeconform run
 _TIMEOUT = 600  # seconds; a hung binary must not hang CI forever
-_HINT = "install kubeconform >= 0.7 (github.com/yannh/kubeconform/releases), or --backend builtin"
+_HINT = "install kubeconform >= 0.6 (github.com/yannh/kubeconform/releases), or --backend builtin"
 
 
 @dataclass(frozen=True, slots=True)
