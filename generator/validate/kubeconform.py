@@ -59,7 +59,8 @@ class KubeconformBackend:
         # a schema is an error, as in the builtin backend
         location = f"{schema_dir.resolve()}/{{{{ .ResourceKind }}}}{{{{ .KindSuffix }}}}.json"
         head = [self.executable, "-strict", "-summary=false", "-output", "json"]
-        return [*head, "-schema-location", location, *(str(f) for f in files)]
+        # "--": a file under a tree named "-out" is a file, not a flag (Go's flag package)
+        return [*head, "-schema-location", location, "--", *(str(f) for f in files)]
 
     def _run(self, files: Sequence[Path], *, schema_dir: Path) -> list[Mapping[str, object]]:
         try:

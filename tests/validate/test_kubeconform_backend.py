@@ -35,9 +35,18 @@ if canned.exists():
     sys.stderr.write(spec.get("stderr", ""))
     sys.exit(spec["exit"])
 
-args = sys.argv[1:]
-at = args.index("-schema-location")
-location, files = args[at + 1], args[at + 2:]
+# Go's flag package: flags until "--" or the first argument not starting with "-"
+args, options, files = sys.argv[1:], {}, []
+while args:
+    arg = args.pop(0)
+    if arg == "--" or not arg.startswith("-"):
+        files = args if arg == "--" else [arg, *args]
+        break
+    if arg in ("-output", "-schema-location"):
+        options[arg] = args.pop(0)
+    elif arg not in ("-strict", "-summary=false"):
+        sys.exit(f"flag provided but not defined: {arg}")
+location = options["-schema-location"]
 
 
 def message(error):
@@ -152,8 +161,19 @@ def test_kubeconform_is_run_strict_offline_on_the_cache(tmp_path: Path) -> None:
     assert not any("http" in arg for arg in argv)
     assert "-ignore-missing-schemas" not in argv
     assert argv[argv.index("-schema-location") + 2 :] == [
-        str(root / name) for name in sorted(VALID_TREE)
+        "--",
+        *(str(root / name) for name in sorted(VALID_TREE)),
     ]
+
+
+def test_a_tree_whose_path_starts_with_a_dash_is_not_read_as_flags(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    root = make_tree(Path("-out"), INVALID_TREE)
+    backend = KubeconformBackend(executable=str(stand_in(tmp_path)))
+    found = validate_tree(root, backend=backend, cache_dir=tmp_path / "cache")
+    assert {f.file for f in found} == set(INVALID_TREE)
 
 
 def kubeconform_output(out: Path) -> dict[str, object]:
