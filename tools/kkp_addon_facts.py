@@ -149,13 +149,27 @@ RECENT_PATCHES: dict[str, tuple[tuple[str, ...], bool]] = {
 
 
 # KKP v2.21-v2.25: the legacy v1.12 cilium and hubble addons (KKP deletes both Addons when
-# a cluster moves to Cilium 1.13) at the newest patch of each line, with the Kubernetes
-# version that patch defaults to.
+# a cluster moves to Cilium 1.13) at the newest patch of each line, the first of each line
+# whose addons differ from the newest, and each patch where they change within a line
+# (beyond images: the capabilities cilium_legacy_*, cilium_node_port_range and hubble_*
+# of tools/kkp_capabilities.py), with the Kubernetes version that patch defaults to.
 LEGACY_PATCHES: dict[str, str] = {
+    "v2.21.0": "1.23.9",
+    "v2.21.2": "1.23.12",
+    "v2.21.3": "1.23.14",
+    "v2.21.7": "1.23.15",
+    "v2.21.9": "1.23.15",
+    "v2.21.14": "1.23.15",
     "v2.21.15": "1.23.15",
+    "v2.22.0": "1.25.6",
+    "v2.22.1": "1.25.6",
+    "v2.22.3": "1.25.9",
     "v2.22.13": "1.25.16",
     "v2.23.19": "1.26.13",
+    "v2.24.0": "1.27.6",
+    "v2.24.5": "1.27.10",
     "v2.24.15": "1.27.10",
+    "v2.25.0": "1.28.7",
     "v2.25.18": "1.28.9",
 }
 

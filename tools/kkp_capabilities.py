@@ -27,6 +27,9 @@ OPENVPN_CLIENT_ADDON = "addons/openvpn/openvpn-client-dep.yaml"
 HUBBLE_V1_11 = "addons/hubble/hubble.yaml|addons/hubble/hubble_v1.11.yaml"
 CILIUM_V1_11 = "addons/cilium/cilium.yaml|addons/cilium/cilium_v1.11.yaml"
 CLUSTER_TYPES_GO = "sdk/apis/kubermatic/v1/cluster.go|pkg/apis/kubermatic/v1/cluster.go"
+# The legacy v1.12 addons (v2.21-v2.25; hubble's file stays in v2.26 without a cilium one).
+CILIUM_V1_12 = "addons/cilium/cilium_v1.12.yaml"
+HUBBLE_V1_12 = "addons/hubble/hubble_v1.12.yaml"
 KUBE_PROXY_DAEMONSET = "addons/kube-proxy/daemonset.yaml"
 CANAL_V3_22_ADDON = "addons/canal/canal_v3.22.yaml"
 CNI_APP_CONTROLLER_GO = (
@@ -192,6 +195,18 @@ RECENT_CAPABILITIES: tuple[tuple[str, str, str], ...] = (
         OPENVPN_SERVER_GO,
         "ClusterAutoscalerSafeToEvictVolumesAnnotation",
     ),
+    # The legacy v1.12 addons (v2.21-v2.25), change by change within a line: every container
+    # says terminationMessagePolicy (v2.21.2+, v2.22.0+); the agent gets the
+    # install-cni-binaries init container, cilium-config skip-cnp-status-startup-clean and
+    # cni-uninstall, the pods automountServiceAccountToken and hubble-ui nginx's newer
+    # `location /` (v2.21.9+, v2.22.3+); hubble-relay's config writes its empty keys with a
+    # trailing space (Helm's text: v2.21.0-v2.21.2, v2.21.9-v2.21.13, v2.22.0-v2.24.4,
+    # v2.25.0); hubble-ui may be evicted with its tmp-dir and the certgen Job is
+    # hubble-generate-certs-c26869f410 (v2.24.5+, v2.25.1+; before -394f790584).
+    ("cilium_legacy_termination_message_policy", CILIUM_V1_12, "terminationMessagePolicy"),
+    ("cilium_legacy_install_cni_binaries", CILIUM_V1_12, "install-cni-binaries"),
+    ("hubble_relay_config_trailing_space", HUBBLE_V1_12, "dial-timeout: \n"),
+    ("hubble_ui_safe_to_evict", HUBBLE_V1_12, "safe-to-evict-local-volumes"),
     # The openvpn addon's dnat-controller maps only IPv4 node addresses (`cut -s`, v2.21+).
     ("openvpn_client_dnat_ipv4_only", OPENVPN_CLIENT_ADDON, "cut -d. -s -f3-4"),
     # The user-cluster-controller-manager keeps 2 revisions of the Deployments and DaemonSets

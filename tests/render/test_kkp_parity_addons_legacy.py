@@ -1,11 +1,10 @@
-"""The legacy v1.12 cilium and hubble addons at the newest patch of each KKP line that offers
-them (v2.21-v2.25), against every object KKP's addons apply there
-(kkp_parity_addons_legacy_facts.yaml, written by `tools/kkp_addon_facts.py --legacy` for
-`legacy_variants`). Each object is compared whole, as flat field paths.
-
-kkpgen's cilium and hubble charts follow KKP's v1.11 addons; these tests measure how far the
-v1.12 addons are from them: docs/kkp-parity.md states the counts per patch and variant, and a
-test keeps them true, so a chart change shows in the table.
+"""The legacy v1.12 cilium and hubble addons at the patches of `LEGACY_PATCHES` (v2.21-v2.25:
+the first and newest of each line and each patch where the addons change), against every
+object KKP's addons apply there (kkp_parity_addons_legacy_facts.yaml, written by
+`tools/kkp_addon_facts.py --legacy` for `legacy_variants`). Each object is compared whole, as
+flat field paths, labels and annotations included; every one must be identical, and nothing
+KKP lacks rendered. docs/kkp-parity.md states the counts per patch and variant; a test keeps
+them true.
 """
 
 from __future__ import annotations
@@ -15,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from kkpgen.models.options import SourceOptions
 from kkpgen.output import update
+from kkpgen.source.sourcemap import load_data
 from tests.conftest import CONFIG, cluster_yaml
 from tests.render.test_kkp_parity_addons import (
     HUBBLE_ADDON,
@@ -29,7 +28,8 @@ from tests.render.test_kkp_parity_addons import (
 from tools.kkp_addon_facts import LEGACY_PATCHES, Variant, legacy_variants
 
 ROOT = Path(__file__).parents[2]
-FACTS: dict[str, dict[str, dict[str, dict[str, Any]]]] = yaml.safe_load(
+# libyaml: the facts of 17 patches are 15,000 lines.
+FACTS: dict[str, dict[str, dict[str, dict[str, Any]]]] = load_data(
     Path(__file__).with_name("kkp_parity_addons_legacy_facts.yaml").read_text()
 )
 
@@ -91,13 +91,32 @@ def test_the_parity_doc_states_the_counts_the_render_gives(
     )
 
 
-# Rendered objects KKP's v1.12 addon lacks (docs/kkp-parity.md, hubble): v1.11's certgen Job.
-NOT_KKPS = {"hubble-v1.12": ["Job/kube-system/hubble-generate-certs-4a617efdba"]}
+@pytest.mark.parametrize(("patch", "variant"), CASES)
+def test_every_object_kkp_applies_is_rendered_field_identical(
+    rendered: Any, patch: str, variant: str
+) -> None:
+    ours = rendered(patch, variant)
+    differing = {
+        oid: _differences(fields, ours[oid], schemas=False) if oid in ours else ["not rendered"]
+        for oid, fields in FACTS[patch][variant].items()
+    }
+    assert {oid: keys for oid, keys in differing.items() if keys} == {}
 
 
 @pytest.mark.parametrize(("patch", "variant"), CASES)
 def test_every_rendered_object_is_one_kkp_applies(rendered: Any, patch: str, variant: str) -> None:
-    """KKP prunes by the kubermatic-addon label: an object it lacks would be fought over.
-    The one known exception is named (and documented) until the chart follows v1.12."""
-    extra = sorted(set(rendered(patch, variant)) - set(FACTS[patch][variant]))
-    assert extra == NOT_KKPS.get(variant, [])
+    """KKP prunes by the kubermatic-addon label: an object it lacks would be fought over."""
+    assert sorted(set(rendered(patch, variant)) - set(FACTS[patch][variant])) == []
+
+
+# KKP's v1.12 certgen Job: -394f790584 until its chart was regenerated with hubble-ui's
+# safe-to-evict annotation (v2.24.5, v2.25.1), -c26869f410 after. v1.11's -4a617efdba (what
+# kkpgen rendered for v1.12 before) would be pruned by KKP and re-applied by Argo CD forever.
+RENAMED_JOB = frozenset({"v2.24.5", "v2.24.15", "v2.25.18"})
+
+
+@pytest.mark.parametrize("patch", list(LEGACY_PATCHES))
+def test_the_certgen_job_has_the_name_kkp_gives_it_at_the_patch(rendered: Any, patch: str) -> None:
+    jobs = [oid for oid in rendered(patch, "hubble-v1.12") if oid.startswith("Job/")]
+    suffix = "c26869f410" if patch in RENAMED_JOB else "394f790584"
+    assert jobs == [f"Job/kube-system/hubble-generate-certs-{suffix}"]
