@@ -175,18 +175,18 @@ LEGACY_PATCHES: dict[str, str] = {
 
 
 def legacy_variants(kubernetes: str) -> dict[str, Variant]:
+    """The cilium addon per proxy mode and the hubble addon, with Cilium v1.12 and v1.11."""
     policies = frozenset({KUBE_SYSTEM_POLICIES})
-    return {
-        "cilium-v1.12-ebpf": Variant(
-            "cilium", "cilium", "v1.12", "ebpf", policies, kubernetes=kubernetes
-        ),
-        "cilium-v1.12-ipvs": Variant(
-            "cilium", "cilium", "v1.12", "ipvs", policies, kubernetes=kubernetes
-        ),
-        "hubble-v1.12": Variant(
-            "hubble", "cilium", "v1.12", "ebpf", policies, kubernetes=kubernetes
-        ),
-    }
+    out: dict[str, Variant] = {}
+    for version in ("v1.12", "v1.11"):
+        for mode in ("ebpf", "ipvs"):
+            out[f"cilium-{version}-{mode}"] = Variant(
+                "cilium", "cilium", version, mode, policies, kubernetes=kubernetes
+            )
+        out[f"hubble-{version}"] = Variant(
+            "hubble", "cilium", version, "ebpf", policies, kubernetes=kubernetes
+        )
+    return out
 
 
 # The newest patch of each older line from v2.21 (v2.28 back to v2.21): the Canal versions it
@@ -473,7 +473,7 @@ HEADER = """\
 # Facts about every object KKP's addons apply, per patch and per cluster variant
 # (tools/kkp_addon_facts.py variants_at: canal, cilium and hubble at v2.20; canal and
 # kube-proxy at the newest patch of each line from v2.21; with --legacy, legacy_variants: the
-# cilium and hubble v1.12 addons at the newest patch of v2.21-v2.25), written by
+# cilium and hubble v1.12 and v1.11 addons at LEGACY_PATCHES of v2.21-v2.25), written by
 #   python tools/kkp_addon_facts.py --git-dir <kubermatic mirror> {tags}
 # from kubermatic/kubermatic's addons/ at each tag. Never KKP's YAML: per object its field
 # paths, scalars as they are and larger values as a digest of their JSON.

@@ -1,10 +1,10 @@
-"""The legacy v1.12 cilium and hubble addons at the patches of `LEGACY_PATCHES` (v2.21-v2.25:
-the first and newest of each line and each patch where the addons change), against every
-object KKP's addons apply there (kkp_parity_addons_legacy_facts.yaml, written by
-`tools/kkp_addon_facts.py --legacy` for `legacy_variants`). Each object is compared whole, as
-flat field paths, labels and annotations included; every one must be identical, and nothing
-KKP lacks rendered. docs/kkp-parity.md states the counts per patch and variant; a test keeps
-them true.
+"""The legacy v1.12 and v1.11 cilium and hubble addons at the patches of `LEGACY_PATCHES`
+(v2.21-v2.25: the first and newest of each line and each patch where the addons change),
+against every object KKP's addons apply there (kkp_parity_addons_legacy_facts.yaml, written
+by `tools/kkp_addon_facts.py --legacy` for `legacy_variants`). Each object is compared whole,
+as flat field paths, labels and annotations included; every one must be identical, and
+nothing KKP lacks rendered. docs/kkp-parity.md states the counts per patch and variant; a
+test keeps them true.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from tests.render.test_kkp_parity_addons import (
 from tools.kkp_addon_facts import LEGACY_PATCHES, Variant, legacy_variants
 
 ROOT = Path(__file__).parents[2]
-# libyaml: the facts of 17 patches are 15,000 lines.
+# libyaml: the facts of 17 patches are 30,000 lines.
 FACTS: dict[str, dict[str, dict[str, dict[str, Any]]]] = load_data(
     Path(__file__).with_name("kkp_parity_addons_legacy_facts.yaml").read_text()
 )
@@ -109,14 +109,21 @@ def test_every_rendered_object_is_one_kkp_applies(rendered: Any, patch: str, var
     assert sorted(set(rendered(patch, variant)) - set(FACTS[patch][variant])) == []
 
 
-# KKP's v1.12 certgen Job: -394f790584 until its chart was regenerated with hubble-ui's
-# safe-to-evict annotation (v2.24.5, v2.25.1), -c26869f410 after. v1.11's -4a617efdba (what
-# kkpgen rendered for v1.12 before) would be pruned by KKP and re-applied by Argo CD forever.
+# KKP's certgen Job per patch: v1.12's is -394f790584 until its chart was regenerated with
+# hubble-ui's safe-to-evict annotation (v2.24.5, v2.25.1), -c26869f410 after; v1.11's is
+# -7dc7200f85 at v2.21+. v2.20.16's v1.11 name, -4a617efdba, which kkpgen rendered for both
+# before, would be pruned by KKP and re-applied by Argo CD forever.
 RENAMED_JOB = frozenset({"v2.24.5", "v2.24.15", "v2.25.18"})
 
 
 @pytest.mark.parametrize("patch", list(LEGACY_PATCHES))
-def test_the_certgen_job_has_the_name_kkp_gives_it_at_the_patch(rendered: Any, patch: str) -> None:
-    jobs = [oid for oid in rendered(patch, "hubble-v1.12") if oid.startswith("Job/")]
-    suffix = "c26869f410" if patch in RENAMED_JOB else "394f790584"
+@pytest.mark.parametrize("version", ["v1.12", "v1.11"])
+def test_the_certgen_job_has_the_name_kkp_gives_it_at_the_patch(
+    rendered: Any, patch: str, version: str
+) -> None:
+    jobs = [oid for oid in rendered(patch, f"hubble-{version}") if oid.startswith("Job/")]
+    if version == "v1.11":
+        suffix = "7dc7200f85"
+    else:
+        suffix = "c26869f410" if patch in RENAMED_JOB else "394f790584"
     assert jobs == [f"Job/kube-system/hubble-generate-certs-{suffix}"]

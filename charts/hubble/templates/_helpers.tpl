@@ -23,18 +23,21 @@
 - {{ ("--hubble-relay-client-cert-validity-duration=" ~ values.certgen.certValidityDuration) | quote }}
 {%- endmacro %}
 
-{#- Whether the certgen pods, hubble-ui and hubble-relay's containers carry the fields of
-    Cilium's newer charts (automountServiceAccountToken, terminationMessagePolicy): the
-    v1.11 layout from KKP v2.20.16 (cilium_chart_1_11_16); the v1.12 one
-    (catalog chart_1_12) from v2.21.9/v2.22.3 (automount: cilium_legacy_install_cni_binaries)
-    and v2.21.2/v2.22.0 (terminationMessagePolicy: cilium_legacy_termination_message_policy).
+{#- Whether the pods and containers carry a field of Cilium's 1.11.16 chart (KKP v2.20.16,
+    capability cilium_chart_1_11_16) that KKP's v1.11 and v1.12 addons lack at the first
+    patches of v2.21 and v2.22 (capabilities cilium_legacy_no_*):
+      "termination": terminationMessagePolicy (v1.11: hubble-relay and hubble-ui's backend;
+        v1.12: every container),
+      "termination_all": v1.11's on hubble-ui's frontend, which comes later,
+      "automount": automountServiceAccountToken and hubble-ui nginx's newer `location /`.
     Prints "true" or nothing. Usage:
       {% set automount = hubble.has(cluster, "automount") | trim %} -#}
 {% macro has(cluster, field) -%}
-{% if "chart_1_12" in cluster.cni.capabilities %}
-{% set cap = {"automount": "cilium_legacy_install_cni_binaries", "termination": "cilium_legacy_termination_message_policy"}[field] %}
-{% else %}
-{% set cap = "cilium_chart_1_11_16" %}
-{% endif %}
-{{ "true" if cap in cluster.kkp_capabilities else "" }}
+{% set v1_12 = "chart_1_12" in cluster.cni.capabilities %}
+{% set lag = {
+  "termination": "cilium_legacy_no_termination_message_policy",
+  "termination_all": "cilium_legacy_no_termination_message_policy" if v1_12 else "cilium_legacy_no_install_cni_binaries",
+  "automount": "cilium_legacy_no_install_cni_binaries",
+}[field] %}
+{{ "true" if "cilium_chart_1_11_16" in cluster.kkp_capabilities and lag not in cluster.kkp_capabilities else "" }}
 {%- endmacro %}
