@@ -70,6 +70,7 @@ class Variant:
     features: frozenset[str] = field(default_factory=frozenset)
     dual_stack: bool = False
     kubernetes: str = "1.22.5"
+    node_cidr_mask_size_ipv4: int = 24  # KKP's default; a legacy variant sets another
 
     @property
     def pods(self) -> list[str]:
@@ -95,7 +96,7 @@ class Variant:
             "DualStack": self.dual_stack,
             "PodCIDRIPv4": PODS_CIDR,
             "PodCIDRIPv6": PODS_CIDR_IPV6 if self.dual_stack else "",
-            "NodeCIDRMaskSizeIPv4": 24,
+            "NodeCIDRMaskSizeIPv4": self.node_cidr_mask_size_ipv4,
             "NodeCIDRMaskSizeIPv6": 64,
             "IPAMAllocations": {},  # the seed lists none for the test cluster
             "NodePortRange": NODE_PORT_RANGE,
@@ -174,17 +175,36 @@ LEGACY_PATCHES: dict[str, str] = {
 }
 
 
-def legacy_variants(kubernetes: str) -> dict[str, Variant]:
-    """The cilium addon per proxy mode and the hubble addon, with Cilium v1.12 and v1.11."""
-    policies = frozenset({KUBE_SYSTEM_POLICIES})
+# The newest patch of each line, where the legacy cilium addon is also recorded with the
+# other branches of its template: dual stack, a node mask size other than 24, and without
+# the kubeSystemNetworkPolicies feature.
+LEGACY_NEWEST = frozenset({"v2.21.15", "v2.22.13", "v2.23.19", "v2.24.15", "v2.25.18"})
+
+
+def legacy_variants(patch: str) -> dict[str, Variant]:
+    """The cilium addon per proxy mode and the hubble addon, with Cilium v1.12 and v1.11, at
+    a patch of LEGACY_PATCHES (at the newest of a line also dual stack, node mask 26 and no
+    kube-system NetworkPolicies)."""
+    policies, k8s = frozenset({KUBE_SYSTEM_POLICIES}), LEGACY_PATCHES[patch]
     out: dict[str, Variant] = {}
     for version in ("v1.12", "v1.11"):
         for mode in ("ebpf", "ipvs"):
             out[f"cilium-{version}-{mode}"] = Variant(
-                "cilium", "cilium", version, mode, policies, kubernetes=kubernetes
+                "cilium", "cilium", version, mode, policies, kubernetes=k8s
+            )
+        if patch in LEGACY_NEWEST:
+            out[f"cilium-{version}-dual-stack"] = Variant(
+                "cilium", "cilium", version, "ebpf", policies, True, k8s
+            )
+            out[f"cilium-{version}-node-mask-26"] = Variant(
+                "cilium", "cilium", version, "ipvs", policies, kubernetes=k8s,
+                node_cidr_mask_size_ipv4=26,
+            )  # fmt: skip
+            out[f"cilium-{version}-no-policies"] = Variant(
+                "cilium", "cilium", version, "ebpf", kubernetes=k8s
             )
         out[f"hubble-{version}"] = Variant(
-            "hubble", "cilium", version, "ebpf", policies, kubernetes=kubernetes
+            "hubble", "cilium", version, "ebpf", policies, kubernetes=k8s
         )
     return out
 
@@ -255,7 +275,7 @@ class _Evaluator:
             ".Cluster.Network.NodePortRange": NODE_PORT_RANGE,
             ".Cluster.Address.URL": f"https://{API_HOST}:{API_PORT}",
             ".Cluster.Network.PodCIDRIPv4": PODS_CIDR,
-            ".Cluster.Network.NodeCIDRMaskSizeIPv4": "24",
+            ".Cluster.Network.NodeCIDRMaskSizeIPv4": str(v.node_cidr_mask_size_ipv4),
             ".Cluster.Network.NodeCIDRMaskSizeIPv6": "64",
             ".Cluster.Network.PodCIDRIPv6": PODS_CIDR_IPV6 if v.dual_stack else "",
             ".Cluster.Network.ConfigHash": v.config_hash(),
@@ -462,7 +482,7 @@ def patch_facts(
 ) -> dict[str, dict[str, dict[str, Json]]]:
     """variant -> object id -> flat fields, for one KKP tag (`legacy`: the v1.12 addons)."""
     facts: dict[str, dict[str, dict[str, Json]]] = {}
-    chosen = legacy_variants(LEGACY_PATCHES[tag]) if legacy else variants_at(tag)
+    chosen = legacy_variants(tag) if legacy else variants_at(tag)
     for name, variant in chosen.items():
         objects = kkp_objects(_addon_text(git_dir, tag, variant.addon), variant)
         facts[name] = {oid: dict(flatten(obj)) for oid, obj in sorted(objects.items())}
@@ -482,7 +502,7 @@ HEADER = """\
 
 
 def _diff(git_dir: str, tag: str, name: str, rendered: Path) -> Iterator[str]:
-    legacy = legacy_variants(LEGACY_PATCHES[tag]) if tag in LEGACY_PATCHES else {}
+    legacy = legacy_variants(tag) if tag in LEGACY_PATCHES else {}
     variant = {**variants_at(tag), **legacy}[name]
     ours: dict[str, dict[str, Json]] = {}
     for path in sorted(rendered.glob(f"**/{variant.addon}/*.yaml")):

@@ -42,14 +42,19 @@ def render(root: Path, patch: str, spec: Variant) -> Path:
     if not patch.startswith("v2.21."):  # the KonnectivityService gate is gone from v2.22
         config = config.replace("  featureGates:\n    KonnectivityService: true\n", "")
     (root / "kubermatic.yaml").write_text(config)
+    network = f"proxyMode: {spec.proxy_mode}, konnectivityEnabled: true"
+    if spec.dual_stack:
+        network += ", ipFamily: IPv4+IPv6"
+    if spec.node_cidr_mask_size_ipv4 != 24:
+        network += f", nodeCidrMaskSizeIPv4: {spec.node_cidr_mask_size_ipv4}"
     (root / "clusters" / "c1.yaml").write_text(
         cluster_yaml(
             "c1",
             version=f'"{spec.kubernetes}"',
             extra=f"""\
             cniPlugin: {{type: {spec.cni}, version: {spec.version}}}
-            clusterNetwork: {{proxyMode: {spec.proxy_mode}, konnectivityEnabled: true}}
-            features: {{kubeSystemNetworkPolicies: true}}
+            clusterNetwork: {{{network}}}
+            {"features: {kubeSystemNetworkPolicies: true}" if spec.features else ""}
             """,
         )
         + HUBBLE_ADDON
@@ -62,7 +67,7 @@ def render(root: Path, patch: str, spec: Variant) -> Path:
 def rendered(tmp_path_factory: pytest.TempPathFactory) -> Any:
     @cache
     def get(patch: str, variant: str) -> dict[str, dict[str, Any]]:
-        spec = legacy_variants(LEGACY_PATCHES[patch])[variant]
+        spec = legacy_variants(patch)[variant]
         folder = render(tmp_path_factory.mktemp(f"{patch}-{variant}"), patch, spec)
         return _objects_of(folder, spec.addon)
 
@@ -77,7 +82,7 @@ def counts(patch: str, variant: str, ours: dict[str, dict[str, Any]]) -> tuple[i
     return len(kkp), len(both), len(identical), 0, 0
 
 
-CASES = [(p, v) for p, k8s in LEGACY_PATCHES.items() for v in legacy_variants(k8s)]
+CASES = [(p, v) for p in LEGACY_PATCHES for v in legacy_variants(p)]
 
 
 @pytest.mark.parametrize(("patch", "variant"), CASES)
