@@ -1,6 +1,7 @@
 """canal and kube-proxy at the newest patch of each KKP line KKP supports (v2.29+), and canal at
-the newest patch of each line from v2.28 back to v2.21, against every object KKP's addons
-apply there (kkp_parity_addons_recent_facts.yaml).
+the newest patch of each line from v2.28 back to v2.21, each deprecated Canal version a line
+still accepts included, against every object KKP's addons apply there
+(kkp_parity_addons_recent_facts.yaml).
 
 tools/kkp_addon_facts.py records the facts for the variants of `variants_at(patch)`; each
 object is compared whole, as flat field paths, labels and annotations included.
@@ -15,12 +16,20 @@ from typing import Any
 
 import pytest
 
+from kkpgen.kkp.catalog import load_catalog
+from kkpgen.kkp.defaults import forced_version
 from kkpgen.models.options import SourceOptions
 from kkpgen.output import update
 from kkpgen.source.sourcemap import load_data
 from tests.conftest import CONFIG, cluster_yaml
 from tests.render.test_kkp_parity_addons import _differences, _objects_of, parity_doc_rows
-from tools.kkp_addon_facts import OLDER_PATCHES, RECENT_PATCHES, Variant, variants_at
+from tools.kkp_addon_facts import (
+    DEPRECATED_CANAL,
+    OLDER_PATCHES,
+    RECENT_PATCHES,
+    Variant,
+    variants_at,
+)
 
 ROOT = Path(__file__).parents[2]
 # libyaml: the facts of eleven lines are 31,000 lines.
@@ -92,7 +101,13 @@ def test_every_rendered_object_is_one_kkp_applies(rendered: Any, patch: str, var
     assert sorted(set(rendered(patch, variant)) - set(FACTS[patch][variant])) == []
 
 
-@pytest.mark.parametrize(("patch", "variant"), CASES)
+# Canal v3.8 (v2.23 and v2.25 keep it on Kubernetes 1.24 and 1.28): kkpgen's CRDs are v1,
+# where KKP applies v1beta1, which those API servers no longer serve (docs/kkp-parity.md).
+V3_8 = "canal-v3.8"
+V3_8_CASES = [(patch, variant) for patch, variant in CASES if variant == V3_8]
+
+
+@pytest.mark.parametrize(("patch", "variant"), [c for c in CASES if c not in V3_8_CASES])
 def test_every_object_kkp_applies_is_rendered_field_identical(
     rendered: Any, patch: str, variant: str
 ) -> None:
@@ -104,3 +119,48 @@ def test_every_object_kkp_applies_is_rendered_field_identical(
         if _differences(kkp[oid], ours[oid], schemas=False)
     }
     assert differing == {}
+
+
+@pytest.mark.parametrize(("patch", "variant"), V3_8_CASES)
+def test_canal_v3_8_differs_from_kkp_only_in_its_crds(
+    rendered: Any, patch: str, variant: str
+) -> None:
+    kkp, ours = FACTS[patch][variant], rendered(patch, variant)
+    assert sorted(set(kkp) - set(ours)) == []
+    differing = [oid for oid in kkp if _differences(kkp[oid], ours[oid], schemas=False)]
+    assert differing
+    assert all(oid.startswith("CustomResourceDefinition/") for oid in differing)
+    assert all(kkp[oid]["apiVersion"] == "apiextensions.k8s.io/v1beta1" for oid in differing)
+    assert all(ours[oid]["apiVersion"] == "apiextensions.k8s.io/v1" for oid in differing)
+
+
+def _left_on(patch: str, version: str, kubernetes: str) -> bool:
+    """KKP's cluster mutation leaves Canal `version` alone on this Kubernetes version."""
+    catalog = load_catalog()
+    release = catalog.release(patch)
+    assert release is not None
+    moved = forced_version(
+        cni="canal",
+        version=version,
+        kubernetes_version=kubernetes,
+        catalog=catalog,
+        release=release,
+    )
+    return moved is None
+
+
+@pytest.mark.parametrize("patch", PATCHES)
+def test_every_deprecated_canal_version_a_cluster_can_keep_is_compared(patch: str) -> None:
+    """Each deprecated Canal version with a Kubernetes version of the patch that KKP's
+    mutation leaves it on has a variant, on such a Kubernetes version; no other has one."""
+    release = load_catalog().release(patch)
+    assert release is not None
+    assert release.patch is not None
+    offered = release.patch.kubernetes_versions
+    deprecated = tuple(release.cni["canal"].deprecated)
+    keepable = [v for v in deprecated if any(_left_on(patch, v, k) for k in offered)]
+    versions, kubernetes = DEPRECATED_CANAL[patch]
+    assert list(versions) == keepable
+    assert kubernetes in offered
+    assert all(_left_on(patch, v, kubernetes) for v in versions)
+    assert all(f"canal-{v}" in variants_at(patch) for v in versions)
