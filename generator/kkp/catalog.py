@@ -343,7 +343,7 @@ def _deprecation_reason(
             written.get(v)
             or known.get(v)
             or _KNOWN_REASONS.get((cni, v))
-            or f"KKP {version} keeps it for existing clusters only"
+            or f"KKP {version} no longer offers it"
         )
         for v in _strings(entry["deprecated"])
     }
