@@ -101,37 +101,67 @@ def test_every_rendered_object_is_one_kkp_applies(rendered: Any, patch: str, var
     assert sorted(set(rendered(patch, variant)) - set(FACTS[patch][variant])) == []
 
 
-# Canal v3.8 (v2.23 and v2.25 keep it on Kubernetes 1.24 and 1.28): kkpgen's CRDs are v1,
-# where KKP applies v1beta1, which those API servers no longer serve (docs/kkp-parity.md).
-V3_8 = "canal-v3.8"
-V3_8_CASES = [(patch, variant) for patch, variant in CASES if variant == V3_8]
+# KKP's objects whose API the variant's Kubernetes no longer serves, which kkpgen renders as
+# the API server serves them (docs/kkp-parity.md): Canal v3.8's v1beta1 CRDs (v2.23 and v2.25
+# keep it on 1.24 and 1.28) and the policy/v1beta1 PodDisruptionBudget of Canal v3.19-v3.22
+# from Kubernetes 1.25. KKP apiVersion -> (the Kubernetes minor that stopped serving it, the
+# apiVersion kkpgen renders).
+UNSERVED = {
+    "apiextensions.k8s.io/v1beta1": ((1, 22), "apiextensions.k8s.io/v1"),
+    "policy/v1beta1": ((1, 25), "policy/v1"),
+}
 
 
-@pytest.mark.parametrize(("patch", "variant"), [c for c in CASES if c not in V3_8_CASES])
+def _unserved(patch: str, variant: str) -> list[str]:
+    kubernetes = variants_at(patch)[variant].kubernetes
+    minor = tuple(int(part) for part in kubernetes.split(".")[:2])
+    return [
+        oid
+        for oid, fields in FACTS[patch][variant].items()
+        if fields["apiVersion"] in UNSERVED and minor >= UNSERVED[fields["apiVersion"]][0]
+    ]
+
+
+@pytest.mark.parametrize(("patch", "variant"), CASES)
 def test_every_object_kkp_applies_is_rendered_field_identical(
     rendered: Any, patch: str, variant: str
 ) -> None:
     kkp, ours = FACTS[patch][variant], rendered(patch, variant)
     assert sorted(set(kkp) - set(ours)) == []
+    unserved = _unserved(patch, variant)
     differing = {
         oid: _differences(kkp[oid], ours[oid], schemas=False)
         for oid in kkp
-        if _differences(kkp[oid], ours[oid], schemas=False)
+        if oid not in unserved and _differences(kkp[oid], ours[oid], schemas=False)
     }
     assert differing == {}
 
 
-@pytest.mark.parametrize(("patch", "variant"), V3_8_CASES)
-def test_canal_v3_8_differs_from_kkp_only_in_its_crds(
+UNSERVED_CASES = [(patch, variant) for patch, variant in CASES if _unserved(patch, variant)]
+
+
+@pytest.mark.parametrize(("patch", "variant"), UNSERVED_CASES)
+def test_an_object_of_an_api_kubernetes_no_longer_serves_is_rendered_as_it_is_served(
     rendered: Any, patch: str, variant: str
 ) -> None:
     kkp, ours = FACTS[patch][variant], rendered(patch, variant)
-    assert sorted(set(kkp) - set(ours)) == []
-    differing = [oid for oid in kkp if _differences(kkp[oid], ours[oid], schemas=False)]
-    assert differing
-    assert all(oid.startswith("CustomResourceDefinition/") for oid in differing)
-    assert all(kkp[oid]["apiVersion"] == "apiextensions.k8s.io/v1beta1" for oid in differing)
-    assert all(ours[oid]["apiVersion"] == "apiextensions.k8s.io/v1" for oid in differing)
+    for oid in _unserved(patch, variant):
+        assert ours[oid]["apiVersion"] == UNSERVED[kkp[oid]["apiVersion"]][1], oid
+        if kkp[oid]["kind"] == "PodDisruptionBudget":
+            # policy/v1 has policy/v1beta1's fields: the apiVersion is the one difference.
+            assert _differences(kkp[oid], ours[oid], schemas=False) == ["apiVersion"]
+
+
+def test_the_unserved_apis_are_canal_v3_8s_crds_and_the_pdb_of_v3_19_to_v3_22() -> None:
+    found = {
+        (variant, FACTS[patch][variant][oid]["kind"])
+        for patch, variant in UNSERVED_CASES
+        for oid in _unserved(patch, variant)
+    }
+    assert found == {
+        ("canal-v3.8", "CustomResourceDefinition"),
+        *((f"canal-v3.{n}", "PodDisruptionBudget") for n in (19, 20, 21, 22)),
+    }
 
 
 def _left_on(patch: str, version: str, kubernetes: str) -> bool:
