@@ -12,7 +12,8 @@ The variants of a tag (`variants_at`): canal, cilium and hubble at v2.20; from v
 newest patch of each line, `RECENT_PATCHES`) canal per supported version and dual stack, and
 kube-proxy per proxy mode and dual stack, with its v2.30+ `checksum/config` (ConfigHash: the
 SHA-1 of Go's JSON of the addon network struct, `kkpgen.render.gojson`); at the newest patch
-of each line from v2.28 back to v2.21 (`OLDER_PATCHES`) the same, without nftables.
+of each line from v2.28 back to v2.21 (`OLDER_PATCHES`) the same, without nftables; and at
+each of those patches canal per deprecated version a cluster can keep (`DEPRECATED_CANAL`).
 
 KKP's addon controller fills each addon's Go template with the cluster's TemplateData
 (`pkg/addon/template.go`) and adds the `kubermatic-addon: <addon>` label to every object
@@ -196,7 +197,7 @@ OLDER_PATCHES: dict[str, tuple[tuple[str, ...], str]] = {
 # moves the version up there; then the newest Kubernetes version the patch offers below the
 # one that forces it. Absent: a version the mutation moves up at every Kubernetes version the
 # patch offers (Canal v3.8 at v2.21 and v2.22, v3.8-v3.22 at v2.24); kkpgen renders the
-# version KKP moves it to (tests/kkp/test_deprecated_canal.py checks this list is complete).
+# version KKP moves it to (tests/render/test_kkp_parity_addons_recent.py checks the list).
 DEPRECATED_CANAL: dict[str, tuple[tuple[str, ...], str]] = {
     "v2.31.0": (("v3.21", "v3.22", "v3.23", "v3.24", "v3.25", "v3.26", "v3.27", "v3.28"),
                 KUBERNETES_RECENT),
