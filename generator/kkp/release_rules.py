@@ -383,7 +383,7 @@ def cilium_legacy_addon_exists(subject: Subject, ctx: RuleContext) -> Iterator[V
     cni = subject.resolved.cni
     if (
         cni.type != "cilium"
-        or cni.application_installation
+        or "legacy_addon" not in cni.capabilities
         or not _has(ctx, "cilium_application_installation")
         or _has(ctx, "cilium_legacy_addons")
     ):
