@@ -210,6 +210,9 @@ RECENT_CAPABILITIES: tuple[tuple[str, str, str], ...] = (
     # (v2.24.5+, v2.25.1+; before -394f790584).
     ("hubble_relay_config_trailing_space", HUBBLE_V1_12, "dial-timeout: \n"),
     ("hubble_ui_safe_to_evict", HUBBLE_V1_12, "safe-to-evict-local-volumes"),
+    # KKP has the cilium addon of Cilium v1.11 (and, v2.21-v2.25, v1.12); v2.26 removed both
+    # legacy addons (#13229) while its webhook still accepts v1.11 and v1.12 as deprecated.
+    ("cilium_legacy_addons", CILIUM_V1_11, 'CNIPlugin.Type "cilium"'),
     # The v1.11 certgen Job of v2.21+ (v2.20.16: hubble-generate-certs-4a617efdba).
     (
         "hubble_v1_11_certgen_job_7dc7200f85",

@@ -588,3 +588,31 @@ def test_a_kkp_upgrade_fills_a_field_the_old_release_did_not_have(
     )
     found = _found(_upgrade(make_repo, ("v2.20.16", "v2.21.0"), spec), "kkp.upgrade.default")
     assert found == []
+
+
+def test_cilium_v1_12_is_refused_where_kkp_has_no_addon_for_it(tmp_path: Path) -> None:
+    spec = _cluster("c1", "1.28.9", "cniPlugin: {type: cilium, version: v1.12}\n")
+    diagnostics = _check(tmp_path, "v2.26.0", {"c1": spec})
+    assert _errors(diagnostics) == [("cni.cilium.addon-removed", "spec.cniPlugin.version", 9)]
+    (refused,) = [d for d in diagnostics if d.code == "cni.cilium.addon-removed"]
+    assert refused.message == (
+        "KKP v2.26.0 has no addon for Cilium v1.12: it removed the legacy cilium and hubble "
+        "addons, so it would apply no CNI to this cluster"
+    )
+    assert refused.hint == (
+        'set cniPlugin.version: "1.13.14" (KKP installs Cilium 1.13 and newer as a Helm chart '
+        "and deletes the legacy Addons), or keep kkpgen/kkp-version at a KKP v2.25 patch until "
+        "then"
+    )
+
+
+@pytest.mark.parametrize(
+    ("kkp", "cilium"),
+    [("v2.26.0", "1.13.14"), ("v2.25.18", "v1.12"), ("v2.25.18", "v1.11")],
+    ids=["the-hint-applied", "v1.12-with-the-addon", "v1.11-with-the-addon"],
+)
+def test_cilium_with_an_addon_or_a_helm_chart_is_not_refused(
+    tmp_path: Path, kkp: str, cilium: str
+) -> None:
+    spec = _cluster("c1", "1.28.9", f"cniPlugin: {{type: cilium, version: {cilium}}}\n")
+    assert _found(_check(tmp_path, kkp, {"c1": spec}), "cni.cilium.addon") == []
