@@ -36,3 +36,38 @@ def test_a_deleted_cluster_is_a_disruption_unless_labelled_or_confirmed(tmp_path
     assert disruptions(clusters["running"], None, release=None, confirmed=confirmed) == ()
     (other,) = disruptions(clusters["unsure"], None, release=None, confirmed=confirmed)
     assert "(kkpgen diff --base origin/main --decommission unsure)" in other.action
+
+
+def _network(tmp_path: Path) -> dict[str, ResolvedCluster]:
+    (tmp_path / "clusters").mkdir()
+    (tmp_path / "kubermatic.yaml").write_text(CONFIG)
+    specs = {
+        "canal": "cniPlugin: {type: canal, version: v3.22}\n",
+        "canal-old": "cniPlugin: {type: canal, version: v3.20}\n",
+        "canal-new": "cniPlugin: {type: canal, version: v3.21}\n",
+        "cilium": "cniPlugin: {type: cilium, version: v1.11}\n",
+        "konnectivity": "cniPlugin: {type: canal, version: v3.22}\n"
+        "clusterNetwork: {konnectivityEnabled: true}\n",
+    }
+    for name, extra in specs.items():
+        version = '"1.22.5"' if name.startswith("canal-") else '"1.23.6"'  # no forced upgrade
+        spec = cluster_yaml(name, version=version, extra=extra)
+        (tmp_path / "clusters" / f"{name}.yaml").write_text(spec)
+    return {c.name: c for c in check_fleet(SourceOptions(repo=tmp_path)).resolved}
+
+
+def test_a_cni_or_tunnel_change_is_a_disruption_that_asks_for_a_maintenance_window(
+    tmp_path: Path,
+) -> None:
+    c = _network(tmp_path)
+    (migration,) = disruptions(c["canal"], c["cilium"], release=None)
+    assert migration.code == "disruption.cni-migration"
+    assert migration.action == "plan a maintenance window"
+    (version,) = disruptions(c["canal-old"], c["canal-new"], release=None)
+    assert (version.code, version.action) == ("disruption.cni-version", "plan a maintenance window")
+    (to_vpn,) = disruptions(c["konnectivity"], c["canal"], release=None)
+    assert to_vpn.code == "disruption.konnectivity-switch"
+    assert to_vpn.message.startswith("switching Konnectivity -> OpenVPN restarts most ")
+    assert to_vpn.action == "plan a maintenance window"
+    (to_konnectivity,) = disruptions(c["canal"], c["konnectivity"], release=None)
+    assert to_konnectivity.message.startswith("switching OpenVPN -> Konnectivity restarts ")
