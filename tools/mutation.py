@@ -71,10 +71,16 @@ def mutmut_table(stage: str, module: str | None, tests: list[str]) -> str:
         "\n[tool.mutmut]\n"
         'source_paths = ["kkpgen"]\n'
         f"only_mutate = {_toml_list([only])}\n"
-        # the charts are a link inside the package: copy what it points to
-        'also_copy = ["kkpgen/charts", "fixtures", "bench", "tools", "docs"]\n'
+        # the charts are a link inside the package: copy what it points to; a test reads
+        # KKP's patch table by its path in the checkout
+        'also_copy = ["kkpgen/charts", "generator/kkp/data", "fixtures", "bench", "tools", '
+        '"docs"]\n'
         f"pytest_add_cli_args_test_selection = {_toml_list(tests)}\n"
         'pytest_add_cli_args = ["-p", "no:cacheprovider", "-q"]\n'
+        # fork each mutant's run from a process that only collected the tests: forked from
+        # mutmut's own, which ran them all, a run read what the process kept (go_yaml's
+        # texts, the dump's value forms) instead of running the mutated code
+        'process_isolation = "forkserver"\n'
     )
 
 
