@@ -20,6 +20,9 @@ def test_the_table_mutates_one_module_and_runs_the_chosen_tests() -> None:
     assert config["source_paths"] == ["kkpgen"]
     assert config["only_mutate"] == ["kkpgen/output/record.py"]
     assert config["pytest_add_cli_args_test_selection"] == ["tests/output/x.py"]
+    # runs forked from a process that ran no test: no value kept in it stands in for the code
+    assert config["process_isolation"] == "forkserver"
+    assert "kkpgen/charts" in config["also_copy"]
     whole = tomllib.loads(mutation.mutmut_table("gitops", None, ["tests/gitops"]))
     assert whole["tool"]["mutmut"]["only_mutate"] == ["kkpgen/gitops/*"]
 
