@@ -5,6 +5,7 @@
         --tests tests/output/test_incremental.py
     .venv/bin/python tools/mutation.py gitops                 # the stage with its test folder
     .venv/bin/python tools/mutation.py render --sample 120 --seed 1   # a stage-wide estimate
+    .venv/bin/python tools/mutation.py render --sample 120 --seed 1 --survivors  # after tests
 
 mutmut reads its settings from the pyproject.toml of the folder it runs in and keeps its
 results in `mutants/` there, so each stage (or module) gets its own work folder,
@@ -179,20 +180,28 @@ def sample_report(status_by_name: Mapping[str, str], sample: Iterable[str]) -> l
 
 
 def run_sample(work: Path, args: argparse.Namespace) -> int:
-    """Run `args.sample` mutants of the stage picked with `args.seed`; print the estimate."""
+    """Run `args.sample` mutants of the stage picked with `args.seed`; print the estimate.
+
+    `args.survivors`: run only the sample's mutants that survived (or were not run) before,
+    to see what tests added since catch; the others' results stand (a test added kills, it
+    never brings a mutant back)."""
     by_file = all_mutants(work)
     population = [name for names in by_file.values() for name in names]
     sample = draw_sample(population, args.sample, args.seed, args.skip)
     listed = work / f"sample-{args.seed}-{args.sample}.txt"
     listed.write_text("".join(f"{name}\n" for name in sample), encoding="utf-8")
+    chosen = sample
+    if args.survivors:
+        before = results(work)
+        chosen = [name for name in sample if before.get(name) in ("survived", "not checked")]
     mutmut = Path(sys.executable).parent / "mutmut"
-    run = [str(mutmut), "run", "--max-children", str(args.max_children), *sample]
+    run = [str(mutmut), "run", "--max-children", str(args.max_children), *chosen]
     start = time.monotonic()
-    status = subprocess.run(run, cwd=work, check=False).returncode  # noqa: S603  our venv's
+    status = subprocess.run(run, cwd=work, check=False).returncode if chosen else 0  # noqa: S603
     minutes = (time.monotonic() - start) / 60
     print(  # noqa: T201  a command-line tool
         f"sample of {len(sample)} of {len(population)} mutants (seed {args.seed}), "
-        f"{minutes:.0f} min; names in {listed}"
+        f"{len(chosen)} run in {minutes:.0f} min; names in {listed}"
     )
     print("\n".join(sample_report(results(work), sample)))  # noqa: T201
     return status
@@ -226,6 +235,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=1, help="the sample's random seed")
     parser.add_argument(
         "--skip", nargs="+", default=[], help="mutant name patterns left out of the sample"
+    )
+    parser.add_argument(
+        "--survivors", action="store_true", help="run only the sample's survivors again"
     )
     return parser.parse_args(argv)
 
