@@ -38,6 +38,7 @@ def test_keys_follow_yaml_v2s_natural_order() -> None:
         ("2001-12-14", '"2001-12-14"'),
         ("<<", '"<<"'),  # the merge key for yaml.v2
         ("1_000", '"1_000"'),  # yaml.v2 reads digits with underscores as a number
+        ("grüße", "grüße"),  # UTF-8 as it is, not escaped
         ("", '""'),
         ("1.19.4", "1.19.4"),
         ("172.25.0.0/16", "172.25.0.0/16"),
