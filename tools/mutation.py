@@ -27,6 +27,7 @@ import argparse
 import fnmatch
 import json
 import math
+import os
 import random
 import subprocess
 import sys
@@ -105,6 +106,16 @@ def prepare(stage: str, module: str | None, tests: list[str]) -> Path:
     text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     (work / "pyproject.toml").write_text(text + mutmut_table(stage, module, tests))
     return work
+
+
+def run_mutmut(work: Path, arguments: list[str]) -> int:
+    """`mutmut <arguments>` in the work folder. A run that finds mutmut's results lists the
+    tests with `pytest --collect-only`, where syrupy counts every snapshot unused and fails:
+    unused snapshots only warn (it changes no test, and mutmut keeps its results)."""
+    mutmut = Path(sys.executable).parent / "mutmut"
+    options = f"{os.environ.get('PYTEST_ADDOPTS', '')} --snapshot-warn-unused".strip()
+    env = {**os.environ, "PYTEST_ADDOPTS": options}
+    return subprocess.run([str(mutmut), *arguments], cwd=work, check=False, env=env).returncode  # noqa: S603
 
 
 def figures(work: Path) -> dict[str, int]:
@@ -194,10 +205,9 @@ def run_sample(work: Path, args: argparse.Namespace) -> int:
     if args.survivors:
         before = results(work)
         chosen = [name for name in sample if before.get(name) in ("survived", "not checked")]
-    mutmut = Path(sys.executable).parent / "mutmut"
-    run = [str(mutmut), "run", "--max-children", str(args.max_children), *chosen]
+    run = ["run", "--max-children", str(args.max_children), *chosen]
     start = time.monotonic()
-    status = subprocess.run(run, cwd=work, check=False).returncode if chosen else 0  # noqa: S603
+    status = run_mutmut(work, run) if chosen else 0
     minutes = (time.monotonic() - start) / 60
     print(  # noqa: T201  a command-line tool
         f"sample of {len(sample)} of {len(population)} mutants (seed {args.seed}), "
@@ -209,9 +219,7 @@ def run_sample(work: Path, args: argparse.Namespace) -> int:
 
 def run_all(work: Path, max_children: int) -> int:
     """Run every mutant of the work folder not run yet; print mutmut's counts."""
-    mutmut = Path(sys.executable).parent / "mutmut"
-    run = [str(mutmut), "run", "--max-children", str(max_children)]
-    status = subprocess.run(run, cwd=work, check=False).returncode  # noqa: S603  our venv's
+    status = run_mutmut(work, ["run", "--max-children", str(max_children)])
     counts = figures(work)
     tried = sum(counts.get(key, 0) for key in TRIED)
     caught = counts.get("killed", 0) + counts.get("timeout", 0)
