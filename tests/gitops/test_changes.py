@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kkpgen.gitops.changes import disruptions
+from kkpgen.gitops.changes import ObjectChange, disruptions, object_changes
 from kkpgen.kkp.check import check_fleet
 from kkpgen.models.options import SourceOptions
 from kkpgen.models.resolved import ResolvedCluster
@@ -71,3 +71,21 @@ def test_a_cni_or_tunnel_change_is_a_disruption_that_asks_for_a_maintenance_wind
     assert to_vpn.action == "plan a maintenance window"
     (to_konnectivity,) = disruptions(c["canal"], c["konnectivity"], release=None)
     assert to_konnectivity.message.startswith("switching OpenVPN -> Konnectivity restarts ")
+
+
+def test_each_changed_file_is_a_unified_diff_of_its_lines() -> None:
+    base = {"c/a.yaml": b"a: 1\nb: 2\nc: 3\n", "c/gone.yaml": b"x: 1\n"}
+    head = {"c/a.yaml": b"a: 1\nb: 9\nc: 3\n", "c/new.yaml": b"y: 1"}
+    assert object_changes(base, head) == [
+        ObjectChange(
+            "c/a.yaml",
+            "changed",
+            "--- a/c/a.yaml\n+++ b/c/a.yaml\n@@ -1,3 +1,3 @@\n a: 1\n-b: 2\n+b: 9\n c: 3\n",
+        ),
+        ObjectChange(
+            "c/gone.yaml", "removed", "--- a/c/gone.yaml\n+++ /dev/null\n@@ -1 +0,0 @@\n-x: 1\n"
+        ),
+        ObjectChange(
+            "c/new.yaml", "added", "--- /dev/null\n+++ b/c/new.yaml\n@@ -0,0 +1 @@\n+y: 1\n"
+        ),
+    ]
