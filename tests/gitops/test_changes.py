@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from kkpgen.gitops.changes import ObjectChange, disruptions, object_changes
+from kkpgen.kkp.catalog import load_catalog
 from kkpgen.kkp.check import check_fleet
 from kkpgen.models.options import SourceOptions
 from kkpgen.models.resolved import ResolvedCluster
@@ -46,11 +47,14 @@ def _network(tmp_path: Path) -> dict[str, ResolvedCluster]:
         "canal-old": "cniPlugin: {type: canal, version: v3.20}\n",
         "canal-new": "cniPlugin: {type: canal, version: v3.21}\n",
         "cilium": "cniPlugin: {type: cilium, version: v1.11}\n",
+        "canal-legacy": "cniPlugin: {type: canal, version: v3.8}\n",
         "konnectivity": "cniPlugin: {type: canal, version: v3.22}\n"
         "clusterNetwork: {konnectivityEnabled: true}\n",
     }
     for name, extra in specs.items():
-        version = '"1.22.5"' if name.startswith("canal-") else '"1.23.6"'  # no forced upgrade
+        # Kubernetes versions that force no CNI upgrade
+        version = {"canal-legacy": '"1.21.14"', "canal-old": '"1.22.5"', "canal-new": '"1.22.5"'}
+        version = version.get(name, '"1.23.6"')
         spec = cluster_yaml(name, version=version, extra=extra)
         (tmp_path / "clusters" / f"{name}.yaml").write_text(spec)
     return {c.name: c for c in check_fleet(SourceOptions(repo=tmp_path)).resolved}
@@ -89,3 +93,20 @@ def test_each_changed_file_is_a_unified_diff_of_its_lines() -> None:
             "c/new.yaml", "added", "--- /dev/null\n+++ b/c/new.yaml\n@@ -0,0 +1 @@\n+y: 1\n"
         ),
     ]
+
+
+def test_a_deprecated_cni_version_says_why_and_what_to_upgrade_to(tmp_path: Path) -> None:
+    legacy = _network(tmp_path)["canal-legacy"]
+    release = load_catalog().releases["v2.20"]
+    (deprecated,) = disruptions(legacy, legacy, release=release)
+    assert deprecated.code == "disruption.deprecated-version"
+    assert deprecated.message == (
+        "Canal v3.8 is deprecated (uses v1beta1 CRDs that Kubernetes 1.22 removed; KKP upgrades "
+        "it with the Kubernetes upgrade) and still in use"
+    )
+    assert deprecated.action == "upgrade soon to v3.22"
+    (unknown,) = disruptions(legacy, legacy, release=None)
+    assert (unknown.message, unknown.action) == (
+        "Canal v3.8 is deprecated and still in use",
+        "upgrade soon",
+    )
