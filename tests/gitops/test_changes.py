@@ -39,6 +39,9 @@ def test_a_deleted_cluster_is_a_disruption_unless_labelled_or_confirmed(tmp_path
     assert "(kkpgen diff --base origin/main --decommission unsure)" in other.action
 
 
+KUBERNETES = {"canal-legacy": '"1.21.14"', "canal-old": '"1.22.5"', "canal-new": '"1.22.5"'}
+
+
 def _network(tmp_path: Path) -> dict[str, ResolvedCluster]:
     (tmp_path / "clusters").mkdir()
     (tmp_path / "kubermatic.yaml").write_text(CONFIG)
@@ -53,8 +56,7 @@ def _network(tmp_path: Path) -> dict[str, ResolvedCluster]:
     }
     for name, extra in specs.items():
         # Kubernetes versions that force no CNI upgrade
-        version = {"canal-legacy": '"1.21.14"', "canal-old": '"1.22.5"', "canal-new": '"1.22.5"'}
-        version = version.get(name, '"1.23.6"')
+        version = KUBERNETES.get(name, '"1.23.6"')
         spec = cluster_yaml(name, version=version, extra=extra)
         (tmp_path / "clusters" / f"{name}.yaml").write_text(spec)
     return {c.name: c for c in check_fleet(SourceOptions(repo=tmp_path)).resolved}
