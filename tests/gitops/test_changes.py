@@ -30,6 +30,11 @@ def test_a_deleted_cluster_is_a_disruption_unless_labelled_or_confirmed(tmp_path
     clusters = _resolved(tmp_path)
     (gone,) = disruptions(clusters["running"], None, release=None)
     assert gone.code == "disruption.cluster-removed"
+    assert gone.message == (
+        "the cluster's spec file is deleted, but the cluster was not marked for "
+        "decommissioning: its Applications go, and a running cluster loses its CNI "
+        "wherever Argo CD prunes"
+    )
     assert gone.action.endswith("(kkpgen diff --base <base> --decommission running)")
     assert disruptions(clusters["leaving"], None, release=None) == ()
     assert len(disruptions(clusters["unsure"], None, release=None)) == 1
