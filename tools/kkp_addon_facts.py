@@ -71,6 +71,7 @@ class Variant:
     features: frozenset[str] = field(default_factory=frozenset)
     dual_stack: bool = False
     kubernetes: str = "1.22.5"
+    node_cidr_mask_size_ipv4: int = 24  # KKP's default; a legacy variant sets another
 
     @property
     def pods(self) -> list[str]:
@@ -96,7 +97,7 @@ class Variant:
             "DualStack": self.dual_stack,
             "PodCIDRIPv4": PODS_CIDR,
             "PodCIDRIPv6": PODS_CIDR_IPV6 if self.dual_stack else "",
-            "NodeCIDRMaskSizeIPv4": 24,
+            "NodeCIDRMaskSizeIPv4": self.node_cidr_mask_size_ipv4,
             "NodeCIDRMaskSizeIPv6": 64,
             "IPAMAllocations": {},  # the seed lists none for the test cluster
             "NodePortRange": NODE_PORT_RANGE,
@@ -150,30 +151,63 @@ RECENT_PATCHES: dict[str, tuple[tuple[str, ...], bool]] = {
 
 
 # KKP v2.21-v2.25: the legacy v1.12 cilium and hubble addons (KKP deletes both Addons when
-# a cluster moves to Cilium 1.13) at the newest patch of each line, with the Kubernetes
-# version that patch defaults to.
+# a cluster moves to Cilium 1.13) at the newest patch of each line, the first of each line
+# whose addons differ from the newest, and each patch where they change within a line
+# (beyond images: the capabilities cilium_legacy_*, cilium_node_port_range and hubble_*
+# of tools/kkp_capabilities.py), with the Kubernetes version that patch defaults to.
 LEGACY_PATCHES: dict[str, str] = {
+    "v2.21.0": "1.23.9",
+    "v2.21.2": "1.23.12",
+    "v2.21.3": "1.23.14",
+    "v2.21.7": "1.23.15",
+    "v2.21.9": "1.23.15",
+    "v2.21.14": "1.23.15",
     "v2.21.15": "1.23.15",
+    "v2.22.0": "1.25.6",
+    "v2.22.1": "1.25.6",
+    "v2.22.3": "1.25.9",
     "v2.22.13": "1.25.16",
     "v2.23.19": "1.26.13",
+    "v2.24.0": "1.27.6",
+    "v2.24.5": "1.27.10",
     "v2.24.15": "1.27.10",
+    "v2.25.0": "1.28.7",
     "v2.25.18": "1.28.9",
 }
 
 
-def legacy_variants(kubernetes: str) -> dict[str, Variant]:
-    policies = frozenset({KUBE_SYSTEM_POLICIES})
-    return {
-        "cilium-v1.12-ebpf": Variant(
-            "cilium", "cilium", "v1.12", "ebpf", policies, kubernetes=kubernetes
-        ),
-        "cilium-v1.12-ipvs": Variant(
-            "cilium", "cilium", "v1.12", "ipvs", policies, kubernetes=kubernetes
-        ),
-        "hubble-v1.12": Variant(
-            "hubble", "cilium", "v1.12", "ebpf", policies, kubernetes=kubernetes
-        ),
-    }
+# The newest patch of each line, where the legacy cilium addon is also recorded with the
+# other branches of its template: dual stack, a node mask size other than 24, and without
+# the kubeSystemNetworkPolicies feature.
+LEGACY_NEWEST = frozenset({"v2.21.15", "v2.22.13", "v2.23.19", "v2.24.15", "v2.25.18"})
+
+
+def legacy_variants(patch: str) -> dict[str, Variant]:
+    """The cilium addon per proxy mode and the hubble addon, with Cilium v1.12 and v1.11, at
+    a patch of LEGACY_PATCHES (at the newest of a line also dual stack, node mask 26 and no
+    kube-system NetworkPolicies)."""
+    policies, k8s = frozenset({KUBE_SYSTEM_POLICIES}), LEGACY_PATCHES[patch]
+    out: dict[str, Variant] = {}
+    for version in ("v1.12", "v1.11"):
+        for mode in ("ebpf", "ipvs"):
+            out[f"cilium-{version}-{mode}"] = Variant(
+                "cilium", "cilium", version, mode, policies, kubernetes=k8s
+            )
+        if patch in LEGACY_NEWEST:
+            out[f"cilium-{version}-dual-stack"] = Variant(
+                "cilium", "cilium", version, "ebpf", policies, True, k8s
+            )
+            out[f"cilium-{version}-node-mask-26"] = Variant(
+                "cilium", "cilium", version, "ipvs", policies, kubernetes=k8s,
+                node_cidr_mask_size_ipv4=26,
+            )  # fmt: skip
+            out[f"cilium-{version}-no-policies"] = Variant(
+                "cilium", "cilium", version, "ebpf", kubernetes=k8s
+            )
+        out[f"hubble-{version}"] = Variant(
+            "hubble", "cilium", version, "ebpf", policies, kubernetes=k8s
+        )
+    return out
 
 
 # The newest patch of each older line from v2.21 (v2.28 back to v2.21): the Canal versions it
@@ -292,7 +326,7 @@ class _Evaluator:
             ".Cluster.Network.NodePortRange": NODE_PORT_RANGE,
             ".Cluster.Address.URL": f"https://{API_HOST}:{API_PORT}",
             ".Cluster.Network.PodCIDRIPv4": PODS_CIDR,
-            ".Cluster.Network.NodeCIDRMaskSizeIPv4": "24",
+            ".Cluster.Network.NodeCIDRMaskSizeIPv4": str(v.node_cidr_mask_size_ipv4),
             ".Cluster.Network.NodeCIDRMaskSizeIPv6": "64",
             ".Cluster.Network.PodCIDRIPv6": PODS_CIDR_IPV6 if v.dual_stack else "",
             ".Cluster.Network.ConfigHash": v.config_hash(),
@@ -501,7 +535,7 @@ def patch_facts(
 ) -> dict[str, dict[str, dict[str, Json]]]:
     """variant -> object id -> flat fields, for one KKP tag (`legacy`: the v1.12 addons)."""
     facts: dict[str, dict[str, dict[str, Json]]] = {}
-    chosen = legacy_variants(LEGACY_PATCHES[tag]) if legacy else variants_at(tag)
+    chosen = legacy_variants(tag) if legacy else variants_at(tag)
     for name, variant in chosen.items():
         objects = kkp_objects(_addon_text(git_dir, tag, variant.addon), variant)
         facts[name] = {oid: dict(flatten(obj)) for oid, obj in sorted(objects.items())}
@@ -512,8 +546,8 @@ HEADER = """\
 # Facts about every object KKP's addons apply, per patch and per cluster variant
 # (tools/kkp_addon_facts.py variants_at: canal, cilium and hubble at v2.20; canal and
 # kube-proxy at the newest patch of each line from v2.21, with each deprecated Canal version
-# the line accepts, DEPRECATED_CANAL; with --legacy, legacy_variants: the
-# cilium and hubble v1.12 addons at the newest patch of v2.21-v2.25), written by
+# the line accepts, DEPRECATED_CANAL; with --legacy, legacy_variants: the cilium and hubble
+# v1.12 and v1.11 addons at LEGACY_PATCHES of v2.21-v2.25), written by
 #   python tools/kkp_addon_facts.py --git-dir <kubermatic mirror> {tags}
 # from kubermatic/kubermatic's addons/ at each tag. Never KKP's YAML: per object its field
 # paths, scalars as they are and larger values as a digest of their JSON.
@@ -522,7 +556,7 @@ HEADER = """\
 
 
 def _diff(git_dir: str, tag: str, name: str, rendered: Path) -> Iterator[str]:
-    legacy = legacy_variants(LEGACY_PATCHES[tag]) if tag in LEGACY_PATCHES else {}
+    legacy = legacy_variants(tag) if tag in LEGACY_PATCHES else {}
     variant = {**variants_at(tag), **legacy}[name]
     ours: dict[str, dict[str, Json]] = {}
     for path in sorted(rendered.glob(f"**/{variant.addon}/*.yaml")):
