@@ -12,7 +12,8 @@ The variants of a tag (`variants_at`): canal, cilium and hubble at v2.20; from v
 newest patch of each line, `RECENT_PATCHES`) canal per supported version and dual stack, and
 kube-proxy per proxy mode and dual stack, with its v2.30+ `checksum/config` (ConfigHash: the
 SHA-1 of Go's JSON of the addon network struct, `kkpgen.render.gojson`); at the newest patch
-of each line from v2.28 back to v2.21 (`OLDER_PATCHES`) the same, without nftables.
+of each line from v2.28 back to v2.21 (`OLDER_PATCHES`) the same, without nftables; and at
+each of those patches canal per deprecated version a cluster can keep (`DEPRECATED_CANAL`).
 
 KKP's addon controller fills each addon's Go template with the cluster's TemplateData
 (`pkg/addon/template.go`) and adds the `kubermatic-addon: <addon>` label to every object
@@ -224,6 +225,43 @@ OLDER_PATCHES: dict[str, tuple[tuple[str, ...], str]] = {
 }
 
 
+# The Canal versions each line's newest patch accepts without offering them (KKP's
+# deprecatedCNIPluginVersions; every one keeps its addon file), on the Kubernetes version KKP
+# leaves them on: the line's test cluster version, unless KKP's cluster mutation (v2.21-v2.24)
+# moves the version up there; then the newest Kubernetes version the patch offers below the
+# one that forces it. Absent: a version the mutation moves up at every Kubernetes version the
+# patch offers (Canal v3.8 at v2.21 and v2.22, v3.8-v3.22 at v2.24); kkpgen renders the
+# version KKP moves it to (tests/render/test_kkp_parity_addons_recent.py checks the list).
+DEPRECATED_CANAL: dict[str, tuple[tuple[str, ...], str]] = {
+    "v2.31.0": (("v3.21", "v3.22", "v3.23", "v3.24", "v3.25", "v3.26", "v3.27", "v3.28"),
+                KUBERNETES_RECENT),
+    "v2.30.6": (("v3.21", "v3.22", "v3.23", "v3.24", "v3.25", "v3.26", "v3.27", "v3.28"),
+                KUBERNETES_RECENT),
+    "v2.29.10": (("v3.21", "v3.22", "v3.23", "v3.24", "v3.25", "v3.26", "v3.27"),
+                 KUBERNETES_RECENT),
+    "v2.28.13": (("v3.21", "v3.22", "v3.23", "v3.24", "v3.25", "v3.26"), "1.33.13"),
+    "v2.27.12": (("v3.21", "v3.22", "v3.23", "v3.24", "v3.25", "v3.26"), "1.31.14"),
+    "v2.26.13": (("v3.19", "v3.20", "v3.21", "v3.22", "v3.23", "v3.24", "v3.25"), "1.30.12"),
+    "v2.25.18": (("v3.8", "v3.19", "v3.20", "v3.21", "v3.22", "v3.23"), "1.28.9"),
+    "v2.24.15": (("v3.23",), "1.27.10"),
+    # 1.24: from 1.25 KKP moves Canal below v3.23 to v3.23.
+    "v2.23.19": (("v3.8", "v3.19", "v3.20", "v3.21", "v3.22"), "1.24.17"),
+    # 1.25: from 1.26 KKP moves Canal below v3.23 to v3.23.
+    "v2.22.13": (("v3.19", "v3.20", "v3.21"), "1.25.16"),
+    "v2.21.15": (("v3.19",), "1.22.17"),
+}  # fmt: skip
+
+
+def deprecated_canal_variants(tag: str) -> dict[str, Variant]:
+    """The deprecated Canal versions of DEPRECATED_CANAL at a tag, one variant each."""
+    versions, kubernetes = DEPRECATED_CANAL.get(tag, ((), ""))
+    policies = frozenset({KUBE_SYSTEM_POLICIES})
+    return {
+        f"canal-{v}": Variant("canal", "canal", v, "ipvs", policies, kubernetes=kubernetes)
+        for v in versions
+    }
+
+
 def canal_variants(canal_versions: Sequence[str], kubernetes: str) -> dict[str, Variant]:
     """Canal per supported version, and dual stack on the newest."""
     policies = frozenset({KUBE_SYSTEM_POLICIES})
@@ -241,12 +279,16 @@ def variants_at(tag: str) -> dict[str, Variant]:
     """The variants recorded at a tag: v2.20's, or those of a line's newest patch."""
     if tag in RECENT_PATCHES:
         versions, nftables = RECENT_PATCHES[tag]
-        return recent_variants(versions, nftables=nftables)
+        return {
+            **recent_variants(versions, nftables=nftables),
+            **deprecated_canal_variants(tag),
+        }
     if tag in OLDER_PATCHES:
         versions, k8s = OLDER_PATCHES[tag]
         return {
             **canal_variants(versions, k8s),
             **kube_proxy_variants(versions[-1], k8s, nftables=False),
+            **deprecated_canal_variants(tag),
         }
     return VARIANTS
 
@@ -254,6 +296,15 @@ def variants_at(tag: str) -> dict[str, Variant]:
 _ACTION = re.compile(r"\{\{(-?)\s*(.*?)\s*(-?)\}\}", re.DOTALL)
 _STRING = r'"([^"]*)"'
 _FIELD = r"(\.[A-Za-z.]+|\$[A-Za-z]+)"
+
+
+def normalized_image(ref: str) -> str:
+    """KKP's Image without a registry override (registry.RewriteImage): the reference as
+    reference.ParseNormalizedNamed reads it, so `calico/cni:v3.19.1` is docker.io's."""
+    first, _, rest = ref.partition("/")
+    if rest and ("." in first or ":" in first or first == "localhost"):
+        return ref
+    return f"docker.io/{ref}" if rest else f"docker.io/library/{ref}"
 
 
 class TemplateError(Exception):
@@ -295,10 +346,12 @@ class _Evaluator:
         if expr.startswith("$") and expr in self.vars:
             return self.vars[expr]
         # Registry "r" (v2.20) and Image "ref" (v2.2x+): no registry override
-        if m := re.fullmatch(rf"(?:Registry|Image) {_STRING}", expr):
+        if m := re.fullmatch(rf"Registry {_STRING}", expr):
             return m.group(1)
+        if m := re.fullmatch(rf"Image {_STRING}", expr):
+            return normalized_image(m.group(1))
         if m := re.fullmatch(rf"Image \(print {_STRING} {_FIELD}\)", expr):
-            return m.group(1) + self.value(m.group(2))
+            return normalized_image(m.group(1) + self.value(m.group(2)))
         if m := re.fullmatch(rf"{_FIELD} \| replace {_STRING} {_STRING} \| quote", expr):
             return json.dumps(self.value(m.group(1)).replace(m.group(2), m.group(3)))
         raise TemplateError(f"unknown template value: {expr!r}")
@@ -492,8 +545,9 @@ def patch_facts(
 HEADER = """\
 # Facts about every object KKP's addons apply, per patch and per cluster variant
 # (tools/kkp_addon_facts.py variants_at: canal, cilium and hubble at v2.20; canal and
-# kube-proxy at the newest patch of each line from v2.21; with --legacy, legacy_variants: the
-# cilium and hubble v1.12 and v1.11 addons at LEGACY_PATCHES of v2.21-v2.25), written by
+# kube-proxy at the newest patch of each line from v2.21, with each deprecated Canal version
+# the line accepts, DEPRECATED_CANAL; with --legacy, legacy_variants: the cilium and hubble
+# v1.12 and v1.11 addons at LEGACY_PATCHES of v2.21-v2.25), written by
 #   python tools/kkp_addon_facts.py --git-dir <kubermatic mirror> {tags}
 # from kubermatic/kubermatic's addons/ at each tag. Never KKP's YAML: per object its field
 # paths, scalars as they are and larger values as a digest of their JSON.

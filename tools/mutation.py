@@ -4,6 +4,8 @@
     .venv/bin/python tools/mutation.py output --module record \
         --tests tests/output/test_incremental.py
     .venv/bin/python tools/mutation.py gitops                 # the stage with its test folder
+    .venv/bin/python tools/mutation.py render --sample 120 --seed 1   # a stage-wide estimate
+    .venv/bin/python tools/mutation.py render --sample 120 --seed 1 --survivors  # after tests
 
 mutmut reads its settings from the pyproject.toml of the folder it runs in and keeps its
 results in `mutants/` there, so each stage (or module) gets its own work folder,
@@ -13,14 +15,25 @@ run reuses the results of mutants whose function did not change. The figures (ki
 survived, no tests, timeouts) are printed at the end; `mutmut results` and `mutmut show
 <mutant>` in the work folder list and show the survivors. Not part of .ci/run: a stage
 takes minutes to hours (docs/mutation-testing.md has the measured figures).
+
+A whole stage takes hours on a small machine; `--sample N --seed S` runs N of the stage's
+mutants picked uniformly at random (the same N for the same seed and code) and prints the
+share caught with its 95% confidence interval: an estimate of the stage-wide figure.
 """
 
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import json
+import math
+import os
+import random
 import subprocess
 import sys
+import time
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,6 +44,22 @@ STAGE_TESTS = {
     "render": ("tests/render", "tests/snapshots"),
 }
 LINKS = ("generator", "tests", "fixtures", "bench", "tools", "charts", "docs")
+# Run in the work folder, where mutmut reads its settings: every mutant of the stage, named
+# as mutmut names them, made the way `mutmut run` makes them, without running a test.
+LIST_MUTANTS = """
+import json
+from mutmut.mutation.file_mutation import mutate_file_contents
+from mutmut.utils.file_utils import walk_mutatable_files
+from mutmut.utils.format_utils import get_mutant_name
+names = {}
+for path in sorted(walk_mutatable_files()):
+    mutated = mutate_file_contents(str(path), path.read_text(encoding="utf-8"))
+    names[str(path)] = [get_mutant_name(path, name) for name in mutated.mutant_names]
+print(json.dumps(names))
+"""
+# mutmut's words for a mutant's result; "caught" counts killed and timeouts over these three.
+TRIED = ("killed", "survived", "timeout")
+Z_95 = 1.959964  # the normal quantile of a two-sided 95% interval
 
 
 def _toml_list(items: list[str]) -> str:
@@ -44,10 +73,16 @@ def mutmut_table(stage: str, module: str | None, tests: list[str]) -> str:
         "\n[tool.mutmut]\n"
         'source_paths = ["kkpgen"]\n'
         f"only_mutate = {_toml_list([only])}\n"
-        # the charts are a link inside the package: copy what it points to
-        'also_copy = ["kkpgen/charts", "fixtures", "bench", "tools", "docs"]\n'
+        # the charts are a link inside the package: copy what it points to; a test reads
+        # KKP's patch table by its path in the checkout
+        'also_copy = ["kkpgen/charts", "generator/kkp/data", "fixtures", "bench", "tools", '
+        '"docs"]\n'
         f"pytest_add_cli_args_test_selection = {_toml_list(tests)}\n"
         'pytest_add_cli_args = ["-p", "no:cacheprovider", "-q"]\n'
+        # fork each mutant's run from a process that only collected the tests: forked from
+        # mutmut's own, which ran them all, a run read what the process kept (go_yaml's
+        # texts, the dump's value forms) instead of running the mutated code
+        'process_isolation = "forkserver"\n'
     )
 
 
@@ -73,6 +108,16 @@ def prepare(stage: str, module: str | None, tests: list[str]) -> Path:
     return work
 
 
+def run_mutmut(work: Path, arguments: list[str]) -> int:
+    """`mutmut <arguments>` in the work folder. A run that finds mutmut's results lists the
+    tests with `pytest --collect-only`, where syrupy counts every snapshot unused and fails:
+    unused snapshots only warn (it changes no test, and mutmut keeps its results)."""
+    mutmut = Path(sys.executable).parent / "mutmut"
+    options = f"{os.environ.get('PYTEST_ADDOPTS', '')} --snapshot-warn-unused".strip()
+    env = {**os.environ, "PYTEST_ADDOPTS": options}
+    return subprocess.run([str(mutmut), *arguments], cwd=work, check=False, env=env).returncode  # noqa: S603
+
+
 def figures(work: Path) -> dict[str, int]:
     """mutmut's counts of the last run (killed, survived, no_tests, timeout, ...)."""
     mutmut = Path(sys.executable).parent / "mutmut"
@@ -82,7 +127,110 @@ def figures(work: Path) -> dict[str, int]:
     return {key: int(value) for key, value in stats.items() if isinstance(value, int)}
 
 
-def main(argv: list[str] | None = None) -> int:
+def all_mutants(work: Path) -> dict[str, list[str]]:
+    """Every mutant of the work folder's stage (or module), by source file."""
+    listing = [sys.executable, "-c", LIST_MUTANTS]
+    done = subprocess.run(listing, cwd=work, check=True, capture_output=True, text=True)  # noqa: S603
+    names: dict[str, list[str]] = json.loads(done.stdout)
+    return names
+
+
+def draw_sample(names: Iterable[str], size: int, seed: int, skip: Iterable[str] = ()) -> list[str]:
+    """`size` of `names` picked uniformly at random, the same ones for the same seed.
+
+    Names matching a `skip` pattern (mutants that break mutmut's runner) are left out first.
+    """
+    patterns = list(skip)
+    population = sorted(
+        name for name in names if not any(fnmatch.fnmatch(name, p) for p in patterns)
+    )
+    picked = random.Random(seed).sample(population, min(size, len(population)))  # noqa: S311
+    return sorted(picked)
+
+
+def wilson(caught: int, tried: int, z: float = Z_95) -> tuple[float, float]:
+    """The Wilson score interval of a share `caught / tried` (sound near 0% and 100%)."""
+    if tried <= 0 or not 0 <= caught <= tried:
+        raise ValueError(f"no interval for {caught} of {tried}")
+    share = caught / tried
+    scale = 1 + z * z / tried
+    centre = (share + z * z / (2 * tried)) / scale
+    half = z * math.sqrt(share * (1 - share) / tried + z * z / (4 * tried * tried)) / scale
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def results(work: Path) -> dict[str, str]:
+    """mutmut's result of every mutant in the work folder ("killed", "survived", ...)."""
+    mutmut = Path(sys.executable).parent / "mutmut"
+    listing = [str(mutmut), "results", "--all", "true"]
+    done = subprocess.run(listing, cwd=work, check=True, capture_output=True, text=True)  # noqa: S603
+    return parse_results(done.stdout)
+
+
+def parse_results(text: str) -> dict[str, str]:
+    """`mutmut results` lines, `    <mutant>: <status>`, by mutant."""
+    pairs = (line.strip().rpartition(": ") for line in text.splitlines())
+    return {name: status for name, _, status in pairs if name}
+
+
+def sample_report(status_by_name: Mapping[str, str], sample: Iterable[str]) -> list[str]:
+    """The lines that tell a sample's counts, the share caught and its 95% interval."""
+    statuses = {name: status_by_name.get(name, "not run") for name in sample}
+    counts = Counter(statuses.values())
+    tried = sum(counts[status] for status in TRIED)
+    caught = counts["killed"] + counts["timeout"]
+    lines = [", ".join(f"{status} {n}" for status, n in sorted(counts.items()))]
+    if tried:
+        low, high = wilson(caught, tried)
+        lines.append(
+            f"caught {caught} of {tried} tested: {100 * caught / tried:.1f}% "
+            f"(95% interval {100 * low:.1f}% to {100 * high:.1f}%, Wilson)"
+        )
+    survivors = sorted(name for name, status in statuses.items() if status == "survived")
+    return lines + [f"survived: {name}" for name in survivors]
+
+
+def run_sample(work: Path, args: argparse.Namespace) -> int:
+    """Run `args.sample` mutants of the stage picked with `args.seed`; print the estimate.
+
+    `args.survivors`: run only the sample's mutants that survived (or were not run) before,
+    to see what tests added since catch; the others' results stand (a test added kills, it
+    never brings a mutant back)."""
+    by_file = all_mutants(work)
+    population = [name for names in by_file.values() for name in names]
+    sample = draw_sample(population, args.sample, args.seed, args.skip)
+    listed = work / f"sample-{args.seed}-{args.sample}.txt"
+    listed.write_text("".join(f"{name}\n" for name in sample), encoding="utf-8")
+    chosen = sample
+    if args.survivors:
+        before = results(work)
+        chosen = [name for name in sample if before.get(name) in ("survived", "not checked")]
+    run = ["run", "--max-children", str(args.max_children), *chosen]
+    start = time.monotonic()
+    status = run_mutmut(work, run) if chosen else 0
+    minutes = (time.monotonic() - start) / 60
+    print(  # noqa: T201  a command-line tool
+        f"sample of {len(sample)} of {len(population)} mutants (seed {args.seed}), "
+        f"{len(chosen)} run in {minutes:.0f} min; names in {listed}"
+    )
+    print("\n".join(sample_report(results(work), sample)))  # noqa: T201
+    return status
+
+
+def run_all(work: Path, max_children: int) -> int:
+    """Run every mutant of the work folder not run yet; print mutmut's counts."""
+    status = run_mutmut(work, ["run", "--max-children", str(max_children)])
+    counts = figures(work)
+    tried = sum(counts.get(key, 0) for key in TRIED)
+    caught = counts.get("killed", 0) + counts.get("timeout", 0)
+    print(json.dumps(counts, sort_keys=True))  # noqa: T201  a command-line tool
+    if tried:
+        share = f"{100 * caught / tried:.0f}%"
+        print(f"{caught} of {tried} mutants caught ({share}); in {work}")  # noqa: T201
+    return status
+
+
+def parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("stage", choices=STAGES)
     parser.add_argument("--module", help="one module of the stage, e.g. record")
@@ -91,20 +239,24 @@ def main(argv: list[str] | None = None) -> int:
         "--leave-out", nargs="+", default=[], help="test ids to leave out (slow property tests)"
     )
     parser.add_argument("--max-children", type=int, default=2, help="parallel workers")
-    args = parser.parse_args(argv)
+    parser.add_argument("--sample", type=int, help="run this many mutants picked at random")
+    parser.add_argument("--seed", type=int, default=1, help="the sample's random seed")
+    parser.add_argument(
+        "--skip", nargs="+", default=[], help="mutant name patterns left out of the sample"
+    )
+    parser.add_argument(
+        "--survivors", action="store_true", help="run only the sample's survivors again"
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(argv)
     tests = selection(args.stage, args.tests, args.leave_out)
     work = prepare(args.stage, args.module, tests)
-    mutmut = Path(sys.executable).parent / "mutmut"
-    run = [str(mutmut), "run", "--max-children", str(args.max_children)]
-    status = subprocess.run(run, cwd=work, check=False).returncode  # noqa: S603  our venv's
-    counts = figures(work)
-    tried = counts.get("killed", 0) + counts.get("survived", 0) + counts.get("timeout", 0)
-    caught = counts.get("killed", 0) + counts.get("timeout", 0)
-    print(json.dumps(counts, sort_keys=True))  # noqa: T201  a command-line tool
-    if tried:
-        share = f"{100 * caught / tried:.0f}%"
-        print(f"{caught} of {tried} mutants caught ({share}); in {work}")  # noqa: T201
-    return status
+    if args.sample:
+        return run_sample(work, args)
+    return run_all(work, args.max_children)
 
 
 if __name__ == "__main__":

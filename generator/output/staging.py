@@ -353,11 +353,16 @@ def replace_folder(staged: StagedTree, name: str) -> None:
     its own record. argocd/ is swapped after it, made from the records; a run killed in
     between leaves argocd/ stale, which the next render finds and makes again. A link at
     the folder's name is moved or replaced as the link itself, never followed.
+
+    Where no exchange is (macOS, NFS, a C library without renameat2), two renames, as
+    `commit` makes: a run killed between them leaves the folder missing, which the next
+    render makes again (a missing cluster folder takes the full path; argocd/ is compared).
     """
     new, old = staged.root / name, staged.out / name
     if new.exists() and os.path.lexists(old):
         if not _exchange(new, old):
-            raise OSError(errno.ENOSYS, "renameat2 exchange is not available", str(staged.out))
+            old.rename(staged.root / f".{name}.old")  # removed with the staging folder
+            new.rename(old)
     elif new.exists():
         new.rename(old)
     elif os.path.lexists(old):

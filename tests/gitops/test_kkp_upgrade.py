@@ -12,7 +12,7 @@ import pytest
 from click.testing import Result
 from markdown_it import MarkdownIt
 
-from kkpgen.gitops import compare, report
+from kkpgen.gitops import compare, report, upgrade_report
 from kkpgen.gitops.changes import (
     ClusterDiff,
     Disruption,
@@ -476,3 +476,30 @@ def test_a_fleet_of_hundreds_is_one_group_and_one_line_in_every_format() -> None
     payload = json.loads(report.format_report(diff, "json"))
     assert len(payload["kkpUpgrade"]["unchanged"]) == 700
     assert len([c for c in payload["clusters"] if c["kkp"]]) == 300
+
+
+def test_the_groups_left_out_of_a_short_comment_are_counted() -> None:
+    def changed(name: str, replicas: str) -> ClusterDiff:
+        agent = KkpObject(
+            AGENT,
+            "changed",
+            "Deployment kube-system/konnectivity-agent",
+            (FieldChange("spec.replicas", "1", replicas),),
+            "",
+        )
+        return ClusterDiff(name, "changed", (), (), "", KkpChanges((agent,)))
+
+    clusters = tuple(changed(f"c{i}", str(i + 2)) for i in range(3))
+    diff = FleetDiff("main", "HEAD", (), clusters, KkpStep("v2.30.6", "v2.31.0"))
+    whole = upgrade_report.markdown_section(diff, budget=None, names_shown=50)
+    assert whole.count("<details>") == 3
+    assert "left out" not in whole
+    note = "of clusters left out to fit a comment: the full report is the CI artifact"
+    first = whole.index("<details>")
+    second = whole.index("<details>", first + 1)
+    one = upgrade_report.markdown_section(diff, budget=second, names_shown=50)
+    assert one.count("<details>") == 1
+    assert f"\n_2 more groups {note} (`kkpgen diff --output FILE`)_\n\n" in one
+    none = upgrade_report.markdown_section(diff, budget=0, names_shown=50)
+    assert none.count("<details>") == 0
+    assert f"_3 more groups {note}" in none

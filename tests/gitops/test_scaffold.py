@@ -8,7 +8,9 @@ from types import SimpleNamespace
 
 import pytest
 import yaml
+from click.testing import CliRunner
 
+from kkpgen.cli import main
 from kkpgen.diagnostics import ExitCode, KkpgenError, format_diagnostic
 from kkpgen.gitops import pinning, scaffold
 from kkpgen.gitops.scaffold import InitOptions, init_repo
@@ -186,3 +188,12 @@ def test_init_pins_the_newest_patch_by_version_not_by_text(monkeypatch: pytest.M
     patches = {v: f"release {v}" for v in ("v2.31.9", "v2.31.10", "v2.9.30", "not-a-version")}
     monkeypatch.setattr(scaffold, "load_catalog", lambda: SimpleNamespace(patches=patches))
     assert str(scaffold.newest_patch()) == "release v2.31.10"
+
+
+def test_the_schema_init_writes_is_what_kkpgen_schema_prints(tmp_path: Path) -> None:
+    """A maintainer refreshes the file with `kkpgen schema > kkpgen.schema.json`: no diff
+    when nothing changed."""
+    init_repo(tmp_path, InitOptions(ci="none"))
+    printed = CliRunner().invoke(main, ["schema"], catch_exceptions=False).stdout
+    assert (tmp_path / scaffold.SCHEMA_FILE).read_text() == printed
+    assert printed.startswith('{\n  "$schema": ')

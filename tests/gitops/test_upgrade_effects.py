@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from kkpgen.gitops import upgrade_effects
-from kkpgen.gitops.changes import KkpChanges
+from kkpgen.gitops.changes import Disruption, KkpChanges
 from kkpgen.gitops.fields import FieldChange, field_changes
 
 
@@ -243,3 +243,58 @@ def test_files_that_are_no_objects_are_left_out() -> None:
         base_release="v2.30.6",
     )
     assert changes == KkpChanges()
+
+
+def test_a_list_of_unnamed_items_is_compared_by_position() -> None:
+    """Tolerations and the like have no name: the items compare by index, and the one past
+    the other list's end is added or removed with its value."""
+    before = {"spec": {"tolerations": [{"key": "a"}, {"key": "b"}, {"key": "c"}]}}
+    after = {"spec": {"tolerations": [{"key": "a"}, {"key": "b2"}]}}
+    assert _lines(before, after) == [
+        "spec.tolerations[1].key: b -> b2",
+        'spec.tolerations[2]: removed {"key":"c"}',
+    ]
+    assert _lines(after, before) == [
+        "spec.tolerations[1].key: b2 -> b",
+        'spec.tolerations[2]: added {"key":"c"}',
+    ]
+
+
+def test_a_one_line_value_that_becomes_a_yaml_document_is_compared_field_by_field() -> None:
+    one_line, document = {"data": {"config": "a: 1"}}, {"data": {"config": "a: 1\nb: 2\n"}}
+    assert _lines(one_line, document) == ["data.config.b: added 2"]
+    assert _lines(document, one_line) == ["data.config.b: removed 2"]
+
+
+def test_an_object_added_or_removed_lists_no_fields_only_a_changed_one_does() -> None:
+    proxy = "user-cluster/kube-proxy/daemonset-kube-proxy.yaml"
+    agent = "user-cluster/konnectivity/deployment-konnectivity-agent.yaml"
+    changes = _changes(
+        {proxy: _object("DaemonSet", "kube-proxy", TEMPLATE), CANAL: _object("DaemonSet", "c")},
+        {proxy: _object("DaemonSet", "kube-proxy", NEWER), agent: _object("Deployment", "k")},
+    )
+    assert [(o.kind, o.path, len(o.fields)) for o in changes.objects] == [
+        ("removed", CANAL, 0),
+        ("added", agent, 0),
+        ("changed", proxy, 1),
+    ]
+
+
+def test_a_chart_move_is_a_disruption_that_asks_for_a_maintenance_window() -> None:
+    addon = "user-cluster/cilium/daemonset-cilium.yaml"
+    app = "user-cluster/cilium-application/applicationinstallation-cilium.yaml"
+    vpn = "user-cluster/openvpn/deployment-openvpn-client.yaml"
+    proxy = "user-cluster/kube-proxy/daemonset-kube-proxy.yaml"
+    changes = _changes(
+        {addon: _object("DaemonSet", "cilium"), vpn: _object("Deployment", "openvpn-client")}
+        | {proxy: _object("DaemonSet", "kube-proxy")},
+        {app: _object("ApplicationInstallation", "cilium")},
+    )
+    assert changes.disruptions[0] == Disruption(
+        "disruption.kkp-upgrade.cilium-application",
+        "the Cilium addon becomes an ApplicationInstallation: KKP deletes the addon's objects "
+        "and Helm installs Cilium in their place; the Cilium agents restart on every node and "
+        "pod connectivity drops while they do",
+        "plan a maintenance window",
+    )
+    assert [d.action for d in changes.disruptions] == ["plan a maintenance window"] * 3

@@ -10,8 +10,11 @@ import pytest
 import yaml
 from click.testing import Result
 
+from kkpgen.kkp.check import check_fleet
 from kkpgen.kkp.waves import wave_order
-from kkpgen.render.applications import ArgoSettings
+from kkpgen.models.options import SourceOptions
+from kkpgen.render import contents
+from kkpgen.render.applications import ArgoSettings, ArgoTarget
 from kkpgen.render.appsets import control_files
 from tests.conftest import CONFIG, RenderFleet, Repo, cluster_yaml
 
@@ -74,6 +77,8 @@ def test_rolling_sync_steps_follow_the_waves_and_unwaved_clusters_go_last(
     assert appset["spec"]["generators"][0]["git"]["files"] == [
         {"path": "rendered/*/user-cluster/argocd.json"}
     ]
+    # Argo CD's git files generator: .path.path is the folder of the file it found
+    assert template["spec"]["source"]["path"] == "{{ .path.path }}"
     assert json.loads((out / "b/seed/argocd.json").read_text())["wave"] == "2"
 
 
@@ -114,6 +119,35 @@ def test_applications_mode_writes_one_application_per_cluster_and_destination(
     assert app["metadata"]["annotations"] == {"argocd.argoproj.io/manifest-generate-paths": "."}
     assert app["spec"]["project"] == "kkpgen"
     assert app["spec"]["destination"] == {"name": "c1", "namespace": "kube-system"}
+    seed = yaml.safe_load((out / "argocd/application-c1-seed.yaml").read_text())
+    assert seed["spec"]["destination"] == {"name": "seed-1", "namespace": "cluster-c1"}
+
+
+def test_diff_and_the_plugin_see_the_argo_cd_files_render_writes(
+    make_repo: Callable[..., Repo], tmp_path: Path, render_fleet: RenderFleet
+) -> None:
+    """contents.output_files, the render in memory: an Application for each folder written,
+    or kept from a render before (the clusters not rendered this time)."""
+    specs = {f"clusters/{n}.yaml": cluster_yaml(n) for n in ("c1", "c2")}
+    repo = make_repo(base=specs, config=_config("applications"))
+    out = tmp_path / "out"
+    render_fleet(repo.path, out=out)
+    checked = check_fleet(SourceOptions(repo=repo.path))
+    files = dict(contents.output_files(checked, only=(), kept=()))
+    argocd = {path.removeprefix("argocd/"): text for path, text in files.items()}
+    assert {name: argocd[name] for name in _argocd(out)} == _argocd(out)
+    only = dict(contents.output_files(checked, only=("c1",), kept=()))
+    assert sorted(p for p in only if p.startswith("argocd/application-c")) == [
+        "argocd/application-c1-seed.yaml",
+        "argocd/application-c1-user-cluster.yaml",
+    ]
+    kept = (ArgoTarget("c2", "user-cluster"),)
+    with_kept = dict(contents.output_files(checked, only=("c1",), kept=kept))
+    assert sorted(p for p in with_kept if p.startswith("argocd/application-c")) == [
+        "argocd/application-c1-seed.yaml",
+        "argocd/application-c1-user-cluster.yaml",
+        "argocd/application-c2-user-cluster.yaml",
+    ]
 
 
 def test_the_bootstrap_application_syncs_the_argocd_folder(

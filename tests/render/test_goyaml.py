@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
+from kkpgen.render import goyaml
 from kkpgen.render.goyaml import go_yaml, merge_override
+
+
+@pytest.fixture(autouse=True)
+def _texts_not_kept() -> Iterator[None]:
+    """Each test writes its values afresh: a text kept from a test before (or from the
+    process mutmut forks its runs from) would stand in for the code under test."""
+    goyaml._TEXTS.clear()
+    yield
+    goyaml._TEXTS.clear()
 
 
 def test_keys_follow_yaml_v2s_natural_order() -> None:
@@ -24,6 +36,9 @@ def test_keys_follow_yaml_v2s_natural_order() -> None:
         ("1e3", '"1e3"'),  # a float for yaml.v2
         ("0o17", '"0o17"'),
         ("2001-12-14", '"2001-12-14"'),
+        ("<<", '"<<"'),  # the merge key for yaml.v2
+        ("1_000", '"1_000"'),  # yaml.v2 reads digits with underscores as a number
+        ("grüße", "grüße"),  # UTF-8 as it is, not escaped
         ("", '""'),
         ("1.19.4", "1.19.4"),
         ("172.25.0.0/16", "172.25.0.0/16"),

@@ -88,8 +88,9 @@ def test_releases_before_the_config_hash_have_no_annotation(tmp_path: Path) -> N
         ("a<b>&c", '"a\\u003cb\\u003e\\u0026c"'),  # Go's default HTML escaping
         ("\u2028\u2029", '"\\u2028\\u2029"'),
         ('q"\\\n\t\x01é', '"q\\"\\\\\\n\\t\\u0001é"'),  # UTF-8 stays as is
+        ("a b\x1f\x7f", '"a b\\u001f\x7f"'),  # a space and DEL stay as they are
     ],
-    ids=["struct", "html", "line-separators", "controls"],
+    ids=["struct", "html", "line-separators", "controls", "space-and-delete"],
 )
 def test_go_json_is_encoding_json_output(value: object, go: str) -> None:
     assert go_json(value) == go

@@ -12,6 +12,8 @@ CASES = {
     "needs-quotes": {"x": "yes", "y": "1.30", "z": "a: b", "multi": "line\nbreak", "e": ""},
     "unicode": {"name": "grüße"},
     "float-falls-back": {"ratio": 0.5},
+    # a key that is no string: the fast dump declines, the nodes are built for PyYAML
+    "int-key-falls-back": {1: "one", "s": "x", "b": True, "f": False, "n": None, "m": {"k": [2]}},
     "top-level-list": [{"k": "v"}],
 }
 

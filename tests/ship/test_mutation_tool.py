@@ -4,6 +4,7 @@ the chosen tests (the tool itself runs mutmut, which takes minutes: not run here
 from __future__ import annotations
 
 import tomllib
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,9 @@ def test_the_table_mutates_one_module_and_runs_the_chosen_tests() -> None:
     assert config["source_paths"] == ["kkpgen"]
     assert config["only_mutate"] == ["kkpgen/output/record.py"]
     assert config["pytest_add_cli_args_test_selection"] == ["tests/output/x.py"]
+    # runs forked from a process that ran no test: no value kept in it stands in for the code
+    assert config["process_isolation"] == "forkserver"
+    assert "kkpgen/charts" in config["also_copy"]
     whole = tomllib.loads(mutation.mutmut_table("gitops", None, ["tests/gitops"]))
     assert whole["tool"]["mutmut"]["only_mutate"] == ["kkpgen/gitops/*"]
 
@@ -42,3 +46,73 @@ def test_the_selection_is_the_stage_s_tests_less_those_left_out() -> None:
         f"--deselect={slow}",
     ]
     assert mutation.selection("gitops", ["tests/gitops/x.py"], []) == ["tests/gitops/x.py"]
+
+
+NAMES = [f"kkpgen.render.engine.x_f__mutmut_{n}" for n in range(1, 101)]
+
+
+def test_a_sample_is_the_same_for_the_same_seed_and_another_for_another() -> None:
+    first = mutation.draw_sample(NAMES, 10, seed=1)
+    assert len(first) == len(set(first)) == 10
+    assert set(first) <= set(NAMES)
+    assert mutation.draw_sample(reversed(NAMES), 10, seed=1) == first  # not the order given
+    assert mutation.draw_sample(NAMES, 10, seed=2) != first
+    assert mutation.draw_sample(NAMES, 500, seed=1) == sorted(NAMES)
+
+
+def test_a_sample_picks_every_mutant_equally_often() -> None:
+    picks = Counter(name for seed in range(2000) for name in mutation.draw_sample(NAMES, 10, seed))
+    # 2000 samples of 10 in 100: each name about 200 times (binomial sd 13.4; fixed seeds)
+    assert set(picks) == set(NAMES)
+    assert 150 < min(picks.values()) <= max(picks.values()) < 250
+
+
+def test_a_sample_leaves_out_the_mutants_skipped() -> None:
+    skip = ["*__mutmut_1?", "kkpgen.render.engine.x_f__mutmut_2"]
+    sample = mutation.draw_sample(NAMES, 100, seed=1, skip=skip)
+    assert len(sample) == 100 - 10 - 1
+    assert "kkpgen.render.engine.x_f__mutmut_15" not in sample
+    assert "kkpgen.render.engine.x_f__mutmut_2" not in sample
+    assert "kkpgen.render.engine.x_f__mutmut_21" in sample
+
+
+@pytest.mark.parametrize(
+    ("caught", "tried", "low", "high"),
+    [
+        (0, 10, 0.0, 0.2775),  # the textbook cases of the Wilson score interval
+        (10, 10, 0.7225, 1.0),
+        (5, 10, 0.2366, 0.7634),
+        (90, 100, 0.8256, 0.9448),
+        (95, 100, 0.8882, 0.9785),
+    ],
+)
+def test_the_interval_is_wilson_s(caught: int, tried: int, low: float, high: float) -> None:
+    assert mutation.wilson(caught, tried) == pytest.approx((low, high), abs=5e-5)
+
+
+def test_no_interval_without_a_mutant_tried() -> None:
+    with pytest.raises(ValueError, match="no interval for 0 of 0"):
+        mutation.wilson(0, 0)
+    with pytest.raises(ValueError, match="no interval for 3 of 2"):
+        mutation.wilson(3, 2)
+
+
+def test_the_report_counts_the_sample_only_and_names_its_survivors() -> None:
+    results = mutation.parse_results(
+        "    m.x_a__mutmut_1: killed\n    m.x_a__mutmut_2: survived\n"
+        "    m.xǁCǁb__mutmut_3: timeout\n    m.x_c__mutmut_4: no tests\n"
+        "    m.x_d__mutmut_5: survived\n"
+    )
+    assert results["m.xǁCǁb__mutmut_3"] == "timeout"
+    sample = [
+        "m.x_a__mutmut_1",
+        "m.x_a__mutmut_2",
+        "m.xǁCǁb__mutmut_3",
+        "m.x_c__mutmut_4",
+        "m.x_e__mutmut_6",
+    ]
+    assert mutation.sample_report(results, sample) == [
+        "killed 1, no tests 1, not run 1, survived 1, timeout 1",
+        "caught 2 of 3 tested: 66.7% (95% interval 20.8% to 93.9%, Wilson)",
+        "survived: m.x_a__mutmut_2",
+    ]
