@@ -8,7 +8,8 @@ from itertools import accumulate
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode
 
-from kkpgen.source.libyaml import LIBYAML, SafeDumper
+from kkpgen.source.go_plain import KubeSafeDumper
+from kkpgen.source.libyaml import LIBYAML
 
 # The emitter manifest.dump_yaml uses; dump copies its bytes, and only the libyaml emitter's
 # layout is checked against it.
@@ -48,7 +49,7 @@ def _pair_text(key: str, value: str, *, depth: int = 1) -> str:
     node: Node = ScalarNode(_STR, value)
     for _ in range(depth):
         node = MappingNode(_MAP, [(ScalarNode(_STR, key), node)], flow_style=False)
-    return yaml.serialize(node, Dumper=SafeDumper, allow_unicode=True, width=_WIDTH)
+    return yaml.serialize(node, Dumper=KubeSafeDumper, allow_unicode=True, width=_WIDTH)
 
 
 def _one_line(text: str) -> bool:

@@ -9,7 +9,7 @@ import yaml
 
 from kkpgen.models import layout
 from kkpgen.render import fastdump
-from kkpgen.source.libyaml import SafeDumper
+from kkpgen.source.go_plain import KubeSafeDumper
 
 Destination = Literal["user-cluster", "seed"]
 DESTINATIONS: tuple[Destination, ...] = ("user-cluster", "seed")
@@ -79,13 +79,13 @@ def dump_yaml(data: object) -> str:
     except _Unrepresentable:  # floats, dates: rare in manifests
         return yaml.dump(
             data,
-            Dumper=SafeDumper,
+            Dumper=KubeSafeDumper,
             sort_keys=False,
             default_flow_style=False,
             allow_unicode=True,
             width=_WIDTH,
         )
-    return yaml.serialize(node, Dumper=SafeDumper, allow_unicode=True, width=_WIDTH)
+    return yaml.serialize(node, Dumper=KubeSafeDumper, allow_unicode=True, width=_WIDTH)
 
 
 def kustomization_text(resources: list[str]) -> str:

@@ -15,10 +15,8 @@ from dataclasses import dataclass
 
 import yaml
 
-try:  # libyaml's marks count characters, as Python's str indexes do
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+from kkpgen.source.go_plain import go_reads_as_string
+from kkpgen.source.libyaml import SafeLoader as _Loader  # its marks count characters, as str does
 
 Scalar = str | bool
 
@@ -77,12 +75,13 @@ def _double_quoted(value: str) -> str:
 
 def _reads_back(text: str) -> bool:
     try:
-        loaded = yaml.load(text, Loader=_Loader)  # noqa: TID251  safe: CSafeLoader
+        loaded = yaml.load(text, Loader=_Loader)  # noqa: S506, TID251  the safe loader
     except yaml.YAMLError:
         return False
     # A tab: libyaml reads `0<tab>0` as one plain scalar, PyYAML's own scanner refuses it.
     plain = text.strip() == text and "#" not in text and "\t" not in text
-    return isinstance(loaded, str) and loaded == text and plain
+    # kubectl and Argo CD read a spec through Go's YAML, which retypes `y` or `1e3` as well
+    return isinstance(loaded, str) and loaded == text and plain and go_reads_as_string(text)
 
 
 def _child(node: yaml.MappingNode, key: str) -> yaml.Node | None:

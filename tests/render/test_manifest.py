@@ -9,7 +9,7 @@ from kkpgen.render.manifest import Manifest, dump_yaml
 
 CASES = {
     "nested": {"a": {"b": [1, "two", None, True]}, "empty": {}, "list": []},
-    "needs-quotes": {"x": "yes", "y": "1.30", "z": "a: b", "multi": "line\nbreak", "e": ""},
+    "needs-quotes": {"x": "yes", "v": "1.30", "z": "a: b", "multi": "line\nbreak", "e": ""},
     "unicode": {"name": "grüße"},
     "float-falls-back": {"ratio": 0.5},
     # a key that is no string: the fast dump declines, the nodes are built for PyYAML
@@ -24,6 +24,13 @@ def test_dump_yaml_matches_pyyaml(data: object) -> None:
         data, sort_keys=False, default_flow_style=False, allow_unicode=True, width=1_000_000
     )
     assert dump_yaml(data) == expected
+    assert yaml.safe_load(dump_yaml(data)) == data
+
+
+def test_keys_and_values_go_would_retype_are_quoted_where_pyyaml_writes_them_plain() -> None:
+    # kubectl and Argo CD read `y: n` as {true: false}; PyYAML as {"y": "n"}
+    data = {"y": "n", "n": ["0o17", "1e3", "plain"]}
+    assert dump_yaml(data) == "'y': 'n'\n'n':\n- '0o17'\n- '1e3'\n- plain\n"
     assert yaml.safe_load(dump_yaml(data)) == data
 
 

@@ -70,7 +70,7 @@ def _changed(old: str, new: str, text: str = DEMO) -> str:
         ("address: 10.0.0.1", "address: 10.0.0.2"),
         ("app: demo", "app: other"),
         ('quoted: "plain-text"', 'quoted: "--flag=31326"'),
-        ("- second", "- 1e3"),
+        ("- second", "- 1.2.3"),
         ("address: 10.0.0.1", "address: https://c1.example.com:6443"),
     ],
     ids=["plain", "before-a-comment", "double-quoted", "sequence-item", "url"],
@@ -80,6 +80,16 @@ def test_a_changed_simple_value_is_re_dumped_as_a_full_parse_dumps_it(old: str, 
     found = respan(_entry(DEMO), text)
     assert isinstance(found, tuple)
     assert found == _full(text)
+
+
+def test_a_new_value_go_would_read_as_a_number_is_left_to_a_full_parse() -> None:
+    # PyYAML reads `1e3` as a string, Go as 1000: the dump quotes it, so the line's text
+    # is no longer the value's form and only a full parse writes it
+    text = _changed("- second", "- 1e3")
+    assert respan(_entry(DEMO), text) == text.split("\n").index("  - 1e3")
+    full = _full(text)
+    assert isinstance(full, tuple)
+    assert "- '1e3'" in full[0].text
 
 
 def test_name_and_namespace_follow_the_re_dumped_text() -> None:
