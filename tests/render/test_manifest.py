@@ -1,4 +1,5 @@
-"""The canonical dump: the same bytes as PyYAML's own dump, however it gets there."""
+"""The canonical dump: the same bytes as PyYAML's own dump with kkpgen's dumper (it quotes
+what Go's YAML reader would retype), however it gets there."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import pytest
 import yaml
 
 from kkpgen.render.manifest import Manifest, dump_yaml
+from kkpgen.source.go_plain import KubeSafeDumper
 
 CASES = {
     "nested": {"a": {"b": [1, "two", None, True]}, "empty": {}, "list": []},
@@ -21,7 +23,12 @@ CASES = {
 @pytest.mark.parametrize("data", CASES.values(), ids=CASES.keys())
 def test_dump_yaml_matches_pyyaml(data: object) -> None:
     expected = yaml.dump(
-        data, sort_keys=False, default_flow_style=False, allow_unicode=True, width=1_000_000
+        data,
+        Dumper=KubeSafeDumper,
+        sort_keys=False,
+        default_flow_style=False,
+        allow_unicode=True,
+        width=1_000_000,
     )
     assert dump_yaml(data) == expected
     assert yaml.safe_load(dump_yaml(data)) == data
