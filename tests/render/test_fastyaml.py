@@ -17,22 +17,10 @@ from kkpgen.output import update
 from kkpgen.render import fastdump
 from kkpgen.render.respan import Respans
 from kkpgen.source import fastload
-from kkpgen.source.go_plain import KubeSafeDumper
 from tests.conftest import V2_20_FLEET
+from tests.render.reference_dump import pyyaml_dump
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-
-
-def pyyaml_dump(data: object) -> str:
-    """The reference: PyYAML's own dump with manifests.dump_yaml's settings and dumper."""
-    return yaml.dump(
-        data,
-        Dumper=KubeSafeDumper,
-        sort_keys=False,
-        default_flow_style=False,
-        allow_unicode=True,
-        width=1_000_000,
-    )
 
 
 def pyyaml_load(text: str) -> Iterable[object]:

@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from kkpgen.render.manifest import Manifest, dump_yaml
-from kkpgen.source.go_plain import KubeSafeDumper
+from tests.render.reference_dump import pyyaml_dump
 
 CASES = {
     "nested": {"a": {"b": [1, "two", None, True]}, "empty": {}, "list": []},
@@ -22,14 +22,7 @@ CASES = {
 
 @pytest.mark.parametrize("data", CASES.values(), ids=CASES.keys())
 def test_dump_yaml_matches_pyyaml(data: object) -> None:
-    expected = yaml.dump(
-        data,
-        Dumper=KubeSafeDumper,
-        sort_keys=False,
-        default_flow_style=False,
-        allow_unicode=True,
-        width=1_000_000,
-    )
+    expected = pyyaml_dump(data)
     assert dump_yaml(data) == expected
     assert yaml.safe_load(dump_yaml(data)) == data
 
