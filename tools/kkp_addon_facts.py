@@ -12,7 +12,8 @@ The variants of a tag (`variants_at`): canal, cilium and hubble at v2.20; from v
 newest patch of each line, `RECENT_PATCHES`) canal per supported version and dual stack, and
 kube-proxy per proxy mode and dual stack, with its v2.30+ `checksum/config` (ConfigHash: the
 SHA-1 of Go's JSON of the addon network struct, `kkpgen.render.gojson`); at the newest patch
-of each line from v2.28 back to v2.21 (`OLDER_PATCHES`) the same, without nftables.
+of each line from v2.28 back to v2.21 (`OLDER_PATCHES`) the same, without nftables; and at
+each of those patches canal per deprecated version a cluster can keep (`DEPRECATED_CANAL`).
 
 KKP's addon controller fills each addon's Go template with the cluster's TemplateData
 (`pkg/addon/template.go`) and adds the `kubermatic-addon: <addon>` label to every object
@@ -70,6 +71,7 @@ class Variant:
     features: frozenset[str] = field(default_factory=frozenset)
     dual_stack: bool = False
     kubernetes: str = "1.22.5"
+    node_cidr_mask_size_ipv4: int = 24  # KKP's default; a legacy variant sets another
 
     @property
     def pods(self) -> list[str]:
@@ -95,7 +97,7 @@ class Variant:
             "DualStack": self.dual_stack,
             "PodCIDRIPv4": PODS_CIDR,
             "PodCIDRIPv6": PODS_CIDR_IPV6 if self.dual_stack else "",
-            "NodeCIDRMaskSizeIPv4": 24,
+            "NodeCIDRMaskSizeIPv4": self.node_cidr_mask_size_ipv4,
             "NodeCIDRMaskSizeIPv6": 64,
             "IPAMAllocations": {},  # the seed lists none for the test cluster
             "NodePortRange": NODE_PORT_RANGE,
@@ -149,30 +151,63 @@ RECENT_PATCHES: dict[str, tuple[tuple[str, ...], bool]] = {
 
 
 # KKP v2.21-v2.25: the legacy v1.12 cilium and hubble addons (KKP deletes both Addons when
-# a cluster moves to Cilium 1.13) at the newest patch of each line, with the Kubernetes
-# version that patch defaults to.
+# a cluster moves to Cilium 1.13) at the newest patch of each line, the first of each line
+# whose addons differ from the newest, and each patch where they change within a line
+# (beyond images: the capabilities cilium_legacy_*, cilium_node_port_range and hubble_*
+# of tools/kkp_capabilities.py), with the Kubernetes version that patch defaults to.
 LEGACY_PATCHES: dict[str, str] = {
+    "v2.21.0": "1.23.9",
+    "v2.21.2": "1.23.12",
+    "v2.21.3": "1.23.14",
+    "v2.21.7": "1.23.15",
+    "v2.21.9": "1.23.15",
+    "v2.21.14": "1.23.15",
     "v2.21.15": "1.23.15",
+    "v2.22.0": "1.25.6",
+    "v2.22.1": "1.25.6",
+    "v2.22.3": "1.25.9",
     "v2.22.13": "1.25.16",
     "v2.23.19": "1.26.13",
+    "v2.24.0": "1.27.6",
+    "v2.24.5": "1.27.10",
     "v2.24.15": "1.27.10",
+    "v2.25.0": "1.28.7",
     "v2.25.18": "1.28.9",
 }
 
 
-def legacy_variants(kubernetes: str) -> dict[str, Variant]:
-    policies = frozenset({KUBE_SYSTEM_POLICIES})
-    return {
-        "cilium-v1.12-ebpf": Variant(
-            "cilium", "cilium", "v1.12", "ebpf", policies, kubernetes=kubernetes
-        ),
-        "cilium-v1.12-ipvs": Variant(
-            "cilium", "cilium", "v1.12", "ipvs", policies, kubernetes=kubernetes
-        ),
-        "hubble-v1.12": Variant(
-            "hubble", "cilium", "v1.12", "ebpf", policies, kubernetes=kubernetes
-        ),
-    }
+# The newest patch of each line, where the legacy cilium addon is also recorded with the
+# other branches of its template: dual stack, a node mask size other than 24, and without
+# the kubeSystemNetworkPolicies feature.
+LEGACY_NEWEST = frozenset({"v2.21.15", "v2.22.13", "v2.23.19", "v2.24.15", "v2.25.18"})
+
+
+def legacy_variants(patch: str) -> dict[str, Variant]:
+    """The cilium addon per proxy mode and the hubble addon, with Cilium v1.12 and v1.11, at
+    a patch of LEGACY_PATCHES (at the newest of a line also dual stack, node mask 26 and no
+    kube-system NetworkPolicies)."""
+    policies, k8s = frozenset({KUBE_SYSTEM_POLICIES}), LEGACY_PATCHES[patch]
+    out: dict[str, Variant] = {}
+    for version in ("v1.12", "v1.11"):
+        for mode in ("ebpf", "ipvs"):
+            out[f"cilium-{version}-{mode}"] = Variant(
+                "cilium", "cilium", version, mode, policies, kubernetes=k8s
+            )
+        if patch in LEGACY_NEWEST:
+            out[f"cilium-{version}-dual-stack"] = Variant(
+                "cilium", "cilium", version, "ebpf", policies, True, k8s
+            )
+            out[f"cilium-{version}-node-mask-26"] = Variant(
+                "cilium", "cilium", version, "ipvs", policies, kubernetes=k8s,
+                node_cidr_mask_size_ipv4=26,
+            )  # fmt: skip
+            out[f"cilium-{version}-no-policies"] = Variant(
+                "cilium", "cilium", version, "ebpf", kubernetes=k8s
+            )
+        out[f"hubble-{version}"] = Variant(
+            "hubble", "cilium", version, "ebpf", policies, kubernetes=k8s
+        )
+    return out
 
 
 # The newest patch of each older line from v2.21 (v2.28 back to v2.21): the Canal versions it
@@ -188,6 +223,43 @@ OLDER_PATCHES: dict[str, tuple[tuple[str, ...], str]] = {
     # 1.22: from 1.23 KKP forces Canal below v3.22 to v3.22 (kkpgen renders it so).
     "v2.21.15": (("v3.20", "v3.21", "v3.22", "v3.23"), "1.22.17"),
 }
+
+
+# The Canal versions each line's newest patch accepts without offering them (KKP's
+# deprecatedCNIPluginVersions; every one keeps its addon file), on the Kubernetes version KKP
+# leaves them on: the line's test cluster version, unless KKP's cluster mutation (v2.21-v2.24)
+# moves the version up there; then the newest Kubernetes version the patch offers below the
+# one that forces it. Absent: a version the mutation moves up at every Kubernetes version the
+# patch offers (Canal v3.8 at v2.21 and v2.22, v3.8-v3.22 at v2.24); kkpgen renders the
+# version KKP moves it to (tests/render/test_kkp_parity_addons_recent.py checks the list).
+DEPRECATED_CANAL: dict[str, tuple[tuple[str, ...], str]] = {
+    "v2.31.0": (("v3.21", "v3.22", "v3.23", "v3.24", "v3.25", "v3.26", "v3.27", "v3.28"),
+                KUBERNETES_RECENT),
+    "v2.30.6": (("v3.21", "v3.22", "v3.23", "v3.24", "v3.25", "v3.26", "v3.27", "v3.28"),
+                KUBERNETES_RECENT),
+    "v2.29.10": (("v3.21", "v3.22", "v3.23", "v3.24", "v3.25", "v3.26", "v3.27"),
+                 KUBERNETES_RECENT),
+    "v2.28.13": (("v3.21", "v3.22", "v3.23", "v3.24", "v3.25", "v3.26"), "1.33.13"),
+    "v2.27.12": (("v3.21", "v3.22", "v3.23", "v3.24", "v3.25", "v3.26"), "1.31.14"),
+    "v2.26.13": (("v3.19", "v3.20", "v3.21", "v3.22", "v3.23", "v3.24", "v3.25"), "1.30.12"),
+    "v2.25.18": (("v3.8", "v3.19", "v3.20", "v3.21", "v3.22", "v3.23"), "1.28.9"),
+    "v2.24.15": (("v3.23",), "1.27.10"),
+    # 1.24: from 1.25 KKP moves Canal below v3.23 to v3.23.
+    "v2.23.19": (("v3.8", "v3.19", "v3.20", "v3.21", "v3.22"), "1.24.17"),
+    # 1.25: from 1.26 KKP moves Canal below v3.23 to v3.23.
+    "v2.22.13": (("v3.19", "v3.20", "v3.21"), "1.25.16"),
+    "v2.21.15": (("v3.19",), "1.22.17"),
+}  # fmt: skip
+
+
+def deprecated_canal_variants(tag: str) -> dict[str, Variant]:
+    """The deprecated Canal versions of DEPRECATED_CANAL at a tag, one variant each."""
+    versions, kubernetes = DEPRECATED_CANAL.get(tag, ((), ""))
+    policies = frozenset({KUBE_SYSTEM_POLICIES})
+    return {
+        f"canal-{v}": Variant("canal", "canal", v, "ipvs", policies, kubernetes=kubernetes)
+        for v in versions
+    }
 
 
 def canal_variants(canal_versions: Sequence[str], kubernetes: str) -> dict[str, Variant]:
@@ -207,12 +279,16 @@ def variants_at(tag: str) -> dict[str, Variant]:
     """The variants recorded at a tag: v2.20's, or those of a line's newest patch."""
     if tag in RECENT_PATCHES:
         versions, nftables = RECENT_PATCHES[tag]
-        return recent_variants(versions, nftables=nftables)
+        return {
+            **recent_variants(versions, nftables=nftables),
+            **deprecated_canal_variants(tag),
+        }
     if tag in OLDER_PATCHES:
         versions, k8s = OLDER_PATCHES[tag]
         return {
             **canal_variants(versions, k8s),
             **kube_proxy_variants(versions[-1], k8s, nftables=False),
+            **deprecated_canal_variants(tag),
         }
     return VARIANTS
 
@@ -220,6 +296,15 @@ def variants_at(tag: str) -> dict[str, Variant]:
 _ACTION = re.compile(r"\{\{(-?)\s*(.*?)\s*(-?)\}\}", re.DOTALL)
 _STRING = r'"([^"]*)"'
 _FIELD = r"(\.[A-Za-z.]+|\$[A-Za-z]+)"
+
+
+def normalized_image(ref: str) -> str:
+    """KKP's Image without a registry override (registry.RewriteImage): the reference as
+    reference.ParseNormalizedNamed reads it, so `calico/cni:v3.19.1` is docker.io's."""
+    first, _, rest = ref.partition("/")
+    if rest and ("." in first or ":" in first or first == "localhost"):
+        return ref
+    return f"docker.io/{ref}" if rest else f"docker.io/library/{ref}"
 
 
 class TemplateError(Exception):
@@ -241,7 +326,7 @@ class _Evaluator:
             ".Cluster.Network.NodePortRange": NODE_PORT_RANGE,
             ".Cluster.Address.URL": f"https://{API_HOST}:{API_PORT}",
             ".Cluster.Network.PodCIDRIPv4": PODS_CIDR,
-            ".Cluster.Network.NodeCIDRMaskSizeIPv4": "24",
+            ".Cluster.Network.NodeCIDRMaskSizeIPv4": str(v.node_cidr_mask_size_ipv4),
             ".Cluster.Network.NodeCIDRMaskSizeIPv6": "64",
             ".Cluster.Network.PodCIDRIPv6": PODS_CIDR_IPV6 if v.dual_stack else "",
             ".Cluster.Network.ConfigHash": v.config_hash(),
@@ -261,10 +346,12 @@ class _Evaluator:
         if expr.startswith("$") and expr in self.vars:
             return self.vars[expr]
         # Registry "r" (v2.20) and Image "ref" (v2.2x+): no registry override
-        if m := re.fullmatch(rf"(?:Registry|Image) {_STRING}", expr):
+        if m := re.fullmatch(rf"Registry {_STRING}", expr):
             return m.group(1)
+        if m := re.fullmatch(rf"Image {_STRING}", expr):
+            return normalized_image(m.group(1))
         if m := re.fullmatch(rf"Image \(print {_STRING} {_FIELD}\)", expr):
-            return m.group(1) + self.value(m.group(2))
+            return normalized_image(m.group(1) + self.value(m.group(2)))
         if m := re.fullmatch(rf"{_FIELD} \| replace {_STRING} {_STRING} \| quote", expr):
             return json.dumps(self.value(m.group(1)).replace(m.group(2), m.group(3)))
         raise TemplateError(f"unknown template value: {expr!r}")
@@ -448,7 +535,7 @@ def patch_facts(
 ) -> dict[str, dict[str, dict[str, Json]]]:
     """variant -> object id -> flat fields, for one KKP tag (`legacy`: the v1.12 addons)."""
     facts: dict[str, dict[str, dict[str, Json]]] = {}
-    chosen = legacy_variants(LEGACY_PATCHES[tag]) if legacy else variants_at(tag)
+    chosen = legacy_variants(tag) if legacy else variants_at(tag)
     for name, variant in chosen.items():
         objects = kkp_objects(_addon_text(git_dir, tag, variant.addon), variant)
         facts[name] = {oid: dict(flatten(obj)) for oid, obj in sorted(objects.items())}
@@ -458,8 +545,9 @@ def patch_facts(
 HEADER = """\
 # Facts about every object KKP's addons apply, per patch and per cluster variant
 # (tools/kkp_addon_facts.py variants_at: canal, cilium and hubble at v2.20; canal and
-# kube-proxy at the newest patch of each line from v2.21; with --legacy, legacy_variants: the
-# cilium and hubble v1.12 addons at the newest patch of v2.21-v2.25), written by
+# kube-proxy at the newest patch of each line from v2.21, with each deprecated Canal version
+# the line accepts, DEPRECATED_CANAL; with --legacy, legacy_variants: the cilium and hubble
+# v1.12 and v1.11 addons at LEGACY_PATCHES of v2.21-v2.25), written by
 #   python tools/kkp_addon_facts.py --git-dir <kubermatic mirror> {tags}
 # from kubermatic/kubermatic's addons/ at each tag. Never KKP's YAML: per object its field
 # paths, scalars as they are and larger values as a digest of their JSON.
@@ -468,7 +556,7 @@ HEADER = """\
 
 
 def _diff(git_dir: str, tag: str, name: str, rendered: Path) -> Iterator[str]:
-    legacy = legacy_variants(LEGACY_PATCHES[tag]) if tag in LEGACY_PATCHES else {}
+    legacy = legacy_variants(tag) if tag in LEGACY_PATCHES else {}
     variant = {**variants_at(tag), **legacy}[name]
     ours: dict[str, dict[str, Json]] = {}
     for path in sorted(rendered.glob(f"**/{variant.addon}/*.yaml")):

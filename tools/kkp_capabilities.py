@@ -27,6 +27,9 @@ OPENVPN_CLIENT_ADDON = "addons/openvpn/openvpn-client-dep.yaml"
 HUBBLE_V1_11 = "addons/hubble/hubble.yaml|addons/hubble/hubble_v1.11.yaml"
 CILIUM_V1_11 = "addons/cilium/cilium.yaml|addons/cilium/cilium_v1.11.yaml"
 CLUSTER_TYPES_GO = "sdk/apis/kubermatic/v1/cluster.go|pkg/apis/kubermatic/v1/cluster.go"
+# The legacy v1.12 addons (v2.21-v2.25; hubble's file stays in v2.26 without a cilium one).
+CILIUM_V1_12 = "addons/cilium/cilium_v1.12.yaml"
+HUBBLE_V1_12 = "addons/hubble/hubble_v1.12.yaml"
 KUBE_PROXY_DAEMONSET = "addons/kube-proxy/daemonset.yaml"
 CANAL_V3_22_ADDON = "addons/canal/canal_v3.22.yaml"
 CNI_APP_CONTROLLER_GO = (
@@ -192,6 +195,33 @@ RECENT_CAPABILITIES: tuple[tuple[str, str, str], ...] = (
         OPENVPN_SERVER_GO,
         "ClusterAutoscalerSafeToEvictVolumesAnnotation",
     ),
+    # The legacy v1.11 and v1.12 addons at the first patches of v2.21 and v2.22, which lag
+    # behind the layout of Cilium's 1.11.16 chart (cilium_chart_1_11_16, v2.20.16): no
+    # terminationMessagePolicy nor apply-sysctl-overwrites in v1.11 (v2.21.0-v2.21.1); no
+    # install-cni-binaries init container (the agent mounts cni-path), no
+    # automountServiceAccountToken, skip-cnp-status-startup-clean nor cni-uninstall, hubble-ui
+    # nginx's older `location /` (v2.21.0-v2.21.8, v2.22.0-v2.22.2). Both addons changed at
+    # the same patches; the v1.12 file says it.
+    ("cilium_legacy_no_termination_message_policy", CILIUM_V1_12, "!terminationMessagePolicy"),
+    ("cilium_legacy_no_install_cni_binaries", CILIUM_V1_12, "!install-cni-binaries"),
+    # The v1.12 hubble-relay config writes its empty keys with a trailing space (Helm's text:
+    # v2.21.0-v2.21.2, v2.21.9-v2.21.13, v2.22.0-v2.24.4, v2.25.0); the v1.12 hubble-ui may be
+    # evicted with its tmp-dir and its certgen Job is hubble-generate-certs-c26869f410
+    # (v2.24.5+, v2.25.1+; before -394f790584).
+    ("hubble_relay_config_trailing_space", HUBBLE_V1_12, "dial-timeout: \n"),
+    ("hubble_ui_safe_to_evict", HUBBLE_V1_12, "safe-to-evict-local-volumes"),
+    # KKP has the cilium addon of Cilium v1.11 (and, v2.21-v2.25, v1.12); v2.26 removed both
+    # legacy addons (#13229) while its webhook still accepts v1.11 and v1.12 as deprecated.
+    ("cilium_legacy_addons", CILIUM_V1_11, 'CNIPlugin.Type "cilium"'),
+    # The v1.11 certgen Job of v2.21+ (v2.20.16: hubble-generate-certs-4a617efdba).
+    (
+        "hubble_v1_11_certgen_job_7dc7200f85",
+        HUBBLE_V1_11,
+        "hubble-generate-certs-7dc7200f85",
+    ),
+    # v2.20.16's v1.11 addon writes the install-cni-binaries image as
+    # quay.io/quay.io/cilium/cilium:v1.11.16 (the v2.21+ per-minor files do not).
+    ("cilium_install_cni_image_doubled_registry", CILIUM_V1_11, "quay.io/quay.io/"),
     # The openvpn addon's dnat-controller maps only IPv4 node addresses (`cut -s`, v2.21+).
     ("openvpn_client_dnat_ipv4_only", OPENVPN_CLIENT_ADDON, "cut -d. -s -f3-4"),
     # The user-cluster-controller-manager keeps 2 revisions of the Deployments and DaemonSets

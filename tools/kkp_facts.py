@@ -74,6 +74,12 @@ _IMAGE_LINE = re.compile(
     r"""(?P<tag>v\{\{ \.Cluster\.Version \}\}|v"\s*\.Cluster\.Version"""
     r"""|[^'"\s@]+(?:@sha256:[0-9a-f]+)?)"""
 )
+# `{{ Image "calico/cni:v3.19.1" }}`: a reference without a registry, which KKP's Image
+# (registry.RewriteImage, reference.ParseNormalizedNamed) writes as docker.io's (KKP v2.22+
+# keep Canal v3.8 and v3.19 so).
+_IMAGE_WITHOUT_HOST = re.compile(
+    r"""image:\s*['"]?\{\{\s*Image\s+"(?P<path>[a-z0-9._-]+(?:/[a-z0-9._-]+)*):(?P<tag>[^"\s@]+)"""
+)
 # `{{ Image (print "registry.k8s.io/kube-proxy:v" .Cluster.Version) }}` (v2.22+) and
 # `v{{ .Cluster.Version }}` (older) both mean the cluster's version.
 _CLUSTER_VERSION_TAG = re.compile(r'v(?:\{\{ \.Cluster\.Version \}\}|"\s*\.Cluster\.Version)')
@@ -95,6 +101,10 @@ def addon_image(text: str, image_path: str) -> str | None:
             host = match.group("registry") or match.group("host")
             tag = _CLUSTER_VERSION_TAG.sub("v{{ .Cluster.Version }}", match.group("tag"))
             return f"{host}/{image_path}:{tag}"
+    for match in _IMAGE_WITHOUT_HOST.finditer(text):
+        first = match.group("path").split("/", 1)[0]
+        if "." not in first and first != "localhost" and match.group("path") == image_path:
+            return f"docker.io/{image_path}:{match.group('tag')}"
     return None
 
 

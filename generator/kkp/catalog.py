@@ -191,6 +191,8 @@ class Catalog:
     cni_versions: Mapping[str, Mapping[str, CNIVersionFacts]]
     component_images: Mapping[str, str]
     patches: Mapping[str, KKPRelease] = field(default_factory=dict)  # "v2.20.9" -> release
+    # capability -> constraint on the Kubernetes version (catalog.yaml kubernetesCapabilities)
+    kubernetes_capabilities: Mapping[str, str] = field(default_factory=dict)
 
     def release(self, kkp_version: str) -> KKPRelease | None:
         """`v2.20.9` is exactly that patch; `v2.20` is the minor's entry (see catalog.yaml).
@@ -269,6 +271,17 @@ class Catalog:
             for name, ref in shared.items()
         }
 
+    def kubernetes_capabilities_of(self, kubernetes_version: str) -> frozenset[str]:
+        """What this Kubernetes version serves differently; none for one that is not a version
+        (the rules report it)."""
+        if parse_version(kubernetes_version) is None:
+            return frozenset()
+        return frozenset(
+            name
+            for name, constraint in self.kubernetes_capabilities.items()
+            if satisfies(kubernetes_version, constraint)
+        )
+
     def capabilities(self, cni: str, cni_version: str) -> frozenset[str]:
         facts = self.cni_versions.get(cni, {}).get(cni_version)
         return frozenset() if facts is None else facts.capabilities
@@ -343,7 +356,7 @@ def _deprecation_reason(
             written.get(v)
             or known.get(v)
             or _KNOWN_REASONS.get((cni, v))
-            or f"KKP {version} keeps it for existing clusters only"
+            or f"KKP {version} no longer offers it"
         )
         for v in _strings(entry["deprecated"])
     }
@@ -460,6 +473,9 @@ def parse_catalog(text: str, patches_text: str = "") -> Catalog:
         },
         component_images={str(k): str(v) for k, v in (raw["componentImages"] or {}).items()},
         patches=parse_patches(patches_text, releases, network) if patches_text else {},
+        kubernetes_capabilities={
+            str(k): str(v) for k, v in (raw.get("kubernetesCapabilities") or {}).items()
+        },
     )
 
 

@@ -358,6 +358,7 @@ def resolve_cluster(
         is_new=is_new,
         features=_features(spec.features, is_new=is_new),
         kkp_capabilities=release.patch.capabilities if release.patch else frozenset(),
+        kubernetes_capabilities=catalog.kubernetes_capabilities_of(spec.version.removeprefix("v")),
         node_access_network=platform.node_access_network,
     )
 

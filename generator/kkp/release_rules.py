@@ -367,6 +367,40 @@ def canal_dual_stack_needs_v3_22(subject: Subject, ctx: RuleContext) -> Iterator
         )
 
 
+@rule(
+    Code(
+        "cni.cilium.addon-removed",
+        "error",
+        "spec.cniPlugin.version",
+        "move the cluster to Cilium 1.13 (KKP's Helm chart), or keep a KKP release that has "
+        "the cilium addon",
+    ),
+)
+def cilium_legacy_addon_exists(subject: Subject, ctx: RuleContext) -> Iterator[Violation]:
+    """KKP v2.26 removed the cilium and hubble addons of Cilium v1.11 and v1.12 (#13229) while
+    its webhook still accepts both versions as deprecated: KKP applies no CNI to such a
+    cluster, and kkpgen has nothing of KKP's to render for it."""
+    cni = subject.resolved.cni
+    if (
+        cni.type != "cilium"
+        or "legacy_addon" not in cni.capabilities
+        or not _has(ctx, "cilium_application_installation")
+        or _has(ctx, "cilium_legacy_addons")
+    ):
+        return
+    support = ctx.release.cni.get("cilium")
+    step = support.next_minor(cni.version) if support is not None else None
+    target = f'cniPlugin.version: "{step}"' if step else "a Cilium 1.13 version"
+    yield Violation(
+        "cni.cilium.addon-removed",
+        (*_CNI, "version"),
+        f"KKP {ctx.release.version} has no addon for Cilium {cni.version}: it removed the "
+        "legacy cilium and hubble addons, so it would apply no CNI to this cluster",
+        f"set {target} (KKP installs Cilium 1.13 and newer as a Helm chart and deletes the "
+        "legacy Addons), or keep kkpgen/kkp-version at a KKP v2.25 patch until then",
+    )
+
+
 RULES: tuple[Rule[Subject], ...] = (
     kubernetes_version_supported,
     cni_none_has_no_version,
@@ -379,4 +413,5 @@ RULES: tuple[Rule[Subject], ...] = (
     ip_family_matches_the_pods,
     node_mask_longer_than_the_pods_prefix,
     canal_dual_stack_needs_v3_22,
+    cilium_legacy_addon_exists,
 )

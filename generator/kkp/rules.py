@@ -85,7 +85,7 @@ def cni_type_supported(subject: Subject, ctx: RuleContext) -> Iterator[Violation
         "cni.version.deprecated",
         "warning",
         "spec.cniPlugin.version",
-        "upgrade soon; any higher version is allowed from a deprecated one",
+        "upgrade soon; a new cluster takes a supported version",
     ),
 )
 def cni_version_supported(subject: Subject, ctx: RuleContext) -> Iterator[Violation]:
@@ -106,22 +106,41 @@ def cni_version_supported(subject: Subject, ctx: RuleContext) -> Iterator[Violat
             f"use one of {_versions(support.supported)}, or remove the field to get "
             f"the default {support.default}",
         )
-    elif version in support.deprecated and resolved.is_new:
-        yield Violation(
+    elif version in support.deprecated:
+        yield _deprecated(label, version, support, new=resolved.is_new, ctx=ctx)
+
+
+def _deprecated(
+    label: str, version: str, support: CNISupport, *, new: bool, ctx: RuleContext
+) -> Violation:
+    """A new cluster may not take a deprecated version (seed, v2.17-v2.20); from v2.21 kkpgen
+    follows KKP's source, whose webhook accepts it (GetAllowedCNIPluginVersions validates new
+    clusters too) and whose dashboard only stops offering it."""
+    reason = support.deprecated[version]
+    field = (*_CNI, "version")
+    patch = ctx.release.patch
+    if new and (patch is None or not patch.whole):
+        return Violation(
             "cni.version.deprecated",
-            (*_CNI, "version"),
-            f"{label} is deprecated and cannot be used for new clusters "
-            f"({support.deprecated[version]})",
+            field,
+            f"{label} is deprecated and cannot be used for new clusters ({reason})",
             f"use one of {_versions(support.supported)}",
         )
-    elif version in support.deprecated:
-        yield Violation(
+    if new:
+        return Violation(
             "cni.version.deprecated",
-            (*_CNI, "version"),
-            f"{label} is deprecated ({support.deprecated[version]})",
-            _deprecated_hint(support, version, ctx),
+            field,
+            f"{label} is deprecated ({reason}); KKP's webhook still accepts it for a new cluster",
+            f"use one of {_versions(support.supported)} for a new cluster",
             severity="warning",
         )
+    return Violation(
+        "cni.version.deprecated",
+        field,
+        f"{label} is deprecated ({reason})",
+        _deprecated_hint(support, version, ctx),
+        severity="warning",
+    )
 
 
 def _deprecated_hint(support: CNISupport, version: str, ctx: RuleContext) -> str:

@@ -137,6 +137,8 @@ class ResolvedCluster:
     # What the pinned KKP patch renders differently (catalog PatchFacts.capabilities); empty
     # for a minor alone, which renders as its .0 patch.
     kkp_capabilities: frozenset[str] = frozenset()
+    # What the cluster's Kubernetes version serves differently (catalog kubernetesCapabilities).
+    kubernetes_capabilities: frozenset[str] = frozenset()
     # The seed's -node-access-network (kubermatic.yaml kkpgen/node-access-network): OpenVPN only.
     node_access_network: str = DEFAULT_NODE_ACCESS_NETWORK
 

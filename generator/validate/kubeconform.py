@@ -19,9 +19,20 @@ _UNKNOWN = re.compile(r"^additional ?propert(?:y|ies) (.+) not allowed$", re.IGN
 _MISSING = re.compile(r"^missing propert(?:y|ies):? (.+)$", re.IGNORECASE)
 _NO_SCHEMA = re.compile(r"^could not find schema for (.+)$")
 _QUOTED = re.compile(r"'([^']*)'")
+# kubeconform lists only the causes one level below the object (validationErrors). In these
+# schemas every field past the top is reached through a $ref, so those causes are the $refs
+# themselves: "doesn't validate with '/$defs/...'" (0.6, jsonschema v5) or "validation
+# failed" (0.7, v6). What failed below is only in msg: 0.6 names the first failure,
+#   jsonschema: '<pointer>' does not validate with <url>#<keyword path>: <message>
+# 0.7 every one, its newlines turned into spaces: ... - at '<pointer>': <message> - at ...
+_REF_CAUSE = re.compile(r"^(?:doesn't validate with '.*'|validation failed)$")
+_POINTER = r"'((?:[^'\\]|\\.)*)'"  # quoted as Go's %q, with ' escaped
+_FIRST_FAILURE = re.compile(rf"jsonschema: {_POINTER} does not validate with .+?#\S*: (.+)$", re.S)
+_EACH_FAILURE = re.compile(rf"(?:^|\s)- at {_POINTER}: (.*?)(?=\s+- at '|$)", re.S)
+_VIA_BUILTIN = " (kubeconform names no field below; `kkpgen validate OUT --backend builtin` does)"
 _CHUNK = 2000  # files per kubeconform run
 _TIMEOUT = 600  # seconds; a hung binary must not hang CI forever
-_HINT = "install kubeconform >= 0.7 (github.com/yannh/kubeconform/releases), or --backend builtin"
+_HINT = "install kubeconform >= 0.6 (github.com/yannh/kubeconform/releases), or --backend builtin"
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +59,8 @@ class KubeconformBackend:
         # a schema is an error, as in the builtin backend
         location = f"{schema_dir.resolve()}/{{{{ .ResourceKind }}}}{{{{ .KindSuffix }}}}.json"
         head = [self.executable, "-strict", "-summary=false", "-output", "json"]
-        return [*head, "-schema-location", location, *(str(f) for f in files)]
+        # "--": a file under a tree named "-out" is a file, not a flag (Go's flag package)
+        return [*head, "-schema-location", location, "--", *(str(f) for f in files)]
 
     def _run(self, files: Sequence[Path], *, schema_dir: Path) -> list[Mapping[str, object]]:
         try:
@@ -79,14 +91,45 @@ class KubeconformBackend:
         if result.get("status") not in {"statusInvalid", "statusError"}:
             return
         kind, name = _text(result, "kind"), _text(result, "name")
-        errors = result.get("validationErrors")
-        if isinstance(errors, list) and errors:
-            for error in errors:
-                if isinstance(error, Mapping):
-                    for field_path, message in describe(error):
-                        yield Finding(file, kind, name, message, field_path, self.name)
-            return
-        yield Finding(file, kind, name, _message(result), "", self.name)
+        errors = failures(result)
+        for error in errors:
+            for field_path, message in describe(error):
+                yield Finding(file, kind, name, message, field_path, self.name)
+        if not errors:
+            yield Finding(file, kind, name, _message(result), "", self.name)
+
+
+def failures(result: Mapping[str, object]) -> list[Mapping[str, object]]:
+    """validationErrors, each $ref cause replaced by the failures below it that msg names."""
+    listed = result.get("validationErrors")
+    causes = [e for e in listed if isinstance(e, Mapping)] if isinstance(listed, list) else []
+    named = _named_failures(_text(result, "msg"))
+    if not causes:
+        return list(named)
+    found: list[Mapping[str, object]] = []
+    for cause in causes:
+        if not _REF_CAUSE.match(_text(cause, "msg")):
+            found.append(cause)
+            continue
+        below = [f for f in named if _within(_text(f, "path"), _text(cause, "path"))]
+        unseen = [f for f in below if f not in causes]
+        found.extend(unseen or [{**cause, "msg": _text(cause, "msg") + _VIA_BUILTIN}])
+    return found
+
+
+def _named_failures(message: str) -> list[Mapping[str, object]]:
+    """The failures msg names (see _FIRST_FAILURE, _EACH_FAILURE), without $ref causes."""
+    first = _FIRST_FAILURE.search(message)
+    pairs = [first.groups()] if first else _EACH_FAILURE.findall(message)
+    return [
+        {"path": pointer.replace("\\'", "'"), "msg": text.strip()}
+        for pointer, text in pairs
+        if not _REF_CAUSE.match(text.strip())
+    ]
+
+
+def _within(pointer: str, parent: str) -> bool:
+    return pointer == parent or pointer.startswith(parent + "/")
 
 
 def describe(error: Mapping[str, object]) -> Iterator[tuple[str, str]]:

@@ -324,6 +324,11 @@ CASES: dict[str, Case] = {
         head={"kubermatic.yaml": _pinned("v2.26.0")},
         config=_pinned("v2.25.18"),
     ),
+    # KKP v2.26 accepts Cilium v1.12 as deprecated but has no addon for it any more.
+    "kkp-2.26-cilium-legacy-addon": Case(
+        {"clusters/c1.yaml": _on_kubernetes("c1", "1.28.9", "cilium: v1.12")},
+        config=_pinned("v2.26.0"),
+    ),
     # Cilium >= 1.13 (KKP v2.22+): a team value KKP overrides, and a change of an immutable
     # one (ipv6) between base and head.
     "cilium-team-values": Case(

@@ -400,7 +400,8 @@ def test_the_property_fixture_uses_every_chart(resolved: tuple[ResolvedCluster, 
         assert render_cluster(cluster, charts=charts, renderer=renderer, catalog=catalog)
 
 
-TRUTHY = ["kkp.example.com", "eth0", "Zm9v", 1400, 31000, 1, True]
+# "info": letters only, as a log level name must be (canal's node.logSeverityScreen).
+TRUTHY = ["kkp.example.com", "eth0", "Zm9v", "info", 1400, 31000, 1, True]
 
 
 def _truthy(default: object, path: tuple[str | int, ...], schema: Validator) -> object:
@@ -479,3 +480,15 @@ def test_the_property_would_catch_an_unquoted_value(tmp_path: Path) -> None:
         "injected": True,
     }
     assert yaml.safe_load(env.get_template("safe.yaml").render(v=value)) == {"a": value}
+
+
+def test_every_leaf_with_an_empty_default_has_a_truthy_value_the_schema_accepts() -> None:
+    """Else the property above cannot switch it on, and a value that adds a key (canal's
+    node.logSeverityScreen adds FELIX_LOGSEVERITYSCREEN) looks like a value that must not."""
+    charts = load_charts()
+    for name in CHART_NAMES:
+        chart = charts[name]
+        schema = values_validator(chart)
+        for path in _leaves(chart.values):
+            if _get(chart.values, path) == "":
+                assert _truthy("", path, schema) != "", (name, path)

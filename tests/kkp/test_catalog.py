@@ -217,3 +217,14 @@ def test_images_for_fill_in_the_kubernetes_version() -> None:
     )
     assert images["kube_proxy"] == "k8s.gcr.io/kube-proxy:v1.23.6"
     assert images["calico_node"] == "docker.io/calico/node:v3.22.1"
+
+
+@pytest.mark.parametrize(
+    ("kubernetes", "removed"),
+    [("1.24.17", False), ("1.25.0", True), ("1.34.10", True), ("v1.25.16", True), ("1.x", False)],
+)
+def test_kubernetes_1_25_no_longer_serves_the_policy_v1beta1_pdb(
+    kubernetes: str, removed: bool
+) -> None:
+    found = CATALOG.kubernetes_capabilities_of(kubernetes)
+    assert ("pdb_policy_v1beta1_removed" in found) is removed

@@ -157,6 +157,25 @@ def test_every_recent_patch_has_images_for_its_addons_and_a_chart_for_helm_ciliu
 CHARTLESS = {"v2.23.3": {"1.14.1"}}
 
 
+@pytest.mark.parametrize("version", RECENT_PATCHES)
+def test_every_canal_version_a_recent_patch_accepts_has_every_image_its_addon_runs(
+    version: str,
+) -> None:
+    """Deprecated ones too: KKP v2.22-v2.26 write Canal v3.8's and v3.19's images without a
+    registry (`Image "calico/cni:v3.19.1"`), which KKP's Image reads as docker.io's."""
+    release = _release(version)
+    assert release.patch is not None
+    canal = release.cni["canal"]
+    assert set(release.patch.cni_images["canal"]) == set(canal.allowed())
+    for cni_version in canal.allowed():
+        wanted = {"calico_node", "calico_cni", "flannel"}
+        if "kube_controllers" in CATALOG.capabilities("canal", cni_version):
+            wanted.add("calico_kube_controllers")
+        images = release.patch.cni_images["canal"][cni_version]
+        assert wanted <= set(images), cni_version
+        assert all(ref.split("/")[0] in {"docker.io", "quay.io"} for ref in images.values())
+
+
 @pytest.mark.parametrize("version", OLD_PATCHES)
 def test_every_patch_default_is_supported_and_its_images_cover_every_cni_version(
     version: str,

@@ -182,3 +182,17 @@ def test_addon_images_are_read_through_image_and_print(tmp_path: Path) -> None:
     )
     assert kkp_facts.addon_image(text, "flannel/flannel") == "docker.io/flannel/flannel:v0.24.4"
     assert kkp_facts.addon_image(text, "calico/node") == "quay.io/calico/node:v3.23.3"
+
+
+def test_an_addon_image_without_a_registry_is_docker_ios() -> None:
+    """KKP v2.22-v2.26 write Canal v3.8's and v3.19's images without a registry; KKP's Image
+    (reference.ParseNormalizedNamed) makes them docker.io's."""
+    text = """\
+        image: '{{ Image "calico/cni:v3.19.1" }}'
+        image: '{{ Image "quay.io/coreos/flannel:v0.15.1" }}'
+        image: calico/node:v3.19.1
+    """
+    assert kkp_facts.addon_image(text, "calico/cni") == "docker.io/calico/cni:v3.19.1"
+    assert kkp_facts.addon_image(text, "coreos/flannel") == "quay.io/coreos/flannel:v0.15.1"
+    # Written without Image, KKP applies the reference as it is: no image is recorded.
+    assert kkp_facts.addon_image(text, "calico/node") is None

@@ -250,16 +250,57 @@ def test_a_cluster_on_cilium_1_15_is_told_the_next_minor_step(tmp_path: Path) ->
     assert found.hint.endswith('next cniPlugin.version: "1.16.9"')
 
 
-def test_a_new_cluster_on_a_deprecated_cilium_version_is_refused_with_its_cve(
+def _new_cluster(make_repo: Callable[..., Repo], kkp: str, spec: str) -> tuple[Diagnostic, ...]:
+    """The diagnostics of `spec` as a cluster absent at the base ref (a new cluster)."""
+    repo = make_repo(base={}, head={"clusters/c2.yaml": spec}, config=_config(kkp))
+    try:
+        return check_fleet(SourceOptions(repo=repo.path, ref="HEAD", base="base")).diagnostics
+    except KkpgenError as error:
+        return error.diagnostics
+
+
+def test_a_new_cluster_on_a_deprecated_cilium_version_is_accepted_with_its_cve(
     make_repo: Callable[..., Repo],
 ) -> None:
+    """KKP v2.21+ validate a new cluster against supported and deprecated versions alike
+    (GetAllowedCNIPluginVersions); only the dashboard stops offering deprecated ones."""
     spec = _cluster("c2", "1.34.10", "cniPlugin: {type: cilium, version: 1.18.2}\n")
-    repo = make_repo(base={}, head={"clusters/c2.yaml": spec}, config=_config("v2.31.0"))
-    with pytest.raises(KkpgenError) as raised:
-        check_fleet(SourceOptions(repo=repo.path, ref="HEAD", base="base"))
-    (found,) = [d for d in raised.value.diagnostics if d.code == "cni.version.deprecated"]
-    assert found.severity == "error"
+    (found,) = [
+        d for d in _new_cluster(make_repo, "v2.31.0", spec) if d.code == "cni.version.deprecated"
+    ]
+    assert found.severity == "warning"
     assert "CVE-2025-64715, CVE-2026-26963, CVE-2026-33726, CVE-2026-41520" in found.message
+
+
+@pytest.mark.parametrize(
+    ("kkp", "kubernetes", "version", "supported"),
+    [
+        ("v2.31.0", "1.34.10", "v3.21", "v3.29, v3.30, v3.31"),
+        ("v2.26.13", "1.30.12", "v3.19", "v3.26, v3.27, v3.28"),
+        ("v2.21.15", "1.22.17", "v3.19", "v3.20, v3.21, v3.22, v3.23"),
+    ],
+    ids=["v2.31-canal-v3.21", "v2.26-canal-v3.19", "v2.21-canal-v3.19"],
+)
+def test_a_new_cluster_on_a_deprecated_canal_version_is_accepted_with_a_warning_that_works(
+    make_repo: Callable[..., Repo], kkp: str, kubernetes: str, version: str, supported: str
+) -> None:
+    spec = _cluster("c2", kubernetes, f"cniPlugin: {{type: canal, version: {version}}}\n")
+    diagnostics = _new_cluster(make_repo, kkp, spec)
+    assert _errors(diagnostics) == []
+    (found,) = [d for d in diagnostics if d.code == "cni.version.deprecated"]
+    assert (found.severity, found.field, found.location.line) == (
+        "warning",
+        "spec.cniPlugin.version",
+        9,
+    )
+    assert found.message == (
+        f"Canal {version!r} is deprecated (KKP {kkp} no longer offers it); KKP's webhook "
+        "still accepts it for a new cluster"
+    )
+    assert found.hint == f"use one of {supported} for a new cluster"
+    first = supported.split(", ")[0]
+    fixed = spec.replace(f"version: {version}", f"version: {first}")
+    assert [d for d in _new_cluster(make_repo, kkp, fixed) if d.code.startswith("cni.")] == []
 
 
 def _upgrade(
@@ -547,3 +588,31 @@ def test_a_kkp_upgrade_fills_a_field_the_old_release_did_not_have(
     )
     found = _found(_upgrade(make_repo, ("v2.20.16", "v2.21.0"), spec), "kkp.upgrade.default")
     assert found == []
+
+
+def test_cilium_v1_12_is_refused_where_kkp_has_no_addon_for_it(tmp_path: Path) -> None:
+    spec = _cluster("c1", "1.28.9", "cniPlugin: {type: cilium, version: v1.12}\n")
+    diagnostics = _check(tmp_path, "v2.26.0", {"c1": spec})
+    assert _errors(diagnostics) == [("cni.cilium.addon-removed", "spec.cniPlugin.version", 9)]
+    (refused,) = [d for d in diagnostics if d.code == "cni.cilium.addon-removed"]
+    assert refused.message == (
+        "KKP v2.26.0 has no addon for Cilium v1.12: it removed the legacy cilium and hubble "
+        "addons, so it would apply no CNI to this cluster"
+    )
+    assert refused.hint == (
+        'set cniPlugin.version: "1.13.14" (KKP installs Cilium 1.13 and newer as a Helm chart '
+        "and deletes the legacy Addons), or keep kkpgen/kkp-version at a KKP v2.25 patch until "
+        "then"
+    )
+
+
+@pytest.mark.parametrize(
+    ("kkp", "cilium"),
+    [("v2.26.0", "1.13.14"), ("v2.25.18", "v1.12"), ("v2.25.18", "v1.11")],
+    ids=["the-hint-applied", "v1.12-with-the-addon", "v1.11-with-the-addon"],
+)
+def test_cilium_with_an_addon_or_a_helm_chart_is_not_refused(
+    tmp_path: Path, kkp: str, cilium: str
+) -> None:
+    spec = _cluster("c1", "1.28.9", f"cniPlugin: {{type: cilium, version: {cilium}}}\n")
+    assert _found(_check(tmp_path, kkp, {"c1": spec}), "cni.cilium.addon") == []

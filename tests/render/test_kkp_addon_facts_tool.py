@@ -89,8 +89,16 @@ DUAL = variants_at("v2.31.0")["kube-proxy-dual-stack"]
          "fd01::/48"),
         ('{{ join .Cluster.Network.PodCIDRBlocks "," }}', "172.25.0.0/16,fd01::/48"),
         ('{{ default "true" .Cluster.Network.StrictArp }}', "true"),
+        # KKP's Image reads a reference without a registry as docker.io's (Canal v3.8 and
+        # v3.19 in KKP v2.22-v2.26); Registry prints its argument as it is.
+        ('{{ Image "calico/cni:v3.19.1" }}', "docker.io/calico/cni:v3.19.1"),
+        ('{{ Image "busybox:1.36" }}', "docker.io/library/busybox:1.36"),
+        ('{{ Image "localhost/calico/cni:v1" }}', "localhost/calico/cni:v1"),
+        ('{{ Registry "docker.io" }}/calico/cni:v3.19.1', "docker.io/calico/cni:v3.19.1"),
     ],
-    ids=["image", "image-print", "dual-stack", "join", "default-strict-arp"],
+    ids=["image", "image-print", "dual-stack", "join", "default-strict-arp",
+         "image-without-registry", "image-of-docker-library", "image-on-localhost",
+         "registry"],
 )  # fmt: skip
 def test_the_evaluator_knows_kkp_v2_2x_actions(template: str, expected: str) -> None:
     assert evaluate(template, DUAL) == expected

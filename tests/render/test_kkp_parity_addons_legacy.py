@@ -1,11 +1,10 @@
-"""The legacy v1.12 cilium and hubble addons at the newest patch of each KKP line that offers
-them (v2.21-v2.25), against every object KKP's addons apply there
-(kkp_parity_addons_legacy_facts.yaml, written by `tools/kkp_addon_facts.py --legacy` for
-`legacy_variants`). Each object is compared whole, as flat field paths.
-
-kkpgen's cilium and hubble charts follow KKP's v1.11 addons; these tests measure how far the
-v1.12 addons are from them: docs/kkp-parity.md states the counts per patch and variant, and a
-test keeps them true, so a chart change shows in the table.
+"""The legacy v1.12 and v1.11 cilium and hubble addons at the patches of `LEGACY_PATCHES`
+(v2.21-v2.25: the first and newest of each line and each patch where the addons change),
+against every object KKP's addons apply there (kkp_parity_addons_legacy_facts.yaml, written
+by `tools/kkp_addon_facts.py --legacy` for `legacy_variants`). Each object is compared whole,
+as flat field paths, labels and annotations included; every one must be identical, and
+nothing KKP lacks rendered. docs/kkp-parity.md states the counts per patch and variant; a
+test keeps them true.
 """
 
 from __future__ import annotations
@@ -15,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from kkpgen.models.options import SourceOptions
 from kkpgen.output import update
+from kkpgen.source.sourcemap import load_data
 from tests.conftest import CONFIG, cluster_yaml
 from tests.render.test_kkp_parity_addons import (
     HUBBLE_ADDON,
@@ -29,7 +28,8 @@ from tests.render.test_kkp_parity_addons import (
 from tools.kkp_addon_facts import LEGACY_PATCHES, Variant, legacy_variants
 
 ROOT = Path(__file__).parents[2]
-FACTS: dict[str, dict[str, dict[str, dict[str, Any]]]] = yaml.safe_load(
+# libyaml: the facts of 17 patches are 30,000 lines.
+FACTS: dict[str, dict[str, dict[str, dict[str, Any]]]] = load_data(
     Path(__file__).with_name("kkp_parity_addons_legacy_facts.yaml").read_text()
 )
 
@@ -42,14 +42,19 @@ def render(root: Path, patch: str, spec: Variant) -> Path:
     if not patch.startswith("v2.21."):  # the KonnectivityService gate is gone from v2.22
         config = config.replace("  featureGates:\n    KonnectivityService: true\n", "")
     (root / "kubermatic.yaml").write_text(config)
+    network = f"proxyMode: {spec.proxy_mode}, konnectivityEnabled: true"
+    if spec.dual_stack:
+        network += ", ipFamily: IPv4+IPv6"
+    if spec.node_cidr_mask_size_ipv4 != 24:
+        network += f", nodeCidrMaskSizeIPv4: {spec.node_cidr_mask_size_ipv4}"
     (root / "clusters" / "c1.yaml").write_text(
         cluster_yaml(
             "c1",
             version=f'"{spec.kubernetes}"',
             extra=f"""\
             cniPlugin: {{type: {spec.cni}, version: {spec.version}}}
-            clusterNetwork: {{proxyMode: {spec.proxy_mode}, konnectivityEnabled: true}}
-            features: {{kubeSystemNetworkPolicies: true}}
+            clusterNetwork: {{{network}}}
+            {"features: {kubeSystemNetworkPolicies: true}" if spec.features else ""}
             """,
         )
         + HUBBLE_ADDON
@@ -62,7 +67,7 @@ def render(root: Path, patch: str, spec: Variant) -> Path:
 def rendered(tmp_path_factory: pytest.TempPathFactory) -> Any:
     @cache
     def get(patch: str, variant: str) -> dict[str, dict[str, Any]]:
-        spec = legacy_variants(LEGACY_PATCHES[patch])[variant]
+        spec = legacy_variants(patch)[variant]
         folder = render(tmp_path_factory.mktemp(f"{patch}-{variant}"), patch, spec)
         return _objects_of(folder, spec.addon)
 
@@ -77,7 +82,7 @@ def counts(patch: str, variant: str, ours: dict[str, dict[str, Any]]) -> tuple[i
     return len(kkp), len(both), len(identical), 0, 0
 
 
-CASES = [(p, v) for p, k8s in LEGACY_PATCHES.items() for v in legacy_variants(k8s)]
+CASES = [(p, v) for p in LEGACY_PATCHES for v in legacy_variants(p)]
 
 
 @pytest.mark.parametrize(("patch", "variant"), CASES)
@@ -91,13 +96,39 @@ def test_the_parity_doc_states_the_counts_the_render_gives(
     )
 
 
-# Rendered objects KKP's v1.12 addon lacks (docs/kkp-parity.md, hubble): v1.11's certgen Job.
-NOT_KKPS = {"hubble-v1.12": ["Job/kube-system/hubble-generate-certs-4a617efdba"]}
+@pytest.mark.parametrize(("patch", "variant"), CASES)
+def test_every_object_kkp_applies_is_rendered_field_identical(
+    rendered: Any, patch: str, variant: str
+) -> None:
+    ours = rendered(patch, variant)
+    differing = {
+        oid: _differences(fields, ours[oid], schemas=False) if oid in ours else ["not rendered"]
+        for oid, fields in FACTS[patch][variant].items()
+    }
+    assert {oid: keys for oid, keys in differing.items() if keys} == {}
 
 
 @pytest.mark.parametrize(("patch", "variant"), CASES)
 def test_every_rendered_object_is_one_kkp_applies(rendered: Any, patch: str, variant: str) -> None:
-    """KKP prunes by the kubermatic-addon label: an object it lacks would be fought over.
-    The one known exception is named (and documented) until the chart follows v1.12."""
-    extra = sorted(set(rendered(patch, variant)) - set(FACTS[patch][variant]))
-    assert extra == NOT_KKPS.get(variant, [])
+    """KKP prunes by the kubermatic-addon label: an object it lacks would be fought over."""
+    assert sorted(set(rendered(patch, variant)) - set(FACTS[patch][variant])) == []
+
+
+# KKP's certgen Job per patch: v1.12's is -394f790584 until its chart was regenerated with
+# hubble-ui's safe-to-evict annotation (v2.24.5, v2.25.1), -c26869f410 after; v1.11's is
+# -7dc7200f85 at v2.21+. v2.20.16's v1.11 name, -4a617efdba, which kkpgen rendered for both
+# before, would be pruned by KKP and re-applied by Argo CD forever.
+RENAMED_JOB = frozenset({"v2.24.5", "v2.24.15", "v2.25.18"})
+
+
+@pytest.mark.parametrize("patch", list(LEGACY_PATCHES))
+@pytest.mark.parametrize("version", ["v1.12", "v1.11"])
+def test_the_certgen_job_has_the_name_kkp_gives_it_at_the_patch(
+    rendered: Any, patch: str, version: str
+) -> None:
+    jobs = [oid for oid in rendered(patch, f"hubble-{version}") if oid.startswith("Job/")]
+    if version == "v1.11":
+        suffix = "7dc7200f85"
+    else:
+        suffix = "c26869f410" if patch in RENAMED_JOB else "394f790584"
+    assert jobs == [f"Job/kube-system/hubble-generate-certs-{suffix}"]

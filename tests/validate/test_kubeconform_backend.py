@@ -35,9 +35,18 @@ if canned.exists():
     sys.stderr.write(spec.get("stderr", ""))
     sys.exit(spec["exit"])
 
-args = sys.argv[1:]
-at = args.index("-schema-location")
-location, files = args[at + 1], args[at + 2:]
+# Go's flag package: flags until "--" or the first argument not starting with "-"
+args, options, files = sys.argv[1:], {}, []
+while args:
+    arg = args.pop(0)
+    if arg == "--" or not arg.startswith("-"):
+        files = args if arg == "--" else [arg, *args]
+        break
+    if arg in ("-output", "-schema-location"):
+        options[arg] = args.pop(0)
+    elif arg not in ("-strict", "-summary=false"):
+        sys.exit(f"flag provided but not defined: {arg}")
+location = options["-schema-location"]
 
 
 def message(error):
@@ -152,8 +161,19 @@ def test_kubeconform_is_run_strict_offline_on_the_cache(tmp_path: Path) -> None:
     assert not any("http" in arg for arg in argv)
     assert "-ignore-missing-schemas" not in argv
     assert argv[argv.index("-schema-location") + 2 :] == [
-        str(root / name) for name in sorted(VALID_TREE)
+        "--",
+        *(str(root / name) for name in sorted(VALID_TREE)),
     ]
+
+
+def test_a_tree_whose_path_starts_with_a_dash_is_not_read_as_flags(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    root = make_tree(Path("-out"), INVALID_TREE)
+    backend = KubeconformBackend(executable=str(stand_in(tmp_path)))
+    found = validate_tree(root, backend=backend, cache_dir=tmp_path / "cache")
+    assert {f.file for f in found} == set(INVALID_TREE)
 
 
 def kubeconform_output(out: Path) -> dict[str, object]:
@@ -310,3 +330,67 @@ def test_older_kubeconform_wording_is_understood(
     error: dict[str, object], expected: list[tuple[str, str]]
 ) -> None:
     assert list(describe(error)) == expected
+
+
+# What kubeconform 0.6.7 (built from its tag) printed for a Deployment whose containerPort is
+# a string: validationErrors holds only the $ref below /spec; msg names the failure itself.
+DEPLOYMENT_0_6: dict[str, object] = {
+    "kind": "Deployment",
+    "name": "metrics-server",
+    "version": "apps/v1",
+    "status": "statusInvalid",
+    "msg": "problem validating schema. Check JSON formatting: jsonschema: "
+    "'/spec/template/spec/containers/0/ports/0/containerPort' does not validate with "
+    "file:///c/v1.35.0-41b8571158b2fbc6/deployment-apps-v1.json#/properties/spec/$ref"
+    "/properties/template/$ref/properties/spec/$ref/properties/containers/items/$ref"
+    "/properties/ports/items/$ref/properties/containerPort/type: expected integer, but got string",
+    "validationErrors": [
+        {"path": "/spec", "msg": "doesn't validate with '/$defs/io.k8s.api.apps.v1.DeploymentSpec'"}
+    ],
+}
+# The same resource as jsonschema v6 (kubeconform 0.7) words it: every failure, one a line
+# (kubeconform turns the newlines into spaces), and "validation failed" for each $ref.
+DEPLOYMENT_0_7: dict[str, object] = {
+    **DEPLOYMENT_0_6,
+    "msg": "problem validating schema. Check JSON formatting: jsonschema validation failed "
+    "with 'file:///c/deployment-apps-v1.json#'   - at '/spec': validation failed     "
+    "- at '/spec/template/spec/containers/0': additional properties 'imagePullPolicyX' "
+    "not allowed     - at '/spec/template/spec/containers/0/ports/0/containerPort': "
+    "got string, want integer",
+    "validationErrors": [{"path": "/spec", "msg": "validation failed"}],
+}
+CONTAINER = "spec.template.spec.containers[0]"
+
+
+def findings_for(tmp_path: Path, result: dict[str, object]) -> list[tuple[str, str]]:
+    file = tmp_path / "out/eu-1/user-cluster/m/deployment-metrics-server.yaml"
+    stdout = json.dumps({"resources": [{**result, "filename": str(file)}]})
+    script = stand_in(tmp_path, canned={"stdout": stdout, "exit": 1})
+    found = KubeconformBackend(executable=str(script)).validate(
+        [file], root=tmp_path / "out", schema_dir=tmp_path
+    )
+    return [(f.field, f.message) for f in found]
+
+
+def test_a_failure_below_a_ref_is_reported_where_it_is(tmp_path: Path) -> None:
+    assert findings_for(tmp_path, DEPLOYMENT_0_6) == [
+        (f"{CONTAINER}.ports[0].containerPort", "expected integer, but got string")
+    ]
+
+
+def test_every_failure_kubeconform_0_7_names_below_a_ref_is_reported(tmp_path: Path) -> None:
+    assert findings_for(tmp_path, DEPLOYMENT_0_7) == [
+        (f"{CONTAINER}.imagePullPolicyX", "unknown field 'imagePullPolicyX'"),
+        (f"{CONTAINER}.ports[0].containerPort", "got string, want integer"),
+    ]
+
+
+def test_a_ref_with_no_failure_named_below_it_says_how_to_see_them(tmp_path: Path) -> None:
+    spec = {"path": "/spec", "msg": "doesn't validate with '/$defs/DeploymentSpec'"}
+    other = {"path": "/metadata", "msg": "doesn't validate with '/$defs/ObjectMeta'"}
+    result = {**DEPLOYMENT_0_6, "validationErrors": [spec, other]}
+    found = findings_for(tmp_path, result)
+    assert found[0][0] == f"{CONTAINER}.ports[0].containerPort"
+    assert found[1][0] == "metadata"
+    assert found[1][1].startswith("doesn't validate with '/$defs/ObjectMeta' (")
+    assert "`kkpgen validate OUT --backend builtin`" in found[1][1]
