@@ -247,6 +247,8 @@ FOLDER_CHANGES: dict[str, Callable[[Path], object]] = {
     "added": lambda folder: (folder / "seed/new.yaml").write_bytes(b""),
     "added-at-top": lambda folder: (folder / "new").write_bytes(b""),
     "link": lambda folder: (folder / "seed/link.yaml").symlink_to(folder / "seed/a.yaml"),
+    # a link is an entry of its own, never descended into, even to a folder holding nothing
+    "link-to-a-folder": lambda folder: (folder / "seed/in").symlink_to(folder / "empty-folder"),
     "pipe": lambda folder: os.mkfifo(folder / "seed/pipe"),
 }
 

@@ -3,9 +3,15 @@ the Calico CRD schemas KKP's canal addon owns."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import jq
 
+from kkpgen.kkp.check import check_fleet
+from kkpgen.models.options import SourceOptions
 from kkpgen.render.applications import ArgoTarget, ignore_differences
+from kkpgen.render.contents import cluster_argo
+from tests.conftest import CONFIG, cluster_yaml
 
 CRD_SCHEMAS = ".spec.versions[].schema"
 
@@ -87,4 +93,49 @@ def test_the_revision_ignore_deletes_exactly_kkps_volume_revision_labels() -> No
     document = {"spec": {"template": {"metadata": {"labels": labels}}}}
     assert _deleted(REVISIONS, document) == {
         "spec": {"template": {"metadata": {"labels": {"app": "openvpn-server"}}}}
+    }
+
+
+PINNED = """\
+---
+apiVersion: kubermatic.k8c.io/v1
+kind: Addon
+metadata:
+  name: konnectivity
+spec:
+  name: konnectivity
+  cluster:
+    name: agent-pinned
+  variables:
+    serverPort: 31000
+"""
+
+
+def test_only_a_tunnel_service_whose_node_port_nobody_fixed_is_left_to_kubernetes(
+    tmp_path: Path,
+) -> None:
+    """The seed Application ignores the NodePort of the tunnel server Service only where
+    Kubernetes allocates it: not with the Tunneling expose strategy, nor a port pinned by
+    the chart's Addon variable."""
+    agent = "clusterNetwork: {konnectivityEnabled: true}\n"
+    specs = {
+        "vpn": cluster_yaml("vpn"),
+        "tunneling": cluster_yaml("tunneling", extra="exposeStrategy: Tunneling\n"),
+        "agent": cluster_yaml("agent", extra=agent),
+        "agent-pinned": cluster_yaml("agent-pinned", extra=agent) + PINNED,
+    }
+    (tmp_path / "clusters").mkdir()
+    gates = "    KonnectivityService: true\n"
+    config = CONFIG.replace(gates, gates + "    TunnelingExposeStrategy: true\n", 1)
+    assert config != CONFIG
+    (tmp_path / "kubermatic.yaml").write_text(config)
+    for name, text in specs.items():
+        (tmp_path / "clusters" / f"{name}.yaml").write_text(text)
+    checked = check_fleet(SourceOptions(repo=tmp_path))
+    unpinned = {c.name: cluster_argo(c).unpinned_node_ports for c in checked.resolved}
+    assert unpinned == {
+        "agent": ("konnectivity-server",),
+        "agent-pinned": (),
+        "tunneling": (),
+        "vpn": ("openvpn-server",),
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -91,3 +92,10 @@ def test_values_python_finds_equal_keep_their_own_text() -> None:
     texts = [go_yaml(value) for value in values]
     assert texts == ["k: 1\n", "k: true\n", "k: 1\n", 'k: "1"\n', "k:\n- 1\n", "k:\n- true\n"]
     assert [go_yaml(value) for value in reversed(values)] == texts[::-1]
+
+
+def test_the_text_of_a_value_met_before_is_reused_not_written_again() -> None:
+    """Every Konnectivity cluster's egress configuration is one value: written once."""
+    value = {"egressSelections": [{"name": "cluster", "connection": {"proxyProtocol": "GRPC"}}]}
+    first = go_yaml(value)
+    assert go_yaml(json.loads(json.dumps(value))) is first  # an equal value, built anew
