@@ -43,7 +43,7 @@ from kkpgen.output.staging import (
     replace_folder,
 )
 from kkpgen.output.tree import read_file, walk
-from kkpgen.output.workers import counted, write_in_workers
+from kkpgen.output.workers import counted, write_warmed
 from kkpgen.render.applications import ClusterArgo
 from kkpgen.render.contents import (
     Selected,
@@ -349,13 +349,14 @@ def _replace_all(
                 _mark(stager, one[0], inputs)
 
         if render.jobs > 1 and len(plan.render) >= 2 * render.jobs:
-            stager.count += write_in_workers(
+            by_workers = write_warmed(  # the parent's own writes count in stager.count
                 selected,
                 jobs=render.jobs,
                 files=files,
                 write=stager.write,
                 progress=render.progress,
             )
+            stager.count += by_workers
         else:
             for path, data in counted(files(selected), len(plan.render), render.progress):
                 stager.write(path, data)

@@ -153,7 +153,9 @@ def load_all(text: str, *, scalars: list[Scalars] | None = None) -> Iterator[obj
     Lazy like PyYAML's, so a syntax error in a later document is raised as late as before.
     `scalars`, if given, receives each document's traced string values before its data.
     """
-    anchors = "&" in text
+    # Only an alias (`*name`) makes two places one object; `&` alone is often a shell's `&&`
+    # (OpenVPN's scripts), and walking each such document for aliases cost 3% of a render.
+    anchors = "&" in text and "*" in text
     for node in yaml.compose_all(text, Loader=MemoLoader):
         shared = anchors and _aliased(node)
         if scalars is None:

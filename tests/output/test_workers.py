@@ -19,7 +19,13 @@ from click.testing import CliRunner
 from kkpgen.cli import main
 from kkpgen.diagnostics import ExitCode, KkpgenError, Location
 from kkpgen.output.staging import output_lock
-from kkpgen.output.workers import available_cores, counted, write_in_workers
+from kkpgen.output.workers import (
+    available_cores,
+    counted,
+    warm_up_count,
+    write_in_workers,
+    write_warmed,
+)
 from kkpgen.render import contents
 from tests.conftest import CONFIG, cluster_yaml, git
 
@@ -256,3 +262,55 @@ def test_a_worker_ended_by_another_signal_is_not_blamed_on_memory() -> None:
     status = signal.SIGTERM  # as waitpid reports a worker ended by the signal
     with pytest.raises(RuntimeError, match=rf"render worker \d+ failed \(status {status}\)"):
         write_in_workers([0, 1], jobs=2, files=terminated, write=lambda p, d: None)
+
+
+@pytest.mark.parametrize(
+    ("clusters", "jobs", "warm"), [(4, 2, 1), (10, 2, 2), (300, 2, 32), (1000, 4, 32), (3, 2, 0)]
+)
+def test_the_parent_warms_up_on_a_bounded_part_of_the_fleet(
+    clusters: int, jobs: int, warm: int
+) -> None:
+    """At most 32 clusters, and at most half of one worker's share: every worker still
+    gets clusters to render."""
+    assert warm_up_count(clusters, jobs) == warm
+
+
+def test_the_parent_renders_the_first_clusters_and_the_workers_the_rest(tmp_path: Path) -> None:
+    """The workers fork after the parent rendered the first clusters, so they inherit what
+    it learned; each file is written once, by the process that rendered its cluster, and
+    the count returned is the workers' (the parent's writes are its own `write`'s)."""
+    rendered_by = tmp_path / "rendered-by"
+
+    def files(share: Sequence[str]) -> Iterator[tuple[str, bytes]]:
+        for name in share:
+            with rendered_by.open("a") as stream:
+                stream.write(f"{name} {os.getpid()}\n")
+            yield f"{name}/x.yaml", b""
+
+    written: list[str] = []
+    names = [f"c{index}" for index in range(10)]
+    by_workers = write_warmed(names, jobs=2, files=files, write=lambda p, d: written.append(p))
+    pids = dict(line.split() for line in rendered_by.read_text().splitlines())
+    assert sorted(pids) == names
+    assert [pids[name] for name in names[:2]] == [str(os.getpid())] * 2  # warm_up_count
+    workers = {pids[name] for name in names[2:]}
+    assert len(workers) == 2
+    assert str(os.getpid()) not in workers
+    assert written == ["c0/x.yaml", "c1/x.yaml"]
+    assert by_workers == 8
+
+
+def test_progress_runs_on_from_the_parent_s_clusters_to_the_workers(tmp_path: Path) -> None:
+    told = tmp_path / "told"
+
+    def progress(done: int, total: int) -> None:
+        with told.open("a") as stream:
+            stream.write(f"{done}/{total}\n")
+
+    def files(share: Sequence[str]) -> Iterator[tuple[str, bytes]]:
+        for name in share:
+            yield f"{name}/x.yaml", b""
+
+    names = [f"c{index}" for index in range(10)]
+    write_warmed(names, jobs=2, files=files, write=lambda p, d: None, progress=progress)
+    assert told.read_text().split() == ["1/10", "2/10", "4/10", "6/10", "8/10", "10/10"]
