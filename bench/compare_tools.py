@@ -1,6 +1,6 @@
 """Benchmark: kkpgen against kustomize and Kapitan building the same manifests for one fleet.
 
-Usage: python bench/compare_tools.py [COUNT] [--runs N] [--fleet v2.20|v2.31]
+Usage: python bench/compare_tools.py [COUNT] [--runs N] [--tool-runs N] [--fleet v2.20|v2.31]
        (default: 1000 clusters, 3 runs, the v2.20 fleet; 50 is a quick run)
 
 Not a timed test: it prints figures. One synthetic fleet (bench/fleet.py) is rendered by kkpgen;
@@ -25,7 +25,8 @@ Every tool runs as installed: kkpgen's modules are compiled to bytecode first, a
 when it installs the wheel (Kapitan's venv was installed by pip). Before each timed run the
 file system is settled (`sync`, then a pause): a run that starts while the kernel still writes
 out the last tool's deleted tree pays for it. kkpgen's rows and the copy are the median of
-RUNS runs (default 3, `--runs N`); kustomize and Kapitan take minutes and run once.
+RUNS runs (default 3, `--runs N`); kustomize and Kapitan take minutes and run once, or
+the median of `--tool-runs N`.
 
 "seconds" is wall time; "vs kkpgen" is a tool's seconds over the default kkpgen render's
 (so cp -r shows below 1x; the line under the table gives the render over the copy); "CPU s"
@@ -157,22 +158,32 @@ def bench_kkpgen(repo: Path, work: Path, runs: int) -> list[Row]:
     return [median_row(default), median_row(single), median_row(copied)]
 
 
-def bench_kustomize(clusters: list[ClusterRender], sample: Expected, work: Path) -> Row:
-    """Build every overlay of the kustomize layout, then check the sample."""
+def bench_kustomize(
+    clusters: list[ClusterRender], sample: Expected, work: Path, runs: int = 1
+) -> Row:
+    """Build every overlay of the kustomize layout `runs` times (the median), then check the
+    sample."""
     tree = write_kustomize_tree(clusters, work / "kustomize")
     print(f"kustomize layout: {len(tree.bases)} bases, {len(tree.overlays)} overlays")
     out = work / "kustomize-out"
-    row, _ = timed(
-        "kubectl kustomize (per overlay, 2 parallel)", partial(build_overlays, tree, out, 2)
-    )
+    rows = []
+    for _ in range(runs):
+        shutil.rmtree(out, ignore_errors=True)
+        row, _ = timed(
+            "kubectl kustomize (per overlay, 2 parallel)", partial(build_overlays, tree, out, 2)
+        )
+        rows.append(row)
     print(verify("kubectl kustomize", sample, partial(built_objects, out)))
     shutil.rmtree(out)
     shutil.rmtree(tree.root)
-    return row
+    return median_row(rows)
 
 
-def bench_kapitan(clusters: list[ClusterRender], sample: Expected, work: Path) -> list[Row]:
-    """Compile the Kapitan project with each inventory backend, checking the sample each time."""
+def bench_kapitan(
+    clusters: list[ClusterRender], sample: Expected, work: Path, runs: int = 1
+) -> list[Row]:
+    """Compile the Kapitan project with each inventory backend `runs` times (the median),
+    checking the sample of the last compile."""
     kapitan = kapitan_command()
     project = write_kapitan_project(clusters, work / "kapitan")
     print(
@@ -182,25 +193,32 @@ def bench_kapitan(clusters: list[ClusterRender], sample: Expected, work: Path) -
     rows: list[Row] = []
     for backend in ("reclass", "reclass-rs"):
         out = work / f"kapitan-out-{backend}"
-        row, inventory = timed(
-            f"kapitan compile -p 2 ({backend})",
-            partial(compile_fleet, kapitan, project, out, backend),
-        )
+        compiles = []
+        for _ in range(runs):
+            shutil.rmtree(out, ignore_errors=True)
+            row, inventory = timed(
+                f"kapitan compile -p 2 ({backend})",
+                partial(compile_fleet, kapitan, project, out, backend),
+            )
+            compiles.append(row)
         checked = verify(f"kapitan ({backend})", sample, partial(compiled_objects, out))
         print(f"{checked}; its inventory took {inventory}")
         shutil.rmtree(out)
-        rows.append(row)
+        rows.append(median_row(compiles))
     shutil.rmtree(project.root)
     return rows
 
 
-def print_table(count: int, rows: list[Row], load: float, runs: int, fleet: str) -> None:
-    """tool, wall and CPU seconds, and both ratios to the default kkpgen render (rows[0])."""
+def print_table(
+    count: int, rows: list[Row], load: float, runs: tuple[int, int], fleet: str
+) -> None:
+    """tool, wall and CPU seconds, and both ratios to the default kkpgen render (rows[0]);
+    `runs`: how many runs kkpgen and cp -r, and kustomize and Kapitan, took the median of."""
     reference, reference_cpu = rows[0][1], rows[0][2]
     print(
         f"\n{count} clusters of the {fleet} fleet, whole fleet (load average at start"
-        f" {load:.1f}, at the end {os.getloadavg()[0]:.1f}; kkpgen and cp -r: median of {runs}"
-        " runs, the others one run)"
+        f" {load:.1f}, at the end {os.getloadavg()[0]:.1f}; kkpgen and cp -r: median of"
+        f" {runs[0]} runs, kustomize and Kapitan: median of {runs[1]})"
     )
     print(f"{'tool':<46}{'seconds':>9}{'vs kkpgen':>11}{'CPU s':>9}{'CPU vs kkpgen':>15}")
     for tool, seconds, cpu in rows:
@@ -215,7 +233,7 @@ def print_table(count: int, rows: list[Row], load: float, runs: int, fleet: str)
     )
 
 
-def main(count: int, runs: int = 3, fleet: str = DEFAULT_FLEET) -> None:
+def main(count: int, runs: int = 3, fleet: str = DEFAULT_FLEET, tool_runs: int = 1) -> None:
     """Make a fleet of `count` clusters beside the repository, time every tool, print the table."""
     root = Path(__file__).resolve().parent.parent.parent
     # other work on the machine skews every figure; the load average shows how much there was
@@ -227,20 +245,26 @@ def main(count: int, runs: int = 3, fleet: str = DEFAULT_FLEET) -> None:
         rows = bench_kkpgen(repo, work, runs)
         clusters = read_render(work / "kkpgen")
         sample = expected_objects(sample_clusters(clusters, SAMPLE_SIZE))
-        rows.append(bench_kustomize(clusters, sample, work))
-        rows += bench_kapitan(clusters, sample, work)
-        print_table(count, rows, load, runs, fleet)
+        rows.append(bench_kustomize(clusters, sample, work, tool_runs))
+        rows += bench_kapitan(clusters, sample, work, tool_runs)
+        print_table(count, rows, load, (runs, tool_runs), fleet)
 
 
-def parse_args(argv: list[str]) -> tuple[int, int, str]:
-    """COUNT, --runs N and --fleet NAME from the command line."""
+def _count_option(argv: list[str], name: str, default: int) -> tuple[int, list[str]]:
+    """`name N` taken out of argv (at least 1), and the rest."""
+    if name not in argv:
+        return default, argv
+    at = argv.index(name)
+    return max(1, int(argv[at + 1])), argv[:at] + argv[at + 2 :]
+
+
+def parse_args(argv: list[str]) -> tuple[int, int, str, int]:
+    """COUNT, --runs N (kkpgen and cp -r), --tool-runs N (kustomize and Kapitan) and
+    --fleet NAME from the command line."""
     fleet, argv = fleet_option(argv)
-    runs = 3
-    if "--runs" in argv:
-        at = argv.index("--runs")
-        runs = int(argv[at + 1])
-        argv = argv[:at] + argv[at + 2 :]
-    return (int(argv[0]) if argv else 1000), max(1, runs), fleet
+    runs, argv = _count_option(argv, "--runs", 3)
+    tool_runs, argv = _count_option(argv, "--tool-runs", 1)
+    return (int(argv[0]) if argv else 1000), runs, fleet, tool_runs
 
 
 if __name__ == "__main__":
