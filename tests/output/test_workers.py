@@ -20,6 +20,7 @@ from kkpgen.cli import main
 from kkpgen.diagnostics import ExitCode, KkpgenError, Location
 from kkpgen.output.staging import output_lock
 from kkpgen.output.workers import (
+    Progress,
     available_cores,
     counted,
     warm_up_count,
@@ -223,21 +224,30 @@ def test_when_a_worker_is_killed_the_others_are_stopped_before_the_error(
     assert not (tmp_path / "finished").exists()
 
 
-def test_the_first_worker_tells_the_progress_for_all_of_them(tmp_path: Path) -> None:
-    """Told in the first worker (its share of 2 of 5 clusters stands for all, scaled by
-    the 2 workers), which the progress bar of `render --jobs` shows."""
-    told = tmp_path / "told"
+def _telling(told: Path) -> Progress:
+    """A progress callback that appends each `done/total` to `told` (workers write there too)."""
 
     def progress(done: int, total: int) -> None:
         with told.open("a") as stream:
             stream.write(f"{done}/{total}\n")
 
-    def files(share: Sequence[str]) -> Iterator[tuple[str, bytes]]:
-        for name in share:
-            yield f"{name}/x.yaml", b""
+    return progress
 
+
+def _empty_files(share: Sequence[str]) -> Iterator[tuple[str, bytes]]:
+    """One empty file per cluster of the share."""
+    for name in share:
+        yield f"{name}/x.yaml", b""
+
+
+def test_the_first_worker_tells_the_progress_for_all_of_them(tmp_path: Path) -> None:
+    """Told in the first worker (its share of 2 of 5 clusters stands for all, scaled by
+    the 2 workers), which the progress bar of `render --jobs` shows."""
+    told = tmp_path / "told"
+
+    progress = _telling(told)
     names = ["a", "b", "c", "d", "e"]
-    write_in_workers(names, jobs=2, files=files, write=lambda p, d: None, progress=progress)
+    write_in_workers(names, jobs=2, files=_empty_files, write=lambda p, d: None, progress=progress)
     assert told.read_text().split() == ["2/5", "5/5"]
 
 
@@ -303,14 +313,7 @@ def test_the_parent_renders_the_first_clusters_and_the_workers_the_rest(tmp_path
 def test_progress_runs_on_from_the_parent_s_clusters_to_the_workers(tmp_path: Path) -> None:
     told = tmp_path / "told"
 
-    def progress(done: int, total: int) -> None:
-        with told.open("a") as stream:
-            stream.write(f"{done}/{total}\n")
-
-    def files(share: Sequence[str]) -> Iterator[tuple[str, bytes]]:
-        for name in share:
-            yield f"{name}/x.yaml", b""
-
+    progress = _telling(told)
     names = [f"c{index}" for index in range(10)]
-    write_warmed(names, jobs=2, files=files, write=lambda p, d: None, progress=progress)
+    write_warmed(names, jobs=2, files=_empty_files, write=lambda p, d: None, progress=progress)
     assert told.read_text().split() == ["1/10", "2/10", "4/10", "6/10", "8/10", "10/10"]
