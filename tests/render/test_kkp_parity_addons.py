@@ -8,6 +8,7 @@ states the counts per patch and variant; a test keeps them true.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ import pytest
 import yaml
 
 from tests.conftest import CONFIG, RenderFleet, cluster_yaml
-from tools.kkp_addon_facts import VARIANTS, flatten, normalize, object_id
+from tools.kkp_addon_facts import VARIANTS, Variant, flatten, normalize, object_id
 
 ROOT = Path(__file__).parents[2]
 FACTS: dict[str, dict[str, dict[str, dict[str, Any]]]] = yaml.safe_load(
@@ -60,6 +61,23 @@ def _inputs(
 def _objects(folder: Path, variant: str) -> dict[str, dict[str, Any]]:
     """The rendered objects of the variant's addon (its chart's folder), as flat fields."""
     return _objects_of(folder, VARIANTS[variant].addon)
+
+
+def variant_objects(
+    tmp_path_factory: pytest.TempPathFactory,
+    variants: Callable[[str], Mapping[str, Variant]],
+    render: Callable[[Path, str, Variant], Path],
+) -> Callable[[str, str], dict[str, dict[str, Any]]]:
+    """A cached (patch, variant) -> the rendered objects of the variant's addon, each variant
+    rendered once per module by `render` into a folder of its own."""
+
+    @cache
+    def get(patch: str, variant: str) -> dict[str, dict[str, Any]]:
+        spec = variants(patch)[variant]
+        folder = render(tmp_path_factory.mktemp(f"{patch}-{variant}"), patch, spec)
+        return _objects_of(folder, spec.addon)
+
+    return get
 
 
 def _objects_of(folder: Path, addon: str) -> dict[str, dict[str, Any]]:

@@ -9,7 +9,6 @@ test keeps them true.
 
 from __future__ import annotations
 
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +21,8 @@ from tests.conftest import CONFIG, cluster_yaml
 from tests.render.test_kkp_parity_addons import (
     HUBBLE_ADDON,
     _differences,
-    _objects_of,
     parity_doc_rows,
+    variant_objects,
 )
 from tools.kkp_addon_facts import LEGACY_PATCHES, Variant, legacy_variants
 
@@ -65,13 +64,7 @@ def render(root: Path, patch: str, spec: Variant) -> Path:
 
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    @cache
-    def get(patch: str, variant: str) -> dict[str, dict[str, Any]]:
-        spec = legacy_variants(patch)[variant]
-        folder = render(tmp_path_factory.mktemp(f"{patch}-{variant}"), patch, spec)
-        return _objects_of(folder, spec.addon)
-
-    return get
+    return variant_objects(tmp_path_factory, legacy_variants, render)
 
 
 def counts(patch: str, variant: str, ours: dict[str, dict[str, Any]]) -> tuple[int, ...]:

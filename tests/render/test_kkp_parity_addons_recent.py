@@ -10,7 +10,6 @@ docs/kkp-parity.md states the counts per patch and variant; a test keeps them tr
 
 from __future__ import annotations
 
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,11 @@ from kkpgen.models.options import SourceOptions
 from kkpgen.output import update
 from kkpgen.source.sourcemap import load_data
 from tests.conftest import CONFIG, cluster_yaml
-from tests.render.test_kkp_parity_addons import _differences, _objects_of, parity_doc_rows
+from tests.render.test_kkp_parity_addons import (
+    _differences,
+    parity_doc_rows,
+    variant_objects,
+)
 from tools.kkp_addon_facts import (
     DEPRECATED_CANAL,
     OLDER_PATCHES,
@@ -64,13 +67,7 @@ def render(root: Path, patch: str, spec: Variant) -> Path:
 
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    @cache
-    def get(patch: str, variant: str) -> dict[str, dict[str, Any]]:
-        spec = variants_at(patch)[variant]
-        folder = render(tmp_path_factory.mktemp(f"{patch}-{variant}"), patch, spec)
-        return _objects_of(folder, spec.addon)
-
-    return get
+    return variant_objects(tmp_path_factory, variants_at, render)
 
 
 def counts(patch: str, variant: str, ours: dict[str, dict[str, Any]]) -> tuple[int, ...]:
