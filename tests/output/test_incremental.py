@@ -234,27 +234,23 @@ def test_validate_checks_the_staged_tree_and_a_refused_one_is_not_swapped_in(
 
     monkeypatch.setattr("kkpgen.validate.run_validation", validating)
     schemas = tmp_path / "schemas"
-    with pytest.raises(KkpgenError, match="refused"):
-        render_fleet(
-            fleet,
-            out=out,
-            validate=True,
-            backend="builtin",
-            kubeconform="/opt/kc",
-            schema_cache=schemas,
-        )
+
+    def refused_render() -> None:
+        with pytest.raises(KkpgenError, match="refused"):
+            render_fleet(
+                fleet,
+                out=out,
+                validate=True,
+                backend="builtin",
+                kubeconform="/opt/kc",
+                schema_cache=schemas,
+            )
+
+    refused_render()
     assert seen == [(tmp_path, "builtin", str(out), len(before))]
     _edit(fleet, "c00003", 'version: "1.23.', 'version: "1.22.')
     seen.clear()
-    with pytest.raises(KkpgenError, match="refused"):
-        render_fleet(
-            fleet,
-            out=out,
-            validate=True,
-            backend="builtin",
-            kubeconform="/opt/kc",
-            schema_cache=schemas,
-        )
+    refused_render()
     # the one changed folder, staged with its record and the ownership marker
     assert seen == [(tmp_path, "builtin", str(out), len(_tree(out / "c00003")) + 1)]
     assert _tree(out) == before
