@@ -44,6 +44,8 @@ STAGE_TESTS = {
     "render": ("tests/render", "tests/snapshots"),
 }
 LINKS = ("generator", "tests", "fixtures", "bench", "tools", "charts", "docs")
+# The checkout's folders the tests read by path, copied into mutmut's `mutants/` each run.
+COPIED = ("fixtures", "bench", "tools", "docs")
 # Run in the work folder, where mutmut reads its settings: every mutant of the stage, named
 # as mutmut names them, made the way `mutmut run` makes them, without running a test.
 LIST_MUTANTS = """
@@ -66,17 +68,37 @@ def _toml_list(items: list[str]) -> str:
     return "[" + ", ".join(json.dumps(item) for item in items) + "]"
 
 
+def unmutated(stage: str, module: str | None, package: Path | None = None) -> list[str]:
+    """The package's files and folders mutmut does not mutate, as `kkpgen/...` paths.
+
+    mutmut copies the package into `mutants/` once and never again over a file that is
+    there: a second run in the same work folder would test the stage against the rest of
+    the package as it was at the first (a KKP catalog or a module changed since). Listed in
+    `also_copy`, they are copied afresh at every run; the stage (or module) mutmut mutates
+    is left to mutmut, which keeps it current by its own hashes."""
+    package = package or ROOT / "generator"
+    stage_folder = package / stage
+    entries = sorted(package.iterdir())
+    if module:  # the stage's other modules and subfolders are copied too
+        entries = [e for e in entries if e != stage_folder] + sorted(stage_folder.iterdir())
+        mutated = stage_folder / f"{module}.py"
+    else:
+        mutated = stage_folder
+    kept = (e for e in entries if e != mutated and e.name != "__pycache__")
+    return [f"kkpgen/{entry.relative_to(package).as_posix()}" for entry in kept]
+
+
 def mutmut_table(stage: str, module: str | None, tests: list[str]) -> str:
     """The [tool.mutmut] table: mutate one stage (or module), run only `tests`."""
     only = f"kkpgen/{stage}/{module}.py" if module else f"kkpgen/{stage}/*"
+    # the charts are a link inside the package (listed with the rest): copy what it points
+    # to; a test reads KKP's patch table by its path in the checkout
+    copied = [*unmutated(stage, module), "generator/kkp/data", *COPIED]
     return (
         "\n[tool.mutmut]\n"
         'source_paths = ["kkpgen"]\n'
         f"only_mutate = {_toml_list([only])}\n"
-        # the charts are a link inside the package: copy what it points to; a test reads
-        # KKP's patch table by its path in the checkout
-        'also_copy = ["kkpgen/charts", "generator/kkp/data", "fixtures", "bench", "tools", '
-        '"docs"]\n'
+        f"also_copy = {_toml_list(copied)}\n"
         f"pytest_add_cli_args_test_selection = {_toml_list(tests)}\n"
         'pytest_add_cli_args = ["-p", "no:cacheprovider", "-q"]\n'
         # fork each mutant's run from a process that only collected the tests: forked from

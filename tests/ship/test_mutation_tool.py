@@ -116,3 +116,19 @@ def test_the_report_counts_the_sample_only_and_names_its_survivors() -> None:
         "caught 2 of 3 tested: 66.7% (95% interval 20.8% to 93.9%, Wilson)",
         "survived: m.x_a__mutmut_2",
     ]
+
+
+def test_what_mutmut_does_not_mutate_is_copied_afresh_at_every_run() -> None:
+    # mutmut never copies the package again over a file already in `mutants/`: a second run
+    # would test the stage against an old KKP catalog unless also_copy lists the rest
+    stage = tomllib.loads(mutation.mutmut_table("render", None, ["tests/render"]))
+    copied = stage["tool"]["mutmut"]["also_copy"]
+    assert {"kkpgen/kkp", "kkpgen/source", "kkpgen/charts", "kkpgen/cli"} <= set(copied)
+    assert "kkpgen/render" not in copied  # mutmut keeps the mutated stage itself
+    assert not any(path.startswith("kkpgen/render/") for path in copied)
+    module = tomllib.loads(mutation.mutmut_table("output", "record", ["tests/output"]))
+    copied = module["tool"]["mutmut"]["also_copy"]
+    assert {"kkpgen/output/update.py", "kkpgen/kkp", "kkpgen/render"} <= set(copied)
+    assert "kkpgen/output/record.py" not in copied
+    assert "kkpgen/output" not in copied
+    assert not any("__pycache__" in path for path in copied)
