@@ -4,7 +4,6 @@ changed are rendered, one cluster at a time, so memory does not grow with the fl
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
@@ -21,7 +20,6 @@ from kkpgen.gitops.changes import (
 )
 from kkpgen.kkp.check import CheckedFleet, check_fleet, check_fleet_partially
 from kkpgen.models import layout
-from kkpgen.models.labels import KKP_VERSION_ANNOTATION
 from kkpgen.models.layout import ARGOCD_DIR
 from kkpgen.models.options import SourceOptions
 from kkpgen.models.resolved import ResolvedCluster
@@ -76,7 +74,6 @@ class Checked:
 
     fleet: CheckedFleet
     config: str  # kubermatic.yaml
-    settings: str  # kubermatic.yaml read, but for kkpgen/kkp-version (the release is in inputs)
     sources: dict[str, str]  # per cluster: its spec file and its Addons' files
     inputs: OutputInputs  # what the incremental render compares (output/record.py)
     resolved: dict[str, ResolvedCluster]  # fleet.resolved by name
@@ -97,13 +94,7 @@ def _digested(checked: CheckedFleet, tree: SourceTree) -> Checked:
         sources[loaded.name] = sha.hexdigest()
     config = hashlib.sha256(data.get(CONFIG_FILE, b"")).hexdigest()
     by_name = {c.name: c for c in checked.resolved}
-    return Checked(checked, config, _settings(checked), sources, fleet_inputs(checked), by_name)
-
-
-def _settings(checked: CheckedFleet) -> str:
-    read = checked.fleet.config.model_dump(mode="json", by_alias=True)
-    read["metadata"]["annotations"].pop(KKP_VERSION_ANNOTATION, None)
-    return hashlib.sha256(json.dumps(read, sort_keys=True).encode()).hexdigest()
+    return Checked(checked, config, sources, fleet_inputs(checked), by_name)
 
 
 def _checked_base(opts: SourceOptions) -> tuple[Checked | None, tuple[Diagnostic, ...]]:
@@ -132,9 +123,11 @@ def same_inputs(base: Checked, head: Checked, name: str, *, read_config: bool = 
     """The cluster renders the same bytes on both sides: the same source bytes and the same
     render inputs (the incremental record's digests: resolved cluster, Addon variables, and,
     shared by all, the KKP release, the Argo CD settings, who is being decommissioned).
-    `read_config`: kubermatic.yaml compared as read, without kkpgen/kkp-version (a head
-    checked at the base's release by --kkp-version), not byte for byte."""
-    same_config = base.settings == head.settings if read_config else base.config == head.config
+    `read_config`: kubermatic.yaml not compared byte for byte (a head checked at the base's
+    release by --kkp-version differs there in kkpgen/kkp-version): what of it a render reads
+    is in the inputs, the run digest (Argo CD settings, platform, release) and each
+    cluster's resolved document, as the incremental render compares them."""
+    same_config = read_config or base.config == head.config
     return (
         base.inputs.run == head.inputs.run
         and same_config

@@ -113,6 +113,11 @@ def cluster(diff: FleetDiff, name: str) -> ClusterDiff:
     return found
 
 
+def kkp_fields(diff: FleetDiff) -> list[tuple[str, str, tuple[FieldChange, ...]]]:
+    """Each cluster's objects KKP changes, with the fields (not their diff text)."""
+    return [(c.name, o.path, o.fields) for c in diff.clusters if c.kkp for o in c.kkp.objects]
+
+
 def codes(found: ClusterDiff) -> set[str]:
     return {d.code for d in found.all_disruptions}
 
@@ -400,6 +405,32 @@ def test_an_unchanged_spec_is_rendered_once_per_release(
         ]
         + [("payments", "v2.30.6"), ("payments", "v2.30.6"), ("payments", "v2.31.0")]
     )
+
+
+def test_a_platform_setting_changed_with_the_upgrade_is_the_teams_change(
+    make_repo: MakeRepo, rendered: list[tuple[str, str]]
+) -> None:
+    """The same pull request upgrades KKP and moves the API servers' address (a setting of
+    kubermatic.yaml, not of any spec): no head spec renders at the base's release what the
+    base rendered, so each is rendered again there, and the move is the spec's change (the
+    agents' server address), not KKP's."""
+    moved = config("v2.31.0").replace("kkp.example.com", "kkp.example.org")
+    repo = upgraded(make_repo, FLEET_31, ("v2.30.6", "v2.31.0"), head={"kubermatic.yaml": moved})
+    diff = compare.diff_refs(SourceOptions(repo=repo.path, ref="HEAD"), base="base")
+    assert sorted(rendered) == sorted(
+        (name, v)
+        for name in ("hz", "payments", "quiet-1", "quiet-2", "search")
+        for v in ("v2.30.6", "v2.30.6", "v2.31.0")
+    )
+    plain = compare.diff_refs(
+        SourceOptions(repo=upgraded(make_repo, FLEET_31, ("v2.30.6", "v2.31.0")).path, ref="HEAD"),
+        base="base",
+    )
+    assert kkp_fields(diff) == kkp_fields(plain)  # KKP's part is the upgrade's alone
+    for found in diff.clusters:
+        moved_files = {o.path.partition("/")[2] for o in found.objects}
+        assert {"resolved.yaml", KUBE_PROXY_CONFIG} <= moved_files, found.name
+        assert (AGENT in moved_files) is ("quiet" not in found.name), found.name
 
 
 def test_clusters_added_removed_or_failing_in_the_base_have_no_kkp_part(
