@@ -13,7 +13,6 @@ import hashlib
 from collections.abc import Mapping, Sequence
 
 _SHORT = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
-_HEX = "0123456789abcdef"
 
 
 def _string(text: str) -> str:
@@ -23,7 +22,7 @@ def _string(text: str) -> str:
         if char in _SHORT:
             out.append(_SHORT[char])
         elif code < 0x20 or char in "<>&" or code in (0x2028, 0x2029):
-            out.append("\\u" + "".join(_HEX[(code >> s) & 0xF] for s in (12, 8, 4, 0)))
+            out.append(f"\\u{code:04x}")  # Go writes four lower-case hex digits
         else:
             out.append(char)
     out.append('"')

@@ -99,3 +99,12 @@ def test_the_text_of_a_value_met_before_is_reused_not_written_again() -> None:
     value = {"egressSelections": [{"name": "cluster", "connection": {"proxyProtocol": "GRPC"}}]}
     first = go_yaml(value)
     assert go_yaml(json.loads(json.dumps(value))) is first  # an equal value, built anew
+
+
+def test_the_texts_kept_never_outnumber_their_bound() -> None:
+    """A render of thousands of distinct values keeps at most _TEXTS_KEPT texts (memory),
+    and a value met after the bound is still written right."""
+    for n in range(goyaml._TEXTS_KEPT + 1):
+        go_yaml({"size": n})
+        assert len(goyaml._TEXTS) <= goyaml._TEXTS_KEPT
+    assert go_yaml({"size": goyaml._TEXTS_KEPT}) == f"size: {goyaml._TEXTS_KEPT}\n"
