@@ -6,6 +6,7 @@
     .venv/bin/python tools/mutation.py gitops                 # the stage with its test folder
     .venv/bin/python tools/mutation.py render --sample 120 --seed 1   # a stage-wide estimate
     .venv/bin/python tools/mutation.py render --sample 120 --seed 1 --survivors  # after tests
+    .venv/bin/python tools/mutation.py render --sample 120 --seed 1 --whole-selection
 
 mutmut reads its settings from the pyproject.toml of the folder it runs in and keeps its
 results in `mutants/` there, so each stage (or module) gets its own work folder,
@@ -31,9 +32,11 @@ import os
 import random
 import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -62,6 +65,9 @@ print(json.dumps(names))
 # mutmut's words for a mutant's result; "caught" counts killed and timeouts over these three.
 TRIED = ("killed", "survived", "timeout")
 Z_95 = 1.959964  # the normal quantile of a two-sided 95% interval
+# A survivor of mutmut's run that a test of the selection mutmut did not run for it kills.
+WHOLE_KILLED = "killed by the whole selection"
+WHOLE_TIMEOUT_S = 1800  # one mutant's run of the whole selection (a full pass is minutes)
 
 
 def _toml_list(items: list[str]) -> str:
@@ -195,12 +201,22 @@ def parse_results(text: str) -> dict[str, str]:
     return {name: status for name, _, status in pairs if name}
 
 
-def sample_report(status_by_name: Mapping[str, str], sample: Iterable[str]) -> list[str]:
-    """The lines that tell a sample's counts, the share caught and its 95% interval."""
+def sample_report(
+    status_by_name: Mapping[str, str],
+    sample: Iterable[str],
+    whole: Mapping[str, str] | None = None,
+) -> list[str]:
+    """The lines that tell a sample's counts, the share caught and its 95% interval.
+
+    `whole`: the survivors' results against the whole selection (--whole-selection); one
+    killed there counts as caught, under its own name."""
     statuses = {name: status_by_name.get(name, "not run") for name in sample}
+    for name, status in (whole or {}).items():
+        if statuses.get(name) == "survived" and status == "killed":  # not a slow run
+            statuses[name] = WHOLE_KILLED
     counts = Counter(statuses.values())
-    tried = sum(counts[status] for status in TRIED)
-    caught = counts["killed"] + counts["timeout"]
+    tried = sum(counts[status] for status in (*TRIED, WHOLE_KILLED))
+    caught = counts["killed"] + counts["timeout"] + counts[WHOLE_KILLED]
     lines = [", ".join(f"{status} {n}" for status, n in sorted(counts.items()))]
     if tried:
         low, high = wilson(caught, tried)
@@ -239,6 +255,62 @@ def run_sample(work: Path, args: argparse.Namespace) -> int:
     return status
 
 
+def pytest_status(returncode: int) -> str:
+    """pytest's exit code as a mutant's result: 1 is a test that failed, 0 none."""
+    return {0: "survived", 1: "killed"}.get(returncode, f"error (pytest exit {returncode})")
+
+
+def run_with_mutant(work: Path, name: str, tests: list[str]) -> str:
+    """Run the whole selection in mutmut's copy with mutant `name` switched on (its
+    MUTANT_UNDER_TEST switch; "" switches none), stopping at the first failure."""
+    options = f"{os.environ.get('PYTEST_ADDOPTS', '')} --snapshot-warn-unused".strip()
+    env = {**os.environ, "MUTANT_UNDER_TEST": name, "PYTEST_ADDOPTS": options}
+    with tempfile.TemporaryDirectory(prefix="whole-", dir=work) as private:
+        command = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider"]
+        command += [f"--basetemp={private}/t", *tests]
+        try:
+            done = subprocess.run(  # noqa: S603  our venv's python
+                command,
+                cwd=work / "mutants",
+                env=env,
+                check=False,
+                capture_output=True,
+                timeout=WHOLE_TIMEOUT_S,
+            )
+        except subprocess.TimeoutExpired:
+            return "timeout"
+    return pytest_status(done.returncode)
+
+
+def run_whole_selection(work: Path, args: argparse.Namespace, tests: list[str]) -> int:
+    """Run each of the sample's survivors against every test of the selection.
+
+    mutmut runs a mutant only against the tests its first, plain run saw reach the mutated
+    function; a test that reaches it through a value made before it (a module's fixture, a
+    render kept by a cache) is not among them. This run asks every test."""
+    listed = work / f"sample-{args.seed}-{args.sample}.txt"
+    if not listed.is_file():
+        print(f"no sample {listed.name}: run the same --sample first", file=sys.stderr)  # noqa: T201
+        return 1
+    sample = listed.read_text(encoding="utf-8").split()
+    before = results(work)
+    survivors = [name for name in sample if before.get(name) == "survived"]
+    if run_with_mutant(work, "", tests) != "survived":  # the selection passes unmutated
+        print("the selection fails without a mutant: nothing to tell", file=sys.stderr)  # noqa: T201
+        return 1
+    start = time.monotonic()
+    with ThreadPoolExecutor(max_workers=args.max_children) as pool:
+        statuses = pool.map(lambda name: run_with_mutant(work, name, tests), survivors)
+        found = dict(zip(survivors, statuses, strict=True))
+    kept = work / f"whole-{args.seed}-{args.sample}.json"
+    kept.write_text(json.dumps(found, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    minutes = (time.monotonic() - start) / 60
+    print(f"{len(survivors)} survivors run against the whole selection in {minutes:.0f} min")  # noqa: T201
+    print("\n".join(f"{status}: {name}" for name, status in sorted(found.items())))  # noqa: T201
+    print("\n".join(sample_report(before, sample, found)))  # noqa: T201
+    return 0
+
+
 def run_all(work: Path, max_children: int) -> int:
     """Run every mutant of the work folder not run yet; print mutmut's counts."""
     status = run_mutmut(work, ["run", "--max-children", str(max_children)])
@@ -269,6 +341,11 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--survivors", action="store_true", help="run only the sample's survivors again"
     )
+    parser.add_argument(
+        "--whole-selection",
+        action="store_true",
+        help="run the sample's survivors against every test of the selection",
+    )
     return parser.parse_args(argv)
 
 
@@ -276,6 +353,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     tests = selection(args.stage, args.tests, args.leave_out)
     work = prepare(args.stage, args.module, tests)
+    if args.sample and args.whole_selection:
+        return run_whole_selection(work, args, tests)
     if args.sample:
         return run_sample(work, args)
     return run_all(work, args.max_children)

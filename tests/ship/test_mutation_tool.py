@@ -132,3 +132,25 @@ def test_what_mutmut_does_not_mutate_is_copied_afresh_at_every_run() -> None:
     assert "kkpgen/output/record.py" not in copied
     assert "kkpgen/output" not in copied
     assert not any("__pycache__" in path for path in copied)
+
+
+def test_a_survivor_the_whole_selection_kills_counts_as_caught_under_its_own_name() -> None:
+    results = {"m.x_a__mutmut_1": "killed", "m.x_a__mutmut_2": "survived"}
+    results |= {"m.x_b__mutmut_3": "survived", "m.x_b__mutmut_4": "survived"}
+    whole = {"m.x_a__mutmut_2": "killed", "m.x_b__mutmut_3": "survived"}
+    whole |= {"m.x_b__mutmut_4": "timeout", "m.x_a__mutmut_1": "survived"}  # a kill stands
+    assert mutation.sample_report(results, sorted(results), whole) == [
+        "killed 1, killed by the whole selection 1, survived 2",
+        "caught 2 of 4 tested: 50.0% (95% interval 15.0% to 85.0%, Wilson)",
+        "survived: m.x_b__mutmut_3",
+        "survived: m.x_b__mutmut_4",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("code", "status"),
+    [(0, "survived"), (1, "killed"), (2, "error (pytest exit 2)"), (5, "error (pytest exit 5)")],
+)
+def test_only_a_failed_test_kills_a_mutant(code: int, status: str) -> None:
+    # 2: interrupted, 3: internal error, 4: usage, 5: no test ran: none is a caught mutant
+    assert mutation.pytest_status(code) == status
