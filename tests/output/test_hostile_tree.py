@@ -231,8 +231,9 @@ def test_a_full_disk_after_a_one_folder_swap_is_a_warning_not_a_failure(
     fleet: Fleet, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The folder is swapped in, then argocd/ (made again from the records after it) cannot
-    be written: exit 0 with a warning (it was exit 4 with <out> changed); the next render
-    finds the folder current and makes argocd/."""
+    be written: exit 0 with a warning (it was exit 4 with <out> changed). A render that has
+    only argocd/ to write fails there (exit 4, <out> as it was); the next render finds the
+    folder current and makes argocd/."""
     argo = '  annotations:\n    kkpgen/argocd-repo-url: "https://git.example.com/fleet.git"\n'
     (fleet.repo / "kubermatic.yaml").write_text(CONFIG.replace("  annotations:\n", argo))
     assert fleet.render().exit_code == 0
@@ -257,6 +258,14 @@ def test_a_full_disk_after_a_one_folder_swap_is_a_warning_not_a_failure(
         k: v for k, v in expected.items() if not k.startswith(ARGOCD_DIR)
     }
     assert now != expected  # argocd/ is stale
+    # With no folder to swap in, argocd/ is all the render writes: a failure is the run's
+    monkeypatch.setattr(staging, "_write", full)
+    still_full = fleet.render()
+    monkeypatch.undo()
+    assert still_full.exit_code == 4, still_full.stderr
+    assert "argocd-not-written" not in still_full.stderr
+    assert "No space left on device" in still_full.stderr
+    assert files_and_links(fleet.out) == now
     again = fleet.render()
     assert again.exit_code == 0, again.stderr
     assert "0 rendered" in again.stderr
