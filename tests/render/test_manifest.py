@@ -14,6 +14,8 @@ CASES = {
     "needs-quotes": {"x": "yes", "v": "1.30", "z": "a: b", "multi": "line\nbreak", "e": ""},
     "unicode": {"name": "grüße"},
     "float-falls-back": {"ratio": 0.5},
+    # PyYAML's own dump of a value no node is built for writes UTF-8 as it is, too
+    "float-falls-back-with-unicode": {"ratio": 0.5, "note": "grüße", "m": {"k": [2]}},
     # a key that is no string: the fast dump declines, the nodes are built for PyYAML
     "int-key-falls-back": {1: "one", "s": "x", "b": True, "f": False, "n": None, "m": {"k": [2]}},
     "top-level-list": [{"k": "v"}],
