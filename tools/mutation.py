@@ -67,6 +67,7 @@ TRIED = ("killed", "survived", "timeout")
 Z_95 = 1.959964  # the normal quantile of a two-sided 95% interval
 # A survivor of mutmut's run that a test of the selection mutmut did not run for it kills.
 WHOLE_KILLED = "killed by the whole selection"
+GONE = "gone with its code"  # a mutant of the sample whose function changed since the draw
 WHOLE_TIMEOUT_S = 1800  # one mutant's run of the whole selection (a full pass is minutes)
 
 
@@ -205,15 +206,18 @@ def sample_report(
     status_by_name: Mapping[str, str],
     sample: Iterable[str],
     whole: Mapping[str, str] | None = None,
+    gone: Iterable[str] = (),
 ) -> list[str]:
     """The lines that tell a sample's counts, the share caught and its 95% interval.
 
     `whole`: the survivors' results against the whole selection (--whole-selection); one
-    killed there counts as caught, under its own name."""
+    killed there counts as caught, under its own name. `gone`: mutants of the sample that
+    the code no longer has (the function they mutated changed since the draw)."""
     statuses = {name: status_by_name.get(name, "not run") for name in sample}
     for name, status in (whole or {}).items():
         if statuses.get(name) == "survived" and status == "killed":  # not a slow run
             statuses[name] = WHOLE_KILLED
+    statuses |= {name: GONE for name in gone if name in statuses}
     counts = Counter(statuses.values())
     tried = sum(counts[status] for status in (*TRIED, WHOLE_KILLED))
     caught = counts["killed"] + counts["timeout"] + counts[WHOLE_KILLED]
@@ -228,30 +232,37 @@ def sample_report(
     return lines + [f"survived: {name}" for name in survivors]
 
 
+def the_sample(work: Path, args: argparse.Namespace) -> tuple[list[str], list[str], Path]:
+    """The sample (drawn once: its list is kept, so a later run after a change to the code
+    tests the same mutants), and those of it the code no longer has."""
+    population = {name for names in all_mutants(work).values() for name in names}
+    listed = work / f"sample-{args.seed}-{args.sample}.txt"
+    if listed.is_file():
+        sample = listed.read_text(encoding="utf-8").split()
+    else:
+        sample = draw_sample(population, args.sample, args.seed, args.skip)
+        listed.write_text("".join(f"{name}\n" for name in sample), encoding="utf-8")
+    print(f"sample of {len(sample)} of {len(population)} mutants (seed {args.seed}): {listed}")  # noqa: T201
+    return sample, [name for name in sample if name not in population], listed
+
+
 def run_sample(work: Path, args: argparse.Namespace) -> int:
     """Run `args.sample` mutants of the stage picked with `args.seed`; print the estimate.
 
     `args.survivors`: run only the sample's mutants that survived (or were not run) before,
     to see what tests added since catch; the others' results stand (a test added kills, it
     never brings a mutant back)."""
-    by_file = all_mutants(work)
-    population = [name for names in by_file.values() for name in names]
-    sample = draw_sample(population, args.sample, args.seed, args.skip)
-    listed = work / f"sample-{args.seed}-{args.sample}.txt"
-    listed.write_text("".join(f"{name}\n" for name in sample), encoding="utf-8")
-    chosen = sample
+    sample, gone, _ = the_sample(work, args)
+    chosen = [name for name in sample if name not in gone]
     if args.survivors:
         before = results(work)
-        chosen = [name for name in sample if before.get(name) in ("survived", "not checked")]
+        chosen = [name for name in chosen if before.get(name) in ("survived", "not checked")]
     run = ["run", "--max-children", str(args.max_children), *chosen]
     start = time.monotonic()
     status = run_mutmut(work, run) if chosen else 0
     minutes = (time.monotonic() - start) / 60
-    print(  # noqa: T201  a command-line tool
-        f"sample of {len(sample)} of {len(population)} mutants (seed {args.seed}), "
-        f"{len(chosen)} run in {minutes:.0f} min; names in {listed}"
-    )
-    print("\n".join(sample_report(results(work), sample)))  # noqa: T201
+    print(f"{len(chosen)} run in {minutes:.0f} min")  # noqa: T201  a command-line tool
+    print("\n".join(sample_report(results(work), sample, gone=gone)))  # noqa: T201
     return status
 
 
@@ -288,13 +299,9 @@ def run_whole_selection(work: Path, args: argparse.Namespace, tests: list[str]) 
     mutmut runs a mutant only against the tests its first, plain run saw reach the mutated
     function; a test that reaches it through a value made before it (a module's fixture, a
     render kept by a cache) is not among them. This run asks every test."""
-    listed = work / f"sample-{args.seed}-{args.sample}.txt"
-    if not listed.is_file():
-        print(f"no sample {listed.name}: run the same --sample first", file=sys.stderr)  # noqa: T201
-        return 1
-    sample = listed.read_text(encoding="utf-8").split()
+    sample, gone, _ = the_sample(work, args)
     before = results(work)
-    survivors = [name for name in sample if before.get(name) == "survived"]
+    survivors = [n for n in sample if before.get(n) == "survived" and n not in gone]
     if run_with_mutant(work, "", tests) != "survived":  # the selection passes unmutated
         print("the selection fails without a mutant: nothing to tell", file=sys.stderr)  # noqa: T201
         return 1
@@ -307,7 +314,7 @@ def run_whole_selection(work: Path, args: argparse.Namespace, tests: list[str]) 
     minutes = (time.monotonic() - start) / 60
     print(f"{len(survivors)} survivors run against the whole selection in {minutes:.0f} min")  # noqa: T201
     print("\n".join(f"{status}: {name}" for name, status in sorted(found.items())))  # noqa: T201
-    print("\n".join(sample_report(before, sample, found)))  # noqa: T201
+    print("\n".join(sample_report(before, sample, found, gone)))  # noqa: T201
     return 0
 
 

@@ -154,3 +154,27 @@ def test_a_survivor_the_whole_selection_kills_counts_as_caught_under_its_own_nam
 def test_only_a_failed_test_kills_a_mutant(code: int, status: str) -> None:
     # 2: interrupted, 3: internal error, 4: usage, 5: no test ran: none is a caught mutant
     assert mutation.pytest_status(code) == status
+
+
+def test_a_mutant_gone_with_its_code_is_not_counted_as_tested() -> None:
+    results = {"m.x_a__mutmut_1": "killed", "m.x_b__mutmut_2": "survived"}
+    sample = ["m.x_a__mutmut_1", "m.x_b__mutmut_2", "m.x_c__mutmut_3"]
+    assert mutation.sample_report(results, sample, gone=["m.x_c__mutmut_3"])[:2] == [
+        "gone with its code 1, killed 1, survived 1",
+        "caught 1 of 2 tested: 50.0% (95% interval 9.5% to 90.5%, Wilson)",
+    ]
+
+
+def test_a_sample_is_drawn_once_and_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A later run (after tests or a simpler function) tests the same mutants, though the
+    code's mutants changed: a fresh draw over the new population would be another sample."""
+    population = {"kkpgen/render/x.py": NAMES}
+    monkeypatch.setattr(mutation, "all_mutants", lambda work: population)
+    args = mutation.parse(["render", "--sample", "10", "--seed", "1"])
+    first, gone, listed = mutation.the_sample(tmp_path, args)
+    assert listed.read_text().split() == first
+    assert gone == []
+    population = {"kkpgen/render/x.py": [n for n in NAMES if n != first[0]] + ["new"]}
+    again, gone, _ = mutation.the_sample(tmp_path, args)
+    assert again == first
+    assert gone == [first[0]]
