@@ -12,6 +12,7 @@ import pytest
 
 from kkpgen.diagnostics import ExitCode, KkpgenError
 from kkpgen.output.staging import lock_path, output_lock
+from tests.conftest import ROOT
 
 NOBODY = 65534
 
@@ -118,3 +119,16 @@ def test_a_runtime_dir_others_can_write_is_refused(
     runtime.chmod(0o777)
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
     assert "can be written by other users" in _refusal(tmp_path / "out")
+
+
+def test_the_lock_is_where_the_docs_say(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """docs/shared-machines.md: `$XDG_RUNTIME_DIR/kkpgen-locks`, one file per output folder."""
+    runtime = tmp_path / "run"
+    runtime.mkdir(mode=0o700)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
+    with output_lock(tmp_path / "out"):
+        (held,) = (runtime / "kkpgen-locks").iterdir()
+    assert held == lock_path(tmp_path / "out")
+    assert held.name.endswith(".lock")
+    docs = (ROOT / "docs" / "shared-machines.md").read_text(encoding="utf-8")
+    assert "| locks | `$XDG_RUNTIME_DIR/kkpgen-locks`" in docs

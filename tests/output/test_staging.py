@@ -5,6 +5,8 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
+import signal
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -452,3 +454,20 @@ def test_without_an_exchange_a_render_of_one_changed_cluster_swaps_its_folder_in
     render_fleet(repo.path, out=fresh)
     assert files_and_links(out) == files_and_links(fresh)
     assert sorted(p.name for p in out.parent.iterdir()) == ["fresh", "out", "repo"]  # no leftover
+
+
+def test_a_staging_folder_that_cannot_be_made_is_an_environment_error_with_signals_restored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def full(**_: object) -> str:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(tempfile, "mkdtemp", full)
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, set())
+    with pytest.raises(KkpgenError) as caught:
+        Stager(tmp_path / "out")
+    assert caught.value.exit_code == ExitCode.ENVIRONMENT
+    (problem,) = caught.value.diagnostics
+    assert problem.message == f"cannot write beside {tmp_path / 'out'}: No space left on device"
+    assert signal.pthread_sigmask(signal.SIG_BLOCK, set()) == held  # SIGTERM not left held
+    assert list(tmp_path.iterdir()) == []
