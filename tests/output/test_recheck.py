@@ -308,3 +308,22 @@ def test_the_memo_keeps_a_file_of_no_cluster_and_the_diagnostics_of_none(fleet: 
     assert files["clusters/notes.yaml"].diagnostics == ()
     assert shared == (fleet_wide,)
     assert sum(len(record.diagnostics) for record in files.values()) == len(checked.diagnostics)
+
+
+def test_a_render_against_a_base_leaves_no_finding_for_the_next_render(
+    fleet: Path, tmp_path: Path, render_fleet: RenderFleet
+) -> None:
+    """A render with --base notes what changes from the base (a tunnel switch); its records
+    hold that note, so the next render without --base checks every file again rather than
+    print the note from them."""
+    on = "konnectivityEnabled: true"
+    spec = next(p for p in sorted((fleet / "clusters").glob("*.yaml")) if on in p.read_text())
+    spec.write_text(spec.read_text().replace(on, "konnectivityEnabled: false"))  # to OpenVPN
+    out = tmp_path / "out"
+    against_base = update.render_fleet(
+        SourceOptions(repo=fleet, base="HEAD"), update.RenderOptions(out)
+    )
+    assert "network.konnectivity.switch" in [d.code for d in against_base.notices]
+    result = update.render_fleet(SourceOptions(repo=fleet), update.RenderOptions(out))
+    assert "network.konnectivity.switch" not in [d.code for d in result.notices]
+    _same_as_scratch(fleet, out, result, tmp_path, render_fleet)
