@@ -53,6 +53,23 @@ def test_one_changed_cluster_swaps_only_its_folder(
     assert _tree(out) == _tree(scratch)
 
 
+@pytest.mark.parametrize("only", [(), ("c00003",)], ids=["rechecked", "checked"])
+def test_a_wave_change_counts_its_folder_and_the_argocd_files_it_rewrites(
+    fleet: Path, tmp_path: Path, render_fleet: RenderFleet, only: tuple[str, ...]
+) -> None:
+    """One folder swapped in and argocd/ made again after it (all of it, as one folder):
+    both are files written, whether the render checks every file or one (--cluster)."""
+    out = tmp_path / "out"
+    render_fleet(fleet, out=out)
+    argocd = _tree(out / "argocd")
+    wave = '  labels:\n    kkpgen/rollout-wave: "7"\n'
+    _edit(fleet, "c00003", "  annotations:\n", wave + "  annotations:\n")
+    result = render_fleet(fleet, out=out, only=only).result
+    assert _tree(out / "argocd") != argocd  # the wave is in argocd/
+    assert result.rendered == 1
+    assert result.files == len(_tree(out / "c00003")) - 1 + len(_tree(out / "argocd"))
+
+
 def test_an_unchanged_fleet_renders_nothing_again(
     fleet: Path, tmp_path: Path, render_fleet: RenderFleet
 ) -> None:
