@@ -257,11 +257,18 @@ def run_sample(work: Path, args: argparse.Namespace) -> int:
     if args.survivors:
         before = results(work)
         chosen = [name for name in chosen if before.get(name) in ("survived", "not checked")]
-    run = ["run", "--max-children", str(args.max_children), *chosen]
+    run = ["run", "--max-children", str(args.max_children)]
     start = time.monotonic()
-    status = run_mutmut(work, run) if chosen else 0
+    status = run_mutmut(work, [*run, *chosen]) if chosen else 0
+    # mutmut makes the mutants of a changed function again as it starts a run: a result read
+    # before it was the old code's, so those now not checked are run too
+    after = results(work)
+    changed = [name for name in sample if name not in gone and after.get(name) == "not checked"]
+    if changed and not status:
+        status = run_mutmut(work, [*run, *changed])
     minutes = (time.monotonic() - start) / 60
-    print(f"{len(chosen)} run in {minutes:.0f} min")  # noqa: T201  a command-line tool
+    ran = len(set(chosen) | set(changed))
+    print(f"{ran} run in {minutes:.0f} min")  # noqa: T201  a command-line tool
     print("\n".join(sample_report(results(work), sample, gone=gone)))  # noqa: T201
     return status
 

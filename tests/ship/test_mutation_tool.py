@@ -178,3 +178,28 @@ def test_a_sample_is_drawn_once_and_kept(tmp_path: Path, monkeypatch: pytest.Mon
     again, gone, _ = mutation.the_sample(tmp_path, args)
     assert again == first
     assert gone == [first[0]]
+
+
+def test_survivors_run_the_mutants_of_a_function_changed_since_their_result(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Their result was the old code's: mutmut makes them again as the run starts."""
+    names = ["m.x_a__mutmut_1", "m.x_b__mutmut_1", "m.x_c__mutmut_1"]
+    (tmp_path / "sample-1-3.txt").write_text("\n".join(names) + "\n")
+    monkeypatch.setattr(mutation, "all_mutants", lambda work: {"m.py": names})
+    found = {"m.x_a__mutmut_1": "killed", "m.x_b__mutmut_1": "survived"}
+    found["m.x_c__mutmut_1"] = "killed"
+    runs: list[list[str]] = []
+
+    def run(work: Path, arguments: list[str]) -> int:
+        runs.append(arguments[3:])
+        found.update({"m.x_b__mutmut_1": "killed", "m.x_c__mutmut_1": "not checked"})
+        if len(runs) == 2:
+            found["m.x_c__mutmut_1"] = "killed"
+        return 0
+
+    monkeypatch.setattr(mutation, "run_mutmut", run)
+    monkeypatch.setattr(mutation, "results", lambda work: dict(found))
+    args = mutation.parse(["render", "--sample", "3", "--survivors"])
+    assert mutation.run_sample(tmp_path, args) == 0
+    assert runs == [["m.x_b__mutmut_1"], ["m.x_c__mutmut_1"]]
