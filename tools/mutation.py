@@ -232,7 +232,7 @@ def sample_report(
     return lines + [f"survived: {name}" for name in survivors]
 
 
-def the_sample(work: Path, args: argparse.Namespace) -> tuple[list[str], list[str], Path]:
+def drawn_sample(work: Path, args: argparse.Namespace) -> tuple[list[str], list[str]]:
     """The sample (drawn once: its list is kept, so a later run after a change to the code
     tests the same mutants), and those of it the code no longer has."""
     population = {name for names in all_mutants(work).values() for name in names}
@@ -243,7 +243,7 @@ def the_sample(work: Path, args: argparse.Namespace) -> tuple[list[str], list[st
         sample = draw_sample(population, args.sample, args.seed, args.skip)
         listed.write_text("".join(f"{name}\n" for name in sample), encoding="utf-8")
     print(f"sample of {len(sample)} of {len(population)} mutants (seed {args.seed}): {listed}")  # noqa: T201
-    return sample, [name for name in sample if name not in population], listed
+    return sample, [name for name in sample if name not in population]
 
 
 def run_sample(work: Path, args: argparse.Namespace) -> int:
@@ -252,7 +252,7 @@ def run_sample(work: Path, args: argparse.Namespace) -> int:
     `args.survivors`: run only the sample's mutants that survived (or were not run) before,
     to see what tests added since catch; the others' results stand (a test added kills, it
     never brings a mutant back)."""
-    sample, gone, _ = the_sample(work, args)
+    sample, gone = drawn_sample(work, args)
     chosen = [name for name in sample if name not in gone]
     if args.survivors:
         before = results(work)
@@ -306,7 +306,7 @@ def run_whole_selection(work: Path, args: argparse.Namespace, tests: list[str]) 
     mutmut runs a mutant only against the tests its first, plain run saw reach the mutated
     function; a test that reaches it through a value made before it (a module's fixture, a
     render kept by a cache) is not among them. This run asks every test."""
-    sample, gone, _ = the_sample(work, args)
+    sample, gone = drawn_sample(work, args)
     before = results(work)
     survivors = [n for n in sample if before.get(n) == "survived" and n not in gone]
     if run_with_mutant(work, "", tests) != "survived":  # the selection passes unmutated

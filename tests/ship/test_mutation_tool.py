@@ -171,11 +171,11 @@ def test_a_sample_is_drawn_once_and_kept(tmp_path: Path, monkeypatch: pytest.Mon
     population = {"kkpgen/render/x.py": NAMES}
     monkeypatch.setattr(mutation, "all_mutants", lambda work: population)
     args = mutation.parse(["render", "--sample", "10", "--seed", "1"])
-    first, gone, listed = mutation.the_sample(tmp_path, args)
-    assert listed.read_text().split() == first
+    first, gone = mutation.drawn_sample(tmp_path, args)
+    assert (tmp_path / "sample-1-10.txt").read_text().split() == first
     assert gone == []
     population = {"kkpgen/render/x.py": [n for n in NAMES if n != first[0]] + ["new"]}
-    again, gone, _ = mutation.the_sample(tmp_path, args)
+    again, gone = mutation.drawn_sample(tmp_path, args)
     assert again == first
     assert gone == [first[0]]
 
