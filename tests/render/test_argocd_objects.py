@@ -68,7 +68,10 @@ def test_rolling_sync_steps_follow_the_waves_and_unwaved_clusters_go_last(
     render_fleet(repo.path, out=out)
     appset = yaml.safe_load((out / "argocd/applicationset-kkpgen-user-cluster.yaml").read_text())
     steps = appset["spec"]["strategy"]["rollingSync"]["steps"]
-    assert [s["matchExpressions"][0]["values"] for s in steps] == [["1"], ["2"], ["10"], [""]]
+    assert [s["matchExpressions"] for s in steps] == [
+        [{"key": "kkpgen/rollout-wave", "operator": "In", "values": [wave]}]
+        for wave in ("1", "2", "10", "")
+    ]
     template = appset["spec"]["template"]
     assert template["metadata"]["labels"]["kkpgen/rollout-wave"] == "{{ .wave }}"
     assert template["metadata"]["annotations"] == {

@@ -72,3 +72,10 @@ def test_toyaml_writes_other_values_plain_or_as_block_yaml_for_indent(
     value: object, written: str
 ) -> None:
     assert build_environment().from_string("{{ x | toyaml }}").render(x=value) == written
+
+
+def test_compactjson_writes_json_without_spaces() -> None:
+    """A command line's JSON argument (metrics-server's): written as KKP writes it."""
+    value = {"command": "/metrics-server", "args": ["--a=1", 'q"<']}
+    written = build_environment().from_string("{{ v | compactjson }}").render(v=value)
+    assert written == '{"command":"/metrics-server","args":["--a=1","q\\"<"]}'

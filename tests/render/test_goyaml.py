@@ -48,6 +48,9 @@ def test_keys_follow_yaml_v2s_natural_order() -> None:
         (6443, "6443"),
         (1.0, "1"),  # values go through JSON in KKP: 1.0 comes back as 1
         (None, "null"),
+        (float("nan"), ".NaN"),
+        (float("inf"), ".Inf"),
+        (float("-inf"), "-.Inf"),
         ({}, "{}"),
         ([], "[]"),
     ],
@@ -108,3 +111,12 @@ def test_the_texts_kept_never_outnumber_their_bound() -> None:
         go_yaml({"size": n})
         assert len(goyaml._TEXTS) <= goyaml._TEXTS_KEPT
     assert go_yaml({"size": goyaml._TEXTS_KEPT}) == f"size: {goyaml._TEXTS_KEPT}\n"
+
+
+def test_a_long_plain_string_is_folded_at_yaml_v2s_width_of_80() -> None:
+    """yaml.v2 (sigs.k8s.io/yaml) folds a plain scalar at the first space past column 80: a
+    kubectl or Argo CD reading it gets the same string back."""
+    value = " ".join(["ab"] * 45)
+    first = "kk: " + " ".join(["ab"] * 26)
+    assert len(first) == 81  # the space after column 80 is the break
+    assert go_yaml({"kk": value}) == f"{first}\n  {' '.join(['ab'] * 19)}\n"
