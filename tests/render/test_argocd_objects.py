@@ -126,6 +126,27 @@ def test_applications_mode_writes_one_application_per_cluster_and_destination(
     assert seed["spec"]["destination"] == {"name": "seed-1", "namespace": "cluster-c1"}
 
 
+def test_only_a_cluster_marked_for_decommissioning_has_its_objects_deleted_with_it(
+    make_repo: Callable[..., Repo], tmp_path: Path, render_fleet: RenderFleet
+) -> None:
+    """The resources finalizer: deleting the Application of a running cluster (a spec file
+    deleted by mistake) must not take its CNI with it; a decommissioned one's goes."""
+    specs = {
+        "clusters/kept.yaml": cluster_yaml("kept"),
+        "clusters/gone.yaml": cluster_yaml("gone", labels='kkpgen/decommission: "true"\n'),
+        "clusters/live.yaml": cluster_yaml("live", labels='kkpgen/decommission: "false"\n'),
+    }
+    repo = make_repo(base=specs, config=_config("applications"))
+    out = tmp_path / "out"
+    render_fleet(repo.path, out=out)
+    for name, finalizers in (("kept", None), ("gone", ["resources-finalizer.argocd.argoproj.io"])):
+        for destination in ("user-cluster", "seed"):
+            text = (out / f"argocd/application-{name}-{destination}.yaml").read_text()
+            assert yaml.safe_load(text)["metadata"].get("finalizers") == finalizers
+    live = yaml.safe_load((out / "argocd/application-live-user-cluster.yaml").read_text())
+    assert "finalizers" not in live["metadata"]
+
+
 def test_diff_and_the_plugin_see_the_argo_cd_files_render_writes(
     make_repo: Callable[..., Repo], tmp_path: Path, render_fleet: RenderFleet
 ) -> None:
