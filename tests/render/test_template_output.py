@@ -37,6 +37,16 @@ def test_a_document_that_is_not_an_object_is_refused_by_what_it_is(
         objects_of(tmp_path, text)
 
 
+@pytest.mark.parametrize(
+    "document",
+    ["kind: ConfigMap\nmetadata: {namespace: x}\n", "metadata: {name: a}\n", "kind: A\n"],
+    ids=["no-name", "no-kind", "no-metadata"],
+)
+def test_an_object_without_a_kind_or_a_name_is_refused(tmp_path: Path, document: str) -> None:
+    with pytest.raises(ValueError, match=r"^every object needs kind and metadata\.name$"):
+        objects_of(tmp_path, document)
+
+
 def test_empty_documents_are_skipped(tmp_path: Path) -> None:
     text = "---\n---\nkind: ConfigMap\nmetadata: {name: a}\n---\n# only a comment\n"
     assert objects_of(tmp_path, text) == ("ConfigMap/a",)

@@ -176,8 +176,12 @@ def test_the_token_filter_refuses_what_could_end_a_token(value: object, tmp_path
     """The last line of defence, should a future field skip its check."""
     (tmp_path / "t.yaml").write_text("remote {{ v | token }} 1194\n")
     template = build_environment(tmp_path).get_template("t.yaml")
-    with pytest.raises(TemplateFailure, match="cannot be written into a config file"):
+    with pytest.raises(TemplateFailure) as caught:
         template.render(v=value)
+    assert str(caught.value) == (  # the message says what is allowed
+        f"{str(value)!r} cannot be written into a config file: only ASCII letters, digits and"
+        " . _ : / , [ ] - are allowed there"
+    )
 
 
 def test_the_token_filter_passes_names_addresses_ports_and_paths(tmp_path: Path) -> None:
