@@ -123,6 +123,18 @@ class _CompiledTemplates(jinja2.BytecodeCache):
     def _folder(self) -> int | None:
         return cache_descriptor("templates")
 
+    def get_bucket(
+        self, environment: jinja2.Environment, name: str, filename: str | None, source: str
+    ) -> jinja2.bccache.Bucket:
+        """Jinja keys an entry by the template's name and checks its source, but the code
+        compiled also follows the environment's syntax and whitespace options: code compiled
+        under other options (another kkpgen's) is another entry, never loaded for these."""
+        named = f"{self.get_cache_key(name, filename)}\0{_compile_options(environment)!r}"
+        key = hashlib.sha256(named.encode()).hexdigest()
+        bucket = jinja2.bccache.Bucket(environment, key, self.get_source_checksum(source))
+        self.load_bytecode(bucket)
+        return bucket
+
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         folder = self._folder()
         if folder is None:
@@ -146,6 +158,28 @@ class _CompiledTemplates(jinja2.BytecodeCache):
 
 
 _BYTECODE_LIMIT = 16 << 20  # bytes; a chart template compiles to a few hundred kilobytes
+
+
+def _compile_options(env: jinja2.Environment) -> tuple[object, ...]:
+    """What the code Jinja compiles a template to depends on, besides its source."""
+    return (
+        env.block_start_string,
+        env.block_end_string,
+        env.variable_start_string,
+        env.variable_end_string,
+        env.comment_start_string,
+        env.comment_end_string,
+        env.line_statement_prefix,
+        env.line_comment_prefix,
+        env.trim_blocks,
+        env.lstrip_blocks,
+        env.newline_sequence,
+        env.keep_trailing_newline,
+        env.optimized,
+        env.is_async,
+        env.finalize is not None,
+        bool(env.autoescape),
+    )
 
 
 def build_environment(root: Path = CHARTS_DIR) -> TrackingEnvironment:

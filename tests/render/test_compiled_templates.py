@@ -106,3 +106,18 @@ def test_bytecode_reached_through_a_link_is_not_loaded(
     folder.rename(tmp_path / "elsewhere")
     folder.symlink_to(tmp_path / "elsewhere")
     assert _render_template(home, monkeypatch) == plain
+
+
+def test_code_compiled_under_other_options_is_not_loaded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cache is shared by every kkpgen the user runs: one that compiled the charts with
+    other whitespace options (another release) must not hand its code to this one."""
+    (tmp_path / "charts" / TEMPLATE).write_text("a:\n  {% if true %}\n  b: 1\n  {% endif %}\n")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    other = build_environment(tmp_path / "charts")
+    other.lstrip_blocks = False
+    assert other.get_template(TEMPLATE).render() == "a:\n    b: 1\n  "
+    ours = build_environment(tmp_path / "charts").get_template(TEMPLATE).render()
+    assert ours == "a:\n  b: 1\n"
+    assert len(list((tmp_path / "cache" / "kkpgen" / "templates").iterdir())) == 2
