@@ -137,13 +137,19 @@ def prepare(stage: str, module: str | None, tests: list[str]) -> Path:
     return work
 
 
+def pytest_environment() -> dict[str, str]:
+    """This process's environment, with unused snapshots only warned of: a run of part of
+    the tests (mutmut's listing, a run stopped at its first failure) leaves most unused."""
+    options = f"{os.environ.get('PYTEST_ADDOPTS', '')} --snapshot-warn-unused".strip()
+    return {**os.environ, "PYTEST_ADDOPTS": options}
+
+
 def run_mutmut(work: Path, arguments: list[str]) -> int:
     """`mutmut <arguments>` in the work folder. A run that finds mutmut's results lists the
     tests with `pytest --collect-only`, where syrupy counts every snapshot unused and fails:
     unused snapshots only warn (it changes no test, and mutmut keeps its results)."""
     mutmut = Path(sys.executable).parent / "mutmut"
-    options = f"{os.environ.get('PYTEST_ADDOPTS', '')} --snapshot-warn-unused".strip()
-    env = {**os.environ, "PYTEST_ADDOPTS": options}
+    env = pytest_environment()
     return subprocess.run([str(mutmut), *arguments], cwd=work, check=False, env=env).returncode  # noqa: S603
 
 
@@ -269,7 +275,8 @@ def run_sample(work: Path, args: argparse.Namespace) -> int:
     minutes = (time.monotonic() - start) / 60
     ran = len(set(chosen) | set(changed))
     print(f"{ran} run in {minutes:.0f} min")  # noqa: T201  a command-line tool
-    print("\n".join(sample_report(results(work), sample, gone=gone)))  # noqa: T201
+    final = results(work) if changed else after  # read again only after a second run
+    print("\n".join(sample_report(final, sample, gone=gone)))  # noqa: T201
     return status
 
 
@@ -281,8 +288,7 @@ def pytest_status(returncode: int) -> str:
 def run_with_mutant(work: Path, name: str, tests: list[str]) -> str:
     """Run the whole selection in mutmut's copy with mutant `name` switched on (its
     MUTANT_UNDER_TEST switch; "" switches none), stopping at the first failure."""
-    options = f"{os.environ.get('PYTEST_ADDOPTS', '')} --snapshot-warn-unused".strip()
-    env = {**os.environ, "MUTANT_UNDER_TEST": name, "PYTEST_ADDOPTS": options}
+    env = {**pytest_environment(), "MUTANT_UNDER_TEST": name}
     with tempfile.TemporaryDirectory(prefix="whole-", dir=work) as private:
         command = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider"]
         command += [f"--basetemp={private}/t", *tests]
